@@ -1,0 +1,38 @@
+# The two commands a new user needs:  make lab   and   make test
+# Everything else here is what those two are made of.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_FLAGS ?= -q
+
+.PHONY: setup lab test unit notebooks strip bench lint clean
+
+setup:
+	@bash scripts/setup_env.sh
+
+lab: setup
+	@echo "[lab] opening JupyterLab on notebooks/ (Ctrl-C to stop)"
+	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+
+test: setup
+	@bash scripts/run_tests.sh
+
+unit: setup
+	$(BIN)/pytest $(PYTEST_FLAGS) tests
+
+# nbval over every chapter (--nbval-lax: all cells must run; only `# NBVAL_CHECK_OUTPUT` cells are compared).
+notebooks: setup
+	$(BIN)/pytest $(PYTEST_FLAGS) --nbval-lax --nbval-current-env notebooks/
+
+strip: setup
+	$(BIN)/python scripts/strip_notebooks.py notebooks
+
+bench: setup
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: setup
+	$(BIN)/ruff check course_lib tests benchmarks scripts
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts student _build

@@ -1,0 +1,148 @@
+"""Minibatch sampling: the index bookkeeping behind every epoch of PPO (Chapter 1).
+
+PPO collects one rollout buffer and then reuses it for several epochs. In each epoch the
+buffer is reshuffled and cut into minibatches, so every sample is visited exactly once
+per epoch. PyTorch spells this
+
+    BatchSampler(SubsetRandomSampler(range(n), generator=g), batch_size, drop_last)
+
+and :func:`minibatch_indices` returns exactly those batches as lists. Sampling *with
+replacement* (:func:`minibatch_indices_with_replacement`) is the contrast: some samples are
+seen several times in an epoch and others not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from numbers import Integral
+
+import torch
+
+__all__ = [
+    "minibatch_indices",
+    "minibatch_indices_with_replacement",
+    "iterate_minibatches",
+    "visit_counts",
+    "num_batches",
+]
+
+
+def _check_int(name: str, value: object, *, minimum: int) -> int:
+    """Return ``value`` as an int, or raise a ValueError naming ``name`` and the range."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_generator(generator: object) -> None:
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+
+
+def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
+    """How many minibatches one epoch over ``n`` samples yields."""
+    n = _check_int("n", n, minimum=0)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    return n // batch_size if drop_last else -(-n // batch_size)
+
+
+def minibatch_indices(
+    n: int,
+    batch_size: int,
+    *,
+    drop_last: bool = False,
+    generator: torch.Generator | None = None,
+) -> list[list[int]]:
+    """One shuffled epoch over ``range(n)``, cut into minibatches of ``batch_size``.
+
+    Identical to ``list(BatchSampler(SubsetRandomSampler(range(n), generator=generator),
+    batch_size, drop_last))``: one ``torch.randperm(n, generator=generator)``, cut into
+    consecutive slices. With ``drop_last=False`` the batches partition ``range(n)`` and the
+    last one may be short; with ``drop_last=True`` the short tail (``n % batch_size``
+    samples) is dropped, so every batch is full.
+
+    Args:
+        n: number of samples in the buffer (>= 0).
+        batch_size: samples per minibatch (>= 1).
+        drop_last: drop the final short batch instead of yielding it.
+        generator: a seeded ``torch.Generator`` makes the shuffle reproducible; ``None``
+            uses torch's global random state.
+    """
+    n = _check_int("n", n, minimum=0)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    _check_generator(generator)
+    order = torch.randperm(n, generator=generator).tolist()
+    stop = n - n % batch_size if drop_last else n
+    return [order[i : min(i + batch_size, stop)] for i in range(0, stop, batch_size)]
+
+
+def minibatch_indices_with_replacement(
+    n: int,
+    batch_size: int,
+    *,
+    num_batches: int,
+    generator: torch.Generator | None = None,
+) -> list[list[int]]:
+    """``num_batches`` minibatches, each drawn uniformly *with replacement* from ``range(n)``.
+
+    The contrast to :func:`minibatch_indices`: the same number of draws, but nothing
+    guarantees that every sample is used, and some are used several times.
+    """
+    n = _check_int("n", n, minimum=1)
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    count = _check_int("num_batches", num_batches, minimum=0)
+    _check_generator(generator)
+    draws = torch.randint(n, (count, batch_size), generator=generator)
+    return draws.tolist()
+
+
+def visit_counts(batches: Sequence[Sequence[int]], n: int) -> torch.Tensor:
+    """How many times each of the ``n`` samples appears in ``batches`` (a tensor of length n)."""
+    n = _check_int("n", n, minimum=0)
+    flat = torch.tensor([i for batch in batches for i in batch], dtype=torch.long)
+    return torch.bincount(flat, minlength=n)
+
+
+def iterate_minibatches(
+    *tensors: torch.Tensor,
+    batch_size: int,
+    epochs: int = 1,
+    drop_last: bool = False,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[torch.Tensor, ...]]:
+    """Yield ``tuple(t[idx] for t in tensors)`` for each minibatch, epoch after epoch.
+
+    This is PPO's update loop: the rollout tensors (observations, actions, log-probs,
+    advantages, returns, ...) share their first dimension; each epoch reshuffles it with
+    :func:`minibatch_indices`.
+
+    Example:
+        >>> g = torch.Generator().manual_seed(0)
+        >>> obs, adv = torch.zeros(8, 4), torch.zeros(8)
+        >>> [b[0].shape[0] for b in iterate_minibatches(obs, adv, batch_size=4, epochs=2, generator=g)]
+        [4, 4, 4, 4]
+    """
+    if not tensors:
+        raise ValueError("iterate_minibatches needs at least one tensor")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"tensors[{i}] must be a torch.Tensor, got {type(t).__name__}")
+        if t.dim() == 0:
+            raise ValueError(f"tensors[{i}] must have a batch dimension, got a 0-d tensor")
+    lengths = [t.shape[0] for t in tensors]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"tensors must all have the same length (first dimension), got {lengths}")
+    epochs = _check_int("epochs", epochs, minimum=1)
+    # Validate eagerly: a generator function would otherwise raise only on first next().
+    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    _check_generator(generator)
+    return _iterate(tensors, lengths[0], batch_size, epochs, drop_last, generator)
+
+
+def _iterate(tensors, n, batch_size, epochs, drop_last, generator):
+    for _ in range(epochs):
+        for batch in minibatch_indices(n, batch_size, drop_last=drop_last, generator=generator):
+            idx = torch.as_tensor(batch, dtype=torch.long)
+            yield tuple(t[idx] for t in tensors)
