@@ -31,3 +31,20 @@ if nbval_plugin is not None:
             yield item
 
     nbval_plugin.IPyNbFile.collect = _collect_with_references
+
+
+# Per-notebook wall time, printed at the end of a run: the chapters have time budgets.
+_notebook_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _notebook_seconds:
+        terminalreporter.section("notebook times (setup + cells + teardown)")
+        for path, seconds in sorted(_notebook_seconds.items()):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {path}")

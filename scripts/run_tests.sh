@@ -14,6 +14,6 @@ t1=$(date +%s)
 echo "[test] unit tests took $((t1 - t0)) s"
 
 echo "[test] notebooks under nbval (pytest --nbval-lax notebooks/)"
-"$BIN/pytest" -q -n 2 --dist loadscope --nbval-lax --nbval-current-env --durations=0 notebooks/
+"$BIN/pytest" -q -n 2 --dist loadscope --nbval-lax --nbval-current-env notebooks/
 t2=$(date +%s)
 echo "[test] notebooks took $((t2 - t1)) s; total $((t2 - t0)) s"

@@ -21,10 +21,14 @@ if [ -f "$stamp" ]; then
     echo "[setup] dependencies up to date (stamp $stamp): skipping install"
 else
     echo "[setup] installing course_lib and its dependencies (first run: a few minutes)"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    pip_install() {
+        # Some machines list local wheel folders that may not exist; pip's warnings about them are noise.
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2> >(grep -v "is ignored: it is neither" >&2)
+    }
+    pip_install --upgrade pip
     # torch first and pinned: the CPU wheel on the course machines' disk satisfies it offline.
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+    pip_install "torch==2.13.0"
+    pip_install -e ".[dev]"
     rm -f "$VENV"/.installed-*
     touch "$stamp"
 fi
