@@ -69,16 +69,20 @@ def render_png(fig: Figure, *, dpi: int = 90) -> bytes:
 class PlotView:
     """A matplotlib figure shown as an ``ipywidgets.Image``; call :meth:`refresh` after drawing."""
 
-    def __init__(self, fig: Figure, *, dpi: int = 90):
+    def __init__(self, fig: Figure, *, dpi: int = 90, freeze_layout: bool = True):
         import ipywidgets as widgets
 
         self.fig = fig
         self.dpi = dpi
         self.image = widgets.Image(format="png")
-        self.refresh()
+        self._freeze_layout = freeze_layout
 
     def refresh(self) -> None:
         self.image.value = render_png(self.fig, dpi=self.dpi)
+        if self._freeze_layout and self.fig.get_layout_engine() is not None:
+            # The first render placed the axes (constrained layout); keeping those positions
+            # makes every later redraw about a third cheaper, and the plot does not jump.
+            self.fig.set_layout_engine("none")
 
 
 class LiveCurve:
@@ -115,7 +119,8 @@ class LiveCurve:
             ax.set_xlabel(x_key.replace("_", " "))
             if key in self.target:
                 ax.axhline(self.target[key], color=COLORS["grey"], ls="--", lw=1)
-        self.view = PlotView(self.fig)
+        self.view = PlotView(self.fig, freeze_layout=False)  # tick labels grow as data arrives
+        self.view.refresh()
         self._calls = 0
         self._xs: list[float] = []
         self._ys: dict[str, list[float]] = {k: [] for k in self.keys}
