@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ __all__ = [
     "TrainResult",
     "train",
     "evaluate",
+    "StopWhenSolved",
+    "record_frames",
     "save",
     "load",
 ]
@@ -285,9 +288,9 @@ class ActorCritic(nn.Module):
     def env_action(self, actions: torch.Tensor) -> np.ndarray:
         """The actions as the environment wants them: ints, or floats clipped to the Box bounds."""
         if self.discrete:
-            return actions.cpu().numpy()
+            return actions.detach().cpu().numpy()
         clipped = torch.clamp(actions, self.action_low, self.action_high)
-        return clipped.cpu().numpy().reshape((-1, *self.action_space.shape))
+        return clipped.detach().cpu().numpy().reshape((-1, *self.action_space.shape))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """Greedy actions for a batch of observations (what :func:`evaluate` runs)."""
@@ -381,6 +384,7 @@ def collect_rollout(
     target bootstraps from V of the final observation). Confusing the two teaches the critic
     that good states near the time limit are worthless.
     """
+    num_steps = _check_int("num_steps", num_steps, 1)
     device = next(agent.parameters()).device
     T, N = num_steps, envs.num_envs
     obs_buf = torch.zeros((T, N, agent.obs_dim), device=device)
@@ -512,7 +516,8 @@ def ppo_update(
     """``update_epochs`` passes over the rollout, each cut into ``num_minibatches`` shuffled minibatches.
 
     Per minibatch: loss = clipped surrogate − ent_coef · entropy + vf_coef · value loss, one
-    Adam step after clipping the global gradient norm. Diagnostics (returned as floats):
+    Adam step after clipping the global gradient norm. Returned as floats: the losses and
+    entropy of the last minibatch, ``epochs`` actually run, and the diagnostics
 
     * ``approx_kl``: the (r − 1) − log r estimator of KL(π_old ‖ π_new) (always ≥ 0, low variance);
       of the last minibatch. If it exceeds ``target_kl`` the remaining epochs are skipped.
@@ -592,9 +597,9 @@ class TrainResult:
 
     def metric(self, key: str) -> np.ndarray:
         """One column of the history as an array, e.g. ``result.metric("approx_kl")``."""
-        if self.history and key not in self.history[0]:
+        if self.history and not any(key in row for row in self.history):
             raise KeyError(f"unknown metric {key!r}; available: {sorted(self.history[0])}")
-        return np.array([row[key] for row in self.history], dtype=float)
+        return np.array([row.get(key, float("nan")) for row in self.history], dtype=float)
 
 
 Callback = Callable[[dict[str, float], ActorCritic], "bool | None"]
@@ -610,6 +615,13 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
 
     Same ``config`` (seed included) → same numbers: the environments, the weight
     initialisation, the action sampling and the minibatch shuffling are all seeded from it.
+
+    Metrics of each update (one ``history`` row): ``global_step``; ``episodic_return`` and
+    ``episodic_length``, rolling means over the last 20 finished training episodes (stochastic
+    policy, NaN until an episode ends); ``episodes`` finished in this update;
+    ``learning_rate``; from :func:`ppo_update` ``policy_loss``, ``value_loss``, ``entropy``,
+    ``approx_kl``, ``clip_fraction``, ``explained_variance``, ``epochs``; and
+    ``steps_per_second`` / ``train_seconds`` (callbacks excluded).
     """
     if not isinstance(config, PPOConfig):
         raise TypeError(f"config must be a PPOConfig, got {type(config).__name__}")
@@ -634,6 +646,7 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
 
     history: list[dict[str, float]] = []
     all_returns: list[float] = []
+    all_lengths: list[int] = []
     train_seconds, global_step = 0.0, 0
     num_updates = config.num_updates
     bar = tqdm(range(num_updates), desc=f"PPO {config.env_id}", disable=not progress, leave=True)
@@ -657,11 +670,13 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
 
             ep_returns, ep_lengths = stats.pop()
             all_returns.extend(ep_returns)
+            all_lengths.extend(ep_lengths)
             metrics = {
                 "update": float(update + 1),
                 "global_step": float(global_step),
-                "episodic_return": float(np.mean(ep_returns)) if ep_returns else float("nan"),
-                "episodic_length": float(np.mean(ep_lengths)) if ep_lengths else float("nan"),
+                # Rolling means over the last 20 finished training episodes (NaN until one ends).
+                "episodic_return": float(np.mean(all_returns[-20:])) if all_returns else float("nan"),
+                "episodic_length": float(np.mean(all_lengths[-20:])) if all_lengths else float("nan"),
                 "episodes": float(len(ep_returns)),
                 "learning_rate": lr,
                 **losses,
@@ -669,7 +684,7 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
                 "train_seconds": train_seconds,
             }
             history.append(metrics)
-            if ep_returns:
+            if all_returns:
                 bar.set_postfix(ret=f"{metrics['episodic_return']:.1f}", refresh=False)
             if callback is not None and callback(metrics, agent):
                 break
@@ -718,6 +733,75 @@ def evaluate(
     finally:
         envs.close()
     return returns
+
+
+class StopWhenSolved:
+    """A :func:`train` callback: every ``every_steps`` environment steps, evaluate the agent
+    greedily on ``episodes`` episodes and stop training once their mean return reaches
+    ``threshold`` (gymnasium's ``reward_threshold`` by default, 475 for CartPole-v1).
+
+    The evaluations are kept in ``self.evaluations`` as ``(global_step, mean_return)``. Use a
+    different evaluation seed afterwards to check the result on episodes the stopping rule
+    never saw.
+    """
+
+    def __init__(self, env_id: str, threshold: float | None = None, *, every_steps: int = 2048, episodes: int = 20, seed: int = 10_000):
+        if threshold is None:
+            threshold = gym.spec(env_id).reward_threshold
+            if threshold is None:
+                raise ValueError(f"{env_id} has no reward_threshold; pass threshold= explicitly")
+        self.env_id, self.threshold = env_id, float(threshold)
+        self.every_steps = _check_int("every_steps", every_steps, 1)
+        self.episodes = _check_int("episodes", episodes, 1)
+        self.seed = _check_int("seed", seed, 0)
+        self.evaluations: list[tuple[int, float]] = []
+        self._next = self.every_steps
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.evaluations) and self.evaluations[-1][1] >= self.threshold
+
+    def __call__(self, metrics: dict[str, float], agent: ActorCritic) -> bool:
+        step = int(metrics["global_step"])
+        if step < self._next:
+            return False
+        while self._next <= step:
+            self._next += self.every_steps
+        score = float(np.mean(evaluate(agent, self.env_id, self.episodes, seed=self.seed)))
+        self.evaluations.append((step, score))
+        metrics["eval_return"] = score
+        return score >= self.threshold
+
+
+@torch.no_grad()
+def record_frames(
+    agent: ActorCritic, env_id: str, *, max_frames: int = 200, every: int = 1, seed: int = 0
+) -> tuple[list[np.ndarray], float]:
+    """Play one greedy episode with ``render_mode="rgb_array"``.
+
+    Returns every ``every``-th rendered frame (at most ``max_frames`` of them) and the
+    episode's return, e.g. to show the trained agent as an animation.
+    """
+    max_frames = _check_int("max_frames", max_frames, 1)
+    every = _check_int("every", every, 1)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen rendering: no display needed
+    env = gym.make(env_id, render_mode="rgb_array")
+    device = next(agent.parameters()).device
+    try:
+        obs, _ = env.reset(seed=seed)
+        frames, total, t, done = [env.render()], 0.0, 0, False
+        while not done:
+            obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(1, -1)
+            action = agent.env_action(agent.act(obs_t, deterministic=True)[0])[0]
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += float(reward)
+            done = terminated or truncated
+            t += 1
+            if t % every == 0 and len(frames) < max_frames:
+                frames.append(env.render())
+    finally:
+        env.close()
+    return frames, total
 
 
 _FORMAT = "course_lib.ppo.ActorCritic/1"
