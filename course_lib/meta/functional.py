@@ -1,0 +1,211 @@
+"""The inner loop (内循环) and the MAML meta-loss, written functionally with ``torch.func``.
+
+MAML (Finn et al., 2017) learns an initialization φ. For a task m with support set
+(x, y) the inner loop takes a few gradient steps from φ:
+
+    θ^m = φ − α ∇_φ L_support^m(φ)            (one step; repeat for more)
+
+and the outer loop (外循环) scores θ^m on the task's query set and moves φ to make that
+score good on average over tasks:
+
+    φ ← φ − β ∇_φ  mean_m L_query^m(θ^m(φ))
+
+The gradient ∇_φ passes *through* the inner step, so it contains the second-order term
+(∂θ/∂φ = I − α ∇²L_support). FOMAML (first-order MAML) drops that term by treating the inner
+gradient as a constant: its meta-gradient is simply ∇_θ L_query(θ^m), taken at θ^m.
+
+Two implementations of the same maths are given:
+
+* :func:`meta_loss` (the one used for training): the model is called with
+  ``torch.func.functional_call`` and the whole meta-batch is adapted in one call with
+  ``torch.func.vmap``; inner gradients come from ``torch.func.grad``.
+* :func:`meta_loss_loop`: the textbook per-task Python loop with
+  ``torch.autograd.grad(create_graph=True)``: slower, kept as the reference the tests and
+  the benchmark compare against.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, grad, vmap
+
+from course_lib.meta.tasks import TaskBatch
+
+__all__ = [
+    "Params",
+    "InnerLR",
+    "mse",
+    "task_loss",
+    "adapt",
+    "meta_loss",
+    "meta_loss_loop",
+    "reptile_update",
+]
+
+Params = dict[str, Tensor]
+#: A scalar step size α, or one learned step size tensor per parameter (Meta-SGD).
+InnerLR = float | Mapping[str, Tensor]
+
+
+def mse(prediction: Tensor, target: Tensor) -> Tensor:
+    """Mean squared error, the regression loss of the sinusoid tasks."""
+    return ((prediction - target) ** 2).mean()
+
+
+def task_loss(model: nn.Module, params: Mapping[str, Tensor], x: Tensor, y: Tensor) -> Tensor:
+    """MSE of ``model`` evaluated with ``params`` (not its own weights) on one task's points."""
+    return mse(functional_call(model, dict(params), (x,)), y)
+
+
+def _check_inner(inner_lr: InnerLR, steps: int, params: Mapping[str, Tensor] | None = None) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int):
+        raise TypeError(f"steps must be an int >= 0, got {steps!r}")
+    if steps < 0:
+        raise ValueError(f"steps must be an int >= 0, got {steps}")
+    if isinstance(inner_lr, Mapping):
+        if params is not None and set(inner_lr) != set(params):
+            raise ValueError(f"inner_lr must have one step size per parameter {sorted(params)}, got keys {sorted(inner_lr)}")
+    elif isinstance(inner_lr, numbers.Real) and not isinstance(inner_lr, bool):
+        if not inner_lr >= 0:
+            raise ValueError(f"inner_lr must be >= 0, got {inner_lr}")
+    else:
+        raise TypeError(f"inner_lr must be a float >= 0 or a dict of per-parameter tensors, got {type(inner_lr).__name__}")
+
+
+def _step_size(inner_lr: InnerLR, name: str):
+    return inner_lr[name] if isinstance(inner_lr, Mapping) else inner_lr
+
+
+def adapt(
+    model: nn.Module,
+    params: Mapping[str, Tensor],
+    x: Tensor,
+    y: Tensor,
+    *,
+    inner_lr: InnerLR,
+    steps: int,
+    first_order: bool = False,
+) -> Params:
+    """The inner loop on one task: ``steps`` gradient-descent steps on the support set from ``params``.
+
+    Args:
+        model: the architecture, called functionally (its own weights are not used).
+        params: the starting point φ, e.g. ``dict(model.named_parameters())``.
+        x, y: the task's support set, each ``[K, 1]``.
+        inner_lr: step size α, or a dict of per-parameter step-size tensors (Meta-SGD).
+        steps: number of gradient steps (0 returns ``params`` unchanged).
+        first_order: if True, each inner gradient is treated as a constant (FOMAML): the
+            result still depends on φ, but only through the identity path θ = φ − α·g.
+
+    Returns the adapted parameters θ as a new dict; differentiable with respect to
+    ``params`` (and to a learned ``inner_lr``) through all the steps unless ``first_order``.
+    Works inside ``torch.func.vmap``, which is how :func:`meta_loss` adapts a whole batch.
+    """
+    _check_inner(inner_lr, steps, params)
+    theta = dict(params)
+    loss_grad = grad(lambda p: task_loss(model, p, x, y))
+    for _ in range(steps):
+        g = loss_grad(theta)
+        if first_order:
+            g = {name: gi.detach() for name, gi in g.items()}
+        theta = {name: theta[name] - _step_size(inner_lr, name) * g[name] for name in theta}
+    return theta
+
+
+def _check_tasks(tasks: TaskBatch) -> None:
+    if not isinstance(tasks, tuple) or len(tasks) != 4:
+        raise TypeError("tasks must be a TaskBatch (x_support, y_support, x_query, y_query)")
+    for name, t in zip(TaskBatch._fields, tasks):
+        if not isinstance(t, Tensor) or t.dim() != 3:
+            raise ValueError(f"tasks.{name} must be a tensor of shape [B, K, 1], got {getattr(t, 'shape', type(t))}")
+    if len({t.shape[0] for t in tasks}) != 1:
+        raise ValueError(f"all TaskBatch tensors must share the batch size B, got {[tuple(t.shape) for t in tasks]}")
+
+
+def meta_loss(
+    model: nn.Module,
+    params: Mapping[str, Tensor],
+    tasks: TaskBatch,
+    *,
+    inner_lr: InnerLR,
+    steps: int,
+    first_order: bool = False,
+) -> Tensor:
+    """Mean query loss after adapting to each task: the quantity MAML's outer loop minimises.
+
+    All B tasks are adapted in one batched call (``vmap`` over the task dimension). Its
+    gradient with respect to ``params`` is the MAML meta-gradient, second order by default,
+    first order (FOMAML) with ``first_order=True``.
+    """
+    _check_inner(inner_lr, steps, params)
+    _check_tasks(tasks)
+
+    def query_loss_after_adaptation(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
+        theta = adapt(model, params, x_s, y_s, inner_lr=inner_lr, steps=steps, first_order=first_order)
+        return task_loss(model, theta, x_q, y_q)
+
+    return vmap(query_loss_after_adaptation)(*tasks).mean()
+
+
+def meta_loss_loop(
+    model: nn.Module,
+    params: Mapping[str, Tensor],
+    tasks: TaskBatch,
+    *,
+    inner_lr: InnerLR,
+    steps: int,
+    first_order: bool = False,
+) -> Tensor:
+    """The same meta-loss as :func:`meta_loss`, one task at a time with ``torch.autograd.grad``.
+
+    This is how MAML is usually first written: for each task, unroll the inner steps with
+    ``create_graph=True`` so the outer backward pass can differentiate through them.
+    """
+    _check_inner(inner_lr, steps, params)
+    _check_tasks(tasks)
+    losses = []
+    for x_s, y_s, x_q, y_q in zip(*tasks):
+        theta = dict(params)
+        for _ in range(steps):
+            names = [n for n, p in theta.items() if p.requires_grad]
+            grads = torch.autograd.grad(task_loss(model, theta, x_s, y_s), [theta[n] for n in names], create_graph=not first_order)
+            theta = {**theta, **{n: theta[n] - _step_size(inner_lr, n) * g for n, g in zip(names, grads)}}
+        losses.append(task_loss(model, theta, x_q, y_q))
+    return torch.stack(losses).mean()
+
+
+@torch.no_grad()
+def reptile_update(
+    model: nn.Module,
+    params: Mapping[str, Tensor],
+    tasks: TaskBatch,
+    *,
+    inner_lr: float,
+    steps: int,
+    epsilon: float,
+) -> Params:
+    """One Reptile outer step (Nichol et al., 2018): φ ← φ + ε (mean_m θ^m − φ).
+
+    θ^m is the result of ``steps`` plain SGD steps on all of task m's points (support and
+    query together); no meta-gradient is computed at all: the direction θ − φ *is* the update.
+    With ``steps=1`` Reptile reduces to joint training on the mixture (pre-training), so use
+    several inner steps.
+    """
+    _check_inner(inner_lr, steps, params)
+    _check_tasks(tasks)
+    if not 0 < epsilon <= 1:
+        raise ValueError(f"epsilon must be in (0, 1], got {epsilon}")
+    theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=steps)
+    return {name: p + epsilon * (theta[name].mean(0) - p) for name, p in params.items()}
+
+
+def adapted_on_all_points(model: nn.Module, params: Mapping[str, Tensor], tasks: TaskBatch, *, inner_lr: float, steps: int) -> Params:
+    """θ^m for every task m (a dict of ``[B, ...]`` tensors): first-order SGD on support ∪ query."""
+    x = torch.cat([tasks.x_support, tasks.x_query], dim=1)
+    y = torch.cat([tasks.y_support, tasks.y_query], dim=1)
+    params = {name: p.detach() for name, p in params.items()}
+    return vmap(lambda xi, yi: adapt(model, params, xi, yi, inner_lr=inner_lr, steps=steps, first_order=True))(x, y)

@@ -1,0 +1,54 @@
+"""The two models of Chapters 3-4: the paper's small MLP and a two-parameter sine model.
+
+Both are ordinary ``nn.Module``s. The meta-learning code never changes their weights in
+place: it calls them *functionally* with ``torch.func.functional_call(model, params, (x,))``
+where ``params`` is a dict like ``dict(model.named_parameters())``, so one module can be
+evaluated at φ (the meta-learned initialization) and at many adapted θ's at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["mlp_regressor", "SineModel", "init_params"]
+
+
+def mlp_regressor(hidden: Sequence[int] = (40, 40), *, seed: int = 0) -> nn.Sequential:
+    """The MAML paper's sinusoid regressor: 1 → 40 → 40 → 1 with ReLU, seeded initialization."""
+    hidden = tuple(hidden)
+    if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
+        raise ValueError(f"hidden must be a non-empty sequence of ints >= 1, got {hidden!r}")
+    sizes = (1, *hidden, 1)
+    layers: list[nn.Module] = []
+    with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
+        torch.manual_seed(seed)
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:
+                layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class SineModel(nn.Module):
+    """f(x) = a·sin(x + b): a model whose whole parameter space is the (a, b) plane.
+
+    Every sinusoid task A·sin(x + φ) is solved exactly at (a, b) = (A, φ), so the loss
+    landscape of each task, the inner-loop steps θ and the outer-loop updates of φ can all be
+    drawn in two dimensions (Chapter 4's ``param_space_explorer``).
+    """
+
+    def __init__(self, a: float = 1.0, b: float = 0.0):
+        super().__init__()
+        self.a = nn.Parameter(torch.tensor(float(a)))
+        self.b = nn.Parameter(torch.tensor(float(b)))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.a * torch.sin(x + self.b)
+
+
+def init_params(model: nn.Module) -> dict[str, Tensor]:
+    """A detached copy of the module's parameters, ready to be meta-learned (``requires_grad``)."""
+    return {name: p.detach().clone().requires_grad_(True) for name, p in model.named_parameters()}

@@ -1,0 +1,122 @@
+"""Task families for meta-learning: the training examples of a meta-learner are *tasks*.
+
+In ordinary learning one example is an (x, y) pair. In meta-learning (元学习) one example is
+a whole task: a small **support set** (the data the inner loop (内循环) learns from) and a
+**query set** (held-out data of the same task that scores the adapted model). The outer
+loop (外循环) averages that score over many tasks.
+
+The family used throughout Chapters 3-4 is the sinusoid regression of the MAML paper
+(Finn et al., 2017): each task is y = A·sin(x + φ) with amplitude A ~ U[0.1, 5], phase
+φ ~ U[0, π] and inputs x ~ U[-5, 5].
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import Tensor
+
+__all__ = ["TaskBatch", "SinusoidTasks"]
+
+
+class TaskBatch(NamedTuple):
+    """A batch of B regression tasks, each tensor of shape ``[B, K, 1]``.
+
+    ``x_support, y_support`` are what the inner loop trains on (K = k_support points);
+    ``x_query, y_query`` are held-out points of the same tasks (k_query points) that the
+    outer loop scores the adapted model on.
+    """
+
+    x_support: Tensor
+    y_support: Tensor
+    x_query: Tensor
+    y_query: Tensor
+
+
+def _check_range(name: str, value: tuple[float, float]) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from None
+    if not lo <= hi:
+        raise ValueError(f"{name} must satisfy low <= high, got {value!r}")
+    return lo, hi
+
+
+def _check_count(name: str, value: int, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class SinusoidTasks:
+    """The sinusoid task family y = A·sin(x + φ) of the MAML paper.
+
+    Args:
+        amplitude_range: A ~ U[low, high] (paper: [0.1, 5]).
+        phase_range: φ ~ U[low, high] (paper: [0, π]).
+        x_range: inputs x ~ U[low, high] (paper: [-5, 5]).
+
+    ``sample`` draws fresh tasks; ``sample_params`` + ``make_tasks`` split the two steps
+    (pick the tasks, then draw their points) for pictures and widgets that need the
+    amplitude and phase of each task.
+    """
+
+    amplitude_range: tuple[float, float] = (0.1, 5.0)
+    phase_range: tuple[float, float] = (0.0, math.pi)
+    x_range: tuple[float, float] = (-5.0, 5.0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "amplitude_range", _check_range("amplitude_range", self.amplitude_range))
+        object.__setattr__(self, "phase_range", _check_range("phase_range", self.phase_range))
+        object.__setattr__(self, "x_range", _check_range("x_range", self.x_range))
+
+    def sample_params(self, num_tasks: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """Amplitudes and phases of ``num_tasks`` new tasks, each of shape ``[num_tasks]``."""
+        _check_count("num_tasks", num_tasks)
+        u = torch.rand(2, num_tasks, generator=generator)
+        (a_lo, a_hi), (p_lo, p_hi) = self.amplitude_range, self.phase_range
+        return a_lo + (a_hi - a_lo) * u[0], p_lo + (p_hi - p_lo) * u[1]
+
+    def make_tasks(
+        self,
+        amplitude: Tensor,
+        phase: Tensor,
+        k_support: int,
+        k_query: int,
+        generator: torch.Generator | None = None,
+    ) -> TaskBatch:
+        """Draw K support and query points for the given tasks (``amplitude``, ``phase``: ``[B]``)."""
+        _check_count("k_support", k_support)
+        _check_count("k_query", k_query)
+        amplitude = torch.as_tensor(amplitude, dtype=torch.float32).reshape(-1, 1, 1)
+        phase = torch.as_tensor(phase, dtype=torch.float32).reshape(-1, 1, 1)
+        if amplitude.shape != phase.shape:
+            raise ValueError(f"amplitude and phase must have the same length, got {amplitude.shape[0]} and {phase.shape[0]}")
+        lo, hi = self.x_range
+        x = lo + (hi - lo) * torch.rand(amplitude.shape[0], k_support + k_query, 1, generator=generator)
+        y = amplitude * torch.sin(x + phase)
+        return TaskBatch(x[:, :k_support], y[:, :k_support], x[:, k_support:], y[:, k_support:])
+
+    def sample(
+        self,
+        num_tasks: int,
+        k_support: int,
+        k_query: int,
+        generator: torch.Generator | None = None,
+    ) -> TaskBatch:
+        """``num_tasks`` new tasks with ``k_support`` support and ``k_query`` query points each.
+
+        Pass a seeded ``torch.Generator`` for reproducible tasks (same seed, same tasks).
+        """
+        _check_count("num_tasks", num_tasks)
+        _check_count("k_support", k_support)
+        _check_count("k_query", k_query)
+        amplitude, phase = self.sample_params(num_tasks, generator)
+        return self.make_tasks(amplitude, phase, k_support, k_query, generator)

@@ -1,0 +1,247 @@
+"""Meta-training: MAML, FOMAML, Reptile, Meta-SGD and the pre-training baseline, one entry point.
+
+Every method shares the same outer loop (外循环), read top to bottom in :func:`meta_train`:
+
+    for each iteration:
+        sample a meta-batch of tasks (support + query sets)
+        compute the outer gradient for φ            ← the methods differ only here
+        Adam step on φ (and, for Meta-SGD, on the learned step sizes α)
+
+The outer gradient per method:
+
+* ``"maml"``: ∇_φ mean_m L_query^m(θ^m), θ^m = inner loop from φ, differentiated through
+  the inner steps (second order).
+* ``"fomaml"``: the same with the inner gradients treated as constants (first order): the
+  query gradient taken at θ^m, applied to φ.
+* ``"reptile"``: no gradient of a query loss at all: the pseudo-gradient φ − mean_m θ^m,
+  where θ^m is plain SGD on all of task m's points. Fed to Adam (as in common Reptile
+  implementations); :func:`~course_lib.meta.functional.reptile_update` is the plain
+  φ + ε(θ − φ) form.
+* ``"metasgd"``: MAML whose inner step sizes α are per-parameter tensors learned by the outer
+  loop too (Li et al., 2017): *learning the optimizer* (学习优化器).
+* ``"pretrain"``: the baseline: one model regressed on the mixture of all tasks' points
+  (the loss at φ itself, no inner loop). It finds the φ that is best *now*, not the one that
+  is best *after adaptation*.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from course_lib.meta.functional import (
+    InnerLR,
+    Params,
+    adapt,
+    adapted_on_all_points,
+    meta_loss,
+    mse,
+)
+from course_lib.meta.models import init_params, mlp_regressor
+from course_lib.meta.tasks import SinusoidTasks, TaskBatch
+
+__all__ = ["METHODS", "MetaConfig", "MetaLearner", "meta_train", "outer_gradient"]
+
+METHODS: tuple[str, ...] = ("maml", "fomaml", "reptile", "metasgd", "pretrain")
+
+
+@dataclass
+class MetaConfig:
+    """Hyperparameters of one meta-training run (defaults: the MAML paper's sinusoid setup).
+
+    Attributes:
+        method: one of ``METHODS``: "maml", "fomaml", "reptile", "metasgd", "pretrain".
+        iterations: outer-loop steps (meta-iterations); the paper uses 70,000.
+        meta_batch_size: tasks per outer step (paper: 25).
+        k_support: K, support points per task the inner loop learns from (paper: 10 or 5).
+        k_query: query points per task that score the adapted model.
+        inner_lr: α, the inner-loop step size (paper: 0.01); Meta-SGD's initial value.
+        inner_steps: gradient steps in the inner loop during training (paper: 1).
+        outer_lr: β, Adam's step size for the outer loop (paper: 1e-3).
+        hidden: hidden layer widths of the regressor (paper: (40, 40)).
+        seed: seeds the initialization and the task stream.
+        log_every: iterations between history rows (each row averages the losses since the last).
+    """
+
+    method: str = "maml"
+    iterations: int = 2000
+    meta_batch_size: int = 25
+    k_support: int = 10
+    k_query: int = 10
+    inner_lr: float = 0.01
+    inner_steps: int = 1
+    outer_lr: float = 1e-3
+    hidden: tuple[int, ...] = (40, 40)
+    seed: int = 0
+    log_every: int = 100
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        for name in ("iterations", "meta_batch_size", "k_support", "k_query", "log_every"):
+            _require_int(name, getattr(self, name), 1)
+        _require_int("inner_steps", self.inner_steps, 0)
+        _require_int("seed", self.seed, 0)
+        if self.method in ("maml", "fomaml", "metasgd", "reptile") and self.inner_steps < 1:
+            raise ValueError(f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}")
+        for name in ("inner_lr", "outer_lr"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"{name} must be a float > 0, got {value!r}")
+            if not value > 0:
+                raise ValueError(f"{name} must be a float > 0, got {value}")
+        self.hidden = tuple(self.hidden)
+        if not self.hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden):
+            raise ValueError(f"hidden must be a non-empty tuple of ints >= 1, got {self.hidden!r}")
+
+
+def _require_int(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+
+
+@dataclass
+class MetaLearner:
+    """A trained meta-learner: the architecture, the learned φ and the inner-loop step size.
+
+    ``inner_lr`` is the float α for every method except Meta-SGD, where it is the learned
+    dict of per-parameter step sizes. ``adapt`` and ``predict`` run the inner loop and the
+    model on a new task (no gradient flows back into φ).
+    """
+
+    method: str
+    model: nn.Module
+    params: Params
+    inner_lr: InnerLR
+    config: MetaConfig
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+    def adapt(self, x: Tensor, y: Tensor, *, steps: int, inner_lr: InnerLR | None = None) -> Params:
+        """θ after ``steps`` inner steps on the support set ``x, y`` (``[K, 1]``) from φ."""
+        lr = self.inner_lr if inner_lr is None else inner_lr
+        theta = adapt(self.model, self.params, x, y, inner_lr=lr, steps=steps, first_order=True)
+        return {name: t.detach() for name, t in theta.items()}
+
+    def predict(self, x: Tensor, params: Params | None = None) -> Tensor:
+        """The model's output at ``x`` with ``params`` (default φ)."""
+        with torch.no_grad():
+            return torch.func.functional_call(self.model, params or self.params, (x,))
+
+
+def outer_gradient(
+    method: str,
+    model: nn.Module,
+    params: Params,
+    tasks: TaskBatch,
+    *,
+    inner_lr: InnerLR,
+    inner_steps: int,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """The outer loss and the gradient every method hands to the optimizer, for one meta-batch.
+
+    Returns ``(loss, grads)`` with ``grads`` keyed like ``params`` (and, for Meta-SGD, also
+    ``"lr." + name`` for each learned step size). ``loss`` is the query loss after adaptation
+    (MAML family), the mixture loss at φ (pre-training) or the loss of θ on its own task
+    (Reptile, a diagnostic only).
+    """
+    names = list(params)
+    if method in ("maml", "fomaml", "metasgd"):
+        loss = meta_loss(model, params, tasks, inner_lr=inner_lr, steps=inner_steps, first_order=(method == "fomaml"))
+        leaves = [params[n] for n in names]
+        if method == "metasgd":
+            leaves += [inner_lr[n] for n in names]
+        grads = torch.autograd.grad(loss, leaves)
+        out = dict(zip(names, grads[: len(names)]))
+        if method == "metasgd":
+            out.update({"lr." + n: g for n, g in zip(names, grads[len(names):])})
+        return loss.detach(), out
+    if method == "reptile":
+        theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
+        with torch.no_grad():
+            x = torch.cat([tasks.x_support, tasks.x_query], 1)
+            y = torch.cat([tasks.y_support, tasks.y_query], 1)
+            loss = torch.vmap(lambda th, xi, yi: mse(torch.func.functional_call(model, th, (xi,)), yi))(theta, x, y).mean()
+            return loss, {n: params[n].detach() - theta[n].mean(0) for n in names}
+    if method == "pretrain":
+        x = torch.cat([tasks.x_support, tasks.x_query], 1)
+        y = torch.cat([tasks.y_support, tasks.y_query], 1)
+        loss = mse(torch.func.functional_call(model, params, (x,)), y)
+        return loss.detach(), dict(zip(names, torch.autograd.grad(loss, [params[n] for n in names])))
+    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+
+
+def meta_train(
+    config: MetaConfig,
+    tasks: SinusoidTasks | None = None,
+    *,
+    progress: bool = True,
+    callback: Callable[[dict[str, float]], None] | None = None,
+) -> MetaLearner:
+    """Meta-train one method on a task family; returns the :class:`MetaLearner` and its history.
+
+    Args:
+        config: the method and its hyperparameters (see :class:`MetaConfig`).
+        tasks: the task family (default: the paper's sinusoids).
+        progress: show a tqdm progress bar.
+        callback: called with each history row (e.g. a ``LiveCurve``).
+
+    The history holds, every ``log_every`` iterations: ``iteration``, ``loss`` (mean outer
+    loss since the last row), ``grad_norm`` (of the last outer gradient), ``seconds`` (wall
+    time so far) and, for Meta-SGD, ``mean_inner_lr`` (mean |α| over all weights).
+    """
+    if not isinstance(config, MetaConfig):
+        raise TypeError(f"config must be a MetaConfig, got {type(config).__name__}")
+    tasks = SinusoidTasks() if tasks is None else tasks
+    generator = torch.Generator().manual_seed(config.seed)
+    model = mlp_regressor(config.hidden, seed=config.seed)
+    params = init_params(model)
+    inner_lr: InnerLR = config.inner_lr
+    leaves = list(params.values())
+    if config.method == "metasgd":
+        inner_lr = {n: torch.full_like(p, config.inner_lr).requires_grad_(True) for n, p in params.items()}
+        leaves += list(inner_lr.values())
+    optimizer = torch.optim.Adam(leaves, lr=config.outer_lr)
+
+    history: dict[str, list[float]] = {"iteration": [], "loss": [], "grad_norm": [], "seconds": []}
+    if config.method == "metasgd":
+        history["mean_inner_lr"] = []
+    start, running, count = time.perf_counter(), 0.0, 0
+    bar = tqdm(range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5)
+    for iteration in bar:
+        batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
+        loss, grads = outer_gradient(config.method, model, params, batch, inner_lr=inner_lr, inner_steps=config.inner_steps)
+        for name, p in params.items():
+            p.grad = grads[name]
+        if config.method == "metasgd":
+            for name, a in inner_lr.items():
+                a.grad = grads["lr." + name]
+        optimizer.step()
+        running, count = running + loss.item(), count + 1
+
+        if iteration % config.log_every == 0 or iteration == config.iterations:
+            row = {
+                "iteration": float(iteration),
+                "loss": running / count,
+                "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads.values())).item(),
+                "seconds": time.perf_counter() - start,
+            }
+            if config.method == "metasgd":
+                row["mean_inner_lr"] = torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
+            for key, value in row.items():
+                history[key].append(value)
+            bar.set_postfix(loss=f"{row['loss']:.3f}")
+            if callback is not None:
+                callback(row)
+            running, count = 0.0, 0
+
+    final_params = {n: p.detach().clone() for n, p in params.items()}
+    if config.method == "metasgd":
+        inner_lr = {n: a.detach().clone() for n, a in inner_lr.items()}
+    return MetaLearner(config.method, model, final_params, inner_lr, config, history)

@@ -1,0 +1,238 @@
+"""Chapter 4 widgets: both loops in the (a, b) plane, and adapting to a new sinusoid.
+
+Thin views: every trajectory comes from :func:`course_lib.meta.two_loop_paths` and every
+fit from :func:`course_lib.meta.adaptation_trajectory`; trained models are passed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import torch
+from matplotlib.patches import FancyBboxPatch
+
+from course_lib.meta import (
+    MetaLearner,
+    SineModel,
+    SinusoidTasks,
+    adaptation_trajectory,
+    meta_loss,
+    sine_loss_grid,
+    two_loop_paths,
+)
+from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.widgets._base import explorer, float_slider, int_slider
+
+__all__ = ["param_space_explorer", "adaptation_explorer", "two_loops_diagram", "EXAMPLE_TASKS"]
+
+#: (amplitude, phase) of the tasks drawn in the (a, b) plane; the slider shows the first n.
+EXAMPLE_TASKS: tuple[tuple[float, float], ...] = ((1.0, 0.6), (3.0, 1.0), (2.0, 2.6), (3.6, 2.1), (1.4, 1.7))
+_TASK_COLORS = [COLORS[c] for c in ("blue", "orange", "green", "red", "purple")]
+
+
+def param_space_explorer(
+    tasks: Sequence[tuple[float, float]] = EXAMPLE_TASKS,
+    *,
+    phi0: tuple[float, float] = (0.5, 0.2),
+    outer_lr: float = 0.15,
+    k: int = 20,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Loss contours of a few tasks in the (a, b) plane of f(x) = a·sin(x + b), with both loops.
+
+    Left MAML, right pre-training, from the same φ0. Thin coloured paths: the inner loop
+    (内循环) φ_t → θ^m for each task m; black path: the outer loop (外循环) φ0 → φ1 → … .
+    Sliders: inner step size α, number of tasks, inner steps and outer steps.
+
+    Args:
+        tasks: (amplitude, phase) of up to 5 tasks; the star marks each task's optimum.
+        phi0: the starting initialization (a, b).
+        outer_lr: the outer loop's step size β (plain gradient descent, so φ1 = φ0 − β·g).
+        k: support (and query) points per task; seed: seeds those points.
+    """
+    tasks = tuple(tasks)
+    if not 1 <= len(tasks) <= len(_TASK_COLORS):
+        raise ValueError(f"tasks must hold 1 to {len(_TASK_COLORS)} (amplitude, phase) pairs, got {len(tasks)}")
+    if not outer_lr > 0:
+        raise ValueError(f"outer_lr must be > 0, got {outer_lr}")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    amplitude = torch.tensor([t[0] for t in tasks])
+    phase = torch.tensor([t[1] for t in tasks])
+    batch = SinusoidTasks().make_tasks(amplitude, phase, k, k, torch.Generator().manual_seed(seed))
+
+    controls = {
+        "inner_lr": float_slider("inner step α", 0.1, 0.0, 0.3, 0.01),
+        "num_tasks": int_slider("tasks", 2, 1, len(tasks)),
+        "inner_steps": int_slider("inner steps", 1, 1, 5),
+        "outer_steps": int_slider("outer steps", 1, 0, 8),
+    }
+    fig, axes = new_figure(1, 2, figsize=(9.0, 3.8), sharex=True, sharey=True)
+    a_grid, b_grid = torch.linspace(-0.5, 4.5, 90), torch.linspace(-0.6, 3.6, 80)
+    contours = []  # drawn once; the sliders only toggle their visibility
+    for ax, title in zip(axes, ("MAML: φ moves by the gradient at θ", "pre-training: φ moves by the gradient at φ")):
+        per_task = []
+        for m in range(len(tasks)):
+            loss = sine_loss_grid(a_grid, b_grid, batch.x_support[m], batch.y_support[m]).numpy()
+            per_task.append(ax.contour(a_grid.numpy(), b_grid.numpy(), loss, levels=[0.3, 1.5], colors=_TASK_COLORS[m], linewidths=0.8, alpha=0.6))
+            per_task.append(ax.plot(*tasks[m], marker="*", ms=11, color=_TASK_COLORS[m], ls="")[0])
+        contours.append(per_task)
+        ax.set_title(title)
+        ax.set_xlabel("a (amplitude)")
+        ax.set_xlim(-0.5, 4.5)
+        ax.set_ylim(-0.6, 3.6)
+    axes[0].set_ylabel("b (phase)")
+    dynamic: list = []
+    view = PlotView(fig)
+
+    def update() -> str:
+        for artist in dynamic:
+            artist.remove()
+        dynamic.clear()
+        n = controls["num_tasks"].value
+        chosen = type(batch)(*(t[:n] for t in batch))
+        for ax_contours in contours:
+            for i, artist in enumerate(ax_contours):  # (contour, star) for each task
+                artist.set_visible(i // 2 < n)
+        settings = dict(phi0=phi0, inner_lr=controls["inner_lr"].value, inner_steps=controls["inner_steps"].value,
+                        outer_steps=controls["outer_steps"].value, outer_lr=outer_lr)
+        after = {}
+        for ax, method in zip(axes, ("maml", "pretrain")):
+            paths = two_loop_paths(chosen, method=method, **settings)
+            outer = paths.outer.numpy()
+            last = paths.inner.shape[0] - 1
+            for t in range(last + 1):  # earlier inner loops faint, the one from the final φ bold
+                for m in range(n):
+                    inner = paths.inner[t, m].numpy()
+                    if t < last:
+                        dynamic.extend(ax.plot(inner[:, 0], inner[:, 1], color=_TASK_COLORS[m], lw=0.8, ls="--", alpha=0.3))
+                        continue
+                    dynamic.extend(ax.plot(inner[:, 0], inner[:, 1], color=_TASK_COLORS[m], lw=1.4, ls="--", marker=".", ms=4))
+                    label = "θ^m: inner loop from the final φ" if m == 0 else None
+                    dynamic.extend(ax.plot(*inner[-1], marker="o", ms=6, mfc="white", color=_TASK_COLORS[m], ls="", label=label))
+            dynamic.extend(ax.plot(outer[:, 0], outer[:, 1], color="black", lw=2, marker="o", ms=4, label="φ0 → φ1 → … outer loop"))
+            dynamic.append(ax.annotate("φ0", outer[0], textcoords="offset points", xytext=(-14, -10), fontsize=9))
+            if len(outer) > 1:
+                dynamic.append(ax.annotate(f"φ{len(outer) - 1}", outer[-1], textcoords="offset points", xytext=(5, 5), fontsize=9))
+            final = {"a": torch.tensor(outer[-1, 0]), "b": torch.tensor(outer[-1, 1])}
+            after[method] = meta_loss(SineModel(), final, chosen, inner_lr=settings["inner_lr"], steps=settings["inner_steps"]).item()
+            dynamic.append(ax.legend(loc="upper right", fontsize=8))
+        return (f"query loss after the inner loop, from the final φ: MAML <b>{after['maml']:.3f}</b>, "
+                f"pre-training <b>{after['pretrain']:.3f}</b> ({n} task{'s' if n > 1 else ''}, "
+                f"{settings['outer_steps']} outer step{'s' if settings['outer_steps'] != 1 else ''})")
+
+    return explorer(controls, view, update, title="Inner and outer loops in the (a, b) plane")
+
+
+def adaptation_explorer(
+    maml: MetaLearner,
+    pretrained: MetaLearner,
+    *,
+    x_range: tuple[float, float] = (-5.0, 5.0),
+    max_k: int = 20,
+    max_steps: int = 10,
+    seed: int = 0,
+) -> widgets.VBox:
+    """A new sinusoid task and the fits of two trained models after each inner step.
+
+    Sliders: the task's amplitude and phase (the training range is A ∈ [0.1, 5], φ ∈ [0, π];
+    the sliders go beyond it), K support points, the number of inner steps and the step size.
+    Faint lines are the fits after 0, 1, … steps, the bold line after the last one.
+    """
+    for name, learner in (("maml", maml), ("pretrained", pretrained)):
+        if not isinstance(learner, MetaLearner):
+            raise TypeError(f"{name} must be a MetaLearner from course_lib.meta.meta_train, got {type(learner).__name__}")
+    if isinstance(max_k, bool) or not isinstance(max_k, int) or max_k < 1:
+        raise ValueError(f"max_k must be an int >= 1, got {max_k!r}")
+    lo, hi = x_range
+    x_pool = lo + (hi - lo) * torch.rand(max_k, 1, generator=torch.Generator().manual_seed(seed))  # support x's
+    x_eval = torch.linspace(lo, hi, 200).reshape(-1, 1)
+    controls = {
+        "amplitude": float_slider("amplitude A", 3.0, 0.1, 7.0, 0.1),
+        "phase": float_slider("phase φ", 1.0, -math.pi, 2 * math.pi, 0.05),
+        "k": int_slider("K points", 5, 1, max_k),
+        "steps": int_slider("inner steps", 1, 0, max_steps),
+        "inner_lr": float_slider("step size α", 0.01, 0.001, 0.05, 0.001, fmt=".3f"),
+    }
+    fig, axes = new_figure(1, 2, figsize=(9.0, 3.2), sharey=True)
+    learners = {"MAML": maml, "pre-trained": pretrained}
+    artists = []
+    for ax, (name, color) in zip(axes, (("MAML", COLORS["blue"]), ("pre-trained", COLORS["orange"]))):
+        (truth,) = ax.plot([], [], color=COLORS["grey"], ls="--", lw=1.5, label="true task")
+        fits = [ax.plot([], [], color=color, lw=1, alpha=0.25)[0] for _ in range(max_steps)]
+        (final,) = ax.plot([], [], color=color, lw=2.4, label="fit after the last step")
+        (support,) = ax.plot([], [], "o", color="black", ms=5, label="K support points")
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel("x")
+        ax.set_title(name)
+        ax.legend(loc="lower left", fontsize=8)
+        artists.append((ax, truth, fits, final, support))
+    axes[0].set_ylabel("y")
+    view = PlotView(fig)
+    x_np = x_eval.reshape(-1).numpy()
+
+    def update() -> str:
+        amp, ph, k = controls["amplitude"].value, controls["phase"].value, controls["k"].value
+        steps, lr = controls["steps"].value, controls["inner_lr"].value
+        x_s = x_pool[:k]
+        y_s = amp * torch.sin(x_s + ph)
+        y_true = (amp * torch.sin(x_eval + ph)).reshape(-1)
+        errors = {}
+        for (ax, truth, fits, final, support), (name, learner) in zip(artists, learners.items()):
+            path = adaptation_trajectory(learner, x_s, y_s, x_eval, steps=steps, inner_lr=lr)
+            truth.set_data(x_np, y_true.numpy())
+            support.set_data(x_s.reshape(-1).numpy(), y_s.reshape(-1).numpy())
+            for i, line in enumerate(fits):
+                line.set_data(x_np, path[i].numpy()) if i < steps else line.set_data([], [])
+            final.set_data(x_np, path[-1].numpy())
+            ax.set_ylim(-max(5.5, amp + 1.0), max(5.5, amp + 1.0))
+            errors[name] = ((path[-1] - y_true) ** 2).mean().item()
+        outside = []
+        if not 0.1 <= amp <= 5.0:
+            outside.append("amplitude")
+        if not 0.0 <= ph <= math.pi:
+            outside.append("phase")
+        note = f" <i>(outside the training range: {' and '.join(outside)})</i>" if outside else ""
+        return (f"MSE on [{lo:g}, {hi:g}] after {steps} step{'s' if steps != 1 else ''}: "
+                f"MAML <b>{errors['MAML']:.3f}</b>, pre-trained <b>{errors['pre-trained']:.3f}</b>{note}")
+
+    return explorer(controls, view, update, title="Adapting to a new task: MAML vs pre-training")
+
+
+def two_loops_diagram():
+    """A drawn picture of meta-learning's two loops: returns a matplotlib Figure (no widget).
+
+    φ (what is meta-learned) feeds the inner loop (内循环) of every task m: learn θ^m from the
+    task's support set, score θ^m on its query set (l^m). The outer loop (外循环) sums the
+    scores over tasks, L(φ) = Σ_m l^m, and updates φ.
+    """
+    fig, ax = new_figure(figsize=(9.0, 3.6))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    ax.axis("off")
+
+    def box(x, y, text, color, w=1.9, h=0.7):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=color, ec="black", lw=0.8, alpha=0.9))
+        ax.text(x, y, text, ha="center", va="center", fontsize=9)
+
+    def arrow(start, end, text="", color="black", rad=0.0, offset=(0.0, 0.15)):
+        ax.annotate("", end, start, arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, connectionstyle=f"arc3,rad={rad}"))
+        if text:
+            ax.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], text, ha="center", fontsize=8.5, color=color)
+
+    box(1.1, 2.5, "φ\n(what is meta-learned)", COLORS["yellow"], h=0.9)
+    for y, m in ((4.0, "m"), (1.0, "n")):
+        box(3.6, y, f"support set of task {m}", COLORS["sky"])
+        box(6.0, y, f"θ^{m}", "white", w=1.0)
+        box(8.3, y, f"loss l^{m} on the\nquery set of task {m}", COLORS["sky"], h=0.9)
+        arrow((2.05, 2.75) if m == "m" else (2.05, 2.25), (6.0, y - 0.35) if m == "m" else (6.0, y + 0.35), "", COLORS["blue"])
+        arrow((4.55, y), (5.5, y), "", COLORS["blue"])
+        arrow((6.5, y), (7.3, y), "", COLORS["blue"])
+    ax.text(4.8, 4.72, "inner loop, for every task: learn θ from φ and the support set, e.g. θ = φ − α∇L", ha="center", fontsize=8.5, color=COLORS["blue"])
+    box(8.3, 2.5, "L(φ) = Σ l^m", COLORS["orange"], w=1.7)
+    arrow((8.3, 3.55), (8.3, 2.85), "", "black")
+    arrow((8.3, 1.45), (8.3, 2.15), "", "black")
+    arrow((7.45, 2.5), (2.1, 2.5), "outer loop: φ ← φ − β ∇_φ L(φ)", COLORS["red"], offset=(0.4, 0.12))
+    return fig
