@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_FLAGS ?= -q
 
-.PHONY: setup lab test unit notebooks strip bench lint clean
+.PHONY: setup lab test unit notebooks browser student book strip bench lint clean
 
 setup:
 	@bash scripts/setup_env.sh
@@ -18,11 +18,16 @@ test: setup
 	@bash scripts/run_tests.sh
 
 unit: setup
-	$(BIN)/pytest $(PYTEST_FLAGS) tests
+	$(BIN)/pytest $(PYTEST_FLAGS) -n 2 tests --ignore=tests/browser --ignore=tests/test_book.py
 
 # nbval over every chapter (--nbval-lax: all cells must run; only `# NBVAL_CHECK_OUTPUT` cells are compared).
 notebooks: setup
 	$(BIN)/pytest $(PYTEST_FLAGS) --nbval-lax --nbval-current-env notebooks/
+
+# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing).
+browser: setup
+	bash scripts/install_browser.sh
+	$(BIN)/pytest $(PYTEST_FLAGS) tests/browser
 
 strip: setup
 	$(BIN)/python scripts/strip_notebooks.py notebooks
@@ -36,3 +41,15 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts student _build
+
+
+# Student edition in student/: each `solution` cell becomes a NotImplementedError stub.
+student: setup
+	rm -rf student
+	$(BIN)/python scripts/make_student.py --src notebooks --out student
+
+# Course site in _build/site/ (open _build/site/index.html): every chapter executed with its
+# quick settings, rendered to static HTML; widgets shown as images of their initial state.
+book: setup
+	rm -rf _build
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python scripts/build_book.py --src notebooks --out _build --jobs 2

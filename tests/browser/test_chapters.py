@@ -1,0 +1,118 @@
+"""Every chapter, the way a student uses it: JupyterLab in Chromium, Run All Cells, then play.
+
+For each notebook in ``notebooks/`` (discovered, in course order) the test checks that
+
+* every code cell ran and no cell shows an error (in the notebook model and in the page);
+* every widget the chapter displays renders (no "Error displaying widget"), with its plot;
+* moving one control of each widget (a slider by keyboard) changes its plot (or, for a widget
+  without a plot, its HTML text);
+* every checkpoint cell (a cell printing "✓ …") and every exercise check cell (the cell after a
+  ``solution`` cell) printed its success line starting with "✓".
+
+Before/after screenshots of each widget go to ``test-artifacts/browser/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import CHAPTER_PATHS, SCREENSHOTS, TIMINGS
+from .lab import has_controls, move_one_control, view_hash
+
+EXECUTED = Path(__file__).resolve().parents[2] / "test-artifacts" / "executed"
+RUN_TIMEOUT_S = 280  # one chapter, while another runs beside it; the suite's budget is 300 s
+CHAPTERS = [p.name for p in CHAPTER_PATHS]
+
+
+def test_chapters_exist():
+    assert CHAPTERS, "no notebooks found: the browser tests need notebooks/*.ipynb"
+
+
+def _tick_lines(cell: dict) -> list[str]:
+    lines = []
+    for out in cell["outputs"]:
+        if out.get("output_type") == "stream" and out.get("name") == "stdout":
+            text = out.get("text", "")
+            lines += ("".join(text) if isinstance(text, list) else text).splitlines()
+    return [line for line in lines if line.startswith("✓")]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_in_jupyterlab(name, runner, artifacts):
+    chapter = runner.get(name)
+    stem = name.removesuffix(".ipynb")
+    try:
+        run_s, reruns = chapter.run_to_end(RUN_TIMEOUT_S)
+        TIMINGS.setdefault(name, {}).update(run_s=round(run_s, 1), reruns=reruns)
+        chapter.screenshot(artifacts / f"{stem}_after_run.png")
+        model = chapter.model()
+        assert model["path"] == name
+
+        # Everything ran, nothing failed.
+        assert not chapter.dialogs(), f"a dialog is open: {chapter.dialogs()}"
+        assert not chapter.errors(model), f"error outputs: {chapter.errors(model)}"
+        assert not chapter.rendered_tracebacks(), chapter.rendered_tracebacks()
+        assert not chapter.unexecuted_code_cells(model), f"code cells that never ran: {chapter.unexecuted_code_cells(model)}"
+
+        # Checkpoints and exercise checks printed their success line.
+        cells = model["cells"]
+        ticks = 0
+        for i, cell in enumerate(cells):
+            if cell["type"] != "code":
+                continue
+            after_solution = i > 0 and "solution" in cells[i - 1]["tags"]
+            if "✓" in cell["source"] or after_solution:
+                lines = _tick_lines(cell)
+                assert lines, f"cell {i} should print a line starting with '✓'; its source:\n{cell['source'][:300]}"
+                ticks += len(lines)
+        if any("solution" in c["tags"] for c in cells):
+            assert ticks, "exercise checks printed no '✓' line"
+
+        # The run as the student has it, widgets in their initial state: the course site can be
+        # built from these copies (scripts/build_book.py --executed-dir test-artifacts/executed).
+        chapter.save_copy(EXECUTED / name)
+
+        # Every displayed widget renders; each one with a plot and controls reacts.
+        declared = sum(
+            1 for c in cells for out in c["outputs"] if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+        )
+        outputs = chapter.widget_outputs()
+        assert len(outputs) == declared, f"{declared} widget outputs in the notebook, {len(outputs)} rendered in the page"
+        t0 = time.monotonic()
+        moved = 0
+        for k, output in enumerate(outputs):
+            output.scroll_into_view_if_needed()
+            for img in output.locator("img").all():
+                assert (img.get_attribute("src") or "").startswith(("blob:", "data:")), f"widget {k}: an image without data"
+            if not has_controls(output):
+                continue  # a progress bar or a live training curve: rendering is all it promises
+            before = view_hash(output)
+            chapter.screenshot(artifacts / f"{stem}_widget{k}_before.png", output)
+            action = move_one_control(chapter.page, output)
+            deadline = time.monotonic() + 30
+            while view_hash(output) == before and time.monotonic() < deadline:
+                chapter.page.wait_for_timeout(200)
+            assert view_hash(output) != before, f"widget {k}: what it shows did not change after {action}"
+            chapter.page.wait_for_timeout(300)  # let the new image paint before the screenshot
+            chapter.screenshot(artifacts / f"{stem}_widget{k}_after.png", output)
+            if moved == 0 and os.environ.get("UPDATE_SCREENSHOTS") == "1":
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(artifacts / f"{stem}_widget{k}_after.png", SCREENSHOTS / f"{stem}.png")
+            moved += 1
+        if moved == 0 and os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            # No widget with controls: show the chapter's first plot widget (e.g. a live
+            # training curve), else the page after the run.
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            with_plot = [o for o in outputs if o.locator("img").count()]
+            chapter.screenshot(SCREENSHOTS / f"{stem}.png", with_plot[0] if with_plot else None)
+        TIMINGS[name].update(widgets=len(outputs), moved=moved, widgets_s=round(time.monotonic() - t0, 1))
+    except Exception:
+        chapter.screenshot(artifacts / f"{stem}_FAILED.png")
+        raise
+    finally:
+        runner.finish(name)
