@@ -1,5 +1,16 @@
 """Interactive views over the library, one module per chapter; each returns an ipywidgets VBox."""
 
+from course_lib.widgets.meta import adaptation_explorer, param_space_explorer
+from course_lib.widgets.ppo import clip_objective_explorer, gae_explorer
+from course_lib.widgets.rl2 import bandit_trial_viewer, maze_replay
 from course_lib.widgets.sampling import sampling_explorer
 
-__all__ = ["sampling_explorer"]
+__all__ = [
+    "sampling_explorer",  # Ch 1
+    "clip_objective_explorer",  # Ch 2
+    "gae_explorer",
+    "param_space_explorer",  # Ch 4
+    "adaptation_explorer",
+    "bandit_trial_viewer",  # Ch 5
+    "maze_replay",
+]

@@ -1,0 +1,256 @@
+"""Chapter 5 widgets: watch a trained RL² agent explore, then exploit.
+
+Both take the played trials (a :class:`~course_lib.rl2.train.TrialBatch` from
+``evaluate_rl2(...)["batch"]``) computed once in the notebook; moving a slider only redraws.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.colors import ListedColormap
+
+from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
+from course_lib.rl2.envs import RandomGoalMazeVectorEnv
+from course_lib.rl2.train import TrialBatch
+from course_lib.widgets._base import explorer, int_slider
+
+__all__ = ["bandit_trial_viewer", "maze_replay", "trial_diagram"]
+
+_ARM_COLORS = [
+    COLORS[c] for c in ("blue", "orange", "green", "red", "purple", "sky", "yellow", "grey")
+]
+
+
+def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    return np.exp(log_norm + (a - 1) * np.log(x) + (b - 1) * np.log1p(-x))
+
+
+def bandit_trial_viewer(batch: TrialBatch, *, trial: int = 0):
+    """Step through one bandit trial: pulls and rewards so far, the Beta posteriors a Bayesian
+    would hold, and the agent's action probabilities at that step.
+
+    Args:
+        batch: bandit trials played by the agent (``task`` holds the true arm probabilities).
+        trial: the trial shown first.
+    """
+    if not isinstance(batch, TrialBatch) or batch.task.dim() != 2:
+        raise TypeError(
+            "batch must be a bandit TrialBatch (from evaluate_rl2 on a BernoulliBanditVectorEnv)"
+        )
+    num_trials, steps, k = batch.actions.shape[1], batch.actions.shape[0], batch.probs.shape[-1]
+    controls = {
+        "trial": int_slider("trial", trial, 0, num_trials - 1),
+        "step": int_slider("step t", 0, 0, steps - 1),
+    }
+    fig, (ax_pulls, ax_post, ax_prob) = new_figure(1, 3, figsize=(10.5, 3.2))
+    view = PlotView(fig)
+    x = np.linspace(0.002, 0.998, 200)
+
+    def update() -> str:
+        i, t = controls["trial"].value, controls["step"].value
+        succ, fail = bandit_posterior_counts(batch, i)
+        p = batch.task[i].numpy()
+        actions, rewards = batch.actions[:, i].numpy(), batch.rewards[:, i].numpy()
+        for ax in (ax_pulls, ax_post, ax_prob):
+            ax.clear()
+        # 1. pulls so far: arm against step, filled = reward 1
+        for s in range(t):
+            color = _ARM_COLORS[actions[s] % len(_ARM_COLORS)]
+            ax_pulls.scatter(
+                s + 1,
+                actions[s],
+                s=60,
+                color=color if rewards[s] else "white",
+                edgecolors=color,
+                zorder=3,
+            )
+        ax_pulls.set(
+            xlim=(0.5, steps + 0.5),
+            ylim=(-0.5, k - 0.5),
+            xlabel="pull",
+            ylabel="arm",
+            title=f"pulls before step {t} (filled: reward 1)",
+        )
+        ax_pulls.set_yticks(range(k))
+        # 2. Beta posteriors after t pulls; dashed: the true p_i
+        for arm in range(k):
+            color = _ARM_COLORS[arm % len(_ARM_COLORS)]
+            ax_post.plot(
+                x,
+                _beta_pdf(x, 1 + float(succ[t, arm]), 1 + float(fail[t, arm])),
+                color=color,
+                label=f"arm {arm}",
+            )
+            ax_post.axvline(p[arm], color=color, ls="--", lw=1)
+        ax_post.set(xlabel="p", ylabel="density", title="Bayesian posteriors Beta(1+s, 1+f)")
+        ax_post.legend(fontsize=7, ncol=2)
+        # 3. the agent's policy at step t
+        probs = batch.probs[t, i].numpy()
+        ax_prob.bar(range(k), probs, color=[_ARM_COLORS[a % len(_ARM_COLORS)] for a in range(k)])
+        ax_prob.set(
+            ylim=(0, 1),
+            xlabel="arm",
+            ylabel="π(arm | h_t)",
+            title=f"agent's action probabilities, step {t}",
+        )
+        ax_prob.set_xticks(range(k))
+        total = rewards[:t].sum()
+        best = int(p.argmax())
+        return f"trial {i}, step {t}: reward so far {total:.0f}; agent pulls arm {actions[t]} next (p(best arm {best}) = {probs[best]:.2f})"
+
+    return explorer(controls, view, update, title="RL² on a bandit trial: explore, then commit")
+
+
+def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int = 0):
+    """Replay one maze trial: pick the episode and the step; earlier episodes' paths stay faint.
+
+    Args:
+        batch: maze trials played by the agent (``task`` holds the goal cells).
+        env: the env they were played in (for the walls and the grid size).
+        trial: the trial shown first.
+    """
+    if not isinstance(batch, TrialBatch) or batch.task.dim() != 1:
+        raise TypeError(
+            "batch must be a maze TrialBatch (from evaluate_rl2 on a RandomGoalMazeVectorEnv)"
+        )
+    if not isinstance(env, RandomGoalMazeVectorEnv):
+        raise TypeError(f"env must be a RandomGoalMazeVectorEnv, got {type(env).__name__}")
+    num_trials = batch.actions.shape[1]
+    controls = {
+        "trial": int_slider("trial", trial, 0, num_trials - 1),
+        "episode": int_slider("episode", 1, 1, env.episodes_per_trial),
+        "step": int_slider("step", env.max_steps, 0, env.max_steps),
+    }
+    fig, ax = new_figure(figsize=(4.2, 4.2))
+    view = PlotView(fig)
+    walls = ~env.free_cells.view(env.height, env.width).numpy()
+    colors = [COLORS["grey"], COLORS["blue"], COLORS["green"], COLORS["orange"], COLORS["purple"]]
+
+    def update() -> str:
+        i, e, t = controls["trial"].value, controls["episode"].value, controls["step"].value
+        paths = maze_paths(batch, env, i)
+        e = min(e, len(paths))
+        ax.clear()
+        ax.imshow(walls, cmap=ListedColormap(["white", "#444444"]), origin="upper")
+        goal = divmod(int(batch.task[i]), env.width)
+        start = divmod(env.start_cell, env.width)
+        ax.scatter(
+            goal[1],
+            goal[0],
+            marker="*",
+            s=350,
+            color=COLORS["yellow"],
+            edgecolors="black",
+            zorder=4,
+            label="goal (hidden)",
+        )
+        ax.scatter(
+            start[1],
+            start[0],
+            marker="s",
+            s=120,
+            color=COLORS["sky"],
+            edgecolors="black",
+            zorder=4,
+            label="start",
+        )
+        for j, path in enumerate(paths[: e - 1]):
+            rows, cols = zip(*path)
+            ax.plot(
+                np.array(cols) + 0.08 * j,
+                np.array(rows) + 0.08 * j,
+                color=colors[(j + 1) % len(colors)],
+                alpha=0.3,
+                lw=2,
+            )
+        path = paths[e - 1][: t + 1]
+        rows, cols = zip(*path)
+        ax.plot(
+            cols,
+            rows,
+            color=colors[e % len(colors)],
+            lw=2.5,
+            marker="o",
+            ms=3,
+            label=f"episode {e}",
+        )
+        ax.scatter(
+            cols[-1], rows[-1], s=120, color=colors[e % len(colors)], edgecolors="black", zorder=5
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"trial {i}, episode {e}: step {len(path) - 1} of {len(paths[e - 1]) - 1}")
+        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+        lengths = ", ".join(str(len(p) - 1) for p in paths)
+        return f"episode lengths in this trial: {lengths}"
+
+    return explorer(
+        controls, view, update, title="RL² in the maze: explore once, then walk straight back"
+    )
+
+
+def trial_diagram(episodes_per_trial: int = 3, steps_per_episode: int = 3, trials: int = 2):
+    """A static figure: steps grouped into episodes and trials, with the hidden state h
+    flowing step to step across episode ends, and reset to 0 at each trial's start.
+    Returns the matplotlib Figure (display it in the notebook)."""
+    fig, ax = new_figure(figsize=(10.5, 2.6))
+    x = 0.0
+    for trial in range(trials):
+        ax.annotate(
+            "h = 0", (x - 0.15, 0.5), ha="right", va="center", fontsize=9, color=COLORS["red"]
+        )
+        trial_start = x
+        for episode in range(episodes_per_trial):
+            ep_start = x
+            for step in range(steps_per_episode):
+                ax.add_patch(_box(x, COLORS["sky"]))
+                ax.text(x + 0.3, 0.5, "GRU", ha="center", va="center", fontsize=7)
+                last = episode == episodes_per_trial - 1 and step == steps_per_episode - 1
+                if not last:
+                    ax.annotate(
+                        "",
+                        (x + 0.85, 0.5),
+                        (x + 0.6, 0.5),
+                        arrowprops=dict(arrowstyle="->", color=COLORS["blue"], lw=1.5),
+                    )
+                x += 0.85
+            ax.plot([ep_start, x - 0.25], [0.05, 0.05], color=COLORS["green"], lw=3)
+            ax.text(
+                (ep_start + x - 0.25) / 2,
+                -0.15,
+                f"episode {episode + 1}",
+                ha="center",
+                fontsize=8,
+                color=COLORS["green"],
+            )
+        ax.plot([trial_start, x - 0.25], [-0.35, -0.35], color=COLORS["orange"], lw=3)
+        ax.text(
+            (trial_start + x - 0.25) / 2,
+            -0.55,
+            f"trial {trial + 1}: one task, h carried across its episodes",
+            ha="center",
+            fontsize=8,
+            color=COLORS["orange"],
+        )
+        x += 0.9
+    ax.text(
+        0.0,
+        1.05,
+        "input x_t = [o_t, a_{t-1}, r_{t-1}, d_{t-1}]  →  GRU  →  π(a_t | h_t), V(h_t);   blue arrows: h_t passed on",
+        fontsize=8,
+    )
+    ax.set(xlim=(-0.8, x), ylim=(-0.7, 1.2))
+    ax.axis("off")
+    return fig
+
+
+def _box(x: float, color: str):
+    from matplotlib.patches import FancyBboxPatch
+
+    return FancyBboxPatch(
+        (x, 0.3), 0.6, 0.4, boxstyle="round,pad=0.02", facecolor=color, edgecolor="black", lw=0.8
+    )
