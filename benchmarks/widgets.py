@@ -22,7 +22,13 @@ import torch
 
 from course_lib.meta import MetaConfig, meta_train
 from course_lib.plotting import render_png
-from course_lib.rl2 import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv, RL2Config, evaluate_rl2, make_agent
+from course_lib.rl2 import (
+    BernoulliBanditVectorEnv,
+    RandomGoalMazeVectorEnv,
+    RL2Config,
+    evaluate_rl2,
+    make_agent,
+)
 from course_lib.widgets import (
     adaptation_explorer,
     bandit_trial_viewer,
@@ -88,8 +94,9 @@ def main() -> None:
         updates, renders = measure(factory, moves, args.repeats)
         med, p95 = statistics.median(updates), sorted(updates)[int(0.95 * (len(updates) - 1))]
         render = statistics.median(renders)
+        budget_text = "-" if budget is None else f"{budget:.0f}"
         verdict = "-" if budget is None else ("within budget" if p95 <= budget else "OVER budget (p95)")
-        print(f"{name:<24}{len(updates):>8}{med:>11.1f}{p95:>9.1f}{render:>15.1f}{med / render:>15.2f}{(f"{budget:.0f}" if budget else "-"):>11}  {verdict}")
+        print(f"{name:<24}{len(updates):>8}{med:>11.1f}{p95:>9.1f}{render:>15.1f}{med / render:>15.2f}{budget_text:>11}  {verdict}")
 
 
 if __name__ == "__main__":
