@@ -37,7 +37,7 @@ bench: setup
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: setup
-	$(BIN)/ruff check course_lib tests benchmarks scripts
+	$(BIN)/ruff check course_lib tests benchmarks scripts conftest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts student _build

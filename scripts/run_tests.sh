@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: every check of the course, phase by phase, with the time of each phase.
-#   1. unit tests of course_lib
+#   1. ruff, then the unit tests of course_lib
 #   2. every chapter under nbval, instructor and student editions (pytest --nbval-lax)
 #   3. every chapter in a real browser (JupyterLab + headless Chromium), sliders moved
 #   4. the static course site, built from the chapters the browser run executed
@@ -20,9 +20,10 @@ phase_done() {
     phase_start=$now
 }
 
-echo "[test] 1/4 unit tests"
+echo "[test] 1/4 lint and unit tests"
+"$BIN/ruff" check course_lib tests benchmarks scripts conftest.py
 "$BIN/pytest" -q -n 2 tests --ignore=tests/browser --ignore=tests/test_book.py
-phase_done "unit tests"
+phase_done "lint and unit tests"
 
 echo "[test] 2/4 notebooks under nbval: notebooks/ and the student edition (make student)"
 "$BIN/python" scripts/make_student.py --src notebooks --out student
