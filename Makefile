@@ -10,9 +10,12 @@ PYTEST_FLAGS ?= -q
 setup:
 	@bash scripts/setup_env.sh
 
+# --allow-root only where the user is root (as in containers); JupyterLab refuses root otherwise.
+LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: setup
-	@echo "[lab] opening JupyterLab on notebooks/ (Ctrl-C to stop)"
-	$(BIN)/jupyter lab --notebook-dir=notebooks notebooks/00_start_here.ipynb
+	@echo "[lab] opening JupyterLab on notebooks/ (Ctrl-C to stop); start with 00_start_here.ipynb"
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
 test: setup
 	@bash scripts/run_tests.sh
