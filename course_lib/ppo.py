@@ -26,7 +26,6 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from torch import nn
 
 from course_lib.nets import mlp
 from course_lib.sampling import iterate_minibatches
+from course_lib.validation import check_int, check_real
 
 __all__ = [
     "PPOConfig",
@@ -63,23 +63,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # 1. Configuration
 # --------------------------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_real(name: str, value: object, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False) -> float:
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(float(value))
-    if ok:
-        v = float(value)
-        ok = (v > lo if lo_open else v >= lo) and (v < hi if hi_open else v <= hi)
-    if not ok:
-        left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
-        raise ValueError(f"{name} must be a number in {left}{lo}, {hi}{right}, got {value!r}")
-    return float(value)
 
 
 @dataclass
@@ -117,12 +100,12 @@ class PPOConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.env_id, str) or not self.env_id:
             raise TypeError(f"env_id must be a non-empty string such as 'CartPole-v1', got {self.env_id!r}")
-        _check_int("num_envs", self.num_envs, 1)
-        _check_int("num_steps", self.num_steps, 1)
-        _check_int("num_minibatches", self.num_minibatches, 1)
-        _check_int("update_epochs", self.update_epochs, 1)
-        _check_int("seed", self.seed, 0)
-        _check_int("total_steps", self.total_steps, 1)
+        check_int("num_envs", self.num_envs, 1)
+        check_int("num_steps", self.num_steps, 1)
+        check_int("num_minibatches", self.num_minibatches, 1)
+        check_int("update_epochs", self.update_epochs, 1)
+        check_int("seed", self.seed, 0)
+        check_int("total_steps", self.total_steps, 1)
         if self.total_steps < self.batch_size:
             raise ValueError(
                 f"total_steps must be >= the batch num_envs × num_steps = {self.batch_size} (one update), got {self.total_steps}"
@@ -132,17 +115,17 @@ class PPOConfig:
                 f"num_minibatches must divide the batch num_envs × num_steps = {self.batch_size} into whole minibatches, "
                 f"got num_minibatches={self.num_minibatches}"
             )
-        _check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        _check_real("gamma", self.gamma, 0.0, 1.0)
-        _check_real("gae_lambda", self.gae_lambda, 0.0, 1.0)
-        _check_real("clip_coef", self.clip_coef, 0.0, 1.0, lo_open=True)
-        _check_real("ent_coef", self.ent_coef, 0.0, math.inf)
-        _check_real("vf_coef", self.vf_coef, 0.0, math.inf)
-        _check_real("max_grad_norm", self.max_grad_norm, 0.0, math.inf, lo_open=True)
-        _check_real("reward_scale", self.reward_scale, 0.0, math.inf, lo_open=True)
-        _check_real("init_log_std", self.init_log_std, -5.0, 2.0)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        check_real("gamma", self.gamma, 0.0, 1.0)
+        check_real("gae_lambda", self.gae_lambda, 0.0, 1.0)
+        check_real("clip_coef", self.clip_coef, 0.0, 1.0, lo_open=True)
+        check_real("ent_coef", self.ent_coef, 0.0, math.inf)
+        check_real("vf_coef", self.vf_coef, 0.0, math.inf)
+        check_real("max_grad_norm", self.max_grad_norm, 0.0, math.inf, lo_open=True)
+        check_real("reward_scale", self.reward_scale, 0.0, math.inf, lo_open=True)
+        check_real("init_log_std", self.init_log_std, -5.0, 2.0)
         if self.target_kl is not None:
-            _check_real("target_kl", self.target_kl, 0.0, math.inf, lo_open=True)
+            check_real("target_kl", self.target_kl, 0.0, math.inf, lo_open=True)
         for name in ("anneal_lr", "clip_vloss", "norm_adv"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -150,7 +133,7 @@ class PPOConfig:
             raise TypeError(f"hidden_sizes must be a sequence of positive integers such as (64, 64), got {self.hidden_sizes!r}")
         self.hidden_sizes = tuple(self.hidden_sizes)
         for h in self.hidden_sizes:
-            _check_int("hidden_sizes entries", h, 1)
+            check_int("hidden_sizes entries", h, 1)
         try:
             torch.device(self.device)
         except (RuntimeError, TypeError) as err:
@@ -309,7 +292,7 @@ def make_envs(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv
     returned observation is already the first of the next episode, and the true last
     observation is in ``info["final_obs"]`` (we need it to bootstrap a truncated episode).
     """
-    _check_int("num_envs", num_envs, 1)
+    check_int("num_envs", num_envs, 1)
     return gym.make_vec(
         env_id,
         num_envs=num_envs,
@@ -384,7 +367,7 @@ def collect_rollout(
     target bootstraps from V of the final observation). Confusing the two teaches the critic
     that good states near the time limit are worthless.
     """
-    num_steps = _check_int("num_steps", num_steps, 1)
+    num_steps = check_int("num_steps", num_steps, 1)
     device = next(agent.parameters()).device
     T, N = num_steps, envs.num_envs
     obs_buf = torch.zeros((T, N, agent.obs_dim), device=device)
@@ -709,8 +692,8 @@ def evaluate(
     batch of environment actions (the benchmark evaluates Stable-Baselines3 this way, under
     the same protocol).
     """
-    episodes = _check_int("episodes", episodes, 1)
-    seed = _check_int("seed", seed, 0)
+    episodes = check_int("episodes", episodes, 1)
+    seed = check_int("seed", seed, 0)
     if not isinstance(agent, ActorCritic) and not callable(agent):
         raise TypeError(f"agent must be an ActorCritic or a callable obs -> actions, got {type(agent).__name__}")
     envs = make_envs(env_id, episodes)
@@ -751,9 +734,9 @@ class StopWhenSolved:
             if threshold is None:
                 raise ValueError(f"{env_id} has no reward_threshold; pass threshold= explicitly")
         self.env_id, self.threshold = env_id, float(threshold)
-        self.every_steps = _check_int("every_steps", every_steps, 1)
-        self.episodes = _check_int("episodes", episodes, 1)
-        self.seed = _check_int("seed", seed, 0)
+        self.every_steps = check_int("every_steps", every_steps, 1)
+        self.episodes = check_int("episodes", episodes, 1)
+        self.seed = check_int("seed", seed, 0)
         self.evaluations: list[tuple[int, float]] = []
         self._next = self.every_steps
 
@@ -782,8 +765,8 @@ def record_frames(
     Returns every ``every``-th rendered frame (at most ``max_frames`` of them) and the
     episode's return, e.g. to show the trained agent as an animation.
     """
-    max_frames = _check_int("max_frames", max_frames, 1)
-    every = _check_int("every", every, 1)
+    max_frames = check_int("max_frames", max_frames, 1)
+    every = check_int("every", every, 1)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen rendering: no display needed
     env = gym.make(env_id, render_mode="rgb_array")
     device = next(agent.parameters()).device

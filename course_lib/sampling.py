@@ -14,9 +14,10 @@ seen several times in an epoch and others not at all.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from numbers import Integral
 
 import torch
+
+from course_lib.validation import check_int
 
 __all__ = [
     "minibatch_indices",
@@ -27,15 +28,6 @@ __all__ = [
 ]
 
 
-def _check_int(name: str, value: object, *, minimum: int) -> int:
-    """Return ``value`` as an int, or raise a ValueError naming ``name`` and the range."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
 def _check_generator(generator: object) -> None:
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
@@ -43,8 +35,8 @@ def _check_generator(generator: object) -> None:
 
 def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
     """How many minibatches one epoch over ``n`` samples yields."""
-    n = _check_int("n", n, minimum=0)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    n = check_int("n", n, minimum=0)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     return n // batch_size if drop_last else -(-n // batch_size)
 
 
@@ -70,8 +62,8 @@ def minibatch_indices(
         generator: a seeded ``torch.Generator`` makes the shuffle reproducible; ``None``
             uses torch's global random state.
     """
-    n = _check_int("n", n, minimum=0)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    n = check_int("n", n, minimum=0)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     _check_generator(generator)
     order = torch.randperm(n, generator=generator).tolist()
     stop = n - n % batch_size if drop_last else n
@@ -90,9 +82,9 @@ def minibatch_indices_with_replacement(
     The contrast to :func:`minibatch_indices`: the same number of draws, but nothing
     guarantees that every sample is used, and some are used several times.
     """
-    n = _check_int("n", n, minimum=1)
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
-    count = _check_int("num_batches", num_batches, minimum=0)
+    n = check_int("n", n, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    count = check_int("num_batches", num_batches, minimum=0)
     _check_generator(generator)
     draws = torch.randint(n, (count, batch_size), generator=generator)
     return draws.tolist()
@@ -100,7 +92,7 @@ def minibatch_indices_with_replacement(
 
 def visit_counts(batches: Sequence[Sequence[int]], n: int) -> torch.Tensor:
     """How many times each of the ``n`` samples appears in ``batches`` (a tensor of length n)."""
-    n = _check_int("n", n, minimum=0)
+    n = check_int("n", n, minimum=0)
     flat = torch.tensor([i for batch in batches for i in batch], dtype=torch.long)
     return torch.bincount(flat, minlength=n)
 
@@ -134,9 +126,9 @@ def iterate_minibatches(
     lengths = [t.shape[0] for t in tensors]
     if len(set(lengths)) != 1:
         raise ValueError(f"tensors must all have the same length (first dimension), got {lengths}")
-    epochs = _check_int("epochs", epochs, minimum=1)
+    epochs = check_int("epochs", epochs, minimum=1)
     # Validate eagerly: a generator function would otherwise raise only on first next().
-    batch_size = _check_int("batch_size", batch_size, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     _check_generator(generator)
     return _iterate(tensors, lengths[0], batch_size, epochs, drop_last, generator)
 

@@ -115,3 +115,11 @@ def test_iterate_minibatches_bad_input():
         iterate_minibatches([1, 2, 3], batch_size=2)
     with pytest.raises(ValueError, match="num_batches must be an integer >= 0"):
         minibatch_indices_with_replacement(5, 2, num_batches=-1)
+
+
+def test_wrong_type_is_both_type_error_and_value_error():
+    from course_lib.validation import ArgumentTypeError
+
+    with pytest.raises(TypeError, match="batch_size must be an integer >= 1, got 2.5"):
+        minibatch_indices(10, 2.5)
+    assert issubclass(ArgumentTypeError, ValueError)

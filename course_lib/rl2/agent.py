@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_lib.rl2.envs import check_int
+from course_lib.validation import check_int
 
 __all__ = ["RecurrentActorCritic"]
 

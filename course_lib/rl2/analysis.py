@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import torch
 
-from course_lib.rl2.envs import RandomGoalMazeVectorEnv, check_int
+from course_lib.rl2.envs import RandomGoalMazeVectorEnv
 from course_lib.rl2.train import TrialBatch
+from course_lib.validation import check_int
 
 __all__ = ["bandit_posterior_counts", "maze_paths"]
 

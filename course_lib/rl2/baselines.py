@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from course_lib.rl2.envs import check_float, check_int
+from course_lib.validation import check_int, check_real
 
 __all__ = [
     "BASELINES",
@@ -199,8 +199,8 @@ def run_baseline(
     n = check_int("n", n, minimum=1)
     trials = check_int("trials", trials, minimum=1)
     seed = check_int("seed", seed, minimum=0)
-    epsilon = check_float("epsilon", epsilon, 0.0, 1.0)
-    ucb_c = check_float("ucb_c", ucb_c, 0.0, 1e6)
+    epsilon = check_real("epsilon", epsilon, 0.0, 1.0)
+    ucb_c = check_real("ucb_c", ucb_c, 0.0, 1e6)
     rng = np.random.default_rng(seed)
     p = rng.random((trials, k))
     succ = np.zeros((trials, k), dtype=np.int64)

@@ -24,7 +24,6 @@ the batched versions.
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import Any
 
 import gymnasium as gym
@@ -33,6 +32,8 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
+
+from course_lib.validation import check_int, check_real
 
 __all__ = [
     "BernoulliBandit",
@@ -47,24 +48,6 @@ __all__ = [
 
 BANDIT_ID = "course_lib/BernoulliBandit-v0"
 MAZE_ID = "course_lib/RandomGoalMaze-v0"
-
-
-def check_int(name: str, value: object, *, minimum: int) -> int:
-    """``value`` as an int, or a ValueError/TypeError naming ``name`` and the accepted range."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
-def check_float(name: str, value: object, lo: float, hi: float) -> float:
-    """``value`` as a float in ``[lo, hi]``, or a ValueError/TypeError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number in [{lo}, {hi}], got {value!r}")
-    if not lo <= float(value) <= hi:
-        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value}")
-    return float(value)
 
 
 def _torch_generator(seed: int | None) -> torch.Generator:
@@ -298,8 +281,8 @@ class RandomGoalMaze(gym.Env):
         self.height, self.width = self.free.shape
         self.episodes_per_trial = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
         self.max_steps = check_int("max_steps", max_steps, minimum=1)
-        self.step_cost = check_float("step_cost", step_cost, 0.0, 1.0)
-        self.goal_reward = check_float("goal_reward", goal_reward, 1e-6, 1e6)
+        self.step_cost = check_real("step_cost", step_cost, 0.0, 1.0)
+        self.goal_reward = check_real("goal_reward", goal_reward, 1e-6, 1e6)
         self.observe_walls = bool(observe_walls)
         self.reward_bounds = (-self.step_cost, self.goal_reward)
         self.cells = [tuple(c) for c in np.argwhere(self.free)]

@@ -29,14 +29,10 @@ from tqdm.auto import tqdm
 
 from course_lib.ppo import clipped_surrogate_loss, compute_gae
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.envs import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
-    check_float,
-    check_int,
-)
+from course_lib.rl2.envs import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.rl2.trial import input_size, reset_hidden, trial_input
 from course_lib.sampling import minibatch_indices
+from course_lib.validation import check_int, check_real
 
 __all__ = [
     "RL2Config",
@@ -83,14 +79,14 @@ class RL2Config:
         check_int("hidden_size", self.hidden_size, minimum=1)
         check_int("epochs", self.epochs, minimum=1)
         check_int("num_minibatches", self.num_minibatches, minimum=1)
-        check_float("lr", self.lr, 1e-8, 1.0)
-        check_float("gamma", self.gamma, 0.0, 1.0)
-        check_float("gae_lambda", self.gae_lambda, 0.0, 1.0)
-        check_float("clip_coef", self.clip_coef, 1e-6, 10.0)
-        check_float("ent_coef", self.ent_coef, 0.0, 10.0)
-        check_float("vf_coef", self.vf_coef, 0.0, 100.0)
-        check_float("max_grad_norm", self.max_grad_norm, 1e-6, 1e6)
-        check_float("reward_scale", self.reward_scale, 1e-6, 1e6)
+        check_real("lr", self.lr, 1e-8, 1.0)
+        check_real("gamma", self.gamma, 0.0, 1.0)
+        check_real("gae_lambda", self.gae_lambda, 0.0, 1.0)
+        check_real("clip_coef", self.clip_coef, 1e-6, 10.0)
+        check_real("ent_coef", self.ent_coef, 0.0, 10.0)
+        check_real("vf_coef", self.vf_coef, 0.0, 100.0)
+        check_real("max_grad_norm", self.max_grad_norm, 1e-6, 1e6)
+        check_real("reward_scale", self.reward_scale, 1e-6, 1e6)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from course_lib.rl2.envs import check_int
+from course_lib.validation import check_int
 
 __all__ = ["trial_input", "input_size", "reset_hidden", "TrialWrapper"]
 
