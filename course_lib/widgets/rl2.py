@@ -29,13 +29,14 @@ def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
     return np.exp(log_norm + (a - 1) * np.log(x) + (b - 1) * np.log1p(-x))
 
 
-def bandit_trial_viewer(batch: TrialBatch, *, trial: int = 0):
+def bandit_trial_viewer(batch: TrialBatch, *, trial: int = 0, step: int | None = None):
     """Step through one bandit trial: pulls and rewards so far, the Beta posteriors a Bayesian
     would hold, and the agent's action probabilities at that step.
 
     Args:
         batch: bandit trials played by the agent (``task`` holds the true arm probabilities).
         trial: the trial shown first.
+        step: the step shown first (default: mid-trial, where exploring gives way to committing).
     """
     if not isinstance(batch, TrialBatch) or batch.task.dim() != 2:
         raise TypeError(
@@ -44,7 +45,7 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int = 0):
     num_trials, steps, k = batch.actions.shape[1], batch.actions.shape[0], batch.probs.shape[-1]
     controls = {
         "trial": int_slider("trial", trial, 0, num_trials - 1),
-        "step": int_slider("step t", 0, 0, steps - 1),
+        "step": int_slider("step t", steps // 2 if step is None else step, 0, steps - 1),
     }
     fig, (ax_pulls, ax_post, ax_prob) = new_figure(1, 3, figsize=(10.5, 3.2))
     view = PlotView(fig)
