@@ -87,6 +87,45 @@ CONFIGS: dict[int, tuple[int, RL2Config]] = {
 }
 
 
+# Multi-phase schedules for particular (n, k), overriding CONFIGS[n]: a list of
+# (trials per iteration, RL2Config), trained one after the other on the same agent.
+SCHEDULES: dict[tuple[int, int], list[tuple[int, RL2Config]]] = {
+    # (10, 10): the single CONFIGS[10] run collapses its entropy to ~0.03 by iteration 800 and
+    # plateaus at ~6.55 (Bayes-optimal 6.71). An entropy schedule fixes it: a strong bonus
+    # (0.05) while the strategy forms, then a weak one (0.003) while it sharpens.
+    (10, 10): [
+        (500, RL2Config(iterations=500, hidden_size=128, lr=2e-3, gae_lambda=0.3, ent_coef=0.05)),
+        (
+            500,
+            RL2Config(
+                iterations=500,
+                hidden_size=128,
+                lr=1e-3,
+                gae_lambda=0.3,
+                ent_coef=0.003,
+                anneal_lr=True,
+            ),
+        ),
+    ],
+    # (100, 10): as CONFIGS[100] but GAE λ 0.6 instead of 0.3 (credit over a few more pulls):
+    # 76.4 ± 0.5 against 74.6 ± 0.6 for seed 0, same cost. Measured on seed 0 only.
+    (100, 10): [
+        (
+            250,
+            RL2Config(
+                iterations=1200,
+                hidden_size=128,
+                lr=1e-3,
+                gamma=0.9,
+                gae_lambda=0.6,
+                reward_scale=0.1,
+                anneal_lr=True,
+            ),
+        )
+    ],
+}
+
+
 # Like the paper, the two baselines with a free exploration parameter get it tuned, here on
 # 1,000 separate tuning bandits (never the evaluation ones).
 TUNED: dict[str, tuple[str, tuple[float, ...]]] = {
@@ -102,11 +141,19 @@ def tune_baseline(name: str, n: int, k: int, seed: int) -> dict[str, float]:
     return {param: max(scores, key=scores.get)}
 
 
+def schedule(n: int, k: int) -> list[tuple[int, RL2Config]]:
+    """The training phases for (n, k): SCHEDULES[(n, k)] if given, else CONFIGS[n] alone."""
+    return SCHEDULES.get((n, k), [CONFIGS[n]])
+
+
 def run_setting(n: int, k: int, seed: int, eval_trials: int, progress: bool) -> dict[str, float]:
-    trials_per_iteration, config = CONFIGS[n]
-    env = BernoulliBanditVectorEnv(trials_per_iteration, k=k, episodes_per_trial=n)
     wall, cpu = time.perf_counter(), time.process_time()
-    agent, _ = train_rl2(env, config, seed=seed, progress=progress)
+    agent = None
+    # each phase continues the previous phase's agent (a fresh Adam state); phase i is
+    # seeded with seed + 7 i so that its tasks and shuffles differ from the earlier phases'
+    for i, (trials_per_iteration, config) in enumerate(schedule(n, k)):
+        env = BernoulliBanditVectorEnv(trials_per_iteration, k=k, episodes_per_trial=n)
+        agent, _ = train_rl2(env, config, seed=seed + 7 * i, agent=agent, progress=progress)
     row = {"train_wall_s": time.perf_counter() - wall, "train_cpu_s": time.process_time() - cpu}
     result = evaluate_rl2(
         agent, BernoulliBanditVectorEnv(eval_trials, k=k, episodes_per_trial=n), seed=10_000 + seed
