@@ -63,10 +63,19 @@ def speed(iterations: int, seed: int) -> None:
             loss.backward()
             optimizer.step()
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        results[name] = (iterations / wall, iterations / cpu, {n: p.detach().clone() for n, p in params.items()})
-    gap = max((results["vmap (torch.func)"][2][n] - results["per-task loop"][2][n]).abs().max().item() for n in results["per-task loop"][2])
+        results[name] = (
+            iterations / wall,
+            iterations / cpu,
+            {n: p.detach().clone() for n, p in params.items()},
+        )
+    gap = max(
+        (results["vmap (torch.func)"][2][n] - results["per-task loop"][2][n]).abs().max().item()
+        for n in results["per-task loop"][2]
+    )
     base_wall, base_cpu = results["per-task loop"][0], results["per-task loop"][1]
-    print(f"\n(a) MAML meta-iterations per second, 1-40-40-1, K=10, 1 inner step, meta-batch 25, second order, {iterations} iterations")
+    print(
+        f"\n(a) MAML meta-iterations per second, 1-40-40-1, K=10, 1 inner step, meta-batch 25, second order, {iterations} iterations"
+    )
     print("| implementation | it/s (wall) | it/s (CPU) | speed-up (wall) | speed-up (CPU) |")
     print("|---|---|---|---|---|")
     for name, (w, c, _) in results.items():
@@ -74,19 +83,36 @@ def speed(iterations: int, seed: int) -> None:
     print(f"max |φ_vmap − φ_loop| after {iterations} Adam steps on the same batches: {gap:.1e}")
 
 
-def paper_run(iterations: int, k: int, k_query: int, methods: list[str], eval_tasks: int, seed: int, progress: bool) -> None:
+def paper_run(
+    iterations: int,
+    k: int,
+    k_query: int,
+    methods: list[str],
+    eval_tasks: int,
+    seed: int,
+    progress: bool,
+) -> None:
     """(b): the paper-size MAML and pre-training runs, evaluated on new tasks with K=5."""
     tasks = evaluation_tasks(eval_tasks, k_support=5, k_query=100, seed=10_000 + seed)
     rows = {}
     for method in methods:
-        config = MetaConfig(method=method, iterations=iterations, k_support=k, k_query=k_query, seed=seed, log_every=1000)
+        config = MetaConfig(
+            method=method,
+            iterations=iterations,
+            k_support=k,
+            k_query=k_query,
+            seed=seed,
+            log_every=1000,
+        )
         wall, cpu = time.perf_counter(), time.process_time()
         learner = meta_train(config, progress=progress)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         curve = adaptation_curve(learner, tasks, max_steps=10, inner_lr=0.01)
         rows[method] = (curve, wall, cpu)
-    print(f"\n(b) Sinusoid regression, K=5 new tasks ({eval_tasks} tasks, 100 query points each), α=0.01; "
-          f"trained {iterations} meta-iterations, meta-batch 25, K={k} support + {k_query} query points, Adam 1e-3, seed {seed}")
+    print(
+        f"\n(b) Sinusoid regression, K=5 new tasks ({eval_tasks} tasks, 100 query points each), α=0.01; "
+        f"trained {iterations} meta-iterations, meta-batch 25, K={k} support + {k_query} query points, Adam 1e-3, seed {seed}"
+    )
     print("| method | MSE after 1 step | 5 steps | 10 steps | train wall | train CPU |")
     print("|---|---|---|---|---|---|")
     for method, (curve, wall, cpu) in rows.items():
@@ -99,17 +125,46 @@ def paper_run(iterations: int, k: int, k_query: int, methods: list[str], eval_ta
         verdicts = []
         for s, ref in zip((1, 5, 10), PAPER["MAML (paper)"]):
             ours, se = curve.mean[s].item(), curve.stderr[s].item()
-            verdicts.append(f"{s} step{'s' if s > 1 else ''}: {'beats' if ours < ref else 'ties' if ours == ref else 'within 1 s.e.' if ours - se <= ref else 'worse'} ({ours:.3f} ± {se:.3f} vs {ref})")
+            verdicts.append(
+                f"{s} step{'s' if s > 1 else ''}: {'beats' if ours < ref else 'ties' if ours == ref else 'within 1 s.e.' if ours - se <= ref else 'worse'} ({ours:.3f} ± {se:.3f} vs {ref})"
+            )
         print("MAML against the paper's row: " + "; ".join(verdicts))
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--iterations", type=int, default=70_000, help="meta-iterations of the paper-size run (default 70000)")
-    parser.add_argument("--k", type=int, default=5, help="K support (and query) points per training task (default 5)")
-    parser.add_argument("--k-query", type=int, default=None, help="query points per training task (default: K, as in the paper)")
-    parser.add_argument("--methods", default="maml,pretrain", help="comma-separated methods for (b) (default maml,pretrain)")
-    parser.add_argument("--eval-tasks", type=int, default=1000, help="new tasks in the evaluation (default 1000)")
-    parser.add_argument("--speed-iterations", type=int, default=300, help="meta-iterations timed per implementation in (a)")
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=70_000,
+        help="meta-iterations of the paper-size run (default 70000)",
+    )
+    parser.add_argument(
+        "--k",
+        type=int,
+        default=5,
+        help="K support (and query) points per training task (default 5)",
+    )
+    parser.add_argument(
+        "--k-query",
+        type=int,
+        default=None,
+        help="query points per training task (default: K, as in the paper)",
+    )
+    parser.add_argument(
+        "--methods",
+        default="maml,pretrain",
+        help="comma-separated methods for (b) (default maml,pretrain)",
+    )
+    parser.add_argument(
+        "--eval-tasks", type=int, default=1000, help="new tasks in the evaluation (default 1000)"
+    )
+    parser.add_argument(
+        "--speed-iterations",
+        type=int,
+        default=300,
+        help="meta-iterations timed per implementation in (a)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-paper", action="store_true")
@@ -124,13 +179,25 @@ def main(argv: list[str] | None = None) -> int:
     if unknown or not methods:
         parser.error(f"--methods must name some of {', '.join(METHODS)}; got {args.methods!r}")
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, Python {platform.python_version()}, 1 torch thread, {os.cpu_count()} CPUs visible")
+    print(
+        f"torch {torch.__version__}, Python {platform.python_version()}, 1 torch thread, {os.cpu_count()} CPUs visible"
+    )
     start = time.perf_counter()
     if not args.skip_speed:
         speed(args.speed_iterations, args.seed)
     if not args.skip_paper:
-        paper_run(args.iterations, args.k, args.k_query, methods, args.eval_tasks, args.seed, not args.no_progress)
-    print(f"\ntotal wall time {time.perf_counter() - start:.0f} s, CPU time {time.process_time():.0f} s")
+        paper_run(
+            args.iterations,
+            args.k,
+            args.k_query,
+            methods,
+            args.eval_tasks,
+            args.seed,
+            not args.no_progress,
+        )
+    print(
+        f"\ntotal wall time {time.perf_counter() - start:.0f} s, CPU time {time.process_time():.0f} s"
+    )
     return 0
 
 

@@ -52,7 +52,10 @@ class _Clock:
         self.paused_wall = self.paused_cpu = 0.0
 
     def now(self) -> tuple[float, float]:
-        return (time.perf_counter() - self.wall0 - self.paused_wall, time.process_time() - self.cpu0 - self.paused_cpu)
+        return (
+            time.perf_counter() - self.wall0 - self.paused_wall,
+            time.process_time() - self.cpu0 - self.paused_cpu,
+        )
 
     def evaluate(self, policy) -> float:
         w, c = time.perf_counter(), time.process_time()
@@ -102,7 +105,9 @@ def run_sb3(seed: int, budget: int) -> Outcome:
                 return
             wall, cpu = clock.now()
             out.evals += 1
-            out.last_eval = clock.evaluate(lambda obs: self.model.predict(obs, deterministic=True)[0])
+            out.last_eval = clock.evaluate(
+                lambda obs: self.model.predict(obs, deterministic=True)[0]
+            )
             if out.last_eval >= THRESHOLD:
                 out.steps, out.wall, out.cpu = step, wall, cpu
                 self.solved = True
@@ -142,18 +147,31 @@ def main() -> None:
         ours = run_course_lib(seed, args.budget)
         sb3 = run_sb3(seed, args.budget)
         rows.append((seed, ours, sb3))
-        print(f"seed {seed}: course_lib {ours.steps} steps {ours.wall:.2f} s | SB3 {sb3.steps} steps {sb3.wall:.2f} s", flush=True)
+        print(
+            f"seed {seed}: course_lib {ours.steps} steps {ours.wall:.2f} s | SB3 {sb3.steps} steps {sb3.wall:.2f} s",
+            flush=True,
+        )
 
     def fmt_steps(o: Outcome) -> str:
-        return f"{o.steps:>7d}" if o.steps is not None else f"{'—':>7} (best eval {o.last_eval:.0f})"
+        return (
+            f"{o.steps:>7d}" if o.steps is not None else f"{'—':>7} (best eval {o.last_eval:.0f})"
+        )
 
     print()
-    print(f"Time to solve CartPole-v1 (mean of {EVAL_EPISODES} greedy eval episodes >= {THRESHOLD:.0f}, eval every {EVAL_EVERY} steps, evaluation time excluded)")
-    print(f"{'seed':>4} | {'course_lib steps':>16} {'wall s':>7} {'cpu s':>6} | {'SB3 steps':>9} {'wall s':>7} {'cpu s':>6} | {'wall ratio':>10}")
+    print(
+        f"Time to solve CartPole-v1 (mean of {EVAL_EPISODES} greedy eval episodes >= {THRESHOLD:.0f}, eval every {EVAL_EVERY} steps, evaluation time excluded)"
+    )
+    print(
+        f"{'seed':>4} | {'course_lib steps':>16} {'wall s':>7} {'cpu s':>6} | {'SB3 steps':>9} {'wall s':>7} {'cpu s':>6} | {'wall ratio':>10}"
+    )
     print("-" * 84)
     ratios = []
     for seed, ours, sb3 in rows:
-        ratio = ours.wall / sb3.wall if ours.steps is not None and sb3.steps is not None else float("nan")
+        ratio = (
+            ours.wall / sb3.wall
+            if ours.steps is not None and sb3.steps is not None
+            else float("nan")
+        )
         ratios.append(ratio)
         print(
             f"{seed:>4} | {fmt_steps(ours):>16} {ours.wall:>7.2f} {ours.cpu:>6.2f} | {fmt_steps(sb3):>9} {sb3.wall:>7.2f} {sb3.cpu:>6.2f} | {ratio:>10.2f}"
@@ -167,9 +185,15 @@ def main() -> None:
         med_sb3 = statistics.median(s.wall for s in solved_sb3)
         med_ours_cpu = statistics.median(o.cpu for o in solved_ours)
         med_sb3_cpu = statistics.median(s.cpu for s in solved_sb3)
-        print(f"median time to solve: course_lib {med_ours:.2f} s wall / {med_ours_cpu:.2f} s cpu; SB3 {med_sb3:.2f} s wall / {med_sb3_cpu:.2f} s cpu")
-        print(f"median steps to solve: course_lib {statistics.median(o.steps for o in solved_ours):.0f}; SB3 {statistics.median(s.steps for s in solved_sb3):.0f}")
-        print(f"ratio of medians (course_lib / SB3), wall: {med_ours / med_sb3:.2f}  cpu: {med_ours_cpu / med_sb3_cpu:.2f}   (goal <= 0.50)")
+        print(
+            f"median time to solve: course_lib {med_ours:.2f} s wall / {med_ours_cpu:.2f} s cpu; SB3 {med_sb3:.2f} s wall / {med_sb3_cpu:.2f} s cpu"
+        )
+        print(
+            f"median steps to solve: course_lib {statistics.median(o.steps for o in solved_ours):.0f}; SB3 {statistics.median(s.steps for s in solved_sb3):.0f}"
+        )
+        print(
+            f"ratio of medians (course_lib / SB3), wall: {med_ours / med_sb3:.2f}  cpu: {med_ours_cpu / med_sb3_cpu:.2f}   (goal <= 0.50)"
+        )
         finite = [r for r in ratios if np.isfinite(r)]
         if finite:
             print(f"median of per-seed wall ratios: {statistics.median(finite):.2f}")

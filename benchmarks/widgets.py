@@ -43,27 +43,67 @@ torch.set_num_threads(1)
 
 
 def _adaptation():
-    learners = [meta_train(MetaConfig(method=m, iterations=5, k_support=5, log_every=5), progress=False) for m in ("maml", "pretrain")]
+    learners = [
+        meta_train(MetaConfig(method=m, iterations=5, k_support=5, log_every=5), progress=False)
+        for m in ("maml", "pretrain")
+    ]
     return adaptation_explorer(*learners)
 
 
 def _bandit():
     env = BernoulliBanditVectorEnv(8, k=5, episodes_per_trial=10)
-    return bandit_trial_viewer(evaluate_rl2(make_agent(env, RL2Config(hidden_size=16), seed=0), env, seed=0)["batch"])
+    return bandit_trial_viewer(
+        evaluate_rl2(make_agent(env, RL2Config(hidden_size=16), seed=0), env, seed=0)["batch"]
+    )
 
 
 def _maze():
     env = RandomGoalMazeVectorEnv(8, "room4", episodes_per_trial=3, max_steps=20)
-    return maze_replay(evaluate_rl2(make_agent(env, RL2Config(hidden_size=16), seed=0), env, seed=0)["batch"], env)
+    return maze_replay(
+        evaluate_rl2(make_agent(env, RL2Config(hidden_size=16), seed=0), env, seed=0)["batch"], env
+    )
 
 
 # name -> (factory, {control: values to cycle}, budget in ms or None)
 WIDGETS: dict[str, tuple[Callable, dict[str, list], float | None]] = {
-    "sampling_explorer": (sampling_explorer, {"n": [64, 128, 256, 100], "batch_size": [10, 16, 7, 32], "epochs": [4, 8, 2], "drop_last": [True, False], "seed": [1, 2, 3]}, 200.0),
-    "clip_objective_explorer": (clip_objective_explorer, {"clip_coef": [0.1, 0.3, 0.45, 0.2]}, None),
+    "sampling_explorer": (
+        sampling_explorer,
+        {
+            "n": [64, 128, 256, 100],
+            "batch_size": [10, 16, 7, 32],
+            "epochs": [4, 8, 2],
+            "drop_last": [True, False],
+            "seed": [1, 2, 3],
+        },
+        200.0,
+    ),
+    "clip_objective_explorer": (
+        clip_objective_explorer,
+        {"clip_coef": [0.1, 0.3, 0.45, 0.2]},
+        None,
+    ),
     "gae_explorer": (gae_explorer, {"gamma": [0.5, 0.99, 0.9], "lam": [0.0, 1.0, 0.8]}, None),
-    "param_space_explorer": (param_space_explorer, {"inner_lr": [0.05, 0.2, 0.1], "num_tasks": [4, 2], "inner_steps": [3, 1], "outer_steps": [4, 1]}, None),
-    "adaptation_explorer": (_adaptation, {"amplitude": [1.0, 4.5, 3.0], "phase": [0.0, 2.5, 1.0], "k": [10, 5], "steps": [5, 1], "inner_lr": [0.02, 0.01]}, 300.0),
+    "param_space_explorer": (
+        param_space_explorer,
+        {
+            "inner_lr": [0.05, 0.2, 0.1],
+            "num_tasks": [4, 2],
+            "inner_steps": [3, 1],
+            "outer_steps": [4, 1],
+        },
+        None,
+    ),
+    "adaptation_explorer": (
+        _adaptation,
+        {
+            "amplitude": [1.0, 4.5, 3.0],
+            "phase": [0.0, 2.5, 1.0],
+            "k": [10, 5],
+            "steps": [5, 1],
+            "inner_lr": [0.02, 0.01],
+        },
+        300.0,
+    ),
     "bandit_trial_viewer": (_bandit, {"step": [3, 6, 9, 0], "trial": [1, 2, 0]}, None),
     "maze_replay": (_maze, {"episode": [2, 3, 1], "step": [5, 10, 20]}, None),
 }
@@ -89,14 +129,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    print(f"{'widget':<24}{'updates':>8}{'median ms':>11}{'p95 ms':>9}{'PNG render ms':>15}{'update/render':>15}{'budget ms':>11}  verdict")
+    print(
+        f"{'widget':<24}{'updates':>8}{'median ms':>11}{'p95 ms':>9}{'PNG render ms':>15}{'update/render':>15}{'budget ms':>11}  verdict"
+    )
     for name, (factory, moves, budget) in WIDGETS.items():
         updates, renders = measure(factory, moves, args.repeats)
         med, p95 = statistics.median(updates), sorted(updates)[int(0.95 * (len(updates) - 1))]
         render = statistics.median(renders)
         budget_text = "-" if budget is None else f"{budget:.0f}"
-        verdict = "-" if budget is None else ("within budget" if p95 <= budget else "OVER budget (p95)")
-        print(f"{name:<24}{len(updates):>8}{med:>11.1f}{p95:>9.1f}{render:>15.1f}{med / render:>15.2f}{budget_text:>11}  {verdict}")
+        verdict = (
+            "-" if budget is None else ("within budget" if p95 <= budget else "OVER budget (p95)")
+        )
+        print(
+            f"{name:<24}{len(updates):>8}{med:>11.1f}{p95:>9.1f}{render:>15.1f}{med / render:>15.2f}{budget_text:>11}  {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Small shared networks: the multilayer perceptron (多层感知机) every chapter's agent is built from.
 
-PPO (Chapter 2) builds its actor and critic from :func:`mlp`; the initialisation follows
+PPO (Chapter 3) builds its actor and critic from :func:`mlp`; the initialisation follows
 CleanRL's ``layer_init``: orthogonal weights with gain √2 for hidden layers, a small gain
 (0.01) for the policy head so the first policy is close to uniform, and gain 1 for the value
 head. Small, well-scaled initial outputs make early PPO updates gentle.
@@ -41,7 +41,11 @@ def mlp(
         out_gain: orthogonal gain of the output layer (0.01 for a policy head, 1.0 for a value head).
     """
     sizes = [in_features, *hidden_sizes, out_features]
-    for name, size in (("in_features", in_features), ("out_features", out_features), *(("hidden_sizes", h) for h in hidden_sizes)):
+    for name, size in (
+        ("in_features", in_features),
+        ("out_features", out_features),
+        *(("hidden_sizes", h) for h in hidden_sizes),
+    ):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"{name} must be positive integers, got {size!r}")
     layers: list[nn.Module] = []
@@ -51,4 +55,3 @@ def mlp(
         if not last:
             layers.append(activation())
     return nn.Sequential(*layers)
-

@@ -16,7 +16,15 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["COLORS", "course_style", "new_figure", "render_png", "PlotView", "LiveCurve", "plot_lines"]
+__all__ = [
+    "COLORS",
+    "course_style",
+    "new_figure",
+    "render_png",
+    "PlotView",
+    "LiveCurve",
+    "plot_lines",
+]
 
 # One palette for the whole course (colour-blind friendly, Okabe-Ito).
 COLORS: dict[str, str] = {
@@ -163,4 +171,3 @@ def plot_lines(
             hi = [y + s for y, s in zip(ys, spread[name])]
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15, lw=0)
     ax.legend()
-

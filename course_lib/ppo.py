@@ -1,4 +1,4 @@
-"""Proximal Policy Optimization (近端策略优化, PPO), from scratch, read top to bottom (Chapter 2).
+"""Proximal Policy Optimization (近端策略优化, PPO), from scratch, read top to bottom (Chapter 3).
 
 The algorithm in five pieces, in the order they appear in this file:
 
@@ -10,9 +10,9 @@ The algorithm in five pieces, in the order they appear in this file:
    parallel environments (``gymnasium.make_vec``), handling *truncation* (time limit) apart
    from *termination* (a real end of the episode).
 4. :func:`compute_gae` and :func:`clipped_surrogate_loss`: generalized advantage estimation
-   (广义优势估计) and the clipped objective. Both are reused by RL² (Chapter 5).
+   (广义优势估计) and the clipped objective. Both are reused by RL² (Chapter 7).
 5. :func:`ppo_update`: several epochs of minibatch gradient steps over one rollout, using
-   :mod:`course_lib.sampling` (Chapter 1), with CleanRL's diagnostics (approx KL, clip
+   :mod:`course_lib.sampling` (Chapter 2), with CleanRL's diagnostics (approx KL, clip
    fraction, explained variance).
 
 :func:`train` ties them together; :func:`evaluate`, :func:`save` and :func:`load` finish the job.
@@ -99,7 +99,9 @@ class PPOConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.env_id, str) or not self.env_id:
-            raise TypeError(f"env_id must be a non-empty string such as 'CartPole-v1', got {self.env_id!r}")
+            raise TypeError(
+                f"env_id must be a non-empty string such as 'CartPole-v1', got {self.env_id!r}"
+            )
         check_int("num_envs", self.num_envs, 1)
         check_int("num_steps", self.num_steps, 1)
         check_int("num_minibatches", self.num_minibatches, 1)
@@ -129,15 +131,21 @@ class PPOConfig:
         for name in ("anneal_lr", "clip_vloss", "norm_adv"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if isinstance(self.hidden_sizes, (str, bytes)) or not isinstance(self.hidden_sizes, Sequence):
-            raise TypeError(f"hidden_sizes must be a sequence of positive integers such as (64, 64), got {self.hidden_sizes!r}")
+        if isinstance(self.hidden_sizes, (str, bytes)) or not isinstance(
+            self.hidden_sizes, Sequence
+        ):
+            raise TypeError(
+                f"hidden_sizes must be a sequence of positive integers such as (64, 64), got {self.hidden_sizes!r}"
+            )
         self.hidden_sizes = tuple(self.hidden_sizes)
         for h in self.hidden_sizes:
             check_int("hidden_sizes entries", h, 1)
         try:
             torch.device(self.device)
         except (RuntimeError, TypeError) as err:
-            raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda', got {self.device!r}") from err
+            raise ValueError(
+                f"device must be a torch device string such as 'cpu' or 'cuda', got {self.device!r}"
+            ) from err
 
     @property
     def batch_size(self) -> int:
@@ -160,7 +168,9 @@ class PPOConfig:
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-def gaussian_log_prob(mean: torch.Tensor, log_std: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+def gaussian_log_prob(
+    mean: torch.Tensor, log_std: torch.Tensor, actions: torch.Tensor
+) -> torch.Tensor:
     """log N(a; μ, diag σ²), summed over the last (action) dimension.
 
     Per dimension: −½((a − μ)/σ)² − log σ − ½ log 2π. The dimensions are independent, so the
@@ -203,7 +213,9 @@ class ActorCritic(nn.Module):
     ):
         super().__init__()
         if not isinstance(observation_space, gym.spaces.Box):
-            raise TypeError(f"observation_space must be a gymnasium Box, got {type(observation_space).__name__}: {observation_space}")
+            raise TypeError(
+                f"observation_space must be a gymnasium Box, got {type(observation_space).__name__}: {observation_space}"
+            )
         if not isinstance(action_space, (gym.spaces.Discrete, gym.spaces.Box)):
             raise TypeError(
                 f"action_space must be gymnasium Discrete (categorical policy) or Box (Gaussian policy), "
@@ -223,15 +235,23 @@ class ActorCritic(nn.Module):
             self.actor = mlp(self.obs_dim, self.hidden_sizes, self.act_dim, out_gain=0.01)
         if not self.discrete:
             self.log_std = nn.Parameter(torch.full((self.act_dim,), float(init_log_std)))
-            self.register_buffer("action_low", torch.as_tensor(action_space.low, dtype=torch.float32).reshape(-1))
-            self.register_buffer("action_high", torch.as_tensor(action_space.high, dtype=torch.float32).reshape(-1))
+            self.register_buffer(
+                "action_low", torch.as_tensor(action_space.low, dtype=torch.float32).reshape(-1)
+            )
+            self.register_buffer(
+                "action_high", torch.as_tensor(action_space.high, dtype=torch.float32).reshape(-1)
+            )
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
         """V(s), shape ``[B]``."""
         return self.critic(obs).squeeze(-1)
 
     def act(
-        self, obs: torch.Tensor, *, generator: torch.Generator | None = None, deterministic: bool = False
+        self,
+        obs: torch.Tensor,
+        *,
+        generator: torch.Generator | None = None,
+        deterministic: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Sample (or, if ``deterministic``, take the most likely) actions for a batch of observations.
 
@@ -255,7 +275,9 @@ class ActorCritic(nn.Module):
             log_prob = gaussian_log_prob(out, log_std, actions)
         return actions, log_prob, self.value(obs)
 
-    def evaluate_actions(self, obs: torch.Tensor, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def evaluate_actions(
+        self, obs: torch.Tensor, actions: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """log π(a|s), the policy entropy and V(s) for stored ``actions`` (with gradients)."""
         out = self.actor(obs)
         if self.discrete:
@@ -371,7 +393,11 @@ def collect_rollout(
     device = next(agent.parameters()).device
     T, N = num_steps, envs.num_envs
     obs_buf = torch.zeros((T, N, agent.obs_dim), device=device)
-    act_buf = torch.zeros((T, N) if agent.discrete else (T, N, agent.act_dim), dtype=torch.long if agent.discrete else torch.float32, device=device)
+    act_buf = torch.zeros(
+        (T, N) if agent.discrete else (T, N, agent.act_dim),
+        dtype=torch.long if agent.discrete else torch.float32,
+        device=device,
+    )
     logp_buf = torch.zeros((T, N), device=device)
     value_buf = torch.zeros((T + 1, N), device=device)
     reward_buf = torch.zeros((T, N), device=device)
@@ -403,12 +429,14 @@ def collect_rollout(
         v_final = agent.value(torch.as_tensor(np.stack(final_obs), device=device))
         ts, envs_idx = zip(*truncated_at)
         next_values[list(ts), list(envs_idx)] = v_final
-    rollout = Rollout(obs_buf, act_buf, logp_buf, value_buf[:T], reward_buf, next_values, term_buf, end_buf)
+    rollout = Rollout(
+        obs_buf, act_buf, logp_buf, value_buf[:T], reward_buf, next_values, term_buf, end_buf
+    )
     return rollout, obs
 
 
 # --------------------------------------------------------------------------------------------
-# 4. Advantages and the clipped objective (shared with RL², Chapter 5)
+# 4. Advantages and the clipped objective (shared with RL², Chapter 7)
 # --------------------------------------------------------------------------------------------
 
 
@@ -448,7 +476,9 @@ def compute_gae(
         raise ValueError(f"lam must be in [0, 1], got {lam}")
     shapes = {t.shape for t in (rewards, values, next_values, terminated, episode_end)}
     if len(shapes) != 1:
-        raise ValueError(f"rewards, values, next_values, terminated, episode_end must share one shape [T, N], got {sorted(map(tuple, shapes))}")
+        raise ValueError(
+            f"rewards, values, next_values, terminated, episode_end must share one shape [T, N], got {sorted(map(tuple, shapes))}"
+        )
     not_terminal = 1.0 - terminated.to(values.dtype)
     not_end = 1.0 - episode_end.to(values.dtype)
     deltas = rewards + gamma * not_terminal * next_values - values
@@ -521,7 +551,14 @@ def ppo_update(
     for _ in range(config.update_epochs):
         epochs_run += 1
         for obs, actions, logp_old, adv, ret, v_old in iterate_minibatches(
-            b_obs, b_actions, b_logp, b_adv, b_ret, b_val, batch_size=config.minibatch_size, generator=generator
+            b_obs,
+            b_actions,
+            b_logp,
+            b_adv,
+            b_ret,
+            b_val,
+            batch_size=config.minibatch_size,
+            generator=generator,
         ):
             logp_new, entropy, v_new = agent.evaluate_actions(obs, actions)
             log_ratio = logp_new - logp_old
@@ -551,7 +588,11 @@ def ppo_update(
             break
 
     var_returns = b_ret.var()
-    explained = float("nan") if var_returns.item() == 0 else (1 - (b_ret - b_val).var() / var_returns).item()
+    explained = (
+        float("nan")
+        if var_returns.item() == 0
+        else (1 - (b_ret - b_val).var() / var_returns).item()
+    )
     return {
         "policy_loss": policy_loss.item(),
         "value_loss": value_loss.item(),
@@ -588,7 +629,9 @@ class TrainResult:
 Callback = Callable[[dict[str, float], ActorCritic], "bool | None"]
 
 
-def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool = True) -> TrainResult:
+def train(
+    config: PPOConfig, callback: Callback | None = None, *, progress: bool = True
+) -> TrainResult:
     """Train PPO on ``config.env_id`` and return the agent with a per-update history.
 
     Each update: (maybe) anneal the learning rate → :func:`collect_rollout` →
@@ -609,7 +652,9 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
     if not isinstance(config, PPOConfig):
         raise TypeError(f"config must be a PPOConfig, got {type(config).__name__}")
     if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable(metrics, agent) or None, got {type(callback).__name__}")
+        raise TypeError(
+            f"callback must be callable(metrics, agent) or None, got {type(callback).__name__}"
+        )
     from tqdm.auto import tqdm
 
     device = torch.device(config.device)
@@ -636,19 +681,36 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
     try:
         for update in bar:
             start = time.perf_counter()
-            lr = config.learning_rate * (1.0 - update / num_updates) if config.anneal_lr else config.learning_rate
+            lr = (
+                config.learning_rate * (1.0 - update / num_updates)
+                if config.anneal_lr
+                else config.learning_rate
+            )
             for group in optimizer.param_groups:
                 group["lr"] = lr
 
             rollout, obs = collect_rollout(
-                agent, envs, obs, config.num_steps, generator=generator, stats=stats, reward_scale=config.reward_scale
+                agent,
+                envs,
+                obs,
+                config.num_steps,
+                generator=generator,
+                stats=stats,
+                reward_scale=config.reward_scale,
             )
             global_step += config.batch_size
             advantages, returns = compute_gae(
-                rollout.rewards, rollout.values, rollout.next_values, rollout.terminated, rollout.episode_end,
-                config.gamma, config.gae_lambda,
+                rollout.rewards,
+                rollout.values,
+                rollout.next_values,
+                rollout.terminated,
+                rollout.episode_end,
+                config.gamma,
+                config.gae_lambda,
             )
-            losses = ppo_update(agent, optimizer, rollout, advantages, returns, config, generator=generator)
+            losses = ppo_update(
+                agent, optimizer, rollout, advantages, returns, config, generator=generator
+            )
             train_seconds += time.perf_counter() - start
 
             ep_returns, ep_lengths = stats.pop()
@@ -658,8 +720,12 @@ def train(config: PPOConfig, callback: Callback | None = None, *, progress: bool
                 "update": float(update + 1),
                 "global_step": float(global_step),
                 # Rolling means over the last 20 finished training episodes (NaN until one ends).
-                "episodic_return": float(np.mean(all_returns[-20:])) if all_returns else float("nan"),
-                "episodic_length": float(np.mean(all_lengths[-20:])) if all_lengths else float("nan"),
+                "episodic_return": float(np.mean(all_returns[-20:]))
+                if all_returns
+                else float("nan"),
+                "episodic_length": float(np.mean(all_lengths[-20:]))
+                if all_lengths
+                else float("nan"),
                 "episodes": float(len(ep_returns)),
                 "learning_rate": lr,
                 **losses,
@@ -695,7 +761,9 @@ def evaluate(
     episodes = check_int("episodes", episodes, 1)
     seed = check_int("seed", seed, 0)
     if not isinstance(agent, ActorCritic) and not callable(agent):
-        raise TypeError(f"agent must be an ActorCritic or a callable obs -> actions, got {type(agent).__name__}")
+        raise TypeError(
+            f"agent must be an ActorCritic or a callable obs -> actions, got {type(agent).__name__}"
+        )
     envs = make_envs(env_id, episodes)
     try:
         obs, _ = envs.reset(seed=seed)
@@ -706,8 +774,12 @@ def evaluate(
             generator = torch.Generator(device=device).manual_seed(seed)
         while active.any():
             if isinstance(agent, ActorCritic):
-                obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(episodes, -1)
-                actions = agent.env_action(agent.act(obs_t, generator=generator, deterministic=deterministic)[0])
+                obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(
+                    episodes, -1
+                )
+                actions = agent.env_action(
+                    agent.act(obs_t, generator=generator, deterministic=deterministic)[0]
+                )
             else:
                 actions = agent(obs)
             obs, rewards, terminated, truncated, _ = envs.step(actions)
@@ -728,7 +800,15 @@ class StopWhenSolved:
     never saw.
     """
 
-    def __init__(self, env_id: str, threshold: float | None = None, *, every_steps: int = 2048, episodes: int = 20, seed: int = 10_000):
+    def __init__(
+        self,
+        env_id: str,
+        threshold: float | None = None,
+        *,
+        every_steps: int = 2048,
+        episodes: int = 20,
+        seed: int = 10_000,
+    ):
         if threshold is None:
             threshold = gym.spec(env_id).reward_threshold
             if threshold is None:
@@ -793,13 +873,21 @@ _FORMAT = "course_lib.ppo.ActorCritic/1"
 def _space_to_dict(space: gym.Space) -> dict[str, Any]:
     if isinstance(space, gym.spaces.Discrete):
         return {"type": "Discrete", "n": int(space.n)}
-    return {"type": "Box", "low": space.low.astype(float).tolist(), "high": space.high.astype(float).tolist()}
+    return {
+        "type": "Box",
+        "low": space.low.astype(float).tolist(),
+        "high": space.high.astype(float).tolist(),
+    }
 
 
 def _space_from_dict(spec: dict[str, Any]) -> gym.Space:
     if spec["type"] == "Discrete":
         return gym.spaces.Discrete(int(spec["n"]))
-    return gym.spaces.Box(np.array(spec["low"], dtype=np.float32), np.array(spec["high"], dtype=np.float32), dtype=np.float32)
+    return gym.spaces.Box(
+        np.array(spec["low"], dtype=np.float32),
+        np.array(spec["high"], dtype=np.float32),
+        dtype=np.float32,
+    )
 
 
 def save(agent: ActorCritic, path: str | Path) -> Path:
@@ -831,7 +919,9 @@ def load(path: str | Path, *, device: str = "cpu") -> ActorCritic:
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
     except Exception as err:  # a truncated zip, random bytes, a pickle with arbitrary objects...
-        raise ValueError(f"{path} is not a readable checkpoint (corrupt, or not written by course_lib.ppo.save): {err}") from err
+        raise ValueError(
+            f"{path} is not a readable checkpoint (corrupt, or not written by course_lib.ppo.save): {err}"
+        ) from err
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
         raise ValueError(f"{path} is not a course_lib PPO checkpoint (expected format {_FORMAT!r})")
     try:
@@ -843,5 +933,7 @@ def load(path: str | Path, *, device: str = "cpu") -> ActorCritic:
         agent.load_state_dict(payload["state_dict"])
         agent.config = PPOConfig(**payload["config"]) if payload["config"] is not None else None
     except (KeyError, RuntimeError, TypeError, ValueError) as err:
-        raise ValueError(f"{path}: the checkpoint does not match the network it describes: {err}") from err
+        raise ValueError(
+            f"{path}: the checkpoint does not match the network it describes: {err}"
+        ) from err
     return agent.to(device)

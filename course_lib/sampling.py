@@ -1,4 +1,4 @@
-"""Minibatch sampling: the index bookkeeping behind every epoch of PPO (Chapter 1).
+"""Minibatch sampling: the index bookkeeping behind every epoch of PPO (Chapter 2).
 
 PPO collects one rollout buffer and then reuses it for several epochs. In each epoch the
 buffer is reshuffled and cut into minibatches, so every sample is visited exactly once
@@ -30,7 +30,9 @@ __all__ = [
 
 def _check_generator(generator: object) -> None:
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
 
 
 def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:

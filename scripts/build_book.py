@@ -126,7 +126,9 @@ def widget_html(state: dict, model_id: str) -> str:
             data = _image_value(entry)
             if data:
                 fmt = s.get("format", "png")
-                parts.append(f'<img class="book-widget-image" alt="plot" src="data:image/{fmt};base64,{data}">')
+                parts.append(
+                    f'<img class="book-widget-image" alt="plot" src="data:image/{fmt};base64,{data}">'
+                )
                 images += 1
         elif name in ("HTMLModel", "HTMLMathModel", "LabelModel"):
             if s.get("value"):
@@ -137,21 +139,39 @@ def widget_html(state: dict, model_id: str) -> str:
         elif name in CONTROL_MODELS:
             label = html.escape(str(s.get("description", "")))
             # Saved state may omit a value equal to its default (0, False, "").
-            value = s.get("value", False if name in ("CheckboxModel", "ToggleButtonModel") else 0 if "Slider" in name or "Int" in name or "Float" in name else "")
-            if name in ("DropdownModel", "ToggleButtonsModel", "RadioButtonsModel", "SelectionSliderModel"):
+            value = s.get(
+                "value",
+                False
+                if name in ("CheckboxModel", "ToggleButtonModel")
+                else 0
+                if "Slider" in name or "Int" in name or "Float" in name
+                else "",
+            )
+            if name in (
+                "DropdownModel",
+                "ToggleButtonsModel",
+                "RadioButtonsModel",
+                "SelectionSliderModel",
+            ):
                 labels = s.get("_options_labels", [])
                 index = s.get("index")
                 value = labels[index] if isinstance(index, int) and index < len(labels) else value
-            controls.append(f"{label} = {html.escape(str(value))}" if label else html.escape(str(value)))
+            controls.append(
+                f"{label} = {html.escape(str(value))}" if label else html.escape(str(value))
+            )
     if controls:
         first_image = next((i for i, part in enumerate(parts) if part.startswith("<img")), 0)
-        parts.insert(first_image, '<div class="book-widget-controls">' + " · ".join(controls) + "</div>")
+        parts.insert(
+            first_image, '<div class="book-widget-controls">' + " · ".join(controls) + "</div>"
+        )
         parts.append(f'<div class="book-widget-note">{LIVE_NOTE}</div>')
         cls = "book-widget book-widget-live"
     else:
         cls = "book-widget"
     if not parts:
-        parts.append('<div class="book-widget-note">(an interactive widget: run the chapter in JupyterLab to see it)</div>')
+        parts.append(
+            '<div class="book-widget-note">(an interactive widget: run the chapter in JupyterLab to see it)</div>'
+        )
     return f'<div class="{cls}" data-images="{images}">' + "\n".join(parts) + "</div>"
 
 
@@ -201,8 +221,16 @@ def title_of(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 
 def nav_html(chapters: list[tuple[str, str]], i: int) -> str:
-    prev = f'<a href="{chapters[i - 1][0]}">← {html.escape(chapters[i - 1][1])}</a>' if i > 0 else "<span></span>"
-    nxt = f'<a href="{chapters[i + 1][0]}">{html.escape(chapters[i + 1][1])} →</a>' if i + 1 < len(chapters) else "<span></span>"
+    prev = (
+        f'<a href="{chapters[i - 1][0]}">← {html.escape(chapters[i - 1][1])}</a>'
+        if i > 0
+        else "<span></span>"
+    )
+    nxt = (
+        f'<a href="{chapters[i + 1][0]}">{html.escape(chapters[i + 1][1])} →</a>'
+        if i + 1 < len(chapters)
+        else "<span></span>"
+    )
     return f'<nav class="book-nav">{prev}<a href="index.html">Contents</a>{nxt}</nav>'
 
 
@@ -277,14 +305,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             todo.append(p)
             if reuse is not None:
-                print(f"[book] {p.name}: no up-to-date executed copy in {args.executed_dir}: executing it")
+                print(
+                    f"[book] {p.name}: no up-to-date executed copy in {args.executed_dir}: executing it"
+                )
     with ProcessPoolExecutor(max_workers=min(args.jobs, max(1, len(todo)))) as pool:
         futures = [pool.submit(execute, p, executed_dir, args.timeout) for p in todo]
         for f in futures:
             name, wall, cpu = f.result()
             print(f"[book] {name}: executed in {wall:.1f} s wall, {cpu:.1f} s kernel CPU")
     chapters = render([executed_dir / p.name for p in paths], args.out / "site")
-    print(f"[book] {len(chapters)} chapters -> {args.out / 'site' / 'index.html'} ({time.perf_counter() - t0:.1f} s)")
+    print(
+        f"[book] {len(chapters)} chapters -> {args.out / 'site' / 'index.html'} ({time.perf_counter() - t0:.1f} s)"
+    )
     return 0
 
 

@@ -54,7 +54,9 @@ def _signature_end(source: str, node: ast.FunctionDef | ast.AsyncFunctionDef) ->
     raise ValueError(f"no end of signature found for {node.name}")
 
 
-def _stub_function(source: str, node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str = "") -> list[str]:
+def _stub_function(
+    source: str, node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str = ""
+) -> list[str]:
     """Decorators + signature + docstring of ``node``, then a NotImplementedError body."""
     src = source.splitlines()
     first = min([d.lineno for d in node.decorator_list] + [node.lineno])
@@ -63,7 +65,9 @@ def _stub_function(source: str, node: ast.FunctionDef | ast.AsyncFunctionDef, in
     doc = ast.get_docstring(node, clean=False)
     if doc is not None:
         out += _lines(source, node.body[0])
-    out.append(f'{indent}    raise NotImplementedError("Exercise: write {node.name}() — see the instructions above")')
+    out.append(
+        f'{indent}    raise NotImplementedError("Exercise: write {node.name}() — see the instructions above")'
+    )
     return out
 
 
@@ -90,7 +94,9 @@ def stub_source(source: str) -> str:
             if out and out[-1].strip():
                 out.append("")
             first = min([d.lineno for d in node.decorator_list] + [node.lineno])
-            out += src[first - 1 : node.body[0].lineno - 1] or [src[node.lineno - 1].split(":")[0] + ":"]
+            out += src[first - 1 : node.body[0].lineno - 1] or [
+                src[node.lineno - 1].split(":")[0] + ":"
+            ]
             members = node.body
             if ast.get_docstring(node, clean=False) is not None:
                 out += _lines(source, node.body[0])
@@ -103,14 +109,21 @@ def stub_source(source: str) -> str:
             if not stubbed and ast.get_docstring(node, clean=False) is None:
                 out.append("    pass")
             names.append(node.name)
-        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        elif (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
             out += _lines(source, node)  # a module-level string: instructions
         else:
             dropped = True
     out += [line for line in src[done:] if line.startswith("#")]
     if dropped or not names:
         what = ", ".join(names) if names else "this cell"
-        out += ["", f'raise NotImplementedError("Exercise: complete {what} — see the instructions above")']
+        out += [
+            "",
+            f'raise NotImplementedError("Exercise: complete {what} — see the instructions above")',
+        ]
     while out and not out[0].strip():
         out.pop(0)
     return "\n".join(out).rstrip() + "\n"
@@ -129,7 +142,9 @@ def student_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
         if cell.cell_type != "code" or SOLUTION_TAG not in tags:
             continue
         cell.source = stub_source(cell.source)
-        cell.metadata["tags"] = [t for t in tags if t != SOLUTION_TAG] + [t for t in STUB_TAGS if t not in tags]
+        cell.metadata["tags"] = [t for t in tags if t != SOLUTION_TAG] + [
+            t for t in STUB_TAGS if t not in tags
+        ]
         count += 1
         nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
         if nxt is not None and nxt.cell_type == "code" and "assert" in nxt.source:
@@ -141,8 +156,12 @@ def student_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=Path("notebooks"), help="folder of the instructor notebooks")
-    parser.add_argument("--out", type=Path, default=Path("student"), help="folder to write the student copies to")
+    parser.add_argument(
+        "--src", type=Path, default=Path("notebooks"), help="folder of the instructor notebooks"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("student"), help="folder to write the student copies to"
+    )
     args = parser.parse_args(argv)
     if not args.src.is_dir():
         parser.error(f"--src {args.src} is not a folder")

@@ -1,6 +1,6 @@
 """Record the reference outputs of ``# NBVAL_CHECK_OUTPUT`` cells into their metadata.
 
-Usage: python scripts/record_outputs.py notebooks/01_sampling.ipynb [...]
+Usage: python scripts/record_outputs.py notebooks/02_sampling.ipynb [...]
 
 Runs each notebook top to bottom in a fresh kernel (as nbval does), then stores the outputs
 of the checked cells under ``cell.metadata["nbval_reference"]`` and leaves every output
@@ -44,7 +44,12 @@ def record(path: Path) -> int:
     nb = nbformat.read(path, as_version=4)
     executed = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(executed, timeout=1200, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        executed,
+        timeout=1200,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     n = 0
     for cell, ran in zip(nb.cells, executed.cells):
         if _checked(cell):

@@ -23,7 +23,9 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 _spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")
 build_book = importlib.util.module_from_spec(_spec)
-sys.modules["build_book"] = build_book  # the build runs chapters in worker processes: they import it by name
+sys.modules["build_book"] = (
+    build_book  # the build runs chapters in worker processes: they import it by name
+)
 _spec.loader.exec_module(build_book)
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
@@ -54,13 +56,25 @@ def test_chapter_page_has_plots_and_no_errors(path, book):
     page = (book / "site" / f"{path.stem}.html").read_text(encoding="utf-8")
     executed = nbformat.read(book / "executed" / path.name, as_version=4)
 
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
     assert not errors, [f"{o.ename}: {o.evalue}" for o in errors]
     assert "Traceback (most recent call last)" not in page
     assert "application/vnd.jupyter.error" not in page
 
     # Every plot of the run is on the page: matplotlib outputs and widget images alike.
-    pngs = sum(1 for c in executed.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {}))
+    pngs = sum(
+        1
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "image/png" in o.get("data", {})
+    )
     state = executed.metadata.get("widgets", {}).get(build_book.WIDGET_STATE, {}).get("state", {})
     shown = [
         o["data"][build_book.WIDGET_VIEW]["model_id"]
@@ -81,34 +95,68 @@ def test_chapter_page_has_plots_and_no_errors(path, book):
 
 
 def _state(entries: dict) -> dict:
-    return {"widgets": {build_book.WIDGET_STATE: {"state": entries, "version_major": 2, "version_minor": 0}}}
+    return {
+        "widgets": {
+            build_book.WIDGET_STATE: {"state": entries, "version_major": 2, "version_minor": 0}
+        }
+    }
 
 
 def test_widget_becomes_static_image_with_note():
     state = {
-        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_title", "IPY_MODEL_row", "IPY_MODEL_img", "IPY_MODEL_status"]}},
+        "box": {
+            "model_name": "VBoxModel",
+            "state": {
+                "children": [
+                    "IPY_MODEL_title",
+                    "IPY_MODEL_row",
+                    "IPY_MODEL_img",
+                    "IPY_MODEL_status",
+                ]
+            },
+        },
         "title": {"model_name": "HTMLModel", "state": {"value": "<b>Explorer</b>"}},
         "row": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_d"]}},
         "s": {"model_name": "FloatSliderModel", "state": {"description": "γ", "value": 0.9}},
-        "d": {"model_name": "DropdownModel", "state": {"description": "env", "index": 1, "_options_labels": ["a", "b"]}},
-        "img": {"model_name": "ImageModel", "state": {"format": "png"}, "buffers": [{"path": ["value"], "encoding": "base64", "data": PNG}]},
+        "d": {
+            "model_name": "DropdownModel",
+            "state": {"description": "env", "index": 1, "_options_labels": ["a", "b"]},
+        },
+        "img": {
+            "model_name": "ImageModel",
+            "state": {"format": "png"},
+            "buffers": [{"path": ["value"], "encoding": "base64", "data": PNG}],
+        },
         "status": {"model_name": "HTMLModel", "state": {"value": "status <b>ok</b>"}},
     }
     nb = nbformat.v4.new_notebook(metadata=_state(state))
     cell = nbformat.v4.new_code_cell("explorer()")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={build_book.WIDGET_VIEW: {"model_id": "box"}, "text/plain": "VBox()"})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={build_book.WIDGET_VIEW: {"model_id": "box"}, "text/plain": "VBox()"},
+        )
+    ]
     nb.cells = [cell]
     assert build_book.staticize_widgets(nb) == 1
     out = nb.cells[0].outputs[0]["data"]["text/html"]
     assert f'src="data:image/png;base64,{PNG}"' in out
-    assert "γ = 0.9" in out and "env = b" in out and "<b>Explorer</b>" in out and "status <b>ok</b>" in out
+    assert (
+        "γ = 0.9" in out
+        and "env = b" in out
+        and "<b>Explorer</b>" in out
+        and "status <b>ok</b>" in out
+    )
     assert build_book.LIVE_NOTE in out and "widgets" not in nb.metadata
     assert out.index("<b>Explorer</b>") < out.index("γ = 0.9") < out.index("data:image/png")
 
 
 def test_progress_bar_keeps_its_text_without_live_note():
     state = {
-        "bar": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"]}},
+        "bar": {
+            "model_name": "HBoxModel",
+            "state": {"children": ["IPY_MODEL_l", "IPY_MODEL_p", "IPY_MODEL_r"]},
+        },
         "l": {"model_name": "HTMLModel", "state": {"value": "train: 100%"}},
         "p": {"model_name": "FloatProgressModel", "state": {"value": 50, "max": 50}},
         "r": {"model_name": "HTMLModel", "state": {"value": " 50/50 [00:03<00:00]"}},

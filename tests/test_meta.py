@@ -22,7 +22,9 @@ torch.set_num_threads(1)
 
 
 def batch(num_tasks=4, k_support=10, k_query=10, seed=0):
-    return SinusoidTasks().sample(num_tasks, k_support, k_query, torch.Generator().manual_seed(seed))
+    return SinusoidTasks().sample(
+        num_tasks, k_support, k_query, torch.Generator().manual_seed(seed)
+    )
 
 
 def flat(grads):
@@ -67,12 +69,15 @@ def test_task_sampling_is_seeded():
     assert not torch.equal(batch(seed=3).x_support, batch(seed=4).x_support)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    (dict(num_tasks=0, k_support=5, k_query=5), "num_tasks"),
-    (dict(num_tasks=2, k_support=0, k_query=5), "k_support"),
-    (dict(num_tasks=2, k_support=-3, k_query=5), "k_support"),
-    (dict(num_tasks=2, k_support=5, k_query=0), "k_query"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(num_tasks=0, k_support=5, k_query=5), "num_tasks"),
+        (dict(num_tasks=2, k_support=0, k_query=5), "k_support"),
+        (dict(num_tasks=2, k_support=-3, k_query=5), "k_support"),
+        (dict(num_tasks=2, k_support=5, k_query=0), "k_query"),
+    ],
+)
 def test_sampler_rejects_bad_sizes(kwargs, name):
     with pytest.raises(ValueError, match=f"{name} must be an int >= 1"):
         SinusoidTasks().sample(**kwargs)
@@ -97,7 +102,10 @@ def test_adapt_is_gradient_descent_on_the_support_set():
         torch.testing.assert_close(theta[name], p - 0.05 * gi)
     assert adapt(model, phi, x, y, inner_lr=0.05, steps=0) == phi
     # more steps lower the support loss on this task
-    losses = [task_loss(model, adapt(model, phi, x, y, inner_lr=0.05, steps=s), x, y).item() for s in (0, 1, 5)]
+    losses = [
+        task_loss(model, adapt(model, phi, x, y, inner_lr=0.05, steps=s), x, y).item()
+        for s in (0, 1, 5)
+    ]
     assert losses[0] > losses[1] > losses[2]
 
 
@@ -108,7 +116,11 @@ def test_meta_gradient_equals_hand_unrolled_second_order_step():
     alpha = 0.01
     by_hand = []
     for i in range(3):
-        inner = torch.autograd.grad(task_loss(model, phi, b.x_support[i], b.y_support[i]), list(phi.values()), create_graph=True)
+        inner = torch.autograd.grad(
+            task_loss(model, phi, b.x_support[i], b.y_support[i]),
+            list(phi.values()),
+            create_graph=True,
+        )
         theta = {n: p - alpha * g for (n, p), g in zip(phi.items(), inner)}
         by_hand.append(task_loss(model, theta, b.x_query[i], b.y_query[i]))
     expected = torch.autograd.grad(torch.stack(by_hand).mean(), list(phi.values()))
@@ -122,18 +134,31 @@ def test_fomaml_is_query_gradient_at_theta_and_differs_by_the_second_order_term(
     b = batch(num_tasks=3)
     alpha = 0.05
     names = list(phi)
-    maml = flat(torch.autograd.grad(meta_loss(model, phi, b, inner_lr=alpha, steps=1), list(phi.values())))
-    fomaml = flat(torch.autograd.grad(meta_loss(model, phi, b, inner_lr=alpha, steps=1, first_order=True), list(phi.values())))
+    maml = flat(
+        torch.autograd.grad(meta_loss(model, phi, b, inner_lr=alpha, steps=1), list(phi.values()))
+    )
+    fomaml = flat(
+        torch.autograd.grad(
+            meta_loss(model, phi, b, inner_lr=alpha, steps=1, first_order=True), list(phi.values())
+        )
+    )
 
     query_grads, second_order = [], []
     for i in range(3):
         x_s, y_s, x_q, y_q = b.x_support[i], b.y_support[i], b.x_query[i], b.y_query[i]
-        theta = {n: t.detach().requires_grad_(True) for n, t in adapt(model, phi, x_s, y_s, inner_lr=alpha, steps=1).items()}
+        theta = {
+            n: t.detach().requires_grad_(True)
+            for n, t in adapt(model, phi, x_s, y_s, inner_lr=alpha, steps=1).items()
+        }
         v = torch.autograd.grad(task_loss(model, theta, x_q, y_q), [theta[n] for n in names])
         query_grads.append(flat(v))
         # MAML's extra term: −α ∇²L_support(φ) · ∇L_query(θ)  (a Hessian-vector product)
-        g_s = torch.autograd.grad(task_loss(model, phi, x_s, y_s), [phi[n] for n in names], create_graph=True)
-        hvp = torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g_s, v)), [phi[n] for n in names])
+        g_s = torch.autograd.grad(
+            task_loss(model, phi, x_s, y_s), [phi[n] for n in names], create_graph=True
+        )
+        hvp = torch.autograd.grad(
+            sum((gi * vi).sum() for gi, vi in zip(g_s, v)), [phi[n] for n in names]
+        )
         second_order.append(-alpha * flat(hvp))
     query_at_theta = torch.stack(query_grads).mean(0)
     correction = torch.stack(second_order).mean(0)
@@ -179,12 +204,17 @@ def test_reptile_update_is_phi_plus_epsilon_theta_minus_phi():
         theta = {n: p.detach().clone().requires_grad_(True) for n, p in phi.items()}
         for _ in range(steps):
             g = torch.autograd.grad(task_loss(model, theta, x, y), list(theta.values()))
-            theta = {n: (t - alpha * gi).detach().requires_grad_(True) for (n, t), gi in zip(theta.items(), g)}
+            theta = {
+                n: (t - alpha * gi).detach().requires_grad_(True)
+                for (n, t), gi in zip(theta.items(), g)
+            }
         thetas.append(theta)
     new = reptile_update(model, phi, b, inner_lr=alpha, steps=steps, epsilon=eps)
     for n, p in phi.items():
         mean_theta = torch.stack([t[n].detach() for t in thetas]).mean(0)
-        torch.testing.assert_close(new[n], p.detach() + eps * (mean_theta - p.detach()), atol=1e-6, rtol=1e-5)
+        torch.testing.assert_close(
+            new[n], p.detach() + eps * (mean_theta - p.detach()), atol=1e-6, rtol=1e-5
+        )
     with pytest.raises(ValueError, match="epsilon"):
         reptile_update(model, phi, b, inner_lr=alpha, steps=steps, epsilon=1.5)
 

@@ -1,4 +1,4 @@
-"""The Chapter 4 exercise checker gives specific feedback for right and wrong inner steps."""
+"""The Chapter 5 exercise checker gives specific feedback for right and wrong inner steps."""
 
 import torch
 from torch.func import functional_call
@@ -53,7 +53,10 @@ def test_in_place_update_and_errors_are_caught(capsys):
 def _meta_sgd(model, params, x, y, step_sizes, *, detach_lr=False):
     loss = ((functional_call(model, params, (x,)) - y) ** 2).mean()
     grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
-    return {n: p - (step_sizes[n].detach() if detach_lr else step_sizes[n]) * g for (n, p), g in zip(params.items(), grads)}
+    return {
+        n: p - (step_sizes[n].detach() if detach_lr else step_sizes[n]) * g
+        for (n, p), g in zip(params.items(), grads)
+    }
 
 
 def test_meta_sgd_step_checker(capsys):

@@ -26,7 +26,9 @@ torch.set_num_threads(1)
 
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_trains_and_is_seeded(method):
-    config = MetaConfig(method=method, iterations=6, meta_batch_size=4, inner_steps=2, log_every=3, seed=1)
+    config = MetaConfig(
+        method=method, iterations=6, meta_batch_size=4, inner_steps=2, log_every=3, seed=1
+    )
     a = meta_train(config, progress=False)
     b = meta_train(config, progress=False)
     assert isinstance(a, MetaLearner) and a.method == method
@@ -34,7 +36,12 @@ def test_every_method_trains_and_is_seeded(method):
     assert a.history["loss"] == b.history["loss"]
     for name in a.params:
         assert torch.equal(a.params[name], b.params[name])
-    c = meta_train(MetaConfig(method=method, iterations=6, meta_batch_size=4, inner_steps=2, log_every=3, seed=2), progress=False)
+    c = meta_train(
+        MetaConfig(
+            method=method, iterations=6, meta_batch_size=4, inner_steps=2, log_every=3, seed=2
+        ),
+        progress=False,
+    )
     assert not torch.equal(a.params["0.weight"], c.params["0.weight"])
     if method == "metasgd":
         assert isinstance(a.inner_lr, dict) and "mean_inner_lr" in a.history
@@ -44,7 +51,10 @@ def test_every_method_trains_and_is_seeded(method):
 
 
 def test_maml_learns_an_initialization_that_adapts():
-    learner = meta_train(MetaConfig(method="maml", iterations=300, log_every=100, outer_lr=3e-3, seed=0), progress=False)
+    learner = meta_train(
+        MetaConfig(method="maml", iterations=300, log_every=100, outer_lr=3e-3, seed=0),
+        progress=False,
+    )
     assert learner.history["loss"][-1] < 0.8 * learner.history["loss"][0]
     tasks = evaluation_tasks(50, k_support=10, k_query=50, seed=5)
     curve = adaptation_curve(learner, tasks, max_steps=3)
@@ -57,10 +67,14 @@ def test_adaptation_curve_shapes_and_step_zero_is_the_loss_at_phi():
     curve = adaptation_curve(learner, tasks, max_steps=4, inner_lr=0.02)
     assert curve.steps == [0, 1, 2, 3, 4] and curve.per_task.shape == (7, 5)
     assert curve.mean.shape == curve.std.shape == curve.stderr.shape == (5,)
-    at_phi = torch.stack([mse(learner.predict(tasks.x_query[i]), tasks.y_query[i]) for i in range(7)])
+    at_phi = torch.stack(
+        [mse(learner.predict(tasks.x_query[i]), tasks.y_query[i]) for i in range(7)]
+    )
     torch.testing.assert_close(curve.per_task[:, 0], at_phi)
     theta = learner.adapt(tasks.x_support[2], tasks.y_support[2], steps=2, inner_lr=0.02)
-    torch.testing.assert_close(curve.per_task[2, 2], mse(learner.predict(tasks.x_query[2], theta), tasks.y_query[2]))
+    torch.testing.assert_close(
+        curve.per_task[2, 2], mse(learner.predict(tasks.x_query[2], theta), tasks.y_query[2])
+    )
     with pytest.raises(ValueError, match="steps must be an int >= 0"):
         adaptation_curve(learner, tasks, max_steps=-1)
 
@@ -75,16 +89,19 @@ def test_adaptation_trajectory_starts_at_phi():
     assert not torch.allclose(path[0], path[3])
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("method", "maml2", "method must be one of"),
-    ("k_support", 0, "k_support must be an int >= 1"),
-    ("k_query", -2, "k_query must be an int >= 1"),
-    ("inner_lr", -0.01, "inner_lr must be a float > 0"),
-    ("outer_lr", 0.0, "outer_lr must be a float > 0"),
-    ("iterations", 0, "iterations must be an int >= 1"),
-    ("inner_steps", 0, "inner_steps must be >= 1"),
-    ("hidden", (40, 0), "hidden must be a non-empty tuple"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("method", "maml2", "method must be one of"),
+        ("k_support", 0, "k_support must be an int >= 1"),
+        ("k_query", -2, "k_query must be an int >= 1"),
+        ("inner_lr", -0.01, "inner_lr must be a float > 0"),
+        ("outer_lr", 0.0, "outer_lr must be a float > 0"),
+        ("iterations", 0, "iterations must be an int >= 1"),
+        ("inner_steps", 0, "inner_steps must be >= 1"),
+        ("hidden", (40, 0), "hidden must be a non-empty tuple"),
+    ],
+)
 def test_meta_config_rejects_bad_values(field, value, message):
     with pytest.raises(ValueError, match=message):
         MetaConfig(**{field: value})
@@ -126,7 +143,9 @@ def test_blackbox_training_is_seeded_and_learns():
 
 def test_sine_loss_grid_is_zero_at_the_task():
     family = SinusoidTasks()
-    tasks = family.make_tasks(torch.tensor([2.0]), torch.tensor([1.0]), 20, 1, torch.Generator().manual_seed(0))
+    tasks = family.make_tasks(
+        torch.tensor([2.0]), torch.tensor([1.0]), 20, 1, torch.Generator().manual_seed(0)
+    )
     a = torch.tensor([1.0, 2.0, 3.0])
     b = torch.tensor([0.0, 1.0])
     grid = sine_loss_grid(a, b, tasks.x_support, tasks.y_support)
@@ -136,12 +155,24 @@ def test_sine_loss_grid_is_zero_at_the_task():
 
 def test_two_loop_paths_maml_vs_pretraining():
     family = SinusoidTasks()
-    tasks = family.make_tasks(torch.tensor([1.0, 4.0]), torch.tensor([0.5, 2.5]), 10, 10, torch.Generator().manual_seed(0))
-    maml = two_loop_paths(tasks, method="maml", inner_lr=0.1, inner_steps=2, outer_steps=3, outer_lr=0.2)
-    pre = two_loop_paths(tasks, method="pretrain", inner_lr=0.1, inner_steps=2, outer_steps=3, outer_lr=0.2)
-    assert maml.outer.shape == (4, 2) and maml.inner.shape == (4, 2, 3, 2) and maml.losses.shape == (4,)
+    tasks = family.make_tasks(
+        torch.tensor([1.0, 4.0]), torch.tensor([0.5, 2.5]), 10, 10, torch.Generator().manual_seed(0)
+    )
+    maml = two_loop_paths(
+        tasks, method="maml", inner_lr=0.1, inner_steps=2, outer_steps=3, outer_lr=0.2
+    )
+    pre = two_loop_paths(
+        tasks, method="pretrain", inner_lr=0.1, inner_steps=2, outer_steps=3, outer_lr=0.2
+    )
+    assert (
+        maml.outer.shape == (4, 2)
+        and maml.inner.shape == (4, 2, 3, 2)
+        and maml.losses.shape == (4,)
+    )
     torch.testing.assert_close(maml.outer[0], torch.tensor([1.0, 0.0]))
-    torch.testing.assert_close(maml.inner[0, :, 0], maml.outer[0].expand(2, 2))  # inner paths start at φ
+    torch.testing.assert_close(
+        maml.inner[0, :, 0], maml.outer[0].expand(2, 2)
+    )  # inner paths start at φ
     assert not torch.allclose(maml.outer[1], pre.outer[1])  # the two outer loops go different ways
     # pre-training's first outer step is plain gradient descent on the mixture loss at φ0
     x = torch.cat([tasks.x_support, tasks.x_query], 1)

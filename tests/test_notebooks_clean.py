@@ -10,15 +10,23 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 def test_there_are_notebooks():
     names = [p.name for p in NOTEBOOKS]
-    assert "00_start_here.ipynb" in names and "01_sampling.ipynb" in names
+    assert "00_start_here.ipynb" in names and "02_sampling.ipynb" in names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_stripped(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
-    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
-    assert not dirty, f"{path.name}: cells {dirty} hold outputs or execution counts; run `make strip`"
-    assert "widgets" not in nb.get("metadata", {}), f"{path.name} holds saved widget state; run `make strip`"
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)
+    ]
+    assert not dirty, (
+        f"{path.name}: cells {dirty} hold outputs or execution counts; run `make strip`"
+    )
+    assert "widgets" not in nb.get("metadata", {}), (
+        f"{path.name} holds saved widget state; run `make strip`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -28,5 +36,7 @@ def test_notebook_has_parameters_cell_and_checkpoint(path):
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, f"{path.name}: expected exactly one cell tagged 'parameters'"
     assert "SCALE" in "".join(tagged[0]["source"])
-    assert any("✓" in "".join(c["source"]) for c in code), f"{path.name}: no checkpoint cell printing ✓"
+    assert any("✓" in "".join(c["source"]) for c in code), (
+        f"{path.name}: no checkpoint cell printing ✓"
+    )
     assert nb["metadata"]["kernelspec"]["name"] == "python3"

@@ -90,12 +90,19 @@ def test_gae_rejects_mismatched_shapes():
 def test_clipped_loss_matches_formula(sign):
     g = torch.Generator().manual_seed(1)
     logp_old = torch.randn(500, generator=g)
-    logp_new = logp_old + 0.5 * torch.randn(500, generator=g)  # ratios well inside and outside [0.8, 1.2]
+    logp_new = logp_old + 0.5 * torch.randn(
+        500, generator=g
+    )  # ratios well inside and outside [0.8, 1.2]
     adv = sign * torch.rand(500, generator=g)
     eps = 0.2
     loss = clipped_surrogate_loss(logp_new, logp_old, adv, eps)
     r = torch.exp(logp_new - logp_old)
-    expected = -np.mean([min(ri * ai, min(max(ri, 1 - eps), 1 + eps) * ai) for ri, ai in zip(r.tolist(), adv.tolist())])
+    expected = -np.mean(
+        [
+            min(ri * ai, min(max(ri, 1 - eps), 1 + eps) * ai)
+            for ri, ai in zip(r.tolist(), adv.tolist())
+        ]
+    )
     assert loss.item() == pytest.approx(expected, rel=1e-5)
     assert ((r - 1).abs() > eps).any() and ((r - 1).abs() < eps).any()
 
@@ -125,13 +132,17 @@ def test_gaussian_log_prob_and_entropy_match_torch_distributions():
     mean, log_std = torch.randn(7, 3, generator=g), 0.5 * torch.randn(3, generator=g)
     actions = torch.randn(7, 3, generator=g)
     ref = torch.distributions.Independent(torch.distributions.Normal(mean, log_std.exp()), 1)
-    torch.testing.assert_close(gaussian_log_prob(mean, log_std.expand_as(mean), actions), ref.log_prob(actions))
+    torch.testing.assert_close(
+        gaussian_log_prob(mean, log_std.expand_as(mean), actions), ref.log_prob(actions)
+    )
     torch.testing.assert_close(gaussian_entropy(log_std.expand_as(mean)), ref.entropy())
 
 
 def test_actor_critic_log_probs_match_torch_distributions():
     obs = torch.randn(5, 3)
-    box = ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-2, 2, (2,)), (16,), init_log_std=-0.5, seed=0)
+    box = ActorCritic(
+        gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-2, 2, (2,)), (16,), init_log_std=-0.5, seed=0
+    )
     actions, logp, value = box.act(obs, generator=torch.Generator().manual_seed(0))
     ref = torch.distributions.Normal(box.actor(obs), box.log_std.exp())
     torch.testing.assert_close(logp, ref.log_prob(actions).sum(-1))
@@ -149,7 +160,9 @@ def test_actor_critic_log_probs_match_torch_distributions():
 
 
 def test_box_actions_clipped_for_env_only():
-    agent = ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-0.5, 0.5, (2,)), (8,), init_log_std=1.5, seed=0)
+    agent = ActorCritic(
+        gym.spaces.Box(-1, 1, (3,)), gym.spaces.Box(-0.5, 0.5, (2,)), (8,), init_log_std=1.5, seed=0
+    )
     actions, logp, _ = agent.act(torch.randn(64, 3), generator=torch.Generator().manual_seed(0))
     assert actions.abs().max() > 0.5  # the sample itself is not clipped (log-prob belongs to it)
     env_actions = agent.env_action(actions)
@@ -203,7 +216,14 @@ def test_config_validation_names_the_field(kwargs, match):
         PPOConfig(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, match", [({"env_id": 3}, "env_id"), ({"anneal_lr": "yes"}, "anneal_lr"), ({"hidden_sizes": "64"}, "hidden_sizes")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"env_id": 3}, "env_id"),
+        ({"anneal_lr": "yes"}, "anneal_lr"),
+        ({"hidden_sizes": "64"}, "hidden_sizes"),
+    ],
+)
 def test_config_type_errors(kwargs, match):
     with pytest.raises(TypeError, match=match):
         PPOConfig(**kwargs)
@@ -262,7 +282,9 @@ def test_rollout_terminated_steps_are_marked():
 
 
 def test_save_load_round_trip(tmp_path):
-    cfg = PPOConfig(env_id="Pendulum-v1", num_envs=2, num_steps=16, total_steps=32, hidden_sizes=(8, 8))
+    cfg = PPOConfig(
+        env_id="Pendulum-v1", num_envs=2, num_steps=16, total_steps=32, hidden_sizes=(8, 8)
+    )
     result = train(cfg, progress=False)
     path = save(result.agent, tmp_path / "agent.pt")
     agent = load(path)
@@ -294,7 +316,9 @@ def test_load_corrupt_or_mismatched_file_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="not a readable checkpoint"):
         load(truncated)
     pickled_module = tmp_path / "module.pt"
-    torch.save(torch.nn.Linear(2, 2), pickled_module)  # arbitrary objects: refused by weights_only=True
+    torch.save(
+        torch.nn.Linear(2, 2), pickled_module
+    )  # arbitrary objects: refused by weights_only=True
     with pytest.raises(ValueError, match="not a readable checkpoint"):
         load(pickled_module)
     with pytest.raises(FileNotFoundError):
@@ -309,9 +333,20 @@ def test_short_cartpole_training_beats_random_and_is_reproducible():
     rows = []
     result = train(cfg, callback=lambda m, agent: rows.append(m["global_step"]), progress=False)
     assert rows == [float(512 * (i + 1)) for i in range(24)]
-    expected_keys = {"episodic_return", "value_loss", "policy_loss", "entropy", "approx_kl", "clip_fraction", "explained_variance", "steps_per_second"}
+    expected_keys = {
+        "episodic_return",
+        "value_loss",
+        "policy_loss",
+        "entropy",
+        "approx_kl",
+        "clip_fraction",
+        "explained_variance",
+        "steps_per_second",
+    }
     assert expected_keys <= set(result.history[0])
-    random_policy = evaluate(lambda obs: np.random.default_rng(0).integers(0, 2, len(obs)), "CartPole-v1", 20, seed=100)
+    random_policy = evaluate(
+        lambda obs: np.random.default_rng(0).integers(0, 2, len(obs)), "CartPole-v1", 20, seed=100
+    )
     trained = evaluate(result.agent, "CartPole-v1", 20, seed=100)
     assert random_policy.mean() < 40
     assert trained.mean() > 150, trained  # clearly better than random (~22)
@@ -322,7 +357,9 @@ def test_short_cartpole_training_beats_random_and_is_reproducible():
 
 
 def test_callback_returning_true_stops_training():
-    result = train(PPOConfig(total_steps=512 * 10), callback=lambda m, agent: m["update"] >= 2, progress=False)
+    result = train(
+        PPOConfig(total_steps=512 * 10), callback=lambda m, agent: m["update"] >= 2, progress=False
+    )
     assert len(result.history) == 2
     assert result.metric("update").tolist() == [1.0, 2.0]
 
@@ -346,7 +383,9 @@ def test_stop_when_solved_evaluates_on_schedule_and_validates():
 def test_record_frames_returns_rgb_frames_and_the_return():
     agent = ActorCritic(gym.spaces.Box(-np.inf, np.inf, (4,)), gym.spaces.Discrete(2), (8,), seed=0)
     frames, ret = record_frames(agent, "CartPole-v1", max_frames=5, every=2, seed=0)
-    assert 1 <= len(frames) <= 5 and frames[0].shape == (400, 600, 3) and frames[0].dtype == np.uint8
+    assert (
+        1 <= len(frames) <= 5 and frames[0].shape == (400, 600, 3) and frames[0].dtype == np.uint8
+    )
     assert ret >= 8  # every CartPole step earns 1 and an episode lasts at least ~8 steps
     with pytest.raises(ValueError, match="max_frames"):
         record_frames(agent, "CartPole-v1", max_frames=0)

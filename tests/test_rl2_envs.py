@@ -1,4 +1,4 @@
-"""Chapter 5 environments and the trial wrapper: seeding, check_env, shapes, trial rules, bad input."""
+"""Chapter 7 environments and the trial wrapper: seeding, check_env, shapes, trial rules, bad input."""
 
 import gymnasium as gym
 import numpy as np

@@ -1,4 +1,4 @@
-"""The Chapter 5 exercise checker gives specific feedback and a True/False verdict."""
+"""The Chapter 7 exercise checker gives specific feedback and a True/False verdict."""
 
 import torch
 

@@ -20,7 +20,9 @@ batch_sizes = st.integers(min_value=1, max_value=70)
 @given(n=sizes, batch_size=batch_sizes, seed=st.integers(0, 2**31 - 1))
 def test_equals_torch_batch_sampler(n, batch_size, seed):
     for drop_last in (False, True):
-        ours = minibatch_indices(n, batch_size, drop_last=drop_last, generator=torch.Generator().manual_seed(seed))
+        ours = minibatch_indices(
+            n, batch_size, drop_last=drop_last, generator=torch.Generator().manual_seed(seed)
+        )
         sampler = SubsetRandomSampler(range(n), generator=torch.Generator().manual_seed(seed))
         theirs = [list(b) for b in BatchSampler(sampler, batch_size, drop_last)]
         assert ours == theirs
@@ -39,7 +41,9 @@ def test_without_drop_last_batches_partition_range(n, batch_size, seed):
 @settings(max_examples=80, deadline=None)
 @given(n=sizes, batch_size=batch_sizes, seed=st.integers(0, 1000))
 def test_with_drop_last_every_batch_is_full(n, batch_size, seed):
-    batches = minibatch_indices(n, batch_size, drop_last=True, generator=torch.Generator().manual_seed(seed))
+    batches = minibatch_indices(
+        n, batch_size, drop_last=True, generator=torch.Generator().manual_seed(seed)
+    )
     assert all(len(b) == batch_size for b in batches)
     assert len(batches) == n // batch_size == num_batches(n, batch_size, drop_last=True)
     flat = [i for b in batches for i in b]
@@ -60,19 +64,27 @@ def test_same_seed_same_batches_and_different_seed_differs():
 
 
 def test_with_replacement_shape_and_range():
-    draws = minibatch_indices_with_replacement(20, 5, num_batches=8, generator=torch.Generator().manual_seed(0))
+    draws = minibatch_indices_with_replacement(
+        20, 5, num_batches=8, generator=torch.Generator().manual_seed(0)
+    )
     assert len(draws) == 8 and all(len(b) == 5 for b in draws)
     assert all(0 <= i < 20 for b in draws for i in b)
     counts = visit_counts(draws, 20)
     assert counts.sum().item() == 40
-    assert (counts == 0).any(), "with replacement, 40 draws from 20 samples should miss some (seed 0 does)"
+    assert (counts == 0).any(), (
+        "with replacement, 40 draws from 20 samples should miss some (seed 0 does)"
+    )
 
 
 def test_iterate_minibatches_visits_every_row_once_per_epoch():
     x = torch.arange(10).float().unsqueeze(1) * 10
     y = torch.arange(10)
     seen = []
-    batches = list(iterate_minibatches(x, y, batch_size=4, epochs=3, generator=torch.Generator().manual_seed(0)))
+    batches = list(
+        iterate_minibatches(
+            x, y, batch_size=4, epochs=3, generator=torch.Generator().manual_seed(0)
+        )
+    )
     assert [len(b[1]) for b in batches] == [4, 4, 2] * 3
     for xb, yb in batches:
         assert torch.equal(xb[:, 0], yb.float() * 10)  # rows stay aligned across tensors

@@ -31,7 +31,9 @@ def _strings(obj) -> list[str]:
 
 
 def _defs(tree: ast.Module) -> dict[str, ast.FunctionDef]:
-    return {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    return {
+        n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
 
 
 def _body_is_stub(fn: ast.FunctionDef) -> bool:
@@ -56,12 +58,24 @@ def _solution_lines(source: str) -> set[str]:
     for fn in _defs(tree).values():
         body = fn.body[1:] if ast.get_docstring(fn, clean=False) is not None else fn.body
         if body:
-            start = make_student._signature_end(source, fn)[0]  # the line after the signature's colon
+            start = make_student._signature_end(source, fn)[
+                0
+            ]  # the line after the signature's colon
             lines |= {line.strip() for line in src[start : body[-1].end_lineno]}
     for node in tree.body:  # top-level statements that are not defs, imports or strings
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom | ast.Expr):
+        if not isinstance(
+            node,
+            ast.FunctionDef
+            | ast.AsyncFunctionDef
+            | ast.ClassDef
+            | ast.Import
+            | ast.ImportFrom
+            | ast.Expr,
+        ):
             lines |= {line.strip() for line in src[node.lineno - 1 : node.end_lineno]}
-    return {line for line in lines if len(line) >= 8}  # "return x", ")" and the like are no evidence
+    return {
+        line for line in lines if len(line) >= 8
+    }  # "return x", ")" and the like are no evidence
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +97,11 @@ def test_no_solution_leaks_and_signatures_stay(path, edition):
     student = nbformat.reads(student_text, as_version=4)
     assert len(student.cells) == len(teacher.cells)
     everything = student_text + "\n".join(_strings(json.loads(student_text)))
-    solutions = [i for i, c in enumerate(teacher.cells) if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+    solutions = [
+        i
+        for i, c in enumerate(teacher.cells)
+        if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])
+    ]
     elsewhere = "\n".join(c.source for i, c in enumerate(teacher.cells) if i not in solutions)
 
     for i, (t, s) in enumerate(zip(teacher.cells, student.cells)):
@@ -99,10 +117,18 @@ def test_no_solution_leaks_and_signatures_stay(path, edition):
         t_defs, s_defs = _defs(ast.parse(t.source)), _defs(ast.parse(s.source))
         assert set(s_defs) == set(t_defs), f"cell {i}: functions {set(t_defs)} became {set(s_defs)}"
         for name, fn in s_defs.items():
-            assert ast.dump(fn.args) == ast.dump(t_defs[name].args), f"{name}: the signature changed"
-            assert ast.dump(fn.returns or ast.Constant(None)) == ast.dump(t_defs[name].returns or ast.Constant(None))
-            assert ast.get_docstring(fn) == ast.get_docstring(t_defs[name]), f"{name}: the docstring changed"
-            assert _body_is_stub(fn), f"{name}: the stub's body is not just raise NotImplementedError"
+            assert ast.dump(fn.args) == ast.dump(t_defs[name].args), (
+                f"{name}: the signature changed"
+            )
+            assert ast.dump(fn.returns or ast.Constant(None)) == ast.dump(
+                t_defs[name].returns or ast.Constant(None)
+            )
+            assert ast.get_docstring(fn) == ast.get_docstring(t_defs[name]), (
+                f"{name}: the docstring changed"
+            )
+            assert _body_is_stub(fn), (
+                f"{name}: the stub's body is not just raise NotImplementedError"
+            )
         # No line of the answer anywhere in the student file (sources, outputs, metadata),
         # unless the instructor notebook shows that same line outside its solutions too.
         for line in _solution_lines(t.source):
@@ -127,7 +153,9 @@ def double(x: torch.Tensor,
     stub = make_student.stub_source(source)
     assert "y = x * scale" not in stub and "the trick" not in stub and "return y" not in stub
     assert "# Exercise: return twice the input." in stub and "@torch.no_grad()" in stub
-    assert '"""Return ``scale * x``."""' in stub and "scale: float = 2.0,  # keep this default" in stub
+    assert (
+        '"""Return ``scale * x``."""' in stub and "scale: float = 2.0,  # keep this default" in stub
+    )
     fn = _defs(ast.parse(stub))["double"]
     assert ast.dump(fn.args) == ast.dump(_defs(ast.parse(source))["double"].args)
     assert _body_is_stub(fn)
@@ -141,7 +169,9 @@ def test_stub_one_line_def_class_and_bare_statements():
     with pytest.raises(NotImplementedError, match="Exercise: write f"):
         ns["f"](1)
 
-    stub = make_student.stub_source('class Agent:\n    """An agent."""\n    def act(self, obs):\n        return obs * 3\n')
+    stub = make_student.stub_source(
+        'class Agent:\n    """An agent."""\n    def act(self, obs):\n        return obs * 3\n'
+    )
     assert "obs * 3" not in stub and '"""An agent."""' in stub
     assert _body_is_stub(_defs(ast.parse(stub))["act"])
 

@@ -1,4 +1,4 @@
-"""Headless tests of the Chapter 4 widgets: every slider redraws, and updates are quick."""
+"""Headless tests of the Chapter 5 widgets: every slider redraws, and updates are quick."""
 
 import math
 
@@ -13,15 +13,24 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="module")
 def learners():
-    maml = meta_train(MetaConfig(method="maml", iterations=20, k_support=5, log_every=20), progress=False)
-    pretrained = meta_train(MetaConfig(method="pretrain", iterations=20, k_support=5, log_every=20), progress=False)
+    maml = meta_train(
+        MetaConfig(method="maml", iterations=20, k_support=5, log_every=20), progress=False
+    )
+    pretrained = meta_train(
+        MetaConfig(method="pretrain", iterations=20, k_support=5, log_every=20), progress=False
+    )
     return maml, pretrained
 
 
 def test_param_space_explorer_every_slider_redraws():
     w = param_space_explorer()
     assert set(w.controls) == {"inner_lr", "num_tasks", "inner_steps", "outer_steps"}
-    for name, value in {"inner_lr": 0.2, "num_tasks": 4, "inner_steps": 3, "outer_steps": 4}.items():
+    for name, value in {
+        "inner_lr": 0.2,
+        "num_tasks": 4,
+        "inner_steps": 3,
+        "outer_steps": 4,
+    }.items():
         before = w.view.image.value
         w.controls[name].value = value
         assert w.view.image.value != before, f"changing {name} did not change the plot"
@@ -43,7 +52,13 @@ def test_param_space_explorer_outer_steps_lower_maml_objective():
 def test_adaptation_explorer_every_slider_redraws(learners):
     w = adaptation_explorer(*learners)
     assert set(w.controls) == {"amplitude", "phase", "k", "steps", "inner_lr"}
-    for name, value in {"amplitude": 4.2, "phase": 2.0, "k": 10, "steps": 5, "inner_lr": 0.02}.items():
+    for name, value in {
+        "amplitude": 4.2,
+        "phase": 2.0,
+        "k": 10,
+        "steps": 5,
+        "inner_lr": 0.02,
+    }.items():
         before = w.view.image.value
         w.controls[name].value = value
         assert w.view.image.value != before, f"changing {name} did not change the plot"

@@ -1,4 +1,4 @@
-"""Headless tests of the Chapter 2 widgets: every control redraws, the numbers come from the library."""
+"""Headless tests of the Chapter 3 widgets: every control redraws, the numbers come from the library."""
 
 import math
 
@@ -48,7 +48,14 @@ def test_gae_explorer_status_matches_the_library():
     assert f"A_0 = {0.9 * 0.75 - 0.7:+.3f}" in w.status.value
 
 
-@pytest.mark.parametrize("factory, kwargs", [(clip_objective_explorer, {"clip_coef": 0.0}), (gae_explorer, {"lam": 1.5}), (gae_explorer, {"gamma": -0.1})])
+@pytest.mark.parametrize(
+    "factory, kwargs",
+    [
+        (clip_objective_explorer, {"clip_coef": 0.0}),
+        (gae_explorer, {"lam": 1.5}),
+        (gae_explorer, {"gamma": -0.1}),
+    ],
+)
 def test_widget_arguments_are_validated(factory, kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         factory(**kwargs)

@@ -1,4 +1,4 @@
-"""Chapter 5 widgets driven headless: moving a slider must redraw the figure."""
+"""Chapter 7 widgets driven headless: moving a slider must redraw the figure."""
 
 import pytest
 import torch

@@ -7,9 +7,9 @@ from course_lib.exercises.rl2 import check_trial_input
 from course_lib.exercises.sampling import check_minibatches
 
 __all__ = [
-    "check_minibatches",  # Ch 1
-    "check_clipped_surrogate",  # Ch 2
-    "check_meta_sgd_step",  # Ch 3
-    "check_inner_step",  # Ch 4
-    "check_trial_input",  # Ch 5
+    "check_minibatches",  # Ch 2
+    "check_clipped_surrogate",  # Ch 3
+    "check_meta_sgd_step",  # Ch 4
+    "check_inner_step",  # Ch 5
+    "check_trial_input",  # Ch 7
 ]

@@ -1,9 +1,9 @@
-"""Exercises of Chapters 3-4: write one inner-loop step, checked against the library.
+"""Exercises of Chapters 4-5: write one inner-loop step, checked against the library.
 
-* Chapter 4, :func:`check_inner_step`: ``inner_step(model, params, x, y, inner_lr) -> dict``
+* Chapter 5, :func:`check_inner_step`: ``inner_step(model, params, x, y, inner_lr) -> dict``
   returning θ = φ − α ∇_φ L_support(φ), differentiable with respect to φ (second order),
   without changing ``params`` in place.
-* Chapter 3, :func:`check_meta_sgd_step`: ``meta_sgd_step(model, params, x, y, step_sizes)``,
+* Chapter 4, :func:`check_meta_sgd_step`: ``meta_sgd_step(model, params, x, y, step_sizes)``,
   the same step with one learned step size per weight (Meta-SGD: θ = φ − α ⊙ ∇L), which
   must pass gradients back to the step sizes too.
 
@@ -37,7 +37,10 @@ def _meta_grad(model, params, theta, x_q, y_q, lr):
 
 def _step_sizes(params, value: float) -> dict:
     generator = torch.Generator().manual_seed(11)  # different sizes per weight, so α ⊙ g is tested
-    return {n: (value * (0.5 + torch.rand(p.shape, generator=generator))).requires_grad_(True) for n, p in params.items()}
+    return {
+        n: (value * (0.5 + torch.rand(p.shape, generator=generator))).requires_grad_(True)
+        for n, p in params.items()
+    }
 
 
 def check_inner_step(fn: Callable) -> bool:
@@ -61,7 +64,9 @@ def _check(fn: Callable, fn_name: str, *, per_weight: bool) -> bool:
         try:
             theta = fn(model, params, x, y, lr)
         except NotImplementedError:
-            print(f"✗ {fn_name} is not implemented yet: replace `raise NotImplementedError` with your step.")
+            print(
+                f"✗ {fn_name} is not implemented yet: replace `raise NotImplementedError` with your step."
+            )
             return False
         except Exception as error:  # the student's code: report, don't crash the notebook
             print(f"✗ on {label} your {fn_name} raised {type(error).__name__}: {error}")
@@ -72,44 +77,79 @@ def _check(fn: Callable, fn_name: str, *, per_weight: bool) -> bool:
             return False
         for name, p in params.items():
             if not torch.equal(p.detach(), before[name]):
-                print(f"✗ params['{name}'] was changed in place: build new tensors (θ = φ − α·g), leave φ as it is.")
+                print(
+                    f"✗ params['{name}'] was changed in place: build new tensors (θ = φ − α·g), leave φ as it is."
+                )
                 return False
             if not isinstance(theta[name], torch.Tensor) or theta[name].shape != p.shape:
-                print(f"✗ θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got {getattr(theta[name], 'shape', type(theta[name]))}.")
+                print(
+                    f"✗ θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got {getattr(theta[name], 'shape', type(theta[name]))}."
+                )
                 return False
         reference = adapt(model, params, x, y, inner_lr=lr, steps=1)
         error = max((theta[n].detach() - reference[n].detach()).abs().max().item() for n in params)
         if error > 1e-5:
             ascent = {n: 2 * params[n].detach() - reference[n].detach() for n in params}
             if max((theta[n].detach() - ascent[n]).abs().max().item() for n in params) < 1e-5:
-                print(f"✗ on {label} you stepped *up* the gradient: θ = φ − α·∇L, with a minus sign.")
+                print(
+                    f"✗ on {label} you stepped *up* the gradient: θ = φ − α·∇L, with a minus sign."
+                )
             elif max((theta[n].detach() - before[n]).abs().max().item() for n in params) < 1e-8:
                 print(f"✗ on {label} θ equals φ: the step did not move the parameters.")
             else:
-                hint = "multiply each gradient elementwise by its own step size step_sizes[name]" if per_weight else "step size inner_lr"
-                print(f"✗ on {label} θ differs from one gradient step on the support MSE by up to {error:.2e} "
-                      f"(use the mean squared error of functional_call(model, params, (x,)) against y, and {hint}).")
+                hint = (
+                    "multiply each gradient elementwise by its own step size step_sizes[name]"
+                    if per_weight
+                    else "step size inner_lr"
+                )
+                print(
+                    f"✗ on {label} θ differs from one gradient step on the support MSE by up to {error:.2e} "
+                    f"(use the mean squared error of functional_call(model, params, (x,)) against y, and {hint})."
+                )
             return False
         if not all(theta[n].requires_grad for n in params):
-            print("✗ θ is detached from φ: the outer loop cannot send a gradient back. Don't call .detach() or torch.no_grad().")
+            print(
+                "✗ θ is detached from φ: the outer loop cannot send a gradient back. Don't call .detach() or torch.no_grad()."
+            )
             return False
         student = _meta_grad(model, params, theta, x_q, y_q, lr)
         second = _meta_grad(model, params, reference, x_q, y_q, lr)
-        first = _meta_grad(model, params, adapt(model, params, x, y, inner_lr=lr, steps=1, first_order=True), x_q, y_q, lr)
-        if per_weight and any(g is None for g in student[len(params):]):
-            print("✗ no gradient reaches the step sizes: build θ from step_sizes[name] itself (don't detach it or use .item()).")
+        first = _meta_grad(
+            model,
+            params,
+            adapt(model, params, x, y, inner_lr=lr, steps=1, first_order=True),
+            x_q,
+            y_q,
+            lr,
+        )
+        if per_weight and any(g is None for g in student[len(params) :]):
+            print(
+                "✗ no gradient reaches the step sizes: build θ from step_sizes[name] itself (don't detach it or use .item())."
+            )
             return False
-        gap = max(((s if s is not None else torch.zeros_like(r)) - r).abs().max().item() for s, r in zip(student, second))
+        gap = max(
+            ((s if s is not None else torch.zeros_like(r)) - r).abs().max().item()
+            for s, r in zip(student, second)
+        )
         if gap > 1e-4:
-            first_gap = max(((s if s is not None else torch.zeros_like(f)) - f).abs().max().item() for s, f in zip(student, first))
+            first_gap = max(
+                ((s if s is not None else torch.zeros_like(f)) - f).abs().max().item()
+                for s, f in zip(student, first)
+            )
             if first_gap < 1e-5:
-                print("✗ the values are right but the meta-gradient is first-order (FOMAML): compute the inner gradient "
-                      "with torch.autograd.grad(..., create_graph=True) so the outer loop differentiates through it.")
+                print(
+                    "✗ the values are right but the meta-gradient is first-order (FOMAML): compute the inner gradient "
+                    "with torch.autograd.grad(..., create_graph=True) so the outer loop differentiates through it."
+                )
             else:
                 print(f"✗ the meta-gradient through your θ differs from MAML's by up to {gap:.2e}.")
             return False
     if per_weight:
-        print("✓ meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both φ and the step sizes α.")
+        print(
+            "✓ meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both φ and the step sizes α."
+        )
     else:
-        print("✓ inner_step is right: one differentiable gradient step, φ untouched, MAML's second-order meta-gradient flows through it.")
+        print(
+            "✓ inner_step is right: one differentiable gradient step, φ untouched, MAML's second-order meta-gradient flows through it."
+        )
     return True

@@ -1,4 +1,4 @@
-"""Chapter 2 exercise: write PPO's clipped surrogate loss.
+"""Chapter 3 exercise: write PPO's clipped surrogate loss.
 
 The student writes ``fn(logp_new, logp_old, advantages, clip_coef) -> scalar tensor``. The
 checker runs it on hand-picked cases (each advantage sign, with the ratio inside the clip
@@ -30,16 +30,24 @@ _POINT_CASES = [
 ]
 
 
-def _call(fn: Callable, logp_new: torch.Tensor, logp_old: torch.Tensor, adv: torch.Tensor, eps: float) -> float:
+def _call(
+    fn: Callable, logp_new: torch.Tensor, logp_old: torch.Tensor, adv: torch.Tensor, eps: float
+) -> float:
     out = fn(logp_new.clone(), logp_old.clone(), adv.clone(), eps)
     if not isinstance(out, torch.Tensor):
-        raise TypeError(f"your function returned {type(out).__name__}; return a torch scalar tensor (e.g. loss = -(...).mean())")
+        raise TypeError(
+            f"your function returned {type(out).__name__}; return a torch scalar tensor (e.g. loss = -(...).mean())"
+        )
     if out.numel() != 1:
-        raise TypeError(f"your function returned a tensor of shape {tuple(out.shape)}; reduce it to one number with .mean()")
+        raise TypeError(
+            f"your function returned a tensor of shape {tuple(out.shape)}; reduce it to one number with .mean()"
+        )
     return float(out.detach())
 
 
-def _variants(logp_new: torch.Tensor, logp_old: torch.Tensor, adv: torch.Tensor, eps: float) -> dict[str, float]:
+def _variants(
+    logp_new: torch.Tensor, logp_old: torch.Tensor, adv: torch.Tensor, eps: float
+) -> dict[str, float]:
     """What the common mistakes would return on this input."""
     r = torch.exp(logp_new - logp_old)
     clipped = torch.clamp(r, 1 - eps, 1 + eps)
@@ -50,8 +58,15 @@ def _variants(logp_new: torch.Tensor, logp_old: torch.Tensor, adv: torch.Tensor,
         "max": float(-torch.max(r * adv, clipped * adv).mean()),
         "sum": float(-torch.min(r * adv, clipped * adv).sum()),
         "eps_range": float(-torch.min(r * adv, torch.clamp(r, -eps, eps) * adv).mean()),
-        "eps_range2": float(-torch.min(r * adv, torch.clamp(r, 1 - 2 * eps, 1 + 2 * eps) * adv).mean()),
-        "ratio_no_exp": float(-torch.min((logp_new - logp_old) * adv, torch.clamp(logp_new - logp_old, 1 - eps, 1 + eps) * adv).mean()),
+        "eps_range2": float(
+            -torch.min(r * adv, torch.clamp(r, 1 - 2 * eps, 1 + 2 * eps) * adv).mean()
+        ),
+        "ratio_no_exp": float(
+            -torch.min(
+                (logp_new - logp_old) * adv,
+                torch.clamp(logp_new - logp_old, 1 - eps, 1 + eps) * adv,
+            ).mean()
+        ),
     }
 
 
@@ -78,16 +93,30 @@ def _diagnose(got: float, logp_new, logp_old, adv, eps) -> str | None:
     return None
 
 
-def check_clipped_surrogate(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float], torch.Tensor]) -> bool:
+def check_clipped_surrogate(
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float], torch.Tensor],
+) -> bool:
     """Check a student's ``fn(logp_new, logp_old, advantages, clip_coef)``; print feedback, return True if right."""
     if not callable(fn):
-        raise TypeError(f"fn must be a function (logp_new, logp_old, advantages, clip_coef) -> loss, got {type(fn).__name__}")
+        raise TypeError(
+            f"fn must be a function (logp_new, logp_old, advantages, clip_coef) -> loss, got {type(fn).__name__}"
+        )
     cases: list[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor, float]] = []
     for name, r, a in _POINT_CASES:
-        cases.append((name, torch.tensor([math.log(r) - 1.0]), torch.tensor([-1.0]), torch.tensor([a]), _EPS))
+        cases.append(
+            (name, torch.tensor([math.log(r) - 1.0]), torch.tensor([-1.0]), torch.tensor([a]), _EPS)
+        )
     g = torch.Generator().manual_seed(0)
     logp_old = -torch.rand(64, generator=g) * 2
-    cases.append(("a random batch of 64 (both signs)", logp_old + 0.4 * torch.randn(64, generator=g), logp_old, torch.randn(64, generator=g), _EPS))
+    cases.append(
+        (
+            "a random batch of 64 (both signs)",
+            logp_old + 0.4 * torch.randn(64, generator=g),
+            logp_old,
+            torch.randn(64, generator=g),
+            _EPS,
+        )
+    )
     cases.append(("the same batch with ε = 0.1", cases[-1][1], logp_old, cases[-1][3], 0.1))
 
     passed = 0
@@ -107,7 +136,11 @@ def check_clipped_surrogate(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tens
             continue
         hint = _diagnose(got, logp_new, logp_old_, adv, eps)
         print(f"✗ {name}: expected {expected:.4f}, got {got:.4f}.")
-        print(f"  Hint: {hint}" if hint else "  Hint: compute r = exp(logp_new − logp_old), then −mean(min(r·A, clip(r, 1−ε, 1+ε)·A)).")
+        print(
+            f"  Hint: {hint}"
+            if hint
+            else "  Hint: compute r = exp(logp_new − logp_old), then −mean(min(r·A, clip(r, 1−ε, 1+ε)·A))."
+        )
         return False
 
     # The gradient must flow through logp_new (no .item(), .detach() or numpy in between).
@@ -115,13 +148,19 @@ def check_clipped_surrogate(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tens
     leaf = logp_new.clone().requires_grad_(True)
     out = fn(leaf, logp_old_.clone(), adv.clone(), eps)
     if not isinstance(out, torch.Tensor) or not out.requires_grad:
-        print("✗ the loss carries no gradient to logp_new: keep everything in torch (no .item(), .detach() or numpy).")
+        print(
+            "✗ the loss carries no gradient to logp_new: keep everything in torch (no .item(), .detach() or numpy)."
+        )
         return False
     out.backward()
     ref_leaf = logp_new.clone().requires_grad_(True)
     clipped_surrogate_loss(ref_leaf, logp_old_, adv, eps).backward()
     if leaf.grad is None or not torch.allclose(leaf.grad, ref_leaf.grad, atol=1e-6):
-        print("✗ the values are right but the gradient is not: compute r with torch.exp so autograd sees it.")
+        print(
+            "✗ the values are right but the gradient is not: compute r with torch.exp so autograd sees it."
+        )
         return False
-    print(f"✓ gradient matches the reference. All {passed} cases pass: your clipped surrogate is correct.")
+    print(
+        f"✓ gradient matches the reference. All {passed} cases pass: your clipped surrogate is correct."
+    )
     return True

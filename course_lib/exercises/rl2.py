@@ -1,4 +1,4 @@
-"""Chapter 5 exercise: build the RL² input vector ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]``."""
+"""Chapter 7 exercise: build the RL² input vector ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]``."""
 
 from __future__ import annotations
 

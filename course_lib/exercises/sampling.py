@@ -1,4 +1,4 @@
-"""Chapter 1 exercise: write a minibatch generator with ``torch.randperm``."""
+"""Chapter 2 exercise: write a minibatch generator with ``torch.randperm``."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ _CASES = [(12, 4), (10, 3), (5, 8), (64, 10), (1, 1)]
 def _run(fn: Callable, n: int, batch_size: int, seed: int) -> list[list[int]]:
     out = fn(n, batch_size, torch.Generator().manual_seed(seed))
     if not isinstance(out, Iterable):
-        raise TypeError(f"your function returned {type(out).__name__}; return or yield lists of indices")
+        raise TypeError(
+            f"your function returned {type(out).__name__}; return or yield lists of indices"
+        )
     return [[int(i) for i in batch] for batch in out]
 
 
@@ -32,27 +34,39 @@ def _problem(fn: Callable, n: int, batch_size: int) -> str | None:
     batches = _run(fn, n, batch_size, seed=0)
     flat = [i for b in batches for i in b]
     if len(flat) != len(set(flat)):
-        return (f"n={n}, batch_size={batch_size}: some index appears twice in one epoch. "
-                "Sample *without* replacement: shuffle once with torch.randperm(n) and slice it.")
+        return (
+            f"n={n}, batch_size={batch_size}: some index appears twice in one epoch. "
+            "Sample *without* replacement: shuffle once with torch.randperm(n) and slice it."
+        )
     if sorted(flat) != list(range(n)):
         missing = sorted(set(range(n)) - set(flat))
-        return (f"n={n}, batch_size={batch_size}: indices {missing[:5]}{'…' if len(missing) > 5 else ''} "
-                "are never visited. Every sample should appear exactly once per epoch: "
-                "keep the last, shorter batch.")
+        return (
+            f"n={n}, batch_size={batch_size}: indices {missing[:5]}{'…' if len(missing) > 5 else ''} "
+            "are never visited. Every sample should appear exactly once per epoch: "
+            "keep the last, shorter batch."
+        )
     sizes = [len(b) for b in batches]
     expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
     if sizes != expected:
-        return (f"n={n}, batch_size={batch_size}: batch sizes are {sizes}, expected {expected} "
-                "(full batches, then one shorter batch with the remainder).")
+        return (
+            f"n={n}, batch_size={batch_size}: batch sizes are {sizes}, expected {expected} "
+            "(full batches, then one shorter batch with the remainder)."
+        )
     if n >= 10 and flat == list(range(n)):
-        return (f"n={n}, batch_size={batch_size}: the indices come out in order 0, 1, 2, …: "
-                "shuffle them first with torch.randperm(n, generator=generator).")
+        return (
+            f"n={n}, batch_size={batch_size}: the indices come out in order 0, 1, 2, …: "
+            "shuffle them first with torch.randperm(n, generator=generator)."
+        )
     if batches != _run(fn, n, batch_size, seed=0):
-        return ("the same seeded generator gave different batches on two calls: draw the "
-                "permutation with torch.randperm(n, generator=generator) so results are reproducible.")
+        return (
+            "the same seeded generator gave different batches on two calls: draw the "
+            "permutation with torch.randperm(n, generator=generator) so results are reproducible."
+        )
     if n >= 10 and batches == _run(fn, n, batch_size, seed=1):
-        return ("two different seeds gave identical batches: pass the generator to torch.randperm "
-                "instead of ignoring it.")
+        return (
+            "two different seeds gave identical batches: pass the generator to torch.randperm "
+            "instead of ignoring it."
+        )
     return None
 
 
@@ -75,6 +89,8 @@ def check_minibatches(fn: Callable[[int, int, torch.Generator], Iterable[list[in
     except Exception as exc:  # the student's code crashed: say where, kindly
         print(f"✗ your function raised {type(exc).__name__}: {exc}")
         return False
-    print(f"✓ all {len(_CASES)} cases pass: every index once per epoch, full batches then the "
-          "remainder, shuffled, reproducible from the generator.")
+    print(
+        f"✓ all {len(_CASES)} cases pass: every index once per epoch, full batches then the "
+        "remainder, shuffled, reproducible from the generator."
+    )
     return True

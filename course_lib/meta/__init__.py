@@ -1,4 +1,4 @@
-"""Meta-learning (元学习) for Chapters 3-4: tasks, the functional inner loop, MAML and friends.
+"""Meta-learning (元学习) for Chapters 4-5: tasks, the functional inner loop, MAML and friends.
 
 Modules, one idea each:
     tasks        SinusoidTasks and TaskBatch: tasks are the training examples

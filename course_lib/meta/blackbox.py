@@ -37,14 +37,24 @@ class ConditionalNeuralProcess(nn.Module):
     def __init__(self, hidden: int = 64, representation: int = 64):
         super().__init__()
         self.encoder = nn.Sequential(
-            nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, representation)
+            nn.Linear(2, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, representation),
         )
         self.decoder = nn.Sequential(
-            nn.Linear(1 + representation, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
+            nn.Linear(1 + representation, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, 1),
         )
 
     def forward(self, x_support: Tensor, y_support: Tensor, x_query: Tensor) -> Tensor:
-        r = self.encoder(torch.cat([x_support, y_support], dim=-1)).mean(dim=1, keepdim=True)  # [B, 1, R]
+        r = self.encoder(torch.cat([x_support, y_support], dim=-1)).mean(
+            dim=1, keepdim=True
+        )  # [B, 1, R]
         r = r.expand(-1, x_query.shape[1], -1)
         return self.decoder(torch.cat([x_query, r], dim=-1))
 
@@ -78,7 +88,16 @@ class BlackBoxConfig:
     log_every: int = 100
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "meta_batch_size", "k_support", "k_min", "k_query", "hidden", "representation", "log_every"):
+        for name in (
+            "iterations",
+            "meta_batch_size",
+            "k_support",
+            "k_min",
+            "k_query",
+            "hidden",
+            "representation",
+            "log_every",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
@@ -104,7 +123,9 @@ def train_blackbox(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     history: dict[str, list[float]] = {"iteration": [], "loss": [], "seconds": []}
     start, running, count = time.perf_counter(), 0.0, 0
-    for iteration in tqdm(range(1, config.iterations + 1), desc="cnp", disable=not progress, mininterval=0.5):
+    for iteration in tqdm(
+        range(1, config.iterations + 1), desc="cnp", disable=not progress, mininterval=0.5
+    ):
         k = int(torch.randint(config.k_min, config.k_support + 1, (1,), generator=generator))
         batch = tasks.sample(config.meta_batch_size, k, config.k_query, generator)
         loss = mse(model(batch.x_support, batch.y_support, batch.x_query), batch.y_query)

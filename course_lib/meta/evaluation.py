@@ -101,7 +101,9 @@ def adaptation_trajectory(
     _check_inner(lr, steps, learner.params)
     theta, predictions = learner.params, [learner.predict(x_eval)]
     for _ in range(steps):
-        theta = adapt(learner.model, theta, x_support, y_support, inner_lr=lr, steps=1, first_order=True)
+        theta = adapt(
+            learner.model, theta, x_support, y_support, inner_lr=lr, steps=1, first_order=True
+        )
         theta = {name: t.detach() for name, t in theta.items()}
         predictions.append(learner.predict(x_eval, theta))
     return torch.stack([p.reshape(-1) for p in predictions])

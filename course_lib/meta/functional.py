@@ -68,12 +68,16 @@ def _check_inner(inner_lr: InnerLR, steps: int, params: Mapping[str, Tensor] | N
         raise ValueError(f"steps must be an int >= 0, got {steps}")
     if isinstance(inner_lr, Mapping):
         if params is not None and set(inner_lr) != set(params):
-            raise ValueError(f"inner_lr must have one step size per parameter {sorted(params)}, got keys {sorted(inner_lr)}")
+            raise ValueError(
+                f"inner_lr must have one step size per parameter {sorted(params)}, got keys {sorted(inner_lr)}"
+            )
     elif isinstance(inner_lr, numbers.Real) and not isinstance(inner_lr, bool):
         if not inner_lr >= 0:
             raise ValueError(f"inner_lr must be >= 0, got {inner_lr}")
     else:
-        raise TypeError(f"inner_lr must be a float >= 0 or a dict of per-parameter tensors, got {type(inner_lr).__name__}")
+        raise TypeError(
+            f"inner_lr must be a float >= 0 or a dict of per-parameter tensors, got {type(inner_lr).__name__}"
+        )
 
 
 def _step_size(inner_lr: InnerLR, name: str):
@@ -121,9 +125,13 @@ def _check_tasks(tasks: TaskBatch) -> None:
         raise TypeError("tasks must be a TaskBatch (x_support, y_support, x_query, y_query)")
     for name, t in zip(TaskBatch._fields, tasks):
         if not isinstance(t, Tensor) or t.dim() != 3:
-            raise ValueError(f"tasks.{name} must be a tensor of shape [B, K, 1], got {getattr(t, 'shape', type(t))}")
+            raise ValueError(
+                f"tasks.{name} must be a tensor of shape [B, K, 1], got {getattr(t, 'shape', type(t))}"
+            )
     if len({t.shape[0] for t in tasks}) != 1:
-        raise ValueError(f"all TaskBatch tensors must share the batch size B, got {[tuple(t.shape) for t in tasks]}")
+        raise ValueError(
+            f"all TaskBatch tensors must share the batch size B, got {[tuple(t.shape) for t in tasks]}"
+        )
 
 
 def meta_loss(
@@ -145,7 +153,9 @@ def meta_loss(
     _check_tasks(tasks)
 
     def query_loss_after_adaptation(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
-        theta = adapt(model, params, x_s, y_s, inner_lr=inner_lr, steps=steps, first_order=first_order)
+        theta = adapt(
+            model, params, x_s, y_s, inner_lr=inner_lr, steps=steps, first_order=first_order
+        )
         return task_loss(model, theta, x_q, y_q)
 
     return vmap(query_loss_after_adaptation)(*tasks).mean()
@@ -172,8 +182,15 @@ def meta_loss_loop(
         theta = dict(params)
         for _ in range(steps):
             names = [n for n, p in theta.items() if p.requires_grad]
-            grads = torch.autograd.grad(task_loss(model, theta, x_s, y_s), [theta[n] for n in names], create_graph=not first_order)
-            theta = {**theta, **{n: theta[n] - _step_size(inner_lr, n) * g for n, g in zip(names, grads)}}
+            grads = torch.autograd.grad(
+                task_loss(model, theta, x_s, y_s),
+                [theta[n] for n in names],
+                create_graph=not first_order,
+            )
+            theta = {
+                **theta,
+                **{n: theta[n] - _step_size(inner_lr, n) * g for n, g in zip(names, grads)},
+            }
         losses.append(task_loss(model, theta, x_q, y_q))
     return torch.stack(losses).mean()
 
@@ -203,9 +220,15 @@ def reptile_update(
     return {name: p + epsilon * (theta[name].mean(0) - p) for name, p in params.items()}
 
 
-def adapted_on_all_points(model: nn.Module, params: Mapping[str, Tensor], tasks: TaskBatch, *, inner_lr: float, steps: int) -> Params:
+def adapted_on_all_points(
+    model: nn.Module, params: Mapping[str, Tensor], tasks: TaskBatch, *, inner_lr: float, steps: int
+) -> Params:
     """θ^m for every task m (a dict of ``[B, ...]`` tensors): first-order SGD on support ∪ query."""
     x = torch.cat([tasks.x_support, tasks.x_query], dim=1)
     y = torch.cat([tasks.y_support, tasks.y_query], dim=1)
     params = {name: p.detach() for name, p in params.items()}
-    return vmap(lambda xi, yi: adapt(model, params, xi, yi, inner_lr=inner_lr, steps=steps, first_order=True))(x, y)
+    return vmap(
+        lambda xi, yi: adapt(
+            model, params, xi, yi, inner_lr=inner_lr, steps=steps, first_order=True
+        )
+    )(x, y)

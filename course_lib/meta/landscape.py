@@ -84,14 +84,23 @@ def two_loop_paths(
             y = torch.cat([tasks.y_support, tasks.y_query], 1)
             loss = mse(torch.func.functional_call(model, phi, (x,)), y)
         else:
-            loss = meta_loss(model, phi, tasks, inner_lr=inner_lr, steps=inner_steps, first_order=(method == "fomaml"))
+            loss = meta_loss(
+                model,
+                phi,
+                tasks,
+                inner_lr=inner_lr,
+                steps=inner_steps,
+                first_order=(method == "fomaml"),
+            )
         losses.append(loss.detach())
         path = [point(phi).expand(tasks.x_support.shape[0], 2)]
         theta = {n: v.detach().expand(tasks.x_support.shape[0]) for n, v in phi.items()}
         for _ in range(inner_steps):
-            theta = torch.vmap(lambda th, xs, ys: adapt(model, th, xs, ys, inner_lr=inner_lr, steps=1, first_order=True))(
-                theta, tasks.x_support, tasks.y_support
-            )
+            theta = torch.vmap(
+                lambda th, xs, ys: adapt(
+                    model, th, xs, ys, inner_lr=inner_lr, steps=1, first_order=True
+                )
+            )(theta, tasks.x_support, tasks.y_support)
             path.append(point(theta))
         inner.append(torch.stack(path, dim=1))
         if t == outer_steps:

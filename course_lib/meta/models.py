@@ -1,4 +1,4 @@
-"""The two models of Chapters 3-4: the paper's small MLP and a two-parameter sine model.
+"""The two models of Chapters 4-5: the paper's small MLP and a two-parameter sine model.
 
 Both are ordinary ``nn.Module``s. The meta-learning code never changes their weights in
 place: it calls them *functionally* with ``torch.func.functional_call(model, params, (x,))``
@@ -37,7 +37,7 @@ class SineModel(nn.Module):
 
     Every sinusoid task A·sin(x + φ) is solved exactly at (a, b) = (A, φ), so the loss
     landscape of each task, the inner-loop steps θ and the outer-loop updates of φ can all be
-    drawn in two dimensions (Chapter 4's ``param_space_explorer``).
+    drawn in two dimensions (Chapter 5's ``param_space_explorer``).
     """
 
     def __init__(self, a: float = 1.0, b: float = 0.0):

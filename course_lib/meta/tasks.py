@@ -5,7 +5,7 @@ a whole task: a small **support set** (the data the inner loop (内循环) learn
 **query set** (held-out data of the same task that scores the adapted model). The outer
 loop (外循环) averages that score over many tasks.
 
-The family used throughout Chapters 3-4 is the sinusoid regression of the MAML paper
+The family used throughout Chapters 4-5 is the sinusoid regression of the MAML paper
 (Finn et al., 2017): each task is y = A·sin(x + φ) with amplitude A ~ U[0.1, 5], phase
 φ ~ U[0, π] and inputs x ~ U[-5, 5].
 """
@@ -73,11 +73,15 @@ class SinusoidTasks:
     x_range: tuple[float, float] = (-5.0, 5.0)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "amplitude_range", _check_range("amplitude_range", self.amplitude_range))
+        object.__setattr__(
+            self, "amplitude_range", _check_range("amplitude_range", self.amplitude_range)
+        )
         object.__setattr__(self, "phase_range", _check_range("phase_range", self.phase_range))
         object.__setattr__(self, "x_range", _check_range("x_range", self.x_range))
 
-    def sample_params(self, num_tasks: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    def sample_params(
+        self, num_tasks: int, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
         """Amplitudes and phases of ``num_tasks`` new tasks, each of shape ``[num_tasks]``."""
         _check_count("num_tasks", num_tasks)
         u = torch.rand(2, num_tasks, generator=generator)
@@ -98,9 +102,13 @@ class SinusoidTasks:
         amplitude = torch.as_tensor(amplitude, dtype=torch.float32).reshape(-1, 1, 1)
         phase = torch.as_tensor(phase, dtype=torch.float32).reshape(-1, 1, 1)
         if amplitude.shape != phase.shape:
-            raise ValueError(f"amplitude and phase must have the same length, got {amplitude.shape[0]} and {phase.shape[0]}")
+            raise ValueError(
+                f"amplitude and phase must have the same length, got {amplitude.shape[0]} and {phase.shape[0]}"
+            )
         lo, hi = self.x_range
-        x = lo + (hi - lo) * torch.rand(amplitude.shape[0], k_support + k_query, 1, generator=generator)
+        x = lo + (hi - lo) * torch.rand(
+            amplitude.shape[0], k_support + k_query, 1, generator=generator
+        )
         y = amplitude * torch.sin(x + phase)
         return TaskBatch(x[:, :k_support], y[:, :k_support], x[:, k_support:], y[:, k_support:])
 

@@ -88,7 +88,9 @@ class MetaConfig:
         _require_int("inner_steps", self.inner_steps, 0)
         _require_int("seed", self.seed, 0)
         if self.method in ("maml", "fomaml", "metasgd", "reptile") and self.inner_steps < 1:
-            raise ValueError(f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}")
+            raise ValueError(
+                f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
+            )
         for name in ("inner_lr", "outer_lr"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | float):
@@ -96,7 +98,9 @@ class MetaConfig:
             if not value > 0:
                 raise ValueError(f"{name} must be a float > 0, got {value}")
         self.hidden = tuple(self.hidden)
-        if not self.hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden):
+        if not self.hidden or any(
+            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden
+        ):
             raise ValueError(f"hidden must be a non-empty tuple of ints >= 1, got {self.hidden!r}")
 
 
@@ -153,27 +157,38 @@ def outer_gradient(
     """
     names = list(params)
     if method in ("maml", "fomaml", "metasgd"):
-        loss = meta_loss(model, params, tasks, inner_lr=inner_lr, steps=inner_steps, first_order=(method == "fomaml"))
+        loss = meta_loss(
+            model,
+            params,
+            tasks,
+            inner_lr=inner_lr,
+            steps=inner_steps,
+            first_order=(method == "fomaml"),
+        )
         leaves = [params[n] for n in names]
         if method == "metasgd":
             leaves += [inner_lr[n] for n in names]
         grads = torch.autograd.grad(loss, leaves)
         out = dict(zip(names, grads[: len(names)]))
         if method == "metasgd":
-            out.update({"lr." + n: g for n, g in zip(names, grads[len(names):])})
+            out.update({"lr." + n: g for n, g in zip(names, grads[len(names) :])})
         return loss.detach(), out
     if method == "reptile":
         theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
         with torch.no_grad():
             x = torch.cat([tasks.x_support, tasks.x_query], 1)
             y = torch.cat([tasks.y_support, tasks.y_query], 1)
-            loss = torch.vmap(lambda th, xi, yi: mse(torch.func.functional_call(model, th, (xi,)), yi))(theta, x, y).mean()
+            loss = torch.vmap(
+                lambda th, xi, yi: mse(torch.func.functional_call(model, th, (xi,)), yi)
+            )(theta, x, y).mean()
             return loss, {n: params[n].detach() - theta[n].mean(0) for n in names}
     if method == "pretrain":
         x = torch.cat([tasks.x_support, tasks.x_query], 1)
         y = torch.cat([tasks.y_support, tasks.y_query], 1)
         loss = mse(torch.func.functional_call(model, params, (x,)), y)
-        return loss.detach(), dict(zip(names, torch.autograd.grad(loss, [params[n] for n in names])))
+        return loss.detach(), dict(
+            zip(names, torch.autograd.grad(loss, [params[n] for n in names]))
+        )
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
 
 
@@ -205,7 +220,9 @@ def meta_train(
     inner_lr: InnerLR = config.inner_lr
     leaves = list(params.values())
     if config.method == "metasgd":
-        inner_lr = {n: torch.full_like(p, config.inner_lr).requires_grad_(True) for n, p in params.items()}
+        inner_lr = {
+            n: torch.full_like(p, config.inner_lr).requires_grad_(True) for n, p in params.items()
+        }
         leaves += list(inner_lr.values())
     optimizer = torch.optim.Adam(leaves, lr=config.outer_lr)
 
@@ -213,10 +230,14 @@ def meta_train(
     if config.method == "metasgd":
         history["mean_inner_lr"] = []
     start, running, count = time.perf_counter(), 0.0, 0
-    bar = tqdm(range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5)
+    bar = tqdm(
+        range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
+    )
     for iteration in bar:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
-        loss, grads = outer_gradient(config.method, model, params, batch, inner_lr=inner_lr, inner_steps=config.inner_steps)
+        loss, grads = outer_gradient(
+            config.method, model, params, batch, inner_lr=inner_lr, inner_steps=config.inner_steps
+        )
         for name, p in params.items():
             p.grad = grads[name]
         if config.method == "metasgd":
@@ -233,7 +254,9 @@ def meta_train(
                 "seconds": time.perf_counter() - start,
             }
             if config.method == "metasgd":
-                row["mean_inner_lr"] = torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
+                row["mean_inner_lr"] = (
+                    torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
+                )
             for key, value in row.items():
                 history[key].append(value)
             bar.set_postfix(loss=f"{row['loss']:.3f}")

@@ -1,4 +1,4 @@
-"""RL² (Chapter 5): a recurrent agent trained across many tasks becomes a fast learner.
+"""RL² (Chapter 7): a recurrent agent trained across many tasks becomes a fast learner.
 
 Modules, in reading order:
     envs       Bernoulli bandits and a maze with a hidden goal (gymnasium Env + batched VectorEnv)

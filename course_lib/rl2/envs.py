@@ -1,4 +1,4 @@
-"""The two task families of Chapter 5: Bernoulli bandits and a maze with a hidden goal.
+"""The two task families of Chapter 7: Bernoulli bandits and a maze with a hidden goal.
 
 RL² vocabulary (the notes' terms): a **task** (任务) is one bandit (its arm probabilities) or
 one maze goal; an **episode** ends when the environment says so (one pull of an arm, or

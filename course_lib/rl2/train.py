@@ -5,10 +5,10 @@ One iteration, top to bottom:
 1. **Collect** ``num_envs`` trials at once (:func:`rollout_trials`): every env starts a new
    task, the GRU state starts at zero and is carried across the trial's episodes (the
    inner loop is just the forward pass).
-2. **Advantages** with Chapter 2's :func:`~course_lib.ppo.compute_gae`, where the only
+2. **Advantages** with Chapter 3's :func:`~course_lib.ppo.compute_gae`, where the only
    "episode end" is the *trial* end: the discount runs across episodes inside the trial,
    so exploring in episode 1 gets credit for the reward it earns in episode 2.
-3. **Update** with Chapter 2's :func:`~course_lib.ppo.clipped_surrogate_loss`, for
+3. **Update** with Chapter 3's :func:`~course_lib.ppo.clipped_surrogate_loss`, for
    ``epochs`` passes over minibatches of *whole trials* (``course_lib.sampling``): each
    minibatch re-runs its trials from the zero state and back-propagates through them.
 

@@ -30,7 +30,14 @@ def explorer(
     """
     status = widgets.HTML()
     header = [widgets.HTML(f"<b>{title}</b>")] if title else []
-    box = widgets.VBox(header + [widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}), view.image, status])
+    box = widgets.VBox(
+        header
+        + [
+            widgets.HBox(list(controls.values()), layout={"flex_flow": "row wrap"}),
+            view.image,
+            status,
+        ]
+    )
     box.controls = dict(controls)
     box.view = view
     box.status = status
@@ -51,8 +58,27 @@ def explorer(
 
 
 def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
-    return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=description, continuous_update=False, style={"description_width": "initial"})
+    return widgets.IntSlider(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
 
 
-def float_slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f") -> widgets.FloatSlider:
-    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt, continuous_update=False, style={"description_width": "initial"})
+def float_slider(
+    description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f"
+) -> widgets.FloatSlider:
+    return widgets.FloatSlider(
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        readout_format=fmt,
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )

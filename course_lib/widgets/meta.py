@@ -1,4 +1,4 @@
-"""Chapter 4 widgets: both loops in the (a, b) plane, and adapting to a new sinusoid.
+"""Chapter 5 widgets: both loops in the (a, b) plane, and adapting to a new sinusoid.
 
 Thin views: every trajectory comes from :func:`course_lib.meta.two_loop_paths` and every
 fit from :func:`course_lib.meta.adaptation_trajectory`; trained models are passed in.
@@ -28,7 +28,13 @@ from course_lib.widgets._base import explorer, float_slider, int_slider
 __all__ = ["param_space_explorer", "adaptation_explorer", "two_loops_diagram", "EXAMPLE_TASKS"]
 
 #: (amplitude, phase) of the tasks drawn in the (a, b) plane; the slider shows the first n.
-EXAMPLE_TASKS: tuple[tuple[float, float], ...] = ((1.0, 0.6), (3.0, 1.0), (2.0, 2.6), (3.6, 2.1), (1.4, 1.7))
+EXAMPLE_TASKS: tuple[tuple[float, float], ...] = (
+    (1.0, 0.6),
+    (3.0, 1.0),
+    (2.0, 2.6),
+    (3.6, 2.1),
+    (1.4, 1.7),
+)
 _TASK_COLORS = [COLORS[c] for c in ("blue", "orange", "green", "red", "purple")]
 
 
@@ -54,7 +60,9 @@ def param_space_explorer(
     """
     tasks = tuple(tasks)
     if not 1 <= len(tasks) <= len(_TASK_COLORS):
-        raise ValueError(f"tasks must hold 1 to {len(_TASK_COLORS)} (amplitude, phase) pairs, got {len(tasks)}")
+        raise ValueError(
+            f"tasks must hold 1 to {len(_TASK_COLORS)} (amplitude, phase) pairs, got {len(tasks)}"
+        )
     if not outer_lr > 0:
         raise ValueError(f"outer_lr must be > 0, got {outer_lr}")
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
@@ -72,11 +80,23 @@ def param_space_explorer(
     fig, axes = new_figure(1, 2, figsize=(9.0, 3.8), sharex=True, sharey=True)
     a_grid, b_grid = torch.linspace(-0.5, 4.5, 90), torch.linspace(-0.6, 3.6, 80)
     contours = []  # drawn once; the sliders only toggle their visibility
-    for ax, title in zip(axes, ("MAML: φ moves by the gradient at θ", "pre-training: φ moves by the gradient at φ")):
+    for ax, title in zip(
+        axes, ("MAML: φ moves by the gradient at θ", "pre-training: φ moves by the gradient at φ")
+    ):
         per_task = []
         for m in range(len(tasks)):
             loss = sine_loss_grid(a_grid, b_grid, batch.x_support[m], batch.y_support[m]).numpy()
-            per_task.append(ax.contour(a_grid.numpy(), b_grid.numpy(), loss, levels=[0.3, 1.5], colors=_TASK_COLORS[m], linewidths=0.8, alpha=0.6))
+            per_task.append(
+                ax.contour(
+                    a_grid.numpy(),
+                    b_grid.numpy(),
+                    loss,
+                    levels=[0.3, 1.5],
+                    colors=_TASK_COLORS[m],
+                    linewidths=0.8,
+                    alpha=0.6,
+                )
+            )
             per_task.append(ax.plot(*tasks[m], marker="*", ms=11, color=_TASK_COLORS[m], ls="")[0])
         contours.append(per_task)
         ax.set_title(title)
@@ -96,8 +116,13 @@ def param_space_explorer(
         for ax_contours in contours:
             for i, artist in enumerate(ax_contours):  # (contour, star) for each task
                 artist.set_visible(i // 2 < n)
-        settings = dict(phi0=phi0, inner_lr=controls["inner_lr"].value, inner_steps=controls["inner_steps"].value,
-                        outer_steps=controls["outer_steps"].value, outer_lr=outer_lr)
+        settings = dict(
+            phi0=phi0,
+            inner_lr=controls["inner_lr"].value,
+            inner_steps=controls["inner_steps"].value,
+            outer_steps=controls["outer_steps"].value,
+            outer_lr=outer_lr,
+        )
         after = {}
         for ax, method in zip(axes, ("maml", "pretrain")):
             paths = two_loop_paths(chosen, method=method, **settings)
@@ -107,21 +132,80 @@ def param_space_explorer(
                 for m in range(n):
                     inner = paths.inner[t, m].numpy()
                     if t < last:
-                        dynamic.extend(ax.plot(inner[:, 0], inner[:, 1], color=_TASK_COLORS[m], lw=0.8, ls="--", alpha=0.3))
+                        dynamic.extend(
+                            ax.plot(
+                                inner[:, 0],
+                                inner[:, 1],
+                                color=_TASK_COLORS[m],
+                                lw=0.8,
+                                ls="--",
+                                alpha=0.3,
+                            )
+                        )
                         continue
-                    dynamic.extend(ax.plot(inner[:, 0], inner[:, 1], color=_TASK_COLORS[m], lw=1.4, ls="--", marker=".", ms=4))
+                    dynamic.extend(
+                        ax.plot(
+                            inner[:, 0],
+                            inner[:, 1],
+                            color=_TASK_COLORS[m],
+                            lw=1.4,
+                            ls="--",
+                            marker=".",
+                            ms=4,
+                        )
+                    )
                     label = "θ^m: inner loop from the final φ" if m == 0 else None
-                    dynamic.extend(ax.plot(*inner[-1], marker="o", ms=6, mfc="white", color=_TASK_COLORS[m], ls="", label=label))
-            dynamic.extend(ax.plot(outer[:, 0], outer[:, 1], color="black", lw=2, marker="o", ms=4, label="φ0 → φ1 → … outer loop"))
-            dynamic.append(ax.annotate("φ0", outer[0], textcoords="offset points", xytext=(-14, -10), fontsize=9))
+                    dynamic.extend(
+                        ax.plot(
+                            *inner[-1],
+                            marker="o",
+                            ms=6,
+                            mfc="white",
+                            color=_TASK_COLORS[m],
+                            ls="",
+                            label=label,
+                        )
+                    )
+            dynamic.extend(
+                ax.plot(
+                    outer[:, 0],
+                    outer[:, 1],
+                    color="black",
+                    lw=2,
+                    marker="o",
+                    ms=4,
+                    label="φ0 → φ1 → … outer loop",
+                )
+            )
+            dynamic.append(
+                ax.annotate(
+                    "φ0", outer[0], textcoords="offset points", xytext=(-14, -10), fontsize=9
+                )
+            )
             if len(outer) > 1:
-                dynamic.append(ax.annotate(f"φ{len(outer) - 1}", outer[-1], textcoords="offset points", xytext=(5, 5), fontsize=9))
+                dynamic.append(
+                    ax.annotate(
+                        f"φ{len(outer) - 1}",
+                        outer[-1],
+                        textcoords="offset points",
+                        xytext=(5, 5),
+                        fontsize=9,
+                    )
+                )
             final = {"a": torch.tensor(outer[-1, 0]), "b": torch.tensor(outer[-1, 1])}
-            after[method] = meta_loss(SineModel(), final, chosen, inner_lr=settings["inner_lr"], steps=settings["inner_steps"]).item()
+            after[method] = meta_loss(
+                SineModel(),
+                final,
+                chosen,
+                inner_lr=settings["inner_lr"],
+                steps=settings["inner_steps"],
+            ).item()
             dynamic.append(ax.legend(loc="upper right", fontsize=8))
-        return (f"query loss after the inner loop, from the final φ: MAML <b>{after['maml']:.3f}</b>, "
-                f"pre-training <b>{after['pretrain']:.3f}</b> ({n} task{'s' if n > 1 else ''}, "
-                f"{settings['outer_steps']} outer step{'s' if settings['outer_steps'] != 1 else ''})")
+        return (
+            f"query loss after the inner loop, from the final φ: MAML <b>{after['maml']:.3f}</b>, "
+            f"pre-training <b>{after['pretrain']:.3f}</b> ({n} task{'s' if n > 1 else ''}, "
+            f"{settings['outer_steps']} outer step{'s' if settings['outer_steps'] != 1 else ''})"
+        )
 
     return explorer(controls, view, update, title="Inner and outer loops in the (a, b) plane")
 
@@ -143,11 +227,15 @@ def adaptation_explorer(
     """
     for name, learner in (("maml", maml), ("pretrained", pretrained)):
         if not isinstance(learner, MetaLearner):
-            raise TypeError(f"{name} must be a MetaLearner from course_lib.meta.meta_train, got {type(learner).__name__}")
+            raise TypeError(
+                f"{name} must be a MetaLearner from course_lib.meta.meta_train, got {type(learner).__name__}"
+            )
     if isinstance(max_k, bool) or not isinstance(max_k, int) or max_k < 1:
         raise ValueError(f"max_k must be an int >= 1, got {max_k!r}")
     lo, hi = x_range
-    x_pool = lo + (hi - lo) * torch.rand(max_k, 1, generator=torch.Generator().manual_seed(seed))  # support x's
+    x_pool = lo + (hi - lo) * torch.rand(
+        max_k, 1, generator=torch.Generator().manual_seed(seed)
+    )  # support x's
     x_eval = torch.linspace(lo, hi, 200).reshape(-1, 1)
     controls = {
         "amplitude": float_slider("amplitude A", 3.0, 0.1, 7.0, 0.1),
@@ -159,7 +247,9 @@ def adaptation_explorer(
     fig, axes = new_figure(1, 2, figsize=(9.0, 3.2), sharey=True)
     learners = {"MAML": maml, "pre-trained": pretrained}
     artists = []
-    for ax, (name, color) in zip(axes, (("MAML", COLORS["blue"]), ("pre-trained", COLORS["orange"]))):
+    for ax, (name, color) in zip(
+        axes, (("MAML", COLORS["blue"]), ("pre-trained", COLORS["orange"]))
+    ):
         (truth,) = ax.plot([], [], color=COLORS["grey"], ls="--", lw=1.5, label="true task")
         fits = [ax.plot([], [], color=color, lw=1, alpha=0.25)[0] for _ in range(max_steps)]
         (final,) = ax.plot([], [], color=color, lw=2.4, label="fit after the last step")
@@ -195,8 +285,10 @@ def adaptation_explorer(
         if not 0.0 <= ph <= math.pi:
             outside.append("phase")
         note = f" <i>(outside the training range: {' and '.join(outside)})</i>" if outside else ""
-        return (f"MSE on [{lo:g}, {hi:g}] after {steps} step{'s' if steps != 1 else ''}: "
-                f"MAML <b>{errors['MAML']:.3f}</b>, pre-trained <b>{errors['pre-trained']:.3f}</b>{note}")
+        return (
+            f"MSE on [{lo:g}, {hi:g}] after {steps} step{'s' if steps != 1 else ''}: "
+            f"MAML <b>{errors['MAML']:.3f}</b>, pre-trained <b>{errors['pre-trained']:.3f}</b>{note}"
+        )
 
     return explorer(controls, view, update, title="Adapting to a new task: MAML vs pre-training")
 
@@ -214,25 +306,64 @@ def two_loops_diagram():
     ax.axis("off")
 
     def box(x, y, text, color, w=1.9, h=0.7):
-        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.05", fc=color, ec="black", lw=0.8, alpha=0.9))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2),
+                w,
+                h,
+                boxstyle="round,pad=0.05",
+                fc=color,
+                ec="black",
+                lw=0.8,
+                alpha=0.9,
+            )
+        )
         ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
     def arrow(start, end, text="", color="black", rad=0.0, offset=(0.0, 0.15)):
-        ax.annotate("", end, start, arrowprops=dict(arrowstyle="-|>", color=color, lw=1.4, connectionstyle=f"arc3,rad={rad}"))
+        ax.annotate(
+            "",
+            end,
+            start,
+            arrowprops=dict(
+                arrowstyle="-|>", color=color, lw=1.4, connectionstyle=f"arc3,rad={rad}"
+            ),
+        )
         if text:
-            ax.text((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1], text, ha="center", fontsize=8.5, color=color)
+            ax.text(
+                (start[0] + end[0]) / 2 + offset[0],
+                (start[1] + end[1]) / 2 + offset[1],
+                text,
+                ha="center",
+                fontsize=8.5,
+                color=color,
+            )
 
     box(1.1, 2.5, "φ\n(what is meta-learned)", COLORS["yellow"], h=0.9)
     for y, m in ((4.0, "m"), (1.0, "n")):
         box(3.6, y, f"support set of task {m}", COLORS["sky"])
         box(6.0, y, f"θ^{m}", "white", w=1.0)
         box(8.3, y, f"loss l^{m} on the\nquery set of task {m}", COLORS["sky"], h=0.9)
-        arrow((2.05, 2.75) if m == "m" else (2.05, 2.25), (6.0, y - 0.35) if m == "m" else (6.0, y + 0.35), "", COLORS["blue"])
+        arrow(
+            (2.05, 2.75) if m == "m" else (2.05, 2.25),
+            (6.0, y - 0.35) if m == "m" else (6.0, y + 0.35),
+            "",
+            COLORS["blue"],
+        )
         arrow((4.55, y), (5.5, y), "", COLORS["blue"])
         arrow((6.5, y), (7.3, y), "", COLORS["blue"])
-    ax.text(4.8, 4.72, "inner loop, for every task: learn θ from φ and the support set, e.g. θ = φ − α∇L", ha="center", fontsize=8.5, color=COLORS["blue"])
+    ax.text(
+        4.8,
+        4.72,
+        "inner loop, for every task: learn θ from φ and the support set, e.g. θ = φ − α∇L",
+        ha="center",
+        fontsize=8.5,
+        color=COLORS["blue"],
+    )
     box(8.3, 2.5, "L(φ) = Σ l^m", COLORS["orange"], w=1.7)
     arrow((8.3, 3.55), (8.3, 2.85), "", "black")
     arrow((8.3, 1.45), (8.3, 2.15), "", "black")
-    arrow((7.45, 2.5), (2.1, 2.5), "outer loop: φ ← φ − β ∇_φ L(φ)", COLORS["red"], offset=(0.4, 0.12))
+    arrow(
+        (7.45, 2.5), (2.1, 2.5), "outer loop: φ ← φ − β ∇_φ L(φ)", COLORS["red"], offset=(0.4, 0.12)
+    )
     return fig

@@ -1,4 +1,4 @@
-"""Chapter 2 widgets: the clipped objective L^CLIP and generalized advantage estimation.
+"""Chapter 3 widgets: the clipped objective L^CLIP and generalized advantage estimation.
 
 Both are thin views: every number they plot comes from :mod:`course_lib.ppo`
 (``clipped_surrogate_loss`` and its autograd gradient, ``compute_gae``).
@@ -19,7 +19,9 @@ from course_lib.widgets._base import explorer, float_slider
 __all__ = ["clip_objective_explorer", "clip_objective_curve", "gae_explorer", "GAE_EXAMPLE"]
 
 
-def clip_objective_curve(ratios: np.ndarray, advantage: float, clip_coef: float) -> tuple[np.ndarray, np.ndarray]:
+def clip_objective_curve(
+    ratios: np.ndarray, advantage: float, clip_coef: float
+) -> tuple[np.ndarray, np.ndarray]:
     """L^CLIP(r) = −clipped_surrogate_loss for one sample at each ratio r, and its gradient dL/dr.
 
     Both come from the library function (the gradient by autograd), so a flat region in the
@@ -28,7 +30,12 @@ def clip_objective_curve(ratios: np.ndarray, advantage: float, clip_coef: float)
     objective, gradient = [], []
     for r in ratios:
         ratio = torch.tensor([float(r)], dtype=torch.float64, requires_grad=True)
-        loss = clipped_surrogate_loss(torch.log(ratio), torch.zeros(1, dtype=torch.float64), torch.tensor([advantage], dtype=torch.float64), clip_coef)
+        loss = clipped_surrogate_loss(
+            torch.log(ratio),
+            torch.zeros(1, dtype=torch.float64),
+            torch.tensor([advantage], dtype=torch.float64),
+            clip_coef,
+        )
         (-loss).backward()
         objective.append(-loss.item())
         gradient.append(ratio.grad.item())
@@ -68,14 +75,26 @@ def clip_objective_explorer(clip_coef: float = 0.2, r_max: float = 2.0) -> widge
             ax.clear()
             objective, gradient = clip_objective_curve(ratios, adv, eps)
             flat = gradient == 0.0
-            _shade_runs(ax, ratios, flat, color=COLORS["grey"], alpha=0.2, lw=0, label="zero gradient")
-            ax.plot(ratios, ratios * adv, color=COLORS["grey"], ls="--", lw=1, label="r·A (unclipped)")
-            ax.plot(ratios, objective, color=COLORS["blue"] if adv > 0 else COLORS["red"], lw=2.2, label="L^CLIP")
+            _shade_runs(
+                ax, ratios, flat, color=COLORS["grey"], alpha=0.2, lw=0, label="zero gradient"
+            )
+            ax.plot(
+                ratios, ratios * adv, color=COLORS["grey"], ls="--", lw=1, label="r·A (unclipped)"
+            )
+            ax.plot(
+                ratios,
+                objective,
+                color=COLORS["blue"] if adv > 0 else COLORS["red"],
+                lw=2.2,
+                label="L^CLIP",
+            )
             for edge in (1 - eps, 1 + eps):
                 ax.axvline(edge, color=COLORS["grey"], lw=0.8, ls=":")
             ax.axvline(1.0, color="black", lw=0.6)
             ax.set_xlabel("probability ratio r = π_new / π_old")
-            ax.set_title(f"A {'> 0' if adv > 0 else '< 0'}: {'make the action likelier' if adv > 0 else 'make it less likely'}")
+            ax.set_title(
+                f"A {'> 0' if adv > 0 else '< 0'}: {'make the action likelier' if adv > 0 else 'make it less likely'}"
+            )
             ax.set_xlim(0, r_max)
             ax.set_ylim(-r_max - 0.1, r_max + 0.1)
         axes[0].set_ylabel("objective (to maximise)")
@@ -106,7 +125,9 @@ def _gae_inputs(example: dict) -> tuple[torch.Tensor, ...]:
     values = torch.tensor(example["values"], dtype=torch.float64)
     T = len(values)
     rewards = torch.tensor(example["rewards"], dtype=torch.float64)
-    next_values = torch.cat([values[1:], torch.tensor([float(example["last_value"])], dtype=torch.float64)])
+    next_values = torch.cat(
+        [values[1:], torch.tensor([float(example["last_value"])], dtype=torch.float64)]
+    )
     terminated = torch.zeros(T, dtype=torch.float64)
     episode_end = torch.zeros(T, dtype=torch.float64)
     terminated[example["terminated_at"]] = 1
@@ -121,7 +142,10 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
     for name, value in (("gamma", gamma), ("lam", lam)):
         if not 0 <= value <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {value}")
-    controls = {"gamma": float_slider("discount γ", gamma, 0.0, 1.0, 0.05), "lam": float_slider("GAE λ", lam, 0.0, 1.0, 0.05)}
+    controls = {
+        "gamma": float_slider("discount γ", gamma, 0.0, 1.0, 0.05),
+        "lam": float_slider("GAE λ", lam, 0.0, 1.0, 0.05),
+    }
     rewards, values, next_values, terminated, episode_end = _gae_inputs(GAE_EXAMPLE)
     T = rewards.shape[0]
     t = np.arange(T)
@@ -148,9 +172,25 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
         mc, _ = compute_gae(rewards, values, next_values, terminated, episode_end, g, 1.0)
         ax_a.clear()
         ax_a.axhline(0, color="black", lw=0.6)
-        ax_a.plot(t, td[:, 0].numpy(), ":", color=COLORS["sky"], marker=".", label="λ = 0 (TD error δ_t)")
-        ax_a.plot(t, mc[:, 0].numpy(), "--", color=COLORS["grey"], marker=".", label="λ = 1 (Monte Carlo − V)")
-        ax_a.bar(t, adv[:, 0].numpy(), color=COLORS["blue"], width=0.55, alpha=0.85, label=f"A_t, λ = {l:.2f}")
+        ax_a.plot(
+            t, td[:, 0].numpy(), ":", color=COLORS["sky"], marker=".", label="λ = 0 (TD error δ_t)"
+        )
+        ax_a.plot(
+            t,
+            mc[:, 0].numpy(),
+            "--",
+            color=COLORS["grey"],
+            marker=".",
+            label="λ = 1 (Monte Carlo − V)",
+        )
+        ax_a.bar(
+            t,
+            adv[:, 0].numpy(),
+            color=COLORS["blue"],
+            width=0.55,
+            alpha=0.85,
+            label=f"A_t, λ = {l:.2f}",
+        )
         mark_ends(ax_a)
         ax_a.set_xlabel("time step t")
         ax_a.set_ylabel("advantage")

@@ -1,4 +1,4 @@
-"""Chapter 5 widgets: watch a trained RL² agent explore, then exploit.
+"""Chapter 7 widgets: watch a trained RL² agent explore, then exploit.
 
 Both take the played trials (a :class:`~course_lib.rl2.train.TrialBatch` from
 ``evaluate_rl2(...)["batch"]``) computed once in the notebook; moving a slider only redraws.

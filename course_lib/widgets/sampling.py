@@ -1,4 +1,4 @@
-"""Chapter 1 widget: how shuffled minibatches cover a rollout buffer, epoch after epoch."""
+"""Chapter 2 widget: how shuffled minibatches cover a rollout buffer, epoch after epoch."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ __all__ = ["sampling_explorer", "batch_grid"]
 _BATCH_COLORS = ListedColormap([c for c in COLORS.values() if c != COLORS["grey"]] * 3)
 
 
-def batch_grid(n: int, batch_size: int, epochs: int, *, drop_last: bool, seed: int) -> tuple[np.ndarray, list[list[list[int]]]]:
+def batch_grid(
+    n: int, batch_size: int, epochs: int, *, drop_last: bool, seed: int
+) -> tuple[np.ndarray, list[list[list[int]]]]:
     """An ``epochs × n`` grid holding each sample's minibatch id (NaN where dropped), and the batches."""
     g = torch.Generator().manual_seed(seed)
     grid = np.full((epochs, n), np.nan)
@@ -34,7 +36,9 @@ def batch_grid(n: int, batch_size: int, epochs: int, *, drop_last: bool, seed: i
     return grid, all_batches
 
 
-def sampling_explorer(n: int = 64, batch_size: int = 10, epochs: int = 4, seed: int = 0, drop_last: bool = False) -> widgets.VBox:
+def sampling_explorer(
+    n: int = 64, batch_size: int = 10, epochs: int = 4, seed: int = 0, drop_last: bool = False
+) -> widgets.VBox:
     """Sliders for buffer size, batch size, epochs and seed, and a ``drop_last`` box.
 
     Left: an epochs × samples grid coloured by minibatch id (white = dropped). Right: how
@@ -49,7 +53,14 @@ def sampling_explorer(n: int = 64, batch_size: int = 10, epochs: int = 4, seed: 
         "drop_last": widgets.Checkbox(value=drop_last, description="drop_last"),
     }
     fig, (ax_grid, ax_count) = new_figure(1, 2, figsize=(9.0, 3.2), width_ratios=[1.6, 1])
-    image = ax_grid.imshow(np.zeros((1, 1)), aspect="auto", interpolation="nearest", cmap=_BATCH_COLORS, vmin=0, vmax=len(_BATCH_COLORS.colors) - 1)
+    image = ax_grid.imshow(
+        np.zeros((1, 1)),
+        aspect="auto",
+        interpolation="nearest",
+        cmap=_BATCH_COLORS,
+        vmin=0,
+        vmax=len(_BATCH_COLORS.colors) - 1,
+    )
     ax_grid.set_xlabel("sample index")
     ax_grid.set_ylabel("epoch")
     ax_grid.grid(False)
@@ -57,7 +68,9 @@ def sampling_explorer(n: int = 64, batch_size: int = 10, epochs: int = 4, seed: 
 
     def update() -> str:
         v = {k: c.value for k, c in controls.items()}
-        grid, batches = batch_grid(v["n"], v["batch_size"], v["epochs"], drop_last=v["drop_last"], seed=v["seed"])
+        grid, batches = batch_grid(
+            v["n"], v["batch_size"], v["epochs"], drop_last=v["drop_last"], seed=v["seed"]
+        )
         image.set_data(np.ma.masked_invalid(grid))
         image.set_extent((-0.5, v["n"] - 0.5, v["epochs"] - 0.5, -0.5))
         ax_grid.set_title("minibatch id of each sample (white: dropped)", fontsize=10)
@@ -65,12 +78,22 @@ def sampling_explorer(n: int = 64, batch_size: int = 10, epochs: int = 4, seed: 
 
         used = visit_counts([b for epoch in batches for b in epoch], v["n"]).numpy()
         per_epoch = len(batches[0])
-        draws = minibatch_indices_with_replacement(v["n"], v["batch_size"], num_batches=per_epoch * v["epochs"], generator=torch.Generator().manual_seed(v["seed"]))
+        draws = minibatch_indices_with_replacement(
+            v["n"],
+            v["batch_size"],
+            num_batches=per_epoch * v["epochs"],
+            generator=torch.Generator().manual_seed(v["seed"]),
+        )
         replaced = visit_counts(draws, v["n"]).numpy()
         top = int(max(used.max(), replaced.max()))
         bins = np.arange(top + 2) - 0.5
         ax_count.clear()
-        ax_count.hist([used, replaced], bins=bins, color=[COLORS["blue"], COLORS["orange"]], label=["shuffled epochs", "with replacement"])
+        ax_count.hist(
+            [used, replaced],
+            bins=bins,
+            color=[COLORS["blue"], COLORS["orange"]],
+            label=["shuffled epochs", "with replacement"],
+        )
         ax_count.set_xlabel("times a sample was used")
         ax_count.set_ylabel("number of samples")
         ax_count.legend(loc="upper left")
@@ -79,7 +102,9 @@ def sampling_explorer(n: int = 64, batch_size: int = 10, epochs: int = 4, seed: 
 
         dropped = v["n"] % v["batch_size"] if v["drop_last"] else 0
         last = len(batches[0][-1]) if batches[0] else 0
-        return (f"<b>{num_batches(v['n'], v['batch_size'], drop_last=v['drop_last'])}</b> minibatches per epoch "
-                f"(last one holds {last}); <b>{dropped}</b> samples dropped per epoch.")
+        return (
+            f"<b>{num_batches(v['n'], v['batch_size'], drop_last=v['drop_last'])}</b> minibatches per epoch "
+            f"(last one holds {last}); <b>{dropped}</b> samples dropped per epoch."
+        )
 
     return explorer(controls, view, update, title="Minibatch sampling explorer")

@@ -70,11 +70,17 @@ def lab_server():
 def browser():
     """Headless Debian Chromium driven by the playwright package (no `playwright install`)."""
     # Installs Debian's chromium (and a CJK font) only when missing; a no-op otherwise.
-    subprocess.run(["bash", str(ROOT / "scripts" / "install_browser.sh")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "install_browser.sh")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as err:  # a failure, not a skip: the dev extra must provide it
-        raise RuntimeError("the `playwright` package is missing: `.venv/bin/pip install playwright` (dev extra)") from err
+        raise RuntimeError(
+            "the `playwright` package is missing: `.venv/bin/pip install playwright` (dev extra)"
+        ) from err
     pw = sync_playwright().start()
     chromium = None
     try:
@@ -165,9 +171,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_sep("-", "browser: seconds per chapter (open, run all, widgets)")
     for name, t in TIMINGS.items():
         terminalreporter.write_line(f"{name:40s} " + "  ".join(f"{k}={v}" for k, v in t.items()))
-    terminalreporter.write_line(f"browser session wall time (server + browser start included): {total:.1f} s")
+    terminalreporter.write_line(
+        f"browser session wall time (server + browser start included): {total:.1f} s"
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "timings.json").write_text(json.dumps({"chapters": TIMINGS, "session_s": round(total, 1)}, indent=1))
+    (ARTIFACTS / "timings.json").write_text(
+        json.dumps({"chapters": TIMINGS, "session_s": round(total, 1)}, indent=1)
+    )
 
 
 __all__ = ["stop_process"]

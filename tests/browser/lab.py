@@ -51,7 +51,10 @@ LAB_SETTINGS = {
     # autoStartDefaultKernel: while another chapter's kernel keeps the server busy, JupyterLab
     # sometimes asks "Select Kernel" for a notebook whose kernelspec is python3; this setting
     # (the dialog's "Always start the preferred kernel") starts the python3 kernel instead.
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "autoStartDefaultKernel": True},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
@@ -155,7 +158,9 @@ class LabServer:
 
     def log_tail(self, n: int = 40) -> str:
         path = self.workdir / "jupyterlab.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
+        )
 
 
 # JavaScript run in the page: what the notebook model holds (the same cells and outputs the
@@ -210,13 +215,18 @@ class Chapter:
         # The kernel must be up before running: the toolbar indicator says idle. A dialog
         # instead (e.g. "Select Kernel") fails the test at once, with its text.
         self.page.wait_for_selector(
-            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Dialog", timeout=timeout_ms
+            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Dialog",
+            timeout=timeout_ms,
         )
         if self.dialogs():
-            raise AssertionError(f"JupyterLab opened a dialog instead of starting the kernel: {self.dialogs()}")
+            raise AssertionError(
+                f"JupyterLab opened a dialog instead of starting the kernel: {self.dialogs()}"
+            )
         path = self.page.evaluate("() => window.jupyterapp.shell.currentWidget.context.path")
         if path != self.name:
-            raise AssertionError(f"the active tab shows {path!r}, not {self.name!r} (was ?reset ignored?)")
+            raise AssertionError(
+                f"the active tab shows {path!r}, not {self.name!r} (was ?reset ignored?)"
+            )
         self.kernel_id = self.wait_kernel_stable()
 
     def kernel(self) -> list | None:
@@ -284,7 +294,12 @@ class Chapter:
         seconds = self.wait_done(timeout_s)
         model = self.model()
         kernel = self.kernel()
-        if self.unexecuted_code_cells(model) and not self.errors(model) and kernel and kernel[0] != self.kernel_id:
+        if (
+            self.unexecuted_code_cells(model)
+            and not self.errors(model)
+            and kernel
+            and kernel[0] != self.kernel_id
+        ):
             self.kernel_id = self.wait_kernel_stable()
             self.run_all()
             return seconds + self.wait_done(timeout_s), 1
@@ -295,7 +310,9 @@ class Chapter:
         return self.page.evaluate(_JS_MODEL)
 
     def unexecuted_code_cells(self, model: dict) -> list[int]:
-        return [i for i, c in enumerate(model["cells"]) if c["type"] == "code" and c["count"] is None]
+        return [
+            i for i, c in enumerate(model["cells"]) if c["type"] == "code" and c["count"] is None
+        ]
 
     @staticmethod
     def errors(model: dict) -> list[str]:
@@ -350,7 +367,9 @@ class Chapter:
     def close(self) -> None:
         """Shut the chapter's kernel down (frees its memory for the next chapter), close the tab."""
         try:
-            self.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+            self.page.evaluate(
+                "() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()"
+            )
         finally:
             self.page.close()
 
@@ -396,10 +415,15 @@ def move_one_control(page, output) -> str:
     if buttons.count():
         buttons.first.click()
         return "toggle button clicked"
-    raise AssertionError("this widget has a plot but no slider, checkbox, dropdown or toggle to move")
+    raise AssertionError(
+        "this widget has a plot but no slider, checkbox, dropdown or toggle to move"
+    )
 
 
 def has_controls(output) -> bool:
-    return output.locator(
-        ".widget-slider .noUi-handle, .widget-checkbox input, .widget-dropdown select, .widget-toggle-buttons button"
-    ).count() > 0
+    return (
+        output.locator(
+            ".widget-slider .noUi-handle, .widget-checkbox input, .widget-dropdown select, .widget-toggle-buttons button"
+        ).count()
+        > 0
+    )

@@ -57,7 +57,9 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
         assert not chapter.dialogs(), f"a dialog is open: {chapter.dialogs()}"
         assert not chapter.errors(model), f"error outputs: {chapter.errors(model)}"
         assert not chapter.rendered_tracebacks(), chapter.rendered_tracebacks()
-        assert not chapter.unexecuted_code_cells(model), f"code cells that never ran: {chapter.unexecuted_code_cells(model)}"
+        assert not chapter.unexecuted_code_cells(model), (
+            f"code cells that never ran: {chapter.unexecuted_code_cells(model)}"
+        )
 
         # Checkpoints and exercise checks printed their success line.
         cells = model["cells"]
@@ -68,7 +70,9 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
             after_solution = i > 0 and "solution" in cells[i - 1]["tags"]
             if "✓" in cell["source"] or after_solution:
                 lines = _tick_lines(cell)
-                assert lines, f"cell {i} should print a line starting with '✓'; its source:\n{cell['source'][:300]}"
+                assert lines, (
+                    f"cell {i} should print a line starting with '✓'; its source:\n{cell['source'][:300]}"
+                )
                 ticks += len(lines)
         if any("solution" in c["tags"] for c in cells):
             assert ticks, "exercise checks printed no '✓' line"
@@ -79,16 +83,23 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
 
         # Every displayed widget renders; each one with a plot and controls reacts.
         declared = sum(
-            1 for c in cells for out in c["outputs"] if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+            1
+            for c in cells
+            for out in c["outputs"]
+            if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
         )
         outputs = chapter.widget_outputs()
-        assert len(outputs) == declared, f"{declared} widget outputs in the notebook, {len(outputs)} rendered in the page"
+        assert len(outputs) == declared, (
+            f"{declared} widget outputs in the notebook, {len(outputs)} rendered in the page"
+        )
         t0 = time.monotonic()
         moved = 0
         for k, output in enumerate(outputs):
             output.scroll_into_view_if_needed()
             for img in output.locator("img").all():
-                assert (img.get_attribute("src") or "").startswith(("blob:", "data:")), f"widget {k}: an image without data"
+                assert (img.get_attribute("src") or "").startswith(("blob:", "data:")), (
+                    f"widget {k}: an image without data"
+                )
             if not has_controls(output):
                 continue  # a progress bar or a live training curve: rendering is all it promises
             before = view_hash(output)
@@ -97,12 +108,16 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
             deadline = time.monotonic() + 30
             while view_hash(output) == before and time.monotonic() < deadline:
                 chapter.page.wait_for_timeout(200)
-            assert view_hash(output) != before, f"widget {k}: what it shows did not change after {action}"
+            assert view_hash(output) != before, (
+                f"widget {k}: what it shows did not change after {action}"
+            )
             chapter.page.wait_for_timeout(300)  # let the new image paint before the screenshot
             chapter.screenshot(artifacts / f"{stem}_widget{k}_after.png", output)
             if moved == 0 and os.environ.get("UPDATE_SCREENSHOTS") == "1":
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(artifacts / f"{stem}_widget{k}_after.png", SCREENSHOTS / f"{stem}.png")
+                shutil.copyfile(
+                    artifacts / f"{stem}_widget{k}_after.png", SCREENSHOTS / f"{stem}.png"
+                )
             moved += 1
         if moved == 0 and os.environ.get("UPDATE_SCREENSHOTS") == "1":
             # No widget with controls: show the chapter's first plot widget (e.g. a live
@@ -110,7 +125,9 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             with_plot = [o for o in outputs if o.locator("img").count()]
             chapter.screenshot(SCREENSHOTS / f"{stem}.png", with_plot[0] if with_plot else None)
-        TIMINGS[name].update(widgets=len(outputs), moved=moved, widgets_s=round(time.monotonic() - t0, 1))
+        TIMINGS[name].update(
+            widgets=len(outputs), moved=moved, widgets_s=round(time.monotonic() - t0, 1)
+        )
     except Exception:
         chapter.screenshot(artifacts / f"{stem}_FAILED.png")
         raise

@@ -1,0 +1,125 @@
+"""One training contract for every trainer in the course (PPO, REINFORCE, MAML & co, RL², ...).
+
+Every ``train_…`` function in ``course_lib`` keeps the same promises, so a chapter that has
+learned to read one trainer can read them all:
+
+* **The config holds everything.** A dataclass named after the algorithm (``PPOConfig``,
+  ``MetaConfig``, ``RL2Config``, ...) holds every hyperparameter, the ``seed`` and the
+  ``device`` (default ``"cpu"``). ``train_x(config, ...)`` takes no separate seed.
+* **One result type.** :class:`TrainResult` holds the trained ``model``, the ``config`` and a
+  ``history``: a list of rows (dicts of floats), one per logged iteration, whose keys follow
+  one vocabulary across trainers: ``iteration`` (1-based), ``env_steps`` (RL trainers:
+  environment steps so far), ``seconds`` (training time so far, callbacks excluded),
+  ``loss``, ``learning_rate``, ``approx_kl``, ``clip_fraction``, ``entropy``,
+  ``explained_variance``, ``episode_return``, ... ``result.metric("loss")`` gives a column.
+* **One callback.** ``callback(row, model) -> bool | None`` runs after each logged row;
+  returning ``True`` stops training (e.g. :class:`course_lib.evaluation.StopWhenSolved`).
+* **Torch's global RNG is never touched.** Weights are drawn inside :func:`seeded` (a fork of
+  the global RNG, restored afterwards); everything else draws from a ``torch.Generator``
+  made by :func:`make_generator` from the config's seed.
+* **Same seed, same thread count, same numbers.** Floating-point sums depend on how many
+  threads split them, so pin ``torch.set_num_threads(1)`` (the chapters do) to compare runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import numpy as np
+import torch
+
+from course_lib.validation import check_device, check_seed
+
+__all__ = [
+    "Row",
+    "Callback",
+    "TrainResult",
+    "check_callback",
+    "make_generator",
+    "seeded",
+    "Stopwatch",
+]
+
+Row = dict[str, float]
+ModelT = TypeVar("ModelT")
+ConfigT = TypeVar("ConfigT")
+
+#: ``callback(row, model) -> bool | None``: called after every history row; ``True`` stops training.
+Callback = Callable[[Row, Any], "bool | None"]
+
+
+@dataclass
+class TrainResult(Generic[ModelT, ConfigT]):
+    """What every trainer returns: the trained model, its config and one history row per log step."""
+
+    model: ModelT
+    config: ConfigT
+    history: list[Row] = field(default_factory=list)
+
+    def metric(self, key: str) -> np.ndarray:
+        """One column of the history as an array (NaN where a row lacks it), e.g. ``result.metric("loss")``."""
+        if not isinstance(key, str):
+            raise TypeError(f"key must be a metric name (str), got {type(key).__name__}")
+        if self.history and not any(key in row for row in self.history):
+            raise KeyError(f"unknown metric {key!r}; available: {sorted(self.history[0])}")
+        return np.array([row.get(key, float("nan")) for row in self.history], dtype=float)
+
+    @property
+    def seconds(self) -> float:
+        """Training time of the whole run (callbacks excluded)."""
+        return float(self.history[-1]["seconds"]) if self.history else 0.0
+
+
+def check_callback(callback: object) -> Callback | None:
+    """``callback`` if it is ``None`` or callable, else a ``TypeError`` naming the contract."""
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be callable(row, model) -> bool | None, or None; got {type(callback).__name__}"
+        )
+    return callback
+
+
+def make_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``: the only randomness a trainer draws from."""
+    return torch.Generator(device=check_device(device)).manual_seed(check_seed(seed))
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run the block with torch's global RNG seeded by ``seed``, then restore the global RNG.
+
+    ``nn.Linear`` and friends initialise their weights from the global RNG and take no
+    generator, so weight initialisation happens inside this fork: the caller's RNG stream is
+    left exactly as it was.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(check_seed(seed))
+        yield
+
+
+class Stopwatch:
+    """Accumulates training time, excluding whatever runs between :meth:`pause` and :meth:`resume`."""
+
+    def __init__(self) -> None:
+        self._total = 0.0
+        self._start: float | None = time.perf_counter()
+
+    def pause(self) -> float:
+        """Stop counting; returns the seconds counted so far."""
+        if self._start is not None:
+            self._total += time.perf_counter() - self._start
+            self._start = None
+        return self._total
+
+    def resume(self) -> None:
+        if self._start is None:
+            self._start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        running = 0.0 if self._start is None else time.perf_counter() - self._start
+        return self._total + running
