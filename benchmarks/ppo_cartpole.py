@@ -4,7 +4,7 @@ Protocol, identical for both (seeds 0–4 by default):
   * one torch thread; budget 100k environment steps; learning rate (and SB3's clip range)
     decay linearly over that budget;
   * every 2,048 environment steps, evaluate the current policy greedily on 20 episodes
-    (``course_lib.ppo.evaluate``, the same function and evaluation seeds for both);
+    (``course_lib.evaluation.evaluate``, the same function and evaluation seeds for both);
   * "solved" = the mean of those 20 returns is >= 475 (gymnasium's reward threshold);
   * the clocks (wall and process CPU time) start just before ``train`` / ``learn`` and stop at
     the solving evaluation; the time spent in evaluations is subtracted from both clocks.
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.ppo import PPOConfig, evaluate, train
+from course_lib.evaluation import evaluate
+from course_lib.ppo import PPOConfig, train
 
 EVAL_EVERY = 2048
 EVAL_EPISODES = 20
@@ -70,8 +71,8 @@ def run_course_lib(seed: int, budget: int) -> Outcome:
     out = Outcome()
     clock = _Clock()
 
-    def callback(metrics, agent) -> bool:
-        step = int(metrics["global_step"])
+    def callback(row, agent) -> bool:
+        step = int(row["env_steps"])
         if step % EVAL_EVERY:
             return False
         wall, cpu = clock.now()

@@ -1,14 +1,19 @@
 """Reproduce Duan et al. (2016) Table 1 for (n, k) in {10, 100} x {5, 10}: our RL² and baselines.
 
-For each setting: train RL² with recurrent PPO (course_lib.rl2.train_rl2), evaluate it on
-1,000 new bandits, run every baseline on 1,000 new bandits, and print our figures beside
-the paper's, with RL²'s ratio to the paper's RL² figure (goal: >= 0.98) and the training
-time (wall and CPU). Run it on an otherwise idle machine for timings:
+For each setting: train RL² with recurrent PPO (course_lib.rl2.train_rl2), then evaluate
+RL² and every baseline the way the authors' bandit code does: all methods play the *same*
+1,000 bandits (bandit i drawn from seed i), greedy-type argmaxes break ties towards the
+lowest arm index, ε-greedy and UCB1 get their parameter tuned on separate bandits. It prints
+each method's mean with its standard error beside the paper's figure, RL²'s ratio to the
+paper's RL² (goal: >= 0.98), paired differences (RL² minus the "gittins" column and minus
+the best other baseline, bandit by bandit) and the training time (wall and CPU). The
+"gittins" column is the exact Bayes-optimal policy (dynamic programming) at n = 10 and a
+finite-horizon Gittins index, a heuristic, at n = 100. Run it on an otherwise idle machine
+for timings:
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/rl2_bandits.py            # all four settings
     .venv/bin/python benchmarks/rl2_bandits.py --settings 10x5 --seed 1      # one setting
-
-The paper's numbers (Table 1; Random, Gittins, TS, OTS, UCB1, eps-greedy, greedy, RL²).
+    .venv/bin/python benchmarks/rl2_bandits.py --quick --eval-seeds 200     # smoke test, seconds
 """
 
 from __future__ import annotations
@@ -17,59 +22,31 @@ import argparse
 import dataclasses
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, evaluate_rl2, train_rl2
-from course_lib.rl2.baselines import BASELINES, gittins_method, run_baseline
-
-PAPER: dict[tuple[int, int], dict[str, float]] = {
-    # (n, k): Duan et al. 2016, Table 1
-    (10, 5): {
-        "random": 5.0,
-        "gittins": 6.6,
-        "thompson": 5.7,
-        "ots": 6.5,
-        "ucb1": 6.7,
-        "epsilon_greedy": 6.6,
-        "greedy": 6.6,
-        "rl2": 6.7,
-    },
-    (10, 10): {
-        "random": 5.0,
-        "gittins": 6.6,
-        "thompson": 5.5,
-        "ots": 6.2,
-        "ucb1": 6.7,
-        "epsilon_greedy": 6.6,
-        "greedy": 6.6,
-        "rl2": 6.7,
-    },
-    (100, 5): {
-        "random": 49.9,
-        "gittins": 78.3,
-        "thompson": 74.7,
-        "ots": 77.9,
-        "ucb1": 78.0,
-        "epsilon_greedy": 75.4,
-        "greedy": 74.8,
-        "rl2": 78.7,
-    },
-    (100, 10): {
-        "random": 49.9,
-        "gittins": 82.8,
-        "thompson": 76.7,
-        "ots": 81.4,
-        "ucb1": 82.4,
-        "epsilon_greedy": 77.4,
-        "greedy": 77.1,
-        "rl2": 83.5,
-    },
-}
+from course_lib.rl2.analysis import mean_and_stderr, paired_difference
+from course_lib.rl2.baselines import PAPER_TABLE1 as PAPER
+from course_lib.rl2.baselines import (
+    TIE_RULES,
+    baseline_returns,
+    bayes_optimal_value,
+    evaluation_bandits,
+    gittins_label,
+    gittins_method,
+)
 
 # Training settings per trial length n: (trials per iteration, RL2Config).
 CONFIGS: dict[int, tuple[int, RL2Config]] = {
-    10: (250, RL2Config(iterations=800, hidden_size=128, lr=2e-3, gae_lambda=0.3, anneal_lr=True)),
+    10: (
+        250,
+        RL2Config(
+            iterations=800, hidden_size=128, learning_rate=2e-3, gae_lambda=0.3, anneal_lr=True
+        ),
+    ),
     # n = 100: with gamma 0.99 and unscaled rewards the value loss (returns ~60) swamps the
     # policy gradient under the shared norm clip and nothing is learnt in 125 iterations;
     # reward_scale 0.1 and the shorter horizon gamma 0.9 learn (66 after 150 iterations).
@@ -78,7 +55,7 @@ CONFIGS: dict[int, tuple[int, RL2Config]] = {
         RL2Config(
             iterations=1200,
             hidden_size=128,
-            lr=1e-3,
+            learning_rate=1e-3,
             gamma=0.9,
             gae_lambda=0.3,
             reward_scale=0.1,
@@ -95,13 +72,18 @@ SCHEDULES: dict[tuple[int, int], list[tuple[int, RL2Config]]] = {
     # plateaus at ~6.55 (Bayes-optimal 6.71). An entropy schedule fixes it: a strong bonus
     # (0.05) while the strategy forms, then a weak one (0.003) while it sharpens.
     (10, 10): [
-        (500, RL2Config(iterations=500, hidden_size=128, lr=2e-3, gae_lambda=0.3, ent_coef=0.05)),
+        (
+            500,
+            RL2Config(
+                iterations=500, hidden_size=128, learning_rate=2e-3, gae_lambda=0.3, ent_coef=0.05
+            ),
+        ),
         (
             500,
             RL2Config(
                 iterations=500,
                 hidden_size=128,
-                lr=1e-3,
+                learning_rate=1e-3,
                 gae_lambda=0.3,
                 ent_coef=0.003,
                 anneal_lr=True,
@@ -109,10 +91,13 @@ SCHEDULES: dict[tuple[int, int], list[tuple[int, RL2Config]]] = {
         ),
     ],
     # (100, 10): as CONFIGS[100] but GAE λ 0.6 instead of 0.3 (credit over a few more pulls):
-    # 76.4 ± 0.5 against 74.6 ± 0.6 for seed 0, same cost. Measured on seed 0 only.
+    # 76.4 ± 0.5 against 74.6 ± 0.6 for seed 0, same cost. Measured on seed 0 only, with the
+    # earlier evaluation (1,000 fresh random bandits rather than the bandits of seeds 0-999).
     (100, 10): [(CONFIGS[100][0], dataclasses.replace(CONFIGS[100][1], gae_lambda=0.6))],
 }
 
+# --quick: a smoke test of the whole pipeline in seconds (the figures mean nothing).
+QUICK = (16, RL2Config(iterations=3, hidden_size=16, num_minibatches=2))
 
 # Like the paper, the two baselines with a free exploration parameter get it tuned, here on
 # 1,000 separate tuning bandits (never the evaluation ones).
@@ -120,53 +105,99 @@ TUNED: dict[str, tuple[str, tuple[float, ...]]] = {
     "epsilon_greedy": ("epsilon", (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)),
     "ucb1": ("ucb_c", (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)),
 }
+TUNING_SEEDS = range(30_000, 31_000)  # bandits for tuning; disjoint from the evaluation seeds
+NAMES = ["random", "gittins", "thompson", "ots", "ucb1", "epsilon_greedy", "greedy"]
 
 
-def tune_baseline(name: str, n: int, k: int, seed: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class Protocol:
+    """How every method is evaluated: the authors' protocol unless a flag says otherwise."""
+
+    eval_seeds: range  # one bandit per seed; all methods (RL² too) play the same bandits
+    ties: str  # "lowest" (authors' argmax) or "random"
+    quick: bool
+
+
+def tune_baseline(name: str, n: int, k: int, ties: str) -> dict[str, float]:
     """The grid value of the baseline's exploration parameter that scores best on tuning bandits."""
     param, grid = TUNED[name]
-    scores = {v: run_baseline(name, k, n, 1000, seed=30_000 + seed, **{param: v}) for v in grid}
+    bandits = evaluation_bandits(k, TUNING_SEEDS)
+    scores = {
+        v: baseline_returns(name, bandits, n, seed=1, ties=ties, **{param: v}).mean() for v in grid
+    }
     return {param: max(scores, key=scores.get)}
 
 
-def schedule(n: int, k: int) -> list[tuple[int, RL2Config]]:
+def schedule(n: int, k: int, quick: bool) -> list[tuple[int, RL2Config]]:
     """The training phases for (n, k): SCHEDULES[(n, k)] if given, else CONFIGS[n] alone."""
-    return SCHEDULES.get((n, k), [CONFIGS[n]])
+    return [QUICK] if quick else SCHEDULES.get((n, k), [CONFIGS[n]])
 
 
-def run_setting(n: int, k: int, seed: int, eval_trials: int, progress: bool) -> dict[str, float]:
+class EvaluationBandits(BernoulliBanditVectorEnv):
+    """A bandit env whose every reset starts on the same fixed set of bandits (one per env)."""
+
+    def __init__(self, arm_probs: np.ndarray, n: int):
+        super().__init__(len(arm_probs), k=arm_probs.shape[1], episodes_per_trial=n)
+        self.fixed = torch.as_tensor(arm_probs, dtype=torch.float32)
+
+    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
+        obs = super().reset_tensor(seed)
+        self.arm_probs = self.fixed.clone()
+        return obs
+
+
+def run_setting(n: int, k: int, seed: int, protocol: Protocol, progress: bool) -> dict:
+    """Train RL² for (n, k), then score RL² and every baseline on the same evaluation bandits."""
     wall, cpu = time.perf_counter(), time.process_time()
     agent = None
     # each phase continues the previous phase's agent (a fresh Adam state); phase i is
     # seeded with seed + 7 i so that its tasks and shuffles differ from the earlier phases'
-    for i, (trials_per_iteration, config) in enumerate(schedule(n, k)):
+    for i, (trials_per_iteration, config) in enumerate(schedule(n, k, protocol.quick)):
         env = BernoulliBanditVectorEnv(trials_per_iteration, k=k, episodes_per_trial=n)
-        agent, _ = train_rl2(env, config, seed=seed + 7 * i, agent=agent, progress=progress)
+        config = dataclasses.replace(config, seed=seed + 7 * i)
+        agent = train_rl2(env, config, agent=agent, progress=progress).model
     row = {"train_wall_s": time.perf_counter() - wall, "train_cpu_s": time.process_time() - cpu}
-    result = evaluate_rl2(
-        agent, BernoulliBanditVectorEnv(eval_trials, k=k, episodes_per_trial=n), seed=10_000 + seed
-    )
-    row["rl2"], row["rl2_stderr"] = result["mean_trial_return"], result["stderr"]
-    for name in BASELINES:
-        params = tune_baseline(name, n, k, seed) if name in TUNED else {}
-        row[name] = run_baseline(name, k, n, eval_trials, seed=20_000 + seed, **params)
+    bandits = evaluation_bandits(k, protocol.eval_seeds)
+    rl2 = evaluate_rl2(agent, EvaluationBandits(bandits, n), seed=10_000 + seed)
+    scores = {"rl2": rl2["trial_returns"].numpy()}
+    for name in NAMES:
+        params = tune_baseline(name, n, k, protocol.ties) if name in TUNED else {}
+        scores[name] = baseline_returns(name, bandits, n, seed=20_000, ties=protocol.ties, **params)
         if params:
             row[f"{name}_params"] = params
+    row["scores"] = scores
     return row
 
 
-def _row_lines(n: int, k: int, row: dict, names: list[str]) -> list[str]:
-    paper = PAPER[(n, k)]
+def _row_lines(n: int, k: int, row: dict) -> list[str]:
+    paper, scores = PAPER[(n, k)], row["scores"]
+    stats = {m: mean_and_stderr(v) for m, v in scores.items()}
+    rl2, rl2_se = stats["rl2"]
     tuned = ", ".join(f"{m}: {row[m + '_params']}" for m in TUNED)
+    best = max((m for m in NAMES if m != "gittins"), key=lambda m: stats[m][0])
+    exact = (
+        f" (exact expected value {bayes_optimal_value(k, n):.3f})"
+        if gittins_method(k, n) == "exact DP"
+        else ""
+    )
+    diffs = "; ".join(
+        f"{m} {d:+.2f} ± {se:.2f}"
+        for m in ("gittins", best)
+        for d, se in [paired_difference(scores["rl2"], scores[m])]
+    )
     return [
         f"{n:>4} {k:>3} | {'ours':>5} "
-        + " ".join(f"{row[m]:>8.2f}" for m in names)
-        + f" | {row['rl2']:>6.2f} {row['rl2_stderr']:>5.2f} {row['rl2'] / paper['rl2']:>9.3f}"
+        + " ".join(f"{stats[m][0]:>8.2f}" for m in NAMES)
+        + f" | {rl2:>6.2f} {rl2 / paper['rl2']:>9.3f}"
         + f" | {row['train_wall_s']:>9.0f}s {row['train_cpu_s']:>8.0f}s",
+        f"{'':>8} | {'± se':>5} "
+        + " ".join(f"{stats[m][1]:>8.2f}" for m in NAMES)
+        + f" | {rl2_se:>6.2f}",
         f"{'':>8} | {'paper':>5} "
-        + " ".join(f"{paper[m]:>8.1f}" for m in names)
+        + " ".join(f"{paper[m]:>8.1f}" for m in NAMES)
         + f" | {paper['rl2']:>6.1f}",
-        f"{'':>8}   gittins here = {gittins_method(k, n)}; tuned {tuned}",
+        f"{'':>8}   gittins column = {gittins_label(k, n)}{exact}; tuned {tuned}",
+        f"{'':>8}   RL² minus (paired, same bandits, ± se): {diffs}",
     ]
 
 
@@ -175,7 +206,7 @@ def _worker(args: tuple) -> dict:
     return run_setting(*args)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--settings",
@@ -183,23 +214,41 @@ def main() -> None:
         default=["10x5", "10x10", "100x5", "100x10"],
         help="n x k, e.g. 100x5",
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--eval-trials", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0, help="training seed")
+    parser.add_argument(
+        "--eval-seeds",
+        type=int,
+        default=1000,
+        help="evaluation bandits: seeds 0 .. N-1 (authors: 1000)",
+    )
+    parser.add_argument(
+        "--ties",
+        choices=TIE_RULES,
+        default="lowest",
+        help="tie-breaking of the argmax baselines (authors' code: lowest)",
+    )
     parser.add_argument(
         "--workers", type=int, default=2, help="settings trained in parallel (one core each)"
     )
+    parser.add_argument("--quick", action="store_true", help="3 tiny iterations: a smoke test")
     parser.add_argument("--progress", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
     settings = [tuple(int(v) for v in s.lower().split("x")) for s in args.settings]
-    names = ["random", "gittins", "thompson", "ucb1", "epsilon_greedy", "greedy"]
+    protocol = Protocol(range(args.eval_seeds), args.ties, args.quick)
+    print(
+        f"protocol: every method (RL² too) plays the same {args.eval_seeds} bandits, bandit i "
+        f"drawn from seed i (as the authors' code); ties in argmax baselines: {args.ties}; "
+        f"ε-greedy and UCB1 tuned on bandits of seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1}; "
+        f"± se: standard error over bandits; paper figures: Duan et al. 2016, Table 1"
+    )
     header = (
         f"{'n':>4} {'k':>3} | {'':>5} "
-        + " ".join(f"{m[:8]:>8}" for m in names)
-        + f" | {'RL²':>6} {'±se':>5} {'RL²/paper':>9} | {'train wall':>10} {'train CPU':>9}"
+        + " ".join(f"{m[:8]:>8}" for m in NAMES)
+        + f" | {'RL²':>6} {'RL²/paper':>9} | {'train wall':>10} {'train CPU':>9}"
     )
     start = time.perf_counter()
-    jobs = [(n, k, args.seed, args.eval_trials, args.progress) for n, k in settings]
+    jobs = [(n, k, args.seed, protocol, args.progress) for n, k in settings]
     print(header)
     print("-" * len(header), flush=True)
     rows = {}
@@ -209,14 +258,13 @@ def main() -> None:
         for future in as_completed(futures):
             n, k = futures[future]
             rows[(n, k)] = future.result()
-            print("\n".join(_row_lines(n, k, rows[(n, k)], names)), flush=True)
+            print("\n".join(_row_lines(n, k, rows[(n, k)])), flush=True)
     print("\nsorted:")
     print(header)
     print("-" * len(header))
     for (n, k), row in sorted(rows.items()):
-        print("\n".join(_row_lines(n, k, row, names)))
-    rows = list(rows.values())
-    cpu = sum(row["train_cpu_s"] for row in rows)
+        print("\n".join(_row_lines(n, k, row)))
+    cpu = sum(row["train_cpu_s"] for row in rows.values())
     print(
         f"total wall {time.perf_counter() - start:.0f} s ({args.workers} workers); RL² training CPU {cpu:.0f} s"
     )

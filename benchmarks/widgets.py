@@ -20,7 +20,13 @@ from collections.abc import Callable
 
 import torch
 
-from course_lib.meta import MetaConfig, meta_train
+from course_lib.meta import (
+    ComponentConfig,
+    MetaConfig,
+    evaluation_tasks,
+    learn_components,
+    meta_train,
+)
 from course_lib.plotting import render_png
 from course_lib.rl2 import (
     BernoulliBanditVectorEnv,
@@ -33,9 +39,11 @@ from course_lib.widgets import (
     adaptation_explorer,
     bandit_trial_viewer,
     clip_objective_explorer,
+    component_explorer,
     gae_explorer,
     maze_replay,
     param_space_explorer,
+    return_value_explorer,
     sampling_explorer,
 )
 
@@ -44,28 +52,72 @@ torch.set_num_threads(1)
 
 def _adaptation():
     learners = [
-        meta_train(MetaConfig(method=m, iterations=5, k_support=5, log_every=5), progress=False)
+        meta_train(
+            MetaConfig(method=m, iterations=5, k_support=5, log_every=5), progress=False
+        ).model
         for m in ("maml", "pretrain")
     ]
     return adaptation_explorer(*learners)
 
 
+def _components():
+    runs = {
+        "+".join(c) or "nothing": learn_components(
+            ComponentConfig(components=c, iterations=5, log_every=5), progress=False
+        )
+        for c in [(), ("init",), ("init", "step_sizes")]
+    }
+    return component_explorer(runs, evaluation_tasks(8, k_support=5, k_query=60, seed=1))
+
+
 def _bandit():
     env = BernoulliBanditVectorEnv(8, k=5, episodes_per_trial=10)
     return bandit_trial_viewer(
-        evaluate_rl2(make_agent(env, RL2Config(hidden_size=16), seed=0), env, seed=0)["batch"]
+        evaluate_rl2(make_agent(env, RL2Config(hidden_size=16, seed=0)), env, seed=0)["batch"]
     )
 
 
 def _maze():
     env = RandomGoalMazeVectorEnv(8, "room4", episodes_per_trial=3, max_steps=20)
     return maze_replay(
-        evaluate_rl2(make_agent(env, RL2Config(hidden_size=16), seed=0), env, seed=0)["batch"], env
+        evaluate_rl2(make_agent(env, RL2Config(hidden_size=16, seed=0)), env, seed=0)["batch"], env
     )
+
+
+def _fewshot():
+    # Ch 6: barely trained learners: the redraw only looks up precomputed predictions.
+    from course_lib.meta import FewShotConfig, digit_split, train_fewshot
+    from course_lib.widgets import fewshot_explorer
+
+    train, test = digit_split()
+    learners = {
+        name: train_fewshot(
+            FewShotConfig(method=name, iterations=5, meta_batch_size=2, log_every=5),
+            train,
+            progress=False,
+        ).model
+        for name in ("scratch", "pretrain", "maml", "fomaml", "anil", "protonet")
+    }
+    return fewshot_explorer(learners, test)
+
+
+def _maml_rl():
+    # Ch 8: untrained policies of the chapter's quick sizes; each move adapts live (3 steps).
+    from course_lib.maml_rl import MAMLRLConfig, make_policy, rl2_navigation_env
+    from course_lib.widgets import maml_rl_explorer
+
+    policy = make_policy(MAMLRLConfig(hidden_sizes=(32, 32), init_log_std=-2.0))
+    agent = make_agent(rl2_navigation_env(4, max_steps=20), RL2Config(hidden_size=64, seed=0))
+    return maml_rl_explorer(policy, agent, max_steps=20)
 
 
 # name -> (factory, {control: values to cycle}, budget in ms or None)
 WIDGETS: dict[str, tuple[Callable, dict[str, list], float | None]] = {
+    "return_value_explorer": (
+        return_value_explorer,
+        {"gamma": [0.5, 0.99, 0.0, 0.9], "epsilon": [0.0, 1.0, 0.5], "episode": [3, 7, 0]},
+        200.0,
+    ),
     "sampling_explorer": (
         sampling_explorer,
         {
@@ -104,8 +156,23 @@ WIDGETS: dict[str, tuple[Callable, dict[str, list], float | None]] = {
         },
         300.0,
     ),
+    "component_explorer": (
+        _components,
+        {"component": ["nothing", "init", "init+step_sizes"], "task": [3, 7, 0, 5]},
+        300.0,
+    ),
+    "fewshot_explorer": (
+        _fewshot,
+        {"task": [3, 7, 12], "k": [5, 1], "steps": [0, 10, 1]},
+        600.0,
+    ),
     "bandit_trial_viewer": (_bandit, {"step": [3, 6, 9, 0], "trial": [1, 2, 0]}, None),
     "maze_replay": (_maze, {"episode": [2, 3, 1], "step": [5, 10, 20]}, None),
+    "maml_rl_explorer": (
+        _maml_rl,
+        {"x": [0.1, 0.45, 0.9, -0.3], "y": [0.2, -0.4, 0.8], "steps": [3, 0, 1]},
+        300.0,
+    ),
 }
 
 

@@ -13,14 +13,45 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from course_lib.validation import check_hidden_sizes, check_int, check_real
+
 __all__ = ["layer_init", "mlp"]
+
+
+def _check_init(layer: object, gain: object, bias: object) -> None:
+    if not isinstance(layer, nn.Linear):
+        raise TypeError(f"layer must be an nn.Linear, got {type(layer).__name__}")
+    check_real("gain", gain, 0.0, 100.0)
+    check_real("bias", bias, -1e6, 1e6)
 
 
 def layer_init(layer: nn.Linear, gain: float = math.sqrt(2), bias: float = 0.0) -> nn.Linear:
     """Orthogonal weight initialisation with ``gain`` and a constant ``bias``; returns ``layer``."""
+    _check_init(layer, gain, bias)
     nn.init.orthogonal_(layer.weight, gain)
     nn.init.constant_(layer.bias, bias)
     return layer
+
+
+#: Larger networks take gigabytes and minutes per step on the course's CPUs.
+MAX_FEATURES, MAX_WEIGHTS = 100_000, 50_000_000
+
+
+def _check_sizes(in_features, hidden_sizes, out_features, activation, out_gain) -> list[int]:
+    sizes = [
+        check_int("in_features", in_features, 1, MAX_FEATURES),
+        *check_hidden_sizes(hidden_sizes),
+        check_int("out_features", out_features, 1, MAX_FEATURES),
+    ]
+    weights = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
+    if weights > MAX_WEIGHTS:
+        raise ValueError(f"the network must have <= {MAX_WEIGHTS:_} weights, got {weights:_}")
+    if not (isinstance(activation, type) and issubclass(activation, nn.Module)):
+        raise TypeError(
+            f"activation must be an nn.Module class such as nn.Tanh, got {activation!r}"
+        )
+    check_real("out_gain", out_gain, 0.0, 100.0)
+    return sizes
 
 
 def mlp(
@@ -40,14 +71,7 @@ def mlp(
         activation: the non-linearity class (``nn.Tanh`` is PPO's classic choice).
         out_gain: orthogonal gain of the output layer (0.01 for a policy head, 1.0 for a value head).
     """
-    sizes = [in_features, *hidden_sizes, out_features]
-    for name, size in (
-        ("in_features", in_features),
-        ("out_features", out_features),
-        *(("hidden_sizes", h) for h in hidden_sizes),
-    ):
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(f"{name} must be positive integers, got {size!r}")
+    sizes = _check_sizes(in_features, hidden_sizes, out_features, activation, out_gain)
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         last = i == len(sizes) - 2

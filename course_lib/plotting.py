@@ -16,6 +16,8 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from course_lib.validation import check_int, check_real
+
 __all__ = [
     "COLORS",
     "course_style",
@@ -52,6 +54,46 @@ _STYLE = {
 }
 
 
+def _check_figsize(figsize: object) -> None:
+    if isinstance(figsize, str) or not isinstance(figsize, Sequence) or len(figsize) != 2:
+        raise TypeError(
+            f"figsize must be a pair of numbers (width, height) in inches, got {figsize!r}"
+        )
+    for i, inches in enumerate(figsize):
+        check_real(f"figsize[{i}]", inches, 0.0, 50.0, lo_open=True)  # 50 in: already 20 MB PNGs
+
+
+def _check_figure(fig: object, dpi: object) -> None:
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    check_int("dpi", dpi, 10, 600)
+
+
+def _check_panels(panels: object) -> None:
+    if not isinstance(panels, Mapping):
+        raise TypeError(
+            f"panels must be a mapping {{title: {{history key: label}}}}, got {panels!r:.60}"
+        )
+    if not 1 <= len(panels) <= 10:
+        raise ValueError(f"panels must hold 1 to 10 panels, got {len(panels)}")
+    for title, series in panels.items():
+        if not isinstance(series, Mapping):
+            raise TypeError(
+                f"panels[{title!r}] must be a mapping {{history key: label}}, got {series!r:.60}"
+            )
+
+
+def _check_series(x: object, series: object, spread: object) -> None:
+    if not isinstance(series, Mapping):
+        raise TypeError(f"series must be a mapping {{name: values}}, got {type(series).__name__}")
+    for label, values in (
+        *((f"series[{k!r}]", v) for k, v in series.items()),
+        *((f"spread[{k!r}]", v) for k, v in (spread or {}).items()),
+    ):
+        if len(values) != len(x):
+            raise ValueError(f"{label} must have one value per x ({len(x)}), got {len(values)}")
+
+
 def course_style() -> matplotlib.rc_context:
     """Context manager applying the course's matplotlib style (``with course_style(): ...``)."""
     return matplotlib.rc_context(_STYLE)
@@ -59,6 +101,9 @@ def course_style() -> matplotlib.rc_context:
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=(7.0, 3.2), **subplot_kw):
     """A pyplot-free figure and its axes in the course style: ``fig, ax = new_figure()``."""
+    check_int("nrows", nrows, 1, 10)
+    check_int("ncols", ncols, 1, 10)
+    _check_figsize(figsize)
     with course_style():
         fig = Figure(figsize=figsize, layout="constrained")
         FigureCanvasAgg(fig)
@@ -68,6 +113,7 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=(7.0, 3.2), **subplot_
 
 def render_png(fig: Figure, *, dpi: int = 90) -> bytes:
     """The figure as PNG bytes (what a widget's image shows)."""
+    _check_figure(fig, dpi)
     buf = io.BytesIO()
     with course_style():
         fig.savefig(buf, format="png", dpi=dpi)
@@ -80,6 +126,7 @@ class PlotView:
     def __init__(self, fig: Figure, *, dpi: int = 90, freeze_layout: bool = True):
         import ipywidgets as widgets
 
+        _check_figure(fig, dpi)
         self.fig = fig
         self.dpi = dpi
         self.image = widgets.Image(format="png")
@@ -94,60 +141,83 @@ class PlotView:
 
 
 class LiveCurve:
-    """A learning curve that redraws itself while training runs (pass ``update`` as a callback).
+    """A learning curve that redraws itself while training runs; pass it as a trainer's callback.
 
     Args:
-        keys: metric names to plot, one panel each (``{"episodic_return": "return"}`` maps a
-            history key to a panel title).
-        every: redraw at most once per ``every`` calls, so drawing stays a small cost.
-        target: optional horizontal line per key (e.g. CartPole's 475).
+        panels: one entry per panel: a title mapped to the history keys drawn on it, each with
+            its legend label, e.g. ``{"CartPole-v1": {"episode_return": "training return",
+            "eval_return": "greedy evaluation"}}``. Rows that lack a key (an evaluation every
+            few iterations) simply add no point to that line.
+        x_key: the history key on the x axis (``"env_steps"`` for RL trainers).
+        xlabel, ylabel: axis labels (default: the x key; no y label).
+        every: redraw at most once per ``every`` rows, so drawing stays a small cost.
+        target: optional labelled horizontal line per panel title: ``{title: (value, label)}``.
     """
 
     def __init__(
         self,
-        keys: Mapping[str, str],
+        panels: Mapping[str, Mapping[str, str]],
         *,
-        x_key: str = "global_step",
+        x_key: str = "env_steps",
+        xlabel: str | None = None,
+        ylabel: str | None = None,
         every: int = 1,
-        target: Mapping[str, float] | None = None,
+        target: Mapping[str, tuple[float, str]] | None = None,
         figsize=(8.0, 2.8),
     ):
         from IPython.display import display
 
-        self.keys = dict(keys)
+        _check_panels(panels)
+        if not isinstance(x_key, str):
+            raise TypeError(f"x_key must be a history key (str), got {x_key!r}")
+        check_int("every", every, 1)
+        _check_figsize(figsize)
+        self.panels = {title: dict(series) for title, series in panels.items()}
         self.x_key = x_key
         self.every = max(1, int(every))
-        self.target = dict(target or {})
-        self.fig, axes = new_figure(1, len(self.keys), figsize=figsize, squeeze=False)
+        self.fig, axes = new_figure(1, len(self.panels), figsize=figsize, squeeze=False)
         self.axes = list(axes[0])
         self.lines = {}
-        for ax, (key, title) in zip(self.axes, self.keys.items()):
-            (self.lines[key],) = ax.plot([], [], color=COLORS["blue"])
+        self.points: dict[str, tuple[list[float], list[float]]] = {}
+        palette = list(COLORS.values())
+        for ax, (title, series) in zip(self.axes, self.panels.items()):
+            for i, (key, label) in enumerate(series.items()):
+                (self.lines[key],) = ax.plot([], [], color=palette[i], marker=".", label=label)
+                self.points[key] = ([], [])
+            if target and title in target:
+                value, label = target[title]
+                ax.axhline(value, color=COLORS["grey"], ls="--", lw=1, label=label)
             ax.set_title(title)
-            ax.set_xlabel(x_key.replace("_", " "))
-            if key in self.target:
-                ax.axhline(self.target[key], color=COLORS["grey"], ls="--", lw=1)
+            ax.set_xlabel(xlabel or x_key.replace("_", " "))
+            if ylabel:
+                ax.set_ylabel(ylabel)
+            ax.legend(loc="lower right", fontsize=8)
         self.view = PlotView(self.fig, freeze_layout=False)  # tick labels grow as data arrives
         self.view.refresh()
         self._calls = 0
-        self._xs: list[float] = []
-        self._ys: dict[str, list[float]] = {k: [] for k in self.keys}
         display(self.view.image)
 
-    def update(self, metrics: Mapping[str, float], *, force: bool = False) -> None:
-        """Append one row of metrics (a dict holding ``x_key`` and the plotted keys)."""
+    def update(self, row: Mapping[str, float], model: object = None) -> None:
+        """Add one history row (the trainer callback signature; never stops training)."""
+        if not isinstance(row, Mapping):
+            raise TypeError(f"row must be a history row (a mapping of floats), got {row!r:.60}")
+        if self.x_key not in row:
+            raise KeyError(f"row has no {self.x_key!r} (the x_key); it has {sorted(row)}")
         self._calls += 1
-        self._xs.append(float(metrics[self.x_key]))
-        for key in self.keys:
-            self._ys[key].append(float(metrics.get(key, float("nan"))))
-        if force or self._calls % self.every == 0:
+        for key, (xs, ys) in self.points.items():
+            value = row.get(key)
+            if value is not None and value == value:  # skip missing and NaN values
+                xs.append(float(row[self.x_key]))
+                ys.append(float(value))
+        if self._calls % self.every == 0:
             self.redraw()
 
     __call__ = update
 
     def redraw(self) -> None:
-        for ax, key in zip(self.axes, self.keys):
-            self.lines[key].set_data(self._xs, self._ys[key])
+        for key, (xs, ys) in self.points.items():
+            self.lines[key].set_data(xs, ys)
+        for ax in self.axes:
             ax.relim()
             ax.autoscale_view()
         self.view.refresh()
@@ -163,6 +233,7 @@ def plot_lines(
     label_fn: Callable[[str], str] = str,
 ) -> None:
     """Several named lines on one axis, each with an optional ±spread band."""
+    _check_series(x, series, spread)
     for name, ys in series.items():
         kw = dict((styles or {}).get(name, {}))
         (line,) = ax.plot(x, ys, label=label_fn(name), **kw)

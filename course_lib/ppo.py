@@ -1,6 +1,6 @@
 """Proximal Policy Optimization (近端策略优化, PPO), from scratch, read top to bottom (Chapter 3).
 
-The algorithm in five pieces, in the order they appear in this file:
+The algorithm in six pieces, in the order they appear in this file:
 
 1. :class:`PPOConfig`: every hyperparameter, named, with its default (a CartPole setting).
 2. :class:`ActorCritic`: a policy π_θ(a|s) (actor, 策略网络) and a value function V(s)
@@ -9,25 +9,27 @@ The algorithm in five pieces, in the order they appear in this file:
 3. :func:`collect_rollout`: run the current policy for ``num_steps`` steps in ``num_envs``
    parallel environments (``gymnasium.make_vec``), handling *truncation* (time limit) apart
    from *termination* (a real end of the episode).
-4. :func:`compute_gae` and :func:`clipped_surrogate_loss`: generalized advantage estimation
-   (广义优势估计) and the clipped objective. Both are reused by RL² (Chapter 7).
-5. :func:`ppo_update`: several epochs of minibatch gradient steps over one rollout, using
-   :mod:`course_lib.sampling` (Chapter 2), with CleanRL's diagnostics (approx KL, clip
-   fraction, explained variance).
+4. :func:`compute_gae`, :func:`clipped_surrogate_loss` and :func:`ppo_loss`: generalized
+   advantage estimation (广义优势估计), the clipped objective, and the whole PPO loss as a
+   pure function that returns its own diagnostics (approx KL, clip fraction, entropy,
+   explained variance).
+5. :func:`ppo_update`: several epochs of minibatch gradient steps over one batch, using
+   :mod:`course_lib.sampling` (Chapter 2). RL² (Chapter 7) calls this same update with
+   whole trials as its samples.
+6. :func:`train`: the loop that ties them together, under the course's training contract
+   (:mod:`course_lib.training`).
 
-:func:`train` ties them together; :func:`evaluate`, :func:`save` and :func:`load` finish the job.
+Evaluation and recording live in :mod:`course_lib.evaluation`, checkpoints in
+:mod:`course_lib.checkpoints`.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import math
-import os
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -35,34 +37,54 @@ import torch
 from torch import nn
 
 from course_lib.nets import mlp
-from course_lib.sampling import iterate_minibatches
-from course_lib.validation import check_int, check_real
+from course_lib.sampling import minibatch_indices
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    finish_progress,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import (
+    check_bool,
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_same_shape,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = [
     "PPOConfig",
+    "check_update_fields",
     "ActorCritic",
     "gaussian_log_prob",
     "gaussian_entropy",
     "make_envs",
     "Rollout",
-    "EpisodeStats",
     "collect_rollout",
     "compute_gae",
     "clipped_surrogate_loss",
+    "masked_mean",
+    "ppo_loss",
+    "PPOBatch",
     "ppo_update",
-    "TrainResult",
+    "transitions",
     "train",
-    "evaluate",
-    "StopWhenSolved",
-    "record_frames",
-    "save",
-    "load",
 ]
 
 
 # --------------------------------------------------------------------------------------------
 # 1. Configuration
 # --------------------------------------------------------------------------------------------
+
+
+#: Caps stated in the errors: beyond them a run takes hours or a rollout gigabytes.
+MAX_ENVS, MAX_STEPS_PER_ROLLOUT, MAX_BATCH, MAX_TOTAL_STEPS = 4096, 100_000, 1_000_000, 10**8
 
 
 @dataclass
@@ -102,50 +124,33 @@ class PPOConfig:
             raise TypeError(
                 f"env_id must be a non-empty string such as 'CartPole-v1', got {self.env_id!r}"
             )
-        check_int("num_envs", self.num_envs, 1)
-        check_int("num_steps", self.num_steps, 1)
-        check_int("num_minibatches", self.num_minibatches, 1)
-        check_int("update_epochs", self.update_epochs, 1)
-        check_int("seed", self.seed, 0)
-        check_int("total_steps", self.total_steps, 1)
+        if self.env_id not in gym.registry:
+            raise ValueError(
+                f"env_id must be a registered gymnasium id such as 'CartPole-v1', got {self.env_id!r}"
+            )
+        check_int("num_envs", self.num_envs, 1, MAX_ENVS)
+        check_int("num_steps", self.num_steps, 1, MAX_STEPS_PER_ROLLOUT)
+        check_int("total_steps", self.total_steps, 1, MAX_TOTAL_STEPS)
+        check_update_fields(self)
+        if self.batch_size > MAX_BATCH:
+            raise ValueError(
+                f"the batch num_envs × num_steps must be <= {MAX_BATCH:_} transitions, "
+                f"got {self.num_envs} × {self.num_steps} = {self.batch_size:_}"
+            )
         if self.total_steps < self.batch_size:
             raise ValueError(
-                f"total_steps must be >= the batch num_envs × num_steps = {self.batch_size} (one update), got {self.total_steps}"
+                f"total_steps must be >= the batch num_envs × num_steps = {self.batch_size} "
+                f"(one update), got {self.total_steps}"
             )
         if self.batch_size % self.num_minibatches:
             raise ValueError(
-                f"num_minibatches must divide the batch num_envs × num_steps = {self.batch_size} into whole minibatches, "
-                f"got num_minibatches={self.num_minibatches}"
+                f"num_minibatches must divide the batch num_envs × num_steps = {self.batch_size} "
+                f"into whole minibatches, got num_minibatches={self.num_minibatches}"
             )
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_real("gamma", self.gamma, 0.0, 1.0)
-        check_real("gae_lambda", self.gae_lambda, 0.0, 1.0)
-        check_real("clip_coef", self.clip_coef, 0.0, 1.0, lo_open=True)
-        check_real("ent_coef", self.ent_coef, 0.0, math.inf)
-        check_real("vf_coef", self.vf_coef, 0.0, math.inf)
-        check_real("max_grad_norm", self.max_grad_norm, 0.0, math.inf, lo_open=True)
-        check_real("reward_scale", self.reward_scale, 0.0, math.inf, lo_open=True)
+        check_minibatch_size(self.batch_size // self.num_minibatches, self.norm_adv)
+        check_real("reward_scale", self.reward_scale, 0.0, math.inf, lo_open=True, hi_open=True)
         check_real("init_log_std", self.init_log_std, -5.0, 2.0)
-        if self.target_kl is not None:
-            check_real("target_kl", self.target_kl, 0.0, math.inf, lo_open=True)
-        for name in ("anneal_lr", "clip_vloss", "norm_adv"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
-        if isinstance(self.hidden_sizes, (str, bytes)) or not isinstance(
-            self.hidden_sizes, Sequence
-        ):
-            raise TypeError(
-                f"hidden_sizes must be a sequence of positive integers such as (64, 64), got {self.hidden_sizes!r}"
-            )
-        self.hidden_sizes = tuple(self.hidden_sizes)
-        for h in self.hidden_sizes:
-            check_int("hidden_sizes entries", h, 1)
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError) as err:
-            raise ValueError(
-                f"device must be a torch device string such as 'cpu' or 'cuda', got {self.device!r}"
-            ) from err
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
 
     @property
     def batch_size(self) -> int:
@@ -159,6 +164,35 @@ class PPOConfig:
     @property
     def num_updates(self) -> int:
         return self.total_steps // self.batch_size
+
+
+def check_update_fields(config: Any) -> None:
+    """Validate the fields every config that runs :func:`ppo_update` shares (PPO's and RL²'s)."""
+    check_int("num_minibatches", config.num_minibatches, 1, 100_000)
+    check_int("update_epochs", config.update_epochs, 1, 1000)
+    check_seed(config.seed)
+    check_device(config.device)
+    check_real("learning_rate", config.learning_rate, 0.0, 1.0, lo_open=True)
+    check_real("gamma", config.gamma, 0.0, 1.0)
+    check_real("gae_lambda", config.gae_lambda, 0.0, 1.0)
+    check_real("clip_coef", config.clip_coef, 0.0, 1.0, lo_open=True)
+    check_real("ent_coef", config.ent_coef, 0.0, 100.0)
+    check_real("vf_coef", config.vf_coef, 0.0, 100.0)
+    check_real("max_grad_norm", config.max_grad_norm, 0.0, 1e6, lo_open=True)
+    if config.target_kl is not None:
+        check_real("target_kl", config.target_kl, 0.0, 100.0, lo_open=True)
+    for name in ("anneal_lr", "clip_vloss", "norm_adv"):
+        check_bool(name, getattr(config, name))
+
+
+def check_minibatch_size(minibatch_size: int, norm_adv: bool) -> None:
+    """Normalising advantages needs a standard deviation: at least 2 samples per minibatch."""
+    if norm_adv and minibatch_size < 2:
+        raise ValueError(
+            "norm_adv=True needs minibatches of at least 2 samples (a 1-sample minibatch has no "
+            f"standard deviation, and its normalised advantage is NaN), got {minibatch_size}: "
+            "use fewer num_minibatches or a larger batch"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,9 +262,8 @@ class ActorCritic(nn.Module):
         self.act_dim = int(action_space.n) if self.discrete else int(np.prod(action_space.shape))
         self.hidden_sizes = tuple(hidden_sizes)
         self.config: PPOConfig | None = None  # set by train(); saved with the weights
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
+        # Weights come from torch's global RNG; with a seed, draw them in a fork of it.
+        with seeded(seed) if seed is not None else contextlib.nullcontext():
             self.critic = mlp(self.obs_dim, self.hidden_sizes, 1, out_gain=1.0)
             self.actor = mlp(self.obs_dim, self.hidden_sizes, self.act_dim, out_gain=0.01)
         if not self.discrete:
@@ -313,45 +346,19 @@ def make_envs(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv
     In that mode a sub-environment that finishes is reset within the same ``step`` call: the
     returned observation is already the first of the next episode, and the true last
     observation is in ``info["final_obs"]`` (we need it to bootstrap a truncated episode).
+    gymnasium's ``RecordEpisodeStatistics`` records the return and length of the last 20
+    finished episodes (raw rewards, before any ``reward_scale``).
     """
-    check_int("num_envs", num_envs, 1)
-    return gym.make_vec(
+    check_int("num_envs", num_envs, 1, MAX_ENVS)
+    envs = gym.make_vec(
         env_id,
         num_envs=num_envs,
         vectorization_mode="sync",
         vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
         **kwargs,
     )
-
-
-@dataclass
-class EpisodeStats:
-    """Running return and length of the episode in progress in each env; finished ones are logged."""
-
-    num_envs: int
-    running_return: np.ndarray = field(init=False)
-    running_length: np.ndarray = field(init=False)
-    returns: list[float] = field(default_factory=list)
-    lengths: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.running_return = np.zeros(self.num_envs)
-        self.running_length = np.zeros(self.num_envs, dtype=np.int64)
-
-    def step(self, rewards: np.ndarray, done: np.ndarray) -> None:
-        self.running_return += rewards
-        self.running_length += 1
-        for i in np.flatnonzero(done):
-            self.returns.append(float(self.running_return[i]))
-            self.lengths.append(int(self.running_length[i]))
-            self.running_return[i] = 0.0
-            self.running_length[i] = 0
-
-    def pop(self) -> tuple[list[float], list[int]]:
-        """The episodes finished since the last call."""
-        out = (self.returns, self.lengths)
-        self.returns, self.lengths = [], []
-        return out
+    # Keeps each episode's undiscounted return and length (``return_queue``, ``length_queue``).
+    return gym.wrappers.vector.RecordEpisodeStatistics(envs, buffer_length=20)
 
 
 @dataclass
@@ -360,7 +367,7 @@ class Rollout:
 
     obs: torch.Tensor
     actions: torch.Tensor
-    logprobs: torch.Tensor
+    logprob: torch.Tensor  # log π_old(a_t | s_t) of the policy that collected the data
     values: torch.Tensor
     rewards: torch.Tensor
     next_values: torch.Tensor  # V(s_{t+1}); for a truncated step V(final observation)
@@ -376,7 +383,6 @@ def collect_rollout(
     num_steps: int,
     *,
     generator: torch.Generator | None = None,
-    stats: EpisodeStats | None = None,
     reward_scale: float = 1.0,
 ) -> tuple[Rollout, np.ndarray]:
     """Run the policy for ``num_steps`` steps of the vector env (SAME_STEP autoreset, see :func:`make_envs`).
@@ -413,8 +419,6 @@ def collect_rollout(
         act_buf[t], logp_buf[t], value_buf[t] = actions, logp, value
         obs, rewards, terminated, truncated, info = envs.step(agent.env_action(actions))
         done = terminated | truncated
-        if stats is not None:
-            stats.step(rewards, done)
         reward_buf[t] = torch.as_tensor(rewards * reward_scale, dtype=torch.float32, device=device)
         term_buf[t] = torch.as_tensor(terminated, dtype=torch.float32, device=device)
         end_buf[t] = torch.as_tensor(done, dtype=torch.float32, device=device)
@@ -438,6 +442,20 @@ def collect_rollout(
 # --------------------------------------------------------------------------------------------
 # 4. Advantages and the clipped objective (shared with RL², Chapter 7)
 # --------------------------------------------------------------------------------------------
+
+
+def _check_gae_inputs(rewards, values, next_values, terminated, episode_end, gamma, lam) -> None:
+    """One shape ``[T, N]`` for all five tensors (broadcasting would give wrong advantages)."""
+    check_real("gamma", gamma, 0.0, 1.0)
+    check_real("lam", lam, 0.0, 1.0)
+    check_tensor("values", values, floating=True)  # integer values would truncate the advantages
+    check_same_shape(
+        rewards=rewards,
+        values=values,
+        next_values=next_values,
+        terminated=terminated,
+        episode_end=episode_end,
+    )
 
 
 def compute_gae(
@@ -470,15 +488,7 @@ def compute_gae(
         δ_t = r_t + γ (1 − terminated_t) next_values_t − values_t
         A_t = δ_t + γ λ (1 − episode_end_t) A_{t+1}
     """
-    if not 0.0 <= gamma <= 1.0:
-        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam must be in [0, 1], got {lam}")
-    shapes = {t.shape for t in (rewards, values, next_values, terminated, episode_end)}
-    if len(shapes) != 1:
-        raise ValueError(
-            f"rewards, values, next_values, terminated, episode_end must share one shape [T, N], got {sorted(map(tuple, shapes))}"
-        )
+    _check_gae_inputs(rewards, values, next_values, terminated, episode_end, gamma, lam)
     not_terminal = 1.0 - terminated.to(values.dtype)
     not_end = 1.0 - episode_end.to(values.dtype)
     deltas = rewards + gamma * not_terminal * next_values - values
@@ -491,173 +501,273 @@ def compute_gae(
 
 
 def clipped_surrogate_loss(
-    logp_new: torch.Tensor,
-    logp_old: torch.Tensor,
+    logprob: torch.Tensor,
+    old_logprob: torch.Tensor,
     advantages: torch.Tensor,
     clip_coef: float,
 ) -> torch.Tensor:
     """PPO's clipped surrogate objective, negated so that it is minimized.
 
-    ``r = exp(logp_new − logp_old)`` is the probability ratio of the new policy to the one
+    ``r = exp(logprob − old_logprob)`` is the probability ratio of the new policy to the one
     that collected the data. The loss is ``−mean(min(r·A, clip(r, 1−ε, 1+ε)·A))``: once
     ``r`` has moved more than ε in the direction the advantage favours, the clipped term is
     the smaller one and its gradient is zero, so one batch cannot push the policy far.
     """
-    if clip_coef <= 0:
-        raise ValueError(f"clip_coef must be > 0, got {clip_coef}")
-    ratio = torch.exp(logp_new - logp_old)
+    check_real("clip_coef", clip_coef, 0.0, 1.0, lo_open=True)
+    check_same_shape(logprob=logprob, old_logprob=old_logprob, advantages=advantages)
+    ratio = torch.exp(logprob - old_logprob)
     unclipped = ratio * advantages
     clipped = torch.clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef) * advantages
     return -torch.min(unclipped, clipped).mean()
 
 
-# --------------------------------------------------------------------------------------------
-# 5. The update: several epochs of minibatches over one rollout
-# --------------------------------------------------------------------------------------------
+def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean of ``x`` over the entries where ``mask`` is True (all entries if ``mask`` is None)."""
+    return x.mean() if mask is None else x[mask].mean()
 
 
-def ppo_update(
-    agent: ActorCritic,
-    optimizer: torch.optim.Optimizer,
-    rollout: Rollout,
+def _check_loss_inputs(args: dict[str, Any]) -> None:
+    """The seven tensors of :func:`ppo_loss` (and ``mask``, if given) share one shape; the
+    coefficients are finite; a minibatch to normalise holds at least 2 samples."""
+    names = ("logprob", "old_logprob", "advantages", "values", "old_values", "returns", "entropy")
+    tensors = {name: args[name] for name in names}
+    if args["mask"] is not None:
+        if check_tensor("mask", args["mask"]).dtype != torch.bool:
+            raise TypeError(f"mask must be a bool tensor, got dtype {args['mask'].dtype}")
+        tensors["mask"] = args["mask"]
+    check_same_shape(**tensors)
+    check_real("vf_coef", args["vf_coef"], 0.0, 100.0)
+    check_real("ent_coef", args["ent_coef"], 0.0, 100.0)
+    check_bool("norm_adv", args["norm_adv"])
+    check_bool("clip_vloss", args["clip_vloss"])
+    if args["mask"] is None:  # with a mask, the caller's config has checked the sizes
+        check_minibatch_size(args["advantages"].numel(), args["norm_adv"])
+
+
+def ppo_loss(
+    logprob: torch.Tensor,
+    old_logprob: torch.Tensor,
     advantages: torch.Tensor,
+    values: torch.Tensor,
+    old_values: torch.Tensor,
     returns: torch.Tensor,
-    config: PPOConfig,
+    entropy: torch.Tensor,
     *,
-    generator: torch.Generator | None = None,
-) -> dict[str, float]:
-    """``update_epochs`` passes over the rollout, each cut into ``num_minibatches`` shuffled minibatches.
+    clip_coef: float,
+    vf_coef: float,
+    ent_coef: float,
+    norm_adv: bool = True,
+    clip_vloss: bool = False,
+    mask: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The whole PPO loss for one minibatch, and its diagnostics. A pure function.
 
-    Per minibatch: loss = clipped surrogate − ent_coef · entropy + vf_coef · value loss, one
-    Adam step after clipping the global gradient norm. Returned as floats: the losses and
-    entropy of the last minibatch, ``epochs`` actually run, and the diagnostics
+    All tensors share one shape (``[B]`` for transitions, ``[B, T]`` for RL²'s trials);
+    ``mask`` (same shape, bool) marks the real steps when trials are padded to one length.
 
-    * ``approx_kl``: the (r − 1) − log r estimator of KL(π_old ‖ π_new) (always ≥ 0, low variance);
-      of the last minibatch. If it exceeds ``target_kl`` the remaining epochs are skipped.
-    * ``clip_fraction``: share of samples whose ratio left [1 − ε, 1 + ε] (their gradient is zero).
-    * ``explained_variance``: 1 − Var(returns − V)/Var(returns) of the rollout's values; 1 is a
-      perfect critic, 0 is no better than a constant, negative is worse.
+        loss = L^CLIP − ent_coef · entropy + vf_coef · ½ (V − R̂)²
+
+    Returns ``(loss, diagnostics)``; the diagnostics are detached scalars:
+
+    * ``policy_loss``, ``value_loss``, ``entropy``: the three terms;
+    * ``approx_kl``: mean of (r − 1) − log r, an estimator of KL(π_old ‖ π_new) that is never
+      negative and has low variance (Schulman, "Approximating KL divergence", 2020);
+    * ``clip_fraction``: share of samples whose ratio left [1 − ε, 1 + ε] (zero gradient);
+    * ``explained_variance``: 1 − Var(R̂ − V)/Var(R̂) of the critic being trained: 1 is a
+      perfect critic, 0 no better than a constant, negative worse (NaN if R̂ is constant).
     """
-    B = config.batch_size
-    b_obs = rollout.obs.reshape(B, -1)
-    b_actions = rollout.actions.reshape(B, *rollout.actions.shape[2:])
-    b_logp = rollout.logprobs.reshape(B)
-    b_adv = advantages.reshape(B)
-    b_ret = returns.reshape(B)
-    b_val = rollout.values.reshape(B)
+    _check_loss_inputs(locals())  # every argument, before anything is computed
+    if mask is not None:  # keep the real steps only; every statistic below is then plain
+        logprob, old_logprob, advantages, values, old_values, returns, entropy = (
+            t[mask]
+            for t in (logprob, old_logprob, advantages, values, old_values, returns, entropy)
+        )
+    if norm_adv:  # per minibatch, as in CleanRL: the scale of the rewards drops out
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    policy_loss = clipped_surrogate_loss(logprob, old_logprob, advantages, clip_coef)
+    if clip_vloss:  # keep V close to the values that collected the data, too
+        v_clipped = old_values + torch.clamp(values - old_values, -clip_coef, clip_coef)
+        value_loss = 0.5 * torch.max((values - returns) ** 2, (v_clipped - returns) ** 2).mean()
+    else:
+        value_loss = 0.5 * ((values - returns) ** 2).mean()
+    entropy_mean = entropy.mean()
+    loss = policy_loss - ent_coef * entropy_mean + vf_coef * value_loss
 
-    clip_fractions: list[torch.Tensor] = []
-    epochs_run = 0
-    for _ in range(config.update_epochs):
-        epochs_run += 1
-        for obs, actions, logp_old, adv, ret, v_old in iterate_minibatches(
-            b_obs,
-            b_actions,
-            b_logp,
-            b_adv,
-            b_ret,
-            b_val,
-            batch_size=config.minibatch_size,
-            generator=generator,
-        ):
-            logp_new, entropy, v_new = agent.evaluate_actions(obs, actions)
-            log_ratio = logp_new - logp_old
-            with torch.no_grad():
-                ratio = log_ratio.exp()
-                approx_kl = ((ratio - 1) - log_ratio).mean()
-                clip_fractions.append(((ratio - 1).abs() > config.clip_coef).float().mean())
-
-            if config.norm_adv:
-                adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-            policy_loss = clipped_surrogate_loss(logp_new, logp_old, adv, config.clip_coef)
-
-            if config.clip_vloss:  # keep V close to the values that collected the data, too
-                v_clipped = v_old + torch.clamp(v_new - v_old, -config.clip_coef, config.clip_coef)
-                value_loss = 0.5 * torch.max((v_new - ret) ** 2, (v_clipped - ret) ** 2).mean()
-            else:
-                value_loss = 0.5 * ((v_new - ret) ** 2).mean()
-
-            entropy_mean = entropy.mean()
-            loss = policy_loss - config.ent_coef * entropy_mean + config.vf_coef * value_loss
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(agent.parameters(), config.max_grad_norm)
-            optimizer.step()
-
-        if config.target_kl is not None and approx_kl.item() > config.target_kl:
-            break
-
-    var_returns = b_ret.var()
-    explained = (
-        float("nan")
-        if var_returns.item() == 0
-        else (1 - (b_ret - b_val).var() / var_returns).item()
-    )
-    return {
-        "policy_loss": policy_loss.item(),
-        "value_loss": value_loss.item(),
-        "entropy": entropy_mean.item(),
-        "approx_kl": approx_kl.item(),
-        "clip_fraction": torch.stack(clip_fractions).mean().item(),
-        "explained_variance": explained,
-        "epochs": float(epochs_run),
-    }
+    with torch.no_grad():
+        log_ratio = logprob - old_logprob
+        ratio = log_ratio.exp()
+        var_returns = returns.var()
+        diagnostics = {
+            "policy_loss": policy_loss.detach(),
+            "value_loss": value_loss.detach(),
+            "entropy": entropy_mean.detach(),
+            "approx_kl": ((ratio - 1) - log_ratio).mean(),
+            "clip_fraction": ((ratio - 1).abs() > clip_coef).float().mean(),
+            "explained_variance": 1 - (returns - values).var() / var_returns
+            if var_returns > 0
+            else torch.tensor(float("nan")),
+        }
+    return loss, diagnostics
 
 
 # --------------------------------------------------------------------------------------------
-# 6. Training, evaluation, checkpoints
+# 5. The update: several epochs of minibatches over one batch (shared with RL²)
 # --------------------------------------------------------------------------------------------
 
 
 @dataclass
-class TrainResult:
-    """What :func:`train` returns: the agent, its config and one row of metrics per update."""
+class PPOBatch:
+    """What the update needs of collected experience; dimension 0 indexes the *samples*.
 
-    agent: ActorCritic
-    config: PPOConfig
-    history: list[dict[str, float]]
-    episode_returns: list[float]  # every finished training episode, in order
-    train_seconds: float  # rollouts + updates, callbacks excluded
+    PPO's samples are single transitions (tensors ``[B]``); RL²'s are whole trials (tensors
+    ``[N, T]``, with ``mask`` marking the real steps), since a recurrent policy must re-run a
+    trial from its start to recompute its log-probabilities.
+    """
 
-    def metric(self, key: str) -> np.ndarray:
-        """One column of the history as an array, e.g. ``result.metric("approx_kl")``."""
-        if self.history and not any(key in row for row in self.history):
-            raise KeyError(f"unknown metric {key!r}; available: {sorted(self.history[0])}")
-        return np.array([row.get(key, float("nan")) for row in self.history], dtype=float)
+    old_logprob: torch.Tensor
+    advantages: torch.Tensor
+    returns: torch.Tensor
+    old_values: torch.Tensor
+    mask: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.old_logprob.shape[0]
+
+    def __getitem__(self, index: torch.Tensor) -> PPOBatch:
+        mask = None if self.mask is None else self.mask[index]
+        return PPOBatch(
+            self.old_logprob[index],
+            self.advantages[index],
+            self.returns[index],
+            self.old_values[index],
+            mask,
+        )
 
 
-Callback = Callable[[dict[str, float], ActorCritic], "bool | None"]
+#: ``evaluate(index) -> (logprob, entropy, values)`` of the samples ``index``, with gradients.
+EvaluateFn = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+
+
+class UpdateSettings(Protocol):
+    """The config fields :func:`ppo_update` reads (both ``PPOConfig`` and ``RL2Config`` have them)."""
+
+    update_epochs: int
+    num_minibatches: int
+    clip_coef: float
+    vf_coef: float
+    ent_coef: float
+    norm_adv: bool
+    clip_vloss: bool
+    max_grad_norm: float
+    target_kl: float | None
+
+
+def ppo_update(
+    batch: PPOBatch,
+    evaluate: EvaluateFn,
+    optimizer: torch.optim.Optimizer,
+    config: UpdateSettings,
+    *,
+    generator: torch.Generator | None = None,
+) -> dict[str, float]:
+    """``update_epochs`` passes over ``batch``, each cut into ``num_minibatches`` shuffled minibatches.
+
+    Per minibatch: recompute log-probabilities, entropy and values of its samples with the
+    current weights (``evaluate``), take :func:`ppo_loss`, clip the global gradient norm,
+    one optimizer step. If ``target_kl`` is set and an epoch's mean approx KL exceeds it, the
+    remaining epochs are skipped.
+
+    Returns the mean of each :func:`ppo_loss` diagnostic over every minibatch step taken
+    (one reduction for every statistic), and ``epochs`` actually run.
+    """
+    parameters = [p for group in optimizer.param_groups for p in group["params"]]
+    minibatch_size = len(batch) // config.num_minibatches
+    totals: dict[str, float] = {}
+    steps = epochs = 0
+    for _ in range(config.update_epochs):
+        epochs += 1
+        epoch_kl = []
+        for index in minibatch_indices(len(batch), minibatch_size, generator=generator):
+            index = torch.as_tensor(index)
+            minibatch = batch[index]
+            logprob, entropy, values = evaluate(index)
+            loss, diagnostics = ppo_loss(
+                logprob,
+                minibatch.old_logprob,
+                minibatch.advantages,
+                values,
+                minibatch.old_values,
+                minibatch.returns,
+                entropy,
+                clip_coef=config.clip_coef,
+                vf_coef=config.vf_coef,
+                ent_coef=config.ent_coef,
+                norm_adv=config.norm_adv,
+                clip_vloss=config.clip_vloss,
+                mask=minibatch.mask,
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(parameters, config.max_grad_norm)
+            optimizer.step()
+            for key, value in diagnostics.items():
+                totals[key] = totals.get(key, 0.0) + value.item()
+            epoch_kl.append(diagnostics["approx_kl"].item())
+            steps += 1
+        if config.target_kl is not None and sum(epoch_kl) / len(epoch_kl) > config.target_kl:
+            break
+    return {**{key: total / steps for key, total in totals.items()}, "epochs": float(epochs)}
+
+
+def transitions(
+    agent: ActorCritic, rollout: Rollout, advantages: torch.Tensor, returns: torch.Tensor
+) -> tuple[PPOBatch, EvaluateFn]:
+    """Flatten a ``[T, N]`` rollout into a batch of ``T·N`` transitions, and the function that
+    re-evaluates any subset of them with the agent's current weights."""
+    n = rollout.logprob.numel()
+    obs = rollout.obs.reshape(n, -1)
+    actions = rollout.actions.reshape(n, *rollout.actions.shape[2:])
+    batch = PPOBatch(
+        rollout.logprob.reshape(n),
+        advantages.reshape(n),
+        returns.reshape(n),
+        rollout.values.reshape(n),
+    )
+    return batch, lambda index: agent.evaluate_actions(obs[index], actions[index])
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Training
+# --------------------------------------------------------------------------------------------
 
 
 def train(
     config: PPOConfig, callback: Callback | None = None, *, progress: bool = True
-) -> TrainResult:
-    """Train PPO on ``config.env_id`` and return the agent with a per-update history.
+) -> TrainResult[ActorCritic, PPOConfig]:
+    """Train PPO on ``config.env_id``; returns a :class:`~course_lib.training.TrainResult`.
 
-    Each update: (maybe) anneal the learning rate → :func:`collect_rollout` →
-    :func:`compute_gae` → :func:`ppo_update` → log metrics. ``callback(metrics, agent)`` is
-    called after every update (e.g. to draw a live learning curve); if it returns ``True``
-    training stops early. Its time is not counted in ``train_seconds`` or ``steps_per_second``.
+    Each iteration: (maybe) anneal the learning rate → :func:`collect_rollout` →
+    :func:`compute_gae` → :func:`ppo_update` → one history row. ``callback(row, agent)`` runs
+    after every row (e.g. a live curve, or :class:`course_lib.evaluation.StopWhenSolved`);
+    returning ``True`` stops training. Its time is not counted in ``seconds``.
 
-    Same ``config`` (seed included) → same numbers: the environments, the weight
-    initialisation, the action sampling and the minibatch shuffling are all seeded from it.
+    Same ``config`` (seed included) and thread count → same numbers: the environments, the
+    weight initialisation, the action sampling and the minibatch shuffling are all seeded
+    from ``config.seed``; torch's global RNG is left untouched.
 
-    Metrics of each update (one ``history`` row): ``global_step``; ``episodic_return`` and
-    ``episodic_length``, rolling means over the last 20 finished training episodes (stochastic
-    policy, NaN until an episode ends); ``episodes`` finished in this update;
-    ``learning_rate``; from :func:`ppo_update` ``policy_loss``, ``value_loss``, ``entropy``,
-    ``approx_kl``, ``clip_fraction``, ``explained_variance``, ``epochs``; and
-    ``steps_per_second`` / ``train_seconds`` (callbacks excluded).
+    History row keys: ``iteration``, ``env_steps``, ``episode_return`` and ``episode_length``
+    (means over the last 20 finished training episodes of the *sampling* policy, NaN until one
+    ends), ``episodes`` (finished in this iteration), ``learning_rate``, the diagnostics of
+    :func:`ppo_update` (``policy_loss``, ``value_loss``, ``entropy``, ``approx_kl``,
+    ``clip_fraction``, ``explained_variance``, ``epochs``), ``steps_per_second`` and
+    ``seconds``.
     """
     if not isinstance(config, PPOConfig):
         raise TypeError(f"config must be a PPOConfig, got {type(config).__name__}")
-    if callback is not None and not callable(callback):
-        raise TypeError(
-            f"callback must be callable(metrics, agent) or None, got {type(callback).__name__}"
-        )
+    check_callback(callback)
     from tqdm.auto import tqdm
 
-    device = torch.device(config.device)
+    device = check_device(config.device)
     envs = make_envs(config.env_id, config.num_envs)
     agent = ActorCritic(
         envs.single_observation_space,
@@ -668,24 +778,19 @@ def train(
     ).to(device)
     agent.config = config
     optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
-    generator = torch.Generator(device=device).manual_seed(config.seed)
-    stats = EpisodeStats(config.num_envs)
+    generator = make_generator(config.seed, device)
     obs, _ = envs.reset(seed=config.seed)
 
-    history: list[dict[str, float]] = []
-    all_returns: list[float] = []
-    all_lengths: list[int] = []
-    train_seconds, global_step = 0.0, 0
-    num_updates = config.num_updates
-    bar = tqdm(range(num_updates), desc=f"PPO {config.env_id}", disable=not progress, leave=True)
+    result = TrainResult(agent, config, [])
+    clock = Stopwatch()
+    episodes_before, stopped = 0, False
+    bar = tqdm(total=config.num_updates, desc=f"PPO {config.env_id}", disable=not progress)
     try:
-        for update in bar:
-            start = time.perf_counter()
-            lr = (
-                config.learning_rate * (1.0 - update / num_updates)
-                if config.anneal_lr
-                else config.learning_rate
-            )
+        for iteration in range(1, config.num_updates + 1):
+            clock.resume()
+            lr = config.learning_rate
+            if config.anneal_lr:
+                lr *= 1.0 - (iteration - 1) / config.num_updates
             for group in optimizer.param_groups:
                 group["lr"] = lr
 
@@ -695,10 +800,8 @@ def train(
                 obs,
                 config.num_steps,
                 generator=generator,
-                stats=stats,
                 reward_scale=config.reward_scale,
             )
-            global_step += config.batch_size
             advantages, returns = compute_gae(
                 rollout.rewards,
                 rollout.values,
@@ -708,232 +811,38 @@ def train(
                 config.gamma,
                 config.gae_lambda,
             )
-            losses = ppo_update(
-                agent, optimizer, rollout, advantages, returns, config, generator=generator
+            batch, evaluate = transitions(agent, rollout, advantages, returns)
+            diagnostics = ppo_update(
+                batch,
+                evaluate,
+                optimizer,
+                config,
+                generator=generator,
             )
-            train_seconds += time.perf_counter() - start
+            seconds = clock.pause()
 
-            ep_returns, ep_lengths = stats.pop()
-            all_returns.extend(ep_returns)
-            all_lengths.extend(ep_lengths)
-            metrics = {
-                "update": float(update + 1),
-                "global_step": float(global_step),
-                # Rolling means over the last 20 finished training episodes (NaN until one ends).
-                "episodic_return": float(np.mean(all_returns[-20:]))
-                if all_returns
-                else float("nan"),
-                "episodic_length": float(np.mean(all_lengths[-20:]))
-                if all_lengths
-                else float("nan"),
-                "episodes": float(len(ep_returns)),
+            env_steps = iteration * config.batch_size
+            recent = list(envs.return_queue)
+            row = {
+                "iteration": float(iteration),
+                "env_steps": float(env_steps),
+                "episode_return": float(np.mean(recent)) if recent else float("nan"),
+                "episode_length": float(np.mean(envs.length_queue)) if recent else float("nan"),
+                "episodes": float(envs.episode_count - episodes_before),
                 "learning_rate": lr,
-                **losses,
-                "steps_per_second": global_step / train_seconds,
-                "train_seconds": train_seconds,
+                **diagnostics,
+                "steps_per_second": env_steps / seconds,
+                "seconds": seconds,
             }
-            history.append(metrics)
-            if all_returns:
-                bar.set_postfix(ret=f"{metrics['episodic_return']:.1f}", refresh=False)
-            if callback is not None and callback(metrics, agent):
+            episodes_before = envs.episode_count
+            result.history.append(row)
+            bar.update(1)
+            if recent:
+                bar.set_postfix(ret=f"{row['episode_return']:.1f}", refresh=False)
+            if callback is not None and callback(row, agent):
+                stopped = True
                 break
     finally:
-        bar.close()
+        finish_progress(bar, stopped)
         envs.close()
-    return TrainResult(agent, config, history, all_returns, train_seconds)
-
-
-@torch.no_grad()
-def evaluate(
-    agent: ActorCritic | Callable[[np.ndarray], np.ndarray],
-    env_id: str,
-    episodes: int = 20,
-    seed: int = 0,
-    deterministic: bool = True,
-) -> np.ndarray:
-    """Returns of ``episodes`` full episodes (one per parallel env; env ``i`` is seeded ``seed + i``).
-
-    ``agent`` is an :class:`ActorCritic` (greedy actions if ``deterministic``, else sampled
-    with a generator seeded by ``seed``) or any function mapping a batch of observations to a
-    batch of environment actions (the benchmark evaluates Stable-Baselines3 this way, under
-    the same protocol).
-    """
-    episodes = check_int("episodes", episodes, 1)
-    seed = check_int("seed", seed, 0)
-    if not isinstance(agent, ActorCritic) and not callable(agent):
-        raise TypeError(
-            f"agent must be an ActorCritic or a callable obs -> actions, got {type(agent).__name__}"
-        )
-    envs = make_envs(env_id, episodes)
-    try:
-        obs, _ = envs.reset(seed=seed)
-        returns = np.zeros(episodes)
-        active = np.ones(episodes, dtype=bool)
-        if isinstance(agent, ActorCritic):
-            device = next(agent.parameters()).device
-            generator = torch.Generator(device=device).manual_seed(seed)
-        while active.any():
-            if isinstance(agent, ActorCritic):
-                obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(
-                    episodes, -1
-                )
-                actions = agent.env_action(
-                    agent.act(obs_t, generator=generator, deterministic=deterministic)[0]
-                )
-            else:
-                actions = agent(obs)
-            obs, rewards, terminated, truncated, _ = envs.step(actions)
-            returns += rewards * active  # finished envs keep running (autoreset); ignore them
-            active &= ~(terminated | truncated)
-    finally:
-        envs.close()
-    return returns
-
-
-class StopWhenSolved:
-    """A :func:`train` callback: every ``every_steps`` environment steps, evaluate the agent
-    greedily on ``episodes`` episodes and stop training once their mean return reaches
-    ``threshold`` (gymnasium's ``reward_threshold`` by default, 475 for CartPole-v1).
-
-    The evaluations are kept in ``self.evaluations`` as ``(global_step, mean_return)``. Use a
-    different evaluation seed afterwards to check the result on episodes the stopping rule
-    never saw.
-    """
-
-    def __init__(
-        self,
-        env_id: str,
-        threshold: float | None = None,
-        *,
-        every_steps: int = 2048,
-        episodes: int = 20,
-        seed: int = 10_000,
-    ):
-        if threshold is None:
-            threshold = gym.spec(env_id).reward_threshold
-            if threshold is None:
-                raise ValueError(f"{env_id} has no reward_threshold; pass threshold= explicitly")
-        self.env_id, self.threshold = env_id, float(threshold)
-        self.every_steps = check_int("every_steps", every_steps, 1)
-        self.episodes = check_int("episodes", episodes, 1)
-        self.seed = check_int("seed", seed, 0)
-        self.evaluations: list[tuple[int, float]] = []
-        self._next = self.every_steps
-
-    @property
-    def solved(self) -> bool:
-        return bool(self.evaluations) and self.evaluations[-1][1] >= self.threshold
-
-    def __call__(self, metrics: dict[str, float], agent: ActorCritic) -> bool:
-        step = int(metrics["global_step"])
-        if step < self._next:
-            return False
-        while self._next <= step:
-            self._next += self.every_steps
-        score = float(np.mean(evaluate(agent, self.env_id, self.episodes, seed=self.seed)))
-        self.evaluations.append((step, score))
-        metrics["eval_return"] = score
-        return score >= self.threshold
-
-
-@torch.no_grad()
-def record_frames(
-    agent: ActorCritic, env_id: str, *, max_frames: int = 200, every: int = 1, seed: int = 0
-) -> tuple[list[np.ndarray], float]:
-    """Play one greedy episode with ``render_mode="rgb_array"``.
-
-    Returns every ``every``-th rendered frame (at most ``max_frames`` of them) and the
-    episode's return, e.g. to show the trained agent as an animation.
-    """
-    max_frames = check_int("max_frames", max_frames, 1)
-    every = check_int("every", every, 1)
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen rendering: no display needed
-    env = gym.make(env_id, render_mode="rgb_array")
-    device = next(agent.parameters()).device
-    try:
-        obs, _ = env.reset(seed=seed)
-        frames, total, t, done = [env.render()], 0.0, 0, False
-        while not done:
-            obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(1, -1)
-            action = agent.env_action(agent.act(obs_t, deterministic=True)[0])[0]
-            obs, reward, terminated, truncated, _ = env.step(action)
-            total += float(reward)
-            done = terminated or truncated
-            t += 1
-            if t % every == 0 and len(frames) < max_frames:
-                frames.append(env.render())
-    finally:
-        env.close()
-    return frames, total
-
-
-_FORMAT = "course_lib.ppo.ActorCritic/1"
-
-
-def _space_to_dict(space: gym.Space) -> dict[str, Any]:
-    if isinstance(space, gym.spaces.Discrete):
-        return {"type": "Discrete", "n": int(space.n)}
-    return {
-        "type": "Box",
-        "low": space.low.astype(float).tolist(),
-        "high": space.high.astype(float).tolist(),
-    }
-
-
-def _space_from_dict(spec: dict[str, Any]) -> gym.Space:
-    if spec["type"] == "Discrete":
-        return gym.spaces.Discrete(int(spec["n"]))
-    return gym.spaces.Box(
-        np.array(spec["low"], dtype=np.float32),
-        np.array(spec["high"], dtype=np.float32),
-        dtype=np.float32,
-    )
-
-
-def save(agent: ActorCritic, path: str | Path) -> Path:
-    """Write the agent's weights, its spaces and its config (if any) to ``path``; returns the path."""
-    if not isinstance(agent, ActorCritic):
-        raise TypeError(f"agent must be an ActorCritic, got {type(agent).__name__}")
-    path = Path(path)
-    payload = {
-        "format": _FORMAT,
-        "observation_space": _space_to_dict(agent.observation_space),
-        "action_space": _space_to_dict(agent.action_space),
-        "hidden_sizes": list(agent.hidden_sizes),
-        "config": dataclasses.asdict(agent.config) if agent.config is not None else None,
-        "state_dict": {k: v.detach().cpu() for k, v in agent.state_dict().items()},
-    }
-    torch.save(payload, path)
-    return path
-
-
-def load(path: str | Path, *, device: str = "cpu") -> ActorCritic:
-    """Load an agent written by :func:`save` (``torch.load(..., weights_only=True)``: tensors and plain data only).
-
-    Raises ``FileNotFoundError`` if there is no file, ``ValueError`` if it is corrupt, not a
-    checkpoint of this format, or its weights do not fit the network it describes.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint file at {path}")
-    try:
-        payload = torch.load(path, map_location=device, weights_only=True)
-    except Exception as err:  # a truncated zip, random bytes, a pickle with arbitrary objects...
-        raise ValueError(
-            f"{path} is not a readable checkpoint (corrupt, or not written by course_lib.ppo.save): {err}"
-        ) from err
-    if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-        raise ValueError(f"{path} is not a course_lib PPO checkpoint (expected format {_FORMAT!r})")
-    try:
-        agent = ActorCritic(
-            _space_from_dict(payload["observation_space"]),
-            _space_from_dict(payload["action_space"]),
-            payload["hidden_sizes"],
-        )
-        agent.load_state_dict(payload["state_dict"])
-        agent.config = PPOConfig(**payload["config"]) if payload["config"] is not None else None
-    except (KeyError, RuntimeError, TypeError, ValueError) as err:
-        raise ValueError(
-            f"{path}: the checkpoint does not match the network it describes: {err}"
-        ) from err
-    return agent.to(device)
+    return result

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 
 import torch
 
-from course_lib.validation import check_int
+from course_lib.validation import check_bool, check_int
 
 __all__ = [
     "minibatch_indices",
@@ -26,6 +26,10 @@ __all__ = [
     "visit_counts",
     "num_batches",
 ]
+
+
+#: Larger buffers (or draws) take gigabytes of index lists: far beyond any rollout in the course.
+MAX_SAMPLES = 100_000_000
 
 
 def _check_generator(generator: object) -> None:
@@ -64,8 +68,9 @@ def minibatch_indices(
         generator: a seeded ``torch.Generator`` makes the shuffle reproducible; ``None``
             uses torch's global random state.
     """
-    n = check_int("n", n, minimum=0)
+    n = check_int("n", n, 0, MAX_SAMPLES)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    check_bool("drop_last", drop_last)
     _check_generator(generator)
     order = torch.randperm(n, generator=generator).tolist()
     stop = n - n % batch_size if drop_last else n
@@ -84,9 +89,13 @@ def minibatch_indices_with_replacement(
     The contrast to :func:`minibatch_indices`: the same number of draws, but nothing
     guarantees that every sample is used, and some are used several times.
     """
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, 1, MAX_SAMPLES)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     count = check_int("num_batches", num_batches, minimum=0)
+    if count * batch_size > MAX_SAMPLES:
+        raise ValueError(
+            f"num_batches × batch_size must be <= {MAX_SAMPLES:_} draws, got {count} × {batch_size}"
+        )
     _check_generator(generator)
     draws = torch.randint(n, (count, batch_size), generator=generator)
     return draws.tolist()
@@ -95,7 +104,14 @@ def minibatch_indices_with_replacement(
 def visit_counts(batches: Sequence[Sequence[int]], n: int) -> torch.Tensor:
     """How many times each of the ``n`` samples appears in ``batches`` (a tensor of length n)."""
     n = check_int("n", n, minimum=0)
-    flat = torch.tensor([i for batch in batches for i in batch], dtype=torch.long)
+    if isinstance(batches, str) or not all(isinstance(b, Sequence) for b in batches):
+        raise TypeError(f"batches must be a list of lists of indices, got {batches!r:.60}")
+    flat = torch.tensor(
+        [check_int("batches entries", i) for b in batches for i in b], dtype=torch.long
+    )
+    if flat.numel() and not 0 <= int(flat.min()) <= int(flat.max()) < n:
+        bad = int(flat.max()) if int(flat.max()) >= n else int(flat.min())
+        raise ValueError(f"batches must hold indices in [0, {n - 1}], got {bad}")
     return torch.bincount(flat, minlength=n)
 
 
@@ -128,7 +144,8 @@ def iterate_minibatches(
     lengths = [t.shape[0] for t in tensors]
     if len(set(lengths)) != 1:
         raise ValueError(f"tensors must all have the same length (first dimension), got {lengths}")
-    epochs = check_int("epochs", epochs, minimum=1)
+    epochs = check_int("epochs", epochs, 1, 10_000)
+    check_bool("drop_last", drop_last)
     # Validate eagerly: a generator function would otherwise raise only on first next().
     batch_size = check_int("batch_size", batch_size, minimum=1)
     _check_generator(generator)

@@ -42,6 +42,7 @@ __all__ = [
     "make_generator",
     "seeded",
     "Stopwatch",
+    "finish_progress",
 ]
 
 Row = dict[str, float]
@@ -99,6 +100,14 @@ def seeded(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(check_seed(seed))
         yield
+
+
+def finish_progress(bar: Any, stopped_early: bool) -> None:
+    """Close a tqdm bar; if the callback stopped training early, say so and show it complete."""
+    if stopped_early:
+        bar.set_postfix_str("stopped early by the callback", refresh=False)
+        bar.total = bar.n
+    bar.close()
 
 
 class Stopwatch:

@@ -3,11 +3,18 @@
 Bad input is stopped at the library's edge with a message that names the argument and the
 accepted range, so a student sees ``batch_size must be an integer >= 1, got 0`` instead of
 a shape error three calls deeper.
+
+The convention, everywhere: a wrong *type* raises ``TypeError``, a wrong *value* (out of
+range, NaN or inf, a mismatched shape, a size over a stated cap) raises ``ValueError``. The
+integer and number checks raise :class:`ArgumentTypeError` for a wrong type: a ``TypeError``
+that is also a ``ValueError``, kept so that callers written against the older "everything is a
+ValueError" convention still catch it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Integral, Real
 
 __all__ = [
@@ -18,6 +25,11 @@ __all__ = [
     "check_seed",
     "check_bool",
     "check_device",
+    "check_hidden_sizes",
+    "check_choice",
+    "check_tensor",
+    "check_same_shape",
+    "check_env_id",
 ]
 
 
@@ -27,12 +39,17 @@ class ArgumentTypeError(TypeError, ValueError):
     and an IndexError."""
 
 
-def check_int(name: str, value: object, minimum: int = 0) -> int:
-    """``value`` as an int ``>= minimum``; bools and non-integers are rejected."""
+def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = None) -> int:
+    """``value`` as an int in ``[minimum, maximum]``; bools and non-integers are rejected.
+
+    ``maximum`` caps sizes and step counts that would otherwise run for minutes or allocate
+    gigabytes; the cap is stated in the message.
+    """
+    bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:_}]"
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ArgumentTypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+        raise ArgumentTypeError(f"{name} must be an integer {bounds}, got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an integer {bounds}, got {value}")
     return int(value)
 
 
@@ -82,8 +99,74 @@ def check_device(value: object, name: str = "device"):
             f"{name} must be a torch device string such as 'cpu' or 'cuda', got {value!r}"
         )
     try:
-        return torch.device(value)
+        device = torch.device(value)
     except (RuntimeError, TypeError) as err:
         raise ValueError(
             f"{name} must be a torch device string such as 'cpu' or 'cuda', got {value!r}"
         ) from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name} is {value!r}, but this machine has no CUDA GPU: use 'cpu'")
+    return device
+
+
+def check_hidden_sizes(hidden_sizes: object, name: str = "hidden_sizes") -> tuple[int, ...]:
+    """A tuple of positive layer widths, each at most 4096 (wider nets do not fit the course's CPU budget)."""
+    if isinstance(hidden_sizes, str | bytes) or not isinstance(hidden_sizes, Sequence):
+        raise TypeError(
+            f"{name} must be a sequence of positive integers such as (64, 64), got {hidden_sizes!r}"
+        )
+    for h in hidden_sizes:
+        if check_int(f"{name} entries", h, 1) > 4096:
+            raise ValueError(f"{name} entries must be integers in [1, 4096], got {h}")
+    return tuple(int(h) for h in hidden_sizes)
+
+
+def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
+    """``value`` if it is one of the strings ``choices``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value
+
+
+def check_tensor(name: str, value: object, *, ndim: int | None = None, floating: bool = False):
+    """``value`` if it is a ``torch.Tensor`` (of ``ndim`` dimensions, of a floating dtype if asked)."""
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if ndim is not None and value.dim() != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-d tensor, got shape {tuple(value.shape)} ({value.dim()}-d)"
+        )
+    if floating and not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    return value
+
+
+def check_same_shape(**tensors: object) -> None:
+    """Every keyword a tensor, all of one shape.
+
+    Elementwise arithmetic broadcasts silently: ``[B]`` against ``[B, 1]`` gives ``[B, B]``
+    and a mean over it is a wrong number with no error. Checking the shapes at the edge turns
+    that into a message naming the arguments.
+    """
+    for name, value in tensors.items():
+        check_tensor(name, value)
+    shapes = {name: tuple(t.shape) for name, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"{name} {list(shape)}" for name, shape in shapes.items())
+        raise ValueError(f"{', '.join(shapes)} must all have the same shape, got {listed}")
+
+
+def check_env_id(value: object, name: str = "env_id") -> str:
+    """``value`` if it is the id of a registered gymnasium environment, such as ``"CartPole-v1"``."""
+    import gymnasium as gym
+
+    if not isinstance(value, str) or value not in gym.registry:
+        error = ValueError if isinstance(value, str) else TypeError
+        raise error(
+            f"{name} must be a registered gymnasium id such as 'CartPole-v1', got {value!r}"
+        )
+    return value

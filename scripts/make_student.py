@@ -9,8 +9,13 @@ student needs to start, and nothing of the answer:
 * each function's decorators, ``def`` line (the signature, so the check cell can call it) and
   docstring, with the body replaced by ``raise NotImplementedError("Exercise: …")``; classes
   keep their header and docstring and have each method stubbed the same way;
+* an assignment of a literal (a question's answer, ``answer = "c"  # a, b, c or d``) keeps
+  its name and trailing comment and gets ``None`` ("not answered yet" for the checker);
 * any other top-level statement (an assignment, a call) is removed, and the cell ends with a
   top-level ``raise NotImplementedError("Exercise: …")`` so that running it says what to do.
+
+A markdown cell that talks about the answer (tag ``solution-prose``) carries its student
+wording in ``metadata["student_source"]``; the student copy shows that wording instead.
 
 The stub cell is re-tagged ``exercise`` + ``raises-exception`` (nbval and JupyterLab's Run All
 then carry on past it). The check cell after it needs no tag when it calls the checker
@@ -31,6 +36,8 @@ from pathlib import Path
 import nbformat
 
 SOLUTION_TAG = "solution"
+PROSE_TAG = "solution-prose"
+STUDENT_SOURCE = "student_source"
 STUB_TAGS = ["exercise", "raises-exception"]
 
 
@@ -71,12 +78,26 @@ def _stub_function(
     return out
 
 
+def _literal_answer(source: str, node: ast.stmt) -> str | None:
+    """``name = None  # comment`` for ``name = <literal>  # comment``; None otherwise."""
+    if not isinstance(node, ast.Assign) or node.lineno != node.end_lineno:
+        return None
+    try:
+        ast.literal_eval(node.value)
+    except ValueError:
+        return None
+    line = source.splitlines()[node.lineno - 1]
+    targets = line[: node.value.col_offset].rstrip()  # "answer =" (or "a = b =")
+    comment = line[node.end_col_offset :].strip()
+    return f"{targets} None" + (f"  {comment}" if comment.startswith("#") else "")
+
+
 def stub_source(source: str) -> str:
     """The student stub for one solution cell's source (see the module docstring)."""
     tree = ast.parse(source)
     src = source.splitlines()
     out: list[str] = []
-    names, dropped = [], False
+    names, dropped, answers = [], False, 0
     done = 0  # lines of ``src`` already accounted for
     for node in tree.body:
         start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
@@ -85,6 +106,9 @@ def stub_source(source: str) -> str:
         done = node.end_lineno
         if isinstance(node, ast.Import | ast.ImportFrom):
             out += _lines(source, node)
+        elif (answer := _literal_answer(source, node)) is not None:
+            out.append(answer)
+            answers += 1
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             if out and out[-1].strip():
                 out.append("")
@@ -118,7 +142,7 @@ def stub_source(source: str) -> str:
         else:
             dropped = True
     out += [line for line in src[done:] if line.startswith("#")]
-    if dropped or not names:
+    if dropped or not (names or answers):
         what = ", ".join(names) if names else "this cell"
         out += [
             "",
@@ -139,6 +163,10 @@ def student_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+        if cell.cell_type == "markdown" and PROSE_TAG in tags:
+            cell.source = cell.metadata.pop(STUDENT_SOURCE)
+            cell.metadata["tags"] = [t for t in tags if t != PROSE_TAG]
+            continue
         if cell.cell_type != "code" or SOLUTION_TAG not in tags:
             continue
         cell.source = stub_source(cell.source)

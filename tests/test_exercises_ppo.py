@@ -1,88 +1,202 @@
-"""The clipped-surrogate checker accepts a right answer and names the usual mistakes."""
+"""Chapter 3 checkers: right answers pass; each wrong answer gets its own diagnosis."""
 
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
 import torch
 
 from course_lib.exercises import check_clipped_surrogate
+from course_lib.exercises.ppo import check_clipped_value, check_flat_gradient
 from course_lib.ppo import clipped_surrogate_loss
 
 
-def right(logp_new, logp_old, adv, eps):
-    r = torch.exp(logp_new - logp_old)
+def right(logprob, old_logprob, adv, eps):
+    r = torch.exp(logprob - old_logprob)
     return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv).mean()
 
 
-def test_reference_and_a_correct_answer_pass(capsys):
-    assert check_clipped_surrogate(clipped_surrogate_loss) is True
-    assert check_clipped_surrogate(right) is True
-    assert "correct" in capsys.readouterr().out
+def right_with_where(logprob, old_logprob, adv, eps):
+    r = (logprob - old_logprob).exp()
+    clipped = torch.where(
+        adv >= 0, torch.minimum(r, torch.tensor(1 + eps)), torch.maximum(r, torch.tensor(1 - eps))
+    )
+    return -(clipped * adv).mean()
 
 
-def test_not_implemented(capsys):
-    def todo(logp_new, logp_old, adv, eps):
-        raise NotImplementedError
-
-    assert check_clipped_surrogate(todo) is False
-    assert "not implemented yet" in capsys.readouterr().out
-
-
-def test_wrong_sign(capsys):
-    assert check_clipped_surrogate(lambda *a: -right(*a)) is False
-    assert "sign: this should be a loss to minimize" in capsys.readouterr().out
+@pytest.mark.parametrize("answer", [right, right_with_where])
+def test_right_answers_pass(answer, capsys):
+    assert check_clipped_surrogate(answer) is True
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("✓ all 8 values match")
+    assert out[-1] == "✓ the gradient matches too: your clipped surrogate is correct."
 
 
-def test_forgot_the_min(capsys):
-    def clipped_only(logp_new, logp_old, adv, eps):
-        r = torch.exp(logp_new - logp_old)
-        return -(torch.clamp(r, 1 - eps, 1 + eps) * adv).mean()
+def _variant(body):
+    def fn(logprob, old_logprob, adv, eps):
+        r = torch.exp(logprob - old_logprob)
+        return body(r, adv, eps, logprob - old_logprob)
 
-    assert check_clipped_surrogate(clipped_only) is False
+    return fn
+
+
+def numpy_answer(logprob, old_logprob, adv, eps):
+    r = np.exp((logprob - old_logprob).numpy())
+    clipped = np.clip(r, 1 - eps, 1 + eps)
+    return torch.tensor(-np.minimum(r * adv.numpy(), clipped * adv.numpy()).mean())
+
+
+def numpy_exp(logprob, old_logprob, adv, eps):
+    r = torch.as_tensor(np.exp((logprob - old_logprob).numpy()))
+    return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv).mean()
+
+
+def in_place_clamp(logprob, old_logprob, adv, eps):
+    ratio = torch.exp(logprob - old_logprob)
+    unclipped = ratio * adv
+    clipped = ratio.clamp_(1 - eps, 1 + eps) * adv
+    return -torch.min(unclipped, clipped).mean()
+
+
+def in_place_leaf(logprob, old_logprob, adv, eps):
+    logprob -= old_logprob
+    r = torch.exp(logprob)
+    return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv).mean()
+
+
+def detached(logprob, old_logprob, adv, eps):
+    return right(logprob.detach(), old_logprob, adv, eps)
+
+
+def item(logprob, old_logprob, adv, eps):
+    return right(logprob, old_logprob, adv, eps).item()
+
+
+def per_sample(logprob, old_logprob, adv, eps):
+    r = torch.exp(logprob - old_logprob)
+    return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv)
+
+
+def stub(logprob, old_logprob, adv, eps):
+    raise NotImplementedError
+
+
+def float64(logprob, old_logprob, adv, eps):
+    r = torch.exp(logprob - old_logprob)
+    weights = torch.ones(r.shape[0], r.shape[0], dtype=torch.float64)
+    return -(weights @ torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv)).mean()
+
+
+WRONG = [
+    (clipped_surrogate_loss, "✗ that is the library's own `clipped_surrogate_loss`"),
+    (
+        functools.partial(clipped_surrogate_loss),
+        "✗ that is the library's own `clipped_surrogate_loss`",
+    ),
+    (lambda *a: clipped_surrogate_loss(*a), "✗ that is the library's own `clipped_surrogate_loss`"),
+    (lambda *a: -right(*a), "  Hint: the sign: this is a loss to *minimise*."),
+    (
+        _variant(lambda r, a, e, lr: -torch.max(r * a, torch.clamp(r, 1 - e, 1 + e) * a).mean()),
+        "  Hint: you took the max of the two terms",
+    ),
+    (
+        _variant(lambda r, a, e, lr: -(torch.clamp(r, 1 - e, 1 + e) * a).mean()),
+        "  Hint: you forgot the min: take torch.min",
+    ),
+    (_variant(lambda r, a, e, lr: -(r * a).mean()), "  Hint: you forgot the clip and the min"),
+    (
+        _variant(lambda r, a, e, lr: -torch.min(r * a, torch.clamp(r, 1 - e, 1 + e) * a).sum()),
+        "  Hint: use the mean over samples, not the sum",
+    ),
+    (
+        _variant(lambda r, a, e, lr: -torch.min(r * a, torch.clamp(r, -e, e) * a).mean()),
+        "  Hint: the clip range: clip the ratio to [1 − ε, 1 + ε] (around 1), not to [−ε, ε].",
+    ),
+    (
+        _variant(
+            lambda r, a, e, lr: -torch.min(a / r, torch.clamp(1 / r, 1 - e, 1 + e) * a).mean()
+        ),
+        "  Hint: the ratio is upside down",
+    ),
+    (
+        _variant(lambda r, a, e, lr: -torch.min(lr * a, torch.clamp(lr, 1 - e, 1 + e) * a).mean()),
+        "  Hint: the ratio is r = exp(logprob − old_logprob)",
+    ),
+    (
+        _variant(lambda r, a, e, lr: -torch.min(r * a, torch.clamp(r * a, 1 - e, 1 + e)).mean()),
+        "  Hint: clip the *ratio* r, then multiply by A",
+    ),
+    (
+        numpy_answer,
+        "✗ computing the gradient: a random batch of 64 (both signs): your code mixes numpy",
+    ),
+    (
+        numpy_exp,
+        "✗ computing the gradient: a random batch of 64 (both signs): your code mixes numpy",
+    ),
+    (
+        in_place_clamp,
+        "✗ computing the gradient: your code changes a tensor autograd needs in place",
+    ),
+    (
+        in_place_leaf,
+        "✗ computing the gradient: a random batch of 64 (both signs): your code changes a tensor autograd needs in place",
+    ),
+    (detached, "✗ the loss carries no gradient to logprob"),
+    (
+        item,
+        "✗ A > 0, r inside the clip range: your function returned float; return a torch scalar tensor, e.g. loss = -(...).mean() (.item() and float() cut the gradient).",
+    ),
+    (
+        per_sample,
+        "✗ a random batch of 64 (both signs): your function returned a tensor of shape (64,)",
+    ),
+    (float64, "✗ A > 0, r inside the clip range: your code mixes float64 (double) and float32"),
+    (stub, "✗ not implemented yet"),
+]
+
+
+@pytest.mark.parametrize("answer, diagnosis", WRONG, ids=[str(i) for i in range(len(WRONG))])
+def test_wrong_answer_gets_its_diagnosis(answer, diagnosis, capsys):
+    assert check_clipped_surrogate(answer) is False
     out = capsys.readouterr().out
-    assert "you forgot the min" in out
-    assert "A > 0, r inside the clip range" in out.splitlines()[0]  # passes the inside case first
+    assert diagnosis in out, out
+    assert "Traceback" not in out
+    assert out.count("✗") == 1
 
 
-def test_clip_range_uses_eps_wrong(capsys):
-    def wrong_range(logp_new, logp_old, adv, eps):
-        r = torch.exp(logp_new - logp_old)
-        return -torch.min(r * adv, torch.clamp(r, -eps, eps) * adv).mean()
-
-    assert check_clipped_surrogate(wrong_range) is False
-    assert "clip range uses ε wrong" in capsys.readouterr().out
-
-
-def test_sum_instead_of_mean_and_missing_exp(capsys):
-    def summed(logp_new, logp_old, adv, eps):
-        r = torch.exp(logp_new - logp_old)
-        return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv).sum()
-
-    assert check_clipped_surrogate(summed) is False
-    assert "mean over samples, not the sum" in capsys.readouterr().out
-
-    def no_exp(logp_new, logp_old, adv, eps):
-        r = logp_new - logp_old
-        return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv).mean()
-
-    assert check_clipped_surrogate(no_exp) is False
-    assert "exp(logp_new − logp_old)" in capsys.readouterr().out
+def test_value_mistakes_name_the_first_wrong_case(capsys):
+    check_clipped_surrogate(
+        _variant(lambda r, a, e, lr: -torch.max(r * a, torch.clamp(r, 1 - e, 1 + e) * a).mean())
+    )
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == "✗ A > 0, r above 1 + ε: expected -2.4000, got -3.0000 (2 of 8 cases right)."
 
 
-def test_non_scalar_and_detached_results(capsys):
-    def per_sample(logp_new, logp_old, adv, eps):
-        r = torch.exp(logp_new - logp_old)
-        return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv) * torch.ones(2, 1)
+def test_clipped_value_question(capsys):
+    assert check_clipped_value(2.4)
+    for wrong, reason in [
+        (3, "that is r·A, the unclipped term"),
+        (-2.4, "that is the *loss*"),
+        (1.2, "that is the clipped ratio"),
+        (1.6, "clip(1.5) = 1.2, not 1.6"),
+        (0.8, "clipped to the upper edge"),
+        (2, "re-read the question"),
+    ]:
+        assert not check_clipped_value(wrong)
+        assert reason in capsys.readouterr().out
 
-    assert check_clipped_surrogate(per_sample) is False
-    assert "reduce it to one number" in capsys.readouterr().out
 
-    def detached(*a):
-        return torch.tensor(right(*a).item())
-
-    assert check_clipped_surrogate(detached) is False
-    assert "no gradient" in capsys.readouterr().out
-
-
-def test_checker_rejects_non_callable():
-    import pytest
-
-    with pytest.raises(TypeError, match="fn"):
-        check_clipped_surrogate(42)
+def test_flat_gradient_question(capsys):
+    assert check_flat_gradient("a")
+    for wrong, reason in [
+        ("b", "the min picks the clipped term 0.8·A"),
+        ("c", "pulling r back up would make a bad action more likely"),
+        ("d", "the learning rate scales a gradient"),
+    ]:
+        assert not check_flat_gradient(wrong)
+        assert reason in capsys.readouterr().out
+    assert not check_flat_gradient(None)
+    assert "not answered yet" in capsys.readouterr().out

@@ -1,9 +1,17 @@
-"""The Chapter 5 exercise checker gives specific feedback for right and wrong inner steps."""
+"""Chapters 4-5 checkers: right inner steps pass; each wrong one gets its own diagnosis."""
 
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
 import torch
 from torch.func import functional_call
 
 from course_lib.exercises import check_inner_step, check_meta_sgd_step
+from course_lib.exercises.meta import check_maml_objective, check_which_phi
+from course_lib.meta import adapt
 
 
 def _step(model, params, x, y, inner_lr, *, sign=-1.0, create_graph=True):
@@ -12,42 +20,143 @@ def _step(model, params, x, y, inner_lr, *, sign=-1.0, create_graph=True):
     return {n: p + sign * inner_lr * g for (n, p), g in zip(params.items(), grads)}
 
 
-def test_a_correct_inner_step_passes(capsys):
-    assert check_inner_step(_step) is True
-    assert capsys.readouterr().out.startswith("✓")
+def _with_torch_func(model, params, x, y, inner_lr):
+    def loss(p):
+        return ((functional_call(model, p, (x,)) - y) ** 2).mean()
+
+    grads = torch.func.grad(loss)(params)
+    return {n: p - inner_lr * grads[n] for n, p in params.items()}
 
 
-def test_not_implemented_is_reported(capsys):
-    def inner_step(model, params, x, y, inner_lr):
-        raise NotImplementedError
-
-    assert check_inner_step(inner_step) is False
-    assert "not implemented yet" in capsys.readouterr().out
+@pytest.mark.parametrize("answer", [_step, _with_torch_func])
+def test_right_inner_steps_pass(answer, capsys):
+    assert check_inner_step(answer) is True
+    assert capsys.readouterr().out.startswith("✓ inner_step is right")
 
 
-def test_first_order_step_is_caught(capsys):
-    assert check_inner_step(lambda *a: _step(*a, create_graph=False)) is False
-    assert "create_graph=True" in capsys.readouterr().out
+# --- wrong inner steps ----------------------------------------------------------------
 
 
-def test_wrong_sign_is_caught(capsys):
-    assert check_inner_step(lambda *a: _step(*a, sign=+1.0)) is False
-    assert "stepped *up* the gradient" in capsys.readouterr().out
+def model_call(model, params, x, y, inner_lr):
+    loss = ((model(x) - y) ** 2).mean()
+    grads = torch.autograd.grad(loss, list(model.parameters()), create_graph=True)
+    return {n: p - inner_lr * g for (n, p), g in zip(params.items(), grads)}
 
 
-def test_in_place_update_and_errors_are_caught(capsys):
-    def in_place(model, params, x, y, inner_lr):
-        theta = _step(model, params, x, y, inner_lr)
-        with torch.no_grad():
-            next(iter(params.values())).add_(1.0)
-        return theta
+def model_call_unused(model, params, x, y, inner_lr):
+    loss = ((model(x) - y) ** 2).mean()
+    grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+    return {n: p - inner_lr * g for (n, p), g in zip(params.items(), grads)}
 
-    assert check_inner_step(in_place) is False
-    assert "changed in place" in capsys.readouterr().out
-    assert check_inner_step(lambda *a: 1 / 0) is False
-    assert "ZeroDivisionError" in capsys.readouterr().out
-    assert check_inner_step(lambda model, params, *a: list(params.values())) is False
-    assert "return a dict" in capsys.readouterr().out
+
+def zero_step(model, params, x, y, inner_lr):
+    loss = ((model(x) - y) ** 2).mean()
+    grads = torch.autograd.grad(loss, list(params.values()), allow_unused=True)
+    return {
+        n: p - inner_lr * (torch.zeros_like(p) if g is None else g)
+        for (n, p), g in zip(params.items(), grads)
+    }
+
+
+def float64_lr(model, params, x, y, inner_lr):
+    return _step(model, params, x, y, torch.tensor(inner_lr, dtype=torch.float64))
+
+
+def float64_input(model, params, x, y, inner_lr):
+    return _step(model, params, x.double(), y, inner_lr)
+
+
+def in_place(model, params, x, y, inner_lr):
+    theta = _step(model, params, x, y, inner_lr)
+    with torch.no_grad():
+        next(iter(params.values())).add_(1.0)
+    return theta
+
+
+def detached(model, params, x, y, inner_lr):
+    return {n: t.detach() for n, t in _step(model, params, x, y, inner_lr).items()}
+
+
+def wrong_lr(model, params, x, y, inner_lr):
+    return _step(model, params, x, y, 2 * inner_lr)
+
+
+def numpy_step(model, params, x, y, inner_lr):
+    loss = ((functional_call(model, params, (x,)) - y) ** 2).mean()
+    grads = torch.autograd.grad(loss, list(params.values()), create_graph=True)
+    return {
+        n: torch.as_tensor(p.numpy() - inner_lr * g.numpy())
+        for (n, p), g in zip(params.items(), grads)
+    }
+
+
+def as_list(model, params, x, y, inner_lr):
+    return list(_step(model, params, x, y, inner_lr).values())
+
+
+def stub(model, params, x, y, inner_lr):
+    raise NotImplementedError
+
+
+WRONG = [
+    (
+        functools.partial(adapt, steps=1),
+        "✗ that is the library's own `adapt` (or a call of it) handed in as the answer",
+    ),
+    (
+        lambda model, params, x, y, lr: adapt(model, params, x, y, inner_lr=lr, steps=1),
+        "✗ that is the library's own `adapt`",
+    ),
+    (
+        lambda *a: _step(*a, sign=+1.0),
+        "✗ on the 1-40-40-1 network, α = 0.01: you stepped *up* the gradient",
+    ),
+    (
+        lambda *a: _step(*a, create_graph=False),
+        "✗ the values are right but the meta-gradient is first-order (FOMAML)",
+    ),
+    (
+        model_call,
+        "✗ on the 1-40-40-1 network, α = 0.01: you called model(x), which runs the model's *own* weights",
+    ),
+    (
+        model_call_unused,
+        "✗ on the 1-40-40-1 network, α = 0.01: you called model(x), which runs the model's *own* weights",
+    ),
+    (
+        zero_step,
+        "✗ on the 1-40-40-1 network, α = 0.01: θ equals φ: the step did not move the parameters",
+    ),
+    (
+        float64_lr,
+        "✗ on the (a, b) sine model, α = 0.3: θ['a'] is torch.float64, φ is torch.float32",
+    ),
+    (
+        float64_input,
+        "✗ on the 1-40-40-1 network, α = 0.01: your code mixes float64 (double) and float32",
+    ),
+    (in_place, "✗ on the 1-40-40-1 network, α = 0.01: params['0.weight'] was changed in place"),
+    (detached, "✗ θ is detached from φ: the outer loop cannot send a gradient back."),
+    (
+        wrong_lr,
+        "✗ on the 1-40-40-1 network, α = 0.01: θ differs from one gradient step on the support MSE by up to",
+    ),
+    (numpy_step, "✗ on the 1-40-40-1 network, α = 0.01: your code mixes numpy and torch"),
+    (as_list, "✗ on the 1-40-40-1 network, α = 0.01: return a dict with the same keys as params"),
+    (lambda *a: 1 / 0, "✗ on the 1-40-40-1 network, α = 0.01: your code divides by zero."),
+    (stub, "✗ not implemented yet"),
+]
+
+
+@pytest.mark.parametrize("answer, diagnosis", WRONG, ids=[str(i) for i in range(len(WRONG))])
+def test_wrong_inner_step_gets_its_diagnosis(answer, diagnosis, capsys):
+    assert check_inner_step(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith(diagnosis), out
+    assert "Traceback" not in out and len(out.splitlines()) == 1
+
+
+# --- Meta-SGD (Chapter 4) -------------------------------------------------------------
 
 
 def _meta_sgd(model, params, x, y, step_sizes, *, detach_lr=False):
@@ -62,11 +171,53 @@ def _meta_sgd(model, params, x, y, step_sizes, *, detach_lr=False):
 def test_meta_sgd_step_checker(capsys):
     assert check_meta_sgd_step(_meta_sgd) is True
     assert "meta_sgd_step is right" in capsys.readouterr().out
-    assert check_meta_sgd_step(lambda *a: _meta_sgd(*a, detach_lr=True)) is False
-    assert "no gradient reaches the step sizes" in capsys.readouterr().out
 
-    def scalar_step(model, params, x, y, step_sizes):  # uses one α for every weight
+    assert check_meta_sgd_step(lambda *a: _meta_sgd(*a, detach_lr=True)) is False
+    assert capsys.readouterr().out.startswith("✗ no gradient reaches the step sizes")
+
+    def scalar_step(model, params, x, y, step_sizes):  # one α for every weight
         return _step(model, params, x, y, next(iter(step_sizes.values())).mean())
 
     assert check_meta_sgd_step(scalar_step) is False
-    assert "elementwise" in capsys.readouterr().out
+    assert "multiply each gradient elementwise" in capsys.readouterr().out
+
+    def meta_sgd_model_call(model, params, x, y, step_sizes):
+        loss = ((model(x) - y) ** 2).mean()
+        grads = torch.autograd.grad(loss, list(model.parameters()), create_graph=True)
+        return {n: p - step_sizes[n] * g for (n, p), g in zip(params.items(), grads)}
+
+    assert check_meta_sgd_step(meta_sgd_model_call) is False
+    assert "you called model(x)" in capsys.readouterr().out
+
+    library = lambda model, params, x, y, s: adapt(model, params, x, y, inner_lr=s, steps=1)  # noqa: E731
+    assert check_meta_sgd_step(library) is False
+    assert "library's own `adapt`" in capsys.readouterr().out
+
+
+def test_numpy_is_imported_for_the_wrong_answers():
+    assert np.__name__ == "numpy"
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+def test_maml_objective_question(capsys):
+    assert check_maml_objective("b")
+    for wrong, reason in [
+        ("a", "that is pre-training's objective"),
+        ("c", "rewards memorising those K points"),
+        ("d", "MAML never looks at an average task"),
+    ]:
+        assert not check_maml_objective(wrong)
+        assert reason in capsys.readouterr().out
+
+
+def test_which_phi_question(capsys):
+    assert check_which_phi("a")
+    for wrong, reason in [
+        ("b", "so it prefers φ₂"),
+        ("c", "so it prefers φ₁"),
+        ("d", "each method's *least* favourite"),
+    ]:
+        assert not check_which_phi(wrong)
+        assert reason in capsys.readouterr().out

@@ -29,11 +29,11 @@ def test_every_method_trains_and_is_seeded(method):
     config = MetaConfig(
         method=method, iterations=6, meta_batch_size=4, inner_steps=2, log_every=3, seed=1
     )
-    a = meta_train(config, progress=False)
-    b = meta_train(config, progress=False)
+    result_a, result_b = meta_train(config, progress=False), meta_train(config, progress=False)
+    a, b = result_a.model, result_b.model
     assert isinstance(a, MetaLearner) and a.method == method
-    assert a.history["iteration"] == [3.0, 6.0]
-    assert a.history["loss"] == b.history["loss"]
+    assert result_a.metric("iteration").tolist() == [3.0, 6.0]
+    assert result_a.metric("loss").tolist() == result_b.metric("loss").tolist()
     for name in a.params:
         assert torch.equal(a.params[name], b.params[name])
     c = meta_train(
@@ -41,28 +41,31 @@ def test_every_method_trains_and_is_seeded(method):
             method=method, iterations=6, meta_batch_size=4, inner_steps=2, log_every=3, seed=2
         ),
         progress=False,
-    )
+    ).model
     assert not torch.equal(a.params["0.weight"], c.params["0.weight"])
     if method == "metasgd":
-        assert isinstance(a.inner_lr, dict) and "mean_inner_lr" in a.history
+        assert isinstance(a.inner_lr, dict) and "mean_inner_lr" in result_a.history[0]
         assert any(not torch.allclose(v, torch.full_like(v, 0.01)) for v in a.inner_lr.values())
     else:
         assert a.inner_lr == config.inner_lr
 
 
 def test_maml_learns_an_initialization_that_adapts():
-    learner = meta_train(
-        MetaConfig(method="maml", iterations=300, log_every=100, outer_lr=3e-3, seed=0),
+    result = meta_train(
+        MetaConfig(method="maml", iterations=300, log_every=100, learning_rate=3e-3, seed=0),
         progress=False,
     )
-    assert learner.history["loss"][-1] < 0.8 * learner.history["loss"][0]
+    learner, losses = result.model, result.metric("loss")
+    assert losses[-1] < 0.8 * losses[0]
     tasks = evaluation_tasks(50, k_support=10, k_query=50, seed=5)
     curve = adaptation_curve(learner, tasks, max_steps=3)
     assert curve.mean[1] < curve.mean[0]  # one inner step helps on new tasks
 
 
 def test_adaptation_curve_shapes_and_step_zero_is_the_loss_at_phi():
-    learner = meta_train(MetaConfig(method="pretrain", iterations=5, log_every=5), progress=False)
+    learner = meta_train(
+        MetaConfig(method="pretrain", iterations=5, log_every=5), progress=False
+    ).model
     tasks = evaluation_tasks(7, k_support=5, k_query=20, seed=0)
     curve = adaptation_curve(learner, tasks, max_steps=4, inner_lr=0.02)
     assert curve.steps == [0, 1, 2, 3, 4] and curve.per_task.shape == (7, 5)
@@ -75,12 +78,12 @@ def test_adaptation_curve_shapes_and_step_zero_is_the_loss_at_phi():
     torch.testing.assert_close(
         curve.per_task[2, 2], mse(learner.predict(tasks.x_query[2], theta), tasks.y_query[2])
     )
-    with pytest.raises(ValueError, match="steps must be an int >= 0"):
+    with pytest.raises(ValueError, match=r"max_steps must be an integer in \[0, 1_000\], got -1"):
         adaptation_curve(learner, tasks, max_steps=-1)
 
 
 def test_adaptation_trajectory_starts_at_phi():
-    learner = meta_train(MetaConfig(method="maml", iterations=3, log_every=3), progress=False)
+    learner = meta_train(MetaConfig(method="maml", iterations=3, log_every=3), progress=False).model
     x_eval = torch.linspace(-5, 5, 30).reshape(-1, 1)
     tasks = evaluation_tasks(1, k_support=5, seed=1)
     path = adaptation_trajectory(learner, tasks.x_support[0], tasks.y_support[0], x_eval, steps=3)
@@ -93,13 +96,15 @@ def test_adaptation_trajectory_starts_at_phi():
     "field, value, message",
     [
         ("method", "maml2", "method must be one of"),
-        ("k_support", 0, "k_support must be an int >= 1"),
-        ("k_query", -2, "k_query must be an int >= 1"),
-        ("inner_lr", -0.01, "inner_lr must be a float > 0"),
-        ("outer_lr", 0.0, "outer_lr must be a float > 0"),
-        ("iterations", 0, "iterations must be an int >= 1"),
+        ("k_support", 0, "k_support must be an integer >= 1"),
+        ("k_query", -2, "k_query must be an integer >= 1"),
+        ("inner_lr", -0.01, r"inner_lr must be in \(0.0, 10.0\]"),
+        ("inner_lr", float("inf"), r"inner_lr must be in \(0.0, 10.0\]"),
+        ("learning_rate", 0.0, r"learning_rate must be in \(0.0, 1.0\]"),
+        ("iterations", 0, r"iterations must be an integer in \[1, 10_000_000\]"),
         ("inner_steps", 0, "inner_steps must be >= 1"),
-        ("hidden", (40, 0), "hidden must be a non-empty tuple"),
+        ("hidden_sizes", (40, 0), "hidden_sizes entries must be an integer >= 1"),
+        ("seed", 2**64, r"seed must be an integer in \[0, 2\*\*63\)"),
     ],
 )
 def test_meta_config_rejects_bad_values(field, value, message):
@@ -119,7 +124,7 @@ def test_meta_config_rejects_bad_types():
 
 def test_conditional_neural_process_reads_a_set():
     torch.manual_seed(0)
-    model = ConditionalNeuralProcess(hidden=16, representation=8)
+    model = ConditionalNeuralProcess(hidden_sizes=(16, 16), representation=8)
     tasks = SinusoidTasks().sample(3, 6, 9, torch.Generator().manual_seed(0))
     out = model(tasks.x_support, tasks.y_support, tasks.x_query)
     assert out.shape == (3, 9, 1)
@@ -130,14 +135,16 @@ def test_conditional_neural_process_reads_a_set():
 
 
 def test_blackbox_training_is_seeded_and_learns():
-    config = BlackBoxConfig(iterations=300, hidden=32, representation=32, log_every=100, lr=3e-3)
-    model, history = train_blackbox(config, progress=False)
-    _, again = train_blackbox(config, progress=False)
-    assert history["loss"] == again["loss"]
-    assert history["loss"][-1] < 0.8 * history["loss"][0]
+    config = BlackBoxConfig(
+        iterations=300, hidden_sizes=(32, 32), representation=32, log_every=100, learning_rate=3e-3
+    )
+    history = train_blackbox(config, progress=False).metric("loss")
+    again = train_blackbox(config, progress=False).metric("loss")
+    assert history.tolist() == again.tolist()
+    assert history[-1] < 0.8 * history[0]
     with pytest.raises(ValueError, match="k_min must be <= k_support"):
         BlackBoxConfig(k_min=11)
-    with pytest.raises(ValueError, match="iterations must be an int >= 1"):
+    with pytest.raises(ValueError, match="iterations must be an integer >= 1"):
         BlackBoxConfig(iterations=0)
 
 
@@ -159,10 +166,10 @@ def test_two_loop_paths_maml_vs_pretraining():
         torch.tensor([1.0, 4.0]), torch.tensor([0.5, 2.5]), 10, 10, torch.Generator().manual_seed(0)
     )
     maml = two_loop_paths(
-        tasks, method="maml", inner_lr=0.1, inner_steps=2, outer_steps=3, outer_lr=0.2
+        tasks, method="maml", inner_lr=0.1, inner_steps=2, outer_steps=3, learning_rate=0.2
     )
     pre = two_loop_paths(
-        tasks, method="pretrain", inner_lr=0.1, inner_steps=2, outer_steps=3, outer_lr=0.2
+        tasks, method="pretrain", inner_lr=0.1, inner_steps=2, outer_steps=3, learning_rate=0.2
     )
     assert (
         maml.outer.shape == (4, 2)

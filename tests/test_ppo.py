@@ -10,21 +10,20 @@ import numpy as np
 import pytest
 import torch
 
+from course_lib.checkpoints import load, save
+from course_lib.evaluation import StopWhenSolved, evaluate, record_frames
 from course_lib.ppo import (
     ActorCritic,
-    EpisodeStats,
+    PPOBatch,
     PPOConfig,
-    StopWhenSolved,
     clipped_surrogate_loss,
     collect_rollout,
     compute_gae,
-    evaluate,
     gaussian_entropy,
     gaussian_log_prob,
-    load,
     make_envs,
-    record_frames,
-    save,
+    ppo_loss,
+    ppo_update,
     train,
 )
 
@@ -79,7 +78,7 @@ def test_gae_rejects_bad_coefficients(kwargs, match):
 
 def test_gae_rejects_mismatched_shapes():
     x = torch.zeros(2, 1)
-    with pytest.raises(ValueError, match="share one shape"):
+    with pytest.raises(ValueError, match="must all have the same shape"):
         compute_gae(x, x, torch.zeros(3, 1), x, x, 0.9, 0.9)
 
 
@@ -253,10 +252,9 @@ def test_rollout_bootstraps_truncated_steps_from_final_observation():
     envs = make_envs("Pendulum-v1", 2)
     agent = ActorCritic(envs.single_observation_space, envs.single_action_space, (16,), seed=0)
     obs, _ = envs.reset(seed=0)
-    stats = EpisodeStats(2)
     gen = torch.Generator().manual_seed(0)
-    rollout, obs = collect_rollout(agent, envs, obs, 150, generator=gen, stats=stats)
-    rollout2, _ = collect_rollout(agent, envs, obs, 100, generator=gen, stats=stats)
+    rollout, obs = collect_rollout(agent, envs, obs, 150, generator=gen)
+    rollout2, _ = collect_rollout(agent, envs, obs, 100, generator=gen)
     envs.close()
     t = 49  # the 200th step overall is step 49 of the second rollout
     assert rollout2.episode_end[t].tolist() == [1.0, 1.0] and rollout2.terminated.sum() == 0
@@ -264,8 +262,9 @@ def test_rollout_bootstraps_truncated_steps_from_final_observation():
     assert not torch.allclose(rollout2.next_values[t], rollout2.values[t + 1])
     torch.testing.assert_close(rollout2.next_values[t + 1], rollout2.values[t + 2])
     torch.testing.assert_close(rollout.next_values[:-1], rollout.values[1:])
-    assert len(stats.returns) == 2 and all(r < 0 for r in stats.returns)
-    assert stats.lengths == [200, 200]
+    # gymnasium's RecordEpisodeStatistics (inside make_envs) saw both episodes end.
+    assert len(envs.return_queue) == 2 and all(r < 0 for r in envs.return_queue)
+    assert list(envs.length_queue) == [200, 200]
 
 
 def test_rollout_terminated_steps_are_marked():
@@ -286,13 +285,13 @@ def test_save_load_round_trip(tmp_path):
         env_id="Pendulum-v1", num_envs=2, num_steps=16, total_steps=32, hidden_sizes=(8, 8)
     )
     result = train(cfg, progress=False)
-    path = save(result.agent, tmp_path / "agent.pt")
+    path = save(result.model, tmp_path / "agent.pt")
     agent = load(path)
     assert agent.config == cfg
     obs = torch.randn(4, 3)
-    torch.testing.assert_close(agent(obs), result.agent(obs))
-    torch.testing.assert_close(agent.log_std, result.agent.log_std)
-    torch.testing.assert_close(agent.action_high, result.agent.action_high)
+    torch.testing.assert_close(agent(obs), result.model(obs))
+    torch.testing.assert_close(agent.log_std, result.model.log_std)
+    torch.testing.assert_close(agent.action_high, result.model.action_high)
 
 
 def test_load_corrupt_or_mismatched_file_is_a_clear_error(tmp_path):
@@ -331,10 +330,13 @@ def test_load_corrupt_or_mismatched_file_is_a_clear_error(tmp_path):
 def test_short_cartpole_training_beats_random_and_is_reproducible():
     cfg = PPOConfig(total_steps=16 * 32 * 24, seed=0)  # 12,288 steps, a few seconds
     rows = []
-    result = train(cfg, callback=lambda m, agent: rows.append(m["global_step"]), progress=False)
+    result = train(cfg, callback=lambda row, agent: rows.append(row["env_steps"]), progress=False)
     assert rows == [float(512 * (i + 1)) for i in range(24)]
     expected_keys = {
-        "episodic_return",
+        "iteration",
+        "env_steps",
+        "seconds",
+        "episode_return",
         "value_loss",
         "policy_loss",
         "entropy",
@@ -347,7 +349,7 @@ def test_short_cartpole_training_beats_random_and_is_reproducible():
     random_policy = evaluate(
         lambda obs: np.random.default_rng(0).integers(0, 2, len(obs)), "CartPole-v1", 20, seed=100
     )
-    trained = evaluate(result.agent, "CartPole-v1", 20, seed=100)
+    trained = evaluate(result.model, "CartPole-v1", 20, seed=100)
     assert random_policy.mean() < 40
     assert trained.mean() > 150, trained  # clearly better than random (~22)
     # Same config, same numbers.
@@ -358,22 +360,24 @@ def test_short_cartpole_training_beats_random_and_is_reproducible():
 
 def test_callback_returning_true_stops_training():
     result = train(
-        PPOConfig(total_steps=512 * 10), callback=lambda m, agent: m["update"] >= 2, progress=False
+        PPOConfig(total_steps=512 * 10),
+        callback=lambda row, agent: row["iteration"] >= 2,
+        progress=False,
     )
     assert len(result.history) == 2
-    assert result.metric("update").tolist() == [1.0, 2.0]
+    assert result.metric("iteration").tolist() == [1.0, 2.0]
 
 
 def test_stop_when_solved_evaluates_on_schedule_and_validates():
     stopper = StopWhenSolved("CartPole-v1", every_steps=1024, episodes=2, seed=0)
     assert stopper.threshold == 475.0  # gymnasium's reward_threshold
     agent = ActorCritic(gym.spaces.Box(-np.inf, np.inf, (4,)), gym.spaces.Discrete(2), (8,), seed=0)
-    assert stopper({"global_step": 512.0}, agent) is False and stopper.evaluations == []
-    metrics = {"global_step": 1024.0}
-    assert stopper(metrics, agent) is False  # an untrained agent is far from 475
-    assert stopper.evaluations[0][0] == 1024 and "eval_return" in metrics and not stopper.solved
+    assert stopper({"env_steps": 512.0}, agent) is False and stopper.evaluations == []
+    row = {"env_steps": 1024.0}
+    assert stopper(row, agent) is False  # an untrained agent is far from 475
+    assert stopper.evaluations[0][0] == 1024 and "eval_return" in row and not stopper.solved
     always = StopWhenSolved("CartPole-v1", threshold=0.0, every_steps=1, episodes=1)
-    assert always({"global_step": 1.0}, agent) is True and always.solved
+    assert always({"env_steps": 1.0}, agent) is True and always.solved
     with pytest.raises(ValueError, match="every_steps"):
         StopWhenSolved("CartPole-v1", every_steps=0)
     with pytest.raises(ValueError, match="reward_threshold"):
@@ -389,3 +393,84 @@ def test_record_frames_returns_rgb_frames_and_the_return():
     assert ret >= 8  # every CartPole step earns 1 and an episode lasts at least ~8 steps
     with pytest.raises(ValueError, match="max_frames"):
         record_frames(agent, "CartPole-v1", max_frames=0)
+
+
+# ---------------------------------------------------------------- the one loss and update
+
+
+def test_ppo_loss_matches_its_formula_and_reports_diagnostics():
+    g = torch.Generator().manual_seed(0)
+    logprob, old = torch.randn(32, generator=g), torch.randn(32, generator=g)
+    adv, values, old_values, returns = (torch.randn(32, generator=g) for _ in range(4))
+    entropy = torch.rand(32, generator=g)
+    loss, d = ppo_loss(
+        logprob, old, adv, values, old_values, returns, entropy,
+        clip_coef=0.2, vf_coef=0.5, ent_coef=0.01, norm_adv=False,
+    )  # fmt: skip
+    expected = (
+        clipped_surrogate_loss(logprob, old, adv, 0.2)
+        - 0.01 * entropy.mean()
+        + 0.5 * 0.5 * ((values - returns) ** 2).mean()
+    )
+    torch.testing.assert_close(loss, expected)
+    ratio = (logprob - old).exp()
+    torch.testing.assert_close(d["approx_kl"], ((ratio - 1) - (logprob - old)).mean())
+    torch.testing.assert_close(d["clip_fraction"], ((ratio - 1).abs() > 0.2).float().mean())
+    ev = 1 - (returns - values).var() / returns.var()
+    torch.testing.assert_close(d["explained_variance"], ev)
+
+
+def test_ppo_loss_mask_equals_dropping_the_padded_steps():
+    g = torch.Generator().manual_seed(1)
+    tensors = [torch.randn(4, 6, generator=g) for _ in range(7)]
+    mask = torch.rand(4, 6, generator=g) > 0.3
+    kwargs = dict(clip_coef=0.2, vf_coef=0.5, ent_coef=0.01)
+    masked, d1 = ppo_loss(*tensors, mask=mask, **kwargs)
+    dropped, d2 = ppo_loss(*(t[mask] for t in tensors), **kwargs)
+    torch.testing.assert_close(masked, dropped)
+    assert d1.keys() == d2.keys()
+
+
+def test_ppo_and_rl2_call_the_same_update(monkeypatch):
+    """Both trainers go through course_lib.ppo.ppo_update: one update, one set of diagnostics."""
+    import course_lib.ppo as ppo
+    import course_lib.rl2.train as rl2_train
+    from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, train_rl2
+
+    assert rl2_train.ppo_update is ppo.ppo_update
+    calls = []
+    real = ppo.ppo_update
+
+    def spy(batch, evaluate, optimizer, config, **kwargs):
+        calls.append((type(config).__name__, batch.old_logprob.dim()))
+        return real(batch, evaluate, optimizer, config, **kwargs)
+
+    monkeypatch.setattr(ppo, "ppo_update", spy)
+    monkeypatch.setattr(rl2_train, "ppo_update", spy)
+    train(PPOConfig(total_steps=512), progress=False)
+    train_rl2(
+        BernoulliBanditVectorEnv(8, 3, 2), RL2Config(iterations=1, hidden_size=4), progress=False
+    )
+    # PPO's samples are transitions ([B]), RL²'s are whole trials ([N, T]).
+    assert calls == [("PPOConfig", 1), ("RL2Config", 2)]
+
+
+def test_ppo_update_stops_epochs_at_target_kl():
+    env_cfg = PPOConfig(total_steps=512, update_epochs=10, target_kl=1e-9, learning_rate=0.01)
+    result = train(env_cfg, progress=False)
+    assert result.history[0]["epochs"] == 1.0  # any real step exceeds a KL of 1e-9
+
+
+def test_minibatches_of_one_sample_are_refused_when_normalising_advantages():
+    with pytest.raises(ValueError, match="norm_adv=True needs minibatches of at least 2 samples"):
+        PPOConfig(num_envs=2, num_steps=4, num_minibatches=8, total_steps=8)
+    PPOConfig(num_envs=2, num_steps=4, num_minibatches=8, total_steps=8, norm_adv=False)
+
+
+def test_ppo_batch_indexing_keeps_the_mask():
+    batch = PPOBatch(
+        *(torch.arange(6.0).reshape(3, 2) for _ in range(4)), mask=torch.ones(3, 2) > 0
+    )
+    sub = batch[torch.tensor([2, 0])]
+    assert len(sub) == 2 and sub.mask.shape == (2, 2) and sub.returns[0, 0] == 4.0
+    assert callable(ppo_update)

@@ -175,11 +175,20 @@ def test_reset_hidden_only_at_trial_end():
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: BernoulliBandit(1, 10), "k must be an integer >= 2"),
-        (lambda: BernoulliBandit(5, 0), "episodes_per_trial must be an integer >= 1"),
-        (lambda: BernoulliBanditVectorEnv(0), "num_envs must be an integer >= 1"),
+        (lambda: BernoulliBandit(1, 10), r"k must be an integer in \[2, 1_000\], got 1"),
+        (
+            lambda: BernoulliBandit(5, 0),
+            r"episodes_per_trial must be an integer in \[1, 100_000\], got 0",
+        ),
+        (
+            lambda: BernoulliBanditVectorEnv(0),
+            r"num_envs must be an integer in \[1, 100_000\], got 0",
+        ),
         (lambda: RandomGoalMaze("nope"), "layout must be"),
-        (lambda: RandomGoalMaze(max_steps=0), "max_steps must be an integer >= 1"),
+        (
+            lambda: RandomGoalMaze(max_steps=0),
+            r"max_steps must be an integer in \[1, 10_000\], got 0",
+        ),
         (lambda: RandomGoalMaze(step_cost=-1.0), r"step_cost must be in \[0.0, 1.0\]"),
     ],
 )

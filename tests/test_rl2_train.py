@@ -46,7 +46,7 @@ def test_hidden_state_kept_across_episodes_and_reset_at_trial_end():
 
 def test_sequence_forward_matches_stepwise_rollout():
     env = RandomGoalMazeVectorEnv(16, "room4", episodes_per_trial=2, max_steps=6)
-    agent = make_agent(env, RL2Config(hidden_size=16), seed=0)
+    agent = make_agent(env, RL2Config(hidden_size=16, seed=0))
     batch = rollout_trials(agent, env, seed=3)
     with torch.no_grad():
         logits, values = agent(batch.inputs)
@@ -58,7 +58,7 @@ def test_sequence_forward_matches_stepwise_rollout():
 
 def test_maze_rollout_masks_padding_and_counts_episodes():
     env = RandomGoalMazeVectorEnv(32, "room4", episodes_per_trial=3, max_steps=5)
-    agent = make_agent(env, RL2Config(hidden_size=8), seed=1)
+    agent = make_agent(env, RL2Config(hidden_size=8, seed=1))
     batch = rollout_trials(agent, env, seed=0)
     assert batch.trial_end.sum(0).tolist() == [1] * 32
     assert batch.episode_end.sum(0).tolist() == [3] * 32
@@ -72,7 +72,7 @@ def test_maze_rollout_masks_padding_and_counts_episodes():
 
 def test_bandit_posterior_counts_follow_the_pulls():
     env = BernoulliBanditVectorEnv(4, k=3, episodes_per_trial=5)
-    agent = make_agent(env, RL2Config(hidden_size=8), seed=0)
+    agent = make_agent(env, RL2Config(hidden_size=8, seed=0))
     batch = rollout_trials(agent, env, seed=0)
     succ, fail = bandit_posterior_counts(batch, 2)
     assert succ.shape == (6, 3)
@@ -84,12 +84,9 @@ def test_bandit_posterior_counts_follow_the_pulls():
 def test_rollout_and_training_are_reproducible():
     def run(seed):
         env = BernoulliBanditVectorEnv(32, 3, 4)
-        agent, history = train_rl2(
-            env, RL2Config(iterations=2, hidden_size=8), seed=seed, progress=False
-        )
-        return history["mean_trial_return"] + history[
-            "approx_kl"
-        ], agent.policy_head.weight.detach().clone()
+        result = train_rl2(env, RL2Config(iterations=2, hidden_size=8, seed=seed), progress=False)
+        history = list(result.metric("trial_return")) + list(result.metric("approx_kl"))
+        return history, result.model.policy_head.weight.detach().clone()
 
     h0, w0 = run(0)
     h1, w1 = run(0)
@@ -100,26 +97,27 @@ def test_rollout_and_training_are_reproducible():
 
 def test_short_rl2_run_beats_random_clearly():
     train_env = BernoulliBanditVectorEnv(250, k=5, episodes_per_trial=10)
-    config = RL2Config(iterations=60, hidden_size=32, lr=3e-3)
-    agent, history = train_rl2(train_env, config, seed=0, progress=False)
+    config = RL2Config(iterations=60, hidden_size=32, learning_rate=3e-3, seed=0)
+    result = train_rl2(train_env, config, progress=False)
+    agent = result.model
     eval_env = BernoulliBanditVectorEnv(2000, k=5, episodes_per_trial=10)
-    untrained = evaluate_rl2(make_agent(eval_env, config, seed=0), eval_env, seed=7)
+    untrained = evaluate_rl2(make_agent(eval_env, config), eval_env, seed=7)
     trained = evaluate_rl2(agent, eval_env, seed=7)  # same bandits: a paired comparison
     gain = trained["trial_returns"] - untrained["trial_returns"]
     assert abs(untrained["mean_trial_return"] - 5.0) < 0.3  # an untrained policy is ~uniform: n/2
     assert float(gain.mean()) > 5 * float(gain.std() / len(gain) ** 0.5)
     assert trained["mean_trial_return"] > 5.4
-    assert len(history["entropy"]) == 60
+    assert len(result.metric("entropy")) == 60
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(iterations=0), "iterations must be an integer >= 1"),
-        (dict(lr=0.0), "lr must be in"),
+        (dict(iterations=0), r"iterations must be an integer in \[1, 1_000_000\]"),
+        (dict(learning_rate=0.0), "learning_rate must be in"),
         (dict(gamma=1.5), r"gamma must be in \[0.0, 1.0\]"),
         (dict(gae_lambda=-0.1), r"gae_lambda must be in \[0.0, 1.0\]"),
-        (dict(num_minibatches=0), "num_minibatches must be an integer >= 1"),
+        (dict(num_minibatches=0), r"num_minibatches must be an integer in \[1, 100_000\]"),
         (dict(reward_scale=0.0), "reward_scale must be in"),
     ],
 )
@@ -136,16 +134,16 @@ def test_bad_train_arguments():
     ):
         train_rl2(BernoulliBanditVectorEnv(2), RL2Config(iterations=1), progress=False)
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):
-        train_rl2(BernoulliBanditVectorEnv(8), RL2Config(iterations=1), seed=-1, progress=False)
+        RL2Config(iterations=1, seed=-1)
 
 
 def test_analysis_rejects_bad_trial_index():
     env = BernoulliBanditVectorEnv(4, k=3, episodes_per_trial=2)
-    batch = rollout_trials(make_agent(env, RL2Config(hidden_size=4), seed=0), env, seed=0)
+    batch = rollout_trials(make_agent(env, RL2Config(hidden_size=4, seed=0)), env, seed=0)
     with pytest.raises(ValueError, match=r"trial must be in \[0, 3\]"):
         bandit_posterior_counts(batch, 4)
     maze = RandomGoalMazeVectorEnv(2, "room4")
-    maze_batch = rollout_trials(make_agent(maze, RL2Config(hidden_size=4), seed=0), maze, seed=0)
+    maze_batch = rollout_trials(make_agent(maze, RL2Config(hidden_size=4, seed=0)), maze, seed=0)
     with pytest.raises(ValueError, match=r"trial must be in \[0, 1\]"):
         maze_paths(maze_batch, maze, 2)
 

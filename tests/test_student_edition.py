@@ -1,5 +1,15 @@
 """The student edition (`make student`, scripts/make_student.py): every solution is gone, every
-signature stays, nothing else changes. nbval over `student/` (CI) proves the copies still run."""
+signature stays, the prose around the stubs speaks to the student, nothing else changes.
+
+Two kinds of proof. In the *sources*: no line of an answer appears anywhere in a student copy.
+In the *outputs*: each chapter's exercise part (its ``parameters`` and setup cells, then every
+cell tagged ``exercise``, ``check`` or ``compare``; exercise cells are self-contained for this
+reason) is executed from the student copy, and no output shows an answer: no line of a
+solution, no "✓" (nothing is answered yet, so no check may pass), no library source from a
+"compare with ours" cell. The same cells executed from the instructor notebook must pass every
+check, which proves the exercise part runs on its own. A check that grades a prediction against
+the chapter's own run is tagged ``needs-run`` and left to the full runs. nbval over `student/`
+(CI) proves the whole copies still run."""
 
 from __future__ import annotations
 
@@ -58,9 +68,12 @@ def _solution_lines(source: str) -> set[str]:
     for fn in _defs(tree).values():
         body = fn.body[1:] if ast.get_docstring(fn, clean=False) is not None else fn.body
         if body:
-            start = make_student._signature_end(source, fn)[
-                0
-            ]  # the line after the signature's colon
+            # the line after the signature's colon, or after the docstring (which the stub keeps)
+            start = (
+                body[0].lineno - 1
+                if body is not fn.body
+                else make_student._signature_end(source, fn)[0]
+            )
             lines |= {line.strip() for line in src[start : body[-1].end_lineno]}
     for node in tree.body:  # top-level statements that are not defs, imports or strings
         if not isinstance(
@@ -108,12 +121,20 @@ def test_no_solution_leaks_and_signatures_stay(path, edition):
         assert s.cell_type == t.cell_type
         if s.cell_type == "code":
             assert s.outputs == [] and s.execution_count is None, f"cell {i} keeps outputs"
+        if "solution-prose" in t.metadata.get("tags", []):
+            assert s.source == t.metadata["student_source"], f"cell {i}: not the student wording"
+            continue
         if i not in solutions:
             assert s.source == t.source, f"cell {i} is not a solution but changed"
             continue
         tags = s.metadata.get("tags", [])
         assert "solution" not in tags and "raises-exception" in tags and "exercise" in tags
         # Same functions with the same signatures, each body only a NotImplementedError stub.
+        for node in ast.parse(s.source).body:  # a question's answer becomes None
+            if isinstance(node, ast.Assign):
+                assert isinstance(node.value, ast.Constant) and node.value.value is None, (
+                    f"cell {i}: {ast.unparse(node)} keeps an answer"
+                )
         t_defs, s_defs = _defs(ast.parse(t.source)), _defs(ast.parse(s.source))
         assert set(s_defs) == set(t_defs), f"cell {i}: functions {set(t_defs)} became {set(s_defs)}"
         for name, fn in s_defs.items():
@@ -136,6 +157,141 @@ def test_no_solution_leaks_and_signatures_stay(path, edition):
                 assert line not in everything, f"solution text leaked into {path.name}: {line!r}"
     if solutions:
         assert 'NotImplementedError("Exercise: ' in "\n".join(c.source for c in student.cells)
+
+
+STUDENT_UNFIT = ("working answer", "Try breaking", "holds the answer", "solution cell")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_prose_around_the_stubs_speaks_to_the_student(path, edition):
+    for i, cell in enumerate(nbformat.read(edition / path.name, as_version=4).cells):
+        if cell.cell_type == "markdown":
+            for phrase in STUDENT_UNFIT:
+                assert phrase not in cell.source, (
+                    f"{path.name} cell {i} says {phrase!r} in the student edition: tag the cell "
+                    "`solution-prose` and give it metadata.student_source"
+                )
+
+
+def test_question_answers_become_none():
+    stub = make_student.stub_source('# Your prediction\nanswer = "c"  # a, b, c or d\n')
+    assert stub == "# Your prediction\nanswer = None  # a, b, c or d\n"
+
+
+def test_solution_prose_is_replaced():
+    cells = [
+        nbformat.v4.new_markdown_cell(
+            "The cell below holds a working answer.",
+            metadata={"tags": ["solution-prose"], "student_source": "Write your answer below."},
+        )
+    ]
+    nb, _ = make_student.student_notebook(nbformat.v4.new_notebook(cells=cells))
+    assert nb.cells[0].source == "Write your answer below."
+    assert "student_source" not in nb.cells[0].metadata
+    assert "solution-prose" not in nb.cells[0].metadata["tags"]
+
+
+EXERCISE_TAGS = {"exercise", "check", "compare", "solution"}
+# A check that grades a prediction against this run's own numbers cannot run without the
+# chapter's training: tag it `needs-run` (nbval runs it in the full student edition).
+NEEDS_RUN = "needs-run"
+
+
+def _exercise_part(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The parameters and setup cells, then every exercise/check/compare cell, in order."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = [i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", [])]
+    setup = [c for c in code if "setup" in c.metadata.get("tags", [])]
+    if not setup and params and params[0] + 1 < len(code):
+        setup = [code[params[0] + 1]]  # the chapter's setup cell follows its parameters
+    keep = [code[i] for i in params[:1]] + setup
+    keep += [
+        c
+        for c in code
+        if EXERCISE_TAGS & set(c.metadata.get("tags", []))
+        and NEEDS_RUN not in c.metadata.get("tags", [])
+        and c not in keep
+    ]
+    part = nbformat.v4.new_notebook(cells=[nbformat.from_dict(c) for c in keep])
+    part.metadata = nb.metadata
+    return part
+
+
+def _run(nb: nbformat.NotebookNode, cwd: Path) -> nbformat.NotebookNode:
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    client.execute()
+    return nb
+
+
+def _output_text(cell) -> str:
+    texts = []
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            texts.append(out["text"])
+        for value in out.get("data", {}).values():
+            texts.append(value if isinstance(value, str) else json.dumps(value))
+        texts += out.get("traceback", [])
+    return "\n".join(texts)
+
+
+EXERCISE_CHAPTERS = [
+    p
+    for p in CHAPTERS
+    if any("check" in c.metadata.get("tags", []) for c in nbformat.read(p, as_version=4).cells)
+]
+
+
+@pytest.mark.parametrize("path", EXERCISE_CHAPTERS, ids=[p.stem for p in EXERCISE_CHAPTERS])
+def test_executed_exercises_leak_no_answer(path, edition, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    teacher = nbformat.read(path, as_version=4)
+    solution_lines = {
+        line
+        for c in teacher.cells
+        if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])
+        for line in _solution_lines(c.source)
+    }
+    shown_elsewhere = "\n".join(
+        c.source for c in teacher.cells if "solution" not in c.metadata.get("tags", [])
+    )
+    leaks = {line for line in solution_lines if line not in shown_elsewhere}
+
+    student = _run(_exercise_part(nbformat.read(edition / path.name, as_version=4)), path.parent)
+    for cell in student.cells:
+        tags = cell.metadata.get("tags", [])
+        text = _output_text(cell)
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        assert not errors or "raises-exception" in tags, (
+            f"{path.name}: this exercise cell does not run on its own (import what it uses, or "
+            f"tag it `{NEEDS_RUN}` if it grades against the chapter's run):\n{cell.source[:200]}\n{text}"
+        )
+        assert not any(line.startswith("✓") for line in text.splitlines()), (
+            f"{path.name}: a check passed in the student edition:\n{cell.source}\n{text}"
+        )
+        for line in leaks:
+            assert line not in text, f"{path.name}: the answer line {line!r} is in an output"
+        if "compare" in tags:
+            assert "def " not in text, f"{path.name}: a compare cell shows code before a pass"
+        if "check" in tags:
+            assert "✗" in text, f"{path.name}: a check cell printed no ✗ for an unanswered exercise"
+
+    instructor = _run(_exercise_part(teacher), path.parent)
+    for cell in instructor.cells:
+        text = _output_text(cell)
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"], (
+            f"{path.name}: the exercise part does not run on its own:\n{cell.source}\n{text}"
+        )
+        if "check" in cell.metadata.get("tags", []):
+            assert "✓" in text and "✗" not in text, f"{path.name}: {cell.source}\n{text}"
 
 
 def test_stub_keeps_signature_docstring_and_drops_answer():

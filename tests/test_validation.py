@@ -1,8 +1,21 @@
 import math
 
 import pytest
+import torch
 
-from course_lib.validation import ArgumentTypeError, check_int, check_real
+from course_lib.validation import (
+    ArgumentTypeError,
+    check_bool,
+    check_choice,
+    check_device,
+    check_env_id,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_same_shape,
+    check_seed,
+    check_tensor,
+)
 
 
 def test_check_int_accepts_and_rejects():
@@ -24,3 +37,93 @@ def test_check_real_intervals():
         check_real("x", math.nan, 0.0, 1.0)
     with pytest.raises(ArgumentTypeError, match=r"x must be a number in \[0.0, 1.0\]"):
         check_real("x", "0.5", 0.0, 1.0)
+
+
+def test_check_int_maximum_states_the_cap():
+    assert check_int("steps", 10, 0, 10) == 10
+    with pytest.raises(ValueError, match=r"steps must be an integer in \[0, 1_000\], got 1001"):
+        check_int("steps", 1001, 0, 1000)
+    with pytest.raises(TypeError, match=r"steps must be an integer in \[0, 1_000\], got '5'"):
+        check_int("steps", "5", 0, 1000)
+
+
+def test_type_errors_are_type_errors_and_value_errors_are_not():
+    """ArgumentTypeError is a TypeError (and, for old callers, a ValueError); a wrong value is
+    a plain ValueError, never a TypeError."""
+    with pytest.raises(TypeError):
+        check_real("x", "1", 0.0, 1.0)
+    try:
+        check_real("x", 2.0, 0.0, 1.0)
+    except ValueError as err:
+        assert not isinstance(err, TypeError)
+
+
+def test_check_seed_range():
+    assert check_seed(2**63 - 1) == 2**63 - 1
+    with pytest.raises(
+        ValueError, match=r"seed must be an integer in \[0, 2\*\*63\), got 9223372036854775808"
+    ):
+        check_seed(2**63)
+    with pytest.raises(ValueError, match="seed must be an integer >= 0, got -1"):
+        check_seed(-1)
+
+
+def test_check_bool_rejects_truthy_lookalikes():
+    assert check_bool("flag", False) is False
+    for bad in ("False", 0, 1, None, 1.0):
+        with pytest.raises(TypeError, match="flag must be True or False"):
+            check_bool("flag", bad)
+
+
+def test_check_device():
+    assert check_device("cpu") == torch.device("cpu")
+    with pytest.raises(ValueError, match="device must be a torch device string .* got 'gpu'"):
+        check_device("gpu")
+    with pytest.raises(TypeError, match="device must be a torch device string"):
+        check_device(0)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="this machine has no CUDA GPU: use 'cpu'"):
+            check_device("cuda")
+
+
+def test_check_choice():
+    assert check_choice("method", "maml", ("maml", "reptile")) == "maml"
+    with pytest.raises(ValueError, match=r"method must be one of \('maml', 'reptile'\), got 'x'"):
+        check_choice("method", "x", ("maml", "reptile"))
+    with pytest.raises(TypeError, match=r"method must be one of .*, got 3"):
+        check_choice("method", 3, ("maml", "reptile"))
+
+
+def test_check_tensor_and_same_shape():
+    t = torch.zeros(4)
+    assert check_tensor("t", t, ndim=1, floating=True) is t
+    with pytest.raises(TypeError, match="t must be a torch.Tensor, got list"):
+        check_tensor("t", [0.0])
+    with pytest.raises(ValueError, match=r"t must be a 2-d tensor, got shape \(4,\) \(1-d\)"):
+        check_tensor("t", t, ndim=2)
+    with pytest.raises(TypeError, match="t must be a floating-point tensor, got dtype torch.int64"):
+        check_tensor("t", t.long(), floating=True)
+    check_same_shape(a=t, b=t)
+    with pytest.raises(
+        ValueError, match=r"a, b must all have the same shape, got a \[4\], b \[4, 1\]"
+    ):
+        check_same_shape(a=t, b=t[:, None])
+
+
+def test_check_env_id():
+    assert check_env_id("CartPole-v1") == "CartPole-v1"
+    with pytest.raises(
+        ValueError, match="env_id must be a registered gymnasium id .* got 'Nope-v0'"
+    ):
+        check_env_id("Nope-v0")
+    with pytest.raises(TypeError, match="env_id must be a registered gymnasium id"):
+        check_env_id(3)
+
+
+def test_check_hidden_sizes():
+    assert check_hidden_sizes([8, 4]) == (8, 4)
+    assert check_hidden_sizes(()) == ()
+    with pytest.raises(ValueError, match=r"hidden_sizes entries must be integers in \[1, 4096\]"):
+        check_hidden_sizes((5000,))
+    with pytest.raises(TypeError, match="hidden_sizes must be a sequence of positive integers"):
+        check_hidden_sizes("64")

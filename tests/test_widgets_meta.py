@@ -15,10 +15,10 @@ torch.set_num_threads(1)
 def learners():
     maml = meta_train(
         MetaConfig(method="maml", iterations=20, k_support=5, log_every=20), progress=False
-    )
+    ).model
     pretrained = meta_train(
         MetaConfig(method="pretrain", iterations=20, k_support=5, log_every=20), progress=False
-    )
+    ).model
     return maml, pretrained
 
 
@@ -28,7 +28,7 @@ def test_param_space_explorer_every_slider_redraws():
     for name, value in {
         "inner_lr": 0.2,
         "num_tasks": 4,
-        "inner_steps": 3,
+        "inner_steps": 2,
         "outer_steps": 4,
     }.items():
         before = w.view.image.value
@@ -83,5 +83,53 @@ def test_widgets_reject_bad_input(learners):
         adaptation_explorer("not a model", learners[1])
     with pytest.raises(ValueError, match="tasks must hold 1 to 5"):
         param_space_explorer(tasks=[])
-    with pytest.raises(ValueError, match="outer_lr must be > 0"):
-        param_space_explorer(outer_lr=0.0)
+    with pytest.raises(ValueError, match=r"learning_rate must be in \(0.0, 10.0\]"):
+        param_space_explorer(learning_rate=0.0)
+
+
+def test_param_space_explorer_opens_where_the_methods_differ():
+    from course_lib.widgets.meta import EXAMPLE_TASKS, final_objectives
+
+    w = param_space_explorer()
+    opening = {name: c.value for name, c in w.controls.items()}
+    assert opening == {"inner_lr": 0.1, "num_tasks": 5, "inner_steps": 3, "outer_steps": 8}
+    maml = float(w.status.value.split("MAML <b>")[1].split("</b>")[0])
+    pretrain = float(w.status.value.split("pre-training <b>")[1].split("</b>")[0])
+    assert maml < 0.6 * pretrain, "the opening view should show MAML's φ clearly ahead"
+    # the notes' two tasks alone: close, and pre-training's φ is even slightly ahead
+    from course_lib.meta import SinusoidTasks
+
+    amplitude = torch.tensor([t[0] for t in EXAMPLE_TASKS[:2]])
+    phase = torch.tensor([t[1] for t in EXAMPLE_TASKS[:2]])
+    batch = SinusoidTasks().make_tasks(amplitude, phase, 20, 20, torch.Generator().manual_seed(0))
+    two = final_objectives(
+        batch, phi0=(0.5, 0.2), inner_lr=0.1, inner_steps=1, outer_steps=8, learning_rate=0.15
+    )
+    assert abs(two["maml"] - two["pretrain"]) < 0.1
+
+
+def test_divergence_is_detected():
+    from course_lib.widgets.meta import diverged
+
+    assert diverged([1.0, 0.8, 3.0])
+    assert diverged([1.0, float("nan")])
+    assert not diverged([1.0, 0.5, 0.4])
+    assert not diverged([1.0])
+
+
+def test_adaptation_explorer_marks_divergent_settings(learners):
+    import dataclasses
+
+    maml, pretrained = learners
+    # A φ with large weights makes plain steps of α = 0.05 overshoot, as the trained MAML φ does.
+    steep = dataclasses.replace(
+        maml, params={n: 3 * p if n == "0.weight" else p for n, p in maml.params.items()}
+    )
+    w = adaptation_explorer(steep, pretrained)
+    assert "diverged" not in w.status.value and "DIVERGED" not in str(
+        w.view.fig.axes[0].get_title()
+    )
+    w.controls["inner_lr"].value = 0.05
+    w.controls["steps"].value = 10
+    assert "⚠ MAML diverged" in w.status.value, w.status.value
+    assert w.view.fig.axes[0].get_title() == "MAML: DIVERGED (α too large)"

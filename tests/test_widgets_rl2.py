@@ -18,13 +18,13 @@ torch.set_num_threads(1)
 @pytest.fixture(scope="module")
 def bandit_batch():
     env = BernoulliBanditVectorEnv(4, k=5, episodes_per_trial=10)
-    return evaluate_rl2(make_agent(env, RL2Config(hidden_size=8), seed=0), env, seed=0)["batch"]
+    return evaluate_rl2(make_agent(env, RL2Config(hidden_size=8, seed=0)), env, seed=0)["batch"]
 
 
 @pytest.fixture(scope="module")
 def maze():
     env = RandomGoalMazeVectorEnv(4, "room4", episodes_per_trial=3, max_steps=8)
-    return evaluate_rl2(make_agent(env, RL2Config(hidden_size=8), seed=0), env, seed=0)[
+    return evaluate_rl2(make_agent(env, RL2Config(hidden_size=8, seed=0)), env, seed=0)[
         "batch"
     ], env
 
@@ -36,7 +36,7 @@ def test_bandit_trial_viewer_redraws_on_step_and_trial(bandit_batch):
     box.controls["step"].value = 6
     after_step = box.view.image.value
     assert after_step != before and "step 6" in box.status.value
-    box.controls["trial"].value = 2
+    box.controls["trial"].value = (box.controls["trial"].value + 1) % 4
     assert box.view.image.value != after_step
     assert box.last_update_ms < 5000
 
@@ -59,3 +59,79 @@ def test_widgets_reject_the_wrong_batch(bandit_batch, maze):
         bandit_trial_viewer(maze[0])
     with pytest.raises(TypeError, match="maze TrialBatch"):
         maze_replay(bandit_batch, maze[1])
+
+
+def _batch(actions, rewards, episode_end, task):
+    """A hand-made TrialBatch: time-major [T, N] actions, rewards and episode-end flags."""
+    from course_lib.rl2.train import TrialBatch
+
+    actions = torch.tensor(actions).T
+    steps, n = actions.shape
+    end = torch.tensor(episode_end, dtype=torch.bool).T
+    trial_end = torch.zeros_like(end)
+    trial_end[-1] = True
+    return TrialBatch(
+        inputs=torch.zeros(steps, n, 3),
+        actions=actions,
+        logp=torch.zeros(steps, n),
+        probs=torch.full((steps, n, 5), 0.2),
+        values=torch.zeros(steps, n),
+        rewards=torch.tensor(rewards, dtype=torch.float32).T,
+        episode_end=end,
+        trial_end=trial_end,
+        valid=torch.ones(steps, n, dtype=torch.bool),
+        task=task,
+    )
+
+
+def test_bandit_viewer_opens_on_a_trial_that_explores_then_commits():
+    from course_lib.widgets.rl2 import representative_bandit_trial
+
+    batch = _batch(
+        actions=[
+            [0] * 10,  # never explores
+            [0, 1, 2, 1, 2, 2, 2, 2, 2, 2],  # explores, then commits to arm 2
+            [3, 4, 3, 4, 1, 0, 2, 4, 3, 1],  # never commits
+            [0, 1, 2, 2, 2, 2, 2, 2, 2, 2],  # explores and commits, but a lucky trial
+        ],
+        rewards=[[0] * 10, [0, 1, 1, 0, 1, 1, 0, 1, 1, 1], [0] * 10, [1] * 10],
+        episode_end=[[1] * 10] * 4,
+        task=torch.rand(4, 5, generator=torch.Generator().manual_seed(0)),
+    )
+    assert representative_bandit_trial(batch) == 1
+    assert bandit_trial_viewer(batch).controls["trial"].value == 1
+
+
+def test_bandit_viewer_default_on_a_real_batch_is_not_all_failures(bandit_batch):
+    box = bandit_trial_viewer(bandit_batch)
+    assert bandit_batch.trial_returns[box.controls["trial"].value] > 0
+
+
+def _maze_flags(lengths_per_trial, total):
+    flags = []
+    for lengths in lengths_per_trial:
+        row = [0] * total
+        t = 0
+        for length in lengths:
+            t += length
+            row[t - 1] = 1
+        flags.append(row)
+    return flags
+
+
+def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
+    from course_lib.widgets.rl2 import episode_lengths, representative_maze_trial
+
+    lengths = [(7, 13, 5), (12, 4, 4), (20, 3, 3)]  # trial 0 walks *longer* in episode 2
+    total = max(sum(trial) for trial in lengths)
+    batch = _batch(
+        actions=[[0] * total] * 3,
+        rewards=[[0] * total] * 3,
+        episode_end=_maze_flags(lengths, total),
+        task=torch.zeros(3, dtype=torch.long),
+    )
+    batch.valid[:] = False
+    for i, trial in enumerate(lengths):
+        batch.valid[: sum(trial), i] = True
+    assert episode_lengths(batch).tolist() == [list(t) for t in lengths]
+    assert representative_maze_trial(batch) == 1

@@ -1,14 +1,19 @@
-"""Exercises of Chapters 4-5: write one inner-loop step, checked against the library.
+"""Exercises of Chapters 4-5: the inner-loop step, and what MAML and pre-training optimise.
 
-* Chapter 5, :func:`check_inner_step`: ``inner_step(model, params, x, y, inner_lr) -> dict``
-  returning θ = φ − α ∇_φ L_support(φ), differentiable with respect to φ (second order),
-  without changing ``params`` in place.
+* Chapter 5, :func:`check_maml_objective` (easy, a choice): which loss MAML minimises.
+* Chapter 5, :func:`check_inner_step` (coding): ``inner_step(model, params, x, y, inner_lr) ->
+  dict`` returning θ = φ − α ∇_φ L_support(φ), differentiable with respect to φ (second
+  order), without changing ``params`` in place.
+* Chapter 5, :func:`check_which_phi` (think, a choice): which φ each method prefers.
 * Chapter 4, :func:`check_meta_sgd_step`: ``meta_sgd_step(model, params, x, y, step_sizes)``,
   the same step with one learned step size per weight (Meta-SGD: θ = φ − α ⊙ ∇L), which
   must pass gradients back to the step sizes too.
 
-Both compare the student's θ and the meta-gradients through it with the library's
-:func:`course_lib.meta.adapt` on several cases and explain what is wrong.
+The coding checkers compare the student's θ and the meta-gradient through it with the
+library's :func:`course_lib.meta.adapt` on several cases, and recognise the usual mistakes
+(a step up the gradient, ``model(x)`` instead of ``functional_call``, a first-order step, a
+detached θ, float64, ``params`` changed in place). The cases start φ away from the model's
+own weights, so a step computed with the model's own weights is told apart.
 """
 
 from __future__ import annotations
@@ -17,9 +22,32 @@ from collections.abc import Callable
 
 import torch
 
-from course_lib.meta import SineModel, SinusoidTasks, adapt, init_params, mlp_regressor, task_loss
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    library_answer,
+    safe_checker,
+)
+from course_lib.meta import (
+    SineModel,
+    SinusoidTasks,
+    adapt,
+    init_params,
+    meta_loss,
+    mlp_regressor,
+    task_loss,
+)
 
-__all__ = ["check_inner_step", "check_meta_sgd_step"]
+__all__ = [
+    "check_inner_step",
+    "check_meta_sgd_step",
+    "check_maml_objective",
+    "check_which_phi",
+]
+
+_CLOSE = 1e-5
 
 
 def _cases():
@@ -29,10 +57,13 @@ def _cases():
     yield "the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3, batch, 1
 
 
-def _meta_grad(model, params, theta, x_q, y_q, lr):
-    leaves = list(params.values()) + (list(lr.values()) if isinstance(lr, dict) else [])
-    loss = task_loss(model, theta, x_q, y_q)
-    return torch.autograd.grad(loss, leaves, allow_unused=True)
+def _start(model) -> dict[str, torch.Tensor]:
+    """φ: the model's weights moved a little, so that φ differs from what model(x) uses."""
+    generator = torch.Generator().manual_seed(5)
+    return {
+        name: (p.detach() + 0.1 * torch.randn(p.shape, generator=generator)).requires_grad_(True)
+        for name, p in init_params(model).items()
+    }
 
 
 def _step_sizes(params, value: float) -> dict:
@@ -43,113 +74,192 @@ def _step_sizes(params, value: float) -> dict:
     }
 
 
-def check_inner_step(fn: Callable) -> bool:
-    """Check a student's ``inner_step(model, params, x, y, inner_lr)``; print feedback, return True if right."""
-    return _check(fn, "inner_step", per_weight=False)
+def _own_weights_step(model, params, x, y, lr) -> dict:
+    """What ``model(x)`` gives: the gradient taken at the model's own weights, not at φ."""
+    own = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
+    grads = torch.autograd.grad(task_loss(model, own, x, y), list(own.values()))
+    return {
+        n: params[n].detach() - (lr[n].detach() if isinstance(lr, dict) else lr) * g
+        for n, g in zip(own, grads)
+    }
 
 
-def check_meta_sgd_step(fn: Callable) -> bool:
-    """Check a student's ``meta_sgd_step(model, params, x, y, step_sizes)`` (a dict of per-weight α)."""
-    return _check(fn, "meta_sgd_step", per_weight=True)
+def _gap(a: dict, b: dict) -> float:
+    return max((a[n].detach().float() - b[n].detach().float()).abs().max().item() for n in b)
+
+
+def _meta_grad(model, params, theta, x_q, y_q, lr):
+    leaves = list(params.values()) + (list(lr.values()) if isinstance(lr, dict) else [])
+    loss = task_loss(model, theta, x_q, y_q)
+    grads = torch.autograd.grad(loss, leaves, allow_unused=True)
+    return [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, leaves)]
+
+
+_MODEL_CALL = (
+    "you called model(x), which runs the model's *own* weights, not params: the gradient is "
+    "taken at the wrong point and φ never enters the loss. Compute the prediction with "
+    "torch.func.functional_call(model, params, (x,))."
+)
+
+
+def _check_shape(theta: object, params: dict, before: dict, fn_name: str) -> str | None:
+    """A message if θ is not a dict of float32 tensors shaped like params, or φ changed."""
+    if not isinstance(theta, dict) or set(theta) != set(params):
+        got = sorted(theta) if isinstance(theta, dict) else type(theta).__name__
+        return f"return a dict with the same keys as params {sorted(params)}; got {got}."
+    for name, p in params.items():
+        if not torch.equal(p.detach(), before[name]):
+            return (
+                f"params['{name}'] was changed in place: build new tensors (θ = φ − α·g), "
+                "leave φ as it is."
+            )
+        t = theta[name]
+        if not isinstance(t, torch.Tensor) or t.shape != p.shape:
+            return (
+                f"θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got "
+                f"{getattr(t, 'shape', type(t).__name__)}."
+            )
+        if t.dtype != p.dtype:
+            return (
+                f"θ['{name}'] is {t.dtype}, φ is {p.dtype}: keep float32 (a float64 step size "
+                "or tensor turns θ into float64, which the network's float32 inputs cannot mix "
+                "with). Use the Python float inner_lr as it is."
+            )
+    return None
+
+
+def _value_mistake(theta, model, params, x, y, lr, reference, per_weight: bool) -> str:
+    """Why θ's values differ from one gradient step on the support MSE."""
+    ascent = {n: 2 * params[n].detach() - reference[n].detach() for n in params}
+    if _gap(theta, ascent) < _CLOSE:
+        return "you stepped *up* the gradient: θ = φ − α·∇L, with a minus sign."
+    if _gap(theta, _own_weights_step(model, params, x, y, lr)) < _CLOSE:
+        return _MODEL_CALL
+    if _gap(theta, {n: p.detach() for n, p in params.items()}) < 1e-8:
+        return "θ equals φ: the step did not move the parameters (a zero or missing gradient)."
+    hint = (
+        "multiply each gradient elementwise by its own step size step_sizes[name]"
+        if per_weight
+        else "the step size inner_lr"
+    )
+    error = _gap(theta, reference)
+    return (
+        f"θ differs from one gradient step on the support MSE by up to {error:.2e} (use the mean "
+        f"squared error of functional_call(model, params, (x,)) against y, and {hint})."
+    )
+
+
+def _run_case(fn, fn_name, label, model, lr, batch, i, per_weight) -> str | None:
+    """The first problem on one case, as feedback; None if the case passes."""
+    params = _start(model)
+    if per_weight:
+        lr = _step_sizes(params, lr)
+    before = {n: p.detach().clone() for n, p in params.items()}
+    x, y, x_q, y_q = batch.x_support[i], batch.y_support[i], batch.x_query[i], batch.y_query[i]
+    try:
+        theta = call(fn, model, params, x, y, lr, time_limit=10.0)
+    except StudentError as error:
+        if "not have been used in the graph" in str(error):
+            return f"on {label}: {_MODEL_CALL}"
+        return str(error) if str(error).startswith("not implemented") else f"on {label}: {error}"
+    if (problem := _check_shape(theta, params, before, fn_name)) is not None:
+        return f"on {label}: {problem}"
+    reference = adapt(model, params, x, y, inner_lr=lr, steps=1)
+    if _gap(theta, reference) > _CLOSE:
+        return (
+            f"on {label}: {_value_mistake(theta, model, params, x, y, lr, reference, per_weight)}"
+        )
+    if not all(theta[n].requires_grad for n in params):
+        return (
+            "θ is detached from φ: the outer loop cannot send a gradient back. Don't call "
+            ".detach(), .item() or torch.no_grad() on the way."
+        )
+    try:
+        student = call(_meta_grad, model, params, theta, x_q, y_q, lr, time_limit=10.0)
+    except StudentError as error:
+        return f"on {label}, differentiating through your θ: {error}"
+    second = _meta_grad(model, params, reference, x_q, y_q, lr)
+    if per_weight and all(bool((g == 0).all()) for g in student[len(params) :]):
+        return (
+            "no gradient reaches the step sizes: build θ from step_sizes[name] itself (don't "
+            "detach it or use .item())."
+        )
+    gap = max((s - r).abs().max().item() for s, r in zip(student, second))
+    if gap <= 1e-4:
+        return None
+    first_order = adapt(model, params, x, y, inner_lr=lr, steps=1, first_order=True)
+    first = _meta_grad(model, params, first_order, x_q, y_q, lr)
+    if max((s - f).abs().max().item() for s, f in zip(student, first)) < _CLOSE:
+        return (
+            "the values are right but the meta-gradient is first-order (FOMAML): compute the "
+            "inner gradient with torch.autograd.grad(..., create_graph=True) so the outer loop "
+            "differentiates through it."
+        )
+    return f"on {label}: the meta-gradient through your θ differs from MAML's by up to {gap:.2e}."
 
 
 def _check(fn: Callable, fn_name: str, *, per_weight: bool) -> bool:
+    report = Report()
+    if (message := library_answer(fn, adapt, meta_loss)) is not None:
+        return report.fail(message)
     for label, model, lr, batch, i in _cases():
-        params = init_params(model)
         if per_weight:
-            lr = _step_sizes(params, lr)
             label = label.split(",")[0] + ", per-weight step sizes"
-        before = {n: p.detach().clone() for n, p in params.items()}
-        x, y, x_q, y_q = batch.x_support[i], batch.y_support[i], batch.x_query[i], batch.y_query[i]
-        try:
-            theta = fn(model, params, x, y, lr)
-        except NotImplementedError:
-            print(
-                f"✗ {fn_name} is not implemented yet: replace `raise NotImplementedError` with your step."
-            )
-            return False
-        except Exception as error:  # the student's code: report, don't crash the notebook
-            print(f"✗ on {label} your {fn_name} raised {type(error).__name__}: {error}")
-            return False
-        if not isinstance(theta, dict) or set(theta) != set(params):
-            got = sorted(theta) if isinstance(theta, dict) else type(theta).__name__
-            print(f"✗ return a dict with the same keys as params {sorted(params)}; got {got}.")
-            return False
-        for name, p in params.items():
-            if not torch.equal(p.detach(), before[name]):
-                print(
-                    f"✗ params['{name}'] was changed in place: build new tensors (θ = φ − α·g), leave φ as it is."
-                )
-                return False
-            if not isinstance(theta[name], torch.Tensor) or theta[name].shape != p.shape:
-                print(
-                    f"✗ θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got {getattr(theta[name], 'shape', type(theta[name]))}."
-                )
-                return False
-        reference = adapt(model, params, x, y, inner_lr=lr, steps=1)
-        error = max((theta[n].detach() - reference[n].detach()).abs().max().item() for n in params)
-        if error > 1e-5:
-            ascent = {n: 2 * params[n].detach() - reference[n].detach() for n in params}
-            if max((theta[n].detach() - ascent[n]).abs().max().item() for n in params) < 1e-5:
-                print(
-                    f"✗ on {label} you stepped *up* the gradient: θ = φ − α·∇L, with a minus sign."
-                )
-            elif max((theta[n].detach() - before[n]).abs().max().item() for n in params) < 1e-8:
-                print(f"✗ on {label} θ equals φ: the step did not move the parameters.")
-            else:
-                hint = (
-                    "multiply each gradient elementwise by its own step size step_sizes[name]"
-                    if per_weight
-                    else "step size inner_lr"
-                )
-                print(
-                    f"✗ on {label} θ differs from one gradient step on the support MSE by up to {error:.2e} "
-                    f"(use the mean squared error of functional_call(model, params, (x,)) against y, and {hint})."
-                )
-            return False
-        if not all(theta[n].requires_grad for n in params):
-            print(
-                "✗ θ is detached from φ: the outer loop cannot send a gradient back. Don't call .detach() or torch.no_grad()."
-            )
-            return False
-        student = _meta_grad(model, params, theta, x_q, y_q, lr)
-        second = _meta_grad(model, params, reference, x_q, y_q, lr)
-        first = _meta_grad(
-            model,
-            params,
-            adapt(model, params, x, y, inner_lr=lr, steps=1, first_order=True),
-            x_q,
-            y_q,
-            lr,
-        )
-        if per_weight and any(g is None for g in student[len(params) :]):
-            print(
-                "✗ no gradient reaches the step sizes: build θ from step_sizes[name] itself (don't detach it or use .item())."
-            )
-            return False
-        gap = max(
-            ((s if s is not None else torch.zeros_like(r)) - r).abs().max().item()
-            for s, r in zip(student, second)
-        )
-        if gap > 1e-4:
-            first_gap = max(
-                ((s if s is not None else torch.zeros_like(f)) - f).abs().max().item()
-                for s, f in zip(student, first)
-            )
-            if first_gap < 1e-5:
-                print(
-                    "✗ the values are right but the meta-gradient is first-order (FOMAML): compute the inner gradient "
-                    "with torch.autograd.grad(..., create_graph=True) so the outer loop differentiates through it."
-                )
-            else:
-                print(f"✗ the meta-gradient through your θ differs from MAML's by up to {gap:.2e}.")
-            return False
+        problem = _run_case(fn, fn_name, label, model, lr, batch, i, per_weight)
+        if problem is not None:
+            return report.fail(problem)
     if per_weight:
-        print(
-            "✓ meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both φ and the step sizes α."
+        return report.ok(
+            "meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both "
+            "φ and the step sizes α."
         )
-    else:
-        print(
-            "✓ inner_step is right: one differentiable gradient step, φ untouched, MAML's second-order meta-gradient flows through it."
-        )
-    return True
+    return report.ok(
+        "inner_step is right: one differentiable gradient step, φ untouched, MAML's "
+        "second-order meta-gradient flows through it."
+    )
+
+
+@safe_checker
+def check_inner_step(fn: Callable) -> bool:
+    """Check a student's ``inner_step(model, params, x, y, inner_lr)``; print feedback."""
+    return _check(fn, "inner_step", per_weight=False)
+
+
+@safe_checker
+def check_meta_sgd_step(fn: Callable) -> bool:
+    """Check a student's ``meta_sgd_step(model, params, x, y, step_sizes)`` (per-weight α)."""
+    return _check(fn, "meta_sgd_step", per_weight=True)
+
+
+def check_maml_objective(answer: object) -> bool:
+    """Question: which loss does MAML's outer loop minimise?"""
+    return check_choice(
+        answer,
+        "b",
+        {
+            "a": "Σ l^m(φ) scores φ itself, before any adaptation: that is pre-training's "
+            "objective, the current best (当前最优).",
+            "c": "the support points were used to take the step; scoring θ on them again "
+            "rewards memorising those K points, not doing well on the task.",
+            "d": "the average curve is where pre-training tends to end up; MAML never looks "
+            "at an average task.",
+        },
+        why="θ^m is φ after the inner loop on task m's support set, and its loss is measured "
+        "on held-out query points: the future potential (未来潜力) of φ.",
+    )
+
+
+def check_which_phi(answer: object) -> bool:
+    """Question: φ₁ (3.0 before, 0.6 after one step) or φ₂ (2.9 before, 2.5 after)?"""
+    return check_choice(
+        answer,
+        "a",
+        {
+            "b": "pre-training scores φ itself (before any step): 2.9 < 3.0, so it prefers φ₂.",
+            "c": "MAML scores φ after the inner step: 0.6 < 2.5, so it prefers φ₁.",
+            "d": "that is each method's *least* favourite: MAML looks after the step (0.6 vs "
+            "2.5), pre-training before it (3.0 vs 2.9).",
+        },
+        why="MAML compares the losses after the step (0.6 < 2.5: φ₁), pre-training the "
+        "losses of φ itself (2.9 < 3.0: φ₂).",
+    )

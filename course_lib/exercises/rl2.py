@@ -1,4 +1,11 @@
-"""Chapter 7 exercise: build the RL² input vector ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]``."""
+"""Chapter 7 exercises: what the RL² agent reads, and where its memory lives.
+
+* :func:`check_input_size` (easy, a number): the length of the bandit agent's input vector.
+* :func:`check_trial_input` (coding): ``fn(obs, prev_action, prev_reward, prev_episode_end,
+  num_actions)`` builds ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]``, compared with
+  :func:`course_lib.rl2.trial.trial_input` part by part.
+* :func:`check_reset_each_episode` (think, a choice): what resetting h every episode does.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +13,23 @@ from collections.abc import Callable
 
 import torch
 
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    check_number,
+    library_answer,
+    safe_checker,
+)
 from course_lib.rl2.trial import trial_input
 
-__all__ = ["check_trial_input"]
+__all__ = ["check_trial_input", "check_input_size", "check_reset_each_episode"]
+
+_FIRST_STEP = (
+    "Remember: prev_action = -1 means no action yet (a trial's first step), so that row's "
+    "one-hot is all zeros."
+)
 
 
 def _cases() -> list[tuple[str, tuple]]:
@@ -46,59 +67,127 @@ def _cases() -> list[tuple[str, tuple]]:
 
 
 def _diagnose(got: torch.Tensor, want: torch.Tensor, obs_size: int, num_actions: int) -> str:
+    """Which part of the vector is wrong, and the likely reason."""
+    one_hot = slice(obs_size, obs_size + num_actions)
+    reward, flag = obs_size + num_actions, obs_size + num_actions + 1
+    if (
+        torch.allclose(got[:, reward], want[:, flag])
+        and torch.allclose(got[:, flag], want[:, reward])
+        and not torch.allclose(want[:, reward], want[:, flag])
+    ):
+        return (
+            "the reward and the episode-end flag are swapped: the order is [o_t, "
+            "one_hot(a_{t-1}), r_{t-1}, d_{t-1}]."
+        )
     parts = {
         "observation o_t": slice(0, obs_size),
-        "one-hot previous action": slice(obs_size, obs_size + num_actions),
-        "previous reward r_{t-1}": slice(obs_size + num_actions, obs_size + num_actions + 1),
-        "episode-end flag d_{t-1}": slice(obs_size + num_actions + 1, obs_size + num_actions + 2),
+        "one-hot previous action": one_hot,
+        "previous reward r_{t-1}": slice(reward, reward + 1),
+        "episode-end flag d_{t-1}": slice(flag, flag + 1),
     }
     for name, cols in parts.items():
         if not torch.allclose(got[:, cols], want[:, cols], atol=1e-6):
-            hint = ""
-            if "action" in name:
-                hint = " Remember: prev_action = -1 means no action yet, so that row's one-hot is all zeros."
-            return f"the {name} part (columns {cols.start}..{cols.stop - 1}) is wrong: got {got[:, cols].tolist()}, expected {want[:, cols].tolist()}.{hint}"
-    return "values differ"
+            hint = f" {_FIRST_STEP}" if "action" in name else ""
+            return (
+                f"the {name} part (columns {cols.start}..{cols.stop - 1}) is wrong: got "
+                f"{got[:, cols].tolist()}, expected {want[:, cols].tolist()}.{hint}"
+            )
+    return "the values differ from [o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]."
 
 
+def _one_case(fn: Callable, name: str, args: tuple) -> str | None:
+    want = trial_input(*args)
+    given = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+    try:
+        got = call(fn, *given)
+    except StudentError as error:
+        if "non-negative" in str(error) or "out of bounds" in str(error):
+            return (
+                f"on {name}: one_hot (or indexing) received prev_action = -1. {_FIRST_STEP} "
+                "Fill the one-hot only where prev_action >= 0."
+            )
+        return str(error) if str(error).startswith("not implemented") else f"on {name}: {error}"
+    for original, passed, label in zip(
+        args, given, ("obs", "prev_action", "prev_reward", "prev_episode_end")
+    ):
+        if not torch.equal(original, passed):
+            return (
+                f"on {name}: your function changed its input {label} in place (e.g. "
+                f"{label}[{label} < 0] = 0): the caller still needs it; work on a copy."
+            )
+    if not isinstance(got, torch.Tensor):
+        return f"on {name}: return a torch.Tensor, got {type(got).__module__}.{type(got).__name__}."
+    if tuple(got.shape) != tuple(want.shape):
+        return (
+            f"on {name}: expected shape {tuple(want.shape)} = [batch, obs_size + num_actions + 2], "
+            f"got {tuple(got.shape)}. Concatenate along dim=1 and give the reward and the flag "
+            "a column each."
+        )
+    if not got.is_floating_point():
+        return (
+            f"on {name}: return a float tensor (the network multiplies it by float weights), "
+            f"got {got.dtype}."
+        )
+    if not torch.allclose(got.float(), want, atol=1e-6):
+        return f"on {name}: {_diagnose(got.float(), want, args[0].shape[1], args[4])}"
+    return None
+
+
+@safe_checker
 def check_trial_input(fn: Callable[..., torch.Tensor]) -> bool:
     """Check a student's ``fn(obs, prev_action, prev_reward, prev_episode_end, num_actions)``.
 
     It must return the ``[B, obs_size + num_actions + 2]`` float tensor
     ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]`` with an all-zero one-hot where
-    ``prev_action == -1``. Prints specific feedback; returns True when every case passes.
+    ``prev_action == -1``, leaving its inputs unchanged. Prints feedback; True when right.
     """
-    if not callable(fn):
-        raise TypeError(f"fn must be a function, got {type(fn).__name__}")
-    for name, args in _cases():
-        want = trial_input(*args)
-        try:
-            got = fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
-        except NotImplementedError:
-            print("✗ not implemented yet: replace the `raise NotImplementedError` with your code.")
-            return False
-        except Exception as exc:  # the student's code crashed: say where
-            print(f"✗ on {name}: your function raised {type(exc).__name__}: {exc}")
-            return False
-        if not isinstance(got, torch.Tensor):
-            print(f"✗ on {name}: return a torch.Tensor, got {type(got).__name__}.")
-            return False
-        if tuple(got.shape) != tuple(want.shape):
-            print(
-                f"✗ on {name}: expected shape {tuple(want.shape)} = [batch, obs_size + num_actions + 2], got {tuple(got.shape)}. "
-                "Concatenate along dim=1 and give the reward and the flag a column each."
-            )
-            return False
-        if not got.is_floating_point():
-            print(
-                f"✗ on {name}: return a float tensor (the network multiplies it by float weights), got {got.dtype}."
-            )
-            return False
-        if not torch.allclose(got.float(), want, atol=1e-6):
-            obs_size = args[0].shape[1]
-            print(f"✗ on {name}: {_diagnose(got.float(), want, obs_size, args[4])}")
-            return False
-    print(
-        f"✓ trial input correct on all {len(_cases())} cases: the agent sees what it did, what it got, and when an episode ended."
+    report = Report()
+    if (message := library_answer(fn, trial_input)) is not None:
+        return report.fail(message)
+    cases = _cases()
+    for name, args in cases:
+        if (problem := _one_case(fn, name, args)) is not None:
+            return report.fail(problem)
+    return report.ok(
+        f"trial input correct on all {len(cases)} cases: the agent sees what it did, what it "
+        "got, and when an episode ended."
     )
-    return True
+
+
+def check_input_size(answer: object) -> bool:
+    """Question: the input length for the 5-armed bandit (observation of size 1)."""
+    return check_number(
+        answer,
+        8,
+        0,
+        hints=[
+            (7, "one number short: the vector ends with the reward *and* the episode-end flag."),
+            (6, "two short: the previous reward and the episode-end flag take a number each."),
+            (5, "that is the one-hot alone; the observation, the reward and the flag come too."),
+            (4, "the previous action is a one-hot over the 5 arms (5 numbers), not one number."),
+            (
+                9,
+                "one too many: the one-hot has one entry per arm, 5, with no extra 'no action' "
+                "entry (no action is the all-zero one-hot).",
+            ),
+        ],
+        why="1 (observation) + 5 (one-hot of the previous arm) + 1 (reward) + 1 (flag) = 8.",
+    )
+
+
+def check_reset_each_episode(answer: object) -> bool:
+    """Question: h reset at every episode end instead of every trial end, in the maze."""
+    return check_choice(
+        answer,
+        "a",
+        {
+            "b": "where would the shortcut come from? Everything the agent learned about this "
+            "goal in episode 1 lived in h, and h was just wiped.",
+            "c": "the weights are the same for every trial, and each trial hides the goal "
+            "somewhere else: they can encode a good sweep, not this trial's goal.",
+            "d": "h = 0 is exactly what the agent sees at every trial's first step; it acts "
+            "fine from there, it just explores again.",
+        },
+        why="the goal's location lives only in h; wiping h at each episode end leaves the "
+        "agent where the memoryless agent is: every episode a fresh sweep.",
+    )

@@ -1,4 +1,13 @@
-"""Chapter 2 exercise: write a minibatch generator with ``torch.randperm``."""
+"""Chapter 2 exercises: minibatch sampling.
+
+* :func:`check_batches_per_epoch` (easy, a number): how many minibatches one epoch yields.
+* :func:`check_never_used` (a choice): what sampling with replacement leaves unused.
+* :func:`check_minibatches` (coding): ``my_minibatches(n, batch_size, generator)`` yields one
+  shuffled epoch of index lists, written with ``torch.randperm``.
+* :func:`check_drop_last_uses` (think, a number): how often a sample is used with ``drop_last``.
+
+Each prints ✓/✗ feedback that names the likely mistake and returns True when right.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,24 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-__all__ = ["reference_minibatches", "check_minibatches"]
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    check_number,
+    library_answer,
+    safe_checker,
+)
+from course_lib.sampling import iterate_minibatches, minibatch_indices
+
+__all__ = [
+    "reference_minibatches",
+    "check_minibatches",
+    "check_batches_per_epoch",
+    "check_never_used",
+    "check_drop_last_uses",
+]
 
 
 def reference_minibatches(n: int, batch_size: int, generator: torch.Generator | None = None):
@@ -20,77 +46,186 @@ def reference_minibatches(n: int, batch_size: int, generator: torch.Generator | 
 _CASES = [(12, 4), (10, 3), (5, 8), (64, 10), (1, 1)]
 
 
-def _run(fn: Callable, n: int, batch_size: int, seed: int) -> list[list[int]]:
-    out = fn(n, batch_size, torch.Generator().manual_seed(seed))
-    if not isinstance(out, Iterable):
-        raise TypeError(
-            f"your function returned {type(out).__name__}; return or yield lists of indices"
-        )
-    return [[int(i) for i in batch] for batch in out]
+def _epoch(fn: Callable, n: int, batch_size: int, generator: torch.Generator) -> list[list[int]]:
+    """One epoch of the student's batches as lists of ints (bounded in time and count)."""
+    expected = -(-n // batch_size)
+    cap = 2 * expected + 10
+    batches = call(
+        fn,
+        n,
+        batch_size,
+        generator,
+        max_items=cap,
+        too_many=(
+            f"n={n}, batch_size={batch_size}: stopped after {cap} batches (one epoch has "
+            f"{expected}): your generator never stops. Did you forget to advance the start "
+            "index (start += batch_size)?"
+        ),
+    )
+    out = []
+    for batch in batches:
+        if isinstance(batch, torch.Tensor) and batch.dim() == 0 or isinstance(batch, int):
+            raise StudentError(
+                f"n={n}, batch_size={batch_size}: you yielded single indices; yield whole "
+                "batches, lists of indices such as order[start : start + batch_size].tolist()."
+            )
+        if not isinstance(batch, Iterable):
+            raise StudentError(
+                f"n={n}, batch_size={batch_size}: each batch must be a list of indices, "
+                f"got {type(batch).__name__}."
+            )
+        out.append([int(i) for i in batch])
+    return out
 
 
 def _problem(fn: Callable, n: int, batch_size: int) -> str | None:
-    """The first property the student's answer breaks on this case, as a hint; None if fine."""
-    batches = _run(fn, n, batch_size, seed=0)
+    """The first property the student's answer breaks on this case; None if fine."""
+    case = f"n={n}, batch_size={batch_size}"
+    global_state = torch.random.get_rng_state()
+    batches = _epoch(fn, n, batch_size, torch.Generator().manual_seed(0))
+    touched_global = not torch.equal(global_state, torch.random.get_rng_state())
     flat = [i for b in batches for i in b]
     if len(flat) != len(set(flat)):
         return (
-            f"n={n}, batch_size={batch_size}: some index appears twice in one epoch. "
-            "Sample *without* replacement: shuffle once with torch.randperm(n) and slice it."
+            f"{case}: some index appears twice in one epoch. Sample *without* replacement: "
+            "shuffle once with torch.randperm(n) and slice it (torch.randint draws with "
+            "replacement)."
         )
     if sorted(flat) != list(range(n)):
         missing = sorted(set(range(n)) - set(flat))
+        if not missing:
+            return f"{case}: indices outside 0 … {n - 1} appear; index the buffer with range(n)."
+        more = "…" if len(missing) > 5 else ""
         return (
-            f"n={n}, batch_size={batch_size}: indices {missing[:5]}{'…' if len(missing) > 5 else ''} "
-            "are never visited. Every sample should appear exactly once per epoch: "
-            "keep the last, shorter batch."
+            f"{case}: indices {missing[:5]}{more} are never visited. Every sample should appear "
+            "exactly once per epoch: keep the last, shorter batch, and make each slice "
+            "order[start : start + batch_size] (the end is excluded)."
         )
     sizes = [len(b) for b in batches]
     expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
     if sizes != expected:
         return (
-            f"n={n}, batch_size={batch_size}: batch sizes are {sizes}, expected {expected} "
-            "(full batches, then one shorter batch with the remainder)."
+            f"{case}: batch sizes are {sizes}, expected {expected} (full batches, then one "
+            "shorter batch with the remainder)."
         )
     if n >= 10 and flat == list(range(n)):
         return (
-            f"n={n}, batch_size={batch_size}: the indices come out in order 0, 1, 2, …: "
-            "shuffle them first with torch.randperm(n, generator=generator)."
+            f"{case}: the indices come out in order 0, 1, 2, …: shuffle them first with "
+            "torch.randperm(n, generator=generator)."
         )
-    if batches != _run(fn, n, batch_size, seed=0):
+    if batches != _epoch(fn, n, batch_size, torch.Generator().manual_seed(0)):
         return (
             "the same seeded generator gave different batches on two calls: draw the "
-            "permutation with torch.randperm(n, generator=generator) so results are reproducible."
+            "permutation with torch.randperm(n, generator=generator), not from torch's (or "
+            "numpy's) global random state, so results are reproducible."
         )
-    if n >= 10 and batches == _run(fn, n, batch_size, seed=1):
+    if touched_global:
         return (
-            "two different seeds gave identical batches: pass the generator to torch.randperm "
-            "instead of ignoring it."
+            "your function changed torch's global random state (torch.manual_seed or a draw "
+            "without generator=): use only the generator you are given."
+        )
+    if n >= 10 and batches == _epoch(fn, n, batch_size, torch.Generator().manual_seed(1)):
+        return (
+            "two different seeds gave identical batches: pass the generator you are given to "
+            "torch.randperm instead of making your own."
+        )
+    shared = torch.Generator().manual_seed(0)
+    if n >= 10 and _epoch(fn, n, batch_size, shared) == _epoch(fn, n, batch_size, shared):
+        return (
+            "every epoch is identical: two calls with the same generator gave the same "
+            "batches, so you restart the random sequence each call (a new generator seeded "
+            "from generator.initial_seed(), or a manual_seed). Draw from the generator itself, "
+            "so that each epoch reshuffles."
         )
     return None
 
 
+@safe_checker
 def check_minibatches(fn: Callable[[int, int, torch.Generator], Iterable[list[int]]]) -> bool:
     """Check a student's ``fn(n, batch_size, generator)`` that yields minibatches of indices.
 
-    Prints one line per finding and returns True when every case passes. The properties:
-    each epoch visits every index exactly once (no duplicates, nothing missing), batches are
-    full except possibly the last, the order is shuffled, and the generator controls it.
+    The properties: each epoch visits every index exactly once (no duplicates, nothing
+    missing), batches are full except possibly the last, the order is shuffled, the
+    generator controls it (same seed, same batches; the next epoch, new batches), and the
+    generator stops. Prints one line per finding; returns True when every case passes.
     """
-    try:
-        for n, batch_size in _CASES:
+    report = Report()
+    message = library_answer(fn, minibatch_indices, iterate_minibatches, reference_minibatches)
+    if message:
+        return report.fail(message)
+    for n, batch_size in _CASES:
+        try:
             problem = _problem(fn, n, batch_size)
-            if problem:
-                print(f"✗ {problem}")
-                return False
-    except NotImplementedError:
-        print("✗ not implemented yet: replace the `raise NotImplementedError` with your code.")
-        return False
-    except Exception as exc:  # the student's code crashed: say where, kindly
-        print(f"✗ your function raised {type(exc).__name__}: {exc}")
-        return False
-    print(
-        f"✓ all {len(_CASES)} cases pass: every index once per epoch, full batches then the "
-        "remainder, shuffled, reproducible from the generator."
+        except StudentError as error:
+            return report.fail(str(error))
+        if problem:
+            return report.fail(problem)
+    return report.ok(
+        f"all {len(_CASES)} cases pass: every index once per epoch, full batches then the "
+        "remainder, shuffled, reproducible from the generator, a new shuffle each epoch."
     )
-    return True
+
+
+def check_batches_per_epoch(answer: object) -> bool:
+    """Question: n = 100 samples, batch_size = 32, drop_last=False: minibatches per epoch?"""
+    return check_number(
+        answer,
+        4,
+        0,
+        hints=[
+            (3, "that is drop_last=True; with drop_last=False the short tail of 4 is a batch too."),
+            (3.125, "batches come whole: 100 / 32 = 3.125 rounds *up*, the last batch is short."),
+            (32, "that is the batch size, not the number of batches."),
+            (4 * 32, "that counts samples, not batches."),
+            (lambda a: a != int(a), "a number of batches is a whole number."),
+        ],
+        why="⌈100 / 32⌉ = 4: three batches of 32 and a last one of 4.",
+    )
+
+
+def check_never_used(answer: object) -> bool:
+    """Question: with replacement, one epoch's worth of draws: how much is never used?"""
+    return check_choice(
+        answer,
+        "c",
+        {
+            "a": "none unused is what *shuffled* epochs give; independent draws can repeat "
+            "an index and so miss others.",
+            "b": "each sample is missed by one draw with probability 1 − 1/n, but there are n "
+            "draws: (1 − 1/n)^n, not 1/n.",
+            "d": "63% ≈ 1 − e⁻¹ is the fraction used *at least once*; the question asks for "
+            "the samples never used.",
+        },
+        why="each of the n draws misses a given sample with probability 1 − 1/n, so it is "
+        "never drawn with probability (1 − 1/n)^n ≈ e⁻¹ ≈ 37%.",
+    )
+
+
+def check_drop_last_uses(answer: object) -> bool:
+    """Question: n = 64, batch_size = 10, drop_last=True, 4 epochs: mean uses per sample?"""
+    return check_number(
+        answer,
+        3.75,
+        0.01,
+        hints=[
+            (
+                4,
+                "that is drop_last=False. With drop_last=True each epoch drops the 4 samples "
+                "of the short tail, so not every sample is used in every epoch.",
+            ),
+            (4 * 60, "that is the total number of uses; divide by the 64 samples."),
+            (
+                60,
+                "that is how many samples one epoch uses; the question asks for the mean "
+                "number of uses per sample over 4 epochs.",
+            ),
+            (
+                3,
+                "a sample is dropped only in the epochs where it lands in the short tail: "
+                "count the uses over all 64 samples, then take the mean.",
+            ),
+            (0.9375, "that is the mean over one epoch; the question asks about 4 epochs."),
+        ],
+        why="each epoch uses 6 · 10 = 60 of the 64 samples, so 4 · 60 / 64 = 3.75: most "
+        "samples are used 4 times, the ones that fell in a dropped tail fewer.",
+    )

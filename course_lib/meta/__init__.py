@@ -8,13 +8,50 @@ Modules, one idea each:
     blackbox     a conditional neural process: learning without gradient steps
     evaluation   adaptation_curve: query MSE after 0..S steps on new tasks
     landscape    both loops drawn in the (a, b) plane
+    components   φ as named components (组件) and the one outer loop that learns any selection
+    architecture learned mixing weights over candidate activations (DARTS)
+    learned_update  a tiny network as the update rule
+    augmentation  a learned shift-and-flip augmentation of the support set
+    reweighting  learned sample weights for corrupted support sets
+    binary_tasks 2-D binary classification tasks (the notes' framing)
+    geometry     why MAML is good: steps to a task's optimum, distance to it
+    evolution    a genetic algorithm for components without a gradient
+    images       DigitTasks: few-shot image tasks from scikit-learn's digits (Chapter 6)
+    classifiers  few-shot classifiers on one backbone: scratch, pre-training, MAML, ANIL, prototypes
 """
 
+from course_lib.meta.architecture import MixedActivationMLP, block_weights
+from course_lib.meta.augmentation import augment_support
+from course_lib.meta.binary_tasks import LinearBoundaryTasks, accuracy, binary_cross_entropy
 from course_lib.meta.blackbox import (
     BlackBoxConfig,
     ConditionalNeuralProcess,
     blackbox_mse,
     train_blackbox,
+)
+from course_lib.meta.classifiers import (
+    FEWSHOT_METHODS,
+    FewShotConfig,
+    FewShotEvaluation,
+    FewShotLearner,
+    FewShotNet,
+    adaptation_accuracy,
+    confidence_interval,
+    evaluate_fewshot,
+    layer_changes,
+    pixel_prototypes,
+    predictions_along_the_way,
+    prototype_logits,
+    train_fewshot,
+)
+from course_lib.meta.components import (
+    COMPONENTS,
+    ComponentConfig,
+    LearningAlgorithm,
+    adapt_with_components,
+    component_meta_loss,
+    learn_components,
+    squared_error,
 )
 from course_lib.meta.evaluation import (
     AdaptationCurve,
@@ -22,6 +59,7 @@ from course_lib.meta.evaluation import (
     adaptation_trajectory,
     evaluation_tasks,
 )
+from course_lib.meta.evolution import EvolutionConfig, descend_inner_lr, evolve_inner_loop
 from course_lib.meta.functional import (
     adapt,
     meta_loss,
@@ -30,8 +68,12 @@ from course_lib.meta.functional import (
     reptile_update,
     task_loss,
 )
+from course_lib.meta.geometry import distance_to_task_optima, steps_to_reach
+from course_lib.meta.images import DigitTasks, digit_split
 from course_lib.meta.landscape import TwoLoopPaths, sine_loss_grid, two_loop_paths
+from course_lib.meta.learned_update import adapt_with_rule, init_update_rule
 from course_lib.meta.models import SineModel, init_params, mlp_regressor
+from course_lib.meta.reweighting import CorruptedSupport, example_weights, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.meta.train import METHODS, MetaConfig, MetaLearner, meta_train, outer_gradient
 
@@ -63,4 +105,42 @@ __all__ = [
     "TwoLoopPaths",
     "sine_loss_grid",
     "two_loop_paths",
+    "COMPONENTS",
+    "ComponentConfig",
+    "LearningAlgorithm",
+    "adapt_with_components",
+    "component_meta_loss",
+    "learn_components",
+    "squared_error",
+    "MixedActivationMLP",
+    "block_weights",
+    "adapt_with_rule",
+    "init_update_rule",
+    "augment_support",
+    "CorruptedSupport",
+    "example_weights",
+    "weighted_loss",
+    "LinearBoundaryTasks",
+    "binary_cross_entropy",
+    "accuracy",
+    "steps_to_reach",
+    "distance_to_task_optima",
+    "EvolutionConfig",
+    "evolve_inner_loop",
+    "descend_inner_lr",
+    "DigitTasks",  # Ch 6: few-shot image classification
+    "digit_split",
+    "FEWSHOT_METHODS",
+    "FewShotNet",
+    "FewShotConfig",
+    "FewShotLearner",
+    "FewShotEvaluation",
+    "train_fewshot",
+    "prototype_logits",
+    "pixel_prototypes",
+    "adaptation_accuracy",
+    "predictions_along_the_way",
+    "evaluate_fewshot",
+    "layer_changes",
+    "confidence_interval",
 ]

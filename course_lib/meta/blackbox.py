@@ -15,7 +15,7 @@ whole function F_φ (data set → model) is one forward pass; φ is the weights 
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -24,6 +24,21 @@ from tqdm.auto import tqdm
 
 from course_lib.meta.functional import _check_tasks, mse
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import (
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_seed,
+)
 
 __all__ = ["ConditionalNeuralProcess", "BlackBoxConfig", "train_blackbox", "blackbox_mse"]
 
@@ -32,31 +47,26 @@ class ConditionalNeuralProcess(nn.Module):
     """A small CNP for 1-D regression: ``forward(x_support, y_support, x_query) -> y_query``.
 
     Shapes: support ``[B, K, 1]``, query inputs ``[B, Q, 1]``, output ``[B, Q, 1]``.
+    Encoder h and decoder g are ReLU MLPs with widths ``hidden_sizes``.
     """
 
-    def __init__(self, hidden: int = 64, representation: int = 64):
+    def __init__(self, hidden_sizes: Sequence[int] = (64, 64), representation: int = 64):
         super().__init__()
-        self.encoder = nn.Sequential(
-            nn.Linear(2, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, representation),
-        )
-        self.decoder = nn.Sequential(
-            nn.Linear(1 + representation, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, hidden),
-            nn.ReLU(),
-            nn.Linear(hidden, 1),
-        )
+        self.encoder = _relu_mlp(2, hidden_sizes, representation)
+        self.decoder = _relu_mlp(1 + representation, hidden_sizes, 1)
 
     def forward(self, x_support: Tensor, y_support: Tensor, x_query: Tensor) -> Tensor:
-        r = self.encoder(torch.cat([x_support, y_support], dim=-1)).mean(
-            dim=1, keepdim=True
-        )  # [B, 1, R]
-        r = r.expand(-1, x_query.shape[1], -1)
+        r = self.encoder(torch.cat([x_support, y_support], dim=-1)).mean(dim=1, keepdim=True)
+        r = r.expand(-1, x_query.shape[1], -1)  # [B, Q, R]: the same r for every query point
         return self.decoder(torch.cat([x_query, r], dim=-1))
+
+
+def _relu_mlp(in_features: int, hidden_sizes: Sequence[int], out_features: int) -> nn.Sequential:
+    sizes = [in_features, *hidden_sizes, out_features]
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])  # no activation after the output layer
 
 
 @dataclass
@@ -70,9 +80,11 @@ class BlackBoxConfig:
             [k_min, k_support] each step so the learner works for any K up to k_support).
         k_min: smallest K drawn during training.
         k_query: query points scored per task.
-        hidden, representation: widths of the encoder/decoder and of r.
-        lr: Adam step size.
+        hidden_sizes: widths of the encoder's and the decoder's hidden layers.
+        representation: size of the task representation r.
+        learning_rate: Adam step size.
         seed: seeds the initialization and the task stream.
+        device: where the model and the tasks live.
         log_every: iterations between history rows.
     """
 
@@ -81,65 +93,72 @@ class BlackBoxConfig:
     k_support: int = 10
     k_min: int = 3
     k_query: int = 10
-    hidden: int = 64
+    hidden_sizes: tuple[int, ...] = (64, 64)
     representation: int = 64
-    lr: float = 1e-3
+    learning_rate: float = 1e-3
     seed: int = 0
+    device: str = "cpu"
     log_every: int = 100
 
     def __post_init__(self) -> None:
-        for name in (
-            "iterations",
-            "meta_batch_size",
-            "k_support",
-            "k_min",
-            "k_query",
-            "hidden",
-            "representation",
-            "log_every",
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        for name in ("iterations", "meta_batch_size", "k_support", "k_min", "k_query", "log_every"):
+            check_int(name, getattr(self, name), 1)
+        if self.iterations > 10_000_000:
+            raise ValueError(f"iterations must be in [1, 10_000_000], got {self.iterations}")
+        for name in ("meta_batch_size", "k_support", "k_query", "representation"):
+            if check_int(name, getattr(self, name), 1) > 10_000:
+                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
         if self.k_min > self.k_support:
             raise ValueError(f"k_min must be <= k_support ({self.k_support}), got {self.k_min}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        check_seed(self.seed)
+        check_device(self.device)
 
 
 def train_blackbox(
-    config: BlackBoxConfig, tasks: SinusoidTasks | None = None, *, progress: bool = True
-) -> tuple[ConditionalNeuralProcess, dict[str, list[float]]]:
-    """Train a CNP on a task family; returns the model and its history (iteration, loss, seconds)."""
+    config: BlackBoxConfig,
+    tasks: SinusoidTasks | None = None,
+    callback: Callback | None = None,
+    *,
+    progress: bool = True,
+) -> TrainResult[ConditionalNeuralProcess, BlackBoxConfig]:
+    """Train a CNP on a task family; returns a :class:`~course_lib.training.TrainResult`.
+
+    History rows (every ``log_every`` iterations): ``iteration``, ``loss`` (mean query MSE
+    since the last row), ``seconds``. ``callback(row, model)`` after each; ``True`` stops.
+    """
     if not isinstance(config, BlackBoxConfig):
         raise TypeError(f"config must be a BlackBoxConfig, got {type(config).__name__}")
+    check_callback(callback)
     tasks = SinusoidTasks() if tasks is None else tasks
-    generator = torch.Generator().manual_seed(config.seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = ConditionalNeuralProcess(config.hidden, config.representation)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    history: dict[str, list[float]] = {"iteration": [], "loss": [], "seconds": []}
-    start, running, count = time.perf_counter(), 0.0, 0
-    for iteration in tqdm(
-        range(1, config.iterations + 1), desc="cnp", disable=not progress, mininterval=0.5
-    ):
+    generator = make_generator(config.seed)
+    with seeded(config.seed):
+        model = ConditionalNeuralProcess(config.hidden_sizes, config.representation)
+    model = model.to(config.device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    result = TrainResult(model, config, [])
+    clock, running, count = Stopwatch(), 0.0, 0
+    bar = tqdm(range(1, config.iterations + 1), desc="cnp", disable=not progress, mininterval=0.5)
+    for iteration in bar:
+        clock.resume()
         k = int(torch.randint(config.k_min, config.k_support + 1, (1,), generator=generator))
         batch = tasks.sample(config.meta_batch_size, k, config.k_query, generator)
+        batch = batch.to(config.device)
         loss = mse(model(batch.x_support, batch.y_support, batch.x_query), batch.y_query)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         running, count = running + loss.item(), count + 1
+        seconds = clock.pause()
         if iteration % config.log_every == 0 or iteration == config.iterations:
-            history["iteration"].append(float(iteration))
-            history["loss"].append(running / count)
-            history["seconds"].append(time.perf_counter() - start)
+            row = {"iteration": float(iteration), "loss": running / count, "seconds": seconds}
+            result.history.append(row)
             running, count = 0.0, 0
+            if callback is not None and callback(row, model):
+                break
     model.eval()
-    return model, history
+    return result
 
 
 @torch.no_grad()

@@ -17,6 +17,7 @@ from torch.func import vmap
 from course_lib.meta.functional import InnerLR, _check_inner, _check_tasks, adapt, task_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.meta.train import MetaLearner
+from course_lib.validation import check_seed
 
 __all__ = ["AdaptationCurve", "adaptation_curve", "adaptation_trajectory", "evaluation_tasks"]
 
@@ -52,7 +53,13 @@ def evaluation_tasks(
 ) -> TaskBatch:
     """A fixed set of new tasks to compare methods on (a different seed stream from training)."""
     family = SinusoidTasks() if family is None else family
-    return family.sample(num_tasks, k_support, k_query, torch.Generator().manual_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
+    return family.sample(num_tasks, k_support, k_query, generator)
+
+
+def _check_learner(learner: object) -> None:
+    if not isinstance(learner, MetaLearner):
+        raise TypeError(f"learner must be a MetaLearner, got {type(learner).__name__}")
 
 
 def adaptation_curve(
@@ -70,8 +77,9 @@ def adaptation_curve(
         max_steps: S, the largest number of inner steps.
         inner_lr: step size for the evaluation (default: the learner's own α, learned for Meta-SGD).
     """
+    _check_learner(learner)
     lr = learner.inner_lr if inner_lr is None else inner_lr
-    _check_inner(lr, max_steps, learner.params)
+    _check_inner(lr, max_steps, learner.params, name="max_steps")
     _check_tasks(tasks)
     model, phi = learner.model, learner.params
 
@@ -97,6 +105,7 @@ def adaptation_trajectory(
     inner_lr: InnerLR | None = None,
 ) -> Tensor:
     """Predictions at ``x_eval`` (``[N, 1]``) after 0..``steps`` inner steps: shape ``[steps + 1, N]``."""
+    _check_learner(learner)
     lr = learner.inner_lr if inner_lr is None else inner_lr
     _check_inner(lr, steps, learner.params)
     theta, predictions = learner.params, [learner.predict(x_eval)]

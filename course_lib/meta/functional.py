@@ -27,17 +27,19 @@ Two implementations of the same maths are given:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call, grad, vmap
 
 from course_lib.meta.tasks import TaskBatch
+from course_lib.validation import check_int, check_real, check_same_shape
 
 __all__ = [
     "Params",
     "InnerLR",
+    "LossFn",
     "mse",
     "task_loss",
     "adapt",
@@ -49,31 +51,41 @@ __all__ = [
 Params = dict[str, Tensor]
 #: A scalar step size α, or one learned step size tensor per parameter (Meta-SGD).
 InnerLR = float | Mapping[str, Tensor]
+#: ``loss_fn(prediction, target) -> scalar``: what the inner loop descends and the outer loop
+#: scores (MSE for regression, cross-entropy for classification).
+LossFn = Callable[[Tensor, Tensor], Tensor]
 
 
 def mse(prediction: Tensor, target: Tensor) -> Tensor:
     """Mean squared error, the regression loss of the sinusoid tasks."""
+    check_same_shape(prediction=prediction, target=target)  # [K, 1] − [K] would broadcast
     return ((prediction - target) ** 2).mean()
 
 
-def task_loss(model: nn.Module, params: Mapping[str, Tensor], x: Tensor, y: Tensor) -> Tensor:
-    """MSE of ``model`` evaluated with ``params`` (not its own weights) on one task's points."""
-    return mse(functional_call(model, dict(params), (x,)), y)
+def task_loss(
+    model: nn.Module, params: Mapping[str, Tensor], x: Tensor, y: Tensor, loss_fn: LossFn = mse
+) -> Tensor:
+    """``loss_fn`` of ``model`` evaluated with ``params`` (not its own weights) on one task's points."""
+    return loss_fn(functional_call(model, dict(params), (x,)), y)
 
 
-def _check_inner(inner_lr: InnerLR, steps: int, params: Mapping[str, Tensor] | None = None) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, int):
-        raise TypeError(f"steps must be an int >= 0, got {steps!r}")
-    if steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps}")
+#: Inner steps beyond this take minutes per call (and MAML keeps every step's graph).
+MAX_INNER_STEPS = 1000
+
+
+def _check_inner(
+    inner_lr: InnerLR, steps: int, params: Mapping[str, Tensor] | None = None, name: str = "steps"
+) -> None:
+    check_int(name, steps, 0, MAX_INNER_STEPS)
     if isinstance(inner_lr, Mapping):
         if params is not None and set(inner_lr) != set(params):
             raise ValueError(
                 f"inner_lr must have one step size per parameter {sorted(params)}, got keys {sorted(inner_lr)}"
             )
+        if not all(isinstance(a, Tensor) for a in inner_lr.values()):
+            raise TypeError("inner_lr must be a float or a dict of per-parameter step-size tensors")
     elif isinstance(inner_lr, numbers.Real) and not isinstance(inner_lr, bool):
-        if not inner_lr >= 0:
-            raise ValueError(f"inner_lr must be >= 0, got {inner_lr}")
+        check_real("inner_lr", inner_lr, 0.0, 100.0)
     else:
         raise TypeError(
             f"inner_lr must be a float >= 0 or a dict of per-parameter tensors, got {type(inner_lr).__name__}"
@@ -93,6 +105,7 @@ def adapt(
     inner_lr: InnerLR,
     steps: int,
     first_order: bool = False,
+    loss_fn: LossFn = mse,
 ) -> Params:
     """The inner loop on one task: ``steps`` gradient-descent steps on the support set from ``params``.
 
@@ -104,6 +117,7 @@ def adapt(
         steps: number of gradient steps (0 returns ``params`` unchanged).
         first_order: if True, each inner gradient is treated as a constant (FOMAML): the
             result still depends on φ, but only through the identity path θ = φ − α·g.
+        loss_fn: the task loss (default MSE).
 
     Returns the adapted parameters θ as a new dict; differentiable with respect to
     ``params`` (and to a learned ``inner_lr``) through all the steps unless ``first_order``.
@@ -111,7 +125,7 @@ def adapt(
     """
     _check_inner(inner_lr, steps, params)
     theta = dict(params)
-    loss_grad = grad(lambda p: task_loss(model, p, x, y))
+    loss_grad = grad(lambda p: task_loss(model, p, x, y, loss_fn))
     for _ in range(steps):
         g = loss_grad(theta)
         if first_order:
@@ -124,14 +138,19 @@ def _check_tasks(tasks: TaskBatch) -> None:
     if not isinstance(tasks, tuple) or len(tasks) != 4:
         raise TypeError("tasks must be a TaskBatch (x_support, y_support, x_query, y_query)")
     for name, t in zip(TaskBatch._fields, tasks):
-        if not isinstance(t, Tensor) or t.dim() != 3:
+        # inputs [B, K, features...]; targets [B, K, ...] (values, or class labels [B, K])
+        min_dim, shape = (3, "[B, K, features...]") if name[0] == "x" else (2, "[B, K, ...]")
+        if not isinstance(t, Tensor) or t.dim() < min_dim:
             raise ValueError(
-                f"tasks.{name} must be a tensor of shape [B, K, 1], got {getattr(t, 'shape', type(t))}"
+                f"tasks.{name} must be a tensor of shape {shape}, got {getattr(t, 'shape', type(t))}"
             )
+    shapes = [tuple(t.shape) for t in tasks]
     if len({t.shape[0] for t in tasks}) != 1:
-        raise ValueError(
-            f"all TaskBatch tensors must share the batch size B, got {[tuple(t.shape) for t in tasks]}"
-        )
+        raise ValueError(f"all TaskBatch tensors must share the batch size B, got {shapes}")
+    if tasks.x_support.shape[1] != tasks.y_support.shape[1] or (
+        tasks.x_query.shape[1] != tasks.y_query.shape[1]
+    ):
+        raise ValueError(f"inputs and targets must have the same number of points K, got {shapes}")
 
 
 def meta_loss(
@@ -142,6 +161,7 @@ def meta_loss(
     inner_lr: InnerLR,
     steps: int,
     first_order: bool = False,
+    loss_fn: LossFn = mse,
 ) -> Tensor:
     """Mean query loss after adapting to each task: the quantity MAML's outer loop minimises.
 
@@ -154,9 +174,16 @@ def meta_loss(
 
     def query_loss_after_adaptation(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
         theta = adapt(
-            model, params, x_s, y_s, inner_lr=inner_lr, steps=steps, first_order=first_order
+            model,
+            params,
+            x_s,
+            y_s,
+            inner_lr=inner_lr,
+            steps=steps,
+            first_order=first_order,
+            loss_fn=loss_fn,
         )
-        return task_loss(model, theta, x_q, y_q)
+        return task_loss(model, theta, x_q, y_q, loss_fn)
 
     return vmap(query_loss_after_adaptation)(*tasks).mean()
 
@@ -169,6 +196,7 @@ def meta_loss_loop(
     inner_lr: InnerLR,
     steps: int,
     first_order: bool = False,
+    loss_fn: LossFn = mse,
 ) -> Tensor:
     """The same meta-loss as :func:`meta_loss`, one task at a time with ``torch.autograd.grad``.
 
@@ -183,7 +211,7 @@ def meta_loss_loop(
         for _ in range(steps):
             names = [n for n, p in theta.items() if p.requires_grad]
             grads = torch.autograd.grad(
-                task_loss(model, theta, x_s, y_s),
+                task_loss(model, theta, x_s, y_s, loss_fn),
                 [theta[n] for n in names],
                 create_graph=not first_order,
             )
@@ -191,7 +219,7 @@ def meta_loss_loop(
                 **theta,
                 **{n: theta[n] - _step_size(inner_lr, n) * g for n, g in zip(names, grads)},
             }
-        losses.append(task_loss(model, theta, x_q, y_q))
+        losses.append(task_loss(model, theta, x_q, y_q, loss_fn))
     return torch.stack(losses).mean()
 
 
@@ -214,8 +242,7 @@ def reptile_update(
     """
     _check_inner(inner_lr, steps, params)
     _check_tasks(tasks)
-    if not 0 < epsilon <= 1:
-        raise ValueError(f"epsilon must be in (0, 1], got {epsilon}")
+    check_real("epsilon", epsilon, 0.0, 1.0, lo_open=True)
     theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=steps)
     return {name: p + epsilon * (theta[name].mean(0) - p) for name, p in params.items()}
 
@@ -224,8 +251,7 @@ def adapted_on_all_points(
     model: nn.Module, params: Mapping[str, Tensor], tasks: TaskBatch, *, inner_lr: float, steps: int
 ) -> Params:
     """θ^m for every task m (a dict of ``[B, ...]`` tensors): first-order SGD on support ∪ query."""
-    x = torch.cat([tasks.x_support, tasks.x_query], dim=1)
-    y = torch.cat([tasks.y_support, tasks.y_query], dim=1)
+    x, y = tasks.all_points()
     params = {name: p.detach() for name, p in params.items()}
     return vmap(
         lambda xi, yi: adapt(

@@ -17,6 +17,7 @@ from torch import Tensor
 from course_lib.meta.functional import _check_inner, _check_tasks, adapt, meta_loss, mse
 from course_lib.meta.models import SineModel
 from course_lib.meta.tasks import TaskBatch
+from course_lib.validation import check_choice, check_int, check_real, check_tensor
 
 __all__ = ["sine_loss_grid", "TwoLoopPaths", "two_loop_paths", "PATH_METHODS"]
 
@@ -29,6 +30,10 @@ def sine_loss_grid(a: Tensor, b: Tensor, x: Tensor, y: Tensor) -> Tensor:
     Args:
         a, b: 1-D tensors of grid values; x, y: the task's points, any shape with the same size.
     """
+    check_tensor("a", a, ndim=1)
+    check_tensor("b", b, ndim=1)
+    if check_tensor("x", x).numel() != check_tensor("y", y).numel():
+        raise ValueError(f"x and y must hold as many points, got {x.numel()} and {y.numel()}")
     x, y = x.reshape(1, 1, -1), y.reshape(1, 1, -1)
     prediction = a.reshape(1, -1, 1) * torch.sin(x + b.reshape(-1, 1, 1))
     return ((prediction - y) ** 2).mean(-1)
@@ -53,7 +58,7 @@ def two_loop_paths(
     inner_lr: float = 0.1,
     inner_steps: int = 1,
     outer_steps: int = 3,
-    outer_lr: float = 0.1,
+    learning_rate: float = 0.1,
 ) -> TwoLoopPaths:
     """Run both loops on the (a, b) model with plain gradient descent and record every point.
 
@@ -61,14 +66,15 @@ def two_loop_paths(
     "pretrain" (outer gradient of the loss at φ on all the tasks' points; the inner paths are
     still recorded: they show where fine-tuning from φ would go).
     """
-    if method not in PATH_METHODS:
-        raise ValueError(f"method must be one of {PATH_METHODS}, got {method!r}")
-    _check_inner(inner_lr, inner_steps)
+    check_choice("method", method, PATH_METHODS)
+    _check_inner(inner_lr, inner_steps, name="inner_steps")
     _check_tasks(tasks)
-    if isinstance(outer_steps, bool) or not isinstance(outer_steps, int) or outer_steps < 0:
-        raise ValueError(f"outer_steps must be an int >= 0, got {outer_steps!r}")
-    if not outer_lr > 0:
-        raise ValueError(f"outer_lr must be > 0, got {outer_lr}")
+    check_int("outer_steps", outer_steps, 0, 1000)  # a picture: more steps only take minutes
+    check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
+    if isinstance(phi0, str) or not isinstance(phi0, tuple | list) or len(phi0) != 2:
+        raise TypeError(f"phi0 must be a pair of numbers (a, b), got {phi0!r}")
+    for i, v in enumerate(phi0):
+        check_real(f"phi0[{i}]", v, -1e6, 1e6)
     model = SineModel()
     phi = {"a": torch.tensor(float(phi0[0])), "b": torch.tensor(float(phi0[1]))}
     outer, inner, losses = [], [], []
@@ -80,8 +86,7 @@ def two_loop_paths(
         phi = {n: v.detach().requires_grad_(True) for n, v in phi.items()}
         outer.append(point(phi))
         if method == "pretrain":
-            x = torch.cat([tasks.x_support, tasks.x_query], 1)
-            y = torch.cat([tasks.y_support, tasks.y_query], 1)
+            x, y = tasks.all_points()
             loss = mse(torch.func.functional_call(model, phi, (x,)), y)
         else:
             loss = meta_loss(
@@ -106,5 +111,5 @@ def two_loop_paths(
         if t == outer_steps:
             break
         grads = torch.autograd.grad(loss, [phi["a"], phi["b"]])
-        phi = {"a": phi["a"] - outer_lr * grads[0], "b": phi["b"] - outer_lr * grads[1]}
+        phi = {"a": phi["a"] - learning_rate * grads[0], "b": phi["b"] - learning_rate * grads[1]}
     return TwoLoopPaths(torch.stack(outer), torch.stack(inner), torch.stack(losses))

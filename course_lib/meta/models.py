@@ -13,6 +13,9 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from course_lib.training import seeded
+from course_lib.validation import check_hidden_sizes, check_real
+
 __all__ = ["mlp_regressor", "SineModel", "init_params"]
 
 
@@ -21,10 +24,10 @@ def mlp_regressor(hidden: Sequence[int] = (40, 40), *, seed: int = 0) -> nn.Sequ
     hidden = tuple(hidden)
     if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
         raise ValueError(f"hidden must be a non-empty sequence of ints >= 1, got {hidden!r}")
+    check_hidden_sizes(hidden, "hidden")  # and at most 4096 wide
     sizes = (1, *hidden, 1)
     layers: list[nn.Module] = []
-    with torch.random.fork_rng(devices=[]):  # seeded init without touching the global RNG
-        torch.manual_seed(seed)
+    with seeded(seed):  # seeded init without touching the global RNG
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(nn.Linear(n_in, n_out))
             if i < len(sizes) - 2:
@@ -42,6 +45,8 @@ class SineModel(nn.Module):
 
     def __init__(self, a: float = 1.0, b: float = 0.0):
         super().__init__()
+        check_real("a", a, -1e6, 1e6)
+        check_real("b", b, -1e6, 1e6)
         self.a = nn.Parameter(torch.tensor(float(a)))
         self.b = nn.Parameter(torch.tensor(float(b)))
 
@@ -51,4 +56,6 @@ class SineModel(nn.Module):
 
 def init_params(model: nn.Module) -> dict[str, Tensor]:
     """A detached copy of the module's parameters, ready to be meta-learned (``requires_grad``)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     return {name: p.detach().clone().requires_grad_(True) for name, p in model.named_parameters()}

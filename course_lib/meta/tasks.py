@@ -19,6 +19,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from course_lib.validation import check_device, check_int
+
 __all__ = ["TaskBatch", "SinusoidTasks"]
 
 
@@ -35,23 +37,59 @@ class TaskBatch(NamedTuple):
     x_query: Tensor
     y_query: Tensor
 
+    def all_points(self) -> tuple[Tensor, Tensor]:
+        """``(x, y)`` of support ∪ query, ``[B, K + Q, ...]``: what pre-training and Reptile fit."""
+        return (
+            torch.cat([self.x_support, self.x_query], dim=1),
+            torch.cat([self.y_support, self.y_query], dim=1),
+        )
+
+    def to(self, device: str | torch.device) -> TaskBatch:
+        """The same tasks on ``device``."""
+        device = check_device(device)
+        return TaskBatch(*(t.to(device) for t in self))
+
+
+def _as_floats(name: str, values: object) -> Tensor:
+    """``values`` as a ``[B, 1, 1]`` float tensor (one number per task)."""
+    try:
+        return torch.as_tensor(values, dtype=torch.float32).reshape(-1, 1, 1)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"{name} must be numbers (one per task), got {values!r:.60}") from None
+
 
 def _check_range(name: str, value: tuple[float, float]) -> tuple[float, float]:
     try:
         lo, hi = (float(v) for v in value)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a pair of numbers (low, high), got {value!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{name} must be a pair of finite numbers (low, high), got {value!r}")
     if not lo <= hi:
         raise ValueError(f"{name} must satisfy low <= high, got {value!r}")
     return lo, hi
 
 
+#: More tasks or points than this take gigabytes (one batch is num_tasks × points floats × 2).
+MAX_COUNT, MAX_POINTS = 100_000, 10_000_000
+
+
 def _check_count(name: str, value: int, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
-    return value
+    return check_int(name, value, minimum, MAX_COUNT)
+
+
+def _check_sizes(num_tasks: int, k_support: int, k_query: int, generator: object) -> None:
+    for name, value in (("num_tasks", num_tasks), ("k_support", k_support), ("k_query", k_query)):
+        _check_count(name, value)
+    if num_tasks * (k_support + k_query) > MAX_POINTS:
+        raise ValueError(
+            f"num_tasks × (k_support + k_query) must be <= {MAX_POINTS:_} points, "
+            f"got {num_tasks} × ({k_support} + {k_query})"
+        )
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
 
 
 @dataclass(frozen=True)
@@ -97,10 +135,8 @@ class SinusoidTasks:
         generator: torch.Generator | None = None,
     ) -> TaskBatch:
         """Draw K support and query points for the given tasks (``amplitude``, ``phase``: ``[B]``)."""
-        _check_count("k_support", k_support)
-        _check_count("k_query", k_query)
-        amplitude = torch.as_tensor(amplitude, dtype=torch.float32).reshape(-1, 1, 1)
-        phase = torch.as_tensor(phase, dtype=torch.float32).reshape(-1, 1, 1)
+        amplitude, phase = _as_floats("amplitude", amplitude), _as_floats("phase", phase)
+        _check_sizes(amplitude.shape[0], k_support, k_query, generator)
         if amplitude.shape != phase.shape:
             raise ValueError(
                 f"amplitude and phase must have the same length, got {amplitude.shape[0]} and {phase.shape[0]}"
@@ -123,8 +159,6 @@ class SinusoidTasks:
 
         Pass a seeded ``torch.Generator`` for reproducible tasks (same seed, same tasks).
         """
-        _check_count("num_tasks", num_tasks)
-        _check_count("k_support", k_support)
-        _check_count("k_query", k_query)
+        _check_sizes(num_tasks, k_support, k_query, generator)
         amplitude, phase = self.sample_params(num_tasks, generator)
         return self.make_tasks(amplitude, phase, k_support, k_query, generator)

@@ -26,9 +26,7 @@ The outer gradient per method:
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -44,6 +42,16 @@ from course_lib.meta.functional import (
 )
 from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
+from course_lib.training import Callback, Stopwatch, TrainResult, check_callback, make_generator
+from course_lib.validation import (
+    check_choice,
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = ["METHODS", "MetaConfig", "MetaLearner", "meta_train", "outer_gradient"]
 
@@ -62,9 +70,10 @@ class MetaConfig:
         k_query: query points per task that score the adapted model.
         inner_lr: α, the inner-loop step size (paper: 0.01); Meta-SGD's initial value.
         inner_steps: gradient steps in the inner loop during training (paper: 1).
-        outer_lr: β, Adam's step size for the outer loop (paper: 1e-3).
-        hidden: hidden layer widths of the regressor (paper: (40, 40)).
+        learning_rate: β, Adam's step size for the outer loop (paper: 1e-3).
+        hidden_sizes: hidden layer widths of the regressor (paper: (40, 40)).
         seed: seeds the initialization and the task stream.
+        device: where the model and the tasks live ("cpu", "cuda", ...).
         log_every: iterations between history rows (each row averages the losses since the last).
     """
 
@@ -75,40 +84,32 @@ class MetaConfig:
     k_query: int = 10
     inner_lr: float = 0.01
     inner_steps: int = 1
-    outer_lr: float = 1e-3
-    hidden: tuple[int, ...] = (40, 40)
+    learning_rate: float = 1e-3
+    hidden_sizes: tuple[int, ...] = (40, 40)
     seed: int = 0
+    device: str = "cpu"
     log_every: int = 100
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
-        for name in ("iterations", "meta_batch_size", "k_support", "k_query", "log_every"):
-            _require_int(name, getattr(self, name), 1)
-        _require_int("inner_steps", self.inner_steps, 0)
-        _require_int("seed", self.seed, 0)
+        check_choice("method", self.method, METHODS)
+        check_int("iterations", self.iterations, 1, 10_000_000)
+        for name in ("meta_batch_size", "k_support", "k_query"):
+            if check_int(name, getattr(self, name), 1) > 10_000:
+                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
+        check_int("log_every", self.log_every, 1)
+        if check_int("inner_steps", self.inner_steps, 0) > 1000:
+            raise ValueError(f"inner_steps must be in [0, 1000], got {self.inner_steps}")
         if self.method in ("maml", "fomaml", "metasgd", "reptile") and self.inner_steps < 1:
             raise ValueError(
                 f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
             )
-        for name in ("inner_lr", "outer_lr"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"{name} must be a float > 0, got {value!r}")
-            if not value > 0:
-                raise ValueError(f"{name} must be a float > 0, got {value}")
-        self.hidden = tuple(self.hidden)
-        if not self.hidden or any(
-            isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in self.hidden
-        ):
-            raise ValueError(f"hidden must be a non-empty tuple of ints >= 1, got {self.hidden!r}")
-
-
-def _require_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
+        if not self.hidden_sizes:
+            raise ValueError("hidden_sizes must hold at least one layer width, got ()")
+        check_seed(self.seed)
+        check_device(self.device)
 
 
 @dataclass
@@ -125,7 +126,6 @@ class MetaLearner:
     params: Params
     inner_lr: InnerLR
     config: MetaConfig
-    history: dict[str, list[float]] = field(default_factory=dict)
 
     def adapt(self, x: Tensor, y: Tensor, *, steps: int, inner_lr: InnerLR | None = None) -> Params:
         """θ after ``steps`` inner steps on the support set ``x, y`` (``[K, 1]``) from φ."""
@@ -135,6 +135,7 @@ class MetaLearner:
 
     def predict(self, x: Tensor, params: Params | None = None) -> Tensor:
         """The model's output at ``x`` with ``params`` (default φ)."""
+        check_tensor("x", x)
         with torch.no_grad():
             return torch.func.functional_call(self.model, params or self.params, (x,))
 
@@ -176,15 +177,13 @@ def outer_gradient(
     if method == "reptile":
         theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
         with torch.no_grad():
-            x = torch.cat([tasks.x_support, tasks.x_query], 1)
-            y = torch.cat([tasks.y_support, tasks.y_query], 1)
+            x, y = tasks.all_points()
             loss = torch.vmap(
                 lambda th, xi, yi: mse(torch.func.functional_call(model, th, (xi,)), yi)
             )(theta, x, y).mean()
             return loss, {n: params[n].detach() - theta[n].mean(0) for n in names}
     if method == "pretrain":
-        x = torch.cat([tasks.x_support, tasks.x_query], 1)
-        y = torch.cat([tasks.y_support, tasks.y_query], 1)
+        x, y = tasks.all_points()
         loss = mse(torch.func.functional_call(model, params, (x,)), y)
         return loss.detach(), dict(
             zip(names, torch.autograd.grad(loss, [params[n] for n in names]))
@@ -195,27 +194,34 @@ def outer_gradient(
 def meta_train(
     config: MetaConfig,
     tasks: SinusoidTasks | None = None,
+    callback: Callback | None = None,
     *,
     progress: bool = True,
-    callback: Callable[[dict[str, float]], None] | None = None,
-) -> MetaLearner:
-    """Meta-train one method on a task family; returns the :class:`MetaLearner` and its history.
+) -> TrainResult[MetaLearner, MetaConfig]:
+    """Meta-train one method on a task family; returns a :class:`~course_lib.training.TrainResult`
+    whose ``model`` is the :class:`MetaLearner`.
 
     Args:
-        config: the method and its hyperparameters (see :class:`MetaConfig`).
+        config: the method, its hyperparameters and seed (see :class:`MetaConfig`).
         tasks: the task family (default: the paper's sinusoids).
+        callback: ``callback(row, learner)`` after each history row; ``True`` stops training.
         progress: show a tqdm progress bar.
-        callback: called with each history row (e.g. a ``LiveCurve``).
 
-    The history holds, every ``log_every`` iterations: ``iteration``, ``loss`` (mean outer
-    loss since the last row), ``grad_norm`` (of the last outer gradient), ``seconds`` (wall
-    time so far) and, for Meta-SGD, ``mean_inner_lr`` (mean |α| over all weights).
+    A history row every ``log_every`` iterations: ``iteration``, ``loss`` (mean outer loss
+    since the last row), ``grad_norm`` (of the last outer gradient), ``seconds`` and, for
+    Meta-SGD, ``mean_inner_lr`` (mean |α| over all weights).
     """
     if not isinstance(config, MetaConfig):
         raise TypeError(f"config must be a MetaConfig, got {type(config).__name__}")
+    check_callback(callback)
     tasks = SinusoidTasks() if tasks is None else tasks
-    generator = torch.Generator().manual_seed(config.seed)
-    model = mlp_regressor(config.hidden, seed=config.seed)
+    if not callable(getattr(tasks, "sample", None)):
+        raise TypeError(
+            "tasks must be a task family with a sample(num_tasks, k_support, k_query, generator) "
+            f"method, got {type(tasks).__name__}"
+        )
+    generator = make_generator(config.seed)  # tasks are drawn on the CPU, then moved
+    model = mlp_regressor(config.hidden_sizes, seed=config.seed).to(config.device)
     params = init_params(model)
     inner_lr: InnerLR = config.inner_lr
     leaves = list(params.values())
@@ -224,19 +230,35 @@ def meta_train(
             n: torch.full_like(p, config.inner_lr).requires_grad_(True) for n, p in params.items()
         }
         leaves += list(inner_lr.values())
-    optimizer = torch.optim.Adam(leaves, lr=config.outer_lr)
+    optimizer = torch.optim.Adam(leaves, lr=config.learning_rate)
 
-    history: dict[str, list[float]] = {"iteration": [], "loss": [], "grad_norm": [], "seconds": []}
-    if config.method == "metasgd":
-        history["mean_inner_lr"] = []
-    start, running, count = time.perf_counter(), 0.0, 0
+    def learner() -> MetaLearner:
+        final_lr = inner_lr
+        if config.method == "metasgd":
+            final_lr = {n: a.detach().clone() for n, a in inner_lr.items()}
+        return MetaLearner(
+            config.method,
+            model,
+            {n: p.detach().clone() for n, p in params.items()},
+            final_lr,
+            config,
+        )
+
+    result = TrainResult(None, config, [])
+    clock, running, count = Stopwatch(), 0.0, 0
     bar = tqdm(
         range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
     )
     for iteration in bar:
+        clock.resume()
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
         loss, grads = outer_gradient(
-            config.method, model, params, batch, inner_lr=inner_lr, inner_steps=config.inner_steps
+            config.method,
+            model,
+            params,
+            batch.to(config.device),
+            inner_lr=inner_lr,
+            inner_steps=config.inner_steps,
         )
         for name, p in params.items():
             p.grad = grads[name]
@@ -245,26 +267,23 @@ def meta_train(
                 a.grad = grads["lr." + name]
         optimizer.step()
         running, count = running + loss.item(), count + 1
+        seconds = clock.pause()
 
         if iteration % config.log_every == 0 or iteration == config.iterations:
             row = {
                 "iteration": float(iteration),
                 "loss": running / count,
                 "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads.values())).item(),
-                "seconds": time.perf_counter() - start,
+                "seconds": seconds,
             }
             if config.method == "metasgd":
                 row["mean_inner_lr"] = (
                     torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
                 )
-            for key, value in row.items():
-                history[key].append(value)
+            result.history.append(row)
             bar.set_postfix(loss=f"{row['loss']:.3f}")
-            if callback is not None:
-                callback(row)
             running, count = 0.0, 0
-
-    final_params = {n: p.detach().clone() for n, p in params.items()}
-    if config.method == "metasgd":
-        inner_lr = {n: a.detach().clone() for n, a in inner_lr.items()}
-    return MetaLearner(config.method, model, final_params, inner_lr, config, history)
+            if callback is not None and callback(row, learner()):
+                break
+    result.model = learner()
+    return result

@@ -1,14 +1,15 @@
 """RL² (Chapter 7): a recurrent agent trained across many tasks becomes a fast learner.
 
 Modules, in reading order:
-    envs       Bernoulli bandits and a maze with a hidden goal (gymnasium Env + batched VectorEnv)
+    envs       Bernoulli bandits, a maze with a hidden goal, and a new random maze every trial
+               (gymnasium Env + batched VectorEnv)
     trial      the RL² input vector and the hidden-state reset rule; TrialWrapper
     agent      the GRU actor-critic (and its memoryless control)
     train      recurrent PPO over whole trials (RL2Config, train_rl2, evaluate_rl2)
     baselines  classic bandit algorithms and the exact Bayes-optimal policy (run_baseline)
 
-Importing this package registers ``course_lib/BernoulliBandit-v0`` and
-``course_lib/RandomGoalMaze-v0`` with gymnasium.
+Importing this package registers ``course_lib/BernoulliBandit-v0``,
+``course_lib/RandomGoalMaze-v0`` and ``course_lib/RandomMaze-v0`` with gymnasium.
 """
 
 import gymnasium as gym
@@ -19,10 +20,15 @@ from course_lib.rl2.envs import (
     BANDIT_ID,
     MAZE_ID,
     MAZE_LAYOUTS,
+    RANDOM_MAZE_ID,
     BernoulliBandit,
     BernoulliBanditVectorEnv,
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
+    RandomMaze,
+    RandomMazeVectorEnv,
+    random_maze_layout,
+    shortest_path_lengths,
 )
 from course_lib.rl2.train import (
     RL2Config,
@@ -42,6 +48,7 @@ for _id, _entry, _vec in (
         "course_lib.rl2.envs:BernoulliBanditVectorEnv",
     ),
     (MAZE_ID, "course_lib.rl2.envs:RandomGoalMaze", "course_lib.rl2.envs:RandomGoalMazeVectorEnv"),
+    (RANDOM_MAZE_ID, "course_lib.rl2.envs:RandomMaze", "course_lib.rl2.envs:RandomMazeVectorEnv"),
 ):
     if _id not in gym.registry:
         gym.register(id=_id, entry_point=_entry, vector_entry_point=_vec)
@@ -50,10 +57,15 @@ __all__ = [
     "BANDIT_ID",
     "MAZE_ID",
     "MAZE_LAYOUTS",
+    "RANDOM_MAZE_ID",
     "BernoulliBandit",
     "BernoulliBanditVectorEnv",
     "RandomGoalMaze",
     "RandomGoalMazeVectorEnv",
+    "RandomMaze",
+    "RandomMazeVectorEnv",
+    "random_maze_layout",
+    "shortest_path_lengths",
     "TrialWrapper",
     "trial_input",
     "input_size",

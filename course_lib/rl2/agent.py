@@ -17,7 +17,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_lib.validation import check_int
+from course_lib.nets import layer_init
+from course_lib.validation import check_bool, check_int
 
 __all__ = ["RecurrentActorCritic"]
 
@@ -45,9 +46,9 @@ class RecurrentActorCritic(nn.Module):
         super().__init__()
         self.input_size = check_int("input_size", input_size, minimum=1)
         self.num_actions = check_int("num_actions", num_actions, minimum=2)
-        self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
-        self.recurrent = bool(recurrent)
-        self.observation_only = bool(observation_only)
+        self.hidden_size = check_int("hidden_size", hidden_size, 1, 4096)
+        self.recurrent = check_bool("recurrent", recurrent)
+        self.observation_only = check_bool("observation_only", observation_only)
         self.read_size = input_size - num_actions - 2 if self.observation_only else input_size
         if self.read_size < 1:
             raise ValueError(
@@ -59,15 +60,14 @@ class RecurrentActorCritic(nn.Module):
             self.cell = nn.Sequential(nn.Linear(self.read_size, hidden_size), nn.Tanh())
         self.policy_head = nn.Linear(hidden_size, num_actions)
         self.value_head = nn.Linear(hidden_size, 1)
-        # Small policy init: start close to uniform, as in CleanRL's PPO.
-        nn.init.orthogonal_(self.policy_head.weight, gain=0.01)
-        nn.init.zeros_(self.policy_head.bias)
-        nn.init.orthogonal_(self.value_head.weight, gain=1.0)
-        nn.init.zeros_(self.value_head.bias)
+        # Small policy init: start close to uniform, as in CleanRL's PPO (nets.layer_init).
+        layer_init(self.policy_head, gain=0.01)
+        layer_init(self.value_head, gain=1.0)
 
     def initial_state(self, batch_size: int) -> torch.Tensor:
         """The state at a trial's start: zeros, ``[batch_size, hidden_size]``."""
-        return torch.zeros(batch_size, self.hidden_size)
+        check_int("batch_size", batch_size)
+        return torch.zeros(batch_size, self.hidden_size, device=self.policy_head.weight.device)
 
     def step(
         self, x: torch.Tensor, hidden: torch.Tensor
@@ -88,6 +88,11 @@ class RecurrentActorCritic(nn.Module):
         if inputs.dim() != 3 or inputs.shape[-1] != self.input_size:
             raise ValueError(
                 f"inputs must have shape [T, B, {self.input_size}], got {tuple(inputs.shape)}"
+            )
+        if hidden is not None and tuple(hidden.shape) != (inputs.shape[1], self.hidden_size):
+            raise ValueError(
+                f"hidden must have shape [{inputs.shape[1]}, {self.hidden_size}], "
+                f"got {list(hidden.shape)}"
             )
         inputs = inputs[..., : self.read_size]
         if not self.recurrent:

@@ -1,4 +1,4 @@
-"""The two task families of Chapter 7: Bernoulli bandits and a maze with a hidden goal.
+"""The task families of Chapter 7: Bernoulli bandits, and mazes with a hidden goal.
 
 RL² vocabulary (the notes' terms): a **task** (任务) is one bandit (its arm probabilities) or
 one maze goal; an **episode** ends when the environment says so (one pull of an arm, or
@@ -17,7 +17,16 @@ Each family comes twice, with the same rules:
   trial (new task) after the trial's last episode. ``step`` speaks numpy, as gymnasium
   expects; the trainer calls ``step_tensor`` and never leaves torch.
 
-Registered ids: ``course_lib/BernoulliBandit-v0`` and ``course_lib/RandomGoalMaze-v0``;
+The notes' maze is the third family: **a new random maze every trial** (``RandomMaze``,
+``RandomMazeVectorEnv``): walls and goal are both redrawn when a trial starts, so nothing
+about a maze can be memorised across trials; within the trial's 5 episodes the agent can
+explore in the first ones and walk the shortest path in the last ones.
+:func:`random_maze_layout` draws the layouts and :func:`shortest_path_lengths` (breadth-first
+search) measures them: every generated goal is asserted reachable, and a hand-made layout
+with a free cell that cannot be reached from the start is refused.
+
+Registered ids: ``course_lib/BernoulliBandit-v0``, ``course_lib/RandomGoalMaze-v0`` and
+``course_lib/RandomMaze-v0``;
 ``gymnasium.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point")`` returns
 the batched versions.
 """
@@ -33,21 +42,28 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from course_lib.validation import check_int, check_real
+from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = [
     "BernoulliBandit",
     "BernoulliBanditVectorEnv",
     "RandomGoalMaze",
     "RandomGoalMazeVectorEnv",
+    "RandomMaze",
+    "RandomMazeVectorEnv",
     "MAZE_LAYOUTS",
     "parse_layout",
+    "random_maze_layout",
+    "shortest_path_lengths",
+    "next_cell_table",
     "BANDIT_ID",
     "MAZE_ID",
+    "RANDOM_MAZE_ID",
 ]
 
 BANDIT_ID = "course_lib/BernoulliBandit-v0"
 MAZE_ID = "course_lib/RandomGoalMaze-v0"
+RANDOM_MAZE_ID = "course_lib/RandomMaze-v0"
 
 
 def _torch_generator(seed: int | None) -> torch.Generator:
@@ -55,8 +71,27 @@ def _torch_generator(seed: int | None) -> torch.Generator:
     if seed is None:
         g.seed()
     else:
-        g.manual_seed(int(seed))
+        g.manual_seed(check_seed(seed))
     return g
+
+
+#: Caps stated in the errors: beyond them one batch of trials takes gigabytes or hours.
+MAX_ARMS, MAX_EPISODES, MAX_ENVS, MAX_STEPS = 1000, 100_000, 100_000, 10_000
+
+
+def _check_actions(actions: object, num_envs: int, num_actions: int) -> torch.Tensor:
+    """One integer action in ``[0, num_actions)`` per env (a bad index would gather garbage)."""
+    if not isinstance(actions, torch.Tensor):
+        raise TypeError(f"actions must be a torch.Tensor, got {type(actions).__name__}")
+    if actions.is_floating_point() or actions.dtype == torch.bool:
+        raise TypeError(f"actions must be an integer tensor, got dtype {actions.dtype}")
+    if tuple(actions.shape) != (num_envs,):
+        raise ValueError(f"actions must have shape [{num_envs}], got {list(actions.shape)}")
+    if actions.numel() and not 0 <= int(actions.min()) <= int(actions.max()) < num_actions:
+        raise ValueError(
+            f"actions must be indices in [0, {num_actions - 1}], got {actions.tolist()}"
+        )
+    return actions.long()
 
 
 # ----------------------------------------------------------------------------- bandits
@@ -79,8 +114,10 @@ class BernoulliBandit(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(self, k: int = 5, episodes_per_trial: int = 10):
-        self.k = check_int("k", k, minimum=2)
-        self.episodes_per_trial = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
+        self.k = check_int("k", k, 2, MAX_ARMS)
+        self.episodes_per_trial = check_int(
+            "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
+        )
         self.observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
         self.action_space = spaces.Discrete(self.k)
         self.reward_bounds = (0.0, 1.0)
@@ -125,9 +162,11 @@ class BernoulliBanditVectorEnv(VectorEnv):
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, k: int = 5, episodes_per_trial: int = 10):
-        self.num_envs = check_int("num_envs", num_envs, minimum=1)
-        self.k = check_int("k", k, minimum=2)
-        self.episodes_per_trial = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
+        self.num_envs = check_int("num_envs", num_envs, 1, MAX_ENVS)
+        self.k = check_int("k", k, 2, MAX_ARMS)
+        self.episodes_per_trial = check_int(
+            "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
+        )
         self.single_observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
         self.single_action_space = spaces.Discrete(self.k)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -152,7 +191,8 @@ class BernoulliBanditVectorEnv(VectorEnv):
 
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Pull one arm in every env. Returns ``(obs, reward, episode_end, trial_end)``."""
-        p = self.arm_probs.gather(1, actions.long().view(-1, 1)).squeeze(1)
+        actions = _check_actions(actions, self.num_envs, self.k)
+        p = self.arm_probs.gather(1, actions.view(-1, 1)).squeeze(1)
         reward = (torch.rand(self.num_envs, generator=self.generator) < p).float()
         self.episode += 1
         trial_end = self.episode >= self.episodes_per_trial
@@ -185,6 +225,10 @@ class BernoulliBanditVectorEnv(VectorEnv):
 
 # ----------------------------------------------------------------------------- mazes
 
+MAX_ROOMS = 15  # random mazes: at most 15 x 15 rooms (a 31 x 31 grid)
+# Actions: 0 up, 1 right, 2 down, 3 left.
+_MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])
+
 #: Fixed wall layouts: ``#`` wall, ``.`` free, ``S`` the start cell (free). The goal is
 #: drawn uniformly from the free cells other than the start, once per trial.
 MAZE_LAYOUTS: dict[str, str] = {
@@ -196,7 +240,8 @@ MAZE_LAYOUTS: dict[str, str] = {
 #....#
 #....#
 ######""",
-    # A 5x5 room (testing-notes: optimum about 12.5 / 4.17 / 4.17 steps).
+    # A 5x5 room. Measured optimum over 3 episodes: about 12.5 steps for the first
+    # episode's search, then 4.17 (= 100/24, the mean shortest path to the goal) each.
     "room5": """
 #######
 #S....#
@@ -226,6 +271,8 @@ def parse_layout(layout: str) -> tuple[np.ndarray, tuple[int, int]]:
         raise TypeError(
             f"layout must be a name in {sorted(MAZE_LAYOUTS)} or a layout string, got {layout!r}"
         )
+    if len(text) > 100_000:
+        raise ValueError(f"layout must be at most 100_000 characters, got {len(text):_}")
     rows = [r for r in text.strip("\n").splitlines() if r.strip()]
     if len(rows) < 3 or len({len(r) for r in rows}) != 1 or set("".join(rows)) - set("#.S"):
         raise ValueError(
@@ -240,11 +287,105 @@ def parse_layout(layout: str) -> tuple[np.ndarray, tuple[int, int]]:
         raise ValueError("layout must be enclosed by walls '#'")
     if free.sum() < 2:
         raise ValueError("layout needs at least one free cell besides the start")
-    return free, (int(starts[0][0]), int(starts[0][1]))
+    start = (int(starts[0][0]), int(starts[0][1]))
+    unreachable = [
+        tuple(int(v) for v in c)
+        for c in np.argwhere(free & (shortest_path_lengths(free, start) < 0))
+    ]
+    if unreachable:
+        raise ValueError(
+            f"layout has free cells that cannot be reached from the start {start}: {unreachable}; "
+            "every free cell may be drawn as the goal, so wall them off ('#') or open a path"
+        )
+    return free, start
 
 
-# Actions: 0 up, 1 right, 2 down, 3 left.
-_MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])
+def shortest_path_lengths(free: np.ndarray, start: tuple[int, int]) -> np.ndarray:
+    """Breadth-first search: the fewest moves from ``start`` to every cell, ``-1`` if unreachable.
+
+    Args:
+        free: ``[H, W]`` bool grid, True where the agent may stand (enclosed by walls).
+        start: the (row, col) the agent starts from.
+    """
+    dist = np.full(free.shape, -1, dtype=np.int64)
+    dist[start] = 0
+    frontier = [start]
+    while frontier:  # one BFS layer per pass: all cells at distance d, then d + 1
+        nxt = []
+        for r, c in frontier:
+            for dr, dc in _MOVES:
+                cell = (r + dr, c + dc)
+                if free[cell] and dist[cell] < 0:
+                    dist[cell] = dist[r, c] + 1
+                    nxt.append(cell)
+        frontier = nxt
+    return dist
+
+
+def next_cell_table(free: np.ndarray) -> np.ndarray:
+    """``table[cell, action]``: the cell index a move leads to (a wall: the agent stays put).
+
+    Cells are numbered ``row * width + col``; actions are 0 up, 1 right, 2 down, 3 left.
+    """
+    height, width = free.shape
+    table = np.arange(height * width)[:, None].repeat(4, 1)
+    for r, c in np.argwhere(free):
+        for a, (dr, dc) in enumerate(_MOVES):
+            if free[r + dr, c + dc]:
+                table[r * width + c, a] = (r + dr) * width + c + dc
+    return table
+
+
+def random_maze_layout(
+    rooms: tuple[int, int], rng: np.random.Generator, *, loops: float = 0.0
+) -> str:
+    """A random maze as a layout string (``#`` wall, ``.`` free, ``S`` start in the top-left room).
+
+    The grid has ``rooms`` = (rows, cols) rooms at odd coordinates, separated by walls. A
+    depth-first search from the start room knocks down the wall to a random unvisited
+    neighbour and backtracks at dead ends, which gives a *perfect* maze: exactly one path
+    between any two cells. ``loops`` then opens that fraction of the remaining inner walls
+    between rooms, adding shortcuts. Every free cell is reachable (asserted with BFS).
+
+    Args:
+        rooms: (rows, cols) of rooms, each in [1, 15]; the grid is (2·rows + 1) × (2·cols + 1).
+        rng: the numpy generator that draws the maze.
+        loops: fraction in [0, 1] of the remaining room-to-room walls to open.
+    """
+    rows, cols = _check_rooms(rooms)
+    loops = check_real("loops", loops, 0.0, 1.0)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    free = np.zeros((2 * rows + 1, 2 * cols + 1), dtype=bool)
+    free[1::2, 1::2] = True  # the rooms
+    visited = np.zeros((rows, cols), dtype=bool)
+    visited[0, 0] = True
+    stack = [(0, 0)]
+    while stack:
+        r, c = stack[-1]
+        options = [
+            (r + dr, c + dc)
+            for dr, dc in _MOVES
+            if 0 <= r + dr < rows and 0 <= c + dc < cols and not visited[r + dr, c + dc]
+        ]
+        if not options:
+            stack.pop()  # dead end: backtrack
+            continue
+        nr, nc = options[int(rng.integers(len(options)))]
+        free[r + nr + 1, c + nc + 1] = True  # the wall between the two rooms
+        visited[nr, nc] = True
+        stack.append((nr, nc))
+    if loops > 0:
+        inner = np.zeros_like(free)
+        inner[1:-1:2, 2:-1:2] = True  # walls between horizontal neighbours
+        inner[2:-1:2, 1:-1:2] = True  # walls between vertical neighbours
+        closed = np.argwhere(inner & ~free)
+        opened = closed[rng.random(len(closed)) < loops]
+        free[opened[:, 0], opened[:, 1]] = True
+    assert (shortest_path_lengths(free, (1, 1))[free] >= 0).all(), "a maze cell is unreachable"
+    grid = np.where(free, ".", "#")
+    grid[1, 1] = "S"
+    return "\n".join("".join(row) for row in grid)
 
 
 class RandomGoalMaze(gym.Env):
@@ -278,12 +419,15 @@ class RandomGoalMaze(gym.Env):
         observe_walls: bool = False,
     ):
         self.free, self.start = parse_layout(layout)
+        self.layout_text = MAZE_LAYOUTS.get(layout, layout)
         self.height, self.width = self.free.shape
-        self.episodes_per_trial = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
-        self.max_steps = check_int("max_steps", max_steps, minimum=1)
+        self.episodes_per_trial = check_int(
+            "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
+        )
+        self.max_steps = check_int("max_steps", max_steps, 1, MAX_STEPS)
         self.step_cost = check_real("step_cost", step_cost, 0.0, 1.0)
         self.goal_reward = check_real("goal_reward", goal_reward, 1e-6, 1e6)
-        self.observe_walls = bool(observe_walls)
+        self.observe_walls = check_bool("observe_walls", observe_walls)
         self.reward_bounds = (-self.step_cost, self.goal_reward)
         self.cells = [tuple(c) for c in np.argwhere(self.free)]
         self.goal_cells = [c for c in self.cells if c != self.start]
@@ -304,6 +448,10 @@ class RandomGoalMaze(gym.Env):
                 obs[self.height * self.width + i] = float(not self.free[r + dr, c + dc])
         return obs
 
+    def _new_task(self) -> None:
+        """Draw the next trial's goal, uniformly among the free cells other than the start."""
+        self.goal = self.goal_cells[int(self.np_random.integers(len(self.goal_cells)))]
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         new_task = bool((options or {}).get("new_task", False))
@@ -313,7 +461,7 @@ class RandomGoalMaze(gym.Env):
             or self.goal is None
             or self.episode >= self.episodes_per_trial
         ):
-            self.goal = self.goal_cells[int(self.np_random.integers(len(self.goal_cells)))]
+            self._new_task()
             self.episode = 0
         self.position, self.steps = self.start, 0
         return self._obs(), {"goal": self.goal, "episode": self.episode}
@@ -360,7 +508,7 @@ class RandomGoalMazeVectorEnv(VectorEnv):
         single = RandomGoalMaze(
             layout, episodes_per_trial, max_steps, step_cost, goal_reward, observe_walls
         )
-        self.num_envs = check_int("num_envs", num_envs, minimum=1)
+        self.num_envs = check_int("num_envs", num_envs, 1, MAX_ENVS)
         self.layout = layout
         self.height, self.width = single.height, single.width
         self.episodes_per_trial, self.max_steps = single.episodes_per_trial, single.max_steps
@@ -373,20 +521,13 @@ class RandomGoalMazeVectorEnv(VectorEnv):
         self.single_action_space = single.action_space
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        cells = self.height * self.width
         self.free_cells = torch.as_tensor(single.free.reshape(-1))
         self.start_cell = single.start[0] * self.width + single.start[1]
         self.goal_choices = torch.tensor([r * self.width + c for r, c in single.goal_cells])
         # next_cell[cell, action]: where a move leads (walls block); precomputed once.
-        nxt = np.arange(cells)[:, None].repeat(4, 1)
-        for cell in range(cells):
-            r, c = divmod(cell, self.width)
-            if single.free[r, c]:
-                for a, (dr, dc) in enumerate(_MOVES):
-                    if single.free[r + dr, c + dc]:
-                        nxt[cell, a] = (r + dr) * self.width + c + dc
-        self.next_cell = torch.as_tensor(nxt)
+        self.next_cell = torch.as_tensor(next_cell_table(single.free))
         # Observation of every cell (one-hot + wall flags), looked up by index.
+        cells = self.height * self.width
         table = torch.eye(cells)
         if self.observe_walls:
             walls = (self.next_cell == torch.arange(cells)[:, None]).float()
@@ -403,39 +544,54 @@ class RandomGoalMazeVectorEnv(VectorEnv):
             torch.randint(len(self.goal_choices), (n,), generator=self.generator)
         ]
 
+    # The three steps that depend on the layout; RandomMazeVectorEnv redefines them.
+    def _new_tasks(self, mask: torch.Tensor) -> None:
+        """Draw new tasks (here: goals) for the envs where ``mask`` is True."""
+        self.goal = torch.where(mask, self._draw_goals(self.num_envs), self.goal)
+
+    def _move(self, actions: torch.Tensor) -> torch.Tensor:
+        return self.next_cell[self.position, actions]
+
+    def _observe(self, position: torch.Tensor) -> torch.Tensor:
+        return self.obs_table[position]
+
     @property
     def task(self) -> torch.Tensor:
         """The current tasks: ``[num_envs]`` goal cell indices."""
         return self.goal
 
+    def trial_layout(self, task: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
+        """One trial's maze from its ``task`` row: ``(free [H, W] bool, goal (row, col))``."""
+        return self.free_cells.view(self.height, self.width).numpy(), divmod(int(task), self.width)
+
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
-        """Start a new trial (new goal) in every env; returns the observations."""
+        """Start a new trial (new task) in every env; returns the observations."""
         if seed is not None:
             self.generator = _torch_generator(seed)
-        self.goal = self._draw_goals(self.num_envs)
+        self._new_tasks(torch.ones(self.num_envs, dtype=torch.bool))
         self.position.fill_(self.start_cell)
         self.steps.zero_()
         self.episode.zero_()
-        return self.obs_table[self.position]
+        return self._observe(self.position)
 
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; ``obs`` is
         already the next episode's first observation where an episode ended."""
-        self.position = self.next_cell[self.position, actions.long()]
+        self.position = self._move(_check_actions(actions, self.num_envs, 4))
         self.steps += 1
         at_goal = self.position == self.goal
         reward = torch.where(at_goal, self.goal_reward, -self.step_cost)
         episode_end = at_goal | (self.steps >= self.max_steps)
         self.last_terminated = at_goal
-        self.last_final_position = self.position.clone()
+        self.last_final_obs = self._observe(self.position)
         self.position = torch.where(episode_end, self.start_cell, self.position)
         self.steps = torch.where(episode_end, 0, self.steps)
         self.episode += episode_end.long()
         trial_end = self.episode >= self.episodes_per_trial
         if bool(trial_end.any()):
-            self.goal = torch.where(trial_end, self._draw_goals(self.num_envs), self.goal)
+            self._new_tasks(trial_end)
             self.episode = torch.where(trial_end, 0, self.episode)
-        return self.obs_table[self.position], reward, episode_end, trial_end
+        return self._observe(self.position), reward, episode_end, trial_end
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs = self.reset_tensor(seed)
@@ -451,7 +607,7 @@ class RandomGoalMazeVectorEnv(VectorEnv):
         terminated = self.last_terminated
         info = {
             "trial_end": trial_end.numpy(),
-            "final_obs": self.obs_table[self.last_final_position].numpy(),
+            "final_obs": self.last_final_obs.numpy(),
             "_final_obs": episode_end.numpy(),
         }
         return (
@@ -461,3 +617,149 @@ class RandomGoalMazeVectorEnv(VectorEnv):
             (episode_end & ~terminated).numpy(),
             info,
         )
+
+
+# ------------------------------------------------------------- a new maze every trial
+
+
+def _check_rooms(rooms: object) -> tuple[int, int]:
+    if (
+        not isinstance(rooms, tuple | list)
+        or len(rooms) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in rooms)
+    ):
+        raise TypeError(f"rooms must be a pair of ints (rows, cols), got {rooms!r}")
+    rows = check_int("rooms[0]", rooms[0], minimum=1, maximum=MAX_ROOMS)
+    cols = check_int("rooms[1]", rooms[1], minimum=1, maximum=MAX_ROOMS)
+    if rows * cols < 2:
+        raise ValueError(f"rooms must give at least 2 rooms (a start and a goal), got {rooms!r}")
+    return rows, cols
+
+
+class RandomMaze(RandomGoalMaze):
+    """The notes' maze: every trial is a **new random maze** with a new hidden goal.
+
+    Same rules as :class:`RandomGoalMaze` (start in the top-left room, goal pays
+    ``goal_reward``, each other step costs ``step_cost``), but when a trial starts the walls
+    are redrawn too (:func:`random_maze_layout`), so the only way to find the goal is to
+    explore this maze, and the only way to be fast later is to remember it. The default is
+    the notes' setting: 5 episodes a trial, explore in the first, exploit in the rest. The
+    agent sees its position and, by default, the four walls around it.
+
+    Args:
+        rooms: (rows, cols) of rooms of the maze; the grid is (2·rows + 1) × (2·cols + 1).
+        episodes_per_trial: episodes in the same maze (>= 1).
+        max_steps, step_cost, goal_reward, observe_walls: as in :class:`RandomGoalMaze`.
+        loops: fraction of extra inner walls opened (0: a perfect maze, one path between cells).
+    """
+
+    def __init__(
+        self,
+        rooms: tuple[int, int] = (3, 3),
+        episodes_per_trial: int = 5,
+        max_steps: int = 40,
+        step_cost: float = 0.01,
+        goal_reward: float = 1.0,
+        observe_walls: bool = True,
+        loops: float = 0.0,
+    ):
+        self.rooms = _check_rooms(rooms)
+        self.loops = check_real("loops", loops, 0.0, 1.0)
+        first = random_maze_layout(self.rooms, np.random.default_rng(0), loops=self.loops)
+        super().__init__(
+            first, episodes_per_trial, max_steps, step_cost, goal_reward, observe_walls
+        )
+
+    def _new_task(self) -> None:
+        layout = random_maze_layout(self.rooms, self.np_random, loops=self.loops)
+        self.free, _ = parse_layout(layout)
+        self.cells = [tuple(c) for c in np.argwhere(self.free)]
+        self.goal_cells = [c for c in self.cells if c != self.start]
+        super()._new_task()
+
+
+class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
+    """``num_envs`` :class:`RandomMaze` copies stepped at once: a new maze and goal every trial.
+
+    Each env holds its own walls (``free_cells`` ``[num_envs, cells]``, ``next_cell``
+    ``[num_envs, cells, 4]``). ``task`` is the ``[num_envs, H, W]`` grid of the current
+    trials (0 free, 1 wall, 2 goal), so a :class:`~course_lib.rl2.train.TrialBatch` keeps
+    every trial's maze; :meth:`trial_layout` reads one back.
+    """
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        rooms: tuple[int, int] = (3, 3),
+        episodes_per_trial: int = 5,
+        max_steps: int = 40,
+        step_cost: float = 0.01,
+        goal_reward: float = 1.0,
+        observe_walls: bool = True,
+        loops: float = 0.0,
+    ):
+        single = RandomMaze(
+            rooms, episodes_per_trial, max_steps, step_cost, goal_reward, observe_walls, loops
+        )
+        self.rooms, self.loops = single.rooms, single.loops
+        super().__init__(
+            num_envs,
+            single.layout_text,
+            episodes_per_trial,
+            max_steps,
+            step_cost,
+            goal_reward,
+            observe_walls,
+        )
+        self.layout = "random"
+        del self.obs_table, self.goal_choices  # one layout's tables; here each env has its own
+        cells = self.height * self.width
+        self.free_cells = torch.zeros(self.num_envs, cells, dtype=torch.bool)
+        self.next_cell = torch.zeros(self.num_envs, cells, 4, dtype=torch.long)
+        self._rows = torch.arange(self.num_envs)
+        self.rng = np.random.default_rng()
+        self._new_tasks(torch.ones(self.num_envs, dtype=torch.bool))
+
+    def _draw_goals(self, n: int) -> torch.Tensor:
+        return torch.full((n,), -1)  # placeholder until _new_tasks has drawn the mazes
+
+    def _new_tasks(self, mask: torch.Tensor) -> None:
+        """A new maze and a new goal (uniform over its free cells but the start) where ``mask``."""
+        for i in torch.nonzero(mask).flatten().tolist():
+            free, start = parse_layout(random_maze_layout(self.rooms, self.rng, loops=self.loops))
+            goals = np.flatnonzero(free.reshape(-1))
+            goals = goals[goals != self.start_cell]
+            goal = int(goals[self.rng.integers(len(goals))])
+            assert shortest_path_lengths(free, start).reshape(-1)[goal] > 0, "unreachable goal"
+            self.free_cells[i] = torch.as_tensor(free.reshape(-1))
+            self.next_cell[i] = torch.as_tensor(next_cell_table(free))
+            self.goal[i] = goal
+
+    def _move(self, actions: torch.Tensor) -> torch.Tensor:
+        return self.next_cell[self._rows, self.position, actions]
+
+    def _observe(self, position: torch.Tensor) -> torch.Tensor:
+        obs = torch.nn.functional.one_hot(position, self.height * self.width).float()
+        if not self.observe_walls:
+            return obs
+        walls = self.next_cell[self._rows, position] == position[:, None]  # a move goes nowhere
+        return torch.cat([obs, walls.float()], dim=1)
+
+    @property
+    def task(self) -> torch.Tensor:
+        """The current trials' mazes: ``[num_envs, H, W]`` with 0 free, 1 wall, 2 goal."""
+        grid = (~self.free_cells).long()
+        grid[self._rows, self.goal] = 2
+        return grid.view(self.num_envs, self.height, self.width)
+
+    def trial_layout(self, task: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
+        """One trial's maze from its ``task`` grid: ``(free [H, W] bool, goal (row, col))``."""
+        grid = task.numpy()
+        goal = np.argwhere(grid == 2)[0]
+        return grid != 1, (int(goal[0]), int(goal[1]))
+
+    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
+        """Start a new trial (new maze, new goal) in every env; returns the observations."""
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        return super().reset_tensor(seed)

@@ -8,9 +8,9 @@ One iteration, top to bottom:
 2. **Advantages** with Chapter 3's :func:`~course_lib.ppo.compute_gae`, where the only
    "episode end" is the *trial* end: the discount runs across episodes inside the trial,
    so exploring in episode 1 gets credit for the reward it earns in episode 2.
-3. **Update** with Chapter 3's :func:`~course_lib.ppo.clipped_surrogate_loss`, for
-   ``epochs`` passes over minibatches of *whole trials* (``course_lib.sampling``): each
-   minibatch re-runs its trials from the zero state and back-propagates through them.
+3. **Update** with Chapter 3's :func:`~course_lib.ppo.ppo_update`, the very update PPO
+   runs, for ``update_epochs`` passes over minibatches of *whole trials*: each minibatch
+   re-runs its trials from the zero state and back-propagates through them.
 
 Maze trials end at different steps (an episode ends early at the goal); they are padded
 to the longest trial and the padding is masked out of every loss and statistic.
@@ -18,27 +18,39 @@ to the longest trial and the padding is masked out of every loss and statistic.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 from torch.distributions import Categorical
 from tqdm.auto import tqdm
 
-from course_lib.ppo import clipped_surrogate_loss, compute_gae
+from course_lib.ppo import (
+    EvaluateFn,
+    PPOBatch,
+    check_minibatch_size,
+    check_update_fields,
+    compute_gae,
+    ppo_update,
+)
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.envs import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.rl2.trial import input_size, reset_hidden, trial_input
-from course_lib.sampling import minibatch_indices
-from course_lib.validation import check_int, check_real
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = [
     "RL2Config",
     "TrialBatch",
     "make_agent",
     "rollout_trials",
+    "trials",
     "episode_lengths",
     "episode_returns",
     "train_rl2",
@@ -47,46 +59,78 @@ __all__ = [
 
 VectorEnvT = BernoulliBanditVectorEnv | RandomGoalMazeVectorEnv
 
+#: What :func:`rollout_trials` uses of an env; any batched env that has it (and Discrete
+#: actions) can be trained, e.g. Chapter 8's ``Navigation2DVectorEnv(action_type="discrete")``.
+_TRIAL_INTERFACE = ("num_envs", "episodes_per_trial", "task", "reset_tensor", "step_tensor")
+
+
+def _has_trial_interface(env: object) -> bool:
+    space = getattr(env, "single_action_space", None)
+    return all(hasattr(env, name) for name in _TRIAL_INTERFACE) and hasattr(space, "n")
+
+
+def _check_env(env: object) -> None:
+    if not isinstance(env, BernoulliBanditVectorEnv | RandomGoalMazeVectorEnv) and not (
+        _has_trial_interface(env)
+    ):
+        raise TypeError(
+            f"env must be a BernoulliBanditVectorEnv or RandomGoalMazeVectorEnv (or a batched env "
+            f"with {_TRIAL_INTERFACE} and Discrete actions), got {type(env).__name__}"
+        )
+
+
+def _check_agent_fits(agent: object, env: VectorEnvT) -> RecurrentActorCritic:
+    """The agent must read this env's RL² input and choose among its actions."""
+    if not isinstance(agent, RecurrentActorCritic):
+        raise TypeError(f"agent must be a RecurrentActorCritic, got {type(agent).__name__}")
+    _check_env(env)
+    num_actions = int(env.single_action_space.n)
+    needed = input_size(env.single_observation_space.shape[0], num_actions)
+    if (agent.input_size, agent.num_actions) != (needed, num_actions):
+        raise ValueError(
+            f"the agent reads {agent.input_size} inputs and has {agent.num_actions} actions, "
+            f"but the env needs {needed} inputs and {num_actions} actions"
+        )
+    return agent
+
 
 @dataclass
 class RL2Config:
     """Every hyperparameter of RL² training, with the defaults that worked on k=5, n=10 bandits.
 
-    The number of trials collected per iteration is the env's ``num_envs``.
+    The number of trials collected per iteration is the env's ``num_envs``. The PPO fields
+    mean exactly what they mean in :class:`~course_lib.ppo.PPOConfig`; here a *sample* of
+    the update is one whole trial.
     """
 
     iterations: int = 100  # PPO iterations (each: one batch of trials, then the update)
-    hidden_size: int = 128  # GRU state size
+    hidden_size: int = 128  # GRU state size (the agent's memory)
     recurrent: bool = True  # False: the memoryless MLP control
     observation_only: bool = False  # True: the agent reads only the observation (no a, r, d)
-    lr: float = 1e-3  # Adam learning rate
+    learning_rate: float = 1e-3  # Adam step size
     anneal_lr: bool = False  # decay the learning rate linearly to 0 over the iterations
     gamma: float = 0.99  # discount, running across the episodes of a trial
     gae_lambda: float = 0.3  # GAE λ
-    epochs: int = 2  # passes over the batch per iteration
+    update_epochs: int = 2  # passes over the batch per iteration
     num_minibatches: int = 4  # minibatches of whole trials per epoch
     clip_coef: float = 0.2  # PPO ratio clip ε
+    clip_vloss: bool = False  # also clip the value update around the old values
     ent_coef: float = 0.01  # entropy bonus (keeps the policy from collapsing onto one arm)
     vf_coef: float = 0.5  # weight of the value loss
     max_grad_norm: float = 0.5  # global gradient-norm clip
-    norm_adv: bool = True  # normalize advantages over the batch's real (unpadded) steps
-    reward_scale: float = (
-        1.0  # rewards are multiplied by this for learning (long trials: < 1 keeps values O(1))
-    )
+    target_kl: float | None = None  # stop the epochs early once approx KL exceeds this
+    norm_adv: bool = True  # normalise advantages per minibatch, over its real (unpadded) steps
+    reward_scale: float = 1.0  # rewards × this for learning (long trials: < 1 keeps values O(1))
+    seed: int = 0  # seeds the weights, the tasks, the actions and the minibatch shuffles
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
-        check_int("iterations", self.iterations, minimum=1)
-        check_int("hidden_size", self.hidden_size, minimum=1)
-        check_int("epochs", self.epochs, minimum=1)
-        check_int("num_minibatches", self.num_minibatches, minimum=1)
-        check_real("lr", self.lr, 1e-8, 1.0)
-        check_real("gamma", self.gamma, 0.0, 1.0)
-        check_real("gae_lambda", self.gae_lambda, 0.0, 1.0)
-        check_real("clip_coef", self.clip_coef, 1e-6, 10.0)
-        check_real("ent_coef", self.ent_coef, 0.0, 10.0)
-        check_real("vf_coef", self.vf_coef, 0.0, 100.0)
-        check_real("max_grad_norm", self.max_grad_norm, 1e-6, 1e6)
-        check_real("reward_scale", self.reward_scale, 1e-6, 1e6)
+        check_int("iterations", self.iterations, 1, 1_000_000)
+        check_int("hidden_size", self.hidden_size, 1, 4096)
+        check_bool("recurrent", self.recurrent)
+        check_bool("observation_only", self.observation_only)
+        check_update_fields(self)
+        check_real("reward_scale", self.reward_scale, 0.0, 1e6, lo_open=True)
 
 
 @dataclass
@@ -110,18 +154,22 @@ class TrialBatch:
         return self.rewards.sum(0)
 
 
-def make_agent(env: VectorEnvT, config: RL2Config, seed: int) -> RecurrentActorCritic:
-    """A fresh agent sized for ``env``, with weights drawn from ``seed``."""
-    torch.manual_seed(check_int("seed", seed, minimum=0))
+def make_agent(env: VectorEnvT, config: RL2Config) -> RecurrentActorCritic:
+    """A fresh agent sized for ``env``, with weights drawn from ``config.seed`` (global RNG untouched)."""
+    _check_env(env)
+    if not isinstance(config, RL2Config):
+        raise TypeError(f"config must be an RL2Config, got {type(config).__name__}")
     obs_size = env.single_observation_space.shape[0]
     num_actions = int(env.single_action_space.n)
-    return RecurrentActorCritic(
-        input_size(obs_size, num_actions),
-        num_actions,
-        config.hidden_size,
-        config.recurrent,
-        config.observation_only,
-    )
+    with seeded(config.seed):
+        agent = RecurrentActorCritic(
+            input_size(obs_size, num_actions),
+            num_actions,
+            config.hidden_size,
+            config.recurrent,
+            config.observation_only,
+        )
+    return agent.to(config.device)
 
 
 def _max_trial_steps(env: VectorEnvT) -> int:
@@ -140,8 +188,11 @@ def rollout_trials(
         seed: seeds the tasks, the env's randomness and the action sampling.
         greedy: take the most probable action instead of sampling.
     """
-    seed = check_int("seed", seed, minimum=0)
-    gen = torch.Generator().manual_seed(seed + 1)
+    _check_agent_fits(agent, env)
+    seed = check_seed(seed)
+    check_bool("greedy", greedy)
+    gen = torch.Generator().manual_seed((seed + 1) % 2**63)
+    device = agent.policy_head.weight.device  # the env runs on the CPU; the network may not
     n, num_actions = env.num_envs, agent.num_actions
     obs = env.reset_tensor(seed)
     task = env.task.clone()
@@ -166,7 +217,8 @@ def rollout_trials(
     }
     for _ in range(_max_trial_steps(env)):
         x = trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
-        logits, value, h = agent.step(x, h)
+        logits, value, h = agent.step(x.to(device), h)
+        logits, value = logits.cpu(), value.cpu()  # (both .to and .cpu are no-ops on the CPU)
         log_probs = torch.log_softmax(logits, dim=-1)
         probs = log_probs.exp()
         action = (
@@ -187,7 +239,9 @@ def rollout_trials(
         ):
             rows[key].append(val)
         done = done | trial_end
-        h = reset_hidden(h, trial_end)  # rule 2: memory survives episode ends, not trial ends
+        h = reset_hidden(
+            h, trial_end.to(device)
+        )  # rule 2: memory survives episode ends, not trial ends
         prev_action, prev_reward, prev_end = action, reward, episode_end.float()
         if bool(done.all()):
             break
@@ -214,116 +268,102 @@ def _per_episode(batch: TrialBatch, values: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def trials(
+    agent: RecurrentActorCritic, batch: TrialBatch, advantages: torch.Tensor, returns: torch.Tensor
+) -> tuple[PPOBatch, EvaluateFn]:
+    """A :class:`~course_lib.ppo.PPOBatch` whose samples are whole trials (``[N, T]``), and the
+    function that re-runs any subset of trials from the zero state with the current weights."""
+    batch_t = PPOBatch(batch.logp.T, advantages.T, returns.T, batch.values.T, mask=batch.valid.T)
+
+    device = agent.policy_head.weight.device
+
+    def evaluate(index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        logits, values = agent(batch.inputs[:, index].to(device))  # BPTT through each trial
+        logits, values = logits.cpu(), values.cpu()
+        dist = Categorical(logits=logits)
+        return dist.log_prob(batch.actions[:, index]).T, dist.entropy().T, values.T
+
+    return batch_t, evaluate
+
+
 def train_rl2(
     env: VectorEnvT,
     config: RL2Config | None = None,
+    callback: Callback | None = None,
     *,
-    seed: int = 0,
     agent: RecurrentActorCritic | None = None,
     progress: bool = True,
-    callback: Callable[[dict[str, float]], None] | None = None,
-) -> tuple[RecurrentActorCritic, dict[str, list[float]]]:
-    """Train an RL² agent with recurrent PPO; returns ``(agent, history)``.
+) -> TrainResult[RecurrentActorCritic, RL2Config]:
+    """Train an RL² agent with recurrent PPO; returns a :class:`~course_lib.training.TrainResult`.
 
     Args:
         env: a batched env; ``env.num_envs`` trials are collected per iteration.
-        config: hyperparameters (:class:`RL2Config`).
-        seed: seeds the weights, the tasks, the actions and the minibatch shuffles.
+        config: hyperparameters and seed (:class:`RL2Config`).
+        callback: ``callback(row, agent)`` after each iteration; ``True`` stops training.
         agent: continue training this agent instead of a fresh one.
         progress: show a tqdm progress bar.
-        callback: called after each iteration with that iteration's diagnostics.
 
-    ``history`` holds one entry per iteration: ``trials`` (seen so far), ``mean_trial_return``,
-    ``entropy`` (nats), ``approx_kl``, ``clip_frac``, ``value_loss``, ``time_s``, and for
-    multi-episode trials ``len_ep1``, ``len_ep2``, ... (mean steps per episode index).
+    History rows: ``iteration``, ``env_steps``, ``trials`` (seen so far), ``trial_return``
+    (mean total reward of this iteration's trials), the :func:`~course_lib.ppo.ppo_update`
+    diagnostics (``policy_loss``, ``value_loss``, ``entropy`` in nats, ``approx_kl``,
+    ``clip_fraction``, ``explained_variance``, ``epochs``), ``seconds``, and for maze trials
+    ``len_ep1``, ``len_ep2``, ... (mean steps per episode index).
     """
-    config = config or RL2Config()
+    config = RL2Config() if config is None else config
     if not isinstance(config, RL2Config):
         raise TypeError(f"config must be an RL2Config, got {type(config).__name__}")
-    if not isinstance(env, (BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv)):
-        raise TypeError(
-            f"env must be a BernoulliBanditVectorEnv or RandomGoalMazeVectorEnv, got {type(env).__name__}"
-        )
-    seed = check_int("seed", seed, minimum=0)
+    _check_env(env)
+    check_callback(callback)
+    check_bool("progress", progress)
     n = env.num_envs
     if n < config.num_minibatches:
         raise ValueError(
             f"env.num_envs ({n}) must be >= config.num_minibatches ({config.num_minibatches})"
         )
-    agent = agent if agent is not None else make_agent(env, config, seed)
-    optimizer = torch.optim.Adam(agent.parameters(), lr=config.lr, eps=1e-5)
-    shuffle = torch.Generator().manual_seed(seed)
-    history: dict[str, list[float]] = {}
-    start = time.perf_counter()
+    check_minibatch_size(n // config.num_minibatches * _max_trial_steps(env), config.norm_adv)
+    agent = make_agent(env, config) if agent is None else _check_agent_fits(agent, env)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+    shuffle = make_generator(config.seed)
+    result = TrainResult(agent, config, [])
+    clock, env_steps = Stopwatch(), 0
     for it in tqdm(range(config.iterations), desc="RL² (PPO over trials)", disable=not progress):
+        clock.resume()
         if config.anneal_lr:
-            optimizer.param_groups[0]["lr"] = config.lr * (1.0 - it / config.iterations)
+            optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - it / config.iterations)
         # 1. collect: one trial per env, fresh tasks (seeds differ per iteration)
-        batch = rollout_trials(agent, env, seed * 100_003 + it)
-        valid = batch.valid
+        batch = rollout_trials(agent, env, (config.seed * 100_003 + it) % 2**63)
         # 2. advantages: the trial end is the only terminal; discount crosses episodes
         next_values = torch.cat([batch.values[1:], torch.zeros_like(batch.values[:1])])
-        # (with a long trial the return is large; reward_scale keeps the value loss from
-        # swamping the policy gradient under the shared gradient-norm clip)
         advantages, returns = compute_gae(
             batch.rewards * config.reward_scale,
             batch.values,
             next_values,
             batch.trial_end,
-            batch.trial_end | ~valid,
+            batch.trial_end | ~batch.valid,
             config.gamma,
             config.gae_lambda,
         )
-        if config.norm_adv:
-            real = advantages[valid]
-            advantages = (advantages - real.mean()) / (real.std() + 1e-8)
-        # 3. update on minibatches of whole trials, back-propagating through each trial
-        stats = {"entropy": 0.0, "approx_kl": 0.0, "clip_frac": 0.0, "value_loss": 0.0}
-        updates = 0
-        for _ in range(config.epochs):
-            for idx in minibatch_indices(
-                n, n // config.num_minibatches, drop_last=True, generator=shuffle
-            ):
-                idx = torch.as_tensor(idx)
-                logits, values = agent(batch.inputs[:, idx])
-                mask = valid[:, idx]
-                dist = Categorical(logits=logits[mask])
-                logp = dist.log_prob(batch.actions[:, idx][mask])
-                old_logp = batch.logp[:, idx][mask]
-                pg_loss = clipped_surrogate_loss(
-                    logp, old_logp, advantages[:, idx][mask], config.clip_coef
-                )
-                value_loss = 0.5 * (values[mask] - returns[:, idx][mask]).pow(2).mean()
-                entropy = dist.entropy().mean()
-                loss = pg_loss + config.vf_coef * value_loss - config.ent_coef * entropy
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(agent.parameters(), config.max_grad_norm)
-                optimizer.step()
-                with torch.no_grad():
-                    log_ratio = logp - old_logp
-                    stats["approx_kl"] += float(((log_ratio.exp() - 1) - log_ratio).mean())
-                    stats["clip_frac"] += float(
-                        ((log_ratio.exp() - 1).abs() > config.clip_coef).float().mean()
-                    )
-                stats["entropy"] += float(entropy.detach())
-                stats["value_loss"] += float(value_loss.detach())
-                updates += 1
+        # 3. the PPO update, on minibatches of whole trials
+        diagnostics = ppo_update(
+            *trials(agent, batch, advantages, returns), optimizer, config, generator=shuffle
+        )
+        seconds = clock.pause()
+        env_steps += int(batch.valid.sum())
         row = {
             "iteration": float(it + 1),
+            "env_steps": float(env_steps),
             "trials": float((it + 1) * n),
-            "mean_trial_return": float(batch.trial_returns.mean()),
-            **{k: v / updates for k, v in stats.items()},
-            "time_s": time.perf_counter() - start,
+            "trial_return": float(batch.trial_returns.mean()),
+            **diagnostics,
+            "seconds": seconds,
         }
         if env.episodes_per_trial > 1 and isinstance(env, RandomGoalMazeVectorEnv):
             for j, length in enumerate(episode_lengths(batch).mean(0).tolist()):
                 row[f"len_ep{j + 1}"] = length
-        for key, value in row.items():
-            history.setdefault(key, []).append(value)
-        if callback is not None:
-            callback(row)
-    return agent, history
+        result.history.append(row)
+        if callback is not None and callback(row, agent):
+            break
+    return result
 
 
 def evaluate_rl2(

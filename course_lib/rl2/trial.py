@@ -24,14 +24,14 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
-from course_lib.validation import check_int
+from course_lib.validation import check_int, check_same_shape, check_tensor
 
 __all__ = ["trial_input", "input_size", "reset_hidden", "TrialWrapper"]
 
 
 def input_size(obs_size: int, num_actions: int) -> int:
     """Length of the RL² input vector: observation + one-hot action + reward + flag."""
-    return obs_size + num_actions + 2
+    return check_int("obs_size", obs_size, 1) + check_int("num_actions", num_actions, 1) + 2
 
 
 def trial_input(
@@ -58,6 +58,7 @@ def trial_input(
         >>> trial_input(torch.zeros(1, 1), torch.tensor([2]), torch.tensor([1.0]), torch.tensor([1.0]), 3)
         tensor([[0., 0., 0., 1., 1., 1.]])
     """
+    _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions)
     a = prev_action.long()
     one_hot = torch.zeros(a.shape[0], num_actions, dtype=obs.dtype)
     taken = a >= 0
@@ -73,6 +74,35 @@ def trial_input(
     )
 
 
+def _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions) -> None:
+    check_tensor("obs", obs, ndim=2)
+    check_int("num_actions", num_actions, 1)
+    if check_tensor("prev_action", prev_action).is_floating_point():
+        raise TypeError(f"prev_action must be an integer tensor, got dtype {prev_action.dtype}")
+    per_env = {"prev_action": prev_action, "prev_reward": prev_reward}
+    check_same_shape(obs_rows=obs[:, 0], **per_env, prev_episode_end=prev_episode_end)
+    if (
+        prev_action.numel()
+        and not -1 <= int(prev_action.min()) <= int(prev_action.max()) < num_actions
+    ):
+        bad = (
+            int(prev_action.max())
+            if int(prev_action.max()) >= num_actions
+            else int(prev_action.min())
+        )
+        raise ValueError(
+            f"prev_action must hold -1 or indices in [0, {num_actions - 1}], got {bad}"
+        )
+
+
+def _check_reset(hidden: object, trial_end: object) -> None:
+    check_tensor("hidden", hidden, ndim=2)
+    if tuple(check_tensor("trial_end", trial_end).shape) != (hidden.shape[0],):
+        raise ValueError(
+            f"trial_end must have shape [{hidden.shape[0]}], got {list(trial_end.shape)}"
+        )
+
+
 def reset_hidden(hidden: torch.Tensor, trial_end: torch.Tensor) -> torch.Tensor:
     """Rule 2: zero the hidden state of the envs whose trial just ended, keep the rest.
 
@@ -81,6 +111,7 @@ def reset_hidden(hidden: torch.Tensor, trial_end: torch.Tensor) -> torch.Tensor:
         trial_end: ``[B]`` bool, True where the step ended a trial. An episode end that is
             not a trial end does **not** reset: the memory is what carries over.
     """
+    _check_reset(hidden, trial_end)
     return hidden * (~trial_end.bool()).to(hidden.dtype)[:, None]
 
 
@@ -96,6 +127,8 @@ class TrialWrapper(gym.Wrapper):
     """
 
     def __init__(self, env: gym.Env):
+        if not isinstance(env, gym.Env):
+            raise TypeError(f"env must be a gymnasium Env, got {type(env).__name__}")
         super().__init__(env)
         if not isinstance(env.action_space, spaces.Discrete):
             raise TypeError(f"env.action_space must be Discrete, got {env.action_space}")

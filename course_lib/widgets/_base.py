@@ -57,7 +57,14 @@ def explorer(
     return box
 
 
+def _check_start(description: str, value: float, lo: float, hi: float) -> None:
+    """ipywidgets clamps a start value outside [lo, hi] silently; refuse it instead."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        raise ValueError(f"the {description!r} slider starts in [{lo}, {hi}], got {value!r}")
+
+
 def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
+    _check_start(description, value, lo, hi)
     return widgets.IntSlider(
         value=value,
         min=lo,
@@ -72,6 +79,7 @@ def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1) ->
 def float_slider(
     description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f"
 ) -> widgets.FloatSlider:
+    _check_start(description, value, lo, hi)
     return widgets.FloatSlider(
         value=value,
         min=lo,

@@ -23,9 +23,18 @@ from course_lib.meta import (
     two_loop_paths,
 )
 from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.validation import check_int, check_real, check_seed
 from course_lib.widgets._base import explorer, float_slider, int_slider
 
-__all__ = ["param_space_explorer", "adaptation_explorer", "two_loops_diagram", "EXAMPLE_TASKS"]
+__all__ = [
+    "param_space_explorer",
+    "param_space_default",
+    "final_objectives",
+    "adaptation_explorer",
+    "diverged",
+    "two_loops_diagram",
+    "EXAMPLE_TASKS",
+]
 
 #: (amplitude, phase) of the tasks drawn in the (a, b) plane; the slider shows the first n.
 EXAMPLE_TASKS: tuple[tuple[float, float], ...] = (
@@ -38,11 +47,77 @@ EXAMPLE_TASKS: tuple[tuple[float, float], ...] = (
 _TASK_COLORS = [COLORS[c] for c in ("blue", "orange", "green", "red", "purple")]
 
 
+def _check_pair(name: str, pair: object) -> tuple[float, float]:
+    """Two finite numbers, such as an (a, b) point or a (low, high) range."""
+    if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+        raise TypeError(f"{name} must be a pair of numbers, got {pair!r}")
+    return tuple(check_real(f"{name}[{i}]", v, -1e6, 1e6) for i, v in enumerate(pair))
+
+
+def final_objectives(
+    tasks,
+    *,
+    phi0: tuple[float, float],
+    inner_lr: float,
+    inner_steps: int,
+    outer_steps: int,
+    learning_rate: float,
+) -> dict[str, float]:
+    """MAML's objective (query loss after the inner loop) at each method's final φ.
+
+    ``tasks`` is a TaskBatch of the (a, b) model; returns ``{"maml": …, "pretrain": …}``.
+    """
+    after = {}
+    for method in ("maml", "pretrain"):
+        outer = two_loop_paths(
+            tasks,
+            method=method,
+            phi0=phi0,
+            inner_lr=inner_lr,
+            inner_steps=inner_steps,
+            outer_steps=outer_steps,
+            learning_rate=learning_rate,
+        ).outer
+        final = {"a": outer[-1, 0], "b": outer[-1, 1]}
+        after[method] = meta_loss(
+            SineModel(), final, tasks, inner_lr=inner_lr, steps=inner_steps
+        ).item()
+    return after
+
+
+def param_space_default(
+    batch, *, phi0: tuple[float, float], learning_rate: float, inner_lr: float = 0.1
+) -> dict[str, int]:
+    """The opening view of :func:`param_space_explorer`: where the two methods differ most.
+
+    Among 2 to all tasks and 1 to 3 inner steps, after 8 outer steps, the setting where
+    MAML's final φ beats pre-training's by the largest fraction on MAML's own objective, so
+    the first picture shows what the chapter is about (with the notes' two tasks and one
+    step the two panels look alike).
+    """
+    best, best_gain = None, -math.inf
+    for n in range(2, batch.x_support.shape[0] + 1):
+        chosen = type(batch)(*(t[:n] for t in batch))
+        for inner_steps in (1, 2, 3):
+            after = final_objectives(
+                chosen,
+                phi0=phi0,
+                inner_lr=inner_lr,
+                inner_steps=inner_steps,
+                outer_steps=8,
+                learning_rate=learning_rate,
+            )
+            gain = 1 - after["maml"] / after["pretrain"]
+            if gain > best_gain:
+                best, best_gain = (n, inner_steps), gain
+    return {"num_tasks": best[0], "inner_steps": best[1], "outer_steps": 8}
+
+
 def param_space_explorer(
     tasks: Sequence[tuple[float, float]] = EXAMPLE_TASKS,
     *,
     phi0: tuple[float, float] = (0.5, 0.2),
-    outer_lr: float = 0.15,
+    learning_rate: float = 0.15,
     k: int = 20,
     seed: int = 0,
 ) -> widgets.VBox:
@@ -55,7 +130,7 @@ def param_space_explorer(
     Args:
         tasks: (amplitude, phase) of up to 5 tasks; the star marks each task's optimum.
         phi0: the starting initialization (a, b).
-        outer_lr: the outer loop's step size β (plain gradient descent, so φ1 = φ0 − β·g).
+        learning_rate: the outer loop's step size β (plain gradient descent, so φ1 = φ0 − β·g).
         k: support (and query) points per task; seed: seeds those points.
     """
     tasks = tuple(tasks)
@@ -63,19 +138,25 @@ def param_space_explorer(
         raise ValueError(
             f"tasks must hold 1 to {len(_TASK_COLORS)} (amplitude, phase) pairs, got {len(tasks)}"
         )
-    if not outer_lr > 0:
-        raise ValueError(f"outer_lr must be > 0, got {outer_lr}")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
+    check_int("k", k, 1, 1000)
+    check_seed(seed)
+    for name, pair in (("phi0", phi0), *((f"tasks[{i}]", t) for i, t in enumerate(tasks))):
+        _check_pair(name, pair)
     amplitude = torch.tensor([t[0] for t in tasks])
     phase = torch.tensor([t[1] for t in tasks])
     batch = SinusoidTasks().make_tasks(amplitude, phase, k, k, torch.Generator().manual_seed(seed))
 
+    opening = (
+        param_space_default(batch, phi0=phi0, learning_rate=learning_rate)
+        if len(tasks) > 1
+        else {"num_tasks": 1, "inner_steps": 1, "outer_steps": 8}
+    )
     controls = {
         "inner_lr": float_slider("inner step α", 0.1, 0.0, 0.3, 0.01),
-        "num_tasks": int_slider("tasks", 2, 1, len(tasks)),
-        "inner_steps": int_slider("inner steps", 1, 1, 5),
-        "outer_steps": int_slider("outer steps", 1, 0, 8),
+        "num_tasks": int_slider("tasks", opening["num_tasks"], 1, len(tasks)),
+        "inner_steps": int_slider("inner steps", opening["inner_steps"], 1, 5),
+        "outer_steps": int_slider("outer steps", opening["outer_steps"], 0, 8),
     }
     fig, axes = new_figure(1, 2, figsize=(9.0, 3.8), sharex=True, sharey=True)
     a_grid, b_grid = torch.linspace(-0.5, 4.5, 90), torch.linspace(-0.6, 3.6, 80)
@@ -121,7 +202,7 @@ def param_space_explorer(
             inner_lr=controls["inner_lr"].value,
             inner_steps=controls["inner_steps"].value,
             outer_steps=controls["outer_steps"].value,
-            outer_lr=outer_lr,
+            learning_rate=learning_rate,
         )
         after = {}
         for ax, method in zip(axes, ("maml", "pretrain")):
@@ -210,6 +291,16 @@ def param_space_explorer(
     return explorer(controls, view, update, title="Inner and outer loops in the (a, b) plane")
 
 
+def diverged(errors_by_step: Sequence[float]) -> bool:
+    """True when fine-tuning blew up: a non-finite error, or a final error above the start's.
+
+    Plain gradient steps with too large a step size overshoot the minimum and grow the
+    error step after step; the explorer says so instead of drawing a wild curve silently.
+    """
+    first, last = float(errors_by_step[0]), float(errors_by_step[-1])
+    return not math.isfinite(last) or (len(errors_by_step) > 1 and last > first)
+
+
 def adaptation_explorer(
     maml: MetaLearner,
     pretrained: MetaLearner,
@@ -230,9 +321,12 @@ def adaptation_explorer(
             raise TypeError(
                 f"{name} must be a MetaLearner from course_lib.meta.meta_train, got {type(learner).__name__}"
             )
-    if isinstance(max_k, bool) or not isinstance(max_k, int) or max_k < 1:
-        raise ValueError(f"max_k must be an int >= 1, got {max_k!r}")
-    lo, hi = x_range
+    check_int("max_k", max_k, 1, 1000)
+    check_int("max_steps", max_steps, 1, 100)
+    check_seed(seed)
+    lo, hi = _check_pair("x_range", x_range)
+    if not lo < hi:
+        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
     x_pool = lo + (hi - lo) * torch.rand(
         max_k, 1, generator=torch.Generator().manual_seed(seed)
     )  # support x's
@@ -269,7 +363,7 @@ def adaptation_explorer(
         x_s = x_pool[:k]
         y_s = amp * torch.sin(x_s + ph)
         y_true = (amp * torch.sin(x_eval + ph)).reshape(-1)
-        errors = {}
+        errors, blew_up = {}, {}
         for (ax, truth, fits, final, support), (name, learner) in zip(artists, learners.items()):
             path = adaptation_trajectory(learner, x_s, y_s, x_eval, steps=steps, inner_lr=lr)
             truth.set_data(x_np, y_true.numpy())
@@ -278,13 +372,22 @@ def adaptation_explorer(
                 line.set_data(x_np, path[i].numpy()) if i < steps else line.set_data([], [])
             final.set_data(x_np, path[-1].numpy())
             ax.set_ylim(-max(5.5, amp + 1.0), max(5.5, amp + 1.0))
-            errors[name] = ((path[-1] - y_true) ** 2).mean().item()
+            by_step = ((path - y_true) ** 2).mean(dim=-1).tolist()
+            errors[name] = by_step[-1]
+            blew_up[name] = diverged(by_step)
+            ax.set_title(f"{name}: DIVERGED (α too large)" if blew_up[name] else name)
         outside = []
         if not 0.1 <= amp <= 5.0:
             outside.append("amplitude")
         if not 0.0 <= ph <= math.pi:
             outside.append("phase")
         note = f" <i>(outside the training range: {' and '.join(outside)})</i>" if outside else ""
+        if any(blew_up.values()):
+            who = " and ".join(name for name, bad in blew_up.items() if bad)
+            note += (
+                f" <b style='color:{COLORS['red']}'>⚠ {who} diverged</b>: with α = {lr:g} each "
+                "step overshoots and the error grows; take a smaller step size or fewer steps."
+            )
         return (
             f"MSE on [{lo:g}, {hi:g}] after {steps} step{'s' if steps != 1 else ''}: "
             f"MAML <b>{errors['MAML']:.3f}</b>, pre-trained <b>{errors['pre-trained']:.3f}</b>{note}"

@@ -14,6 +14,7 @@ import torch
 
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.ppo import clipped_surrogate_loss, compute_gae
+from course_lib.validation import check_real
 from course_lib.widgets._base import explorer, float_slider
 
 __all__ = ["clip_objective_explorer", "clip_objective_curve", "gae_explorer", "GAE_EXAMPLE"]
@@ -60,10 +61,8 @@ def clip_objective_explorer(clip_coef: float = 0.2, r_max: float = 2.0) -> widge
     Grey bands: where the gradient with respect to r is zero (the objective is flat), so the
     update stops pushing. Dashed: the unclipped surrogate r·A for comparison.
     """
-    if not 0 < clip_coef < 1:
-        raise ValueError(f"clip_coef must be in (0, 1), got {clip_coef}")
-    if not 1.2 <= r_max <= 5:
-        raise ValueError(f"r_max must be in [1.2, 5], got {r_max}")
+    check_real("clip_coef", clip_coef, 0.05, 0.5)  # the slider's range: nothing is clamped
+    check_real("r_max", r_max, 1.2, 5.0)
     controls = {"clip_coef": float_slider("clip ε", clip_coef, 0.05, 0.5, 0.05)}
     ratios = np.linspace(0.0, r_max, 161)[1:]
     fig, axes = new_figure(1, 2, figsize=(8.5, 3.0), sharey=False)
@@ -139,9 +138,8 @@ def _gae_inputs(example: dict) -> tuple[torch.Tensor, ...]:
 def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
     """γ and λ sliders over :data:`GAE_EXAMPLE`: the rewards, and the advantages A_t from
     :func:`course_lib.ppo.compute_gae`, with the λ = 0 (one-step TD) and λ = 1 (Monte Carlo) ends."""
-    for name, value in (("gamma", gamma), ("lam", lam)):
-        if not 0 <= value <= 1:
-            raise ValueError(f"{name} must be in [0, 1], got {value}")
+    check_real("gamma", gamma, 0.0, 1.0)
+    check_real("lam", lam, 0.0, 1.0)
     controls = {
         "gamma": float_slider("discount γ", gamma, 0.0, 1.0, 0.05),
         "lam": float_slider("GAE λ", lam, 0.0, 1.0, 0.05),

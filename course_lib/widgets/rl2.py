@@ -9,15 +9,24 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import torch
 from matplotlib.colors import ListedColormap
 
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
-from course_lib.rl2.envs import RandomGoalMazeVectorEnv
+from course_lib.rl2.envs import RandomGoalMazeVectorEnv, shortest_path_lengths
 from course_lib.rl2.train import TrialBatch
+from course_lib.validation import check_int
 from course_lib.widgets._base import explorer, int_slider
 
-__all__ = ["bandit_trial_viewer", "maze_replay", "trial_diagram"]
+__all__ = [
+    "bandit_trial_viewer",
+    "maze_replay",
+    "trial_diagram",
+    "representative_bandit_trial",
+    "representative_maze_trial",
+    "episode_lengths",
+]
 
 _ARM_COLORS = [
     COLORS[c] for c in ("blue", "orange", "green", "red", "purple", "sky", "yellow", "grey")
@@ -29,20 +38,75 @@ def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
     return np.exp(log_norm + (a - 1) * np.log(x) + (b - 1) * np.log1p(-x))
 
 
-def bandit_trial_viewer(batch: TrialBatch, *, trial: int = 0, step: int | None = None):
+def representative_bandit_trial(batch: TrialBatch) -> int:
+    """A trial that shows the story: the agent tries several arms, then commits to one.
+
+    Among the trials where the first half of the pulls visits at least two arms and the
+    second half pulls a single arm, the one whose total reward is closest to the median
+    trial's (a typical trial, neither lucky nor unlucky); ties go to the lowest index. If no
+    trial commits like that, the trial closest to the median reward.
+    """
+    actions, returns = batch.actions, batch.trial_returns
+    half = actions.shape[0] // 2
+    explores = torch.tensor(
+        [len(set(actions[:half, i].tolist())) >= 2 for i in range(actions.shape[1])]
+    )
+    commits = (actions[half:] == actions[-1:]).all(dim=0)
+    candidates = torch.nonzero(explores & commits).flatten()
+    if candidates.numel() == 0:
+        candidates = torch.arange(actions.shape[1])
+    distance = (returns[candidates] - returns.median()).abs()
+    return int(candidates[int(torch.argmin(distance))])
+
+
+def episode_lengths(batch: TrialBatch) -> torch.Tensor:
+    """Steps of each episode of each trial, ``[N, episodes]`` (from the episode-end flags)."""
+    ends = batch.episode_end & batch.valid
+    episode = torch.cumsum(ends.long(), dim=0) - ends.long()  # the episode each step belongs to
+    count = int(ends.sum(0).max())
+    lengths = torch.zeros(batch.actions.shape[1], max(count, 1), dtype=torch.long)
+    for e in range(max(count, 1)):
+        lengths[:, e] = ((episode == e) & batch.valid).sum(0)
+    return lengths
+
+
+def representative_maze_trial(batch: TrialBatch) -> int:
+    """A typical trial: episode lengths closest to the median ones, episode 1 the longest.
+
+    The median is taken per episode over all trials; among the trials whose later episodes
+    are no longer than the first (explore once, then walk back), the one nearest to it
+    (sum of absolute differences); ties go to the lowest index.
+    """
+    lengths = episode_lengths(batch).float()
+    median = lengths.median(dim=0).values
+    distance = (lengths - median).abs().sum(dim=1)
+    explore_then_walk = (lengths[:, 1:] <= lengths[:, :1]).all(dim=1)
+    distance[~explore_then_walk] = float("inf")
+    if not bool(explore_then_walk.any()):
+        distance = (lengths - median).abs().sum(dim=1)
+    return int(torch.argmin(distance))
+
+
+def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: int | None = None):
     """Step through one bandit trial: pulls and rewards so far, the Beta posteriors a Bayesian
     would hold, and the agent's action probabilities at that step.
 
     Args:
         batch: bandit trials played by the agent (``task`` holds the true arm probabilities).
-        trial: the trial shown first.
+        trial: the trial shown first (default: :func:`representative_bandit_trial`, one
+            where the agent explores, then commits).
         step: the step shown first (default: mid-trial, where exploring gives way to committing).
     """
     if not isinstance(batch, TrialBatch) or batch.task.dim() != 2:
         raise TypeError(
             "batch must be a bandit TrialBatch (from evaluate_rl2 on a BernoulliBanditVectorEnv)"
         )
+    if trial is None:
+        trial = representative_bandit_trial(batch)
     num_trials, steps, k = batch.actions.shape[1], batch.actions.shape[0], batch.probs.shape[-1]
+    check_int("trial", trial, 0, num_trials - 1)  # the batch's trials: never clamp silently
+    if step is not None:
+        check_int("step", step, 0, steps - 1)
     controls = {
         "trial": int_slider("trial", trial, 0, num_trials - 1),
         "step": int_slider("step t", steps // 2 if step is None else step, 0, steps - 1),
@@ -106,21 +170,26 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int = 0, step: int | None =
     return explorer(controls, view, update, title="RL² on a bandit trial: explore, then commit")
 
 
-def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int = 0):
+def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int | None = None):
     """Replay one maze trial: pick the episode and the step; earlier episodes' paths stay faint.
 
     Args:
-        batch: maze trials played by the agent (``task`` holds the goal cells).
-        env: the env they were played in (for the walls and the grid size).
-        trial: the trial shown first.
+        batch: maze trials played by the agent (``task`` holds each trial's goal, and for a
+            ``RandomMazeVectorEnv`` its walls: every trial is drawn in its own maze).
+        env: the env they were played in (for the grid size and the fixed walls).
+        trial: the trial shown first (default: :func:`representative_maze_trial`, a typical
+            trial that explores once and then walks back).
     """
-    if not isinstance(batch, TrialBatch) or batch.task.dim() != 1:
+    if not isinstance(batch, TrialBatch) or batch.task.dim() not in (1, 3):
         raise TypeError(
             "batch must be a maze TrialBatch (from evaluate_rl2 on a RandomGoalMazeVectorEnv)"
         )
     if not isinstance(env, RandomGoalMazeVectorEnv):
         raise TypeError(f"env must be a RandomGoalMazeVectorEnv, got {type(env).__name__}")
     num_trials = batch.actions.shape[1]
+    if trial is None:
+        trial = representative_maze_trial(batch)
+    check_int("trial", trial, 0, num_trials - 1)
     controls = {
         "trial": int_slider("trial", trial, 0, num_trials - 1),
         "episode": int_slider("episode", 1, 1, env.episodes_per_trial),
@@ -128,17 +197,16 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int =
     }
     fig, ax = new_figure(figsize=(4.2, 4.2))
     view = PlotView(fig)
-    walls = ~env.free_cells.view(env.height, env.width).numpy()
-    colors = [COLORS["grey"], COLORS["blue"], COLORS["green"], COLORS["orange"], COLORS["purple"]]
+    colors = [COLORS[c] for c in ("grey", "blue", "green", "orange", "purple", "red")]
+    start = divmod(env.start_cell, env.width)
 
     def update() -> str:
         i, e, t = controls["trial"].value, controls["episode"].value, controls["step"].value
         paths = maze_paths(batch, env, i)
         e = min(e, len(paths))
         ax.clear()
-        ax.imshow(walls, cmap=ListedColormap(["white", "#444444"]), origin="upper")
-        goal = divmod(int(batch.task[i]), env.width)
-        start = divmod(env.start_cell, env.width)
+        free, goal = env.trial_layout(batch.task[i])  # this trial's walls and goal
+        ax.imshow(~free, cmap=ListedColormap(["white", "#444444"]), origin="upper", vmin=0, vmax=1)
         ax.scatter(
             goal[1],
             goal[0],
@@ -185,9 +253,10 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int =
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"trial {i}, episode {e}: step {len(path) - 1} of {len(paths[e - 1]) - 1}")
-        ax.legend(loc="upper right", fontsize=7, framealpha=0.8)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7, frameon=False)
         lengths = ", ".join(str(len(p) - 1) for p in paths)
-        return f"episode lengths in this trial: {lengths}"
+        shortest = int(shortest_path_lengths(free, start)[goal])
+        return f"episode lengths in this trial: {lengths} (shortest path: {shortest})"
 
     return explorer(
         controls, view, update, title="RL² in the maze: explore once, then walk straight back"
@@ -198,6 +267,9 @@ def trial_diagram(episodes_per_trial: int = 3, steps_per_episode: int = 3, trial
     """A static figure: steps grouped into episodes and trials, with the hidden state h
     flowing step to step across episode ends, and reset to 0 at each trial's start.
     Returns the matplotlib Figure (display it in the notebook)."""
+    check_int("episodes_per_trial", episodes_per_trial, 1, 6)
+    check_int("steps_per_episode", steps_per_episode, 1, 6)
+    check_int("trials", trials, 1, 4)
     fig, ax = new_figure(figsize=(10.5, 2.6))
     x = 0.0
     for trial in range(trials):

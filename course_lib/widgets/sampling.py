@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import MaxNLocator
 
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.sampling import (
@@ -14,11 +16,38 @@ from course_lib.sampling import (
     num_batches,
     visit_counts,
 )
+from course_lib.validation import check_bool, check_int
 from course_lib.widgets._base import explorer, int_slider
 
-__all__ = ["sampling_explorer", "batch_grid"]
+__all__ = ["sampling_explorer", "batch_grid", "batch_colormap", "use_summary"]
 
-_BATCH_COLORS = ListedColormap([c for c in COLORS.values() if c != COLORS["grey"]] * 3)
+_PALETTE = [c for name, c in COLORS.items() if name != "grey"]
+
+
+def batch_colormap(num_batches: int) -> ListedColormap:
+    """One distinct colour per minibatch id, for any number of batches.
+
+    Up to 7 batches: the course palette; up to 20: matplotlib's tab20; beyond that, evenly
+    spaced colours of a continuous map (neighbouring ids look alike, the colour bar tells
+    them apart). Colours never repeat, so two batches never share one.
+    """
+    k = max(num_batches, 1)
+    if k <= len(_PALETTE):
+        return ListedColormap(_PALETTE[:k])
+    if k <= 20:
+        return ListedColormap(matplotlib.colormaps["tab20"].colors[:k])
+    return ListedColormap(matplotlib.colormaps["viridis"](np.linspace(0, 1, k)))
+
+
+def use_summary(used: np.ndarray, epochs: int) -> str:
+    """What the shuffled-epochs histogram shows, in words, from the counts themselves."""
+    lo, hi = int(used.min()), int(used.max())
+    if lo == hi == epochs:
+        return f"shuffled: every sample used exactly {epochs} times (one blue spike at E)"
+    return (
+        f"shuffled: uses range {lo}–{hi}, mean {used.mean():.2f} (samples that fell in a "
+        "dropped tail lose that epoch)"
+    )
 
 
 def batch_grid(
@@ -45,6 +74,12 @@ def sampling_explorer(
     often each sample was used over all epochs, shuffled epochs versus the same number of
     minibatches drawn with replacement.
     """
+    # The sliders' ranges: a value outside them would be clamped silently, so it is an error.
+    check_int("n", n, 4, 256)
+    check_int("batch_size", batch_size, 1, 64)
+    check_int("epochs", epochs, 1, 10)
+    check_int("seed", seed, 0, 99)
+    check_bool("drop_last", drop_last)
     controls = {
         "n": int_slider("buffer size n", n, 4, 256),
         "batch_size": int_slider("batch size", batch_size, 1, 64),
@@ -53,13 +88,10 @@ def sampling_explorer(
         "drop_last": widgets.Checkbox(value=drop_last, description="drop_last"),
     }
     fig, (ax_grid, ax_count) = new_figure(1, 2, figsize=(9.0, 3.2), width_ratios=[1.6, 1])
-    image = ax_grid.imshow(
-        np.zeros((1, 1)),
-        aspect="auto",
-        interpolation="nearest",
-        cmap=_BATCH_COLORS,
-        vmin=0,
-        vmax=len(_BATCH_COLORS.colors) - 1,
+    image = ax_grid.imshow(np.zeros((1, 1)), aspect="auto", interpolation="nearest")
+    # Horizontal, below the grid: its tick labels may grow (1 … 255) without moving the plots.
+    colorbar = fig.colorbar(
+        image, ax=ax_grid, location="bottom", label="minibatch id", aspect=40, pad=0.02
     )
     ax_grid.set_xlabel("sample index")
     ax_grid.set_ylabel("epoch")
@@ -71,13 +103,19 @@ def sampling_explorer(
         grid, batches = batch_grid(
             v["n"], v["batch_size"], v["epochs"], drop_last=v["drop_last"], seed=v["seed"]
         )
+        count = len(batches[0])
         image.set_data(np.ma.masked_invalid(grid))
+        image.set_cmap(batch_colormap(count))
+        image.set_clim(-0.5, max(count, 1) - 0.5)
         image.set_extent((-0.5, v["n"] - 0.5, v["epochs"] - 0.5, -0.5))
+        colorbar.update_normal(image)
+        colorbar.locator = MaxNLocator(nbins=max(min(count, 10), 1), integer=True)
+        colorbar.update_ticks()
         ax_grid.set_title("minibatch id of each sample (white: dropped)", fontsize=10)
         ax_grid.set_yticks(range(v["epochs"]))
 
         used = visit_counts([b for epoch in batches for b in epoch], v["n"]).numpy()
-        per_epoch = len(batches[0])
+        per_epoch = count
         draws = minibatch_indices_with_replacement(
             v["n"],
             v["batch_size"],
@@ -96,7 +134,8 @@ def sampling_explorer(
         )
         ax_count.set_xlabel("times a sample was used")
         ax_count.set_ylabel("number of samples")
-        ax_count.legend(loc="upper left")
+        # Below the axes, so it never covers a bar.
+        ax_count.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
         never = int((replaced == 0).sum())
         ax_count.set_title(f"{never} never used with replacement", fontsize=10)
 
@@ -104,7 +143,8 @@ def sampling_explorer(
         last = len(batches[0][-1]) if batches[0] else 0
         return (
             f"<b>{num_batches(v['n'], v['batch_size'], drop_last=v['drop_last'])}</b> minibatches per epoch "
-            f"(last one holds {last}); <b>{dropped}</b> samples dropped per epoch."
+            f"(last one holds {last}); <b>{dropped}</b> samples dropped per epoch; "
+            f"{use_summary(used, v['epochs'])}."
         )
 
     return explorer(controls, view, update, title="Minibatch sampling explorer")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,18 +52,19 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def lab_server():
-    """A private JupyterLab on a copy of the chapters; stopped by its pid even if a test fails."""
-    workdir = Path(tempfile.mkdtemp(prefix="course-lab-"))
-    server = LabServer(CHAPTER_PATHS, workdir)
+    """A private JupyterLab on a copy of the chapters, in a temporary folder. Even if a test
+    fails it is stopped by its pid, its log is kept in test-artifacts/browser/ and the folder
+    (token config, cookie secret, notebook copies) is deleted."""
+    server = LabServer(CHAPTER_PATHS)
     try:
         server.start()
         yield server
     finally:
         server.stop()
-        (ARTIFACTS).mkdir(parents=True, exist_ok=True)
-        log = workdir / "jupyterlab.log"
-        if log.exists():
-            (ARTIFACTS / "jupyterlab.log").write_text(log.read_text(errors="replace"))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        if server.log_path.exists():
+            shutil.copyfile(server.log_path, ARTIFACTS / "jupyterlab.log")
+        server.remove()
 
 
 @pytest.fixture(scope="session")

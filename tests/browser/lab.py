@@ -5,19 +5,23 @@ Two pieces, both used by ``conftest.py``:
 * :class:`LabServer` starts ``jupyter lab`` on 127.0.0.1 with a random token, serving a
   *copy* of the notebooks (JupyterLab autosaves every 120 s, so the committed files must
   never be served), with its own config/data/runtime/settings directories inside a
-  temporary folder. It is stopped by its own process id.
+  temporary folder. The token is written to that folder's server config, never put on the
+  command line (which any user can read in ``ps``); port retries are off, so the server
+  listens on exactly the port chosen or exits. It is stopped by its own process id, and
+  :meth:`LabServer.remove` deletes the folder (cookie secret, logs, notebook copies).
 * :class:`Chapter` opens one notebook in a browser tab with ``?reset`` (JupyterLab would
   otherwise restore the tabs of an earlier session and "Run All Cells" could run another
   notebook), runs every cell through the menus, waits for the kernel to go idle, and reads
   what the student would see: error outputs, the widgets, the "✓" checkpoint lines.
 
-Everything here was measured on the course machines (see shared/testing-notes.md,
-"Real browser"); selectors are JupyterLab 4 / ipywidgets 8 class names.
+The waits and work-arounds below were each measured on the course machines under load;
+selectors are JupyterLab 4 / ipywidgets 8 class names.
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import secrets
@@ -26,7 +30,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,18 +78,30 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
-    """Block until something accepts TCP connections on ``port`` (or raise TimeoutError)."""
+def wait_for_server(port: int, token: str, timeout: float, proc: subprocess.Popen) -> None:
+    """Block until *our* server answers on ``port``: ``/api/status`` with our token gives 200.
+
+    A bare TCP connect would also succeed against whatever else listens there; a Jupyter that
+    knows our token is the one we started. Raises RuntimeError if ``proc`` exits first (a
+    taken port, with retries off), TimeoutError after ``timeout`` seconds."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"}
+    )
+    # No proxy: an HTTP(S)_PROXY in the environment must not carry a 127.0.0.1 request away.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
+    last: Exception | None = None
     while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode} before listening")
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode} before serving")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout:.0f} s")
+            with opener.open(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (OSError, http.client.HTTPException) as err:  # refused, 403, no HTTP reply, ...
+            last = err
+        time.sleep(0.2)
+    raise TimeoutError(f"no server answered on 127.0.0.1:{port} within {timeout:.0f} s: {last}")
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
@@ -98,12 +116,26 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
         proc.wait(5)
 
 
+# The server's private folders, each named by the environment variable that points Jupyter,
+# IPython or matplotlib at it: nothing of the user's own set-up is read or written.
+PRIVATE_DIRS = {
+    "JUPYTER_CONFIG_DIR": "config",
+    "JUPYTER_DATA_DIR": "data",
+    "JUPYTER_RUNTIME_DIR": "runtime",
+    "JUPYTERLAB_SETTINGS_DIR": "settings",
+    "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+    "IPYTHONDIR": "ipython",
+    "MPLCONFIGDIR": "matplotlib",
+}
+
+
 @dataclass
 class LabServer:
-    """A private JupyterLab serving a copy of ``notebooks`` from ``workdir``."""
+    """A private JupyterLab serving a copy of ``notebooks`` from ``workdir`` (a new temporary
+    folder unless given); :meth:`stop` ends it, :meth:`remove` deletes ``workdir``."""
 
     notebooks: list[Path]
-    workdir: Path
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="course-lab-")))
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
     proc: subprocess.Popen | None = None
@@ -112,42 +144,56 @@ class LabServer:
     def root(self) -> Path:
         return self.workdir / "notebooks"
 
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "jupyterlab.log"
+
     def url(self, notebook: str) -> str:
         """The notebook in a workspace of its own (two tabs may run at once), reset on load."""
         workspace = Path(notebook).stem.replace(".", "-")
         return f"http://127.0.0.1:{self.port}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
 
-    def start(self, timeout: float = 60.0) -> LabServer:
-        self.root.mkdir(parents=True)
-        for nb in self.notebooks:
-            shutil.copy2(nb, self.root / nb.name)
+    def command(self) -> list[str]:
+        """The ``jupyter lab`` command line: no secret in it, and no port but ``self.port``."""
+        jupyter = Path(sys.executable).with_name("jupyter")
+        return [
+            str(jupyter), "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(self.port),
+            # Jupyter would otherwise move to the next free port, unseen, if ours were taken.
+            "--ServerApp.port_retries=0",
+            "--allow-root", f"--ServerApp.root_dir={self.root}",
+            "--LabApp.expose_app_in_browser=True",
+        ]  # fmt: skip
+
+    def environment(self) -> dict[str, str]:
+        """The server's environment: ours, with Jupyter's folders moved into ``workdir``."""
         env = dict(os.environ)
-        for var, sub in [
-            ("JUPYTER_CONFIG_DIR", "config"),
-            ("JUPYTER_DATA_DIR", "data"),
-            ("JUPYTER_RUNTIME_DIR", "runtime"),
-            ("JUPYTERLAB_SETTINGS_DIR", "settings"),
-            ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
-            ("IPYTHONDIR", "ipython"),
-            ("MPLCONFIGDIR", "matplotlib"),
-        ]:
-            (self.workdir / sub).mkdir(parents=True, exist_ok=True)
-            env[var] = str(self.workdir / sub)
+        env.update({var: str(self.workdir / sub) for var, sub in PRIVATE_DIRS.items()})
         # One torch/BLAS thread per kernel: two kernels share the two CI cores.
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        return env
+
+    def _write_config(self) -> None:
+        """Private folders, the token in the server's config file (readable by us only: the
+        folder is mkdtemp's, mode 0700) and the JupyterLab settings."""
+        for sub in PRIVATE_DIRS.values():
+            (self.workdir / sub).mkdir(parents=True, exist_ok=True)
+        config = {"IdentityProvider": {"token": self.token}}
+        (self.workdir / "config" / "jupyter_server_config.json").write_text(json.dumps(config))
         for name, values in LAB_SETTINGS.items():
             path = self.workdir / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
-        jupyter = Path(sys.executable).with_name("jupyter")
-        cmd = [
-            str(jupyter), "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(self.port),
-            "--allow-root", f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={self.root}",
-            "--LabApp.expose_app_in_browser=True",
-        ]  # fmt: skip
-        self.log = open(self.workdir / "jupyterlab.log", "w")  # noqa: SIM115 (closed in stop)
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        wait_for_port(self.port, timeout, self.proc)
+
+    def start(self, timeout: float = 60.0) -> LabServer:
+        self.root.mkdir(parents=True)
+        for nb in self.notebooks:
+            shutil.copy2(nb, self.root / nb.name)
+        self._write_config()
+        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            self.command(), env=self.environment(), stdout=self.log, stderr=subprocess.STDOUT
+        )
+        wait_for_server(self.port, self.token, timeout, self.proc)
         return self
 
     def stop(self) -> None:
@@ -156,11 +202,14 @@ class LabServer:
         if getattr(self, "log", None):
             self.log.close()
 
+    def remove(self) -> None:
+        """Delete ``workdir`` (after :meth:`stop`): the cookie secret, logs and notebook copies."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
     def log_tail(self, n: int = 40) -> str:
-        path = self.workdir / "jupyterlab.log"
-        return (
-            "\n".join(path.read_text(errors="replace").splitlines()[-n:]) if path.exists() else ""
-        )
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
 
 
 # JavaScript run in the page: what the notebook model holds (the same cells and outputs the

@@ -7,7 +7,10 @@ For each notebook in ``notebooks/`` (discovered, in course order) the test check
 * moving one control of each widget (a slider by keyboard) changes its plot (or, for a widget
   without a plot, its HTML text);
 * every checkpoint cell (a cell printing "✓ …") and every exercise check cell (the cell after a
-  ``solution`` cell) printed its success line starting with "✓".
+  ``solution`` cell) printed its success line starting with "✓";
+* a widget self-test (Chapter 0: a cell printing "✓ widgets work" only once the *browser* has
+  moved its slider) said "not checked yet" after Run All, and says "✓ widgets work" when run
+  again after the test moved the slider: proof that the front end, not the kernel, moved it.
 
 Before/after screenshots of each widget go to ``test-artifacts/browser/``.
 """
@@ -27,6 +30,13 @@ from .lab import has_controls, move_one_control, view_hash
 EXECUTED = Path(__file__).resolve().parents[2] / "test-artifacts" / "executed"
 RUN_TIMEOUT_S = 280  # one chapter, while another runs beside it; the suite's budget is 300 s
 CHAPTERS = [p.name for p in CHAPTER_PATHS]
+SELF_TEST = "✓ widgets work"  # printed by Chapter 0's check only after the browser moved a slider
+
+_JS_RUN_CELL = """(i) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  panel.content.activeCellIndex = i;
+  return window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
 
 
 def test_chapters_exist():
@@ -40,6 +50,32 @@ def _tick_lines(cell: dict) -> list[str]:
             text = out.get("text", "")
             lines += ("".join(text) if isinstance(text, list) else text).splitlines()
     return [line for line in lines if line.startswith("✓")]
+
+
+def _stdout(cell: dict) -> str:
+    return "\n".join(
+        "".join(o["text"]) if isinstance(o.get("text"), list) else o.get("text", "")
+        for o in cell["outputs"]
+        if o.get("output_type") == "stream"
+    )
+
+
+def _check_widget_self_test(chapter, cells: list[dict]) -> None:
+    """Re-run each self-test cell after the sliders were moved; it must now print SELF_TEST."""
+    for i, cell in enumerate(cells):
+        if cell["type"] != "code" or SELF_TEST not in cell["source"]:
+            continue
+        assert "not checked yet" in _stdout(cell), (
+            f"cell {i}: before anyone moved the slider the self-test must say 'not checked yet'"
+        )
+        chapter.page.evaluate(_JS_RUN_CELL, i)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            text = _stdout(chapter.model()["cells"][i])
+            if SELF_TEST in text:
+                break
+            chapter.page.wait_for_timeout(250)
+        assert SELF_TEST in text, f"cell {i} re-run after moving the slider printed:\n{text}"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -128,6 +164,7 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
         TIMINGS[name].update(
             widgets=len(outputs), moved=moved, widgets_s=round(time.monotonic() - t0, 1)
         )
+        _check_widget_self_test(chapter, cells)
     except Exception:
         chapter.screenshot(artifacts / f"{stem}_FAILED.png")
         raise

@@ -1,0 +1,164 @@
+"""Evaluating and watching a trained agent: greedy returns, a stop-when-solved callback, frames.
+
+These sit beside the algorithms rather than inside them: :mod:`course_lib.ppo` ends where
+its story ends (the update), and every chapter that trains an agent evaluates it here the
+same way: fresh episodes, seeded, with the evaluation seed kept apart from training seeds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from course_lib.ppo import MAX_ENVS, ActorCritic, make_envs
+from course_lib.validation import check_bool, check_env_id, check_int, check_real, check_seed
+
+__all__ = ["evaluate", "StopWhenSolved", "record_frames"]
+
+
+@torch.no_grad()
+def evaluate(
+    agent: ActorCritic | Callable[[np.ndarray], np.ndarray],
+    env_id: str,
+    episodes: int = 20,
+    seed: int = 0,
+    deterministic: bool = True,
+) -> np.ndarray:
+    """Returns of ``episodes`` full episodes (one per parallel env; env ``i`` is seeded ``seed + i``).
+
+    ``agent`` is an :class:`ActorCritic` (greedy actions if ``deterministic``, else sampled
+    with a generator seeded by ``seed``) or any function mapping a batch of observations to a
+    batch of environment actions (the benchmark evaluates Stable-Baselines3 this way, under
+    the same protocol).
+    """
+    episodes = check_int("episodes", episodes, 1, MAX_ENVS)
+    seed = check_seed(seed)
+    check_bool("deterministic", deterministic)
+    if not isinstance(agent, ActorCritic) and not callable(agent):
+        raise TypeError(
+            f"agent must be an ActorCritic or a callable obs -> actions, got {type(agent).__name__}"
+        )
+    envs = make_envs(check_env_id(env_id), episodes)
+    if isinstance(agent, ActorCritic):
+        _check_fits(agent, envs.single_observation_space, envs.single_action_space, env_id)
+    try:
+        obs, _ = envs.reset(seed=seed)
+        returns = np.zeros(episodes)
+        active = np.ones(episodes, dtype=bool)
+        if isinstance(agent, ActorCritic):
+            device = next(agent.parameters()).device
+            generator = torch.Generator(device=device).manual_seed(seed)
+        while active.any():
+            if isinstance(agent, ActorCritic):
+                obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(
+                    episodes, -1
+                )
+                actions = agent.env_action(
+                    agent.act(obs_t, generator=generator, deterministic=deterministic)[0]
+                )
+            else:
+                actions = agent(obs)
+            obs, rewards, terminated, truncated, _ = envs.step(actions)
+            returns += rewards * active  # finished envs keep running (autoreset); ignore them
+            active &= ~(terminated | truncated)
+    finally:
+        envs.close()
+    return returns
+
+
+def _check_fits(agent: ActorCritic, observation_space, action_space, env_id: str) -> None:
+    """The agent's input size and action space must be the environment's."""
+    obs_dim = int(np.prod(observation_space.shape))
+    discrete = isinstance(action_space, gym.spaces.Discrete)
+    act_dim = int(action_space.n) if discrete else int(np.prod(action_space.shape))
+    if (agent.obs_dim, agent.act_dim, agent.discrete) != (obs_dim, act_dim, discrete):
+        raise ValueError(
+            f"the agent ({agent.obs_dim} inputs, {agent.action_space}) does not fit {env_id} "
+            f"({obs_dim} inputs, {action_space})"
+        )
+
+
+class StopWhenSolved:
+    """A :func:`train` callback: every ``every_steps`` environment steps, evaluate the agent
+    greedily on ``episodes`` episodes and stop training once their mean return reaches
+    ``threshold`` (gymnasium's ``reward_threshold`` by default, 475 for CartPole-v1).
+
+    The evaluations are kept in ``self.evaluations`` as ``(env_steps, mean_return)``. Use a
+    different evaluation seed afterwards to check the result on episodes the stopping rule
+    never saw.
+    """
+
+    def __init__(
+        self,
+        env_id: str,
+        threshold: float | None = None,
+        *,
+        every_steps: int = 2048,
+        episodes: int = 20,
+        seed: int = 10_000,
+    ):
+        if threshold is None:
+            threshold = gym.spec(check_env_id(env_id)).reward_threshold
+            if threshold is None:
+                raise ValueError(f"{env_id} has no reward_threshold; pass threshold= explicitly")
+        self.env_id = check_env_id(env_id)
+        self.threshold = check_real("threshold", threshold, -1e12, 1e12)
+        self.every_steps = check_int("every_steps", every_steps, 1)
+        self.episodes = check_int("episodes", episodes, 1, MAX_ENVS)
+        self.seed = check_seed(seed)
+        self.evaluations: list[tuple[int, float]] = []
+        self._next = self.every_steps
+
+    @property
+    def solved(self) -> bool:
+        return bool(self.evaluations) and self.evaluations[-1][1] >= self.threshold
+
+    def __call__(self, row: dict[str, float], agent: ActorCritic) -> bool:
+        step = int(row["env_steps"])
+        if step < self._next:
+            return False
+        while self._next <= step:
+            self._next += self.every_steps
+        score = float(np.mean(evaluate(agent, self.env_id, self.episodes, seed=self.seed)))
+        self.evaluations.append((step, score))
+        row["eval_return"] = score
+        return score >= self.threshold
+
+
+@torch.no_grad()
+def record_frames(
+    agent: ActorCritic, env_id: str, *, max_frames: int = 200, every: int = 1, seed: int = 0
+) -> tuple[list[np.ndarray], float]:
+    """Play one greedy episode with ``render_mode="rgb_array"``.
+
+    Returns every ``every``-th rendered frame (at most ``max_frames`` of them) and the
+    episode's return, e.g. to show the trained agent as an animation.
+    """
+    if not isinstance(agent, ActorCritic):
+        raise TypeError(f"agent must be an ActorCritic, got {type(agent).__name__}")
+    max_frames = check_int("max_frames", max_frames, 1, 10_000)  # 10k frames: gigabytes of images
+    every = check_int("every", every, 1)
+    seed = check_seed(seed)
+    check_env_id(env_id)
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen rendering: no display needed
+    env = gym.make(env_id, render_mode="rgb_array")
+    device = next(agent.parameters()).device
+    try:
+        obs, _ = env.reset(seed=seed)
+        frames, total, t, done = [env.render()], 0.0, 0, False
+        while not done:
+            obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(1, -1)
+            action = agent.env_action(agent.act(obs_t, deterministic=True)[0])[0]
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += float(reward)
+            done = terminated or truncated
+            t += 1
+            if t % every == 0 and len(frames) < max_frames:
+                frames.append(env.render())
+    finally:
+        env.close()
+    return frames, total

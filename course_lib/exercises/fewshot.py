@@ -1,0 +1,266 @@
+"""Exercises of Chapter 6: few-shot image classification.
+
+* :func:`check_prototype_logits` (coding): ``prototype_logits(support, support_labels,
+  query, n_way) -> [Q, N]``, the prototypical network's scores −‖f(x) − c_n‖².
+* :func:`check_chance_accuracy` (number): the accuracy of guessing on 5-way tasks.
+* :func:`check_zero_step_maml` (multiple choice): MAML's accuracy before any inner step.
+* :func:`check_most_changed_layer` (predict, then run): which layer moves most when MAML
+  adapts, judged against this run's measurement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import torch
+from torch import Tensor
+
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    check_number,
+    library_answer,
+    safe_checker,
+)
+from course_lib.meta.classifiers import prototype_logits
+
+__all__ = [
+    "check_prototype_logits",
+    "check_chance_accuracy",
+    "check_zero_step_maml",
+    "check_most_changed_layer",
+]
+
+
+def _cases():
+    """(description, support, labels, query, n_way): a hand-sized case, then harder ones."""
+    yield (
+        "3 support points in 2-D, 2 classes",
+        torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]]),
+        torch.tensor([0, 0, 1]),
+        torch.tensor([[1.0, 1.0], [0.0, 3.0]]),
+        2,
+    )
+    generator = torch.Generator().manual_seed(0)
+    labels = torch.tensor([2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1])  # shuffled, not sorted
+    yield (
+        "a 3-way 4-shot task whose labels come in mixed order",
+        torch.randn(12, 5, generator=generator),
+        labels,
+        torch.randn(7, 5, generator=generator),
+        3,
+    )
+    yield (
+        "classes with different numbers of support images (3, 1 and 2)",
+        torch.randn(6, 4, generator=generator),
+        torch.tensor([1, 0, 0, 2, 0, 2]),
+        torch.randn(5, 4, generator=generator),
+        3,
+    )
+
+
+def _diagnose(got: Tensor, support: Tensor, labels: Tensor, query: Tensor, n_way: int) -> str:
+    """The likely mistake behind wrong logits, found by comparing with common wrong versions."""
+    one_hot = (labels.unsqueeze(-1) == torch.arange(n_way)).float()
+    means = (one_hot.T @ support) / one_hot.sum(0).unsqueeze(-1)
+    sums = one_hot.T @ support
+    first = torch.stack([support[labels == n][0] for n in range(n_way)])
+    by_position = support[:n_way]
+
+    def sq(protos: Tensor) -> Tensor:
+        return ((query.unsqueeze(1) - protos) ** 2).sum(-1)
+
+    right = -sq(means)
+    suspects = [
+        (
+            sq(means),
+            "these are the squared distances themselves: a logit must be *larger* for "
+            "a closer prototype, so return minus the distance, −‖f(x) − c_n‖².",
+        ),
+        (
+            -sq(means).sqrt(),
+            "you took the square root: prototypical networks score with the "
+            "*squared* Euclidean distance (no sqrt).",
+        ),
+        (
+            -sq(sums),
+            "the prototype of a class is the *mean* of its support features; you "
+            "summed them (divide by the number of support images of that class).",
+        ),
+        (
+            -sq(first),
+            "each prototype must average *all* support images of its class, not "
+            "take the first one.",
+        ),
+        (
+            -sq(by_position),
+            "prototype n must average the support features whose *label* is "
+            "n; your code took support rows by position (labels are not sorted).",
+        ),
+        (
+            -((query.unsqueeze(1) - means) ** 2).mean(-1),
+            "you averaged the squared differences "
+            "over the D feature dimensions; sum them instead (‖·‖² is a sum).",
+        ),
+        (
+            torch.softmax(right, -1),
+            "you returned probabilities (a softmax); return the logits "
+            "and let cross-entropy apply the softmax.",
+        ),
+        (
+            torch.nn.functional.normalize(query, dim=-1)
+            @ torch.nn.functional.normalize(means, dim=-1).T,
+            "that is cosine similarity; prototypical networks use minus the squared "
+            "Euclidean distance.",
+        ),
+    ]
+    for wrong, message in suspects:
+        if wrong.shape == got.shape and torch.allclose(got, wrong, atol=1e-4):
+            return message
+    return f"the logits differ from −‖f(x) − c_n‖² by up to {(got - right).abs().max().item():.3g}."
+
+
+@safe_checker
+def check_prototype_logits(fn: Callable[[Tensor, Tensor, Tensor, int], Tensor]) -> bool:
+    """Check a student's ``prototype_logits(support, support_labels, query, n_way)``.
+
+    Right means: a ``[Q, N]`` tensor equal to −‖query_q − c_n‖² (c_n the mean of the support
+    rows labelled n), on three cases, inputs left unchanged, and differentiable with respect
+    to the features (the embedding is trained through these logits).
+    """
+    report = Report()
+    if (message := library_answer(fn, prototype_logits)) is not None:
+        return report.fail(message)
+    for description, support, labels, query, n_way in _cases():
+        support, query = support.requires_grad_(True), query.requires_grad_(True)
+        before = (support.detach().clone(), labels.clone(), query.detach().clone())
+        try:
+            got = call(fn, support, labels, query, n_way)
+        except StudentError as error:
+            return report.fail(f"on {description}: {error}")
+        if not isinstance(got, Tensor):
+            return report.fail(
+                f"on {description}: return a torch tensor of logits, got {type(got).__name__}."
+            )
+        for name, now, then in zip(
+            ("support", "support_labels", "query"), (support, labels, query), before
+        ):
+            if not torch.equal(now.detach(), then):
+                return report.fail(
+                    f"your function changed `{name}` in place: leave its inputs "
+                    "as they are and build new tensors."
+                )
+        q, n = query.shape[0], n_way
+        if got.shape == (n, q) and n != q:
+            return report.fail(
+                f"on {description}: the result has shape {tuple(got.shape)}, "
+                f"transposed: one row per query image, one column per class "
+                f"([Q, N] = [{q}, {n}])."
+            )
+        if got.shape != (q, n):
+            return report.fail(
+                f"on {description}: the logits must have shape [Q, N] = "
+                f"[{q}, {n}], got {tuple(got.shape)}."
+            )
+        right = prototype_logits(support.detach(), labels, query.detach(), n_way)
+        if not torch.allclose(got.detach().float(), right, atol=1e-4):
+            return report.fail(
+                f"on {description}: "
+                + _diagnose(got.detach().float(), before[0], labels, before[2], n)
+            )
+        if not got.requires_grad:
+            return report.fail(
+                "the values are right, but no gradient flows back to the "
+                "features: don't use .detach(), .item(), numpy or torch.no_grad(); "
+                "the embedding network is trained through these logits."
+            )
+    return report.ok(
+        "prototype_logits is right: minus the squared distance to each class "
+        "mean, [Q, N], differentiable, with labels in any order."
+    )
+
+
+def check_chance_accuracy(answer: object) -> bool:
+    """Question: the expected accuracy of random guessing on a 5-way task, as a fraction."""
+    return check_number(
+        answer,
+        0.2,
+        1e-3,
+        hints=[
+            (20, "write it as a fraction between 0 and 1 (20% is 0.2)."),
+            (0.1, "there are 10 digits, but a task only asks to choose among its N = 5 labels."),
+            (1 / 40, "the data set has 40 classes, but a task only uses N = 5 of them."),
+            (1 / 16, "the meta-test set has 16 classes, but one task only uses N = 5."),
+            (1 / 24, "24 is the number of meta-training classes; a task has N = 5 labels."),
+            (0.5, "a guess is right with probability 1/N, and N = 5 here, not 2."),
+            (lambda a: a > 1, "an accuracy is a fraction between 0 and 1."),
+        ],
+        why="a guess picks one of N = 5 labels, right with probability 1/5.",
+    )
+
+
+def check_zero_step_maml(answer: object) -> bool:
+    """Question: MAML's accuracy on new tasks before any inner step (0 steps)."""
+    return check_choice(
+        answer,
+        "a",
+        {
+            "b": "MAML's φ is trained to be good *after* the inner loop, and before it the head "
+            "cannot know which output stands for which class: labels are shuffled in every task.",
+            "c": "0% would mean the network always picks a wrong label, which needs knowing the "
+            "right one. Without the support set it can only guess: right 1 time in N.",
+            "d": "nothing can beat chance without looking at the support set: the labels 0…4 "
+            "are assigned to the task's classes in a fresh random order every time.",
+        },
+        why="labels are a fresh permutation in every task, so before adapting to the support "
+        "set no output unit means any particular class: about 1/N = 20%.",
+    )
+
+
+_LAYER_CHOICES = {"a": "hidden layer 1", "b": "hidden layer 2", "c": "head"}
+
+
+def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bool:
+    """Predict-then-run: which layer's weights move most (relative to their size) when MAML
+    adapts? a) hidden layer 1, b) hidden layer 2, c) the head, d) all about equally.
+
+    ``changes`` is this run's :func:`course_lib.meta.layer_changes` of the MAML learner; the
+    right choice is read from it ("d" when the largest change is under 1.5× the smallest).
+    """
+    values = {key: float(changes[name]) for key, name in _LAYER_CHOICES.items()}
+    largest = max(values, key=values.get)
+    correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
+    measured = ", ".join(f"{_LAYER_CHOICES[k]} {100 * v:.1f}%" for k, v in values.items())
+    if correct == "d":
+        reasons = {
+            key: f"the changes were within a factor 1.5 of each other ({measured}): no layer "
+            "stands out."
+            for key in _LAYER_CHOICES
+        }
+    else:
+        best = f"{_LAYER_CHOICES[correct]} ({100 * values[correct]:.1f}%)"
+        reasons = {
+            key: f"{_LAYER_CHOICES[key]} moved {100 * values[key]:.1f}% of its size in this "
+            f"run, less than the {best}."
+            for key in _LAYER_CHOICES
+            if key != correct
+        }
+        reasons["d"] = (
+            f"the layers did not change equally ({measured}): the inner loop moves some "
+            "layers far more than others."
+        )
+    return check_choice(
+        answer,
+        correct,
+        reasons,
+        options=["a", "b", "c", "d"],
+        why=f"measured relative changes: {measured}."
+        + (
+            " Raghu et al. (2020) saw the same on Omniglot and mini-ImageNet: MAML's inner "
+            "loop mostly re-fits the head and reuses the body's features (feature reuse)."
+            if correct == "c"
+            else ""
+        ),
+    )

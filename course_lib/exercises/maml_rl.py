@@ -1,0 +1,228 @@
+"""Chapter 8 exercises: the DiCE objective (coding), and three questions on MAML-RL vs RL².
+
+* :func:`check_dice_objective`: write the surrogate whose derivatives of every order are the
+  policy-gradient estimates MAML-RL's inner step needs.
+* :func:`check_rl2_inner_loop`: what changes inside an RL² trial (multiple choice).
+* :func:`check_episodes_needed`: how much data MAML-RL's adaptation consumes (a number).
+* :func:`check_ood_prediction`: predict, then run: who adapts better outside the training square.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import torch
+from torch import Tensor
+
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    check_number,
+    library_answer,
+    safe_checker,
+)
+from course_lib.maml_rl.dice import dice_surrogate, reinforce_surrogate
+
+__all__ = [
+    "check_dice_objective",
+    "check_rl2_inner_loop",
+    "check_episodes_needed",
+    "check_ood_prediction",
+]
+
+_GAMMA = 0.9
+
+
+def _case(seed: int = 0) -> tuple[Tensor, Tensor, Callable[[Tensor], Tensor]]:
+    """Parameters θ, rewards ``[T, N]`` and θ ↦ log-probabilities ``[T, N]`` (non-linear in θ,
+    so second derivatives are not zero)."""
+    gen = torch.Generator().manual_seed(seed)
+    t, n, d = 4, 3, 2
+    features = torch.randn(t, n, d, generator=gen, dtype=torch.float64)
+    rewards = torch.randn(t, n, generator=gen, dtype=torch.float64)
+    theta = torch.randn(d, generator=gen, dtype=torch.float64)
+
+    def logprob(th: Tensor) -> Tensor:
+        return -torch.nn.functional.softplus(features @ th)
+
+    return theta, rewards, logprob
+
+
+def _derivatives(fn: Callable, theta: Tensor, rewards: Tensor, logprob: Callable) -> tuple:
+    """Value, gradient and Hessian of ``fn(logprob(θ), rewards, γ)`` at θ."""
+    th = theta.clone().requires_grad_()
+    value = fn(logprob(th), rewards, _GAMMA)
+    if not isinstance(value, Tensor) or value.numel() != 1:
+        shape = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
+        raise StudentError(
+            f"return one number (a 0-d tensor), the mean over the N trajectories; got {shape}"
+        )
+    if not value.requires_grad:
+        return value.detach(), torch.zeros_like(theta), torch.zeros(len(theta), len(theta))
+    (grad,) = torch.autograd.grad(value, th, create_graph=True, allow_unused=True)
+    if grad is None or not grad.requires_grad:
+        g = torch.zeros_like(theta) if grad is None else grad.detach()
+        return value.detach(), g, torch.zeros(len(theta), len(theta), dtype=theta.dtype)
+    hessian = torch.stack([torch.autograd.grad(gi, th, retain_graph=True)[0] for gi in grad])
+    return value.detach(), grad.detach(), hessian.detach()
+
+
+def _value_hint(value: Tensor, rewards: Tensor, logprob: Tensor) -> str:
+    discount = _GAMMA ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
+    per_trajectory = (discount * rewards).sum(0)
+    candidates = {
+        "you summed over the N trajectories; average them (the objective is an expectation)": (
+            per_trajectory.sum()
+        ),
+        "the rewards are not discounted: weight r_t by γ^t": rewards.sum(0).mean(),
+        "the discount starts at γ, not 1: the first reward r_0 gets weight γ^0 = 1": (
+            (_GAMMA * discount * rewards).sum(0).mean()
+        ),
+        "you multiplied by log π itself; the magic box ⊡(x) = exp(x − x.detach()) is 1 in value, "
+        "so the objective's value must be the (discounted) return": reinforce_surrogate(
+            logprob, rewards, None, _GAMMA
+        ),
+    }
+    for hint, candidate in candidates.items():
+        if torch.allclose(value, candidate.detach(), atol=1e-9):
+            return hint
+    return "its value must equal the mean discounted return Σ_t γ^t r_t (the magic box is 1)"
+
+
+def _gradient_hint(fn_grad: Tensor, theta: Tensor, rewards: Tensor, logprob_fn: Callable) -> str:
+    if torch.count_nonzero(fn_grad) == 0:
+        return (
+            "its gradient is zero: detach only the copy inside the box, exp(W − W.detach()), "
+            "not the whole expression"
+        )
+    th = theta.clone().requires_grad_()
+    lp = logprob_fn(th)
+    discount = _GAMMA ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
+    per_step = (torch.exp(lp - lp.detach()) * discount * rewards).sum(0).mean()
+    reverse = torch.flip(torch.cumsum(torch.flip(lp, [0]), 0), [0])
+    backwards = (torch.exp(reverse - reverse.detach()) * discount * rewards).sum(0).mean()
+    for candidate, hint in (
+        (
+            per_step,
+            "each reward is boxed with its own step's log π only: use W_t = cumsum of log π up to "
+            "and including t, so r_t credits every action that led to it",
+        ),
+        (
+            backwards,
+            "W_t must sum the log-probabilities *up to* t (the causes of r_t), not from t to the end",
+        ),
+    ):
+        (g,) = torch.autograd.grad(candidate, th, retain_graph=True)
+        if torch.allclose(fn_grad, g, atol=1e-9):
+            return hint
+    return "its gradient must be Σ_t γ^t ∇log π_t · G_t (the policy gradient with reward-to-go)"
+
+
+@safe_checker
+def check_dice_objective(fn: Callable[[Tensor, Tensor, float], Tensor]) -> bool:
+    """Check ``fn(logprob [T, N], rewards [T, N], gamma) -> scalar``, the DiCE objective.
+
+    Passes when its value, gradient and Hessian (with respect to the parameters behind
+    ``logprob``) all equal those of Σ_t ⊡(W_t) γ^t r_t averaged over trajectories.
+    """
+    report = Report()
+    if (message := library_answer(fn, dice_surrogate, reinforce_surrogate)) is not None:
+        return report.fail(message)
+    for seed in (0, 1):
+        theta, rewards, logprob_fn = _case(seed)
+        try:
+            got = call(_derivatives, fn, theta, rewards, logprob_fn, time_limit=5.0)
+        except StudentError as error:
+            return report.fail(f"on a batch of 3 trajectories × 4 steps: {error}")
+        want = _derivatives(
+            lambda lp, r, g: dice_surrogate(lp, r, None, g), theta, rewards, logprob_fn
+        )
+        names = ("value", "gradient", "second derivative (Hessian)")
+        for name, a, b in zip(names, got, want):
+            if a.shape != b.shape or not torch.allclose(a.to(b.dtype), b, atol=1e-8, rtol=1e-6):
+                if name == "value":
+                    hint = _value_hint(a, rewards, logprob_fn(theta))
+                elif name == "gradient":
+                    hint = _gradient_hint(a, theta, rewards, logprob_fn)
+                else:
+                    hint = (
+                        "value and gradient are right but the second derivative is not: a box "
+                        "such as 1 + (W − W.detach()) has the right first derivative only; "
+                        "exp(W − W.detach()) keeps every order right"
+                    )
+                return report.fail(f"the {name} is wrong", hint=hint)
+    report.ok("value, gradient and Hessian match the DiCE objective on two random batches.")
+    return True
+
+
+@safe_checker
+def check_rl2_inner_loop(answer: object) -> bool:
+    """What changes inside one RL² trial? (a) the weights, by θ_k = θ_0 + α∇R_trial(θ_0);
+    (b) only the recurrent hidden state, the weights stay fixed; (c) the step size α;
+    (d) both: one gradient step per episode and the hidden state."""
+    return check_choice(
+        answer,
+        "b",
+        {
+            "a": "that is the notes' formula, but it describes MAML-RL: RL² takes no gradient "
+            "step inside a trial. Its weights change only in the outer loop, between trials.",
+            "c": "RL² has no inner step size at all: there is no inner gradient step to scale.",
+            "d": "no gradient step happens inside a trial; the GRU's state update h_t = f(h_{t-1}, "
+            "o_t, a_{t-1}, r_{t-1}) is the whole inner loop.",
+        },
+        why="the inner loop of RL² is the forward pass of the GRU; what it learns about the task "
+        "lives in h, and the weights change only in the outer loop.",
+    )
+
+
+@safe_checker
+def check_episodes_needed(answer: object, *, steps: int, num_trajectories: int) -> bool:
+    """How many episodes on the new goal does MAML-RL play to compute θ_steps?"""
+    expected = steps * num_trajectories
+    return check_number(
+        answer,
+        expected,
+        0.5,
+        hints=[
+            (
+                steps,
+                "that counts gradient steps; each step is computed from its own batch "
+                f"of {num_trajectories} fresh episodes",
+            ),
+            (num_trajectories, "that is the data for one step; θ_k needs k steps"),
+            (
+                (steps + 1) * num_trajectories,
+                "that also counts the episodes that *evaluate* "
+                f"θ_{steps}; the question asks for the data spent before θ_{steps} exists",
+            ),
+            (3, "3 is RL²'s episode count for a trial, not MAML-RL's data"),
+        ],
+        why=f"{steps} steps × {num_trajectories} episodes each; RL² spends no extra episodes: it "
+        "adapts while it acts.",
+        unit=" episodes",
+    )
+
+
+@safe_checker
+def check_ood_prediction(answer: object, results: Mapping[str, float]) -> bool:
+    """Predict-then-run: on goals outside the training square, which ends better after three
+    adaptation steps/episodes, ``"MAML-RL"`` or ``"RL²"``? ``results`` holds this run's
+    returns on those goals, keys ``"MAML-RL"`` and ``"RL²"``."""
+    maml, rl2 = float(results["MAML-RL"]), float(results["RL²"])
+    correct, other = ("MAML-RL", "RL²") if maml > rl2 else ("RL²", "MAML-RL")
+    reasons = {
+        "MAML-RL": "not in this run: its gradient steps still move toward the goal, but they are "
+        f"small and start from a policy tuned to the training square ({maml:.1f} vs {rl2:.1f}).",
+        "RL²": "RL²'s adaptation is a forward pass of weights trained only on goals inside the "
+        "square: rewards from a goal outside it are inputs its GRU never learned to use, so its "
+        f"learning algorithm is itself out of distribution ({rl2:.1f} vs {maml:.1f}). A gradient "
+        "step keeps improving any policy it is given data for.",
+    }
+    return check_choice(
+        answer,
+        correct,
+        {other: reasons[other]},
+        why=f"this run: {correct} {max(maml, rl2):.1f} against {other} {min(maml, rl2):.1f}.",
+    )

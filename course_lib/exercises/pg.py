@@ -1,0 +1,203 @@
+"""Chapter 1 exercises: returns, values and the policy gradient.
+
+* :func:`check_value_at_gamma_zero` (easy, a number): V(s0) of the chain at γ = 0.
+* :func:`check_reward_to_go` (coding): ``my_reward_to_go(rewards, gamma)`` returns
+  G_t = r_t + γ r_{t+1} + … for every step of one episode.
+* :func:`check_constant_baseline` (think, a choice): what a bad constant baseline does to the
+  score-function estimate.
+
+Each prints ✓/✗ feedback that names the likely mistake and returns True when right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    check_number,
+    library_answer,
+    safe_checker,
+)
+from course_lib.pg import discounted_return, reward_to_go
+
+__all__ = ["check_value_at_gamma_zero", "check_reward_to_go", "check_constant_baseline"]
+
+
+# --------------------------------------------------------------------------------------------
+# Question 1 (easy): V(s0) as γ → 0
+# --------------------------------------------------------------------------------------------
+
+
+def check_value_at_gamma_zero(answer: object) -> bool:
+    """On ``chain_mdp()`` (exit 0.1 one step left of s0, goal 1 five steps right) with the
+    uniform random policy (ε = 1): what is V(s0) at γ = 0?"""
+    return check_number(
+        answer,
+        0.05,
+        1e-3,
+        hints=[
+            (
+                0.0,
+                "at γ = 0 the value is the expected *first* reward, and from s0 the left exit pays 0.1 at once.",
+            ),
+            (0.1, "the uniform policy goes left only half the time: weight the 0.1 by π(left|s0)."),
+            (1.0, "the goal is five steps away; at γ = 0 nothing after the first reward counts."),
+            (0.5, "the goal is five steps away; at γ = 0 nothing after the first reward counts."),
+            (
+                0.55,
+                "that averages the exit and the goal, but the goal cannot be reached in one step.",
+            ),
+            (
+                0.25,
+                "that is V(s0) at γ = 1 (every future reward counts in full); at γ = 0 only the first does.",
+            ),
+            (lambda a: a < 0, "all rewards here are >= 0, so no value can be negative."),
+        ],
+        why="V(s0) = Σ_a π(a|s0) r(s0, a) = ½·0.1 + ½·0 = 0.05: with γ = 0 a value is the expected immediate reward.",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Coding exercise: reward-to-go
+# --------------------------------------------------------------------------------------------
+
+# (name, rewards, γ): the first case tells every usual mistake apart (distinct rewards, γ ≠ 0, 1).
+_CASES: list[tuple[str, list[float], float]] = [
+    ("rewards [1, 2, 3] with γ = 0.5", [1.0, 2.0, 3.0], 0.5),
+    ("four rewards of 1 with γ = 1 (plain sums)", [1.0, 1.0, 1.0, 1.0], 1.0),
+    ("rewards [1, 2, 3] with γ = 0 (only the current reward counts)", [1.0, 2.0, 3.0], 0.0),
+    ("a one-step episode", [5.0], 0.9),
+    ("a CartPole-like episode: 30 rewards of 1, γ = 0.99", [1.0] * 30, 0.99),
+]
+
+
+def _random_case() -> tuple[str, list[float], float]:
+    g = torch.Generator().manual_seed(0)
+    rewards = torch.randn(50, generator=g, dtype=torch.float64).tolist()
+    return ("50 random rewards (some negative) with γ = 0.9", rewards, 0.9)
+
+
+def _mistakes(rewards: torch.Tensor, gamma: float) -> dict[str, torch.Tensor]:
+    """What each usual mistake returns on this input."""
+    T = rewards.shape[0]
+    right = reward_to_go(rewards, gamma)
+    k = torch.arange(T, dtype=rewards.dtype)
+    past = torch.stack([(gamma ** (t - k[: t + 1]) * rewards[: t + 1]).sum() for t in range(T)])
+    after = torch.cat([right[1:], right.new_zeros(1)])
+    return {
+        "undiscounted": reward_to_go(rewards, 1.0),
+        "absolute discount": torch.stack([(gamma ** k[t:] * rewards[t:]).sum() for t in range(T)]),
+        "whole return": discounted_return(rewards, gamma).expand(T),
+        "past rewards": past,
+        "reversed": right.flip(0),
+        "excludes r_t": gamma * after,
+        "excludes r_t, undiscounted step": after,
+        "discounts r_t": gamma * right,
+    }
+
+
+_HINTS = {
+    "undiscounted": "γ is missing: each step further away counts γ times less, G_t = r_t + γ G_{t+1}.",
+    "absolute discount": "the discount restarts at t: weight r_k by γ^(k−t), not γ^k (a step's own reward always counts in full).",
+    "whole return": "that is the whole episode's return G_0 on every step; G_t counts only the rewards from step t on.",
+    "past rewards": "you summed the rewards *before* t; the return looks forward: G_t = r_t + γ r_{t+1} + γ² r_{t+2} + …",
+    "reversed": "the right numbers in reverse order: fill returns[t] while walking t backwards, and return them in time order.",
+    "excludes r_t": "you left out r_t itself: G_t = r_t + γ G_{t+1} starts with the current reward.",
+    "excludes r_t, undiscounted step": "that is G_{t+1}, one step late: G_t = r_t + γ G_{t+1} starts with the current reward.",
+    "discounts r_t": "r_t is discounted once too often: G_t = r_t + γ G_{t+1}, the current reward has weight γ⁰ = 1.",
+}
+
+
+def _as_returns(out: object, T: int) -> torch.Tensor:
+    """The student's output as a float64 tensor of shape [T], or StudentError naming the problem."""
+    if isinstance(out, (int, float)) or (isinstance(out, torch.Tensor) and out.dim() == 0):
+        raise StudentError(
+            "your function returned one number; return one G_t per step (a tensor of length T), not only G_0."
+        )
+    if out is None:
+        raise StudentError("your function returned None: did you forget `return returns`?")
+    try:
+        tensor = torch.as_tensor(out, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise StudentError(
+            f"your function returned {type(out).__name__}; return a tensor of length T."
+        ) from None
+    if tuple(tensor.shape) != (T,):
+        raise StudentError(
+            f"your function returned shape {tuple(tensor.shape)} for {T} rewards; return one G_t per step, shape ({T},)."
+        )
+    return tensor
+
+
+@safe_checker
+def check_reward_to_go(fn: Callable[[torch.Tensor, float], torch.Tensor]) -> bool:
+    """Check a student's ``fn(rewards, gamma)`` (rewards: a float64 tensor [T]); print feedback."""
+    report = Report()
+    if (message := library_answer(fn, reward_to_go, discounted_return)) is not None:
+        return report.fail(message)
+    for name, values, gamma in [*_CASES, _random_case()]:
+        rewards = torch.tensor(values, dtype=torch.float64)
+        given = rewards.clone()
+        try:
+            got = _as_returns(call(fn, given, gamma), len(values))
+        except StudentError as error:
+            return report.fail(f"{name}: {error}")
+        if not torch.equal(given, rewards):
+            return report.fail(
+                f"{name}: your function changed `rewards` in place.",
+                hint="write the returns into a new tensor (torch.zeros_like(rewards)) and leave the input alone.",
+            )
+        expected = reward_to_go(rewards, gamma)
+        if torch.allclose(got, expected, rtol=1e-6, atol=1e-8):
+            report.ok(name)
+            continue
+        hint = next(
+            (
+                _HINTS[key]
+                for key, wrong in _mistakes(rewards, gamma).items()
+                if torch.allclose(got, wrong, rtol=1e-6, atol=1e-8)
+            ),
+            "walk backwards from the last step: G_{T−1} = r_{T−1}, then G_t = r_t + γ G_{t+1}.",
+        )
+        shown = [round(x, 3) for x in got.tolist()[:4]]
+        want = [round(x, 3) for x in expected.tolist()[:4]]
+        return report.fail(f"{name}: got {shown}…, expected {want}…", hint=hint)
+    return report.ok("your reward-to-go is correct on every case.")
+
+
+# --------------------------------------------------------------------------------------------
+# Question 2 (think): a bad constant baseline
+# --------------------------------------------------------------------------------------------
+
+BASELINE_OPTIONS = {
+    "a": "the average stays the exact gradient; the variance grows",
+    "b": "the average moves away from the exact gradient (the estimate becomes biased)",
+    "c": "the average stays the exact gradient; the variance shrinks",
+    "d": "nothing changes: same average, same variance",
+}
+
+
+def check_constant_baseline(answer: object) -> bool:
+    """Subtract b = 5 from every return on the chain (whose returns lie in [0, 1]): what happens
+    to the average of many score-function estimates, and to their variance?"""
+    return check_choice(
+        answer,
+        "a",
+        {
+            "b": "a baseline that depends only on the state never biases the estimate: "
+            "E[∇log π(a|s)] = Σ_a ∇π(a|s) = ∇1 = 0, so E[∇log π(a|s) · b] = 0.",
+            "c": "a baseline only reduces the variance when it is close to the returns; b = 5 is far "
+            "from every return in [0, 1], so |G − b| is larger than |G| and the noise grows.",
+            "d": "each single estimate changes (every weight G − 5 is different from G); only the "
+            "average is protected, by E[∇log π] = 0.",
+        },
+        options=list(BASELINE_OPTIONS),
+        why="E[∇log π · b] = 0 keeps the average exact, but weights |G − 5| ≈ 4.5 are bigger than "
+        "|G| ≤ 1, so every estimate swings further: a baseline must be close to the returns to help.",
+    )

@@ -1,0 +1,175 @@
+"""The course's one glossary, English ↔ 中文, as data.
+
+The study notes the course follows are in Chinese; the notebooks are in English and give a
+term its Chinese name the first time it appears, written ``English (中文)`` (or
+``**English** (中文)``). Every such pair in every notebook must agree with this table
+(``tests/test_glossary.py`` scans the notebooks), so a term has one translation everywhere.
+
+Adding a term is one line in ``TERMS``::
+
+    Term("support set", "支持集", 4, in_notes=False),
+
+``chapter`` is the chapter where the term first appears (0 = Start here, 2 = sampling, …);
+``in_notes=False`` marks terms the notes do not use (their Chinese is the usual
+translation); ``also`` lists other English spellings of the same term (plurals of a single
+word are matched automatically). Chapter 0 renders the table with :func:`glossary_table`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Term", "TERMS", "chinese", "find", "glossary_table"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One glossary entry: the English term, its Chinese name, the chapter that introduces it."""
+
+    english: str
+    chinese: str
+    chapter: int
+    in_notes: bool = True
+    also: tuple[str, ...] = ()
+    note: str = ""
+
+
+# In the order the course meets them. One line per term.
+TERMS: tuple[Term, ...] = (
+    Term("reinforcement learning", "强化学习", 0),
+    Term("meta-reinforcement learning", "元强化学习", 0, also=("meta-RL",)),
+    Term("agent", "智能体", 1, in_notes=False),
+    Term("environment", "环境", 1, in_notes=False),
+    Term("state", "状态", 1, in_notes=False),
+    Term("observation", "观测", 1, in_notes=False),
+    Term("action", "动作", 1, in_notes=False),
+    Term("discount factor", "折扣因子", 1, in_notes=False, note="γ"),
+    Term("Markov decision process", "马尔可夫决策过程", 1, in_notes=False, also=("MDP",)),
+    Term("action-value function", "动作价值函数", 1, in_notes=False, note="Q"),
+    Term("Bellman equation", "贝尔曼方程", 1, in_notes=False),
+    Term("policy evaluation", "策略评估", 1, in_notes=False),
+    Term("Monte Carlo", "蒙特卡洛", 1, in_notes=False),
+    Term("log-derivative trick", "对数导数技巧", 1, in_notes=False),
+    Term("score function", "得分函数", 1, in_notes=False, note="∇log π"),
+    Term("baseline", "基线", 1, in_notes=False),
+    Term("variance", "方差", 1, in_notes=False),
+    Term("sampling", "采样", 2),
+    Term("random permutation", "随机排列", 2, note="`torch.randperm`"),
+    Term("random sampling", "随机采样", 2, note="`SubsetRandomSampler`"),
+    Term("index", "索引", 2, also=("indices",)),
+    Term("minibatch", "小批量", 2, in_notes=False),
+    Term("epoch", "轮", 2, in_notes=False, note="one pass over the data"),
+    Term("Proximal Policy Optimization", "近端策略优化", 3, in_notes=False, also=("PPO",)),
+    Term("policy", "策略", 3, in_notes=False),
+    Term("reward", "奖励", 3, in_notes=False),
+    Term("return", "回报", 3, in_notes=False, note="the discounted sum of rewards"),
+    Term("policy gradient", "策略梯度", 3, in_notes=False),
+    Term("actor-critic", "演员-评论家", 3, in_notes=False),
+    Term("value function", "价值函数", 3, in_notes=False),
+    Term("probability ratio", "概率比", 3, in_notes=False),
+    Term("clip", "裁剪", 3, in_notes=False, also=("clipping",)),
+    Term("advantage", "优势函数", 3, in_notes=False, also=("advantage function",)),
+    Term("TD error", "时序差分误差", 3, in_notes=False, also=("temporal-difference error",)),
+    Term("generalized advantage estimation", "广义优势估计", 3, in_notes=False, also=("GAE",)),
+    Term("KL divergence", "KL 散度", 3, in_notes=False, also=("approximate KL divergence",)),
+    Term("entropy", "熵", 3, in_notes=False),
+    Term("termination", "终止", 3, in_notes=False, note="the episode ended in the task"),
+    Term("truncation", "截断", 3, in_notes=False, note="the episode was cut by a time limit"),
+    Term("Gaussian policy", "高斯策略", 3, in_notes=False, also=("diagonal Gaussian",)),
+    Term("meta-learning", "元学习", 4, also=("meta learning",)),
+    Term("learning to learn", "学习如何学习", 4),
+    Term("learning algorithm", "学习算法", 4, note="the function F"),
+    Term("classifier", "分类器", 4),
+    Term("component", "组件", 4, note="what meta-learning learns; the notes: 要学习的参数"),
+    Term("loss function", "损失函数", 4),
+    Term("task", "任务", 4),
+    Term("support set", "支持集", 4, in_notes=False),
+    Term("query set", "查询集", 4, in_notes=False),
+    Term("inner loop", "内循环", 4),
+    Term("outer loop", "外循环", 4),
+    Term("genetic algorithm", "遗传算法", 4),
+    Term("learning the optimizer", "学习优化器", 4),
+    Term("network architecture", "网络架构", 4),
+    Term("data augmentation", "数据增强", 4),
+    Term("sample weights", "采样权重", 4),
+    Term("beyond gradient descent", "超越梯度下降方法", 4),
+    Term("learning rate", "学习率", 4),
+    Term("initialization parameters", "初始化参数", 5, also=("initialization",), note="φ"),
+    Term("pre-training", "预训练", 5),
+    Term("fine-tuning", "微调", 5),
+    Term("future potential", "未来潜力", 5),
+    Term("current best", "当前最优", 5),
+    Term("few-shot learning", "少样本学习", 5),
+    Term("N-way K-shot", "N 类 K 样本", 6, in_notes=False, note="N classes, K images each"),
+    Term("meta-training set", "元训练集", 6, in_notes=False),
+    Term("meta-test set", "元测试集", 6, in_notes=False),
+    Term("training from scratch", "从零训练", 6, in_notes=False),
+    Term("prototype", "原型", 6, in_notes=False, note="the mean feature of a class"),
+    Term("prototypical network", "原型网络", 6, in_notes=False),
+    Term("feature reuse", "特征复用", 6, in_notes=False),
+    Term("confidence interval", "置信区间", 6, in_notes=False),
+    Term("trial", "试验", 7),
+    Term("episode", "回合", 7, note="the notes say 一局"),
+    Term("hidden state", "隐藏状态", 7, note="h"),
+    Term("RNN agent", "RNN 智能体", 7),
+    Term("general exploration strategy", "通用探索策略", 7),
+    Term("meta-gradient", "元梯度", 8, in_notes=False),
+    Term("out-of-distribution", "分布外", 8, note="the notes: 分布外环境"),
+)
+
+
+def _key(english: str) -> str:
+    # case, bold/code marks and hyphens do not matter: "Policy-gradient" is "policy gradient"
+    return " ".join(english.lower().replace("*", "").replace("`", "").replace("-", " ").split())
+
+
+def _index() -> dict[str, Term]:
+    index: dict[str, Term] = {}
+    for term in TERMS:
+        for spelling in (term.english, *term.also):
+            index[_key(spelling)] = term
+    return index
+
+
+def find(english: str) -> Term | None:
+    """The entry for an English term (any listed spelling, any case, a trailing plural 's')."""
+    index = _index()
+    key = _key(english)
+    if key in index:
+        return index[key]
+    for plural in ("es", "s"):  # minibatches, tasks
+        if key.endswith(plural) and key[: -len(plural)] in index:
+            return index[key[: -len(plural)]]
+    return None
+
+
+def chinese(english: str) -> str:
+    """The Chinese name of an English term; KeyError naming the term if it is not listed."""
+    term = find(english)
+    if term is None:
+        raise KeyError(f"{english!r} is not in course_lib.glossary.TERMS; add a line for it")
+    return term.chinese
+
+
+def _chapter(number: int) -> str:
+    return "all" if number == 0 else f"Ch {number}"
+
+
+def glossary_table(chapter: int | None = None):
+    """The glossary as a Markdown table (all terms, or those a chapter introduces).
+
+    Terms marked † are not in the notes; their Chinese names are the usual translations.
+    """
+    from IPython.display import Markdown
+
+    rows = ["| English | 中文 | First in |", "|---|---|---|"]
+    for term in TERMS:
+        if chapter is not None and term.chapter != chapter:
+            continue
+        english = term.english + (" †" if not term.in_notes else "")
+        if term.also:
+            english += f" ({', '.join(term.also)})"
+        if term.note:
+            english += f" — {term.note}"
+        rows.append(f"| {english} | {term.chinese} | {_chapter(term.chapter)} |")
+    return Markdown("\n".join(rows))

@@ -1,0 +1,91 @@
+"""MAML for reinforcement learning (Chapter 8): adapt a policy by gradient steps, beside RL².
+
+Modules, in reading order:
+    envs        2-D navigation (gymnasium Env + batched VectorEnv), the tasks of both methods
+    dice        the magic box and the policy-gradient surrogate whose derivatives, of every
+                order, are correct estimates (DiCE); the exact tiny-MDP meta-gradient check
+    train       the Gaussian policy, the batched rollout, the inner policy-gradient step, the
+                outer loop (MAMLRLConfig, train_maml_rl) and the adaptation evaluation
+    compare     RL² on the same goals, goals outside the training square, confidence intervals
+
+Importing this package registers ``course_lib/Navigation2D-v0`` with gymnasium.
+"""
+
+import gymnasium as gym
+
+from course_lib.maml_rl.compare import (
+    comparison_rows,
+    goals_outside,
+    mean_ci,
+    rl2_episode_returns,
+    rl2_navigation_env,
+    rl2_paths,
+)
+from course_lib.maml_rl.dice import (
+    TinyMDP,
+    dice_surrogate,
+    exact_meta_gradient,
+    magic_box,
+    meta_gradient_check,
+    reinforce_surrogate,
+)
+from course_lib.maml_rl.envs import (
+    DISCRETE_MOVES,
+    NAVIGATION_ID,
+    Navigation2D,
+    Navigation2DVectorEnv,
+    oracle_return,
+)
+from course_lib.maml_rl.train import (
+    AdaptationCurve,
+    GaussianPolicy,
+    MAMLRLConfig,
+    adapt_policies,
+    adaptation_curve,
+    greedy_paths,
+    make_policy,
+    outer_loss,
+    policy_gradient_loss,
+    rollout,
+    train_maml_rl,
+    uniform_goals,
+)
+
+if NAVIGATION_ID not in gym.registry:
+    gym.register(
+        id=NAVIGATION_ID,
+        entry_point="course_lib.maml_rl.envs:Navigation2D",
+        vector_entry_point="course_lib.maml_rl.envs:Navigation2DVectorEnv",
+    )
+
+__all__ = [
+    "NAVIGATION_ID",
+    "DISCRETE_MOVES",
+    "Navigation2D",
+    "Navigation2DVectorEnv",
+    "oracle_return",
+    "magic_box",
+    "dice_surrogate",
+    "reinforce_surrogate",
+    "TinyMDP",
+    "exact_meta_gradient",
+    "meta_gradient_check",
+    "MAMLRLConfig",
+    "GaussianPolicy",
+    "make_policy",
+    "rollout",
+    "policy_gradient_loss",
+    "adapt_policies",
+    "outer_loss",
+    "train_maml_rl",
+    "uniform_goals",
+    "adaptation_curve",
+    "AdaptationCurve",
+    "greedy_paths",
+    "rl2_navigation_env",
+    "rl2_episode_returns",
+    "rl2_paths",
+    "goals_outside",
+    "mean_ci",
+    "comparison_rows",
+]

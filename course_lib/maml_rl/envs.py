@@ -1,0 +1,323 @@
+"""2-D navigation (Finn et al., 2017, section 5.3): a point walks to a hidden goal.
+
+The agent starts every episode at the origin and observes only its own position
+``(x, y)``. Each step it moves by its action clipped to [−0.1, 0.1] per axis and receives
+``−‖position − goal‖``: the closer, the better, so the return of a 100-step episode is
+minus the summed distances. The goal (the **task**, 任务) is drawn uniformly from
+``goal_low .. goal_high`` on each axis ([−0.5, 0.5]² in the paper) and is never observed:
+the agent must infer it from the rewards.
+
+Two action types share these dynamics:
+
+* ``"continuous"`` (the paper's): ``Box(−0.1, 0.1, (2,))``; any finite action is accepted
+  and clipped to ±0.1 by the env. MAML-RL's Gaussian policy acts here.
+* ``"discrete"``: 9 moves, every pair of per-axis steps in :data:`DISCRETE_LEVELS`
+  (−0.1, 0, 0.1): the eight compass moves at full speed and "stay". RL²'s recurrent agent
+  (Chapter 7) has a categorical head, so it plays this version of the same tasks. Its grid
+  of 0.1 keeps it up to 0.05 per axis from a goal, a small handicap (see the oracle returns
+  of :func:`oracle_return`).
+
+Episodes never end early (the paper also stops within 0.01 of the goal: that changes a
+return by less than 0.01 per remaining step).
+
+As in Chapter 7's envs, the family comes twice with the same rules:
+
+* :class:`Navigation2D`, a plain ``gymnasium.Env`` that passes
+  ``gymnasium.utils.env_checker.check_env``. ``reset()`` keeps the goal for
+  ``episodes_per_trial`` episodes, then draws a new one (``reset(seed=...)`` or
+  ``options={"new_task": True}`` always draws; ``options={"goal": (x, y)}`` sets it).
+* :class:`Navigation2DVectorEnv`, ``num_envs`` copies stepped at once as torch tensors
+  (``step_tensor``; ``step`` speaks numpy). A finished episode restarts at the origin in
+  the same step (``AutoresetMode.SAME_STEP``); after a trial's last episode the env draws
+  a new goal. This is the interface :func:`course_lib.rl2.train_rl2` drives.
+
+Registered id: ``course_lib/Navigation2D-v0`` (``gymnasium.make_vec(...,
+vectorization_mode="vector_entry_point")`` gives the batched version).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from course_lib.validation import check_int, check_real
+
+__all__ = [
+    "NAVIGATION_ID",
+    "MAX_STEP",
+    "DISCRETE_LEVELS",
+    "DISCRETE_MOVES",
+    "Navigation2D",
+    "Navigation2DVectorEnv",
+    "navigation_reward",
+    "move",
+    "oracle_return",
+]
+
+NAVIGATION_ID = "course_lib/Navigation2D-v0"
+#: Largest move per axis and step.
+MAX_STEP = 0.1
+#: Per-axis steps of the discrete version; its 9 actions are all pairs.
+DISCRETE_LEVELS = (-0.1, 0.0, 0.1)
+#: ``[9, 2]``: the move of each discrete action (action ``i`` = levels ``(i // 3, i % 3)``).
+DISCRETE_MOVES = torch.tensor([[a, b] for a in DISCRETE_LEVELS for b in DISCRETE_LEVELS])
+_ACTION_TYPES = ("continuous", "discrete")
+
+
+def move(position: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+    """The dynamics: ``position + clip(action, −0.1, 0.1)`` (any leading batch shape)."""
+    return position + action.clamp(-MAX_STEP, MAX_STEP)
+
+
+def navigation_reward(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
+    """``−‖position − goal‖`` over the last axis."""
+    return -torch.linalg.vector_norm(position - goal, dim=-1)
+
+
+def _check_common(
+    episodes_per_trial: object, max_steps: object, goal_low: object, goal_high: object
+) -> tuple[int, int, float, float]:
+    e = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
+    m = check_int("max_steps", max_steps, minimum=1)
+    if m > 10_000:
+        raise ValueError(f"max_steps must be an integer in [1, 10000], got {m}")
+    lo = check_real("goal_low", goal_low, -10.0, 10.0)
+    hi = check_real("goal_high", goal_high, -10.0, 10.0)
+    if not lo < hi:
+        raise ValueError(f"goal_low must be < goal_high, got {lo} and {hi}")
+    return e, m, lo, hi
+
+
+def _check_action_type(action_type: object) -> str:
+    if action_type not in _ACTION_TYPES:
+        raise ValueError(f"action_type must be one of {_ACTION_TYPES}, got {action_type!r}")
+    return str(action_type)
+
+
+def _single_spaces(action_type: str, max_steps: int) -> tuple[spaces.Box, spaces.Space]:
+    # An episode of max_steps moves of at most 0.1 per axis stays inside this box.
+    reach = MAX_STEP * max_steps
+    obs = spaces.Box(-reach, reach, shape=(2,), dtype=np.float32)
+    if action_type == "discrete":
+        return obs, spaces.Discrete(len(DISCRETE_MOVES))
+    return obs, spaces.Box(-MAX_STEP, MAX_STEP, shape=(2,), dtype=np.float32)
+
+
+class Navigation2D(gym.Env):
+    """One point agent and one hidden goal (see the module docstring for the rules).
+
+    Args:
+        action_type: ``"continuous"`` (the paper's) or ``"discrete"`` (9 moves).
+        episodes_per_trial: episodes played with the same goal before a new one is drawn.
+        max_steps: episode length (100 in the paper).
+        goal_low, goal_high: the goal's range on each axis ([−0.5, 0.5] in the paper).
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(
+        self,
+        action_type: str = "continuous",
+        episodes_per_trial: int = 1,
+        max_steps: int = 100,
+        goal_low: float = -0.5,
+        goal_high: float = 0.5,
+    ):
+        self.action_type = _check_action_type(action_type)
+        self.episodes_per_trial, self.max_steps, self.goal_low, self.goal_high = _check_common(
+            episodes_per_trial, max_steps, goal_low, goal_high
+        )
+        self.observation_space, self.action_space = _single_spaces(self.action_type, self.max_steps)
+        self.goal: np.ndarray | None = None
+        self.position = np.zeros(2, dtype=np.float32)
+        self.steps = 0
+        self.episode = 0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = options or {}
+        if "goal" in options:
+            self.goal = np.asarray(options["goal"], dtype=np.float32).reshape(2)
+            self.episode = 0
+        elif (
+            seed is not None
+            or options.get("new_task", False)
+            or self.goal is None
+            or self.episode >= self.episodes_per_trial
+        ):
+            self.goal = self.np_random.uniform(self.goal_low, self.goal_high, 2).astype(np.float32)
+            self.episode = 0
+        self.position = np.zeros(2, dtype=np.float32)
+        self.steps = 0
+        return self.position.copy(), {"goal": self.goal.copy(), "episode": self.episode}
+
+    def step(self, action):
+        if self.goal is None:
+            raise RuntimeError("call reset() before step()")
+        if self.action_type == "discrete":
+            if not self.action_space.contains(action):
+                raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
+            delta = DISCRETE_MOVES[int(action)].numpy()
+        else:  # any finite 2-vector; the env clips it to ±0.1, as in the paper
+            a = np.asarray(action, dtype=np.float32)
+            if a.shape != (2,) or not np.isfinite(a).all():
+                raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
+            delta = np.clip(a, -MAX_STEP, MAX_STEP)
+        self.position = (self.position + delta).astype(np.float32)
+        reward = -float(np.linalg.norm(self.position - self.goal))
+        self.steps += 1
+        truncated = self.steps >= self.max_steps
+        if truncated:
+            self.episode += 1
+        info = {"trial_end": self.episode >= self.episodes_per_trial, "episode": self.episode}
+        return self.position.copy(), reward, False, truncated, info
+
+
+class Navigation2DVectorEnv(VectorEnv):
+    """``num_envs`` :class:`Navigation2D` copies stepped at once as torch tensors.
+
+    ``goal`` (``[num_envs, 2]``, also ``task``) and ``position`` are tensors. ``fix_goals``
+    fixes the goals for evaluation (e.g. outside the training square).
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        action_type: str = "continuous",
+        episodes_per_trial: int = 1,
+        max_steps: int = 100,
+        goal_low: float = -0.5,
+        goal_high: float = 0.5,
+    ):
+        self.num_envs = check_int("num_envs", num_envs, minimum=1)
+        if self.num_envs > 1_000_000:
+            raise ValueError(f"num_envs must be an integer in [1, 1000000], got {num_envs}")
+        self.action_type = _check_action_type(action_type)
+        self.episodes_per_trial, self.max_steps, self.goal_low, self.goal_high = _check_common(
+            episodes_per_trial, max_steps, goal_low, goal_high
+        )
+        self.single_observation_space, self.single_action_space = _single_spaces(
+            self.action_type, self.max_steps
+        )
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.generator = torch.Generator().manual_seed(0)
+        self.fixed_goals: torch.Tensor | None = None
+        self.goal = self._draw_goals()
+        self.position = torch.zeros(self.num_envs, 2)
+        self.steps = torch.zeros(self.num_envs, dtype=torch.long)
+        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
+
+    def _draw_goals(self) -> torch.Tensor:
+        if self.fixed_goals is not None:
+            return self.fixed_goals.clone()
+        u = torch.rand(self.num_envs, 2, generator=self.generator)
+        return self.goal_low + (self.goal_high - self.goal_low) * u
+
+    @property
+    def task(self) -> torch.Tensor:
+        """The current goals, ``[num_envs, 2]``."""
+        return self.goal
+
+    def fix_goals(self, goals: torch.Tensor | None) -> None:
+        """Every new trial uses these goals ``[num_envs, 2]`` instead of random ones (``None``
+        goes back to random goals): how a trained agent is evaluated on chosen goals, e.g.
+        outside the training square. The current trials restart with the new goals."""
+        if goals is None:
+            self.fixed_goals = None
+            return
+        goals = torch.as_tensor(goals, dtype=torch.float32)
+        if goals.shape != (self.num_envs, 2) or not bool(torch.isfinite(goals).all()):
+            raise ValueError(
+                f"goals must be finite with shape ({self.num_envs}, 2), got {tuple(goals.shape)}"
+            )
+        self.fixed_goals = goals.clone()
+        self._restart(self.fixed_goals)
+
+    def _restart(self, goals: torch.Tensor) -> None:
+        self.goal = goals.clone()
+        self.position.zero_()
+        self.steps.zero_()
+        self.episode.zero_()
+
+    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
+        """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
+        if seed is not None:
+            self.generator = torch.Generator().manual_seed(int(seed))
+        self._restart(self._draw_goals())
+        return self.position.clone()
+
+    def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; where an episode
+        ended, ``obs`` is already the next episode's first observation (the origin)."""
+        delta = DISCRETE_MOVES[actions.long()] if self.action_type == "discrete" else actions
+        self.position = move(self.position, delta)
+        reward = navigation_reward(self.position, self.goal)
+        self.steps += 1
+        episode_end = self.steps >= self.max_steps
+        self.last_final_position = self.position.clone()
+        self.position = torch.where(episode_end[:, None], 0.0, self.position)
+        self.steps = torch.where(episode_end, 0, self.steps)
+        self.episode += episode_end.long()
+        trial_end = self.episode >= self.episodes_per_trial
+        if bool(trial_end.any()):
+            self.goal = torch.where(trial_end[:, None], self._draw_goals(), self.goal)
+            self.episode = torch.where(trial_end, 0, self.episode)
+        return self.position.clone(), reward, episode_end, trial_end
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs = self.reset_tensor(seed)
+        return obs.numpy(), {"goal": self.goal.numpy().copy()}
+
+    def step(self, actions):
+        if self.action_type == "discrete":
+            actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
+            bad = actions.shape != (self.num_envs,) or bool(
+                ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
+            )
+            expected = f"{self.num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
+        else:
+            actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
+            bad = actions.shape != (self.num_envs, 2) or not bool(torch.isfinite(actions).all())
+            expected = f"a finite array of shape ({self.num_envs}, 2)"
+        if bad:
+            raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
+        obs, reward, episode_end, trial_end = self.step_tensor(actions)
+        info = {
+            "trial_end": trial_end.numpy(),
+            "final_obs": self.last_final_position.numpy(),
+            "_final_obs": episode_end.numpy(),
+        }
+        terminated = np.zeros(self.num_envs, dtype=bool)
+        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy(), info
+
+
+def oracle_return(
+    goals: torch.Tensor, max_steps: int, action_type: str = "continuous"
+) -> torch.Tensor:
+    """The return of an agent that *knows* the goal and walks straight to it: ``[G]``.
+
+    The ceiling every adaptive method is measured against (continuous moves: clip(goal − p);
+    discrete: the move that ends nearest the goal).
+    """
+    _check_action_type(action_type)
+    check_int("max_steps", max_steps, minimum=1)
+    goals = torch.as_tensor(goals, dtype=torch.float32)
+    position, total = torch.zeros_like(goals), torch.zeros(len(goals))
+    for _ in range(max_steps):
+        if action_type == "continuous":
+            position = move(position, goals - position)
+        else:
+            candidates = position[:, None, :] + DISCRETE_MOVES[None]
+            best = navigation_reward(candidates, goals[:, None, :]).argmax(1)
+            position = candidates[torch.arange(len(goals)), best]
+        total += navigation_reward(position, goals)
+    return total

@@ -1,0 +1,510 @@
+"""MAML-RL on 2-D navigation: the inner policy-gradient step, the outer loop, the evaluation.
+
+One outer iteration (外循环), top to bottom (:func:`train_maml_rl`):
+
+1. **Tasks**: draw ``meta_batch_size`` goals.
+2. **Inner data**: play ``num_trajectories`` episodes per goal with the shared policy θ.
+3. **Inner loop** (内循环): one policy-gradient step per task, θ'_m = θ + α ĝ_m(θ), all tasks
+   in one call (``vmap`` over tasks of Chapter 5's functional :func:`~course_lib.meta.adapt`,
+   with :func:`policy_gradient_loss` as its loss). ĝ_m is the gradient of the DiCE
+   surrogate (:mod:`course_lib.maml_rl.dice`), so that differentiating through the step is right.
+4. **Outer data**: play ``num_trajectories`` more episodes per goal with the adapted θ'_m.
+5. **Outer update**: ``update_epochs`` Adam steps on Chapter 3's
+   :func:`~course_lib.ppo.clipped_surrogate_loss` of the outer data, as a function of θ
+   *through* the inner step (a clipped outer objective, as in ProMP). ``first_order=True``
+   treats ĝ as a constant (FOMAML).
+
+``method="pretrain"`` is the baseline "one policy trained on all tasks": no inner step, the
+same clipped loss on the shared policy's own episodes. :func:`adaptation_curve` then takes
+0, 1, 2, 3 policy-gradient steps on new goals, each from ``num_trajectories`` fresh episodes,
+for any starting policy (MAML-RL's θ, the pre-trained one, a random one).
+
+All rollouts are pure torch: positions ``[tasks, trajectories, 2]`` move together, one
+Python step per time step, never one per task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, vmap
+from tqdm.auto import tqdm
+
+from course_lib.maml_rl.compare import mean_ci
+from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
+from course_lib.maml_rl.envs import move, navigation_reward
+from course_lib.meta.functional import adapt
+from course_lib.nets import mlp
+from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import (
+    check_bool,
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_seed,
+)
+
+__all__ = [
+    "MAMLRLConfig",
+    "GaussianPolicy",
+    "Trajectories",
+    "rollout",
+    "policy_gradient_loss",
+    "adapt_policies",
+    "outer_loss",
+    "train_maml_rl",
+    "make_policy",
+    "adaptation_curve",
+    "AdaptationCurve",
+    "uniform_goals",
+    "greedy_paths",
+]
+
+Params = dict[str, Tensor]
+METHODS = ("maml", "pretrain")
+#: Caps stated in the errors: beyond them one iteration takes minutes or gigabytes.
+MAX_EPISODES_PER_BATCH = 200_000
+MAX_ITERATIONS = 100_000
+
+
+@dataclass
+class MAMLRLConfig:
+    """Every hyperparameter of MAML-RL (and of the pre-training baseline, ``method="pretrain"``).
+
+    The defaults follow the reference configuration of 2-D navigation (Finn et al. 2017 and
+    a widely used PyTorch reproduction): 20 tasks per outer batch, 20 episodes per task, one
+    inner step of size 0.1, a 64-64 tanh policy, γ = 0.99, 500 outer iterations. The outer
+    optimiser is Adam on a clipped surrogate instead of the paper's TRPO.
+    """
+
+    method: str = "maml"  # "maml" or "pretrain" (no inner step: one policy for all tasks)
+    iterations: int = 500  # outer iterations
+    meta_batch_size: int = 20  # tasks (goals) per outer iteration
+    num_trajectories: int = 20  # episodes per task for each policy-gradient step
+    inner_lr: float = 0.1  # α, the inner policy-gradient step size
+    first_order: bool = False  # True: FOMAML (do not differentiate through the inner step)
+    estimator: str = "dice"  # inner surrogate: "dice" (right Hessian) or "reinforce"
+    learning_rate: float = 3e-3  # Adam step size of the outer loop
+    update_epochs: int = 1  # Adam steps per outer batch (each re-runs the inner step)
+    clip_coef: float = 0.2  # PPO ratio clip ε of the outer objective
+    max_grad_norm: float = 1.0  # global gradient-norm clip of the outer step
+    gamma: float = 0.99  # discount
+    hidden_sizes: tuple[int, ...] = (64, 64)  # tanh MLP of the policy mean
+    init_log_std: float = 0.0  # initial log σ of the Gaussian policy (state-independent)
+    max_steps: int = 100  # episode length
+    goal_low: float = -0.5  # training goals: uniform on [goal_low, goal_high]²
+    goal_high: float = 0.5
+    seed: int = 0  # seeds the weights, the goals and the actions
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.estimator not in ESTIMATORS:
+            raise ValueError(
+                f"estimator must be one of {tuple(ESTIMATORS)}, got {self.estimator!r}"
+            )
+        check_int("iterations", self.iterations, minimum=1)
+        if self.iterations > MAX_ITERATIONS:
+            raise ValueError(f"iterations must be in [1, {MAX_ITERATIONS}], got {self.iterations}")
+        check_int("meta_batch_size", self.meta_batch_size, minimum=1)
+        check_int("num_trajectories", self.num_trajectories, minimum=2)  # baseline: leave-one-out
+        check_int("max_steps", self.max_steps, minimum=1)
+        if self.meta_batch_size * self.num_trajectories > MAX_EPISODES_PER_BATCH:
+            raise ValueError(
+                f"meta_batch_size * num_trajectories must be <= {MAX_EPISODES_PER_BATCH}, got "
+                f"{self.meta_batch_size} * {self.num_trajectories}"
+            )
+        if self.max_steps > 1000:
+            raise ValueError(f"max_steps must be an integer in [1, 1000], got {self.max_steps}")
+        check_real("inner_lr", self.inner_lr, 0.0, 100.0)
+        check_bool("first_order", self.first_order)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        check_int("update_epochs", self.update_epochs, minimum=1)
+        if self.update_epochs > 100:
+            raise ValueError(f"update_epochs must be in [1, 100], got {self.update_epochs}")
+        check_real("clip_coef", self.clip_coef, 0.0, 10.0, lo_open=True)
+        check_real("max_grad_norm", self.max_grad_norm, 0.0, 1e6, lo_open=True)
+        check_real("gamma", self.gamma, 0.0, 1.0)
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
+        check_real("init_log_std", self.init_log_std, -5.0, 2.0)
+        check_real("goal_low", self.goal_low, -10.0, 10.0)
+        check_real("goal_high", self.goal_high, -10.0, 10.0)
+        if not self.goal_low < self.goal_high:
+            raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
+        check_seed(self.seed)
+        check_device(self.device)
+
+
+class GaussianPolicy(nn.Module):
+    """π(a | s) = N(μ(s), diag σ²): a tanh MLP for μ and one learned log σ per action axis.
+
+    ``forward`` returns ``[..., 4]`` = (μ, log σ) side by side, one tensor so that Chapter 5's
+    ``adapt(model, params, x, y, loss_fn=...)`` can hand it to the loss as its "prediction".
+    """
+
+    def __init__(self, hidden_sizes: tuple[int, ...] = (64, 64), init_log_std: float = 0.0):
+        super().__init__()
+        self.mean = mlp(2, check_hidden_sizes(hidden_sizes), 2, out_gain=0.01)
+        self.log_std = nn.Parameter(torch.full((2,), float(init_log_std)))
+
+    def forward(self, obs: Tensor) -> Tensor:
+        mean = self.mean(obs)
+        return torch.cat([mean, self.log_std.expand_as(mean)], dim=-1)
+
+
+def make_policy(config: MAMLRLConfig) -> GaussianPolicy:
+    """A fresh policy with weights drawn from ``config.seed`` (torch's global RNG untouched)."""
+    with seeded(config.seed):
+        return GaussianPolicy(config.hidden_sizes, config.init_log_std).to(config.device)
+
+
+class Trajectories(NamedTuple):
+    """Episodes of B tasks × N trajectories, time-major: ``obs [T, B, N, 2]`` etc."""
+
+    obs: Tensor  # position before the move
+    actions: Tensor  # sampled (unclipped) Gaussian actions
+    logprob: Tensor  # [T, B, N] log π(a_t | s_t) when sampled
+    rewards: Tensor  # [T, B, N]
+
+    @property
+    def returns(self) -> Tensor:
+        """Undiscounted return of every episode, ``[B, N]``."""
+        return self.rewards.sum(0)
+
+
+def _forward(policy: GaussianPolicy, params: Params, obs: Tensor, per_task: bool) -> Tensor:
+    """The policy on ``obs [B, N, 2]``: one set of ``params`` for all, or one per task.
+
+    Per task, the MLP is run layer by layer with batched matrix products (``baddbmm``): the
+    same maths as ``vmap(functional_call)``, without its per-call overhead, which dominates
+    a rollout of many small steps.
+    """
+    if not per_task:
+        return functional_call(policy, params, (obs,))
+    x = obs
+    for i, layer in enumerate(policy.mean):
+        if isinstance(layer, nn.Linear):
+            w, b = params[f"mean.{i}.weight"], params[f"mean.{i}.bias"]
+            x = torch.baddbmm(b[:, None, :], x, w.transpose(1, 2))
+        else:
+            x = layer(x)
+    return torch.cat([x, params["log_std"][:, None, :].expand_as(x)], dim=-1)
+
+
+@torch.no_grad()
+def rollout(
+    policy: nn.Module,
+    params: Params,
+    goals: Tensor,
+    num_trajectories: int,
+    max_steps: int,
+    generator: torch.Generator,
+    *,
+    per_task: bool = False,
+    greedy: bool = False,
+) -> Trajectories:
+    """Play ``num_trajectories`` episodes for every goal in ``goals [B, 2]``, all at once.
+
+    ``per_task=True``: ``params`` carry a leading task dimension (adapted policies).
+    ``greedy=True`` moves by the mean action μ(s) (for pictures; training always samples).
+    """
+    num_tasks = goals.shape[0]
+    position = torch.zeros(num_tasks, num_trajectories, 2)
+    rows: dict[str, list[Tensor]] = {k: [] for k in Trajectories._fields}
+    for _ in range(max_steps):
+        out = _forward(policy, params, position, per_task)
+        mean, log_std = out[..., :2], out[..., 2:]
+        noise = torch.randn(mean.shape, generator=generator)
+        action = mean if greedy else mean + log_std.exp() * noise
+        rows["obs"].append(position)
+        rows["actions"].append(action)
+        rows["logprob"].append(gaussian_log_prob(mean, log_std, action))
+        position = move(position, action)
+        rows["rewards"].append(navigation_reward(position, goals[:, None, :]))
+    return Trajectories(*(torch.stack(rows[k]) for k in Trajectories._fields))
+
+
+def _advantages(rewards: Tensor, gamma: float) -> tuple[Tensor, Tensor]:
+    """Reward-to-go G_t ``[T, N]`` and a leave-one-out baseline b_t: the mean G_t of the *other*
+    episodes of the same task at the same step (it never sees this episode's actions)."""
+    g = discounted_reward_to_go(rewards, gamma)
+    n = g.shape[1]
+    baseline = (g.sum(1, keepdim=True) - g) / (n - 1)
+    return g, baseline
+
+
+def policy_gradient_loss(
+    prediction: Tensor, target: Tensor, *, gamma: float, estimator: str = "dice"
+) -> Tensor:
+    """The inner loss of one task, as Chapter 5's ``adapt`` wants it: ``loss_fn(prediction, y)``.
+
+    ``prediction [T, N, 4]`` is the policy's (μ, log σ) on the task's observed positions;
+    ``target [T, N, 3]`` holds the sampled actions and the rewards. Descending it is a
+    policy-gradient *ascent* step: its gradient is −(1/T) Σ_t γ^t ∇log π_t (G_t − b_t) / s, where
+    s (the spread of the advantages, a constant) and the mean over the T steps put the step in
+    the reference's units (there the loss is a mean over all steps, advantages normalised).
+    """
+    logprob = gaussian_log_prob(prediction[..., :2], prediction[..., 2:], target[..., :2])
+    rewards = target[..., 2]
+    g, baseline = _advantages(rewards, gamma)
+    discount = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
+    scale = (discount * (g - baseline)).std() + 1e-8
+    return -ESTIMATORS[estimator](logprob, rewards, baseline, gamma) / (scale * rewards.shape[0])
+
+
+def _task_data(batch: Trajectories) -> tuple[Tensor, Tensor]:
+    """``(x [B, T, N, 2], y [B, T, N, 3])``: each task's inputs and targets for ``adapt``."""
+    y = torch.cat([batch.actions, batch.rewards[..., None]], dim=-1)
+    return batch.obs.transpose(0, 1), y.transpose(0, 1)
+
+
+def adapt_policies(
+    policy: nn.Module,
+    params: Params,
+    batch: Trajectories,
+    *,
+    inner_lr: float,
+    gamma: float,
+    first_order: bool = False,
+    estimator: str = "dice",
+    per_task: bool = False,
+) -> Params:
+    """One inner policy-gradient step for every task of ``batch``, in one ``vmap`` call.
+
+    Returns per-task parameters (leading dimension B), differentiable with respect to
+    ``params`` (through the step unless ``first_order``).
+    """
+    x, y = _task_data(batch)
+    loss_fn = partial(policy_gradient_loss, gamma=gamma, estimator=estimator)
+
+    def one_task(p: Params, x_m: Tensor, y_m: Tensor) -> Params:
+        return adapt(
+            policy,
+            p,
+            x_m,
+            y_m,
+            inner_lr=inner_lr,
+            steps=1,
+            first_order=first_order,
+            loss_fn=loss_fn,
+        )
+
+    return vmap(one_task, in_dims=(0 if per_task else None, 0, 0))(params, x, y)
+
+
+def outer_loss(
+    policy: nn.Module, adapted: Params, batch: Trajectories, *, gamma: float, clip_coef: float
+) -> Tensor:
+    """Chapter 3's clipped surrogate on the episodes ``batch`` played by the (adapted) policies,
+    with per-task normalised advantages G_t − b_t; averaged over tasks."""
+
+    def one_task(p: Params, obs: Tensor, actions: Tensor, old: Tensor, rewards: Tensor) -> Tensor:
+        out = functional_call(policy, p, (obs,))
+        logprob = gaussian_log_prob(out[..., :2], out[..., 2:], actions)
+        g, baseline = _advantages(rewards, gamma)
+        adv = g - baseline
+        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+        return clipped_surrogate_loss(logprob, old, adv, clip_coef)
+
+    data = (t.transpose(0, 1) for t in batch)  # task-major
+    return vmap(one_task)(adapted, *data).mean()
+
+
+def uniform_goals(num_goals: int, low: float, high: float, generator: torch.Generator) -> Tensor:
+    """``[num_goals, 2]`` goals uniform on the square [low, high]²."""
+    return low + (high - low) * torch.rand(num_goals, 2, generator=generator)
+
+
+def _broadcast(params: Params, num_tasks: int) -> Params:
+    return {k: v.expand(num_tasks, *v.shape) for k, v in params.items()}
+
+
+def train_maml_rl(
+    config: MAMLRLConfig | None = None,
+    callback: Callback | None = None,
+    *,
+    progress: bool = True,
+) -> TrainResult[GaussianPolicy, MAMLRLConfig]:
+    """Meta-train a Gaussian policy on 2-D navigation; returns a :class:`TrainResult`.
+
+    History rows: ``iteration``, ``env_steps``, ``pre_return`` (mean episode return of θ
+    on this batch's goals), ``post_return`` (after the inner step; equal to ``pre_return``
+    for ``method="pretrain"``), ``episode_return`` (the return the method optimises),
+    ``loss``, ``seconds``.
+    """
+    config = MAMLRLConfig() if config is None else config
+    if not isinstance(config, MAMLRLConfig):
+        raise TypeError(f"config must be a MAMLRLConfig, got {type(config).__name__}")
+    check_callback(callback)
+    check_bool("progress", progress)
+    policy = make_policy(config)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
+    gen = make_generator(config.seed)
+    result = TrainResult(policy, config, [])
+    clock, env_steps = Stopwatch(), 0
+    label = "pre-training" if config.method == "pretrain" else "MAML-RL (outer loop)"
+    for it in tqdm(range(config.iterations), desc=label, disable=not progress):
+        clock.resume()
+        row = _outer_iteration(policy, optimizer, config, gen)
+        env_steps += int(row.pop("episodes")) * config.max_steps
+        row = {"iteration": float(it + 1), "env_steps": float(env_steps), **row}
+        row["seconds"] = clock.pause()
+        result.history.append(row)
+        if callback is not None and callback(row, policy):
+            break
+    return result
+
+
+def _outer_iteration(
+    policy: GaussianPolicy,
+    optimizer: torch.optim.Optimizer,
+    config: MAMLRLConfig,
+    gen: torch.Generator,
+) -> dict[str, float]:
+    """Steps 1–5 of the module docstring; returns the history row's numbers."""
+    b, n, c = config.meta_batch_size, config.num_trajectories, config
+    goals = uniform_goals(b, c.goal_low, c.goal_high, gen)
+    params = dict(policy.named_parameters())
+    inner = rollout(policy, params, goals, n, c.max_steps, gen)
+    step = partial(
+        adapt_policies,
+        inner_lr=c.inner_lr,
+        gamma=c.gamma,
+        first_order=c.first_order,
+        estimator=c.estimator,
+    )
+    if c.method == "maml":
+        with torch.no_grad():
+            adapted = step(policy, params, inner)
+        outer = rollout(policy, adapted, goals, n, c.max_steps, gen, per_task=True)
+    else:
+        outer = inner
+    for _ in range(c.update_epochs):
+        params = dict(policy.named_parameters())
+        adapted = step(policy, params, inner) if c.method == "maml" else _broadcast(params, b)
+        loss = outer_loss(policy, adapted, outer, gamma=c.gamma, clip_coef=c.clip_coef)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(policy.parameters(), c.max_grad_norm)
+        optimizer.step()
+    episodes = b * n * (2 if c.method == "maml" else 1)
+    return {
+        "pre_return": float(inner.returns.mean()),
+        "post_return": float(outer.returns.mean()),
+        "episode_return": float(outer.returns.mean()),
+        "loss": float(loss.detach()),
+        "episodes": float(episodes),
+    }
+
+
+@dataclass
+class AdaptationCurve:
+    """Returns on new goals after 0..K policy-gradient steps.
+
+    ``returns [K+1, G]``: mean episode return per goal after k steps; ``positions``: the
+    ``[K+1, T, G, N, 2]`` positions after each move of those episodes (for pictures);
+    ``params``: θ_0 .. θ_K, each with a leading goal dimension G.
+    """
+
+    returns: Tensor
+    positions: Tensor
+    goals: Tensor
+    params: list[Params]
+
+    def mean_and_ci(self) -> tuple[Tensor, Tensor]:
+        """Mean over goals after each step and the half-width of its 95% confidence interval."""
+        return mean_ci(self.returns)
+
+
+def adaptation_curve(
+    policy: GaussianPolicy,
+    goals: Tensor,
+    *,
+    steps: int = 3,
+    num_trajectories: int = 20,
+    inner_lr: float = 0.1,
+    gamma: float = 0.99,
+    max_steps: int = 100,
+    seed: int = 0,
+    params: Params | None = None,
+) -> AdaptationCurve:
+    """Adapt ``policy`` to each goal of ``goals [G, 2]`` with ``steps`` policy-gradient steps.
+
+    Step k plays ``num_trajectories`` fresh episodes with θ_k: their mean return is the
+    score after k steps, and their gradient gives θ_{k+1} (the paper's protocol). ``params``
+    overrides the policy's own weights (e.g. a random initialisation).
+    """
+    goals = _check_goals(goals)
+    check_int("steps", steps, minimum=0)
+    if steps > 20:
+        raise ValueError(f"steps must be an integer in [0, 20], got {steps}")
+    check_int("num_trajectories", num_trajectories, minimum=2)
+    if goals.shape[0] * num_trajectories > MAX_EPISODES_PER_BATCH:
+        raise ValueError(
+            f"len(goals) * num_trajectories must be <= {MAX_EPISODES_PER_BATCH}, got "
+            f"{goals.shape[0]} * {num_trajectories}"
+        )
+    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    check_real("gamma", gamma, 0.0, 1.0)
+    check_int("max_steps", max_steps, minimum=1)
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    theta = {k: v.detach() for k, v in (params or dict(policy.named_parameters())).items()}
+    theta = _broadcast(theta, goals.shape[0])
+    returns, positions, thetas = [], [], [theta]
+    for k in range(steps + 1):
+        batch = rollout(policy, theta, goals, num_trajectories, max_steps, gen, per_task=True)
+        returns.append(batch.returns.mean(1))
+        positions.append(torch.cat([batch.obs[1:], _last(batch)[None]], 0))
+        if k < steps:
+            with torch.no_grad():
+                theta = adapt_policies(
+                    policy, theta, batch, inner_lr=inner_lr, gamma=gamma, per_task=True
+                )
+            thetas.append(theta)
+    return AdaptationCurve(torch.stack(returns), torch.stack(positions), goals, thetas)
+
+
+def _last(batch: Trajectories) -> Tensor:
+    """Position after the final move (the observations stop one step before it)."""
+    return move(batch.obs[-1], batch.actions[-1])
+
+
+def _check_goals(goals: object) -> Tensor:
+    if not isinstance(goals, Tensor):
+        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
+    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
+        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
+    if not bool(torch.isfinite(goals).all()):
+        raise ValueError("goals must be finite")
+    return goals.float()
+
+
+def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int = 0) -> Tensor:
+    """The mean-action path of θ_0 .. θ_K on one goal of ``curve``: ``[K+1, T+1, 2]`` from the origin."""
+    check_int("goal_index", goal_index, minimum=0)
+    if goal_index >= len(curve.goals):
+        raise ValueError(f"goal_index must be in [0, {len(curve.goals) - 1}], got {goal_index}")
+    goal = curve.goals[goal_index : goal_index + 1]
+    max_steps = curve.positions.shape[1]
+    gen = torch.Generator().manual_seed(0)  # unused: greedy paths draw no noise
+    paths = []
+    for theta in curve.params:
+        one = {k: v[goal_index : goal_index + 1] for k, v in theta.items()}
+        batch = rollout(policy, one, goal, 1, max_steps, gen, per_task=True, greedy=True)
+        after = torch.cat([batch.obs[1:], _last(batch)[None]], 0)[:, 0, 0]
+        paths.append(torch.cat([torch.zeros(1, 2), after], 0))
+    return torch.stack(paths)

@@ -1,0 +1,91 @@
+"""Binary classification tasks, as the notes frame meta-learning (二元分类).
+
+"F's input is a training set, its output is a classifier (分类器); the training examples are
+tasks, such as many binary classification problems." Here each task is a 2-D problem: points
+x ∈ [−1, 1]² labelled 1 on one side of a random line and 0 on the other. The line's normal
+points in a random direction ω ~ U[0, 2π) and sits at offset c ~ U[−c_max, c_max]:
+
+    y = 1[ x · (cos ω, sin ω) > c ].
+
+A meta-learned F_φ sees K labelled points of a new task and outputs a classifier (a logit
+network) after one gradient step on the binary cross-entropy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from course_lib.meta.tasks import TaskBatch
+from course_lib.validation import check_int, check_real
+
+__all__ = ["LinearBoundaryTasks", "label", "binary_cross_entropy", "accuracy"]
+
+
+@dataclass(frozen=True)
+class LinearBoundaryTasks:
+    """A family of 2-D binary classification tasks with random linear decision boundaries.
+
+    Args:
+        max_offset: c_max, how far from the origin a boundary can sit (in [0, 1)).
+    """
+
+    max_offset: float = 0.5
+
+    def __post_init__(self) -> None:
+        check_real("max_offset", self.max_offset, 0.0, 1.0, hi_open=True)
+
+    def sample_params(
+        self, num_tasks: int, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Angles ω and offsets c of ``num_tasks`` new boundaries, each ``[num_tasks]``."""
+        check_int("num_tasks", num_tasks, 1)
+        u = torch.rand(2, num_tasks, generator=generator)
+        return 2 * math.pi * u[0], self.max_offset * (2 * u[1] - 1)
+
+    def make_tasks(
+        self,
+        angle: Tensor,
+        offset: Tensor,
+        k_support: int,
+        k_query: int,
+        generator: torch.Generator | None = None,
+    ) -> TaskBatch:
+        """K support and query points of the given boundaries: x ``[B, K, 2]``, y ``[B, K, 1]`` in {0, 1}."""
+        check_int("k_support", k_support, 1)
+        check_int("k_query", k_query, 1)
+        angle, offset = torch.as_tensor(angle).reshape(-1), torch.as_tensor(offset).reshape(-1)
+        if angle.shape != offset.shape:
+            raise ValueError(
+                f"angle and offset must have the same length, got {angle.numel()} and {offset.numel()}"
+            )
+        x = 2 * torch.rand(angle.numel(), k_support + k_query, 2, generator=generator) - 1
+        y = label(x, angle, offset)
+        return TaskBatch(x[:, :k_support], y[:, :k_support], x[:, k_support:], y[:, k_support:])
+
+    def sample(
+        self, num_tasks: int, k_support: int, k_query: int, generator: torch.Generator | None = None
+    ) -> TaskBatch:
+        """``num_tasks`` new classification tasks with K support and query points each."""
+        angle, offset = self.sample_params(num_tasks, generator)
+        return self.make_tasks(angle, offset, k_support, k_query, generator)
+
+
+def label(x: Tensor, angle: Tensor, offset: Tensor) -> Tensor:
+    """1 where x lies on the normal's side of each task's line, else 0: ``[B, N, 1]`` floats."""
+    normal = torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)  # [B, 2]
+    return ((x @ normal[..., None]) > offset[:, None, None]).float()
+
+
+def binary_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
+    """The classification loss: mean binary cross-entropy of logits against 0/1 labels."""
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+def accuracy(logits: Tensor, target: Tensor) -> Tensor:
+    """Share of points whose predicted class (logit > 0) matches the label, over the last two dims."""
+    return ((logits > 0).float() == target).float().mean(dim=(-2, -1))

@@ -1,0 +1,655 @@
+"""Few-shot classifiers on one backbone: scratch, pre-training, MAML, FOMAML, ANIL, prototypes.
+
+Every method here shares the same network, :class:`FewShotNet`: a **body** (two hidden
+layers that turn an 8×8 image into a feature vector) and a **head** (a linear layer from the
+features to N class scores). They differ in what is learned before a new task arrives and in
+what happens on its support set (支持集):
+
+=============  ===========================================  ==================================
+method         meta-training learns                         on a new task's support set
+=============  ===========================================  ==================================
+``scratch``    nothing: a seeded random network             gradient steps on every layer
+``pretrain``   body + a 24-way head on all training classes a new zero N-way head, then
+               (预训练, ordinary supervised learning)        gradient steps on every layer (微调)
+``maml``       the initialization φ of body and head,       gradient steps on every layer
+               through the inner loop (second order)
+``fomaml``     the same, first-order meta-gradient          gradient steps on every layer
+``anil``       φ, with an inner loop on the head only       gradient steps on the head only
+               (Raghu et al., 2020)
+``protonet``   the body, so that class means separate      no optimizer at all: each class's
+               the classes (Snell et al., 2017)             mean feature is its prototype
+=============  ===========================================  ==================================
+
+MAML, FOMAML and ANIL reuse the course's one functional inner loop
+(:func:`course_lib.meta.functional.meta_loss` with ``loss_fn=cross_entropy``); ANIL runs it
+on the head alone, with the body's features as inputs, so the gradient still reaches the
+body through those features.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.func import functional_call, vmap
+from tqdm.auto import tqdm
+
+from course_lib.meta.functional import Params, adapt, meta_loss
+from course_lib.meta.images import DigitTasks, check_images, digit_split
+from course_lib.meta.tasks import TaskBatch
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import (
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_seed,
+)
+
+__all__ = [
+    "FEWSHOT_METHODS",
+    "FewShotNet",
+    "FewShotConfig",
+    "FewShotLearner",
+    "FewShotEvaluation",
+    "prototype_logits",
+    "train_fewshot",
+    "adaptation_accuracy",
+    "predictions_along_the_way",
+    "outer_loss",
+    "evaluate_fewshot",
+    "layer_changes",
+    "layer_names",
+    "pixel_prototypes",
+    "confidence_interval",
+]
+
+FEWSHOT_METHODS: tuple[str, ...] = ("scratch", "pretrain", "maml", "fomaml", "anil", "protonet")
+#: Most inner steps an evaluation or a widget may ask for (each step is a full-batch gradient).
+MAX_STEPS = 100
+
+
+class FewShotNet(nn.Module):
+    """image ``[..., 1, 8, 8]`` → body (Linear-ReLU-Linear-ReLU) → features → head → N scores.
+
+    An MLP rather than a CNN: second-order MAML with a two-layer 32-channel CNN ran about 33
+    meta-iterations per CPU second against this MLP's 208 (5-way 1-shot, 16 tasks, one
+    thread; ``benchmarks/fewshot.py``), and the chapter must train six methods in about a
+    minute. Parameters are named ``body.0.*``, ``body.2.*``, … (the hidden layers) and
+    ``head.*``.
+    """
+
+    def __init__(self, n_out: int, hidden_sizes: tuple[int, ...] = (64, 64)):
+        super().__init__()
+        sizes = (64, *hidden_sizes)
+        layers: list[nn.Module] = []
+        for n_in, n_hidden in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(n_in, n_hidden), nn.ReLU()]
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(sizes[-1], n_out)
+
+    def features(self, x: Tensor) -> Tensor:
+        """The body's output for images ``[..., 1, 8, 8]``: ``[..., hidden_sizes[-1]]``."""
+        return self.body(x.flatten(-3))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x))
+
+
+def prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_way: int) -> Tensor:
+    """Prototypical networks' scores: minus the squared distance to each class's mean feature.
+
+    Args:
+        support: features of the support images ``[S, D]``; support_labels: ``[S]`` in 0..N−1.
+        query: features of the query images ``[Q, D]``; n_way: N.
+
+    Returns logits ``[Q, N]``: ``−‖f(x) − c_n‖²`` where ``c_n`` is the mean of the support
+    features labelled n (its prototype, 原型). Softmax over them is the classifier.
+    """
+    classes = torch.arange(n_way, device=support_labels.device)
+    one_hot = (support_labels.unsqueeze(-1) == classes).to(support.dtype)  # [S, N]
+    prototypes = (one_hot.T @ support) / one_hot.sum(0).unsqueeze(-1)  # [N, D]
+    return -((query.unsqueeze(-2) - prototypes) ** 2).sum(-1)
+
+
+@dataclass
+class FewShotConfig:
+    """One few-shot training run (defaults: 5-way 1-shot, the chapter's quick scale).
+
+    Attributes:
+        method: one of ``FEWSHOT_METHODS``.
+        n_way: N, classes per task; k_shot: K, support images per class.
+        k_query: query images per class that score each task during training.
+        iterations: outer steps (for "pretrain": supervised steps; "scratch" trains nothing).
+        meta_batch_size: tasks per outer step; "pretrain" sees as many images per step
+            (meta_batch_size · n_way · (k_shot + k_query)), so every method gets the same budget.
+        inner_lr: α, the step size of every inner loop and of fine-tuning on a new task.
+        inner_steps: gradient steps of the inner loop during meta-training.
+        learning_rate: Adam's step size for the outer loop (and for pre-training).
+        hidden_sizes: widths of the body's hidden layers; ``()`` with "protonet" means no body
+            at all: the prototypes of raw pixels, a baseline with nothing to learn.
+        seed, device: the training contract; log_every: iterations between history rows.
+    """
+
+    method: str = "maml"
+    n_way: int = 5
+    k_shot: int = 1
+    k_query: int = 5
+    iterations: int = 500
+    meta_batch_size: int = 16
+    inner_lr: float = 0.4
+    inner_steps: int = 1
+    learning_rate: float = 1e-3
+    hidden_sizes: tuple[int, ...] = (64, 64)
+    seed: int = 0
+    device: str = "cpu"
+    log_every: int = 50
+
+    def __post_init__(self) -> None:
+        if self.method not in FEWSHOT_METHODS:
+            raise ValueError(f"method must be one of {FEWSHOT_METHODS}, got {self.method!r}")
+        check_int("n_way", self.n_way, 2)
+        for name in ("k_shot", "k_query", "meta_batch_size", "log_every"):
+            check_int(name, getattr(self, name), 1)
+        if self.meta_batch_size > 1000:
+            raise ValueError(f"meta_batch_size must be in [1, 1000], got {self.meta_batch_size}")
+        if check_int("iterations", self.iterations, 1) > 1_000_000:
+            raise ValueError(f"iterations must be in [1, 1_000_000], got {self.iterations}")
+        if not 1 <= check_int("inner_steps", self.inner_steps, 1) <= 20:
+            raise ValueError(f"inner_steps must be in [1, 20], got {self.inner_steps}")
+        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
+        if len(self.hidden_sizes) > 4 or max(self.hidden_sizes, default=1) > 1024:
+            raise ValueError(
+                f"hidden_sizes must be at most 4 widths in [1, 1024], got {self.hidden_sizes}"
+            )
+        if not self.hidden_sizes and self.method != "protonet":
+            raise ValueError(
+                f"hidden_sizes=() (no body: raw pixels) only makes sense for 'protonet', "
+                f"got method {self.method!r}"
+            )
+        check_seed(self.seed)
+        check_device(self.device)
+
+
+@dataclass
+class FewShotLearner:
+    """What meta-training hands over: the method, the network and φ, ready for new tasks.
+
+    ``params`` is φ with an N-way head (for "pretrain", the new zero head replaces the
+    24-way one). :meth:`adapt` runs the method's inner loop on a support set,
+    :meth:`logits` scores images; both work on one task (``[S, 1, 8, 8]``).
+    """
+
+    method: str
+    model: FewShotNet
+    params: Params
+    inner_lr: float
+    n_way: int
+    config: FewShotConfig
+
+    def adapt(self, x: Tensor, y: Tensor, *, steps: int, head_only: bool | None = None) -> Params:
+        """θ after ``steps`` gradient steps on the support set (φ itself for "protonet").
+
+        ``head_only`` (default: True for ANIL only) freezes the body, as ANIL does; setting it
+        for MAML is Raghu et al.'s test of how much MAML relies on changing its features.
+        """
+        _check_task(x, y, self.n_way)
+        _check_steps(steps)
+        with torch.no_grad():
+            theta = _adapt(self, x, y, steps, _head_only(self, head_only))
+        return {name: t.detach() for name, t in theta.items()}
+
+    def logits(self, x: Tensor, params: Params | None = None, support=None) -> Tensor:
+        """Class scores ``[Q, N]`` of images ``x`` with ``params`` (default φ); "protonet"
+        needs ``support=(x_support, y_support)`` to build its prototypes."""
+        check_images(x)
+        with torch.no_grad():
+            return _logits(self, params or self.params, x, support)
+
+
+# ---------------------------------------------------------------------------------------
+# One task at a time (pure functions: they run inside vmap over tasks)
+# ---------------------------------------------------------------------------------------
+
+
+def _strip(params: Mapping[str, Tensor], prefix: str) -> Params:
+    """The entries of ``params`` under ``prefix``, with the prefix removed."""
+    return {n.removeprefix(prefix): p for n, p in params.items() if n.startswith(prefix)}
+
+
+def _features(model: FewShotNet, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+    return functional_call(model.body, _strip(params, "body."), (x.flatten(-3),))
+
+
+def _inner_problem(
+    learner: FewShotLearner, x_s: Tensor, x_q: Tensor, head_only: bool
+) -> tuple[nn.Module, Params, Tensor, Tensor]:
+    """(network, starting parameters, support inputs, query inputs) of the inner loop.
+
+    Head-only adaptation (ANIL) is the same gradient descent on a smaller problem: the head
+    alone, fed the body's features, which are computed once because the body does not move.
+    """
+    if not head_only:
+        return learner.model, dict(learner.params), x_s, x_q
+    features = (_features(learner.model, learner.params, x) for x in (x_s, x_q))
+    return learner.model.head, _strip(learner.params, "head."), *features
+
+
+def _predictions_along_the_way(
+    learner: FewShotLearner, x_s: Tensor, y_s: Tensor, x_q: Tensor, max_steps: int, head_only: bool
+) -> Tensor:
+    """Predicted labels of the query images after 0, 1, …, ``max_steps`` inner steps: ``[S+1, Q]``."""
+    if learner.method == "protonet":  # no inner loop: the same prediction at every "step"
+        f_s, f_q = (_features(learner.model, learner.params, x) for x in (x_s, x_q))
+        labels = prototype_logits(f_s, y_s, f_q, learner.n_way).argmax(-1)
+        return labels.expand(max_steps + 1, -1)
+    model, theta, in_s, in_q = _inner_problem(learner, x_s, x_q, head_only)
+    predictions = [functional_call(model, theta, (in_q,)).argmax(-1)]
+    for _ in range(max_steps):
+        theta = adapt(
+            model,
+            theta,
+            in_s,
+            y_s,
+            inner_lr=learner.inner_lr,
+            steps=1,
+            first_order=True,
+            loss_fn=F.cross_entropy,
+        )
+        predictions.append(functional_call(model, theta, (in_q,)).argmax(-1))
+    return torch.stack(predictions)
+
+
+def _head_only(learner: FewShotLearner, head_only: bool | None) -> bool:
+    return learner.method == "anil" if head_only is None else bool(head_only)
+
+
+def _adapt(learner: FewShotLearner, x: Tensor, y: Tensor, steps: int, head_only: bool) -> Params:
+    if learner.method == "protonet":
+        return dict(learner.params)
+    model, theta, in_s, _ = _inner_problem(learner, x, x[:0], head_only)
+    theta = adapt(
+        model,
+        theta,
+        in_s,
+        y,
+        inner_lr=learner.inner_lr,
+        steps=steps,
+        first_order=True,
+        loss_fn=F.cross_entropy,
+    )
+    if head_only:
+        return {**learner.params, **{"head." + n: p for n, p in theta.items()}}
+    return theta
+
+
+def _logits(learner: FewShotLearner, params: Mapping[str, Tensor], x: Tensor, support) -> Tensor:
+    if learner.method != "protonet":
+        return functional_call(learner.model, dict(params), (x,))
+    if support is None:
+        raise ValueError(
+            "a protonet learner needs support=(x_support, y_support) for its prototypes"
+        )
+    x_s, y_s = support
+    f_s, f_q = (_features(learner.model, params, z) for z in (x_s, x))
+    return prototype_logits(f_s, y_s, f_q, learner.n_way)
+
+
+# ---------------------------------------------------------------------------------------
+# Meta-training: one outer loss per method, one loop for all
+# ---------------------------------------------------------------------------------------
+
+
+def outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) -> Tensor:
+    """The loss each method's outer loop descends, for one batch.
+
+    ``batch`` is a TaskBatch of images (meta-learners) or ``(images, labels)`` (pre-training).
+    """
+    if config.method == "pretrain":  # ordinary supervised learning on all training classes
+        x, y = batch
+        return F.cross_entropy(functional_call(model, params, (x,)), y)
+    if config.method in ("maml", "fomaml"):
+        return meta_loss(
+            model,
+            params,
+            batch,
+            inner_lr=config.inner_lr,
+            steps=config.inner_steps,
+            first_order=config.method == "fomaml",
+            loss_fn=F.cross_entropy,
+        )
+    f_s, f_q = (_features(model, params, x) for x in (batch.x_support, batch.x_query))
+    if config.method == "anil":  # MAML on the head, the features as its inputs
+        features = TaskBatch(f_s, batch.y_support, f_q, batch.y_query)
+        return meta_loss(
+            model.head,
+            _strip(params, "head."),
+            features,
+            inner_lr=config.inner_lr,
+            steps=config.inner_steps,
+            loss_fn=F.cross_entropy,
+        )
+    # protonet: no inner loop; the query images are classified by the nearest prototype
+    logits = vmap(prototype_logits, in_dims=(0, 0, 0, None))(
+        f_s, batch.y_support, f_q, config.n_way
+    )
+    return F.cross_entropy(logits.flatten(0, 1), batch.y_query.flatten())
+
+
+def train_fewshot(
+    config: FewShotConfig,
+    tasks: DigitTasks | None = None,
+    callback: Callback | None = None,
+    *,
+    progress: bool = True,
+) -> TrainResult[FewShotLearner, FewShotConfig]:
+    """Train one few-shot method on the meta-training classes; returns a ``TrainResult`` whose
+    ``model`` is a :class:`FewShotLearner`.
+
+    Args:
+        config: method, task shape, budget and seed (:class:`FewShotConfig`).
+        tasks: the meta-training task family (default: ``digit_split()[0]``, 24 classes).
+        callback: ``callback(row, learner)`` after each history row; ``True`` stops training.
+        progress: show a tqdm bar.
+
+    History rows every ``log_every`` iterations: ``iteration``, ``loss`` (mean since the last
+    row), ``accuracy`` (on the last batch's queries after the inner loop; for "pretrain" the
+    accuracy over all training classes on the last minibatch) and ``seconds``.
+    "scratch" and "protonet" with ``hidden_sizes=()`` have nothing to train: they return
+    at once with an empty history.
+    """
+    if not isinstance(config, FewShotConfig):
+        raise TypeError(f"config must be a FewShotConfig, got {type(config).__name__}")
+    check_callback(callback)
+    tasks = digit_split()[0] if tasks is None else tasks
+    if not isinstance(tasks, DigitTasks):
+        raise TypeError(f"tasks must be a DigitTasks family, got {type(tasks).__name__}")
+    tasks.check_task_shape(config.n_way, config.k_shot, config.k_query)
+    pretrain = config.method == "pretrain"
+    with seeded(config.seed):
+        model = FewShotNet(tasks.num_classes if pretrain else config.n_way, config.hidden_sizes)
+    model = model.to(config.device)
+    params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
+    result = TrainResult(None, config, [])
+    if config.method == "scratch" or not config.hidden_sizes:
+        result.model = _learner(config, model, params)
+        return result
+
+    generator = make_generator(config.seed)  # tasks and minibatches are drawn on the CPU
+    images, labels = tasks.all_images()
+    optimizer = torch.optim.Adam(params.values(), lr=config.learning_rate)
+    images_per_step = config.meta_batch_size * config.n_way * (config.k_shot + config.k_query)
+    clock, running, count = Stopwatch(), 0.0, 0
+    bar = tqdm(
+        range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
+    )
+    for iteration in bar:
+        clock.resume()
+        if pretrain:
+            pick = torch.randint(len(labels), (images_per_step,), generator=generator)
+            batch = (images[pick].to(config.device), labels[pick].to(config.device))
+        else:
+            batch = tasks.sample(
+                config.meta_batch_size, config.n_way, config.k_shot, config.k_query, generator
+            ).to(config.device)
+        loss = outer_loss(config, model, params, batch)
+        # protonet never uses the head: its gradient is zero (materialized), so Adam leaves it
+        grads = torch.autograd.grad(
+            loss, list(params.values()), allow_unused=True, materialize_grads=True
+        )
+        for p, g in zip(params.values(), grads):
+            p.grad = g
+        optimizer.step()
+        running, count = running + loss.item(), count + 1
+        seconds = clock.pause()
+        if iteration % config.log_every == 0 or iteration == config.iterations:
+            row = {
+                "iteration": float(iteration),
+                "loss": running / count,
+                "accuracy": _batch_accuracy(config, model, params, batch),
+                "seconds": seconds,
+            }
+            result.history.append(row)
+            bar.set_postfix(loss=f"{row['loss']:.3f}", accuracy=f"{row['accuracy']:.2f}")
+            running, count = 0.0, 0
+            if callback is not None and callback(row, _learner(config, model, params)):
+                break
+    result.model = _learner(config, model, params)
+    return result
+
+
+def pixel_prototypes(n_way: int = 5) -> FewShotLearner:
+    """The baseline with nothing to learn: prototypes (class means) of the raw 64 pixels."""
+    return train_fewshot(
+        FewShotConfig(method="protonet", n_way=n_way, hidden_sizes=()), progress=False
+    ).model
+
+
+def _batch_accuracy(config: FewShotConfig, model: FewShotNet, params: Params, batch) -> float:
+    """Accuracy on the batch just trained on (for the history; not an evaluation)."""
+    with torch.no_grad():
+        if config.method == "pretrain":
+            x, y = batch
+            return (functional_call(model, params, (x,)).argmax(-1) == y).float().mean().item()
+    learner = _learner(config, model, params)
+    return adaptation_accuracy(learner, batch, max_steps=config.inner_steps)[:, -1].mean().item()
+
+
+def _learner(config: FewShotConfig, model: FewShotNet, params: Params) -> FewShotLearner:
+    """The learner handed to callbacks and returned: a detached copy of φ.
+
+    Pre-training's 24-way head is useless for a new task's N labels, so it is replaced by a
+    new N-way head initialised at zero (all classes equally likely until fine-tuning moves it).
+    """
+    phi = {n: p.detach().clone() for n, p in params.items()}
+    if config.method == "pretrain":
+        with seeded(config.seed):  # only the architecture is used; keep the global RNG as it was
+            model = FewShotNet(config.n_way, config.hidden_sizes).to(config.device)
+        phi = {
+            **{n: p for n, p in phi.items() if not n.startswith("head.")},
+            **{n: torch.zeros_like(p) for n, p in model.head.named_parameters(prefix="head")},
+        }
+    return FewShotLearner(config.method, model, phi, config.inner_lr, config.n_way, config)
+
+
+# ---------------------------------------------------------------------------------------
+# Evaluation: accuracy on new tasks, with the papers' 95% confidence interval
+# ---------------------------------------------------------------------------------------
+
+
+def confidence_interval(values: Tensor) -> tuple[float, float]:
+    """(mean, half-width of the 95% interval) of per-task accuracies: 1.96 · std / √n.
+
+    This is how the MAML and prototypical-network papers report few-shot accuracy
+    (e.g. 600 test tasks, "mean ± 95% confidence interval").
+    """
+    values = torch.as_tensor(values, dtype=torch.float64).flatten()
+    if values.numel() < 2:
+        raise ValueError(f"values must hold at least 2 tasks' accuracies, got {values.numel()}")
+    return values.mean().item(), 1.96 * values.std().item() / math.sqrt(values.numel())
+
+
+@dataclass
+class FewShotEvaluation:
+    """Query accuracy of each task (rows) after 0..S inner steps (columns)."""
+
+    steps: list[int]
+    per_task: Tensor  # [num_tasks, S + 1]
+
+    @property
+    def mean(self) -> Tensor:
+        return self.per_task.mean(0)
+
+    @property
+    def ci95(self) -> Tensor:
+        """Half-width of the 95% confidence interval of :attr:`mean`, per number of steps."""
+        return 1.96 * self.per_task.std(0) / math.sqrt(self.per_task.shape[0])
+
+    def at(self, steps: int) -> tuple[float, float]:
+        """(mean accuracy, 95% half-width) after ``steps`` inner steps."""
+        return confidence_interval(self.per_task[:, self.steps.index(steps)])
+
+
+def adaptation_accuracy(
+    learner: FewShotLearner,
+    tasks: TaskBatch,
+    *,
+    max_steps: int = 10,
+    head_only: bool | None = None,
+    chunk: int = 200,
+) -> Tensor:
+    """Query accuracy of every task after 0..``max_steps`` inner steps: ``[num_tasks, S + 1]``.
+
+    Tasks are adapted in parallel (``vmap``), ``chunk`` at a time to bound memory. Nothing
+    flows back into φ. ``head_only`` as in :meth:`FewShotLearner.adapt`.
+    """
+    labels = predictions_along_the_way(
+        learner, tasks, max_steps=max_steps, head_only=head_only, chunk=chunk
+    )
+    return (labels == tasks.y_query.unsqueeze(1)).float().mean(-1)
+
+
+def predictions_along_the_way(
+    learner: FewShotLearner,
+    tasks: TaskBatch,
+    *,
+    max_steps: int = 10,
+    head_only: bool | None = None,
+    chunk: int = 200,
+) -> Tensor:
+    """Predicted query labels of every task after 0..S inner steps: ``[num_tasks, S + 1, Q]``."""
+    _check_learner(learner)
+    _check_task_batch(tasks, learner.n_way)
+    _check_steps(max_steps, "max_steps")
+    check_int("chunk", chunk, 1)
+    only_head = _head_only(learner, head_only)
+
+    def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor) -> Tensor:
+        return _predictions_along_the_way(learner, x_s, y_s, x_q, max_steps, only_head)
+
+    with torch.no_grad():  # torch.func.grad inside still differentiates the inner loop
+        return torch.cat(
+            [
+                vmap(one_task)(*(t[i : i + chunk] for t in tasks[:3]))
+                for i in range(0, tasks.x_support.shape[0], chunk)
+            ]
+        )
+
+
+def evaluate_fewshot(
+    learner: FewShotLearner, tasks: TaskBatch, *, max_steps: int = 10, head_only: bool | None = None
+) -> FewShotEvaluation:
+    """The papers' protocol on new tasks: accuracy after 0..S steps, mean ± 95% interval."""
+    per_task = adaptation_accuracy(learner, tasks, max_steps=max_steps, head_only=head_only)
+    return FewShotEvaluation(list(range(max_steps + 1)), per_task)
+
+
+def layer_names(params: Mapping[str, Tensor]) -> dict[str, str]:
+    """Parameter-name prefix → readable name of each layer: ``{"body.0.": "hidden layer 1", …,
+    "head.": "head"}``."""
+    hidden = sorted({n.split(".")[1] for n in params if n.startswith("body.")}, key=int)
+    names = {f"body.{i}.": f"hidden layer {k}" for k, i in enumerate(hidden, start=1)}
+    return {**names, "head.": "head"}
+
+
+def layer_changes(learner: FewShotLearner, tasks: TaskBatch, *, steps: int) -> dict[str, float]:
+    """How far each layer moves during adaptation: mean over tasks of ‖θ_l − φ_l‖ / ‖φ_l‖.
+
+    ``l`` is one layer (its weights and biases together). Raghu et al. (2020) asked this of
+    MAML: if the body barely moves, MAML's inner loop mostly *reuses* features and re-fits
+    the head, which is what ANIL does by design.
+    """
+    _check_learner(learner)
+    if learner.method in ("protonet", "pretrain"):
+        raise ValueError(
+            f"layer_changes needs a method whose φ is adapted from non-zero weights "
+            f"(scratch, maml, fomaml, anil), got {learner.method!r}"
+        )
+    _check_task_batch(tasks, learner.n_way)
+    _check_steps(steps)
+    only_head = _head_only(learner, None)
+    layers = layer_names(learner.params)
+
+    def relative_change(x_s: Tensor, y_s: Tensor) -> Tensor:
+        theta = _adapt(learner, x_s, y_s, steps, only_head)
+        return torch.stack([_layer_norm(theta, prefix, learner.params) for prefix in layers])
+
+    with torch.no_grad():
+        change = vmap(relative_change)(tasks.x_support, tasks.y_support).mean(0)
+    return {name: change[i].item() for i, name in enumerate(layers.values())}
+
+
+def _layer_norm(theta: Params, prefix: str, phi: Params) -> Tensor:
+    names = [n for n in phi if n.startswith(prefix)]
+    moved = torch.cat([(theta[n] - phi[n]).flatten() for n in names]).norm()
+    return moved / torch.cat([phi[n].flatten() for n in names]).norm()
+
+
+# ---------------------------------------------------------------------------------------
+# Checks at the library's edge
+# ---------------------------------------------------------------------------------------
+
+
+def _check_learner(learner: object) -> None:
+    if not isinstance(learner, FewShotLearner):
+        raise TypeError(
+            f"learner must be a FewShotLearner from train_fewshot, got {type(learner).__name__}"
+        )
+
+
+def _check_steps(steps: object, name: str = "steps") -> None:
+    if check_int(name, steps, 0) > MAX_STEPS:
+        raise ValueError(f"{name} must be in [0, {MAX_STEPS}], got {steps}")
+
+
+def _check_labels(y: Tensor, name: str, n_way: int) -> None:
+    if not isinstance(y, Tensor) or y.dtype != torch.long:
+        raise TypeError(f"{name} must be a torch.long tensor of labels 0..{n_way - 1}")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= n_way):
+        raise ValueError(
+            f"{name} must hold labels in 0..{n_way - 1} (n_way={n_way}), "
+            f"got values from {int(y.min())} to {int(y.max())}"
+        )
+
+
+def _check_task(x: Tensor, y: Tensor, n_way: int) -> None:
+    """One task's support set: images ``[S, 1, 8, 8]`` and labels ``[S]``."""
+    check_images(x)
+    _check_labels(y, "y", n_way)
+    if x.dim() != 4 or y.shape != x.shape[:1]:
+        raise ValueError(
+            f"one task's images must be [S, 1, 8, 8] with labels [S], got "
+            f"{tuple(x.shape)} and {tuple(y.shape)}"
+        )
+
+
+def _check_task_batch(tasks: object, n_way: int) -> None:
+    """A TaskBatch of images ``[B, S, 1, 8, 8]`` with labels ``[B, S]``."""
+    if not isinstance(tasks, TaskBatch):
+        raise TypeError(
+            f"tasks must be a TaskBatch (e.g. from DigitTasks.sample), got {type(tasks).__name__}"
+        )
+    for x_name, y_name in (("x_support", "y_support"), ("x_query", "y_query")):
+        x, y = getattr(tasks, x_name), getattr(tasks, y_name)
+        check_images(x, f"tasks.{x_name}")
+        _check_labels(y, f"tasks.{y_name}", n_way)
+        if x.dim() != 5 or y.shape != x.shape[:2]:
+            raise ValueError(
+                f"tasks.{x_name} must be [B, S, 1, 8, 8] with tasks.{y_name} [B, S], "
+                f"got {tuple(x.shape)} and {tuple(y.shape)}"
+            )
+    if tasks.x_support.shape[0] != tasks.x_query.shape[0]:
+        raise ValueError("support and query sets must hold the same number of tasks B")

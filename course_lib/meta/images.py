@@ -1,0 +1,243 @@
+"""Few-shot image classification tasks from real handwritten digits (Chapter 6).
+
+The MAML paper's classification benchmark is Omniglot: 1,623 handwritten characters, each a
+*class*, with rotations by 90°, 180° and 270° added as new classes. Its tasks are
+**N-way K-shot** problems: pick N classes never used in training, give the learner K
+labelled images of each (the **support set**, 支持集) and score it on more images of the
+same N classes (the **query set**, 查询集).
+
+Omniglot needs a download. scikit-learn ships 1,797 handwritten digits (8×8 pixels, 16
+grey levels) inside its wheel, so this module builds the same kind of benchmark from them:
+
+* a class is a (digit, rotation) pair: 10 digits × 4 rotations = 40 classes, as the MAML
+  paper turns each Omniglot character into 4 classes;
+* **meta-training and meta-test classes share no digit** (:func:`digit_split`). Splitting by
+  rotation instead would show the learner a test digit, merely rotated, during training.
+  For the same reason 6 and 9 stay on the same side: a 6 turned by 180° resembles a 9;
+* labels inside a task are 0 … N−1 in a fresh random order, so a network cannot memorise
+  "output 3 means digit 7 at 90°": it has to learn from the support set.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from course_lib.meta.tasks import TaskBatch
+from course_lib.validation import check_int
+
+__all__ = [
+    "IMAGE_SHAPE",
+    "ROTATIONS",
+    "TEST_DIGITS",
+    "DigitTasks",
+    "digit_split",
+    "load_digit_images",
+    "check_images",
+    "describe_class",
+]
+
+#: One image: 1 channel of 8 × 8 pixels (values in [0, 1]).
+IMAGE_SHAPE: tuple[int, int, int] = (1, 8, 8)
+#: Rotations (degrees) that turn one digit into four classes, as in the MAML paper's Omniglot.
+ROTATIONS: tuple[int, ...] = (0, 90, 180, 270)
+#: Meta-test digits: none of them looks like itself turned by 180° (0, 1 and 8 do, and stay in
+#: meta-training), and 6 and 9 go together so no test class appears rotated in training.
+TEST_DIGITS: tuple[int, ...] = (3, 6, 7, 9)
+#: Upper bound on tasks drawn in one call (600 evaluation tasks × 5 × 16 images is ~2 MB).
+MAX_TASKS = 10_000
+
+
+@functools.cache
+def load_digit_images() -> tuple[Tensor, Tensor]:
+    """scikit-learn's bundled digits: images ``[1797, 1, 8, 8]`` in [0, 1] and labels ``[1797]``.
+
+    Read once per process (cached); treat the tensors as read-only.
+    """
+    from sklearn.datasets import load_digits  # ships inside the wheel: no download
+
+    digits = load_digits()
+    images = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)
+    return images, torch.tensor(digits.target, dtype=torch.long)
+
+
+def check_images(x: object, name: str = "x") -> Tensor:
+    """``x`` if it is a float tensor of images ``[..., 1, 8, 8]``; else an error naming the shape."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor of images [..., 1, 8, 8], got {type(x)}")
+    if x.dim() < 3 or tuple(x.shape[-3:]) != IMAGE_SHAPE:
+        raise ValueError(
+            f"{name} must hold images of shape [..., 1, 8, 8] (1 channel, 8×8 pixels), "
+            f"got {tuple(x.shape)}"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor, got {x.dtype}")
+    return x
+
+
+@dataclass(frozen=True)
+class DigitTasks:
+    """An N-way K-shot task family over the (digit, rotation) classes of some digits.
+
+    Args:
+        digits: which digits (0–9) provide classes; each gives one class per rotation.
+        rotations: rotations in degrees, multiples of 90 (default: 0, 90, 180, 270).
+
+    Every class keeps the same number of images (the smallest digit's count, 174 in
+    scikit-learn's set), so a whole meta-batch is drawn with a few tensor operations.
+    ``classes[c]`` is the (digit, rotation) of class ``c``; ``images`` is
+    ``[num_classes, images_per_class, 1, 8, 8]``.
+    """
+
+    digits: tuple[int, ...]
+    rotations: tuple[int, ...] = ROTATIONS
+    classes: tuple[tuple[int, int], ...] = field(init=False, repr=False)
+    images: Tensor = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        digits = _check_digits(self.digits)
+        rotations = _check_rotations(self.rotations)
+        pictures, labels = load_digit_images()
+        per_class = min(int((labels == d).sum()) for d in range(10))
+        classes, stacks = [], []
+        for d in digits:
+            of_digit = pictures[labels == d][:per_class]
+            for r in rotations:  # rot90 turns counter-clockwise, k quarter turns
+                classes.append((d, r))
+                stacks.append(torch.rot90(of_digit, k=r // 90, dims=(-2, -1)))
+        object.__setattr__(self, "digits", digits)
+        object.__setattr__(self, "rotations", rotations)
+        object.__setattr__(self, "classes", tuple(classes))
+        object.__setattr__(self, "images", torch.stack(stacks))
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def images_per_class(self) -> int:
+        return self.images.shape[1]
+
+    def check_task_shape(self, n_way: int, k_shot: int, k_query: int) -> None:
+        """ValueError naming the limit if N-way K-shot tasks with ``k_query`` queries cannot be drawn."""
+        check_int("n_way", n_way, 2)
+        check_int("k_shot", k_shot, 1)
+        check_int("k_query", k_query, 1)
+        if n_way > self.num_classes:
+            raise ValueError(
+                f"n_way must be <= {self.num_classes}, the classes of digits {self.digits} × "
+                f"{len(self.rotations)} rotations; got n_way={n_way}"
+            )
+        if k_shot + k_query > self.images_per_class:
+            raise ValueError(
+                f"k_shot + k_query must be <= {self.images_per_class}, the images per class; "
+                f"got {k_shot} + {k_query} = {k_shot + k_query}"
+            )
+
+    def sample_classes(
+        self, num_tasks: int, n_way: int, generator: torch.Generator | None = None
+    ) -> Tensor:
+        """``[num_tasks, n_way]`` class indices: N different classes per task, in random order."""
+        _check_num_tasks(num_tasks)
+        return torch.rand(num_tasks, self.num_classes, generator=generator).argsort(1)[:, :n_way]
+
+    def make_tasks(
+        self, classes: Tensor, k_shot: int, k_query: int, generator: torch.Generator | None = None
+    ) -> TaskBatch:
+        """Draw K support and ``k_query`` query images of each chosen class (``classes``: ``[B, N]``).
+
+        Label j inside a task means "the task's j-th class". Shapes: x ``[B, N·K, 1, 8, 8]``,
+        y ``[B, N·K]`` (support, class-major: K images of label 0, then label 1, …) and
+        ``[B, N·k_query, …]`` for the query set. The images of one class in one task are all
+        different (drawn without replacement).
+        """
+        num_tasks, n_way = classes.shape
+        self.check_task_shape(n_way, k_shot, k_query)
+        picks = torch.rand(num_tasks, n_way, self.images_per_class, generator=generator)
+        picks = picks.argsort(-1)[..., : k_shot + k_query]  # [B, N, K + Q] without replacement
+        x = self.images[classes.unsqueeze(-1), picks]  # [B, N, K + Q, 1, 8, 8]
+        y = torch.arange(n_way).reshape(1, n_way, 1).expand(num_tasks, n_way, k_shot + k_query)
+
+        def flat(t: Tensor) -> Tensor:  # [B, N, M, ...] -> [B, N·M, ...]
+            return t.reshape(num_tasks, -1, *t.shape[3:])
+
+        return TaskBatch(
+            flat(x[:, :, :k_shot]),
+            flat(y[:, :, :k_shot]),
+            flat(x[:, :, k_shot:]),
+            flat(y[:, :, k_shot:]),
+        )
+
+    def sample(
+        self,
+        num_tasks: int,
+        n_way: int,
+        k_shot: int,
+        k_query: int,
+        generator: torch.Generator | None = None,
+    ) -> TaskBatch:
+        """``num_tasks`` new N-way K-shot tasks; the same seeded generator gives the same tasks."""
+        _check_num_tasks(num_tasks)
+        self.check_task_shape(n_way, k_shot, k_query)
+        classes = self.sample_classes(num_tasks, n_way, generator)
+        return self.make_tasks(classes, k_shot, k_query, generator)
+
+    def all_images(self) -> tuple[Tensor, Tensor]:
+        """Every image with its class index: ``[C·M, 1, 8, 8]`` and ``[C·M]`` (pre-training's data)."""
+        c, m = self.images.shape[:2]
+        return self.images.reshape(c * m, *IMAGE_SHAPE), torch.arange(c).repeat_interleave(m)
+
+
+def digit_split(
+    test_digits: tuple[int, ...] = TEST_DIGITS, rotations: tuple[int, ...] = ROTATIONS
+) -> tuple[DigitTasks, DigitTasks]:
+    """Meta-training and meta-test task families that share no digit, hence no class.
+
+    Defaults: meta-train on the 24 classes of digits 0, 1, 2, 4, 5, 8; meta-test on the 16 of
+    3, 6, 7, 9. 6 and 9 must be on the same side (a 6 rotated by 180° resembles a 9).
+    """
+    test = _check_digits(test_digits, "test_digits")
+    if (6 in test) != (9 in test):
+        raise ValueError(
+            f"test_digits must hold both 6 and 9 or neither (a 6 rotated by 180° resembles a 9, "
+            f"so the split would leak a test class into training); got {test}"
+        )
+    train = tuple(d for d in range(10) if d not in test)
+    if not train:
+        raise ValueError(f"test_digits must leave at least one digit for meta-training, got {test}")
+    return DigitTasks(train, rotations), DigitTasks(test, rotations)
+
+
+def _check_digits(digits: object, name: str = "digits") -> tuple[int, ...]:
+    if isinstance(digits, str | bytes) or not isinstance(digits, tuple | list):
+        raise TypeError(f"{name} must be a tuple of digits 0–9, got {digits!r}")
+    out = tuple(check_int(f"{name} entries", d, 0) for d in digits)
+    if not out or any(d > 9 for d in out) or len(set(out)) != len(out):
+        raise ValueError(f"{name} must be a non-empty tuple of different digits 0–9, got {digits}")
+    return out
+
+
+def _check_rotations(rotations: object) -> tuple[int, ...]:
+    if isinstance(rotations, str | bytes) or not isinstance(rotations, tuple | list):
+        raise TypeError(f"rotations must be a tuple of degrees such as (0, 90), got {rotations!r}")
+    out = tuple(check_int("rotations entries", r, 0) for r in rotations)
+    if not out or any(r not in ROTATIONS for r in out) or len(set(out)) != len(out):
+        raise ValueError(
+            f"rotations must be a non-empty tuple of different values from {ROTATIONS}, "
+            f"got {rotations}"
+        )
+    return out
+
+
+def _check_num_tasks(num_tasks: object) -> None:
+    if check_int("num_tasks", num_tasks, 1) > MAX_TASKS:
+        raise ValueError(f"num_tasks must be in [1, {MAX_TASKS}], got {num_tasks}")
+
+
+def describe_class(digit_rotation: tuple[int, int]) -> str:
+    """'7 @ 90°': how a (digit, rotation) class is written in plots."""
+    digit, rotation = digit_rotation
+    return f"{digit} @ {rotation}°"

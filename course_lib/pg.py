@@ -1,0 +1,531 @@
+"""Policy gradients from zero: returns, the REINFORCE loss, and REINFORCE on CartPole (Chapter 1).
+
+Read top to bottom, the file follows the chapter:
+
+1. :func:`discounted_return` and :func:`reward_to_go`: the return (回报) G_t = Σ_k γ^k r_{t+k}
+   of a reward sequence, for the whole episode or from every step on (the Monte Carlo
+   estimates of :mod:`course_lib.tabular` use them too).
+2. :func:`reinforce_loss`: the surrogate loss whose gradient is the score-function
+   (log-derivative) estimate of the policy gradient (策略梯度)
+   ∇J ≈ (1/N) Σ_episodes Σ_t ∇log π_θ(a_t|s_t) · w_t.
+3. :class:`ReinforceAgent` and :func:`collect_episodes`: an MLP policy (from
+   :func:`course_lib.nets.mlp`) that plays a batch of complete episodes (回合) in a gymnasium
+   vector env, one episode per sub-environment.
+4. :func:`episode_weights` and :func:`gradient_variance`: the three REINFORCE variants, which
+   differ only in the weight w_t: the whole return G_0 (``"plain"``), the reward-to-go G_t
+   (``"reward_to_go"``), or G_t − V(s_t) with a learned value baseline (基线, ``"baseline"``);
+   and how noisy each makes the gradient estimate.
+5. :class:`ReinforceConfig` and :func:`train_reinforce` (the course's training contract, see
+   :mod:`course_lib.training`), and :func:`evaluate_policy` on fresh episodes.
+
+Tensors are *time-major*: ``[T, N]`` means T time steps of N episodes side by side; an
+episode that ended before step T is padded with zero rewards and a zero ``mask``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium.wrappers.vector import RecordEpisodeStatistics
+from torch import nn
+
+from course_lib.nets import mlp
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    finish_progress,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import (
+    check_bool,
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_seed,
+)
+
+__all__ = [
+    "discounted_return",
+    "reward_to_go",
+    "reinforce_loss",
+    "ReinforceAgent",
+    "EpisodeBatch",
+    "make_episode_envs",
+    "collect_episodes",
+    "VARIANTS",
+    "episode_weights",
+    "gradient_variance",
+    "ReinforceConfig",
+    "train_reinforce",
+    "evaluate_policy",
+]
+
+#: Caps on sizes a typo could blow up (a run of minutes or gigabytes), stated in the errors.
+MAX_ENVS = 1024
+MAX_ITERATIONS = 100_000
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Returns
+# --------------------------------------------------------------------------------------------
+
+
+def _as_rewards(rewards: object) -> torch.Tensor:
+    """``rewards`` as a float tensor of shape [T] or [T, N] (T >= 1), else a clear error."""
+    if isinstance(rewards, torch.Tensor):
+        tensor = rewards if rewards.is_floating_point() else rewards.double()
+    elif isinstance(rewards, Sequence | np.ndarray) and not isinstance(rewards, str | bytes):
+        try:
+            tensor = torch.as_tensor(np.asarray(rewards, dtype=np.float64))
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"rewards must be numbers, got {rewards!r}") from err
+    else:
+        raise TypeError(
+            f"rewards must be a tensor, array or list of numbers, got {type(rewards).__name__}"
+        )
+    if tensor.dim() not in (1, 2) or tensor.shape[0] == 0:
+        raise ValueError(
+            "rewards must have shape [T] (one episode) or [T, N] (N episodes, time first) "
+            f"with T >= 1, got shape {tuple(tensor.shape)}"
+        )
+    if not torch.isfinite(tensor).all():
+        raise ValueError("rewards must be finite numbers, got NaN or inf")
+    return tensor
+
+
+def discounted_return(rewards: object, gamma: float) -> torch.Tensor:
+    """The return of a whole episode, G_0 = r_0 + γ r_1 + γ² r_2 + … (a scalar, or [N] for [T, N])."""
+    rewards = _as_rewards(rewards)
+    gamma = check_real("gamma", gamma, 0.0, 1.0)
+    discounts = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)
+    if rewards.dim() == 2:
+        discounts = discounts.unsqueeze(1)
+    return (discounts * rewards).sum(0)
+
+
+def reward_to_go(rewards: object, gamma: float) -> torch.Tensor:
+    """G_t = r_t + γ G_{t+1} for every step t (same shape as ``rewards``: [T] or [T, N]).
+
+    One backward pass, so it costs O(T). Padding after an episode's end must hold zero
+    rewards (as :class:`EpisodeBatch` does), so no credit flows from one episode into another.
+    """
+    rewards = _as_rewards(rewards)
+    gamma = check_real("gamma", gamma, 0.0, 1.0)
+    returns = torch.zeros_like(rewards)
+    future = torch.zeros_like(rewards[0])  # G_T = 0: nothing after the last step
+    for t in reversed(range(rewards.shape[0])):
+        future = rewards[t] + gamma * future
+        returns[t] = future
+    return returns
+
+
+# --------------------------------------------------------------------------------------------
+# 2. The REINFORCE loss
+# --------------------------------------------------------------------------------------------
+
+
+def _check_same_shape(**tensors: torch.Tensor) -> None:
+    for name, value in tensors.items():
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    shapes = {name: tuple(value.shape) for name, value in tensors.items()}
+    if len(set(shapes.values())) != 1:
+        raise ValueError(
+            f"{', '.join(shapes)} must share one shape [T, N] (or [T]); broadcasting them would "
+            f"give a silently wrong loss. Got {shapes}"
+        )
+
+
+def reinforce_loss(
+    logprobs: torch.Tensor, weights: torch.Tensor, mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """−(1/N) Σ_episodes Σ_t log π(a_t|s_t) · w_t: minimising it ascends the policy gradient.
+
+    ``logprobs`` carries the gradient; ``weights`` (G_0, G_t or G_t − V(s_t)) are constants,
+    so they are detached: the gradient must flow through log π only. ``mask`` (1 while the
+    episode runs, 0 on padding) drops the steps after an episode's end. Shapes: all three
+    ``[T, N]`` (or ``[T]`` for one episode); the sum runs over time, the mean over episodes.
+    """
+    _check_same_shape(
+        logprobs=logprobs, weights=weights, **({} if mask is None else {"mask": mask})
+    )
+    per_step = logprobs * weights.detach()
+    if mask is not None:
+        per_step = per_step * mask
+    per_episode = per_step.sum(0)
+    return -per_episode.mean()
+
+
+# --------------------------------------------------------------------------------------------
+# 3. The agent and its episodes
+# --------------------------------------------------------------------------------------------
+
+
+class ReinforceAgent(nn.Module):
+    """A softmax policy π_θ(a|s) over discrete actions, and (for the baseline) a value V_φ(s).
+
+    ``policy`` maps an observation to one logit per action (an MLP whose last layer has gain
+    0.01, so the first policy is close to uniform); ``value`` is ``None`` unless
+    ``with_baseline``.
+    """
+
+    def __init__(
+        self,
+        obs_dim: int,
+        num_actions: int,
+        hidden_sizes: Sequence[int] = (32,),
+        *,
+        with_baseline: bool = False,
+    ):
+        super().__init__()
+        check_int("obs_dim", obs_dim, 1)
+        check_int("num_actions", num_actions, 2)
+        check_bool("with_baseline", with_baseline)
+        self.policy = mlp(obs_dim, tuple(hidden_sizes), num_actions, out_gain=0.01)
+        self.value = mlp(obs_dim, tuple(hidden_sizes), 1, out_gain=1.0) if with_baseline else None
+
+    def log_probs(self, obs: torch.Tensor) -> torch.Tensor:
+        """log π(·|s) for every action: shape ``[..., num_actions]``."""
+        return torch.log_softmax(self.policy(obs), dim=-1)
+
+    @torch.no_grad()
+    def act(
+        self, obs: torch.Tensor, *, generator: torch.Generator | None = None, greedy: bool = False
+    ) -> torch.Tensor:
+        """One action per observation: sampled from π(·|s), or the most likely if ``greedy``."""
+        logits = self.policy(obs)
+        if greedy:
+            return logits.argmax(-1)
+        return torch.multinomial(torch.softmax(logits, -1), 1, generator=generator).squeeze(-1)
+
+
+@dataclass
+class EpisodeBatch:
+    """N complete episodes, time-major and padded to the longest (T steps).
+
+    ``mask[t, i]`` is 1 while episode i is running at step t; ``rewards`` is 0 on padding.
+    ``returns``/``lengths`` come from gymnasium's ``RecordEpisodeStatistics``;
+    ``truncated[i]`` says episode i was cut by the time limit (CartPole: 500 steps) rather
+    than terminated (the pole fell).
+    """
+
+    obs: torch.Tensor  # [T, N, obs_dim]
+    actions: torch.Tensor  # [T, N] long
+    rewards: torch.Tensor  # [T, N]
+    mask: torch.Tensor  # [T, N]
+    returns: np.ndarray  # [N] undiscounted episode returns
+    lengths: np.ndarray  # [N]
+    truncated: np.ndarray  # [N] bool
+
+    @property
+    def num_steps(self) -> int:
+        """Environment steps that belong to the episodes (padding excluded)."""
+        return int(self.lengths.sum())
+
+
+def make_episode_envs(env_id: str, num_envs: int) -> RecordEpisodeStatistics:
+    """``num_envs`` copies of ``env_id`` (``gymnasium.make_vec``, ``"sync"``), wrapped in
+    ``RecordEpisodeStatistics`` so every finished episode's return and length are recorded."""
+    if not isinstance(env_id, str) or not env_id:
+        raise TypeError(f"env_id must be a gymnasium id such as 'CartPole-v1', got {env_id!r}")
+    check_int("num_envs", num_envs, 1)
+    if num_envs > MAX_ENVS:
+        raise ValueError(
+            f"num_envs must be <= {MAX_ENVS} (one process steps them all), got {num_envs}"
+        )
+    if gym.spec(env_id).max_episode_steps is None:  # REINFORCE waits for every episode to end
+        raise ValueError(
+            f"{env_id} has no time limit, so an episode might never end; register it with max_episode_steps"
+        )
+    return RecordEpisodeStatistics(
+        gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
+    )
+
+
+@torch.no_grad()
+def collect_episodes(
+    agent: ReinforceAgent,
+    envs: RecordEpisodeStatistics,
+    *,
+    generator: torch.Generator | None = None,
+    seed: int | None = None,
+    greedy: bool = False,
+) -> EpisodeBatch:
+    """Play one complete episode in each sub-environment of ``envs`` with the agent's policy.
+
+    Steps until every sub-environment has finished (terminated *or* truncated); steps a
+    finished sub-environment takes after that (gymnasium resets it and runs on) are masked
+    out. ``seed`` seeds the reset (the first batch of a run); ``None`` continues the envs' RNG.
+    """
+    _check_collect_args(agent, envs, seed, greedy)
+    device = next(agent.parameters()).device
+    obs, _ = envs.reset(seed=seed)
+    n = envs.num_envs
+    running = np.ones(n, dtype=bool)
+    returns, lengths, truncated = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    steps: list[tuple[torch.Tensor, torch.Tensor, np.ndarray, np.ndarray]] = []
+    while running.any():
+        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(n, -1)
+        actions = agent.act(obs_t, generator=generator, greedy=greedy)
+        obs, rewards, term, trunc, info = envs.step(actions.cpu().numpy())
+        steps.append((obs_t, actions, rewards * running, running.copy()))
+        ended = (term | trunc) & running
+        if ended.any():  # RecordEpisodeStatistics reports each finished episode in info
+            returns[ended] = info["episode"]["r"][ended]
+            lengths[ended] = info["episode"]["l"][ended]
+            truncated[ended] = trunc[ended] & ~term[ended]
+            running &= ~ended
+    obs_b, act_b, rew_b, mask_b = zip(*steps)
+    as_float = {"dtype": torch.float32, "device": device}
+    return EpisodeBatch(
+        obs=torch.stack(obs_b),
+        actions=torch.stack(act_b),
+        rewards=torch.as_tensor(np.stack(rew_b), **as_float),
+        mask=torch.as_tensor(np.stack(mask_b), **as_float),
+        returns=returns,
+        lengths=lengths,
+        truncated=truncated,
+    )
+
+
+def _check_collect_args(agent: object, envs: object, seed: object, greedy: object) -> None:
+    if not isinstance(agent, ReinforceAgent):
+        raise TypeError(f"agent must be a ReinforceAgent, got {type(agent).__name__}")
+    if not isinstance(envs, RecordEpisodeStatistics):
+        raise TypeError("envs must come from make_episode_envs (it records episode statistics)")
+    if seed is not None:
+        check_seed(seed)
+    check_bool("greedy", greedy)
+
+
+# --------------------------------------------------------------------------------------------
+# 4. The three variants: what multiplies ∇log π
+# --------------------------------------------------------------------------------------------
+
+#: ``"plain"``: w_t = G_0 (the whole episode's return, Williams 1992);
+#: ``"reward_to_go"``: w_t = G_t (an action cannot change rewards that came before it);
+#: ``"baseline"``: w_t = G_t − V_φ(s_t) (a learned value baseline).
+VARIANTS = ("plain", "reward_to_go", "baseline")
+
+
+def episode_weights(
+    agent: ReinforceAgent, batch: EpisodeBatch, gamma: float, variant: str
+) -> torch.Tensor:
+    """The weight w_t of every step's ∇log π(a_t|s_t), shape ``[T, N]``, for ``variant``.
+
+    Like most implementations, the factor γ^t of the exact discounted gradient is left out:
+    it would make late steps of a long CartPole episode count for almost nothing.
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    returns = reward_to_go(batch.rewards, gamma)
+    if variant == "plain":
+        return returns[0].expand_as(returns)
+    if variant == "reward_to_go":
+        return returns
+    if agent.value is None:
+        raise ValueError("variant 'baseline' needs an agent built with_baseline=True")
+    with torch.no_grad():
+        return returns - agent.value(batch.obs).squeeze(-1)
+
+
+def _logprobs_taken(agent: ReinforceAgent, batch: EpisodeBatch) -> torch.Tensor:
+    """log π(a_t|s_t) of the actions the batch took, with gradients: shape ``[T, N]``."""
+    return agent.log_probs(batch.obs).gather(-1, batch.actions.unsqueeze(-1)).squeeze(-1)
+
+
+def gradient_variance(
+    agent: ReinforceAgent, batch: EpisodeBatch, gamma: float, variant: str
+) -> float:
+    """How noisy the batch's policy-gradient estimate is: the trace of its covariance.
+
+    Each episode i gives its own estimate g_i (the gradient of its own term of
+    :func:`reinforce_loss`); the batch estimate is their mean, so its variance is
+    Σ_parameters Var_i(g_i) / N. One backward pass computes all N per-episode gradients
+    (``is_grads_batched``). Lower is better: the same expected step, less noise.
+    """
+    weights = episode_weights(agent, batch, gamma, variant)
+    per_episode = -(_logprobs_taken(agent, batch) * weights * batch.mask).sum(0)  # [N]
+    n = per_episode.shape[0]
+    if n < 2:
+        raise ValueError(f"gradient_variance needs a batch of >= 2 episodes, got {n}")
+    params = list(agent.policy.parameters())
+    grads = torch.autograd.grad(per_episode, params, torch.eye(n), is_grads_batched=True)
+    flat = torch.cat([g.reshape(n, -1) for g in grads], dim=1)  # [N, num_parameters]
+    return float(flat.var(dim=0).sum() / n)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Training and evaluation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReinforceConfig:
+    """Every REINFORCE hyperparameter; the defaults balance CartPole for ~400 steps in seconds.
+
+    One iteration plays ``episodes_per_batch`` complete episodes (one per parallel env), takes
+    one Adam step on the policy, and (variant ``"baseline"``) ``value_steps`` Adam steps
+    regressing V_φ(s_t) on the returns G_t.
+    """
+
+    env_id: str = "CartPole-v1"
+    variant: str = "baseline"  # "plain", "reward_to_go" or "baseline" (see VARIANTS)
+    iterations: int = 40  # policy updates
+    episodes_per_batch: int = 8  # complete episodes per update = parallel envs
+    gamma: float = 0.99  # discount factor γ (折扣因子)
+    learning_rate: float = 1e-2  # Adam step size of the policy
+    value_learning_rate: float = 3e-2  # Adam step size of the value baseline
+    value_steps: int = 10  # value regression steps per iteration (baseline only)
+    hidden_sizes: tuple[int, ...] = (32,)  # MLP widths of policy and value
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.env_id, str) or not self.env_id:
+            raise TypeError(
+                f"env_id must be a gymnasium id such as 'CartPole-v1', got {self.env_id!r}"
+            )
+        if self.variant not in VARIANTS:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        check_int("iterations", self.iterations, 1)
+        if self.iterations > MAX_ITERATIONS:
+            raise ValueError(f"iterations must be <= {MAX_ITERATIONS}, got {self.iterations}")
+        check_int("episodes_per_batch", self.episodes_per_batch, 2)
+        if self.episodes_per_batch > MAX_ENVS:
+            raise ValueError(
+                f"episodes_per_batch must be <= {MAX_ENVS}, got {self.episodes_per_batch}"
+            )
+        check_real("gamma", self.gamma, 0.0, 1.0)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        check_real("value_learning_rate", self.value_learning_rate, 0.0, 1.0, lo_open=True)
+        check_int("value_steps", self.value_steps, 1)
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
+        check_seed(self.seed)
+        check_device(self.device)
+
+
+def train_reinforce(
+    config: ReinforceConfig, callback: Callback | None = None, *, progress: bool = True
+) -> TrainResult[ReinforceAgent, ReinforceConfig]:
+    """Train a REINFORCE agent; returns a :class:`~course_lib.training.TrainResult`.
+
+    Each iteration: :func:`collect_episodes` → weights w_t of ``config.variant`` →
+    :func:`reinforce_loss` → one Adam step on the policy → (baseline) fit V_φ to G_t.
+    The value is fitted *after* the weights were computed, so an episode's baseline never
+    depends on that episode's own actions.
+
+    History row keys: ``iteration``, ``env_steps``, ``episode_return`` and ``episode_length``
+    (means over this iteration's episodes), ``loss`` (the REINFORCE loss), ``value_loss``
+    (baseline only), ``grad_variance`` (:func:`gradient_variance` of this iteration's
+    estimate), ``truncated_fraction`` and ``seconds``.
+    """
+    if not isinstance(config, ReinforceConfig):
+        raise TypeError(f"config must be a ReinforceConfig, got {type(config).__name__}")
+    check_callback(callback)
+    from tqdm.auto import tqdm
+
+    device = check_device(config.device)
+    envs = make_episode_envs(config.env_id, config.episodes_per_batch)
+    if not isinstance(envs.single_action_space, gym.spaces.Discrete):
+        raise ValueError(
+            f"REINFORCE here needs discrete actions; {config.env_id} has {envs.single_action_space}"
+        )
+    with seeded(config.seed):
+        agent = ReinforceAgent(
+            int(np.prod(envs.single_observation_space.shape)),
+            int(envs.single_action_space.n),
+            config.hidden_sizes,
+            with_baseline=config.variant == "baseline",
+        ).to(device)
+    policy_opt = torch.optim.Adam(agent.policy.parameters(), lr=config.learning_rate)
+    value_opt = (
+        torch.optim.Adam(agent.value.parameters(), lr=config.value_learning_rate)
+        if agent.value is not None
+        else None
+    )
+    generator = make_generator(config.seed, device)
+    result: TrainResult[ReinforceAgent, ReinforceConfig] = TrainResult(agent, config, [])
+    clock, env_steps, stopped = Stopwatch(), 0, False
+    bar = tqdm(total=config.iterations, desc=f"REINFORCE ({config.variant})", disable=not progress)
+    try:
+        for iteration in range(1, config.iterations + 1):
+            clock.resume()
+            batch = collect_episodes(
+                agent, envs, generator=generator, seed=config.seed if iteration == 1 else None
+            )
+            weights = episode_weights(agent, batch, config.gamma, config.variant)
+            loss = reinforce_loss(_logprobs_taken(agent, batch), weights, batch.mask)
+            variance = gradient_variance(agent, batch, config.gamma, config.variant)
+            policy_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            policy_opt.step()
+            value_loss = _fit_value(agent, value_opt, batch, config) if value_opt else None
+            env_steps += batch.num_steps
+            row = {
+                "iteration": float(iteration),
+                "env_steps": float(env_steps),
+                "episode_return": float(batch.returns.mean()),
+                "episode_length": float(batch.lengths.mean()),
+                "truncated_fraction": float(batch.truncated.mean()),
+                "loss": loss.item(),
+                "grad_variance": variance,
+                **({} if value_loss is None else {"value_loss": value_loss}),
+                "seconds": clock.pause(),
+            }
+            result.history.append(row)
+            bar.update(1)
+            bar.set_postfix(episode_return=f"{row['episode_return']:.0f}")
+            if callback is not None and callback(row, agent):
+                stopped = True
+                break
+    finally:
+        finish_progress(bar, stopped)
+        envs.close()
+    return result
+
+
+def _fit_value(
+    agent: ReinforceAgent,
+    optimizer: torch.optim.Optimizer,
+    batch: EpisodeBatch,
+    config: ReinforceConfig,
+) -> float:
+    """``value_steps`` Adam steps of ½(V_φ(s_t) − G_t)² over the batch's real (unpadded) steps."""
+    targets = reward_to_go(batch.rewards, config.gamma)
+    steps = batch.mask.sum()
+    for _ in range(config.value_steps):
+        error = agent.value(batch.obs).squeeze(-1) - targets
+        value_loss = 0.5 * (error.pow(2) * batch.mask).sum() / steps
+        optimizer.zero_grad(set_to_none=True)
+        value_loss.backward()
+        optimizer.step()
+    return value_loss.item()
+
+
+def evaluate_policy(
+    agent: ReinforceAgent,
+    env_id: str = "CartPole-v1",
+    episodes: int = 20,
+    *,
+    seed: int = 10_000,
+    greedy: bool = True,
+) -> np.ndarray:
+    """Undiscounted returns of ``episodes`` fresh episodes (seeded apart from training's seeds)."""
+    check_int("episodes", episodes, 1)
+    check_seed(seed)
+    check_bool("greedy", greedy)
+    envs = make_episode_envs(env_id, episodes)
+    try:
+        generator = make_generator(seed, next(agent.parameters()).device)
+        return collect_episodes(agent, envs, generator=generator, seed=seed, greedy=greedy).returns
+    finally:
+        envs.close()

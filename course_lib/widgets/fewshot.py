@@ -1,0 +1,186 @@
+"""Chapter 6 widget: one new few-shot task and what each trained method predicts on it.
+
+A thin view: the tasks are drawn and every method's predictions after 0..S inner steps are
+computed once, when the widget is built, by :func:`course_lib.meta.predictions_along_the_way`;
+moving a control only looks them up and redraws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.colors import to_rgb
+
+from course_lib.meta import DigitTasks, FewShotLearner, predictions_along_the_way
+from course_lib.meta.images import describe_class
+from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.validation import check_int, check_seed
+from course_lib.widgets._base import explorer, int_slider
+
+__all__ = ["fewshot_explorer", "story_task"]
+
+_RIGHT, _WRONG = np.array(to_rgb(COLORS["green"])), np.array(to_rgb(COLORS["red"]))
+_TILE = 10  # an 8×8 image with a 1-pixel frame
+
+
+def _tiles(images: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """A mosaic ``[rows·10, cols·10, 3]`` of grey images ``[rows, cols, 8, 8]`` in coloured frames."""
+    rows, cols = images.shape[:2]
+    mosaic = np.ones((rows, cols, _TILE, _TILE, 3))
+    mosaic[:, :, :, :] = frames[:, :, None, None, :]
+    mosaic[:, :, 1:-1, 1:-1, :] = 1.0 - images[..., None]  # dark ink on white
+    return mosaic.transpose(0, 2, 1, 3, 4).reshape(rows * _TILE, cols * _TILE, 3)
+
+
+def story_task(correct: Mapping[str, np.ndarray], winners: Sequence[str], losers: Sequence[str]):
+    """The task where ``winners`` beat ``losers`` by the widest margin (its index).
+
+    ``correct[name]`` is ``[num_tasks]`` accuracies of one method at the default view; the
+    widget opens on this task so the first picture already shows the chapter's result.
+    """
+    margin = sum(correct[w] for w in winners) / len(winners)
+    margin = margin - sum(correct[name] for name in losers) / len(losers)
+    return int(np.argmax(margin))
+
+
+def fewshot_explorer(
+    learners: Mapping[str, FewShotLearner],
+    tasks: DigitTasks,
+    *,
+    num_tasks: int = 20,
+    shots: Sequence[int] = (1, 5),
+    k_query: int = 2,
+    max_steps: int = 10,
+    seed: int = 0,
+) -> widgets.VBox:
+    """Pick a new task, K and the number of inner steps; see every method's predictions.
+
+    Args:
+        learners: trained methods by display name, e.g. ``{"MAML": …, "prototypes": …}``
+            (all with the same N-way).
+        tasks: the meta-test task family (classes never seen in training).
+        num_tasks: tasks drawn once (the "task" slider), for each K in ``shots``.
+        k_query: query images per class shown; max_steps: the "inner steps" slider's range.
+        seed: seeds the drawn tasks.
+
+    Left: the support set, one row per label. Right: the query images, one row per method;
+    each frame is green when the method's label is right and red when it is wrong, and the
+    number in the corner is the predicted label. The widget opens with K = 1, one step, on
+    the task where MAML and prototypes beat scratch and pre-training by the most.
+    """
+    if not learners or not all(isinstance(v, FewShotLearner) for v in learners.values()):
+        raise TypeError("learners must map names to FewShotLearner objects from train_fewshot")
+    n_way = {learner.n_way for learner in learners.values()}
+    if len(n_way) != 1:
+        raise ValueError(f"all learners must share one n_way, got {sorted(n_way)}")
+    n_way = n_way.pop()
+    if not isinstance(tasks, DigitTasks):
+        raise TypeError(f"tasks must be a DigitTasks family, got {type(tasks).__name__}")
+    if not 1 <= check_int("num_tasks", num_tasks, 1) <= 100:
+        raise ValueError(f"num_tasks must be in [1, 100], got {num_tasks}")
+    if not 0 <= check_int("max_steps", max_steps, 0) <= 20:
+        raise ValueError(f"max_steps must be in [0, 20], got {max_steps}")
+    shots = tuple(check_int("shots entries", k, 1) for k in shots)
+    check_seed(seed)
+    for k in shots:
+        tasks.check_task_shape(n_way, k, k_query)
+
+    generator = torch.Generator().manual_seed(seed)
+    drawn, classes, predictions = {}, {}, {}  # all keyed by K
+    for k in shots:
+        classes[k] = tasks.sample_classes(num_tasks, n_way, generator)
+        drawn[k] = tasks.make_tasks(classes[k], k, k_query, generator)
+        predictions[k] = {
+            name: predictions_along_the_way(learner, drawn[k], max_steps=max_steps).numpy()
+            for name, learner in learners.items()
+        }  # [T, S + 1, Q] labels
+
+    names = list(learners)
+    start_k, start_steps = shots[0], min(1, max_steps)
+    correct = {
+        name: (predictions[start_k][name][:, start_steps] == drawn[start_k].y_query.numpy()).mean(
+            -1
+        )
+        for name in names
+    }
+    winners = [n for n in names if n.lower().startswith(("maml", "proto"))] or names[:1]
+    losers = [n for n in names if n.lower().startswith(("scratch", "pre"))] or names[-1:]
+    controls = {
+        "task": int_slider("new task", story_task(correct, winners, losers), 0, num_tasks - 1),
+        "k": widgets.ToggleButtons(
+            options=[(f"K = {k}", k) for k in shots], value=start_k, description="shots"
+        ),
+        "steps": int_slider("inner steps", start_steps, 0, max_steps),
+    }
+    num_query = n_way * k_query
+    fig, (ax_support, ax_query) = new_figure(
+        1, 2, figsize=(9.5, 0.55 * max(len(names), n_way) + 1.4), width_ratios=[1, 2.2]
+    )
+    widest = max(shots)
+    support_image = ax_support.imshow(
+        np.ones((n_way * _TILE, widest * _TILE, 3)), interpolation="nearest"
+    )
+    ax_support.set_xticks([])
+    ax_support.set_yticks([_TILE * (j + 0.5) for j in range(n_way)])
+    query_image = ax_query.imshow(
+        np.ones((len(names) * _TILE, n_way * k_query * _TILE, 3)), interpolation="nearest"
+    )
+    labels = [
+        [ax_query.text(0, 0, "", fontsize=7, va="top", ha="left") for _ in range(num_query)]
+        for _ in names
+    ]
+    ax_query.set_yticks([_TILE * (i + 0.5) for i in range(len(names))])
+    ax_query.set_xticks([_TILE * (j + 0.5) for j in range(num_query)])
+    ax_query.set_xlabel("query images (true label below)")
+    ax_support.set_title("support set")
+    ax_support.set_xlabel("K images per label")
+    for ax in (ax_support, ax_query):
+        ax.grid(False)
+        ax.tick_params(length=0, labelsize=8)
+    view = PlotView(fig)
+
+    def update() -> str:
+        i, k, steps = (controls[c].value for c in ("task", "k", "steps"))
+        batch = drawn[k]
+        # The panel always holds max(shots) columns (blank beyond K), so its size never changes.
+        support = np.zeros((n_way, widest, 8, 8))
+        support[:, :k] = batch.x_support[i, :, 0].numpy().reshape(n_way, k, 8, 8)
+        blank = np.arange(widest) >= k
+        frames = np.where(blank[None, :, None], 1.0, np.full((n_way, widest, 3), 0.85))
+        support_image.set_data(_tiles(support, frames))
+        ax_support.set_yticklabels(
+            [f"{j}: {describe_class(tasks.classes[c])}" for j, c in enumerate(classes[k][i])]
+        )
+        truth = batch.y_query[i].numpy()
+        query = batch.x_query[i, :, 0].numpy()
+        guessed = np.stack([predictions[k][name][i, steps] for name in names])  # [M, Q]
+        right = guessed == truth
+        frames = np.where(right[..., None], _RIGHT, _WRONG)
+        images = np.broadcast_to(query, (len(names), *query.shape))
+        query_image.set_data(_tiles(images, frames))
+        for row, texts in enumerate(labels):
+            for col, text in enumerate(texts):
+                text.set_position((col * _TILE + 0.6, row * _TILE + 0.8))
+                text.set_text(str(guessed[row, col]))
+                text.set_color(COLORS["green"] if right[row, col] else COLORS["red"])
+        ax_query.set_yticklabels(
+            [f"{name}  {right[m].sum()}/{num_query}" for m, name in enumerate(names)]
+        )
+        ax_query.set_xticklabels([str(t) for t in truth])
+        ax_query.set_title(
+            f"predicted labels after {steps} inner step{'s' if steps != 1 else ''} "
+            "(green: right, red: wrong)"
+        )
+        means = {
+            name: (predictions[k][name][:, steps] == batch.y_query.numpy()).mean() for name in names
+        }
+        overall = ", ".join(f"{name} <b>{100 * acc:.0f}%</b>" for name, acc in means.items())
+        return (
+            f"task {i}: {n_way}-way {k}-shot. Accuracy over all {num_tasks} widget tasks "
+            f"after {steps} step{'s' if steps != 1 else ''}: {overall}"
+        )
+
+    return explorer(controls, view, update, title="A new task: who labels it right?")

@@ -1,0 +1,120 @@
+"""Chapter 8 widget: pick a goal; watch MAML-RL adapt by gradient steps and RL² by memory.
+
+Left: the MAML-RL policy's mean path before adaptation (θ_0) and after each policy-gradient
+step θ_1..θ_k on that goal. Right: RL²'s paths in episodes 1, 2, 3 of one trial on the same
+goal. Both policies are trained in the notebook and passed in; moving a slider only *adapts*
+(a few cheap policy-gradient steps on ``num_trajectories`` episodes) and plays, it never trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from matplotlib.patches import Rectangle
+
+from course_lib.maml_rl.compare import rl2_paths
+from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve, greedy_paths
+from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.rl2.agent import RecurrentActorCritic
+from course_lib.validation import check_int, check_real
+from course_lib.widgets._base import explorer, float_slider, int_slider
+
+__all__ = ["maml_rl_explorer"]
+
+_STEP_COLORS = [COLORS[c] for c in ("grey", "blue", "green", "purple")]
+_EPISODE_COLORS = [COLORS[c] for c in ("orange", "red", "sky")]
+LIMIT = 1.0  # the sliders reach this far: beyond the training square, for out-of-distribution goals
+
+
+def _check_inputs(policy: object, agent: object, goal: Sequence[float]) -> tuple[float, float]:
+    if not isinstance(policy, GaussianPolicy):
+        raise TypeError(f"policy must be a GaussianPolicy, got {type(policy).__name__}")
+    if not isinstance(agent, RecurrentActorCritic):
+        raise TypeError(f"rl2_agent must be a RecurrentActorCritic, got {type(agent).__name__}")
+    if not isinstance(goal, Sequence) or len(goal) != 2:
+        raise TypeError(f"goal must be a pair (x, y), got {goal!r}")
+    x = check_real("goal x", goal[0], -LIMIT, LIMIT)
+    y = check_real("goal y", goal[1], -LIMIT, LIMIT)
+    return x, y
+
+
+def maml_rl_explorer(
+    policy: GaussianPolicy,
+    rl2_agent: RecurrentActorCritic,
+    *,
+    goal: Sequence[float] = (0.3, -0.3),
+    shown_steps: int = 1,
+    num_trajectories: int = 20,
+    inner_lr: float = 0.1,
+    gamma: float = 0.99,
+    max_steps: int = 100,
+    seed: int = 0,
+):
+    """Goal sliders (x, y in [−1, 1]; the training square is [−0.5, 0.5]²) and a slider for
+    how many of MAML-RL's 3 gradient steps to show.
+
+    Args:
+        policy: the meta-trained MAML-RL policy (θ_0).
+        rl2_agent: the trained RL² agent (discrete 2-D navigation).
+        goal: the goal shown first.
+        shown_steps: MAML-RL paths drawn first: θ_0 .. θ_shown_steps.
+        num_trajectories, inner_lr, gamma: the inner step, as in training.
+        max_steps: episode length, as in training.
+        seed: seeds the episodes behind each gradient step and RL²'s trial.
+    """
+    gx, gy = _check_inputs(policy, rl2_agent, goal)
+    check_int("shown_steps", shown_steps, minimum=0)
+    if shown_steps > 3:
+        raise ValueError(f"shown_steps must be an integer in [0, 3], got {shown_steps}")
+    controls = {
+        "x": float_slider("goal x", gx, -LIMIT, LIMIT, 0.05),
+        "y": float_slider("goal y", gy, -LIMIT, LIMIT, 0.05),
+        "steps": int_slider("MAML-RL steps shown", shown_steps, 0, 3),
+    }
+    fig, (ax_maml, ax_rl2) = new_figure(1, 2, figsize=(9.5, 4.2), sharex=True, sharey=True)
+    view = PlotView(fig)
+
+    def update() -> str:
+        goal_t = torch.tensor([[controls["x"].value, controls["y"].value]])
+        k = controls["steps"].value
+        curve = adaptation_curve(
+            policy,
+            goal_t,
+            steps=3,
+            num_trajectories=num_trajectories,
+            inner_lr=inner_lr,
+            gamma=gamma,
+            max_steps=max_steps,
+            seed=seed,
+        )
+        paths = greedy_paths(curve, policy)
+        rl2, rl2_returns = rl2_paths(rl2_agent, goal_t[0], max_steps=max_steps, seed=seed)
+        for ax in (ax_maml, ax_rl2):
+            ax.clear()
+            ax.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ls="--", color=COLORS["grey"]))
+            ax.plot(*goal_t[0].tolist(), marker="*", ms=16, color="black", ls="none", label="goal")
+            ax.plot(0, 0, marker="o", color="black", ms=5, ls="none")
+            ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", xlabel="x")
+        returns = curve.returns[:, 0].tolist()
+        for step in range(k + 1):
+            label = f"θ_{step} (return {returns[step]:.1f})"
+            ax_maml.plot(*paths[step].T, color=_STEP_COLORS[step], lw=2, label=label)
+        for e, path in enumerate(rl2):
+            label = f"episode {e + 1} (return {rl2_returns[e]:.1f})"
+            ax_rl2.plot(*path.T, color=_EPISODE_COLORS[e], lw=2, alpha=0.85, label=label)
+        ax_maml.set(ylabel="y", title=f"MAML-RL: mean path after 0..{k} gradient steps")
+        ax_rl2.set(title="RL²: one trial, weights fixed")
+        ax_maml.legend(loc="upper left", fontsize=8)
+        ax_rl2.legend(loc="upper left", fontsize=8)
+        inside = max(abs(controls["x"].value), abs(controls["y"].value)) <= 0.5
+        where = "inside" if inside else "<b>outside</b>"
+        return (
+            f"goal {where} the training square (dashed). MAML-RL return after 0–3 steps: "
+            + ", ".join(f"{r:.1f}" for r in returns)
+            + "; RL² episodes 1–3: "
+            + ", ".join(f"{r:.1f}" for r in rl2_returns.tolist())
+            + f" (each step: {num_trajectories} episodes)"
+        )
+
+    return explorer(controls, view, update, title="Adapt by gradient steps vs adapt by memory")

@@ -1,0 +1,174 @@
+"""Chapter 6 checkers: the reference answer passes; each wrong answer gets its own diagnosis."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from course_lib.exercises.fewshot import (
+    check_chance_accuracy,
+    check_most_changed_layer,
+    check_prototype_logits,
+    check_zero_step_maml,
+)
+from course_lib.meta import prototype_logits
+
+
+def _means(support, labels, n_way):
+    one_hot = (labels.unsqueeze(-1) == torch.arange(n_way)).float()
+    return (one_hot.T @ support) / one_hot.sum(0).unsqueeze(-1)
+
+
+def reference(support, support_labels, query, n_way):
+    protos = torch.stack([support[support_labels == n].mean(0) for n in range(n_way)])
+    return -((query[:, None, :] - protos[None]) ** 2).sum(-1)
+
+
+def test_reference_answer_passes(capsys):
+    assert check_prototype_logits(reference) is True
+    assert "✓ prototype_logits is right" in capsys.readouterr().out
+
+
+def test_log_softmax_is_not_the_logits(capsys):
+    def log_probs(support, support_labels, query, n_way):
+        return torch.log_softmax(reference(support, support_labels, query, n_way), -1)
+
+    assert check_prototype_logits(log_probs) is False
+    assert "differ from −‖f(x) − c_n‖²" in capsys.readouterr().out
+
+
+def _distance(s, y, q, n):
+    return ((q[:, None] - _means(s, y, n)[None]) ** 2).sum(-1)
+
+
+WRONG = {
+    "positive distance": (
+        lambda s, y, q, n: _distance(s, y, q, n),
+        "return minus the distance",
+    ),
+    "square root": (lambda s, y, q, n: -_distance(s, y, q, n).sqrt(), "square root"),
+    "sum not mean": (
+        lambda s, y, q, n: -((q[:, None] - (F.one_hot(y, n).float().T @ s)[None]) ** 2).sum(-1),
+        "you summed them",
+    ),
+    "by position": (
+        lambda s, y, q, n: -((q[:, None] - s[:n][None]) ** 2).sum(-1),
+        "by position",
+    ),
+    "mean over features": (
+        lambda s, y, q, n: -((q[:, None] - _means(s, y, n)[None]) ** 2).mean(-1),
+        "averaged the squared differences",
+    ),
+    "softmax": (
+        lambda s, y, q, n: torch.softmax(-_distance(s, y, q, n), -1),
+        "returned probabilities",
+    ),
+    "cosine": (
+        lambda s, y, q, n: F.normalize(q, dim=-1) @ F.normalize(_means(s, y, n), dim=-1).T,
+        "cosine similarity",
+    ),
+    "transposed": (lambda s, y, q, n: reference(s, y, q, n).T, "transposed"),
+    "detached": (lambda s, y, q, n: reference(s.detach(), y, q.detach(), n), "no gradient"),
+    "numpy": (lambda s, y, q, n: reference(s, y, q, n).detach().numpy(), "return a torch tensor"),
+    "first image only": (
+        lambda s, y, q, n: (
+            -((q[:, None] - torch.stack([s[y == c][0] for c in range(n)])[None]) ** 2).sum(-1)
+        ),
+        "not take the first one",
+    ),
+    "library": (prototype_logits, "library's own"),
+    "calls library": (lambda s, y, q, n: prototype_logits(s, y, q, n), "library's own"),
+    "stub": (lambda s, y, q, n: (_ for _ in ()).throw(NotImplementedError()), "not implemented"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_each_wrong_answer_gets_its_diagnosis(name, capsys):
+    fn, diagnosis = WRONG[name]
+    assert check_prototype_logits(fn) is False
+    out = capsys.readouterr().out
+    assert diagnosis in out, out
+    assert "Traceback" not in out
+
+
+def test_in_place_change_is_named(capsys):
+    def in_place(support, support_labels, query, n_way):
+        out = reference(support, support_labels, query, n_way)
+        with torch.no_grad():
+            query.zero_()
+        return out
+
+    assert check_prototype_logits(in_place) is False
+    assert "changed `query` in place" in capsys.readouterr().out
+
+
+def test_an_endless_loop_is_stopped(capsys):
+    def forever(support, support_labels, query, n_way):
+        while True:
+            pass
+
+    assert check_prototype_logits(forever) is False
+    assert "was stopped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (0.2, "✓"),
+        (20, "fraction between 0 and 1 (20% is 0.2)"),
+        (0.1, "10 digits"),
+        (1 / 40, "40 classes"),
+        (1 / 16, "16 classes"),
+        (1 / 24, "24 is the number"),
+        (0.5, "not 2"),
+        (3, "between 0 and 1"),
+        (None, "not answered"),
+        ("a lot", "give a number"),
+    ],
+)
+def test_chance_accuracy(answer, expected, capsys):
+    assert check_chance_accuracy(answer) is (expected == "✓")
+    assert expected in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("a", "✓"),
+        ("(A)", "✓"),
+        ("b", "shuffled"),
+        ("c", "0% would mean"),
+        ("d", "nothing can beat"),
+        ("e", "not one of the choices"),
+        (None, "not answered"),
+    ],
+)
+def test_zero_step_maml(answer, expected, capsys):
+    assert check_zero_step_maml(answer) is (expected == "✓")
+    assert expected in capsys.readouterr().out
+
+
+HEAD_MOVES = {"hidden layer 1": 0.04, "hidden layer 2": 0.05, "head": 0.35}
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("c", "✓"),
+        ("a", "hidden layer 1 moved 4.0%"),
+        ("b", "hidden layer 2 moved 5.0%"),
+        ("d", "did not change equally"),
+        (None, "not answered"),
+    ],
+)
+def test_most_changed_layer_follows_the_measurement(answer, expected, capsys):
+    assert check_most_changed_layer(answer, HEAD_MOVES) is (expected == "✓")
+    assert expected in capsys.readouterr().out
+
+
+def test_most_changed_layer_when_all_move_alike(capsys):
+    alike = {"hidden layer 1": 0.10, "hidden layer 2": 0.11, "head": 0.12}
+    assert check_most_changed_layer("d", alike) is True
+    assert check_most_changed_layer("c", alike) is False
+    assert "within a factor 1.5" in capsys.readouterr().out

@@ -1,0 +1,138 @@
+"""Chapter 8 checkers: the right answers pass, each wrong answer gets its own diagnosis."""
+
+import pytest
+import torch
+
+from course_lib.exercises.maml_rl import (
+    check_dice_objective,
+    check_episodes_needed,
+    check_ood_prediction,
+    check_rl2_inner_loop,
+)
+from course_lib.maml_rl.dice import dice_surrogate
+
+
+def _discount(rewards, gamma):
+    return gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
+
+
+def right(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0)
+    return (torch.exp(w - w.detach()) * _discount(rewards, gamma) * rewards).sum(0).mean()
+
+
+def summed(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0)
+    return (torch.exp(w - w.detach()) * _discount(rewards, gamma) * rewards).sum()
+
+
+def undiscounted(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0)
+    return (torch.exp(w - w.detach()) * rewards).sum(0).mean()
+
+
+def shifted_discount(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0)
+    return (torch.exp(w - w.detach()) * gamma * _discount(rewards, gamma) * rewards).sum(0).mean()
+
+
+def plain_logprob(logprob, rewards, gamma):
+    g = torch.flip(torch.cumsum(torch.flip(_discount(rewards, gamma) * rewards, [0]), 0), [0])
+    return (logprob * g).sum(0).mean()
+
+
+def per_step_box(logprob, rewards, gamma):
+    return (
+        (torch.exp(logprob - logprob.detach()) * _discount(rewards, gamma) * rewards).sum(0).mean()
+    )
+
+
+def backwards_sum(logprob, rewards, gamma):
+    w = torch.flip(torch.cumsum(torch.flip(logprob, [0]), 0), [0])
+    return (torch.exp(w - w.detach()) * _discount(rewards, gamma) * rewards).sum(0).mean()
+
+
+def linear_box(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0)
+    return ((1 + w - w.detach()) * _discount(rewards, gamma) * rewards).sum(0).mean()
+
+
+def all_detached(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0).detach()
+    return (torch.exp(w - w) * _discount(rewards, gamma) * rewards).sum(0).mean()
+
+
+def per_trajectory(logprob, rewards, gamma):
+    w = torch.cumsum(logprob, 0)
+    return (torch.exp(w - w.detach()) * _discount(rewards, gamma) * rewards).sum(0)
+
+
+def not_done(logprob, rewards, gamma):
+    raise NotImplementedError
+
+
+def library(logprob, rewards, gamma):
+    return dice_surrogate(logprob, rewards, None, gamma)
+
+
+def test_right_answer_passes(capsys):
+    assert check_dice_objective(right)
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "fn, diagnosis",
+    [
+        (summed, "you summed over the N trajectories"),
+        (undiscounted, "the rewards are not discounted"),
+        (shifted_discount, "the discount starts at γ, not 1"),
+        (plain_logprob, "you multiplied by log π itself"),
+        (per_step_box, "each reward is boxed with its own step's log π only"),
+        (backwards_sum, "W_t must sum the log-probabilities *up to* t"),
+        (linear_box, "a box such as 1 + (W − W.detach()) has the right first derivative only"),
+        (all_detached, "its gradient is zero"),
+        (per_trajectory, "return one number (a 0-d tensor)"),
+        (not_done, "not"),
+        (library, "the library's own"),
+        (dice_surrogate, "the library's own"),
+    ],
+)
+def test_wrong_answers_get_their_diagnosis(fn, diagnosis, capsys):
+    assert check_dice_objective(fn) is False
+    out = capsys.readouterr().out
+    assert "✗" in out and diagnosis in out, out
+
+
+def test_rl2_inner_loop_question(capsys):
+    assert check_rl2_inner_loop("b")
+    for choice, reason in (
+        ("a", "it describes MAML-RL"),
+        ("c", "no inner step size"),
+        ("d", "no gradient step happens inside a trial"),
+        (None, "not answered yet"),
+        ("z", "is not one of the choices"),
+    ):
+        assert check_rl2_inner_loop(choice) is False
+        assert reason in capsys.readouterr().out
+
+
+def test_episodes_needed_question(capsys):
+    assert check_episodes_needed(60, steps=3, num_trajectories=20)
+    for answer, reason in (
+        (3, "that counts gradient steps"),
+        (20, "that is the data for one step"),
+        (80, "also counts the episodes that *evaluate*"),
+        ("sixty", "give a number"),
+        (7, "re-read the question"),
+    ):
+        assert check_episodes_needed(answer, steps=3, num_trajectories=20) is False
+        assert reason in capsys.readouterr().out
+
+
+def test_ood_prediction_follows_the_run(capsys):
+    assert check_ood_prediction("MAML-RL", {"MAML-RL": -20.0, "RL²": -35.0})
+    assert check_ood_prediction("RL²", {"MAML-RL": -20.0, "RL²": -35.0}) is False
+    assert "its learning algorithm is itself out of distribution" in capsys.readouterr().out
+    assert check_ood_prediction("RL²", {"MAML-RL": -40.0, "RL²": -35.0})
+    assert check_ood_prediction("MAML-RL", {"MAML-RL": -40.0, "RL²": -35.0}) is False
+    assert "not in this run" in capsys.readouterr().out

@@ -1,0 +1,135 @@
+"""The digits task family: real images, disjoint class splits, reproducible N-way K-shot tasks."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_lib.meta.images import (
+    IMAGE_SHAPE,
+    TEST_DIGITS,
+    DigitTasks,
+    check_images,
+    digit_split,
+    load_digit_images,
+)
+
+
+@pytest.fixture(scope="module")
+def split():
+    return digit_split()
+
+
+def test_the_bundled_digits_load_without_a_download():
+    images, labels = load_digit_images()
+    assert images.shape == (1797, *IMAGE_SHAPE)
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert set(labels.tolist()) == set(range(10))
+
+
+def test_split_shares_no_digit_and_no_class(split):
+    train, test = split
+    assert set(train.digits).isdisjoint(test.digits)
+    assert set(train.classes).isdisjoint(test.classes)
+    assert test.digits == TEST_DIGITS
+    assert (train.num_classes, test.num_classes) == (24, 16)  # 6 and 4 digits × 4 rotations
+
+
+def test_rotations_are_new_classes(split):
+    train, _ = split
+    c0, c90 = train.classes.index((2, 0)), train.classes.index((2, 90))
+    assert torch.equal(train.images[c90], torch.rot90(train.images[c0], 1, dims=(-2, -1)))
+
+
+def test_task_shapes_and_labels(split):
+    _, test = split
+    batch = test.sample(3, 5, 2, 4, torch.Generator().manual_seed(0))
+    assert batch.x_support.shape == (3, 10, *IMAGE_SHAPE)
+    assert batch.y_support.shape == (3, 10) and batch.y_query.shape == (3, 20)
+    assert batch.y_support[0].tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert batch.y_support.dtype == torch.long
+
+
+def test_each_task_draws_different_images_of_its_own_classes():
+    """Stamp every image with (class, index): support and query images of a class never repeat
+    inside a task, and label j holds images of the task's j-th class only."""
+    tasks = DigitTasks((3, 7))
+    c, m = tasks.images.shape[:2]
+    stamps = torch.zeros_like(tasks.images)
+    stamps[:, :, 0, 0, 0] = torch.arange(c).reshape(c, 1).float()  # class index
+    stamps[:, :, 0, 0, 1] = torch.arange(m).reshape(1, m).float()  # image index
+    object.__setattr__(tasks, "images", stamps)
+    generator = torch.Generator().manual_seed(1)
+    classes = tasks.sample_classes(30, 5, generator)
+    batch = tasks.make_tasks(classes, 3, 4, generator)
+    for b in range(30):
+        for label in range(5):
+            s = batch.x_support[b][batch.y_support[b] == label][:, 0, 0]
+            q = batch.x_query[b][batch.y_query[b] == label][:, 0, 0]
+            assert (s[:, 0] == classes[b, label]).all() and (q[:, 0] == classes[b, label]).all()
+            indices = torch.cat([s[:, 1], q[:, 1]]).tolist()
+            assert len(set(indices)) == 3 + 4
+    assert all(len(set(row.tolist())) == 5 for row in classes)  # N different classes per task
+
+
+def test_tasks_are_reproducible_from_a_seed(split):
+    _, test = split
+    a = test.sample(4, 5, 1, 3, torch.Generator().manual_seed(7))
+    b = test.sample(4, 5, 1, 3, torch.Generator().manual_seed(7))
+    c = test.sample(4, 5, 1, 3, torch.Generator().manual_seed(8))
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    assert not torch.equal(a.x_support, c.x_support)
+
+
+def test_sampling_leaves_the_global_rng_alone(split):
+    _, test = split
+    state = torch.get_rng_state()
+    test.sample(2, 5, 1, 1, torch.Generator().manual_seed(0))
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_n_larger_than_the_classes_is_rejected(split):
+    _, test = split
+    with pytest.raises(ValueError, match=r"n_way must be <= 16.*got n_way=17"):
+        test.sample(1, 17, 1, 1)
+
+
+def test_k_plus_query_larger_than_the_images_is_rejected(split):
+    _, test = split
+    limit = test.images_per_class
+    with pytest.raises(ValueError, match=rf"k_shot \+ k_query must be <= {limit}"):
+        test.sample(1, 5, 100, limit)
+
+
+def test_bad_task_arguments(split):
+    _, test = split
+    with pytest.raises(TypeError, match="n_way"):
+        test.sample(1, 5.0, 1, 1)
+    with pytest.raises(ValueError, match="k_shot"):
+        test.sample(1, 5, 0, 1)
+    with pytest.raises(ValueError, match=r"num_tasks must be in \[1, 10000\]"):
+        test.sample(10_001, 5, 1, 1)
+
+
+def test_bad_splits_are_rejected():
+    with pytest.raises(ValueError, match="both 6 and 9"):
+        digit_split((3, 6))
+    with pytest.raises(ValueError, match="at least one digit"):
+        digit_split(tuple(range(10)))
+    with pytest.raises(ValueError, match="different digits 0–9"):
+        DigitTasks((1, 12))
+    with pytest.raises(ValueError, match="rotations"):
+        DigitTasks((1,), rotations=(45,))
+    with pytest.raises(TypeError, match="digits"):
+        DigitTasks("123")
+
+
+def test_wrong_image_shapes_are_rejected():
+    with pytest.raises(ValueError, match=r"\[\.\.\., 1, 8, 8\].*got \(5, 64\)"):
+        check_images(torch.zeros(5, 64))
+    with pytest.raises(ValueError, match=r"got \(5, 3, 8, 8\)"):
+        check_images(torch.zeros(5, 3, 8, 8))
+    with pytest.raises(TypeError, match="float"):
+        check_images(torch.zeros(5, 1, 8, 8, dtype=torch.long))
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        check_images([[0.0]])

@@ -1,0 +1,129 @@
+"""2-D navigation: the single env passes gymnasium's checker, the batched env follows the same rules."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+from gymnasium.utils.env_checker import check_env
+
+from course_lib.maml_rl import NAVIGATION_ID, Navigation2D, Navigation2DVectorEnv
+from course_lib.maml_rl.envs import DISCRETE_MOVES
+
+
+@pytest.mark.parametrize("action_type", ["continuous", "discrete"])
+def test_single_env_passes_gymnasium_checker(action_type):
+    check_env(Navigation2D(action_type), skip_render_check=True)
+
+
+def test_registered_id_gives_both_versions():
+    env = gym.make(NAVIGATION_ID)
+    assert isinstance(env.unwrapped, Navigation2D)
+    vec = gym.make_vec(NAVIGATION_ID, num_envs=3, vectorization_mode="vector_entry_point")
+    assert isinstance(vec, Navigation2DVectorEnv) and vec.num_envs == 3
+
+
+def test_reward_is_minus_distance_after_a_clipped_move():
+    env = Navigation2D()
+    env.reset(options={"goal": (0.3, -0.4)})
+    obs, reward, terminated, truncated, _ = env.step(np.array([5.0, -0.05], dtype=np.float32))
+    np.testing.assert_allclose(obs, [0.1, -0.05], atol=1e-6)  # x clipped to 0.1
+    assert reward == pytest.approx(-np.hypot(0.2, -0.35), abs=1e-6)
+    assert not terminated and not truncated
+
+
+def test_episode_truncates_at_max_steps_and_trial_keeps_goal():
+    env = Navigation2D(max_steps=3, episodes_per_trial=2)
+    _, info = env.reset(seed=0)
+    goal = info["goal"]
+    for _ in range(3):
+        _, _, _, truncated, step_info = env.step(np.zeros(2, dtype=np.float32))
+    assert truncated and not step_info["trial_end"]
+    _, info = env.reset()
+    np.testing.assert_array_equal(info["goal"], goal)  # same trial, same goal
+    for _ in range(3):
+        _, _, _, _, step_info = env.step(np.zeros(2, dtype=np.float32))
+    assert step_info["trial_end"]
+    _, info = env.reset()
+    assert not np.array_equal(info["goal"], goal)
+
+
+def test_vector_env_matches_single_env_step_for_step():
+    goals = torch.tensor([[0.2, 0.1], [-0.4, 0.3]])
+    vec = Navigation2DVectorEnv(2, max_steps=5)
+    vec.fix_goals(goals)
+    singles = [Navigation2D(max_steps=5) for _ in range(2)]
+    for env, goal in zip(singles, goals):
+        env.reset(options={"goal": goal.tolist()})
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        actions = rng.normal(0, 0.1, size=(2, 2)).astype(np.float32)
+        obs, reward, term, trunc, _ = vec.step(actions)
+        for i, env in enumerate(singles):
+            o, r, te, tr, _ = env.step(actions[i])
+            assert r == pytest.approx(float(reward[i]), abs=1e-5)
+            assert tr == trunc[i] and te == term[i]
+            if not tr:
+                np.testing.assert_allclose(o, obs[i], atol=1e-6)
+    assert trunc.all() and (obs == 0).all()  # same-step autoreset to the origin
+
+
+def test_discrete_moves_and_trial_end_draw_new_goals():
+    vec = Navigation2DVectorEnv(4, "discrete", episodes_per_trial=1, max_steps=2)
+    vec.reset(seed=3)
+    first = vec.goal.clone()
+    vec.step(np.full(4, 8))  # (+0.1, +0.1)
+    np.testing.assert_allclose(vec.position.numpy(), 0.1)
+    _, _, _, trunc, info = vec.step(np.full(4, 4))  # (0, 0): stay
+    assert trunc.all() and info["trial_end"].all()
+    np.testing.assert_allclose(info["final_obs"], 0.1)
+    assert not torch.equal(vec.goal, first)
+    assert DISCRETE_MOVES.shape == (9, 2)
+
+
+def test_fixed_goals_survive_resets():
+    vec = Navigation2DVectorEnv(2, goal_low=-0.5, goal_high=0.5)
+    goals = torch.tensor([[0.9, 0.9], [-0.8, 0.7]])
+    vec.fix_goals(goals)
+    vec.reset(seed=1)
+    assert torch.equal(vec.goal, goals)
+    vec.fix_goals(None)
+    vec.reset(seed=1)
+    assert not torch.equal(vec.goal, goals)
+
+
+def test_reset_seed_is_reproducible():
+    a, b = Navigation2DVectorEnv(5), Navigation2DVectorEnv(5)
+    assert np.array_equal(a.reset(seed=7)[1]["goal"], b.reset(seed=7)[1]["goal"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"action_type": "grid"}, ValueError, "action_type must be one of"),
+        ({"max_steps": 0}, ValueError, "max_steps must be an integer >= 1"),
+        ({"max_steps": 10**6}, ValueError, r"max_steps must be an integer in \[1, 10000\]"),
+        ({"episodes_per_trial": 1.5}, TypeError, "episodes_per_trial must be an integer"),
+        ({"goal_low": 0.5, "goal_high": 0.5}, ValueError, "goal_low must be < goal_high"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Navigation2D(**kwargs)
+    with pytest.raises(error, match=match):
+        Navigation2DVectorEnv(2, **kwargs)
+
+
+def test_bad_actions_and_goals():
+    env = Navigation2D()
+    with pytest.raises(RuntimeError, match="reset"):
+        env.step(np.zeros(2))
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match=r"action must be a finite array of shape \(2,\)"):
+        env.step(np.array([np.nan, 0.0]))
+    vec = Navigation2DVectorEnv(3, "discrete")
+    with pytest.raises(ValueError, match=r"3 move indices in \[0, 8\]"):
+        vec.step(np.array([0, 9, 1]))
+    with pytest.raises(ValueError, match=r"goals must be finite with shape \(3, 2\)"):
+        vec.fix_goals(torch.zeros(2, 2))
+    with pytest.raises(ValueError, match="num_envs must be an integer"):
+        Navigation2DVectorEnv(0)

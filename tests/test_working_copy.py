@@ -1,0 +1,99 @@
+"""`make lab` serves work/, a copy of notebooks/ (scripts/working_copy.py): the first run copies
+everything, later runs keep the student's files and add only what is missing, and
+`make refresh CHAPTER=...` swaps one chapter for the course's version after backing it up."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "working_copy.py"
+_spec = importlib.util.spec_from_file_location("working_copy", SCRIPT)
+working_copy = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(working_copy)
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    (src / "00_start.ipynb").write_text("course 00")
+    (src / "03_ppo.ipynb").write_text("course 03")
+    (src / ".ipynb_checkpoints").mkdir()
+    (src / "images").mkdir()
+    (src / "images" / "a.png").write_text("png")
+    return src
+
+
+def test_first_sync_copies_the_course_but_no_hidden_folder(course, tmp_path):
+    work = tmp_path / "work"
+    copied = working_copy.sync(course, work)
+    assert sorted(p.name for p in copied) == ["00_start.ipynb", "03_ppo.ipynb", "images"]
+    assert (work / "images" / "a.png").read_text() == "png"
+    assert not (work / ".ipynb_checkpoints").exists()
+
+
+def test_later_sync_keeps_the_students_work_and_adds_new_chapters(course, tmp_path):
+    work = tmp_path / "work"
+    working_copy.sync(course, work)
+    (work / "03_ppo.ipynb").write_text("my run of 03")
+    (course / "03_ppo.ipynb").write_text("course 03, new version")
+    (course / "04_meta.ipynb").write_text("course 04")
+    assert [p.name for p in working_copy.sync(course, work)] == ["04_meta.ipynb"]
+    assert (work / "03_ppo.ipynb").read_text() == "my run of 03"
+    assert (work / "04_meta.ipynb").read_text() == "course 04"
+    assert working_copy.sync(course, work) == []
+
+
+def test_refresh_backs_up_the_students_copy_then_brings_the_new_one(course, tmp_path):
+    work = tmp_path / "work"
+    working_copy.sync(course, work)
+    (work / "03_ppo.ipynb").write_text("my run of 03")
+    (course / "03_ppo.ipynb").write_text("course 03, new version")
+    backup = working_copy.refresh(course, work, "03_ppo", stamp="20250101-120000")
+    assert backup == work / "backups" / "03_ppo.20250101-120000.ipynb"
+    assert backup.read_text() == "my run of 03"
+    assert (work / "03_ppo.ipynb").read_text() == "course 03, new version"
+    assert (work / "00_start.ipynb").read_text() == "course 00"  # other chapters untouched
+
+
+def test_refresh_takes_the_file_name_too_and_needs_no_earlier_copy(course, tmp_path):
+    work = tmp_path / "work"
+    assert working_copy.refresh(course, work, "03_ppo.ipynb") is None
+    assert (work / "03_ppo.ipynb").read_text() == "course 03"
+
+
+@pytest.mark.parametrize("chapter", ["", "99_nope", "../notebooks/03_ppo.ipynb/..", "images"])
+def test_refresh_of_an_unknown_chapter_names_the_chapters(course, tmp_path, chapter):
+    with pytest.raises(ValueError, match=r"the chapters are: 00_start, 03_ppo$"):
+        working_copy.refresh(course, tmp_path / "work", chapter)
+    assert not (tmp_path / "work").exists()
+
+
+def test_command_line_refuses_to_work_on_the_course_itself(course):
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "sync", "--src", str(course), "--dest", str(course)],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "--dest must differ from --src" in run.stderr
+
+
+def test_command_line_refresh_reports_the_backup(course, tmp_path):
+    work = tmp_path / "work"
+    where = ["--src", str(course), "--dest", str(work)]
+    subprocess.run([sys.executable, str(SCRIPT), "sync", *where], check=True, capture_output=True)
+    (work / "00_start.ipynb").write_text("mine")
+    # In the Makefile's order: options between the action and the chapter.
+    run = subprocess.run(
+        [sys.executable, str(SCRIPT), "refresh", *where, "00_start"], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "is the course's version now; yours is in" in run.stdout
+    assert len(list((work / "backups").glob("00_start.*.ipynb"))) == 1
