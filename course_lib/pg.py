@@ -45,7 +45,9 @@ from course_lib.training import (
 )
 from course_lib.validation import (
     check_bool,
+    check_choice,
     check_device,
+    check_env_id,
     check_hidden_sizes,
     check_int,
     check_real,
@@ -390,12 +392,8 @@ class ReinforceConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.env_id, str) or not self.env_id:
-            raise TypeError(
-                f"env_id must be a gymnasium id such as 'CartPole-v1', got {self.env_id!r}"
-            )
-        if self.variant not in VARIANTS:
-            raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
+        check_env_id(self.env_id)
+        check_choice("variant", self.variant, VARIANTS)
         check_int("iterations", self.iterations, 1)
         if self.iterations > MAX_ITERATIONS:
             raise ValueError(f"iterations must be <= {MAX_ITERATIONS}, got {self.iterations}")

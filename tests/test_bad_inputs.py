@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib
+import gc
 import math
 import signal
 import tempfile
@@ -33,10 +33,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from course_lib import checkpoints, evaluation, nets, plotting, ppo, sampling, training, validation
+from course_lib.maml_rl.train import MAMLRLConfig
 from course_lib.meta import evaluation as meta_evaluation
 from course_lib.meta import functional, landscape, models, tasks
 from course_lib.meta.blackbox import BlackBoxConfig, blackbox_mse, train_blackbox
+from course_lib.meta.classifiers import FewShotConfig
+from course_lib.meta.components import ComponentConfig
 from course_lib.meta.train import MetaConfig, meta_train, outer_gradient
+from course_lib.pg import ReinforceConfig
 from course_lib.ppo import PPOConfig
 from course_lib.rl2 import baselines, envs, trial
 from course_lib.rl2.agent import RecurrentActorCritic
@@ -53,12 +57,27 @@ def time_limit(seconds: int) -> Iterator[None]:
         raise TimeoutError(f"the call did not return within {seconds} s (a hang)")
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
+    # Re-fire every second after the first: an exception raised while a gc callback or a
+    # finalizer happens to run is swallowed ("ignored"), and a one-shot alarm would be lost.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_hypothesis_gc_callback() -> Iterator[None]:
+    """Hypothesis installs a permanent ``gc.callbacks`` hook (to time garbage collection). A
+    SIGALRM that lands while it runs raises inside the hook, where the exception is swallowed:
+    later tests whose time limits use SIGALRM (the exercise harness) would then never time
+    out. Remove it when this module is done (hypothesis re-installs it if it runs again)."""
+    yield
+    from hypothesis.internal.conjecture import junkdrawer
+
+    gc.callbacks[:] = [cb for cb in gc.callbacks if "gc_cumulative_time" not in cb.__qualname__]
+    junkdrawer._gc_initialized = False
 
 
 def assert_clear_error(call: Callable[[], object], error: type[Exception], fragment: str) -> None:
@@ -320,48 +339,22 @@ CAPPED = {
 }
 #: Configs written by other chapters' authors, swept if they import. Known gaps there (reported,
 #: not yet fixed by their owners) are listed so the sweep stays green and honest about them.
-OTHER_CONFIGS = [
-    ("course_lib.pg", "ReinforceConfig"),
-    ("course_lib.meta.classifiers", "FewShotConfig"),
-    ("course_lib.meta.components", "ComponentConfig"),
-    ("course_lib.maml_rl.train", "MAMLRLConfig"),
+# Every config of the library: each field is swept with bad values below.
+CONFIGS = [
+    PPOConfig,
+    MetaConfig,
+    BlackBoxConfig,
+    RL2Config,
+    ReinforceConfig,
+    FewShotConfig,
+    ComponentConfig,
+    MAMLRLConfig,
 ]
-KNOWN_GAPS = {
-    # an unknown gymnasium id is accepted by the config (it fails later, in gymnasium)
-    ("ReinforceConfig", "env_id", "no-such-value"),
-    # a str choice field given a non-str raises ValueError instead of TypeError
-    ("ReinforceConfig", "variant", 3),
-    ("ReinforceConfig", "variant", None),
-    ("FewShotConfig", "method", 3),
-    ("FewShotConfig", "method", None),
-    ("ComponentConfig", "loss", 3),
-    ("ComponentConfig", "loss", None),
-    ("ComponentConfig", "components", 3),
-    ("MAMLRLConfig", "method", 3),
-    ("MAMLRLConfig", "method", None),
-    ("MAMLRLConfig", "estimator", 3),
-    ("MAMLRLConfig", "estimator", None),
-}
-
-
-def _configs() -> list[type]:
-    found = [PPOConfig, MetaConfig, BlackBoxConfig, RL2Config]
-    for module, name in OTHER_CONFIGS:
-        try:
-            found.append(getattr(importlib.import_module(module), name))
-        except Exception:  # noqa: BLE001 - not written yet, or not importable: not swept
-            continue
-    return found
-
-
-CONFIGS = _configs()
 
 
 for _cls in CONFIGS:
     for _field in dataclasses.fields(_cls):
         for _value, _error in BAD_BY_KIND.get(_field.type, []):
-            if (_cls.__name__, _field.name, _value) in KNOWN_GAPS:
-                continue
             if _field.name == "env_id" and _value == "no-such-value":
                 _error = V
             case(

@@ -170,7 +170,7 @@ class _RunsCode:
     [
         lambda p: torch.save(torch.nn.Linear(2, 2), p),  # a whole module
         lambda p: torch.save({"format": checkpoints._FORMAT, "x": _RunsCode()}, p),
-        lambda p: p.write_bytes(pickle.dumps(_RunsCode())),  # a bare pickle
+        lambda p: p.write_bytes(pickle.dumps(_RunsCode(), protocol=2)),  # a bare pickle
         lambda p: torch.save({"f": print}, p),  # a global function
     ],
 )

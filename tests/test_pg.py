@@ -229,7 +229,7 @@ def test_evaluate_policy_is_seeded_and_greedy_is_deterministic(batch_and_agent):
         (lambda: ReinforceConfig(hidden_sizes=32), TypeError, "hidden_sizes"),
         (lambda: ReinforceConfig(seed=-1), ValueError, "seed"),
         (lambda: ReinforceConfig(device="gpu!"), ValueError, "device"),
-        (lambda: ReinforceConfig(env_id=""), TypeError, "env_id"),
+        (lambda: ReinforceConfig(env_id=""), ValueError, "env_id"),
         (lambda: train_reinforce({"variant": "plain"}), TypeError, "ReinforceConfig"),
         (lambda: train_reinforce(_short(), callback=3), TypeError, "callback"),
         (lambda: evaluate_policy(ReinforceAgent(4, 2), episodes=0), ValueError, "episodes"),

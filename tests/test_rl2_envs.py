@@ -206,7 +206,7 @@ def test_bad_types_and_actions():
         env.step(3)
     vec = BernoulliBanditVectorEnv(2, 3)
     vec.reset(seed=0)
-    with pytest.raises(ValueError, match="actions must be 2 arm indices"):
+    with pytest.raises(ValueError, match=r"actions must be 2 action indices in \[0, 2\]"):
         vec.step(np.array([0, 5]))
 
 

@@ -166,7 +166,10 @@ def _bounded_time(seconds: float):
                 raise _TimeLimit
 
             signal.signal(signal.SIGALRM, _raise)
-            signal.setitimer(signal.ITIMER_REAL, limit)
+            # Re-fire every 0.5 s after the limit: an alarm that lands while a gc callback runs
+            # (hypothesis installs one) is swallowed, and a one-shot timer would then never stop
+            # a runaway loop.
+            signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
             return self
 
         def __exit__(self, *exc):

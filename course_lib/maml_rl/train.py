@@ -50,6 +50,7 @@ from course_lib.training import (
 )
 from course_lib.validation import (
     check_bool,
+    check_choice,
     check_device,
     check_hidden_sizes,
     check_int,
@@ -111,12 +112,8 @@ class MAMLRLConfig:
     device: str = "cpu"
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
-        if self.estimator not in ESTIMATORS:
-            raise ValueError(
-                f"estimator must be one of {tuple(ESTIMATORS)}, got {self.estimator!r}"
-            )
+        check_choice("method", self.method, METHODS)
+        check_choice("estimator", self.estimator, tuple(ESTIMATORS))
         check_int("iterations", self.iterations, minimum=1)
         if self.iterations > MAX_ITERATIONS:
             raise ValueError(f"iterations must be in [1, {MAX_ITERATIONS}], got {self.iterations}")

@@ -50,6 +50,7 @@ from course_lib.training import (
     seeded,
 )
 from course_lib.validation import (
+    check_choice,
     check_device,
     check_hidden_sizes,
     check_int,
@@ -157,8 +158,7 @@ class FewShotConfig:
     log_every: int = 50
 
     def __post_init__(self) -> None:
-        if self.method not in FEWSHOT_METHODS:
-            raise ValueError(f"method must be one of {FEWSHOT_METHODS}, got {self.method!r}")
+        check_choice("method", self.method, FEWSHOT_METHODS)
         check_int("n_way", self.n_way, 2)
         for name in ("k_shot", "k_query", "meta_batch_size", "log_every"):
             check_int(name, getattr(self, name), 1)

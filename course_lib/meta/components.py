@@ -146,6 +146,10 @@ class ComponentConfig:
                 f"components must be a tuple of names from {COMPONENTS}, got the string "
                 f"{self.components!r} (write ({self.components!r},))"
             )
+        if not isinstance(self.components, tuple | list):
+            raise TypeError(
+                f"components must be a tuple of names from {COMPONENTS}, got {self.components!r}"
+            )
         self.components = tuple(self.components)
         if not all(isinstance(c, str) for c in self.components):
             raise TypeError(

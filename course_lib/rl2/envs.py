@@ -151,15 +151,64 @@ class BernoulliBandit(gym.Env):
         return self._obs(), reward, True, False, info
 
 
-class BernoulliBanditVectorEnv(VectorEnv):
+class TrialVectorEnv(VectorEnv):
+    """The gymnasium face of a batched trial env, shared by the bandit and the mazes.
+
+    Subclasses implement the torch API the RL² rollout uses (``reset_tensor``,
+    ``step_tensor`` → ``(obs, reward, episode_end, trial_end)``, ``task``); this class wraps it
+    in gymnasium's numpy ``reset``/``step`` with SAME_STEP autoreset: a finished episode's
+    last observation is in ``info["final_obs"]`` and ``info["trial_end"]`` marks trial ends.
+    """
+
+    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+
+    def _task_info(self) -> dict[str, np.ndarray]:
+        """The current tasks, for ``reset``'s info."""
+        raise NotImplementedError
+
+    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
+        """Which episode ends are real terminations (the rest are time-limit truncations)."""
+        return episode_end
+
+    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        """The last observation of the episodes that just ended."""
+        return obs
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs = self.reset_tensor(seed)
+        return obs.numpy(), self._task_info()
+
+    def step(self, actions):
+        n = int(self.single_action_space.n)
+        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
+        if actions.shape != (self.num_envs,) or bool(((actions < 0) | (actions >= n)).any()):
+            raise ValueError(
+                f"actions must be {self.num_envs} action indices in [0, {n - 1}], "
+                f"got {actions.tolist()}"
+            )
+        obs, reward, episode_end, trial_end = self.step_tensor(actions)
+        terminated = self._terminated(episode_end)
+        info = {
+            "trial_end": trial_end.numpy(),
+            "final_obs": self._final_obs(obs).numpy(),
+            "_final_obs": episode_end.numpy(),
+        }
+        return (
+            obs.numpy(),
+            reward.numpy().astype(np.float32),
+            terminated.numpy(),
+            (episode_end & ~terminated).numpy(),
+            info,
+        )
+
+
+class BernoulliBanditVectorEnv(TrialVectorEnv):
     """``num_envs`` Bernoulli bandits stepped at once as torch tensors.
 
     Same rules as :class:`BernoulliBandit`. Every step ends an episode; after
     ``episodes_per_trial`` steps an env's trial ends (``info["trial_end"]``) and it draws a
     new p in that same step. ``arm_probs`` is the ``[num_envs, k]`` tensor of current tasks.
     """
-
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(self, num_envs: int = 1, k: int = 5, episodes_per_trial: int = 10):
         self.num_envs = check_int("num_envs", num_envs, 1, MAX_ENVS)
@@ -203,24 +252,8 @@ class BernoulliBanditVectorEnv(VectorEnv):
         episode_end = torch.ones(self.num_envs, dtype=torch.bool)
         return self._obs.clone(), reward, episode_end, trial_end
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), {"arm_probs": self.arm_probs.numpy().copy()}
-
-    def step(self, actions):
-        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-        if actions.shape != (self.num_envs,) or bool(((actions < 0) | (actions >= self.k)).any()):
-            raise ValueError(
-                f"actions must be {self.num_envs} arm indices in [0, {self.k - 1}], got {actions.tolist()}"
-            )
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        o = obs.numpy()
-        info = {
-            "trial_end": trial_end.numpy(),
-            "final_obs": o.copy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        return o, reward.numpy(), episode_end.numpy(), np.zeros(self.num_envs, dtype=bool), info
+    def _task_info(self) -> dict[str, np.ndarray]:
+        return {"arm_probs": self.arm_probs.numpy().copy()}
 
 
 # ----------------------------------------------------------------------------- mazes
@@ -485,15 +518,13 @@ class RandomGoalMaze(gym.Env):
         return self._obs(), reward, terminated, truncated, info
 
 
-class RandomGoalMazeVectorEnv(VectorEnv):
+class RandomGoalMazeVectorEnv(TrialVectorEnv):
     """``num_envs`` :class:`RandomGoalMaze` copies stepped at once as torch tensors.
 
     A finished episode restarts at the start cell in the same step; after the trial's last
     episode the env draws a new goal. ``goal`` is the ``[num_envs]`` tensor of goal cell
     indices (row * width + col) and ``position`` the agents' current cell indices.
     """
-
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(
         self,
@@ -593,30 +624,14 @@ class RandomGoalMazeVectorEnv(VectorEnv):
             self.episode = torch.where(trial_end, 0, self.episode)
         return self._observe(self.position), reward, episode_end, trial_end
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), {"goal": self.goal.numpy().copy()}
+    def _task_info(self) -> dict[str, np.ndarray]:
+        return {"goal": self.goal.numpy().copy()}
 
-    def step(self, actions):
-        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-        if actions.shape != (self.num_envs,) or bool(((actions < 0) | (actions >= 4)).any()):
-            raise ValueError(
-                f"actions must be {self.num_envs} moves in [0, 3], got {actions.tolist()}"
-            )
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        terminated = self.last_terminated
-        info = {
-            "trial_end": trial_end.numpy(),
-            "final_obs": self.last_final_obs.numpy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        return (
-            obs.numpy(),
-            reward.numpy().astype(np.float32),
-            terminated.numpy(),
-            (episode_end & ~terminated).numpy(),
-            info,
-        )
+    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
+        return self.last_terminated  # reached the goal; the other ends hit the step limit
+
+    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.last_final_obs
 
 
 # ------------------------------------------------------------- a new maze every trial

@@ -405,7 +405,7 @@ class Chapter:
     def save_copy(self, dest: Path) -> None:
         """Save the notebook from the browser (File → Save, outputs and widget state included)
         and copy the saved file to ``dest``."""
-        self.page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+        run_command(self.page, "docmanager:save")
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.server.root / self.name, dest)
 
@@ -417,10 +417,29 @@ class Chapter:
         """Shut the chapter's kernel down (frees its memory for the next chapter), close the tab."""
         try:
             self.page.evaluate(
-                "() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()"
-            )
+                """() => Promise.race([
+                     window.jupyterapp.shell.currentWidget.sessionContext.shutdown(),
+                     new Promise((resolve) => setTimeout(resolve, 30000)),
+                   ])"""
+            )  # the server stops leftover kernels at teardown anyway
         finally:
             self.page.close()
+
+
+def run_command(page, command: str, timeout_ms: int = 60_000) -> None:
+    """Execute a JupyterLab command and wait for its promise, at most ``timeout_ms``.
+
+    ``page.evaluate`` itself has no time limit: a command whose promise never settles (a save
+    behind a dialog, a kernel that does not answer) would hang the whole test run.
+    """
+    page.evaluate(
+        """([command, ms]) => Promise.race([
+             window.jupyterapp.commands.execute(command),
+             new Promise((_, reject) => setTimeout(
+               () => reject(new Error(command + ' did not finish within ' + ms + ' ms')), ms)),
+           ])""",
+        [command, timeout_ms],
+    )
 
 
 def view_hash(output) -> str:

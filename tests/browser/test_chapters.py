@@ -6,8 +6,8 @@ For each notebook in ``notebooks/`` (discovered, in course order) the test check
 * every widget the chapter displays renders (no "Error displaying widget"), with its plot;
 * moving one control of each widget (a slider by keyboard) changes its plot (or, for a widget
   without a plot, its HTML text);
-* every checkpoint cell (a cell printing "✓ …") and every exercise check cell (the cell after a
-  ``solution`` cell) printed its success line starting with "✓";
+* every checkpoint cell (a cell printing "✓ …") and every exercise check cell (tagged ``check``)
+  printed its success line starting with "✓";
 * a widget self-test (Chapter 0: a cell printing "✓ widgets work" only once the *browser* has
   moved its slider) said "not checked yet" after Run All, and says "✓ widgets work" when run
   again after the test moved the slider: proof that the front end, not the kernel, moved it.
@@ -25,18 +25,16 @@ from pathlib import Path
 import pytest
 
 from .conftest import CHAPTER_PATHS, SCREENSHOTS, TIMINGS
-from .lab import has_controls, move_one_control, view_hash
+from .lab import has_controls, move_one_control, run_command, view_hash
 
 EXECUTED = Path(__file__).resolve().parents[2] / "test-artifacts" / "executed"
 RUN_TIMEOUT_S = 280  # one chapter, while another runs beside it; the suite's budget is 300 s
 CHAPTERS = [p.name for p in CHAPTER_PATHS]
 SELF_TEST = "✓ widgets work"  # printed by Chapter 0's check only after the browser moved a slider
 
-_JS_RUN_CELL = """(i) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  panel.content.activeCellIndex = i;
-  return window.jupyterapp.commands.execute('notebook:run-cell');
-}"""
+_JS_SELECT_CELL = (
+    """(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }"""
+)
 
 
 def test_chapters_exist():
@@ -68,7 +66,8 @@ def _check_widget_self_test(chapter, cells: list[dict]) -> None:
         assert "not checked yet" in _stdout(cell), (
             f"cell {i}: before anyone moved the slider the self-test must say 'not checked yet'"
         )
-        chapter.page.evaluate(_JS_RUN_CELL, i)
+        chapter.page.evaluate(_JS_SELECT_CELL, i)
+        run_command(chapter.page, "notebook:run-cell")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             text = _stdout(chapter.model()["cells"][i])
@@ -103,8 +102,7 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
         for i, cell in enumerate(cells):
             if cell["type"] != "code":
                 continue
-            after_solution = i > 0 and "solution" in cells[i - 1]["tags"]
-            if "✓" in cell["source"] or after_solution:
+            if "✓" in cell["source"] or "check" in cell["tags"]:
                 lines = _tick_lines(cell)
                 assert lines, (
                     f"cell {i} should print a line starting with '✓'; its source:\n{cell['source'][:300]}"
