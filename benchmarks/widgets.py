@@ -195,11 +195,14 @@ def measure(factory, moves, repeats):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--only", nargs="+", choices=sorted(WIDGETS), help="measure these widgets")
     args = parser.parse_args()
     print(
         f"{'widget':<24}{'updates':>8}{'median ms':>11}{'p95 ms':>9}{'PNG render ms':>15}{'update/render':>15}{'budget ms':>11}  verdict"
     )
     for name, (factory, moves, budget) in WIDGETS.items():
+        if args.only and name not in args.only:
+            continue
         updates, renders = measure(factory, moves, args.repeats)
         med, p95 = statistics.median(updates), sorted(updates)[int(0.95 * (len(updates) - 1))]
         render = statistics.median(renders)

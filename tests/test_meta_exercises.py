@@ -194,6 +194,54 @@ def test_meta_sgd_step_checker(capsys):
     assert "library's own `adapt`" in capsys.readouterr().out
 
 
+def _meta_sgd_variant(model, params, x, y, step_sizes, *, sign=1.0, create_graph=True, out=None):
+    loss = ((functional_call(model, params, (x,)) - y) ** 2).mean()
+    grads = torch.autograd.grad(loss, list(params.values()), create_graph=create_graph)
+    theta = {n: p - sign * step_sizes[n] * g for (n, p), g in zip(params.items(), grads)}
+    return theta if out is None else out(theta)
+
+
+def _not_implemented(model, params, x, y, step_sizes):
+    raise NotImplementedError("Exercise: meta_sgd_step")
+
+
+WRONG_META_SGD = [
+    (
+        lambda *a: _meta_sgd_variant(*a, sign=-1.0),
+        "✗ on the 1-40-40-1 network, per-weight step sizes: you stepped *up* the gradient",
+    ),
+    (
+        lambda *a: _meta_sgd_variant(*a, out=lambda th: list(th.values())),
+        "✗ on the 1-40-40-1 network, per-weight step sizes: return a dict with the same keys",
+    ),
+    (
+        lambda *a: _meta_sgd_variant(*a, out=lambda th: {n: t.double() for n, t in th.items()}),
+        "✗ on the 1-40-40-1 network, per-weight step sizes: θ['0.weight'] is torch.float64",
+    ),
+    (
+        lambda *a: _meta_sgd_variant(
+            *a, out=lambda th: {n: np.asarray(t.detach()) for n, t in th.items()}
+        ),
+        "✗ on the 1-40-40-1 network, per-weight step sizes: θ['0.weight'] is a ndarray, not a torch tensor",
+    ),
+    (_not_implemented, "✗ not implemented yet"),
+    (
+        lambda *a: _meta_sgd_variant(*a, create_graph=False),
+        "✗ the values are right but the meta-gradient is first-order (FOMAML)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "answer, diagnosis", WRONG_META_SGD, ids=[str(i) for i in range(len(WRONG_META_SGD))]
+)
+def test_wrong_meta_sgd_step_gets_its_diagnosis(answer, diagnosis, capsys):
+    assert check_meta_sgd_step(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith(diagnosis), out
+    assert "Traceback" not in out
+
+
 def test_numpy_is_imported_for_the_wrong_answers():
     assert np.__name__ == "numpy"
 

@@ -13,6 +13,7 @@ import math
 import pytest
 import torch
 
+from course_lib.maml_rl.bandits import BanditMAMLConfig, train_bandit_maml
 from course_lib.maml_rl.train import MAMLRLConfig, train_maml_rl
 from course_lib.meta import BlackBoxConfig, MetaConfig, meta_train, train_blackbox
 from course_lib.meta.classifiers import FewShotConfig, train_fewshot
@@ -57,6 +58,10 @@ def _components(config, callback=None):
 
 def _maml_rl(config, callback=None):
     return train_maml_rl(config, callback, progress=False)
+
+
+def _bandit_maml(config, callback=None):
+    return train_bandit_maml(config, callback, progress=False)
 
 
 def _model_tensors(result: TrainResult) -> list[torch.Tensor]:
@@ -118,6 +123,7 @@ TRAINERS = {
         )
         for method in ("maml", "pretrain")
     },
+    "maml_rl-bandits": (_bandit_maml, BanditMAMLConfig(iterations=3, meta_batch_size=4, seed=3)),
 }
 
 

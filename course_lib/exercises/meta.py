@@ -114,7 +114,12 @@ def _check_shape(theta: object, params: dict, before: dict, fn_name: str) -> str
                 "leave φ as it is."
             )
         t = theta[name]
-        if not isinstance(t, torch.Tensor) or t.shape != p.shape:
+        if not isinstance(t, torch.Tensor):
+            return (
+                f"θ['{name}'] is a {type(t).__name__}, not a torch tensor: keep everything in torch "
+                "(no .numpy(), no .detach()) so the outer loop can differentiate through θ."
+            )
+        if t.shape != p.shape:
             return (
                 f"θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got "
                 f"{getattr(t, 'shape', type(t).__name__)}."

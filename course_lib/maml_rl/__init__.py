@@ -7,12 +7,20 @@ Modules, in reading order:
     train       the Gaussian policy, the batched rollout, the inner policy-gradient step, the
                 outer loop (MAMLRLConfig, train_maml_rl) and the adaptation evaluation
     compare     RL² on the same goals, goals outside the training square, confidence intervals
+    bandits     MAML-RL on Chapter 7's Bernoulli bandits (BanditMAMLConfig, train_bandit_maml)
 
 Importing this package registers ``course_lib/Navigation2D-v0`` with gymnasium.
 """
 
 import gymnasium as gym
 
+from course_lib.maml_rl.bandits import (
+    BanditCurve,
+    BanditMAMLConfig,
+    BanditPolicy,
+    bandit_adaptation_curve,
+    train_bandit_maml,
+)
 from course_lib.maml_rl.compare import (
     comparison_rows,
     goals_outside,
@@ -88,4 +96,9 @@ __all__ = [
     "goals_outside",
     "mean_ci",
     "comparison_rows",
+    "BanditMAMLConfig",
+    "BanditPolicy",
+    "BanditCurve",
+    "train_bandit_maml",
+    "bandit_adaptation_curve",
 ]

@@ -97,6 +97,14 @@ def _check_actions(actions: object, num_envs: int, num_actions: int) -> torch.Te
 # ----------------------------------------------------------------------------- bandits
 
 
+def _new_trial_due(env: gym.Env, seed: int | None, options: dict | None, task: object) -> bool:
+    """A single env starts a new trial (draws a new task) on ``reset`` when it is seeded, when
+    asked to (``options={"new_task": True}``), before its first task, or after the trial's last
+    episode; otherwise the same task continues into the next episode."""
+    asked = bool((options or {}).get("new_task", False))
+    return seed is not None or asked or task is None or env.episode >= env.episodes_per_trial
+
+
 class BernoulliBandit(gym.Env):
     """A k-armed Bernoulli bandit: arm i pays 1 with probability p_i, else 0.
 
@@ -129,13 +137,7 @@ class BernoulliBandit(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        new_task = bool((options or {}).get("new_task", False))
-        if (
-            seed is not None
-            or new_task
-            or self.arm_probs is None
-            or self.episode >= self.episodes_per_trial
-        ):
+        if _new_trial_due(self, seed, options, self.arm_probs):
             self.arm_probs = self.np_random.uniform(0.0, 1.0, size=self.k)
             self.episode = 0
         return self._obs(), {"arm_probs": self.arm_probs.copy(), "episode": self.episode}
@@ -487,13 +489,7 @@ class RandomGoalMaze(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        new_task = bool((options or {}).get("new_task", False))
-        if (
-            seed is not None
-            or new_task
-            or self.goal is None
-            or self.episode >= self.episodes_per_trial
-        ):
+        if _new_trial_due(self, seed, options, self.goal):
             self._new_task()
             self.episode = 0
         self.position, self.steps = self.start, 0
