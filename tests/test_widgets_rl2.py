@@ -120,7 +120,8 @@ def _maze_flags(lengths_per_trial, total):
 
 
 def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
-    from course_lib.widgets.rl2 import episode_lengths, representative_maze_trial
+    from course_lib.rl2.train import episode_lengths
+    from course_lib.widgets.rl2 import representative_maze_trial
 
     lengths = [(7, 13, 5), (12, 4, 4), (20, 3, 3)]  # trial 0 walks *longer* in episode 2
     total = max(sum(trial) for trial in lengths)

@@ -10,12 +10,13 @@ import math
 
 import numpy as np
 import torch
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
 from course_lib.rl2.envs import RandomGoalMazeVectorEnv, shortest_path_lengths
-from course_lib.rl2.train import TrialBatch
+from course_lib.rl2.train import TrialBatch, episode_lengths
 from course_lib.validation import check_int
 from course_lib.widgets._base import explorer, int_slider
 
@@ -25,7 +26,7 @@ __all__ = [
     "trial_diagram",
     "representative_bandit_trial",
     "representative_maze_trial",
-    "episode_lengths",
+    "draw_maze",
 ]
 
 _ARM_COLORS = [
@@ -57,17 +58,6 @@ def representative_bandit_trial(batch: TrialBatch) -> int:
         candidates = torch.arange(actions.shape[1])
     distance = (returns[candidates] - returns.median()).abs()
     return int(candidates[int(torch.argmin(distance))])
-
-
-def episode_lengths(batch: TrialBatch) -> torch.Tensor:
-    """Steps of each episode of each trial, ``[N, episodes]`` (from the episode-end flags)."""
-    ends = batch.episode_end & batch.valid
-    episode = torch.cumsum(ends.long(), dim=0) - ends.long()  # the episode each step belongs to
-    count = int(ends.sum(0).max())
-    lengths = torch.zeros(batch.actions.shape[1], max(count, 1), dtype=torch.long)
-    for e in range(max(count, 1)):
-        lengths[:, e] = ((episode == e) & batch.valid).sum(0)
-    return lengths
 
 
 def representative_maze_trial(batch: TrialBatch) -> int:
@@ -170,6 +160,33 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
     return explorer(controls, view, update, title="RL² on a bandit trial: explore, then commit")
 
 
+def draw_maze(ax: Axes, free: np.ndarray, start: tuple[int, int], goal: tuple[int, int]) -> None:
+    """Draw one maze on ``ax``: walls dark, the start a blue square, the hidden goal a star."""
+    ax.imshow(~free, cmap=ListedColormap(["white", "#444444"]), origin="upper", vmin=0, vmax=1)
+    ax.scatter(
+        goal[1],
+        goal[0],
+        marker="*",
+        s=350,
+        color=COLORS["yellow"],
+        edgecolors="black",
+        zorder=4,
+        label="goal (hidden)",
+    )
+    ax.scatter(
+        start[1],
+        start[0],
+        marker="s",
+        s=120,
+        color=COLORS["sky"],
+        edgecolors="black",
+        zorder=4,
+        label="start",
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
 def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int | None = None):
     """Replay one maze trial: pick the episode and the step; earlier episodes' paths stay faint.
 
@@ -206,27 +223,7 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
         e = min(e, len(paths))
         ax.clear()
         free, goal = env.trial_layout(batch.task[i])  # this trial's walls and goal
-        ax.imshow(~free, cmap=ListedColormap(["white", "#444444"]), origin="upper", vmin=0, vmax=1)
-        ax.scatter(
-            goal[1],
-            goal[0],
-            marker="*",
-            s=350,
-            color=COLORS["yellow"],
-            edgecolors="black",
-            zorder=4,
-            label="goal (hidden)",
-        )
-        ax.scatter(
-            start[1],
-            start[0],
-            marker="s",
-            s=120,
-            color=COLORS["sky"],
-            edgecolors="black",
-            zorder=4,
-            label="start",
-        )
+        draw_maze(ax, free, start, goal)
         for j, path in enumerate(paths[: e - 1]):
             rows, cols = zip(*path)
             ax.plot(
@@ -250,8 +247,6 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
         ax.scatter(
             cols[-1], rows[-1], s=120, color=colors[e % len(colors)], edgecolors="black", zorder=5
         )
-        ax.set_xticks([])
-        ax.set_yticks([])
         ax.set_title(f"trial {i}, episode {e}: step {len(path) - 1} of {len(paths[e - 1]) - 1}")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7, frameon=False)
         lengths = ", ".join(str(len(p) - 1) for p in paths)
