@@ -90,11 +90,24 @@ SCHEDULES: dict[tuple[int, int], list[tuple[int, RL2Config]]] = {
             ),
         ),
     ],
-    # (100, 10): as CONFIGS[100] but GAE λ 0.6 instead of 0.3 (credit over a few more pulls):
-    # 76.4 ± 0.5 against 74.6 ± 0.6 for seed 0, same cost. Measured on seed 0 only, with the
-    # earlier evaluation (1,000 fresh random bandits rather than the bandits of seeds 0-999).
-    (100, 10): [(CONFIGS[100][0], dataclasses.replace(CONFIGS[100][1], gae_lambda=0.6))],
 }
+
+# n = 100: the same entropy schedule (0.05 for 500 iterations, then 0.003 with the learning rate
+# annealed) lifts (100, 10) from 76.4 (the single CONFIGS[100] phase with GAE λ 0.6) to the
+# figure in the README, and keeps the policy from collapsing onto one arm early (with γ 0.95
+# or 0.99 and ent_coef 0.01 the entropy fell below 0.05 by iteration 300 at a return of 60-65).
+# Raising γ after the first phase (0.9 → 0.98 → 0.99) made it worse (69.8 at (100, 5)), and
+# hidden 64 is 2.5x cheaper but lower (74.5 at (100, 5)). Measured on seed 0 of this protocol.
+for _k in (5, 10):
+    SCHEDULES[(100, _k)] = [
+        (
+            250,
+            dataclasses.replace(
+                CONFIGS[100][1], iterations=500, learning_rate=2e-3, ent_coef=0.05, anneal_lr=False
+            ),
+        ),
+        (250, dataclasses.replace(CONFIGS[100][1], iterations=700, ent_coef=0.003)),
+    ]
 
 # --quick: a smoke test of the whole pipeline in seconds (the figures mean nothing).
 QUICK = (16, RL2Config(iterations=3, hidden_size=16, num_minibatches=2))
