@@ -136,3 +136,24 @@ def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
         batch.valid[: sum(trial), i] = True
     assert episode_lengths(batch).tolist() == [list(t) for t in lengths]
     assert representative_maze_trial(batch) == 1
+
+
+def test_maze_replay_skips_trials_that_show_no_exploration():
+    from course_lib.rl2.train import episode_lengths
+    from course_lib.widgets.rl2 import representative_maze_trial
+
+    # trial 0 found the goal on the first branch (3, 3, 3): no exploration to show; among the
+    # rest the median is (9, 4, 4), and trials 1 and 2 tie at distance 1: the lower index wins
+    lengths = [(3, 3, 3), (8, 4, 4), (9, 4, 5), (20, 3, 3)]
+    total = max(sum(trial) for trial in lengths)
+    batch = _batch(
+        actions=[[0] * total] * 4,
+        rewards=[[0] * total] * 4,
+        episode_end=_maze_flags(lengths, total),
+        task=torch.zeros(4, dtype=torch.long),
+    )
+    batch.valid[:] = False
+    for i, trial in enumerate(lengths):
+        batch.valid[: sum(trial), i] = True
+    assert episode_lengths(batch).tolist() == [list(t) for t in lengths]
+    assert representative_maze_trial(batch) == 1

@@ -61,19 +61,21 @@ def representative_bandit_trial(batch: TrialBatch) -> int:
 
 
 def representative_maze_trial(batch: TrialBatch) -> int:
-    """A typical trial: episode lengths closest to the median ones, episode 1 the longest.
+    """A typical explore-then-exploit trial: every later episode shorter than the first.
 
-    The median is taken per episode over all trials; among the trials whose later episodes
-    are no longer than the first (explore once, then walk back), the one nearest to it
-    (sum of absolute differences); ties go to the lowest index.
+    Among those trials (all of them if there are none), the one whose episode lengths are
+    closest (sum of absolute differences) to their per-episode median; ties go to the lowest
+    index. Trials whose goal lay on the sweep's first branch (every episode equally short)
+    are left out: they show no exploration.
     """
     lengths = episode_lengths(batch).float()
-    median = lengths.median(dim=0).values
+    explore_then_walk = (lengths[:, 1:] < lengths[:, :1]).all(dim=1)
+    pool = (
+        explore_then_walk if bool(explore_then_walk.any()) else torch.ones_like(explore_then_walk)
+    )
+    median = lengths[pool].median(dim=0).values
     distance = (lengths - median).abs().sum(dim=1)
-    explore_then_walk = (lengths[:, 1:] <= lengths[:, :1]).all(dim=1)
-    distance[~explore_then_walk] = float("inf")
-    if not bool(explore_then_walk.any()):
-        distance = (lengths - median).abs().sum(dim=1)
+    distance[~pool] = float("inf")
     return int(torch.argmin(distance))
 
 
