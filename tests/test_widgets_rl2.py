@@ -1,5 +1,6 @@
 """Chapter 7 widgets driven headless: moving a slider must redraw the figure."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -107,16 +108,21 @@ def test_bandit_viewer_default_on_a_real_batch_is_not_all_failures(bandit_batch)
     assert bandit_batch.trial_returns[box.controls["trial"].value] > 0
 
 
-def _maze_flags(lengths_per_trial, total):
+def _maze_batch(lengths_per_trial):
+    """A hand-made maze TrialBatch whose trials have these episode lengths (padding masked)."""
+    total = max(sum(lengths) for lengths in lengths_per_trial)
     flags = []
     for lengths in lengths_per_trial:
         row = [0] * total
-        t = 0
-        for length in lengths:
-            t += length
+        for t in np.cumsum(lengths):
             row[t - 1] = 1
         flags.append(row)
-    return flags
+    n = len(lengths_per_trial)
+    batch = _batch([[0] * total] * n, [[0] * total] * n, flags, torch.zeros(n, dtype=torch.long))
+    batch.valid[:] = False
+    for i, lengths in enumerate(lengths_per_trial):
+        batch.valid[: sum(lengths), i] = True
+    return batch
 
 
 def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
@@ -124,16 +130,7 @@ def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
     from course_lib.widgets.rl2 import representative_maze_trial
 
     lengths = [(7, 13, 5), (12, 4, 4), (20, 3, 3)]  # trial 0 walks *longer* in episode 2
-    total = max(sum(trial) for trial in lengths)
-    batch = _batch(
-        actions=[[0] * total] * 3,
-        rewards=[[0] * total] * 3,
-        episode_end=_maze_flags(lengths, total),
-        task=torch.zeros(3, dtype=torch.long),
-    )
-    batch.valid[:] = False
-    for i, trial in enumerate(lengths):
-        batch.valid[: sum(trial), i] = True
+    batch = _maze_batch(lengths)
     assert episode_lengths(batch).tolist() == [list(t) for t in lengths]
     assert representative_maze_trial(batch) == 1
 
@@ -145,15 +142,26 @@ def test_maze_replay_skips_trials_that_show_no_exploration():
     # trial 0 found the goal on the first branch (3, 3, 3): no exploration to show; among the
     # rest the median is (9, 4, 4), and trials 1 and 2 tie at distance 1: the lower index wins
     lengths = [(3, 3, 3), (8, 4, 4), (9, 4, 5), (20, 3, 3)]
-    total = max(sum(trial) for trial in lengths)
-    batch = _batch(
-        actions=[[0] * total] * 4,
-        rewards=[[0] * total] * 4,
-        episode_end=_maze_flags(lengths, total),
-        task=torch.zeros(4, dtype=torch.long),
-    )
-    batch.valid[:] = False
-    for i, trial in enumerate(lengths):
-        batch.valid[: sum(trial), i] = True
+    batch = _maze_batch(lengths)
     assert episode_lengths(batch).tolist() == [list(t) for t in lengths]
     assert representative_maze_trial(batch) == 1
+
+
+def test_draw_maze_rejects_bad_input_with_the_argument_named():
+    from course_lib.plotting import new_figure
+    from course_lib.rl2.envs import parse_layout
+    from course_lib.widgets.rl2 import draw_maze
+
+    free, start = parse_layout("room4")
+    fig, ax = new_figure()
+    draw_maze(ax, free, start, (2, 2))  # a valid call draws
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes, got str"):
+        draw_maze("ax", free, start, (2, 2))
+    with pytest.raises(TypeError, match="free must be a 2-D bool numpy array"):
+        draw_maze(ax, free.astype(int), start, (2, 2))
+    with pytest.raises(
+        ValueError, match=r"goal must be a \(row, col\) free cell of the 6 x 6 maze, got \(0, 0\)"
+    ):
+        draw_maze(ax, free, start, (0, 0))  # a wall
+    with pytest.raises(ValueError, match=r"start must be a \(row, col\) free cell .* got \(9, 1\)"):
+        draw_maze(ax, free, (9, 1), (2, 2))

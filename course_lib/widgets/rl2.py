@@ -164,6 +164,24 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
 
 def draw_maze(ax: Axes, free: np.ndarray, start: tuple[int, int], goal: tuple[int, int]) -> None:
     """Draw one maze on ``ax``: walls dark, the start a blue square, the hidden goal a star."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
+        raise TypeError(
+            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout"
+        )
+    for name, cell in (("start", start), ("goal", goal)):
+        if (
+            not isinstance(cell, tuple)
+            or len(cell) != 2
+            or not all(isinstance(v, int | np.integer) for v in cell)
+            or not (0 <= cell[0] < free.shape[0] and 0 <= cell[1] < free.shape[1])
+            or not free[cell]
+        ):
+            raise ValueError(
+                f"{name} must be a (row, col) free cell of the {free.shape[0]} x {free.shape[1]} "
+                f"maze, got {cell!r}"
+            )
     ax.imshow(~free, cmap=ListedColormap(["white", "#444444"]), origin="upper", vmin=0, vmax=1)
     ax.scatter(
         goal[1],
