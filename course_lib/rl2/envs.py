@@ -386,9 +386,10 @@ def random_maze_layout(
     little to add; a uniform maze branches often, and the start in the centre room puts the
     goal down one of several branches. Measured over 1,000 mazes of 3 × 3 rooms, a depth-first
     sweep (random branch order) reaches a uniformly drawn goal room in 1.10 × the shortest
-    path in a backtracker maze from the corner, and in 2.87 × here. ``loops`` then opens that fraction of the remaining
-    inner walls between rooms, adding shortcuts. Every free cell is reachable (asserted
-    with BFS).
+    path in a backtracker maze from the corner, and in 2.87 × here.
+
+    ``loops`` then opens that fraction of the remaining inner walls between rooms, adding
+    shortcuts. Every free cell is reachable (asserted with BFS).
 
     Args:
         rooms: (rows, cols) of rooms, each in [1, 15]; the grid is (2·rows + 1) × (2·cols + 1).
