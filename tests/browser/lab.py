@@ -3,11 +3,11 @@
 Two pieces, both used by ``conftest.py``:
 
 * :class:`LabServer` starts ``jupyter lab`` on 127.0.0.1 with a random token, serving a
-  *copy* of the notebooks (JupyterLab autosaves every 120 s, so the committed files must
-  never be served), with its own config/data/runtime/settings directories inside a
-  temporary folder. The token is written to that folder's server config, never put on the
-  command line (which any user can read in ``ps``); port retries are off, so the server
-  listens on exactly the port chosen or exits. It is stopped by its own process id, and
+  *copy* of the notebooks (a File → Save must never touch the committed files), with its
+  own config/data/runtime/settings directories inside a temporary folder. The token is
+  written to that folder's server config, never put on the command line (which any user
+  can read in ``ps``); port retries are off, so the server listens on exactly the port
+  chosen or exits. It is stopped by its own process id, and
   :meth:`LabServer.remove` deletes the folder (cookie secret, logs, notebook copies).
 * :class:`Chapter` opens one notebook in a browser tab with ``?reset`` (JupyterLab would
   otherwise restore the tabs of an earlier session and "Run All Cells" could run another
@@ -61,6 +61,11 @@ LAB_SETTINGS = {
         "windowingMode": "none",
         "autoStartDefaultKernel": True,
     },
+    # No autosave: the harness saves once, explicitly (``Chapter.save_copy``). A chapter whose
+    # run ends near JupyterLab's 120 s autosave had two saves racing; the loser found the file
+    # newer than its model, opened "File Changed" and its promise never settled (CI, stop 18:
+    # Chapter 7, open 7 s + run 116 s).
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
@@ -405,7 +410,10 @@ class Chapter:
     def save_copy(self, dest: Path) -> None:
         """Save the notebook from the browser (File → Save, outputs and widget state included)
         and copy the saved file to ``dest``."""
-        run_command(self.page, "docmanager:save")
+        try:
+            run_command(self.page, "docmanager:save")
+        except Exception as err:  # a save that never settles is almost always behind a dialog
+            raise AssertionError(f"{err}; dialogs open: {self.dialogs()}") from err
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.server.root / self.name, dest)
 
