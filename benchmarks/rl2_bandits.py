@@ -6,7 +6,8 @@ RL² and every baseline the way the authors' bandit code does: all methods play 
 lowest arm index, ε-greedy and UCB1 get their parameter tuned on separate bandits. It prints
 each method's mean with its standard error beside the paper's figure, RL²'s ratio to the
 paper's RL² (goal: >= 0.98), paired differences (RL² minus the "gittins" column and minus
-the best other baseline, bandit by bandit) and the training time (wall and CPU). The
+the best other baseline, bandit by bandit), how RL² explored (arms tried, trials that never
+left one arm, the best arm's share of the last pulls) and the training time (wall and CPU). The
 "gittins" column is the exact Bayes-optimal policy (dynamic programming) at n = 10 and a
 finite-horizon Gittins index, a heuristic, at n = 100. Run it on an otherwise idle machine
 for timings:
@@ -28,7 +29,7 @@ import numpy as np
 import torch
 
 from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, evaluate_rl2, train_rl2
-from course_lib.rl2.analysis import mean_and_stderr, paired_difference
+from course_lib.rl2.analysis import bandit_exploration, mean_and_stderr, paired_difference
 from course_lib.rl2.baselines import PAPER_TABLE1 as PAPER
 from course_lib.rl2.baselines import (
     TIE_RULES,
@@ -173,6 +174,7 @@ def run_setting(n: int, k: int, seed: int, protocol: Protocol, progress: bool) -
     bandits = evaluation_bandits(k, protocol.eval_seeds)
     rl2 = evaluate_rl2(agent, EvaluationBandits(bandits, n), seed=10_000 + seed)
     scores = {"rl2": rl2["trial_returns"].numpy()}
+    row["exploration"] = bandit_exploration(rl2["batch"])
     for name in NAMES:
         params = tune_baseline(name, n, k, protocol.ties) if name in TUNED else {}
         scores[name] = baseline_returns(name, bandits, n, seed=20_000, ties=protocol.ties, **params)
@@ -183,7 +185,7 @@ def run_setting(n: int, k: int, seed: int, protocol: Protocol, progress: bool) -
 
 
 def _row_lines(n: int, k: int, row: dict) -> list[str]:
-    paper, scores = PAPER[(n, k)], row["scores"]
+    paper, scores, explored = PAPER[(n, k)], row["scores"], row["exploration"]
     stats = {m: mean_and_stderr(v) for m, v in scores.items()}
     rl2, rl2_se = stats["rl2"]
     tuned = ", ".join(f"{m}: {row[m + '_params']}" for m in TUNED)
@@ -211,6 +213,9 @@ def _row_lines(n: int, k: int, row: dict) -> list[str]:
         + f" | {paper['rl2']:>6.1f}",
         f"{'':>8}   gittins column = {gittins_label(k, n)}{exact}; tuned {tuned}",
         f"{'':>8}   RL² minus (paired, same bandits, ± se): {diffs}",
+        f"{'':>8}   RL² explored: {explored['arms_tried']:.1f} of {k} arms a trial, "
+        f"{explored['one_arm_trials']:.0%} of trials on one arm only, "
+        f"best arm in {explored['best_arm_at_end']:.0%} of the last 20% of pulls",
     ]
 
 

@@ -1,5 +1,7 @@
 """RL² agent and recurrent PPO: the reset rule, trial rollouts, reproducibility, a short run that learns."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -16,7 +18,7 @@ from course_lib.rl2 import (
     train_rl2,
     trial_input,
 )
-from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
+from course_lib.rl2.analysis import bandit_exploration, bandit_posterior_counts, maze_paths
 
 torch.set_num_threads(1)
 
@@ -79,6 +81,35 @@ def test_bandit_posterior_counts_follow_the_pulls():
     assert float((succ + fail)[-1].sum()) == 5 and float(succ[-1].sum()) == float(
         batch.rewards[:, 2].sum()
     )
+
+
+def test_bandit_exploration_counts_arms_and_the_end_on_the_best_arm():
+    env = BernoulliBanditVectorEnv(3, k=3, episodes_per_trial=5)
+    batch = rollout_trials(make_agent(env, RL2Config(hidden_size=4, seed=0)), env, seed=0)
+    batch = dataclasses.replace(
+        batch,
+        task=torch.tensor([[0.1, 0.9, 0.5], [0.8, 0.2, 0.3], [0.3, 0.4, 0.6]]),
+        actions=torch.tensor([[0, 1, 2, 1, 1], [0, 0, 0, 0, 0], [0, 1, 0, 1, 1]]).T,
+    )
+    stats = bandit_exploration(batch, final=0.4)  # the last 2 of 5 pulls
+    assert stats["arms_tried"] == pytest.approx((3 + 1 + 2) / 3)
+    assert stats["one_arm_trials"] == pytest.approx(1 / 3)
+    assert stats["best_arm_at_end"] == pytest.approx((2 + 2 + 0) / 6)
+
+
+def test_bandit_exploration_names_a_batch_that_is_not_bandits():
+    maze = RandomGoalMazeVectorEnv(2, "room4")
+    maze_batch = rollout_trials(make_agent(maze, RL2Config(hidden_size=4, seed=0)), maze, seed=0)
+    with pytest.raises(
+        ValueError, match=r"batch must hold bandit trials \(task \[N, k\] = \[2, 4\]"
+    ):
+        bandit_exploration(maze_batch)
+    with pytest.raises(TypeError, match="batch must be a TrialBatch, got dict"):
+        bandit_exploration({})
+    env = BernoulliBanditVectorEnv(2, k=3, episodes_per_trial=2)
+    batch = rollout_trials(make_agent(env, RL2Config(hidden_size=4, seed=0)), env, seed=0)
+    with pytest.raises(ValueError, match="final must be"):
+        bandit_exploration(batch, final=0.0)
 
 
 def test_rollout_and_training_are_reproducible():

@@ -1,7 +1,8 @@
 """Read played trials back: posteriors, paths, shortest paths and fair comparisons.
 
 Pure bookkeeping over a :class:`~course_lib.rl2.train.TrialBatch` (no learning here): the
-Beta posteriors a Bayesian observer would hold after each pull of a bandit trial, the
+Beta posteriors a Bayesian observer would hold after each pull of a bandit trial, how
+widely a bandit player explored and whether it ended on the best arm, the
 cells a maze agent walked through, episode by episode, and the shortest path it could have
 taken. :func:`mean_and_stderr` and :func:`paired_difference` turn per-trial scores into the
 figures a benchmark prints: a method's mean with its standard error, and the difference of
@@ -15,9 +16,10 @@ import torch
 
 from course_lib.rl2.envs import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
 from course_lib.rl2.train import TrialBatch
-from course_lib.validation import check_int
+from course_lib.validation import check_int, check_real
 
 __all__ = [
+    "bandit_exploration",
     "bandit_posterior_counts",
     "maze_paths",
     "maze_shortest_paths",
@@ -55,6 +57,34 @@ def paired_difference(a: object, b: object) -> tuple[float, float]:
             f"a and b must score the same tasks (same length), got {len(x)} and {len(y)}"
         )
     return mean_and_stderr(x - y)
+
+
+def bandit_exploration(batch: TrialBatch, *, final: float = 0.2) -> dict[str, float]:
+    """How a player explored a batch of bandit trials (tasks: ``[N, k]`` arm probabilities).
+
+    Returns the mean number of distinct arms pulled per trial (``arms_tried``), the fraction
+    of trials that never left their first arm (``one_arm_trials``), and the fraction of the
+    last ``final`` share of pulls that went to the best arm (``best_arm_at_end``). A player
+    that commits after the first reward tries few arms and often ends on a worse one.
+    """
+    final = check_real("final", final, 0.0, 1.0, lo_open=True)
+    if not isinstance(batch, TrialBatch):
+        raise TypeError(f"batch must be a TrialBatch, got {type(batch).__name__}")
+    n, k = batch.actions.shape[1], batch.probs.shape[-1]
+    if tuple(batch.task.shape) != (n, k):
+        raise ValueError(
+            f"batch must hold bandit trials (task [N, k] = [{n}, {k}] arm probabilities), "
+            f"got task of shape {list(batch.task.shape)}"
+        )
+    actions = batch.actions.T  # [N, T]
+    pulled = torch.zeros(actions.shape[0], k, dtype=torch.bool).scatter_(1, actions, True)
+    tail = actions[:, -max(1, round(final * actions.shape[1])) :]
+    best = batch.task.argmax(1, keepdim=True)
+    return {
+        "arms_tried": float(pulled.sum(1).float().mean()),
+        "one_arm_trials": float((pulled.sum(1) == 1).float().mean()),
+        "best_arm_at_end": float((tail == best).float().mean()),
+    }
 
 
 def bandit_posterior_counts(batch: TrialBatch, trial: int) -> tuple[torch.Tensor, torch.Tensor]:

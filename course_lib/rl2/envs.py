@@ -384,9 +384,10 @@ def random_maze_layout(
     depth-first "recursive backtracker" gives long winding corridors with few branches, so a
     sweep from the start already finds the goal almost by the shortest path and memory has
     little to add; a uniform maze branches often, and the start in the centre room puts the
-    goal down one of several branches. Measured over 1,000 mazes of 3 × 3 rooms, a depth-first
-    sweep (random branch order) reaches a uniformly drawn goal room in 1.10 × the shortest
-    path in a backtracker maze from the corner, and in 2.87 × here.
+    goal down one of several branches. ``benchmarks/maze_sweep.py`` measures it over 1,000
+    mazes of 3 × 3 rooms: a depth-first sweep (random branch order) reaches a uniformly drawn
+    goal room in 1.12 × the shortest path in a backtracker maze from the corner, and in
+    2.90 × here.
 
     ``loops`` then opens that fraction of the remaining inner walls between rooms, adding
     shortcuts. Every free cell is reachable (asserted with BFS).
