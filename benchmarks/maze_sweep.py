@@ -104,6 +104,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rooms = tuple(args.rooms)
+    if not 1 <= args.mazes <= 100_000:
+        parser.error(f"--mazes must be in [1, 100000], got {args.mazes}")
+    if not all(1 <= side <= 15 for side in rooms) or rooms == (1, 1):
+        parser.error(f"--rooms must be two sides in [1, 15], not both 1, got {args.rooms}")
     print(
         f"{args.mazes} mazes of {rooms[0]} x {rooms[1]} rooms, goal uniform over the other "
         f"rooms, seed {args.seed}; sweep = depth-first walk, random branch order"

@@ -4,10 +4,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from maze_sweep import backtracker_maze, measure, sweep_steps  # noqa: E402
+from maze_sweep import backtracker_maze, main, measure, sweep_steps  # noqa: E402
 
 from course_lib.rl2.envs import parse_layout, random_maze_layout, shortest_path_lengths  # noqa: E402
 
@@ -37,3 +38,17 @@ def test_uniform_mazes_make_the_sweep_costlier_than_backtracker_mazes():
     sweep_u, short_u = measure(random_maze_layout, (3, 3), 200, 0)
     sweep_b, short_b = measure(backtracker_maze, (3, 3), 200, 0)
     assert sweep_u / short_u > 2.0 > 1.3 > sweep_b / short_b
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--mazes", "0"], "--mazes must be in [1, 100000], got 0"),
+        (["--rooms", "0", "3"], "--rooms must be two sides in [1, 15], not both 1, got [0, 3]"),
+        (["--rooms", "1", "1"], "not both 1, got [1, 1]"),
+    ],
+)
+def test_bad_arguments_are_named(argv, message, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert message in capsys.readouterr().err
