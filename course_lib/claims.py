@@ -1,0 +1,126 @@
+"""A chapter's checkpoint: claims about the method, checked on this run, each with its margin.
+
+A checkpoint cell says what the chapter showed ("MAML-RL after one step beats pre-training
+after one step") and asserts it. The claim has to hold on any student's CPU and any training
+seed, not just ours: CPUs round floating-point sums differently (AVX-512, AVX2, ARM), and RL
+training turns last-bit differences into different policies. So every claim carries
+
+* its **margin**: how far the run clears the claim's bar, in the claim's own units
+  (``> 0``: the claim holds), and
+* its **noise**: the scale on which the measured number wobbles (e.g. the two intervals'
+  half-widths), so that a margin of 0.1 reads as "a tenth of the noise" or "ten times it".
+
+:func:`checkpoint` asserts every claim, prints one ``✓`` line, and, when the environment
+variable ``COURSE_CLAIMS_LOG`` names a file, appends one JSON line per claim to it. That is how
+``benchmarks/checkpoints.py`` audits every chapter's claims across CPU kernel paths and seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+
+from course_lib.stats import Interval
+
+__all__ = ["Claim", "at_least", "at_most", "above", "paired_above", "checkpoint", "LOG_VARIABLE"]
+
+#: The environment variable naming a JSON-lines file that :func:`checkpoint` appends to.
+LOG_VARIABLE = "COURSE_CLAIMS_LOG"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One asserted statement: ``margin > 0`` means it holds; ``noise`` sets its scale."""
+
+    statement: str
+    margin: float
+    noise: float | None = None
+    detail: str = ""
+
+    @property
+    def holds(self) -> bool:
+        return math.isfinite(self.margin) and self.margin > 0
+
+    @property
+    def margin_in_noise(self) -> float | None:
+        """The margin in units of the claim's noise (None for exact claims without noise)."""
+        if self.noise is None or not self.noise > 0:
+            return None
+        return self.margin / self.noise
+
+
+def at_least(
+    statement: str, value: float, bound: float, *, noise: float | None = None, detail: str = ""
+) -> Claim:
+    """``value ≥ bound`` (a threshold such as CartPole's 475); margin ``value − bound``."""
+    return Claim(
+        statement, float(value) - float(bound), noise, detail or f"{value:.4g} vs bound {bound:.4g}"
+    )
+
+
+def at_most(
+    statement: str, value: float, bound: float, *, noise: float | None = None, detail: str = ""
+) -> Claim:
+    """``value ≤ bound``; margin ``bound − value``."""
+    return Claim(
+        statement, float(bound) - float(value), noise, detail or f"{value:.4g} vs bound {bound:.4g}"
+    )
+
+
+def above(statement: str, a: Interval, b: Interval, *, detail: str = "") -> Claim:
+    """The interval of ``a`` lies wholly above that of ``b``: margin ``a.low − b.high``."""
+    return Claim(
+        statement, a.low - b.high, a.half_width + b.half_width, detail or f"{a:.4g} vs {b:.4g}"
+    )
+
+
+def paired_above(
+    statement: str, difference: Interval, by: float = 0.0, *, detail: str = ""
+) -> Claim:
+    """A paired difference (:func:`course_lib.stats.paired_difference`) whose interval lies above ``by``."""
+    return Claim(
+        statement,
+        difference.low - float(by),
+        difference.half_width,
+        detail or f"paired difference {difference:.4g} (must exceed {by:.4g})",
+    )
+
+
+def checkpoint(chapter: str, claims: list[Claim], summary: str) -> list[Claim]:
+    """Assert every claim of a chapter's checkpoint and print ``✓ summary``.
+
+    A failing claim raises ``AssertionError`` listing each claim that failed with its numbers.
+    Every claim, passing or not, is first logged to ``$COURSE_CLAIMS_LOG`` when that is set.
+    """
+    if not isinstance(chapter, str) or not chapter:
+        raise TypeError(f"chapter must be a non-empty string such as '08', got {chapter!r}")
+    if (
+        not isinstance(claims, list | tuple)
+        or not claims
+        or not all(isinstance(c, Claim) for c in claims)
+    ):
+        raise TypeError(
+            "claims must be a non-empty list of Claim (from at_least, above, paired_above, ...)"
+        )
+    _log(chapter, claims)
+    failed = [c for c in claims if not c.holds]
+    if failed:
+        lines = "\n".join(f"  ✗ {c.statement}: {c.detail} (margin {c.margin:.4g})" for c in failed)
+        raise AssertionError(
+            f"Chapter {chapter} checkpoint: {len(failed)} of {len(claims)} claims failed\n{lines}"
+        )
+    print(f"✓ {summary}")
+    return list(claims)
+
+
+def _log(chapter: str, claims: list[Claim]) -> None:
+    path = os.environ.get(LOG_VARIABLE)
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as log:
+        for claim in claims:
+            record = {"chapter": chapter, **asdict(claim), "holds": claim.holds}
+            record["margin_in_noise"] = claim.margin_in_noise
+            log.write(json.dumps(record, ensure_ascii=False) + "\n")
