@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 ATEN_PATHS = ("default", "avx2", "avx512")
 MKL_PATHS = ("COMPATIBLE", "AVX2", "native")
+#: The line a chapter run prints its errors on (the kernel's own log lines go to stdout too).
+ERRORS_MARK = "checkpoint-audit-errors: "
 #: The process environment's own path: nothing pinned.
 NATIVE = ("native", "native")
 
@@ -124,7 +126,12 @@ def run_job(job: Job, timeout: int) -> dict:
         )
         seconds = time.perf_counter() - t0
         claims = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    errors = proc.stdout.strip() or (proc.stderr.strip().splitlines() or [""])[-1]
+    marked = [
+        line[len(ERRORS_MARK) :]
+        for line in proc.stdout.splitlines()
+        if line.startswith(ERRORS_MARK)
+    ]
+    errors = marked[-1] if marked else (proc.stderr.strip().splitlines() or ["no output"])[-1]
     return {
         "chapter": job.chapter.name,
         "seed": job.seed,
