@@ -505,6 +505,7 @@ def clipped_surrogate_loss(
     old_logprob: torch.Tensor,
     advantages: torch.Tensor,
     clip_coef: float,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """PPO's clipped surrogate objective, negated so that it is minimized.
 
@@ -512,13 +513,21 @@ def clipped_surrogate_loss(
     that collected the data. The loss is ``−mean(min(r·A, clip(r, 1−ε, 1+ε)·A))``: once
     ``r`` has moved more than ε in the direction the advantage favours, the clipped term is
     the smaller one and its gradient is zero, so one batch cannot push the policy far.
+    ``mask`` (0/1 weights, the same shape) averages over the real steps only, e.g. those of
+    episodes that ended early.
     """
     check_real("clip_coef", clip_coef, 0.0, 1.0, lo_open=True)
-    check_same_shape(logprob=logprob, old_logprob=old_logprob, advantages=advantages)
+    if mask is None:
+        check_same_shape(logprob=logprob, old_logprob=old_logprob, advantages=advantages)
+    else:
+        check_same_shape(logprob=logprob, old_logprob=old_logprob, advantages=advantages, mask=mask)
     ratio = torch.exp(logprob - old_logprob)
     unclipped = ratio * advantages
     clipped = torch.clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef) * advantages
-    return -torch.min(unclipped, clipped).mean()
+    objective = torch.min(unclipped, clipped)
+    if mask is None:
+        return -objective.mean()
+    return -(objective * mask).sum() / mask.sum()
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

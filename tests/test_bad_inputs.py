@@ -336,7 +336,7 @@ CAPPED = {
     "RL2Config": ["iterations", "hidden_size", "update_epochs", "num_minibatches"],
     "ReinforceConfig": ["iterations", "episodes_per_batch"],
     "FewShotConfig": ["iterations", "meta_batch_size", "inner_steps"],
-    "MAMLRLConfig": ["iterations", "update_epochs", "max_steps"],
+    "MAMLRLConfig": ["iterations", "update_epochs", "max_steps", "cg_iterations"],
     "BanditMAMLConfig": ["k", "pulls_per_step", "inner_steps", "meta_batch_size", "iterations"],
 }
 #: Configs written by other chapters' authors, swept if they import. Known gaps there (reported,

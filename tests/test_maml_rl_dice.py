@@ -7,9 +7,11 @@ from course_lib.maml_rl.dice import (
     TinyMDP,
     dice_surrogate,
     discounted_reward_to_go,
+    estimated_meta_gradient,
     exact_meta_gradient,
     exact_return,
     magic_box,
+    meta_gradient_bias,
     meta_gradient_check,
     reinforce_surrogate,
 )
@@ -104,3 +106,44 @@ def test_dice_through_torch_func_grad_is_exact_too():
     outer = _surrogate_on(mdp, theta + 0.5 * g, "dice", None, gen)
     (meta_grad,) = torch.autograd.grad(outer, theta)
     assert torch.allclose(meta_grad, exact_meta_gradient(mdp, theta, 0.5), atol=1e-12)
+
+
+def test_sampled_inner_step_is_biased_and_the_bias_shrinks_like_one_over_n():
+    # N = 1 and 2: exact sums over every batch; the bias is real, not noise.
+    one, two = meta_gradient_bias(1), meta_gradient_bias(2)
+    assert one.exact and two.exact and one.relative_bias > 0.2
+    assert 1.3 < one.relative_bias / two.relative_bias < 1.7  # about 1/N (a 1/N + c/N² law)
+    ten = meta_gradient_bias(10, repeats=20_000, seed=1)
+    assert ten.z > 10 and 0.03 < ten.relative_bias < 0.08
+
+
+def test_monte_carlo_bias_agrees_with_the_exact_sum():
+    exact = meta_gradient_bias(2)
+    sampled = meta_gradient_bias(2, repeats=40_000, seed=3, exact=False)
+    assert abs(sampled.relative_bias - exact.relative_bias) < 4 * sampled.stderr
+
+
+def test_library_estimator_matches_the_exact_expectation_at_one_trajectory():
+    # estimated_meta_gradient samples the outer batch too; its mean over many batches of one
+    # trajectory must equal the exact expectation of the one-trajectory estimator.
+    mdp, inner_lr = TinyMDP.default(), 0.5
+    theta = torch.tensor([[0.3, -0.2], [-0.4, 0.1]], dtype=torch.float64)
+    samples = torch.stack(
+        [
+            estimated_meta_gradient(mdp, theta, inner_lr, num_trajectories=1, seed=s)
+            for s in range(2000)
+        ]
+    )
+    bias = meta_gradient_bias(1, inner_lr=inner_lr)  # exact sums over every batch
+    stderr = samples.std(0) / 2000**0.5
+    assert ((samples.mean(0) - bias.expected) / stderr).abs().max() < 4  # its expectation ...
+    assert ((samples.mean(0) - bias.target) / stderr).abs().max() > 3  # ... and not the target
+
+
+def test_bias_arguments_are_checked():
+    with pytest.raises(ValueError, match="num_trajectories must be <= 2"):
+        meta_gradient_bias(3, exact=True)
+    with pytest.raises(ValueError, match="num_trajectories \\* repeats"):
+        meta_gradient_bias(1000, repeats=10_000)
+    with pytest.raises(ValueError, match="num_trajectories"):
+        meta_gradient_bias(0)

@@ -7,7 +7,7 @@ import torch
 from gymnasium.utils.env_checker import check_env
 
 from course_lib.maml_rl import NAVIGATION_ID, Navigation2D, Navigation2DVectorEnv
-from course_lib.maml_rl.envs import DISCRETE_MOVES
+from course_lib.maml_rl.envs import DISCRETE_MOVES, oracle_return
 
 
 @pytest.mark.parametrize("action_type", ["continuous", "discrete"])
@@ -22,13 +22,68 @@ def test_registered_id_gives_both_versions():
     assert isinstance(vec, Navigation2DVectorEnv) and vec.num_envs == 3
 
 
-def test_reward_is_minus_distance_after_a_clipped_move():
+class PaperPointEnv:
+    """The paper's env, transcribed independently: rllab's ``normalize`` (action a in [−1, 1]
+    mapped onto the ±0.1 box, then clipped) around ``PointEnvRandGoal.step`` (move, reward
+    −distance, done within 0.01 of the goal on both axes)."""
+
+    def __init__(self, goal):
+        self.goal, self.state = np.asarray(goal, dtype=np.float64), np.zeros(2)
+
+    def step(self, action):
+        lb, ub = -0.1, 0.1
+        scaled = np.clip(
+            lb + (np.asarray(action, dtype=np.float64) + 1.0) * 0.5 * (ub - lb), lb, ub
+        )
+        self.state = self.state + scaled
+        x, y = self.state - self.goal
+        return self.state.copy(), -((x**2 + y**2) ** 0.5), abs(x) < 0.01 and abs(y) < 0.01
+
+
+def test_reward_is_minus_distance_after_a_normalised_move():
     env = Navigation2D()
     env.reset(options={"goal": (0.3, -0.4)})
-    obs, reward, terminated, truncated, _ = env.step(np.array([5.0, -0.05], dtype=np.float32))
-    np.testing.assert_allclose(obs, [0.1, -0.05], atol=1e-6)  # x clipped to 0.1
+    obs, reward, terminated, truncated, _ = env.step(np.array([5.0, -0.5], dtype=np.float32))
+    np.testing.assert_allclose(obs, [0.1, -0.05], atol=1e-6)  # 0.1 * clip(a, -1, 1)
     assert reward == pytest.approx(-np.hypot(0.2, -0.35), abs=1e-6)
     assert not terminated and not truncated
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_single_and_vector_env_match_the_papers_env_with_termination(seed):
+    rng = np.random.default_rng(seed)
+    goal = rng.uniform(-0.5, 0.5, 2)
+    single = Navigation2D(max_steps=100)
+    single.reset(options={"goal": goal.tolist()})
+    vec = Navigation2DVectorEnv(1, max_steps=100)
+    vec.fix_goals(torch.tensor(goal[None], dtype=torch.float32))
+    paper = PaperPointEnv(goal.astype(np.float32))
+    for t in range(100):
+        # Head for the goal with action noise, so that the episode ends early at the goal.
+        action = np.clip((paper.goal - paper.state) / 0.1, -1, 1) + rng.normal(0, 0.3, 2)
+        action = action.astype(np.float32)
+        state, reward, done = paper.step(action)
+        obs, r, terminated, truncated, _ = single.step(action)
+        v_obs, v_r, v_term, v_trunc, info = vec.step(action[None])
+        assert r == pytest.approx(reward, abs=1e-5) and float(v_r[0]) == pytest.approx(
+            reward, abs=1e-5
+        )
+        assert terminated == done == bool(v_term[0]), t
+        if done:
+            np.testing.assert_allclose(info["final_obs"][0], state, atol=1e-5)
+            assert not truncated and not v_trunc[0]
+            break
+        np.testing.assert_allclose(obs, state, atol=1e-5)
+    assert done, "the noisy walk towards the goal should reach it within 100 steps"
+
+
+def test_oracle_stops_at_the_goal():
+    goals = torch.tensor([[0.25, 0.0], [0.0, 0.0]])
+    # (0.25, 0): moves to 0.1, 0.2, then onto the goal (reward 0) and the episode ends.
+    expected = -(0.15 + 0.05 + 0.0)
+    returns = oracle_return(goals, 100)
+    assert float(returns[0]) == pytest.approx(expected, abs=1e-5)
+    assert float(returns[1]) == 0.0
 
 
 def test_episode_truncates_at_max_steps_and_trial_keeps_goal():
@@ -56,7 +111,7 @@ def test_vector_env_matches_single_env_step_for_step():
         env.reset(options={"goal": goal.tolist()})
     rng = np.random.default_rng(0)
     for _ in range(5):
-        actions = rng.normal(0, 0.1, size=(2, 2)).astype(np.float32)
+        actions = rng.normal(0, 1.0, size=(2, 2)).astype(np.float32)
         obs, reward, term, trunc, _ = vec.step(actions)
         for i, env in enumerate(singles):
             o, r, te, tr, _ = env.step(actions[i])

@@ -78,7 +78,7 @@ def test_vmapped_inner_step_equals_one_task_at_a_time():
     together = adapt_policies(policy, params, batch, inner_lr=0.1, gamma=0.99)
     for m in range(TINY.meta_batch_size):
         x = batch.obs[:, m]
-        y = torch.cat([batch.actions[:, m], batch.rewards[:, m, :, None]], -1)
+        y = _target(batch, m)
         alone = adapt(
             policy,
             params,
@@ -92,20 +92,32 @@ def test_vmapped_inner_step_equals_one_task_at_a_time():
             assert torch.allclose(together[name][m], alone[name], atol=1e-6)
 
 
-def test_inner_gradient_is_the_normalised_policy_gradient():
+def _target(batch, m):
+    """Task m's targets for the inner loss: actions, rewards and the step mask."""
+    return torch.cat(
+        [batch.actions[:, m], batch.rewards[:, m, :, None], batch.mask[:, m, :, None].float()], -1
+    )
+
+
+@pytest.mark.parametrize("ended_early", [False, True])
+def test_inner_gradient_is_the_normalised_policy_gradient(ended_early):
     policy, params, _, batch = _batch()
-    x = batch.obs[:, 0]
-    y = torch.cat([batch.actions[:, 0], batch.rewards[:, 0, :, None]], -1)
+    x, y = batch.obs[:, 0], _target(batch, 0)
+    if ended_early:  # episode 1 reached its goal after 2 steps, episode 2 after 4
+        y[2:, 1, 3], y[4:, 2, 3] = 0.0, 0.0
+        y[..., 2] *= y[..., 3]
     loss = policy_gradient_loss(functional_call(policy, params, (x,)), y, gamma=0.9)
     (g,) = torch.autograd.grad(loss, params["log_std"])
-    # by hand: −(1/T) Σ_t 0.9^t ∇log π_t (G_t − b_t) / s, b_t the leave-one-out mean
+    # by hand, over the real steps only: −(1/L) Σ_t 0.9^t ∇log π_t (G_t − b_t) / s, b_t the
+    # leave-one-out mean, s the spread of the real steps' advantages, L the mean episode length
     out = functional_call(policy, params, (x,))
     logprob = gaussian_log_prob(out[..., :2], out[..., 2:], y[..., :2])
-    rewards, n, t = y[..., 2], y.shape[1], y.shape[0]
+    rewards, mask, n, t = y[..., 2], y[..., 3].bool(), y.shape[1], y.shape[0]
     returns = torch.stack([sum(0.9 ** (k - s) * rewards[k] for k in range(s, t)) for s in range(t)])
     adv = returns - (returns.sum(1, keepdim=True) - returns) / (n - 1)
     adv = adv * 0.9 ** torch.arange(t, dtype=torch.float32)[:, None]
-    by_hand = -(logprob * adv).sum(0).mean() / (adv.std() + 1e-8) / t
+    length = mask.sum() / n
+    by_hand = -(logprob * adv)[mask].sum() / n / (adv[mask].std() + 1e-8) / length
     (want,) = torch.autograd.grad(by_hand, params["log_std"])
     assert torch.allclose(g, want, atol=1e-5)
 
@@ -174,3 +186,26 @@ def test_bad_calls():
         adaptation_curve(policy, torch.zeros(1, 2), steps=50)
     with pytest.raises(ValueError, match="<= 200000"):
         adaptation_curve(policy, torch.zeros(20_000, 2), num_trajectories=20)
+
+
+def test_rollout_ends_an_episode_at_the_goal():
+    policy = make_policy(
+        TINY
+    )  # its mean action is almost 0, so a greedy first move stays near the origin
+    params = dict(policy.named_parameters())
+    goals = torch.tensor([[0.0, 0.0], [0.4, 0.4]])
+    batch = rollout(policy, params, goals, 3, 5, torch.Generator().manual_seed(0), greedy=True)
+    assert batch.mask[0].all()
+    assert not batch.mask[1:, 0].any() and batch.mask[:, 1].all()  # goal 0 reached in one step
+    assert (batch.rewards[1:, 0] == 0).all() and (batch.obs[1:, 0] == batch.obs[1, 0]).all()
+    assert torch.equal(batch.returns[0], batch.rewards[0, 0])
+
+
+def test_trpo_outer_step_stays_in_its_trust_region():
+    config = dataclasses.replace(TINY, outer_optimizer="trpo", max_kl=0.01, iterations=3)
+    result = train_maml_rl(config, progress=False)
+    kls, fractions = result.metric("kl"), result.metric("step_fraction")
+    assert (kls <= 0.01 + 1e-9).all() and ((fractions >= 0) & (fractions <= 1)).all()
+    assert (fractions > 0).any()  # at least one step was accepted
+    before = make_policy(config).state_dict()
+    assert any(not torch.equal(before[k], v) for k, v in result.model.state_dict().items())

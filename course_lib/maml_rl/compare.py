@@ -9,7 +9,7 @@ Both methods are scored on the same new goals:
   weights never change, the GRU's state carries what the agent has learned about the goal.
 
 RL²'s agent (Chapter 7's :class:`~course_lib.rl2.RecurrentActorCritic`) has a categorical
-head, so it plays the ``"discrete"`` version of the same tasks (25 moves, same dynamics and
+head, so it plays the ``"discrete"`` version of the same tasks (9 moves, same dynamics and
 reward, see :mod:`course_lib.maml_rl.envs`).
 """
 
@@ -99,14 +99,21 @@ def rl2_paths(
 ) -> tuple[Tensor, Tensor]:
     """One trial on one goal ``[2]``: ``(paths [E, max_steps + 1, 2], returns [E])``.
 
-    Each path starts at the origin and lists the position after every move.
+    Each path starts at the origin and lists the position after every move; an episode that
+    ended early at the goal stays there for the rest of its row.
     """
     batch = _play(agent, goal.reshape(1, 2), episodes_per_trial, max_steps, seed)
-    obs = batch.inputs[:, 0, :2]
-    after = obs + DISCRETE_MOVES[batch.actions[:, 0]]
-    after = after.reshape(episodes_per_trial, max_steps, 2)
-    start = torch.zeros(episodes_per_trial, 1, 2)
-    return torch.cat([start, after], dim=1), episode_returns(batch)[0]
+    valid = batch.valid[:, 0]
+    after = batch.inputs[valid, 0, :2] + DISCRETE_MOVES[batch.actions[valid, 0]]
+    ends = batch.episode_end[valid, 0].long()
+    episode = torch.cumsum(ends, 0) - ends  # the episode each step belongs to
+    paths = torch.zeros(episodes_per_trial, max_steps + 1, 2)
+    for e in range(episodes_per_trial):
+        moves = after[episode == e]
+        paths[e, 1 : len(moves) + 1] = moves
+        if len(moves):
+            paths[e, len(moves) + 1 :] = moves[-1]
+    return paths, episode_returns(batch)[0]
 
 
 def mean_ci(returns: Tensor) -> tuple[Tensor, Tensor]:

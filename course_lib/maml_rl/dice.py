@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = [
     "magic_box",
@@ -48,6 +48,8 @@ __all__ = [
     "exact_meta_gradient",
     "estimated_meta_gradient",
     "meta_gradient_check",
+    "MetaGradientBias",
+    "meta_gradient_bias",
 ]
 
 
@@ -143,7 +145,13 @@ class TinyMDP:
 
     def trajectories(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """Every trajectory: ``states [T, K]``, ``actions [T, K]``, ``rewards [T, K]`` and the
-        log-probability of its state transitions ``[K]`` (the part the policy does not set)."""
+        log-probability of its state transitions ``[K]`` (the part the policy does not set).
+        Listed once per MDP and kept (the estimators call this for every batch)."""
+        if getattr(self, "_trajectories", None) is None:
+            self._trajectories = self._list_trajectories()
+        return self._trajectories
+
+    def _list_trajectories(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         num_states, num_actions = self.reward.shape
         h = self.horizon
         rows = []
@@ -239,7 +247,8 @@ def meta_gradient_check(
 
     Keys: ``dice`` and ``reinforce`` (their exact expectations: DiCE's is 0 up to rounding),
     ``first_order`` (the inner gradient treated as a constant), and ``dice_sampled`` (DiCE
-    on ``num_trajectories`` sampled trajectories per batch: only sampling noise is left).
+    on ``num_trajectories`` sampled trajectories per batch: sampling noise, and the small
+    bias of a nonlinear function of a sample mean, see :func:`meta_gradient_bias`).
     """
     check_real("inner_lr", inner_lr, 0.0, 10.0)
     check_int("num_trajectories", num_trajectories, minimum=1)
@@ -259,3 +268,98 @@ def meta_gradient_check(
         "first_order": error(estimator="dice", first_order=True),
         "dice_sampled": error(estimator="dice", num_trajectories=num_trajectories, seed=seed),
     }
+
+
+# ------------------------------------------------------- the bias of a sampled inner step
+
+
+@dataclass(frozen=True)
+class MetaGradientBias:
+    """How far the *expected* sampled meta-gradient lies from the exact one, at batch size N.
+
+    ``relative_bias`` = ‖E[ĝ_N] − g‖ / ‖g‖; ``stderr`` its Monte Carlo standard error (0 when
+    the expectation is an exact sum over every batch); ``z`` = bias / stderr. ``expected`` is
+    E[ĝ_N] itself and ``target`` the exact meta-gradient g.
+    """
+
+    num_trajectories: int
+    relative_bias: float
+    stderr: float
+    exact: bool
+    expected: Tensor
+    target: Tensor
+
+    @property
+    def z(self) -> float:
+        return self.relative_bias / self.stderr if self.stderr > 0 else float("inf")
+
+
+def _meta_gradient_of_batch(
+    mdp: TinyMDP, theta: Tensor, inner_lr: float, states, actions, rewards
+) -> Tensor:
+    """The meta-gradient when the inner step uses this sampled batch and the outer return is
+    exact: ∇_θ J(θ + α ĝ(θ; batch)). Only the inner step is sampled, so any bias comes from it."""
+
+    def inner_objective(th: Tensor) -> Tensor:
+        return dice_surrogate(_logprob(th, states, actions), rewards, None, mdp.gamma)
+
+    def post_step_return(th: Tensor) -> Tensor:
+        return exact_return(mdp, th + inner_lr * torch.func.grad(inner_objective)(th))
+
+    return torch.func.grad(post_step_return)(theta)
+
+
+def meta_gradient_bias(
+    num_trajectories: int,
+    *,
+    inner_lr: float = 0.5,
+    repeats: int = 4000,
+    seed: int = 0,
+    exact: bool | None = None,
+) -> MetaGradientBias:
+    """The bias of DiCE's sampled meta-gradient with ``num_trajectories`` episodes in the inner step.
+
+    DiCE makes every derivative of the inner surrogate unbiased: E[ĝ] = ∇J and E[∇ĝ] = ∇²J.
+    The meta-gradient, though, is ``(I + α∇ĝ)ᵀ ∇J(θ + αĝ)``: it evaluates ∇J at a point that
+    moves with the sample and multiplies two factors computed from the same sample, so its
+    expectation is not (I + α∇²J)ᵀ∇J(θ + α∇J). The bias shrinks like 1/N (a second-order Taylor
+    term in the sample mean's error, whose variance is 1/N). For N ≤ 2 the expectation is an
+    exact sum over every ordered batch of trajectories (``exact=False`` samples anyway);
+    beyond, a mean over ``repeats`` sampled batches with its standard error.
+    """
+    n = check_int("num_trajectories", num_trajectories, 1, 10_000)
+    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    r = check_int("repeats", repeats, 2, 200_000)
+    enumerate_all = n <= 2 if exact is None else check_bool("exact", exact)
+    if enumerate_all and n > 2:
+        raise ValueError(
+            f"exact=True enumerates every batch, so num_trajectories must be <= 2, got {n}"
+        )
+    if n * r > 2_000_000:
+        raise ValueError(f"num_trajectories * repeats must be <= 2000000, got {n} * {r}")
+    gen = torch.Generator().manual_seed(check_seed(seed))
+    mdp = TinyMDP.default()
+    theta = torch.tensor([[0.3, -0.2], [-0.4, 0.1]], dtype=torch.float64)
+    target = exact_meta_gradient(mdp, theta, inner_lr)
+    states, actions, rewards, probs = _trajectory_probs(mdp, theta)
+    one_batch = torch.func.vmap(
+        lambda s, a, rw: _meta_gradient_of_batch(mdp, theta, inner_lr, s, a, rw), in_dims=(1, 1, 1)
+    )
+    if enumerate_all:  # every ordered batch of n trajectories, weighted by its probability
+        picks = torch.cartesian_prod(*[torch.arange(len(probs))] * n).reshape(-1, n)
+        weights = probs[picks].prod(1)
+    else:
+        picks = torch.multinomial(probs, r * n, replacement=True, generator=gen).reshape(r, n)
+        weights = None
+    # [T, batches, n] trajectories -> one meta-gradient per batch
+    grads = one_batch(states[:, picks], actions[:, picks], rewards[:, picks])
+    if weights is not None:
+        mean = (weights[:, None, None] * grads).sum(0)
+        return MetaGradientBias(n, _relative_error(mean, target), 0.0, True, mean, target)
+    mean = grads.mean(0)
+    bias = mean - target
+    # Standard error of the bias's norm along its own direction (delta method).
+    direction = bias / torch.linalg.vector_norm(bias)
+    projected = (grads * direction).sum((1, 2))
+    stderr = float(projected.std() / r**0.5 / torch.linalg.vector_norm(target))
+    return MetaGradientBias(n, _relative_error(mean, target), stderr, False, mean, target)

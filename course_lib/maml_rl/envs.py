@@ -1,24 +1,32 @@
 """2-D navigation (Finn et al., 2017, section 5.3): a point walks to a hidden goal.
 
 The agent starts every episode at the origin and observes only its own position
-``(x, y)``. Each step it moves by its action clipped to [−0.1, 0.1] per axis and receives
-``−‖position − goal‖``: the closer, the better, so the return of a 100-step episode is
-minus the summed distances. The goal (the **task**, 任务) is drawn uniformly from
-``goal_low .. goal_high`` on each axis ([−0.5, 0.5]² in the paper) and is never observed:
-the agent must infer it from the rewards.
+``(x, y)``. The goal (the **task**, 任务) is drawn uniformly from ``goal_low .. goal_high`` on
+each axis ([−0.5, 0.5]² in the paper) and is never observed: the agent must infer it from
+the rewards. The rules are those of the paper's code (cbfinn/maml_rl,
+``rllab/envs/point_env_rand2goal.py`` wrapped in rllab's ``normalize``) and of the widely used
+PyTorch reproduction (``maml_rl/envs/navigation.py``):
+
+* **Normalised actions.** A policy action ``a`` lies in [−1, 1] per axis and the point moves by
+  ``0.1 · clip(a, −1, 1)``: rllab's ``normalize`` maps [−1, 1] onto the env's ±0.1 box and
+  clips. (Clipping a raw Gaussian action to ±0.1 instead, as this module once did, clips 92% of
+  the actions of a σ = 1 policy per axis; the paper's scaling clips 32%.)
+* **Reward** ``−‖position − goal‖`` after the move.
+* **Termination.** The episode ends (``terminated``) as soon as the point is within 0.01 of the
+  goal on both axes, ``|x − g_x| < 0.01 and |y − g_y| < 0.01``; otherwise it is cut
+  (``truncated``) after ``max_steps`` (100 in the paper). Termination matters: a near-oracle
+  policy that reaches the goal and then hovers with action noise σ = 0.01 / 0.03 / 0.1 would
+  lose about 1.2 / 3.1 / 3.4 return per 100-step episode if the episode did not end there.
 
 Two action types share these dynamics:
 
-* ``"continuous"`` (the paper's): ``Box(−0.1, 0.1, (2,))``; any finite action is accepted
-  and clipped to ±0.1 by the env. MAML-RL's Gaussian policy acts here.
+* ``"continuous"`` (the paper's): ``Box(−1, 1, (2,))``; any finite action is accepted and
+  clipped by the env. MAML-RL's Gaussian policy acts here.
 * ``"discrete"``: 9 moves, every pair of per-axis steps in :data:`DISCRETE_LEVELS`
   (−0.1, 0, 0.1): the eight compass moves at full speed and "stay". RL²'s recurrent agent
   (Chapter 7) has a categorical head, so it plays this version of the same tasks. Its grid
-  of 0.1 keeps it up to 0.05 per axis from a goal, a small handicap (see the oracle returns
-  of :func:`oracle_return`).
-
-Episodes never end early (the paper also stops within 0.01 of the goal: that changes a
-return by less than 0.01 per remaining step).
+  of 0.1 keeps it up to 0.05 per axis from a goal, so it can rarely get within the 0.01 that
+  terminates an episode: a handicap the oracle returns of :func:`oracle_return` measure.
 
 As in Chapter 7's envs, the family comes twice with the same rules:
 
@@ -51,18 +59,22 @@ from course_lib.validation import check_int, check_real
 __all__ = [
     "NAVIGATION_ID",
     "MAX_STEP",
+    "GOAL_TOLERANCE",
     "DISCRETE_LEVELS",
     "DISCRETE_MOVES",
     "Navigation2D",
     "Navigation2DVectorEnv",
     "navigation_reward",
     "move",
+    "reached_goal",
     "oracle_return",
 ]
 
 NAVIGATION_ID = "course_lib/Navigation2D-v0"
-#: Largest move per axis and step.
+#: Largest move per axis and step: a normalised action of ±1 moves the point by ±0.1.
 MAX_STEP = 0.1
+#: The episode terminates once the point is within this distance of the goal on both axes.
+GOAL_TOLERANCE = 0.01
 #: Per-axis steps of the discrete version; its 9 actions are all pairs.
 DISCRETE_LEVELS = (-0.1, 0.0, 0.1)
 #: ``[9, 2]``: the move of each discrete action (action ``i`` = levels ``(i // 3, i % 3)``).
@@ -71,13 +83,18 @@ _ACTION_TYPES = ("continuous", "discrete")
 
 
 def move(position: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
-    """The dynamics: ``position + clip(action, −0.1, 0.1)`` (any leading batch shape)."""
-    return position + action.clamp(-MAX_STEP, MAX_STEP)
+    """The dynamics of a normalised action: ``position + 0.1 · clip(action, −1, 1)`` (any batch shape)."""
+    return position + MAX_STEP * action.clamp(-1.0, 1.0)
 
 
 def navigation_reward(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """``−‖position − goal‖`` over the last axis."""
     return -torch.linalg.vector_norm(position - goal, dim=-1)
+
+
+def reached_goal(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
+    """The paper's termination test: within :data:`GOAL_TOLERANCE` of the goal on both axes."""
+    return ((position - goal).abs() < GOAL_TOLERANCE).all(-1)
 
 
 def _check_common(
@@ -106,7 +123,7 @@ def _single_spaces(action_type: str, max_steps: int) -> tuple[spaces.Box, spaces
     obs = spaces.Box(-reach, reach, shape=(2,), dtype=np.float32)
     if action_type == "discrete":
         return obs, spaces.Discrete(len(DISCRETE_MOVES))
-    return obs, spaces.Box(-MAX_STEP, MAX_STEP, shape=(2,), dtype=np.float32)
+    return obs, spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
 
 
 class Navigation2D(gym.Env):
@@ -164,19 +181,20 @@ class Navigation2D(gym.Env):
             if not self.action_space.contains(action):
                 raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
             delta = DISCRETE_MOVES[int(action)].numpy()
-        else:  # any finite 2-vector; the env clips it to ±0.1, as in the paper
+        else:  # any finite 2-vector, normalised: the env moves by 0.1 · clip(a, −1, 1)
             a = np.asarray(action, dtype=np.float32)
             if a.shape != (2,) or not np.isfinite(a).all():
                 raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
-            delta = np.clip(a, -MAX_STEP, MAX_STEP)
+            delta = MAX_STEP * np.clip(a, -1.0, 1.0)
         self.position = (self.position + delta).astype(np.float32)
         reward = -float(np.linalg.norm(self.position - self.goal))
         self.steps += 1
-        truncated = self.steps >= self.max_steps
-        if truncated:
+        terminated = bool(np.all(np.abs(self.position - self.goal) < GOAL_TOLERANCE))
+        truncated = not terminated and self.steps >= self.max_steps
+        if terminated or truncated:
             self.episode += 1
         info = {"trial_end": self.episode >= self.episodes_per_trial, "episode": self.episode}
-        return self.position.copy(), reward, False, truncated, info
+        return self.position.copy(), reward, terminated, truncated, info
 
 
 class Navigation2DVectorEnv(VectorEnv):
@@ -215,6 +233,7 @@ class Navigation2DVectorEnv(VectorEnv):
         self.position = torch.zeros(self.num_envs, 2)
         self.steps = torch.zeros(self.num_envs, dtype=torch.long)
         self.episode = torch.zeros(self.num_envs, dtype=torch.long)
+        self.last_terminated = torch.zeros(self.num_envs, dtype=torch.bool)
 
     def _draw_goals(self) -> torch.Tensor:
         if self.fixed_goals is not None:
@@ -257,12 +276,16 @@ class Navigation2DVectorEnv(VectorEnv):
 
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; where an episode
-        ended, ``obs`` is already the next episode's first observation (the origin)."""
-        delta = DISCRETE_MOVES[actions.long()] if self.action_type == "discrete" else actions
-        self.position = move(self.position, delta)
+        ended (at the goal, or after ``max_steps``), ``obs`` is already the next episode's first
+        observation (the origin)."""
+        if self.action_type == "discrete":
+            self.position = self.position + DISCRETE_MOVES[actions.long()]
+        else:
+            self.position = move(self.position, actions)
         reward = navigation_reward(self.position, self.goal)
         self.steps += 1
-        episode_end = self.steps >= self.max_steps
+        self.last_terminated = reached_goal(self.position, self.goal)
+        episode_end = self.last_terminated | (self.steps >= self.max_steps)
         self.last_final_position = self.position.clone()
         self.position = torch.where(episode_end[:, None], 0.0, self.position)
         self.steps = torch.where(episode_end, 0, self.steps)
@@ -296,8 +319,8 @@ class Navigation2DVectorEnv(VectorEnv):
             "final_obs": self.last_final_position.numpy(),
             "_final_obs": episode_end.numpy(),
         }
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy(), info
+        terminated = self.last_terminated.numpy()
+        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy() & ~terminated, info
 
 
 def oracle_return(
@@ -305,19 +328,24 @@ def oracle_return(
 ) -> torch.Tensor:
     """The return of an agent that *knows* the goal and walks straight to it: ``[G]``.
 
-    The ceiling every adaptive method is measured against (continuous moves: clip(goal − p);
-    discrete: the move that ends nearest the goal).
+    The ceiling every adaptive method is measured against. Continuous moves head straight for
+    the goal and end the episode there; discrete moves take the move that ends nearest the
+    goal, and end the episode only where the 0.1 grid happens to land within 0.01 of it.
     """
     _check_action_type(action_type)
-    check_int("max_steps", max_steps, minimum=1)
+    check_int("max_steps", max_steps, 1, 10_000)
     goals = torch.as_tensor(goals, dtype=torch.float32)
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
+    alive = torch.ones(len(goals), dtype=torch.bool)
     for _ in range(max_steps):
         if action_type == "continuous":
-            position = move(position, goals - position)
+            position = move(position, (goals - position) / MAX_STEP)
         else:
             candidates = position[:, None, :] + DISCRETE_MOVES[None]
             best = navigation_reward(candidates, goals[:, None, :]).argmax(1)
             position = candidates[torch.arange(len(goals)), best]
-        total += navigation_reward(position, goals)
+        total += torch.where(alive, navigation_reward(position, goals), 0.0)
+        alive = alive & ~reached_goal(position, goals)
+        if not bool(alive.any()):
+            break
     return total

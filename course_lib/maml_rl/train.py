@@ -9,10 +9,12 @@ One outer iteration (外循环), top to bottom (:func:`train_maml_rl`):
    with :func:`policy_gradient_loss` as its loss). ĝ_m is the gradient of the DiCE
    surrogate (:mod:`course_lib.maml_rl.dice`), so that differentiating through the step is right.
 4. **Outer data**: play ``num_trajectories`` more episodes per goal with the adapted θ'_m.
-5. **Outer update**: ``update_epochs`` Adam steps on Chapter 3's
-   :func:`~course_lib.ppo.clipped_surrogate_loss` of the outer data, as a function of θ
-   *through* the inner step (a clipped outer objective, as in ProMP). ``first_order=True``
-   treats ĝ as a constant (FOMAML).
+5. **Outer update**, on the outer data as a function of θ *through* the inner step: either
+   ``update_epochs`` Adam steps on Chapter 3's :func:`~course_lib.ppo.clipped_surrogate_loss`
+   (``outer_optimizer="clip"``, a clipped outer objective as in ProMP), or one TRPO step
+   (``"trpo"``, :mod:`course_lib.trpo`, the paper's optimiser): the importance-sampled
+   surrogate maximised under a bound on the KL divergence of the adapted policies.
+   ``first_order=True`` treats ĝ as a constant (FOMAML).
 
 ``method="pretrain"`` is the baseline "one policy trained on all tasks": no inner step, the
 same clipped loss on the shared policy's own episodes. :func:`adaptation_curve` then takes
@@ -36,7 +38,7 @@ from tqdm.auto import tqdm
 
 from course_lib.maml_rl.compare import mean_ci
 from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
-from course_lib.maml_rl.envs import move, navigation_reward
+from course_lib.maml_rl.envs import move, navigation_reward, reached_goal
 from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
@@ -48,6 +50,7 @@ from course_lib.training import (
     make_generator,
     seeded,
 )
+from course_lib.trpo import trpo_step
 from course_lib.validation import (
     check_bool,
     check_choice,
@@ -76,6 +79,8 @@ __all__ = [
 
 Params = dict[str, Tensor]
 METHODS = ("maml", "pretrain")
+OUTER_OPTIMIZERS = ("clip", "trpo")
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 #: Caps stated in the errors: beyond them one iteration takes minutes or gigabytes.
 MAX_EPISODES_PER_BATCH = 200_000
 MAX_ITERATIONS = 100_000
@@ -85,10 +90,13 @@ MAX_ITERATIONS = 100_000
 class MAMLRLConfig:
     """Every hyperparameter of MAML-RL (and of the pre-training baseline, ``method="pretrain"``).
 
-    The defaults follow the reference configuration of 2-D navigation (Finn et al. 2017 and
-    a widely used PyTorch reproduction): 20 tasks per outer batch, 20 episodes per task, one
-    inner step of size 0.1, a 64-64 tanh policy, γ = 0.99, 500 outer iterations. The outer
-    optimiser is Adam on a clipped surrogate instead of the paper's TRPO.
+    The defaults follow the configuration of a widely used PyTorch reproduction of 2-D navigation
+    (tristandeleu/pytorch-maml-rl): 20 tasks per outer batch, 20 episodes per task, one inner step
+    of size 0.1, a 64-64 tanh policy, γ = 0.99, 500 outer iterations; the outer optimiser is
+    Adam on a clipped surrogate (``outer_optimizer="clip"``, as in ProMP) instead of TRPO.
+    :data:`PAPER_PROTOCOL` is the paper's own script (cbfinn/maml_rl,
+    ``maml_examples/maml_trpo_point.py``): 40 tasks, fast step 0.5, a 100-100 ReLU policy and
+    TRPO with δ = 0.01.
     """
 
     method: str = "maml"  # "maml" or "pretrain" (no inner step: one policy for all tasks)
@@ -98,12 +106,16 @@ class MAMLRLConfig:
     inner_lr: float = 0.1  # α, the inner policy-gradient step size
     first_order: bool = False  # True: FOMAML (do not differentiate through the inner step)
     estimator: str = "dice"  # inner surrogate: "dice" (right Hessian) or "reinforce"
-    learning_rate: float = 3e-3  # Adam step size of the outer loop
-    update_epochs: int = 1  # Adam steps per outer batch (each re-runs the inner step)
-    clip_coef: float = 0.2  # PPO ratio clip ε of the outer objective
-    max_grad_norm: float = 1.0  # global gradient-norm clip of the outer step
+    outer_optimizer: str = "clip"  # "clip": Adam on the clipped surrogate; "trpo": one TRPO step
+    learning_rate: float = 3e-3  # Adam step size of the outer loop ("clip")
+    update_epochs: int = 1  # Adam steps per outer batch (each re-runs the inner step; "clip")
+    clip_coef: float = 0.2  # PPO ratio clip ε of the outer objective ("clip")
+    max_grad_norm: float = 1.0  # global gradient-norm clip of the outer step ("clip")
+    max_kl: float = 0.01  # TRPO's trust region δ on the post-adaptation policies ("trpo")
+    cg_iterations: int = 10  # conjugate-gradient iterations of the natural step ("trpo")
     gamma: float = 0.99  # discount
-    hidden_sizes: tuple[int, ...] = (64, 64)  # tanh MLP of the policy mean
+    hidden_sizes: tuple[int, ...] = (64, 64)  # MLP of the policy mean
+    activation: str = "tanh"  # hidden non-linearity of that MLP: "tanh" or "relu"
     init_log_std: float = 0.0  # initial log σ of the Gaussian policy (state-independent)
     max_steps: int = 100  # episode length
     goal_low: float = -0.5  # training goals: uniform on [goal_low, goal_high]²
@@ -114,6 +126,10 @@ class MAMLRLConfig:
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
         check_choice("estimator", self.estimator, tuple(ESTIMATORS))
+        check_choice("outer_optimizer", self.outer_optimizer, OUTER_OPTIMIZERS)
+        check_choice("activation", self.activation, tuple(ACTIVATIONS))
+        check_real("max_kl", self.max_kl, 0.0, 1.0, lo_open=True)
+        check_int("cg_iterations", self.cg_iterations, 1, 100)
         check_int("iterations", self.iterations, minimum=1)
         if self.iterations > MAX_ITERATIONS:
             raise ValueError(f"iterations must be in [1, {MAX_ITERATIONS}], got {self.iterations}")
@@ -153,9 +169,21 @@ class GaussianPolicy(nn.Module):
     ``adapt(model, params, x, y, loss_fn=...)`` can hand it to the loss as its "prediction".
     """
 
-    def __init__(self, hidden_sizes: tuple[int, ...] = (64, 64), init_log_std: float = 0.0):
+    def __init__(
+        self,
+        hidden_sizes: tuple[int, ...] = (64, 64),
+        init_log_std: float = 0.0,
+        activation: str = "tanh",
+    ):
         super().__init__()
-        self.mean = mlp(2, check_hidden_sizes(hidden_sizes), 2, out_gain=0.01)
+        check_choice("activation", activation, tuple(ACTIVATIONS))
+        self.mean = mlp(
+            2,
+            check_hidden_sizes(hidden_sizes),
+            2,
+            activation=ACTIVATIONS[activation],
+            out_gain=0.01,
+        )
         self.log_std = nn.Parameter(torch.full((2,), float(init_log_std)))
 
     def forward(self, obs: Tensor) -> Tensor:
@@ -166,16 +194,23 @@ class GaussianPolicy(nn.Module):
 def make_policy(config: MAMLRLConfig) -> GaussianPolicy:
     """A fresh policy with weights drawn from ``config.seed`` (torch's global RNG untouched)."""
     with seeded(config.seed):
-        return GaussianPolicy(config.hidden_sizes, config.init_log_std).to(config.device)
+        return GaussianPolicy(config.hidden_sizes, config.init_log_std, config.activation).to(
+            config.device
+        )
 
 
 class Trajectories(NamedTuple):
-    """Episodes of B tasks × N trajectories, time-major: ``obs [T, B, N, 2]`` etc."""
+    """Episodes of B tasks × N trajectories, time-major: ``obs [T, B, N, 2]`` etc.
+
+    An episode that reaches its goal ends there (the paper's termination): from then on its
+    steps are padding, ``mask`` False, reward 0, position frozen at the goal.
+    """
 
     obs: Tensor  # position before the move
     actions: Tensor  # sampled (unclipped) Gaussian actions
     logprob: Tensor  # [T, B, N] log π(a_t | s_t) when sampled
-    rewards: Tensor  # [T, B, N]
+    rewards: Tensor  # [T, B, N], 0 after the episode ended
+    mask: Tensor  # [T, B, N] bool: the step belongs to the episode (not padding)
 
     @property
     def returns(self) -> Tensor:
@@ -221,6 +256,7 @@ def rollout(
     """
     num_tasks = goals.shape[0]
     position = torch.zeros(num_tasks, num_trajectories, 2)
+    alive = torch.ones(num_tasks, num_trajectories, dtype=torch.bool)
     rows: dict[str, list[Tensor]] = {k: [] for k in Trajectories._fields}
     for _ in range(max_steps):
         out = _forward(policy, params, position, per_task)
@@ -230,8 +266,11 @@ def rollout(
         rows["obs"].append(position)
         rows["actions"].append(action)
         rows["logprob"].append(gaussian_log_prob(mean, log_std, action))
-        position = move(position, action)
-        rows["rewards"].append(navigation_reward(position, goals[:, None, :]))
+        rows["mask"].append(alive)
+        position = torch.where(alive[..., None], move(position, action), position)
+        reward = navigation_reward(position, goals[:, None, :])
+        rows["rewards"].append(torch.where(alive, reward, 0.0))
+        alive = alive & ~reached_goal(position, goals[:, None, :])
     return Trajectories(*(torch.stack(rows[k]) for k in Trajectories._fields))
 
 
@@ -250,22 +289,32 @@ def policy_gradient_loss(
     """The inner loss of one task, as Chapter 5's ``adapt`` wants it: ``loss_fn(prediction, y)``.
 
     ``prediction [T, N, 4]`` is the policy's (μ, log σ) on the task's observed positions;
-    ``target [T, N, 3]`` holds the sampled actions and the rewards. Descending it is a
-    policy-gradient *ascent* step: its gradient is −(1/T) Σ_t γ^t ∇log π_t (G_t − b_t) / s, where
-    s (the spread of the advantages, a constant) and the mean over the T steps put the step in
-    the reference's units (there the loss is a mean over all steps, advantages normalised).
+    ``target [T, N, 4]`` holds the sampled actions, the rewards and the step mask (1 where the
+    step belongs to its episode). Descending it is a policy-gradient *ascent* step: its
+    gradient is −(1/L) Σ_t γ^t ∇log π_t (G_t − b_t) / s, where s (the spread of the advantages
+    over the real steps, a constant) and L (the mean episode length) put the step in the
+    reference's units (there the loss is a mean over all steps, advantages normalised).
     """
-    logprob = gaussian_log_prob(prediction[..., :2], prediction[..., 2:], target[..., :2])
+    mask = target[..., 3]
+    logprob = gaussian_log_prob(prediction[..., :2], prediction[..., 2:], target[..., :2]) * mask
     rewards = target[..., 2]
     g, baseline = _advantages(rewards, gamma)
     discount = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
-    scale = (discount * (g - baseline)).std() + 1e-8
-    return -ESTIMATORS[estimator](logprob, rewards, baseline, gamma) / (scale * rewards.shape[0])
+    scale = _masked_std(discount * (g - baseline), mask) + 1e-8
+    length = mask.sum() / mask.shape[1]
+    return -ESTIMATORS[estimator](logprob, rewards, baseline, gamma) / (scale * length)
+
+
+def _masked_std(x: Tensor, mask: Tensor) -> Tensor:
+    """Standard deviation (ddof 1) of ``x`` over the entries where ``mask`` is 1."""
+    count = mask.sum()
+    mean = (x * mask).sum() / count
+    return (((x - mean) * mask).pow(2).sum() / (count - 1).clamp(min=1)).sqrt()
 
 
 def _task_data(batch: Trajectories) -> tuple[Tensor, Tensor]:
-    """``(x [B, T, N, 2], y [B, T, N, 3])``: each task's inputs and targets for ``adapt``."""
-    y = torch.cat([batch.actions, batch.rewards[..., None]], dim=-1)
+    """``(x [B, T, N, 2], y [B, T, N, 4])``: each task's inputs and targets for ``adapt``."""
+    y = torch.cat([batch.actions, batch.rewards[..., None], batch.mask[..., None].float()], dim=-1)
     return batch.obs.transpose(0, 1), y.transpose(0, 1)
 
 
@@ -304,21 +353,55 @@ def adapt_policies(
 
 
 def outer_loss(
-    policy: nn.Module, adapted: Params, batch: Trajectories, *, gamma: float, clip_coef: float
+    policy: nn.Module,
+    adapted: Params,
+    batch: Trajectories,
+    *,
+    gamma: float,
+    clip_coef: float | None,
 ) -> Tensor:
     """Chapter 3's clipped surrogate on the episodes ``batch`` played by the (adapted) policies,
-    with per-task normalised advantages G_t − b_t; averaged over tasks."""
+    with per-task normalised advantages G_t − b_t; averaged over tasks. ``clip_coef=None`` gives
+    the unclipped importance-sampled surrogate −E[r·A] that TRPO maximises under its KL bound."""
 
-    def one_task(p: Params, obs: Tensor, actions: Tensor, old: Tensor, rewards: Tensor) -> Tensor:
+    def one_task(
+        p: Params, obs: Tensor, actions: Tensor, old: Tensor, rewards: Tensor, mask: Tensor
+    ) -> Tensor:
         out = functional_call(policy, p, (obs,))
         logprob = gaussian_log_prob(out[..., :2], out[..., 2:], actions)
         g, baseline = _advantages(rewards, gamma)
+        weight = mask.float()
         adv = g - baseline
-        adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-        return clipped_surrogate_loss(logprob, old, adv, clip_coef)
+        adv = (adv - (adv * weight).sum() / weight.sum()) / (_masked_std(adv, weight) + 1e-8)
+        if clip_coef is None:
+            return -(torch.exp(logprob - old) * adv * weight).sum() / weight.sum()
+        return clipped_surrogate_loss(logprob, old, adv, clip_coef, mask=weight)
 
     data = (t.transpose(0, 1) for t in batch)  # task-major
     return vmap(one_task)(adapted, *data).mean()
+
+
+def outer_kl(policy: nn.Module, adapted: Params, batch: Trajectories, old: Tensor) -> Tensor:
+    """Mean KL(π_old(·|s) ‖ π_θ'(·|s)) over the real steps of ``batch``: TRPO's constraint on the
+    adapted policies. ``old [B, T, N, 4]`` holds π_old's (μ, log σ) on ``batch.obs`` (task-major)."""
+
+    def one_task(p: Params, obs: Tensor, old_out: Tensor, mask: Tensor) -> Tensor:
+        out = functional_call(policy, p, (obs,))
+        kl = gaussian_kl(old_out[..., :2], old_out[..., 2:], out[..., :2], out[..., 2:])
+        weight = mask.float()
+        return (kl * weight).sum() / weight.sum()
+
+    return vmap(one_task)(
+        adapted, batch.obs.transpose(0, 1), old, batch.mask.transpose(0, 1)
+    ).mean()
+
+
+def gaussian_kl(mean_p: Tensor, log_std_p: Tensor, mean_q: Tensor, log_std_q: Tensor) -> Tensor:
+    """KL(N(μ_p, σ_p²) ‖ N(μ_q, σ_q²)) of diagonal Gaussians, summed over the last axis:
+    log σ_q/σ_p + (σ_p² + (μ_p − μ_q)²) / (2σ_q²) − ½ per dimension."""
+    var_p, var_q = torch.exp(2 * log_std_p), torch.exp(2 * log_std_q)
+    per_dim = log_std_q - log_std_p + (var_p + (mean_p - mean_q) ** 2) / (2 * var_q) - 0.5
+    return per_dim.sum(-1)
 
 
 def uniform_goals(num_goals: int, low: float, high: float, generator: torch.Generator) -> Tensor:
@@ -373,39 +456,76 @@ def _outer_iteration(
     gen: torch.Generator,
 ) -> dict[str, float]:
     """Steps 1–5 of the module docstring; returns the history row's numbers."""
-    b, n, c = config.meta_batch_size, config.num_trajectories, config
-    goals = uniform_goals(b, c.goal_low, c.goal_high, gen)
-    params = dict(policy.named_parameters())
-    inner = rollout(policy, params, goals, n, c.max_steps, gen)
-    step = partial(
-        adapt_policies,
-        inner_lr=c.inner_lr,
-        gamma=c.gamma,
-        first_order=c.first_order,
-        estimator=c.estimator,
+    c = config
+    goals = uniform_goals(c.meta_batch_size, c.goal_low, c.goal_high, gen)
+    inner = rollout(
+        policy, dict(policy.named_parameters()), goals, c.num_trajectories, c.max_steps, gen
     )
+
+    def adapted() -> Params:  # θ'_m as a function of the current θ: the outer loss goes through it
+        theta = dict(policy.named_parameters())
+        if c.method == "pretrain":
+            return _broadcast(theta, c.meta_batch_size)
+        return adapt_policies(
+            policy, theta, inner, inner_lr=c.inner_lr, gamma=c.gamma,
+            first_order=c.first_order, estimator=c.estimator,
+        )  # fmt: skip
+
     if c.method == "maml":
         with torch.no_grad():
-            adapted = step(policy, params, inner)
-        outer = rollout(policy, adapted, goals, n, c.max_steps, gen, per_task=True)
+            adapted_now = adapted()
+        outer = rollout(
+            policy, adapted_now, goals, c.num_trajectories, c.max_steps, gen, per_task=True
+        )
     else:
         outer = inner
-    for _ in range(c.update_epochs):
-        params = dict(policy.named_parameters())
-        adapted = step(policy, params, inner) if c.method == "maml" else _broadcast(params, b)
-        loss = outer_loss(policy, adapted, outer, gamma=c.gamma, clip_coef=c.clip_coef)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(policy.parameters(), c.max_grad_norm)
-        optimizer.step()
-    episodes = b * n * (2 if c.method == "maml" else 1)
+    update = _trpo_update if c.outer_optimizer == "trpo" else _clipped_update
+    row = update(policy, optimizer, adapted, outer, c)
+    episodes = c.meta_batch_size * c.num_trajectories * (2 if c.method == "maml" else 1)
     return {
         "pre_return": float(inner.returns.mean()),
         "post_return": float(outer.returns.mean()),
         "episode_return": float(outer.returns.mean()),
-        "loss": float(loss.detach()),
+        **row,
         "episodes": float(episodes),
     }
+
+
+def _clipped_update(policy, optimizer, adapted, outer, c: MAMLRLConfig) -> dict[str, float]:
+    """``update_epochs`` Adam steps on the clipped surrogate of the post-adaptation episodes."""
+    for _ in range(c.update_epochs):
+        loss = outer_loss(policy, adapted(), outer, gamma=c.gamma, clip_coef=c.clip_coef)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(policy.parameters(), c.max_grad_norm)
+        optimizer.step()
+    return {"loss": float(loss.detach())}
+
+
+def _trpo_update(policy, optimizer, adapted, outer, c: MAMLRLConfig) -> dict[str, float]:
+    """One TRPO step: maximise the importance-sampled surrogate of the post-adaptation episodes
+    subject to mean KL(π_θ'old ‖ π_θ') ≤ δ, both functions of θ through the inner step."""
+    with torch.no_grad():
+        old = _task_outputs(policy, adapted(), outer)
+    stats = trpo_step(
+        list(policy.parameters()),
+        lambda: -outer_loss(policy, adapted(), outer, gamma=c.gamma, clip_coef=None),
+        lambda: outer_kl(policy, adapted(), outer, old),
+        max_kl=c.max_kl,
+        cg_iterations=c.cg_iterations,
+    )
+    return {
+        "loss": -stats["surrogate_after"],
+        "kl": stats["kl"],
+        "step_fraction": stats["step_fraction"],
+    }
+
+
+def _task_outputs(policy: nn.Module, adapted: Params, batch: Trajectories) -> Tensor:
+    """Each task's (μ, log σ) on its own observations, ``[B, T, N, 4]`` (task-major)."""
+    return vmap(lambda p, obs: functional_call(policy, p, (obs,)))(
+        adapted, batch.obs.transpose(0, 1)
+    )
 
 
 @dataclass
@@ -477,7 +597,9 @@ def adaptation_curve(
 
 def _last(batch: Trajectories) -> Tensor:
     """Position after the final move (the observations stop one step before it)."""
-    return move(batch.obs[-1], batch.actions[-1])
+    return torch.where(
+        batch.mask[-1][..., None], move(batch.obs[-1], batch.actions[-1]), batch.obs[-1]
+    )
 
 
 def _check_goals(goals: object) -> Tensor:
