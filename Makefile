@@ -4,8 +4,19 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_FLAGS ?= -q
-# Your working copy of the chapters (ignored by git): `make lab` serves it, never notebooks/.
+# Which chapters `make lab` serves: the student edition (exercises blank, built by `make student`)
+# or, with `make lab EDITION=instructor`, the instructor notebooks with every answer filled in.
+EDITION ?= student
+ifeq ($(EDITION),student)
+LAB_SRC := student
 WORK := work
+else ifeq ($(EDITION),instructor)
+LAB_SRC := notebooks
+WORK := work-instructor
+else
+$(error EDITION must be student or instructor, got '$(EDITION)')
+endif
+# Your working copy (ignored by git): `make lab` serves it, never the edition it copies from.
 # `make strip NOTEBOOKS=notebooks/03_ppo.ipynb` strips one chapter; `make refresh CHAPTER=03_ppo`
 # brings a chapter's new version into $(WORK)/.
 NOTEBOOKS ?= notebooks/*.ipynb
@@ -18,7 +29,11 @@ LINT_PATHS := course_lib tests benchmarks scripts conftest.py
 NBSTRIPOUT_FLAGS := --keep-id \
 	--extra-keys "metadata.papermill metadata.execution cell.metadata.papermill cell.metadata.trusted"
 # make test runs these targets in this order, each timed.
-TEST_PHASES := lint unit notebooks browser book-check
+TEST_PHASES := lint unit notebooks notebooks-other-cpu browser book-check
+# A second CPU for the instructor edition: torch's generic kernels and MKL's compatible path round
+# differently from this machine's own (AVX2, AVX-512), as a student's laptop does. A checkpoint
+# that holds on one CPU only fails here (see the README, "Reproducible numbers").
+OTHER_CPU := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE
 
 # One BLAS/OpenMP thread per process. The numbers the chapters print depend on the thread count
 # (same seed and same thread count give the same numbers), small networks run fastest on one
@@ -27,10 +42,10 @@ TEST_PHASES := lint unit notebooks browser book-check
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 # Tests and benchmarks draw off-screen; `make lab` keeps JupyterLab's inline plots.
-lint unit notebooks browser book book-check bench test: export MPLBACKEND := Agg
+lint unit notebooks notebooks-other-cpu browser book book-check bench test: export MPLBACKEND := Agg
 
-.PHONY: setup lab refresh test unit notebooks browser student book book-check strip bench lint \
-	hooks clean
+.PHONY: setup lab refresh test unit notebooks notebooks-other-cpu browser student book book-check \
+	strip bench robust lint hooks clean
 
 setup:
 	@bash scripts/setup_env.sh
@@ -38,16 +53,16 @@ setup:
 # --allow-root only where the user is root (as in containers); JupyterLab refuses root otherwise.
 LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# JupyterLab on $(WORK)/, a copy of notebooks/ made on the first run. Later runs keep your work and
+# JupyterLab on $(WORK)/, a copy of the edition made on the first run. Later runs keep your work and
 # copy in only the chapters you do not have yet, so running a chapter never changes a tracked file.
-lab: setup
-	@$(BIN)/python scripts/working_copy.py sync --src notebooks --dest $(WORK)
-	@echo "[lab] opening JupyterLab on $(WORK)/ (Ctrl-C to stop); start with 00_start_here.ipynb"
+lab: $(if $(filter student,$(EDITION)),student,setup)
+	@$(BIN)/python scripts/working_copy.py sync --src $(LAB_SRC) --dest $(WORK)
+	@echo "[lab] the $(EDITION) edition: opening JupyterLab on $(WORK)/ (Ctrl-C to stop); start with 00_start_here.ipynb"
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) $(LAB_FLAGS) $(WORK)/00_start_here.ipynb
 
 # Replace your copy of one chapter with the course's current version; yours is kept as a backup.
-refresh: setup
-	@$(BIN)/python scripts/working_copy.py refresh --src notebooks --dest $(WORK) "$(CHAPTER)"
+refresh: $(if $(filter student,$(EDITION)),student,setup)
+	@$(BIN)/python scripts/working_copy.py refresh --src $(LAB_SRC) --dest $(WORK) "$(CHAPTER)"
 
 # Every check of the course, phase by phase: lint, unit tests, every chapter under nbval
 # (instructor and student editions), every chapter in a real browser, the course site.
@@ -75,6 +90,12 @@ unit: setup
 notebooks: student
 	$(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 		notebooks/ student/
+
+# The instructor edition again, on a second CPU kernel path (OTHER_CPU): every checkpoint and every
+# `# NBVAL_CHECK_OUTPUT` cell must hold there too.
+notebooks-other-cpu: setup
+	$(OTHER_CPU) $(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
+		notebooks/
 
 # Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing).
 browser: setup
@@ -105,10 +126,15 @@ bench: setup
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]"
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
+# The checkpoint audit: every chapter's claims on 9 CPU kernel paths and 10 training seeds
+# (benchmarks/checkpoints.py; about half an hour on 2 cores).
+robust: setup
+	$(BIN)/python benchmarks/checkpoints.py --workers 2
+
 # Run ruff and the notebook stripper on every `git commit` (.pre-commit-config.yaml).
 hooks: setup
 	$(BIN)/pre-commit install
 
-# Leaves $(WORK)/ alone: it holds your own runs of the chapters.
+# Leaves work/ and work-instructor/ alone: they hold your own runs of the chapters.
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts student _build

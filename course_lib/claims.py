@@ -88,7 +88,7 @@ def paired_above(
     )
 
 
-def checkpoint(chapter: str, claims: list[Claim], summary: str) -> list[Claim]:
+def checkpoint(chapter: str, claims: list[Claim], summary: str) -> None:
     """Assert every claim of a chapter's checkpoint and print ``✓ summary``.
 
     A failing claim raises ``AssertionError`` listing each claim that failed with its numbers.
@@ -112,7 +112,6 @@ def checkpoint(chapter: str, claims: list[Claim], summary: str) -> list[Claim]:
             f"Chapter {chapter} checkpoint: {len(failed)} of {len(claims)} claims failed\n{lines}"
         )
     print(f"✓ {summary}")
-    return list(claims)
 
 
 def _log(chapter: str, claims: list[Claim]) -> None:

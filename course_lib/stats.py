@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["Z95", "Interval", "mean_ci", "paired_difference", "as_scores"]
+__all__ = ["Z95", "Interval", "mean_ci", "mean_ci_along", "paired_difference", "sign", "as_scores"]
 
 #: The normal quantile of a two-sided 95% interval.
 Z95 = 1.959963984540054
@@ -41,9 +41,9 @@ class Interval:
         return self.mean + self.half_width
 
     def __format__(self, spec: str) -> str:
-        """``f"{interval:.2f}"`` gives ``"-3.90 ± 0.31"``."""
+        """``f"{interval:.2f}"`` gives ``"-3.90 ± 0.31"``; ``"+.2f"`` signs the mean only."""
         spec = spec or ".3g"
-        return f"{self.mean:{spec}} ± {self.half_width:{spec}}"
+        return f"{self.mean:{spec}} ± {self.half_width:{spec.replace('+', '')}}"
 
 
 def as_scores(name: str, values: object, *, minimum: int = 2) -> np.ndarray:
@@ -77,6 +77,22 @@ def mean_ci(values: object) -> Interval:
     return Interval(float(x.mean()), float(Z95 * x.std(ddof=1) / math.sqrt(x.size)), int(x.size))
 
 
+def mean_ci_along(values: torch.Tensor, dim: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+    """Many intervals at once: the means along ``dim`` of a tensor and their 95% half-widths.
+
+    E.g. returns ``[steps, goals]`` → the mean return after each step and its half-width.
+    """
+    if not isinstance(values, torch.Tensor) or values.dim() < 1:
+        raise TypeError(
+            f"values must be a tensor with at least one dimension, got {type(values).__name__}"
+        )
+    n = values.shape[dim]
+    if n < 2:
+        raise ValueError(f"values must hold at least 2 scores along dim {dim}, got {n}")
+    values = values.double()
+    return values.mean(dim), Z95 * values.std(dim) / math.sqrt(n)
+
+
 def paired_difference(a: object, b: object) -> Interval:
     """Mean of ``a[i] − b[i]`` over tasks scored by both methods, with its 95% interval."""
     x, y = as_scores("a", a), as_scores("b", b)
@@ -85,3 +101,14 @@ def paired_difference(a: object, b: object) -> Interval:
             f"a and b must score the same tasks (same length), got {x.size} and {y.size}"
         )
     return mean_ci(x - y)
+
+
+def sign(difference: Interval) -> int:
+    """``+1`` if the interval lies wholly above 0, ``-1`` wholly below, ``0`` if it contains 0.
+
+    The verdict a sentence may state: "a beats b" (+1), "b beats a" (−1), or "no clear
+    difference on this run" (0).
+    """
+    if not isinstance(difference, Interval):
+        raise TypeError(f"difference must be an Interval, got {type(difference).__name__}")
+    return 1 if difference.low > 0 else -1 if difference.high < 0 else 0

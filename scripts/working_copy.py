@@ -1,15 +1,17 @@
 """Your working copy of the chapters: what `make lab` serves and `make refresh` updates.
 
 Usage:
-    python scripts/working_copy.py sync [--src notebooks] [--dest work]
-    python scripts/working_copy.py refresh [--src notebooks] [--dest work] CHAPTER
+    python scripts/working_copy.py sync [--src student] [--dest work]
+    python scripts/working_copy.py refresh [--src student] [--dest work] CHAPTER
 
 Running a chapter writes its outputs (and your edits) into the file JupyterLab serves. Were that
-file the committed ``notebooks/NN_name.ipynb``, every run would change a tracked file and the
-next ``git pull`` would stop on a conflict. So ``make lab`` serves a copy in ``work/`` (ignored
-by git):
+file a committed or generated edition (``notebooks/`` for instructors, ``student/`` built by
+``make student``), every run would change it and the next ``git pull`` or ``make student``
+would clash with the student's work. So ``make lab`` serves a copy: ``work/`` of the student
+edition, or ``work-instructor/`` of ``notebooks/`` with ``make lab EDITION=instructor`` (both
+ignored by git):
 
-* ``sync`` copies in whatever of ``notebooks/`` the copy lacks (everything on the first run,
+* ``sync`` copies in whatever of the edition the copy lacks (everything on the first run,
   a new chapter after a ``git pull``) and never overwrites a file you already have;
 * ``refresh 03_ppo`` brings the course's current version of one chapter in, after moving yours
   to ``work/backups/03_ppo.<date-time>.ipynb`` (``make refresh CHAPTER=03_ppo``).
@@ -83,12 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=["sync", "refresh"])
     parser.add_argument("chapter", nargs="?", default="", help="for refresh: e.g. 03_ppo")
-    parser.add_argument("--src", type=Path, default=Path("notebooks"))
+    parser.add_argument("--src", type=Path, default=Path("student"), help="the edition to copy")
     parser.add_argument("--dest", type=Path, default=Path("work"))
     # Intermixed: `refresh --src notebooks --dest work 03_ppo` (the Makefile's order) parses.
     args = parser.parse_intermixed_args(argv)
     if not args.src.is_dir():
-        parser.error(f"--src {args.src} is not a folder")
+        hint = " (build the student edition first: make student)" if args.src.name == "student" else ""
+        parser.error(f"--src {args.src} is not a folder{hint}")
     if args.dest.resolve() == args.src.resolve():
         parser.error("--dest must differ from --src: the point is not to run the committed files")
     if args.action == "sync":

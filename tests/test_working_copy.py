@@ -1,4 +1,5 @@
-"""`make lab` serves work/, a copy of notebooks/ (scripts/working_copy.py): the first run copies
+"""`make lab` serves work/, a copy of the student edition (scripts/working_copy.py; `make lab
+EDITION=instructor` serves work-instructor/, a copy of notebooks/): the first run copies
 everything, later runs keep the student's files and add only what is missing, and
 `make refresh CHAPTER=...` swaps one chapter for the course's version after backing it up."""
 
@@ -97,3 +98,20 @@ def test_command_line_refresh_reports_the_backup(course, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "is the course's version now; yours is in" in run.stdout
     assert len(list((work / "backups").glob("00_start.*.ipynb"))) == 1
+
+
+def _make_dry_run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_make_lab_serves_the_student_edition_and_instructors_ask_for_theirs():
+    student = _make_dry_run("lab")
+    assert "make_student.py --src notebooks --out student" in student.stdout
+    assert "working_copy.py sync --src student --dest work\n" in student.stdout
+    instructor = _make_dry_run("lab", "EDITION=instructor")
+    assert "working_copy.py sync --src notebooks --dest work-instructor" in instructor.stdout
+    assert "make_student.py" not in instructor.stdout
+    refresh = _make_dry_run("refresh", "CHAPTER=03_ppo")
+    assert "refresh --src student --dest work" in refresh.stdout
+    bad = _make_dry_run("lab", "EDITION=teacher")
+    assert bad.returncode != 0 and "EDITION must be student or instructor, got 'teacher'" in bad.stderr
