@@ -54,11 +54,11 @@ from course_lib.maml_rl import (
     Navigation2DVectorEnv,
     adaptation_curve,
     make_policy,
-    mean_ci,
     oracle_return,
     train_maml_rl,
     uniform_goals,
 )
+from course_lib.stats import mean_ci_along
 
 PROTOCOLS = {
     # tristandeleu/pytorch-maml-rl's 2-D navigation config, Adam on a clipped outer objective
@@ -136,7 +136,7 @@ def train_and_evaluate(config: MAMLRLConfig, new_goals: int, seed: int) -> None:
             max_steps=config.max_steps,
             seed=seed + 1,
         )
-        mean, half = mean_ci(curve.returns)
+        mean, half = mean_ci_along(curve.returns)
         means[name] = mean
         cells = " ".join(f"{m:9.2f} ± {h:4.2f}" for m, h in zip(mean.tolist(), half.tolist()))
         print(f"{name:12s} {cells}")

@@ -3,9 +3,10 @@
 import pytest
 import torch
 
+from course_lib.maml_rl import compare
 from course_lib.maml_rl.compare import (
     comparison_rows,
-    mean_ci,
+    explorer_goal,
     rl2_episode_returns,
     rl2_navigation_env,
     rl2_paths,
@@ -48,14 +49,34 @@ def test_oracle_is_an_upper_bound_and_continuous_beats_discrete():
     assert (cont >= disc).all() and (cont > -2).all()
 
 
-def test_mean_ci_and_rows():
+def test_comparison_rows():
     returns = torch.tensor([[1.0, 3.0], [2.0, 2.0]])
-    mean, half = mean_ci(returns)
-    assert mean.tolist() == [2.0, 2.0] and half[1] == 0
     rows = comparison_rows({"a": returns})
-    assert rows[0]["method"] == "a" and len(rows[0]["ci"]) == 2
-    with pytest.raises(ValueError, match=r"returns must be a tensor \[K, G\]"):
-        mean_ci(torch.zeros(3))
+    assert rows[0]["method"] == "a" and rows[0]["mean"] == [2.0, 2.0] and rows[0]["ci"][1] == 0
+
+
+def test_explorer_goal_picks_the_most_improved_goal_that_shows_both_stories(monkeypatch, agent):
+    # Synthetic returns by goal x: RL² episode 1 / 2, and MAML-RL θ_0 / θ_1.
+    rl2 = {0.1: (-5.0, -4.5), 0.2: (-9.0, -3.0), 0.3: (-8.0, -2.0), 0.4: (-3.0, -3.0)}
+    maml = {0.1: (-6.0, -4.0), 0.2: (-6.0, -4.0), 0.3: (-6.0, -7.0), 0.4: (-6.0, -4.0)}
+
+    def fake_paths(agent, goal, *, max_steps, seed):
+        return None, torch.tensor([*rl2[round(float(goal[0]), 2)], -2.0])
+
+    class Curve:
+        def __init__(self, goal):
+            self.returns = torch.tensor([[*maml[round(float(goal[0, 0]), 2)], -3.0, -3.0]]).T
+
+    monkeypatch.setattr(compare, "rl2_paths", fake_paths)
+    monkeypatch.setattr(compare, "adaptation_curve", lambda policy, goal, **kw: Curve(goal))
+    policy = make_policy(MAMLRLConfig(hidden_sizes=(8,)))
+    candidates = torch.tensor([[0.1, 0.0], [0.2, 0.0], [0.3, 0.0], [0.4, 0.0], [0.31, 0.01]])
+    goal, returns = explorer_goal(policy, agent, candidates, max_steps=STEPS)
+    # 0.3 improves most but its MAML-RL step hurts; 0.2 is next and shows both stories.
+    assert goal == pytest.approx((0.2, 0.0)) and returns["RL²"][:2] == [-9.0, -3.0]
+    rl2.update({x: (-3.0, -3.0) for x in rl2})  # RL² never explores: nothing to show
+    with pytest.raises(ValueError, match="no candidate goal"):
+        explorer_goal(policy, agent, candidates, max_steps=STEPS)
 
 
 def test_bad_agent_and_goals(agent):

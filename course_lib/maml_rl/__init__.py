@@ -23,8 +23,8 @@ from course_lib.maml_rl.bandits import (
 )
 from course_lib.maml_rl.compare import (
     comparison_rows,
+    explorer_goal,
     goals_outside,
-    mean_ci,
     rl2_episode_returns,
     rl2_navigation_env,
     rl2_paths,
@@ -34,6 +34,7 @@ from course_lib.maml_rl.dice import (
     dice_surrogate,
     exact_meta_gradient,
     magic_box,
+    meta_gradient_bias,
     meta_gradient_check,
     reinforce_surrogate,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "TinyMDP",
     "exact_meta_gradient",
     "meta_gradient_check",
+    "meta_gradient_bias",
     "MAMLRLConfig",
     "GaussianPolicy",
     "make_policy",
@@ -94,7 +96,7 @@ __all__ = [
     "rl2_episode_returns",
     "rl2_paths",
     "goals_outside",
-    "mean_ci",
+    "explorer_goal",
     "comparison_rows",
     "BanditMAMLConfig",
     "BanditPolicy",

@@ -29,9 +29,9 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from course_lib.maml_rl.compare import mean_ci
 from course_lib.maml_rl.dice import dice_surrogate
 from course_lib.rl2.baselines import evaluation_bandits
+from course_lib.stats import mean_ci_along
 from course_lib.training import (
     Callback,
     Stopwatch,
@@ -270,5 +270,5 @@ def bandit_adaptation_curve(
     arm_probs = torch.as_tensor(evaluation_bandits(k, range(n)), dtype=torch.float32).to(device)
     path = adapt_logits(policy, arm_probs, steps, pulls, gen, first_order=True)
     per_bandit = torch.stack([pulls * (p.softmax(-1) * arm_probs).sum(-1) for p in path]).detach()
-    mean, ci = mean_ci(per_bandit.cpu())
+    mean, ci = mean_ci_along(per_bandit.cpu())
     return BanditCurve(per_bandit.cpu(), mean, ci)

@@ -15,21 +15,21 @@ reward, see :mod:`course_lib.maml_rl.envs`).
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
 from course_lib.maml_rl.envs import DISCRETE_MOVES, Navigation2DVectorEnv
+from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.train import TrialBatch, episode_returns, rollout_trials
-from course_lib.validation import check_int, check_seed
+from course_lib.stats import mean_ci_along
+from course_lib.validation import check_int, check_real, check_seed
 
 __all__ = [
     "rl2_navigation_env",
     "rl2_episode_returns",
     "rl2_paths",
-    "mean_ci",
+    "explorer_goal",
     "comparison_rows",
     "goals_outside",
 ]
@@ -116,22 +116,11 @@ def rl2_paths(
     return paths, episode_returns(batch)[0]
 
 
-def mean_ci(returns: Tensor) -> tuple[Tensor, Tensor]:
-    """Mean over goals (last axis) and the half-width of its 95% normal confidence interval."""
-    if not isinstance(returns, Tensor) or returns.dim() != 2:
-        raise ValueError(
-            f"returns must be a tensor [K, G], got {getattr(returns, 'shape', returns)}"
-        )
-    g = returns.shape[1]
-    half = 1.96 * returns.std(1) / math.sqrt(g) if g > 1 else torch.zeros(returns.shape[0])
-    return returns.mean(1), half
-
-
 def comparison_rows(results: dict[str, Tensor]) -> list[dict[str, object]]:
     """One row per method: ``{"method", "mean": [...], "ci": [...]}`` for each ``[K, G]`` tensor."""
     rows = []
     for name, returns in results.items():
-        mean, half = mean_ci(returns)
+        mean, half = mean_ci_along(returns)
         rows.append({"method": name, "mean": mean.tolist(), "ci": half.tolist()})
     return rows
 
@@ -152,3 +141,43 @@ def goals_outside(
         draw = (2 * torch.rand(4 * num_goals, 2, generator=gen) - 1) * outer
         found = torch.cat([found, draw[draw.abs().amax(1) > inner]])
     return found[:num_goals]
+
+
+def explorer_goal(
+    policy: GaussianPolicy,
+    rl2_agent: RecurrentActorCritic,
+    candidates: Tensor,
+    *,
+    max_steps: int,
+    num_trajectories: int = 20,
+    inner_lr: float = 0.1,
+    seed: int = 0,
+    grid: float = 0.05,
+) -> tuple[tuple[float, float], dict[str, list[float]]]:
+    """The goal Chapter 8's widget opens on, chosen so that both stories can be seen.
+
+    Each candidate goal (rounded to the widget's slider ``grid``) is played exactly as the widget
+    plays it (same calls, same ``seed``). The first goal, in order of RL²'s improvement from
+    episode 1 to episode 2 (largest first), where RL² explores (episode 1 at least 20% below
+    episode 2: it searched, then went to what it found) and one MAML-RL step helps (θ_1 above
+    θ_0) is returned with its returns ``{"MAML-RL": [θ_0..θ_3], "RL²": [episodes 1..3]}``.
+    """
+    goals = _goals(candidates)
+    check_real("grid", grid, 0.0, 1.0, lo_open=True)
+    rounded = sorted({(round(x / grid) * grid, round(y / grid) * grid) for x, y in goals.tolist()})
+    rl2 = {
+        g: rl2_paths(rl2_agent, torch.tensor(g), max_steps=max_steps, seed=seed)[1] for g in rounded
+    }
+    order = sorted(rounded, key=lambda g: float(rl2[g][0] - rl2[g][1]))  # most improved first
+    for goal in order:
+        first, second = float(rl2[goal][0]), float(rl2[goal][1])
+        if not first < 1.2 * second:  # returns are negative: episode 1 at least 20% worse
+            continue
+        curve = adaptation_curve(
+            policy, torch.tensor([goal]), steps=3, num_trajectories=num_trajectories,
+            inner_lr=inner_lr, max_steps=max_steps, seed=seed,
+        )  # fmt: skip
+        maml = curve.returns[:, 0].tolist()
+        if maml[1] > maml[0]:
+            return goal, {"MAML-RL": maml, "RL²": rl2[goal].tolist()}
+    raise ValueError("no candidate goal shows both stories (RL² exploring, a helpful MAML-RL step)")

@@ -36,12 +36,12 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 from tqdm.auto import tqdm
 
-from course_lib.maml_rl.compare import mean_ci
 from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
 from course_lib.maml_rl.envs import move, navigation_reward, reached_goal
 from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
+from course_lib.stats import mean_ci_along
 from course_lib.training import (
     Callback,
     Stopwatch,
@@ -544,7 +544,7 @@ class AdaptationCurve:
 
     def mean_and_ci(self) -> tuple[Tensor, Tensor]:
         """Mean over goals after each step and the half-width of its 95% confidence interval."""
-        return mean_ci(self.returns)
+        return mean_ci_along(self.returns)
 
 
 def adaptation_curve(

@@ -1,7 +1,8 @@
 """Chapter 8 widget: pick a goal; watch MAML-RL adapt by gradient steps and RL² by memory.
 
 Left: the MAML-RL policy's mean path before adaptation (θ_0) and after each policy-gradient
-step θ_1..θ_k on that goal. Right: RL²'s paths in episodes 1, 2, 3 of one trial on the same
+step θ_1..θ_k on that goal (dots mark the positions, so a path that barely leaves the start
+still shows). Right: RL²'s paths in episodes 1, 2, 3 of one trial on the same
 goal. Both policies are trained in the notebook and passed in; moving a slider only *adapts*
 (a few cheap policy-gradient steps on ``num_trajectories`` episodes) and plays, it never trains.
 """
@@ -107,8 +108,12 @@ def maml_rl_explorer(
             ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", xlabel="x")
         returns = curve.returns[:, 0].tolist()
         for step in range(k + 1):
+            reach = float(paths[step].norm(dim=-1).max())
             label = f"θ_{step} (return {returns[step]:.1f})"
-            ax_maml.plot(*paths[step].T, color=_STEP_COLORS[step], lw=2, label=label)
+            if reach < 0.1:  # a path that stays at the start would hide under its marker
+                label += f", stays within {reach:.2f} of the start"
+            ax_maml.plot(*paths[step].T, color=_STEP_COLORS[step], lw=2, marker="o", ms=3,
+                         label=label, zorder=3 + step)  # fmt: skip
         for e, path in enumerate(rl2):
             label = f"episode {e + 1} (return {rl2_returns[e]:.1f})"
             ax_rl2.plot(*path.T, color=_EPISODE_COLORS[e], lw=2, alpha=0.85, label=label)
