@@ -229,11 +229,14 @@ def _row_lines(n: int, k: int, row: dict) -> list[str]:
         + " ".join(f"{stats[m][1]:>10.2f}" for m in NAMES)
         + (f" | {stats['rl2'][1]:>6.2f}" if has_rl2 else ""),
         f"{'':>8} | {'held out':>8} "
-        + " ".join(f"{held[m]:>10.2f}" if m in held else f"{'':>10}" for m in NAMES),
+        + " ".join(f"{held[m]:>10.2f}" if m in held else f"{'':>10}" for m in NAMES).rstrip(),
         f"{'':>8} | {'paper':>8} "
         + " ".join(_paper(m, paper) for m in NAMES)
         + (f" | {paper['rl2']:>6.1f}" if has_rl2 else ""),
-        f"{'':>8}   gittins column = {gittins_label(k, n)}{exact}",
+        f"{'':>8}   gittins column = {gittins_label(k, n)}{exact}; minus gitt-disc (paired, ± se): "
+        + "{:+.2f} ± {:.2f}".format(
+            *paired_difference(scores["gittins"], scores["gittins_discounted"])
+        ),
         f"{'':>8}   tuned on the evaluation bandits (authors' protocol, the 'ours' row): {on_eval}",
         f"{'':>8}   tuned on bandits of seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} "
         f"(the 'held out' row): {held_params}",
