@@ -2,17 +2,23 @@
 
 import numpy as np
 import pytest
+import scipy.stats
 
 from course_lib.rl2.analysis import mean_and_stderr, paired_difference
 from course_lib.rl2.baselines import (
     BASELINES,
+    DISCOUNTED_GITTINS_HORIZON,
+    MAX_DISCOUNTED_HORIZON,
     MAX_GITTINS_PULLS,
+    MAX_OTS_DRAWS,
     baseline_returns,
     bayes_optimal_value,
+    discounted_gittins_table,
     evaluation_bandits,
     finite_horizon_gittins_table,
     gittins_label,
     gittins_method,
+    most_probable_draw,
     run_baseline,
 )
 
@@ -113,11 +119,196 @@ def test_authors_tie_rule_always_tries_the_lowest_arm_first():
     assert 0.5 < diff < 3.0 and diff > 3 * se
 
 
-def test_ots_is_thompson_never_below_the_mean_and_beats_it_on_long_trials():
+def test_ots_mean_floor_is_never_below_the_mean_and_beats_thompson_on_long_trials():
     bandits = evaluation_bandits(5, range(1000))
-    ots = baseline_returns("ots", bandits, 100, seed=0)
+    ots = baseline_returns("ots_mean_floor", bandits, 100, seed=0)
     diff, se = paired_difference(ots, baseline_returns("thompson", bandits, 100, seed=0))
-    assert "ots" in BASELINES and diff > 3 * se  # Duan et al. Table 1: 77.9 vs 74.7 at (100, 5)
+    assert diff > 3 * se
+
+
+# ------------------------------------------------ the authors' OTS: best of n posterior draws
+
+
+def _authors_choice(draws, succ, fail):
+    """The authors' selection, transcribed: scipy's Beta log-density summed over arms; a later
+    draw replaces the kept one only if strictly more probable."""
+    kept, kept_logprob = None, None
+    for x in draws:
+        logprob = np.sum(scipy.stats.beta.logpdf(x, succ + 1, fail + 1))
+        if kept_logprob is None or logprob > kept_logprob:
+            kept, kept_logprob = x, logprob
+    return kept
+
+
+def test_most_probable_draw_matches_scipy_log_densities():
+    rng = np.random.default_rng(0)
+    succ = rng.integers(0, 6, size=(40, 4))
+    fail = rng.integers(0, 6, size=(40, 4))
+    succ[0] = fail[0] = 0  # a fresh bandit: every draw has density 1, the first one is kept
+    draws = rng.beta(succ + 1, fail + 1, size=(7, 40, 4))
+    chosen = most_probable_draw(draws, succ, fail)
+    for r in range(40):
+        np.testing.assert_array_equal(chosen[r], _authors_choice(draws[:, r], succ[r], fail[r]))
+    np.testing.assert_array_equal(chosen[0], draws[0, 0])
+
+
+def _ots_transcribed(probs, n, draws, seed):
+    """One bandit of the authors' OTS loop, written out pull by pull, drawing from the library's
+    streams (``baseline_returns``'s contract): the algorithm's draws from Generator([seed, 2]),
+    draw after draw, each of all k arms; the j-th pull of arm a pays luck[a, j] < p[a]."""
+    k = len(probs)
+    luck = np.random.default_rng([seed, 1]).random((1, k, n))[0]
+    rng = np.random.default_rng([seed, 2])
+    succ, fail, total = np.zeros(k, int), np.zeros(k, int), 0
+    for _ in range(n):
+        samples = [rng.beta(succ + 1, fail + 1) for _ in range(draws)]
+        arm = int(np.argmax(_authors_choice(samples, succ, fail)))
+        reward = luck[arm, succ[arm] + fail[arm]] < probs[arm]
+        succ[arm] += reward
+        fail[arm] += not reward
+        total += reward
+    return total
+
+
+@pytest.mark.parametrize("draws", [1, 4, 15])
+def test_ots_matches_a_direct_transcription_pull_for_pull(draws):
+    bandits = evaluation_bandits(5, range(25))
+    for i, probs in enumerate(bandits):
+        ours = baseline_returns("ots", probs[None], 12, seed=100 + i, ots_draws=draws)
+        assert ours[0] == _ots_transcribed(probs, 12, draws, seed=100 + i)
+
+
+def test_ots_with_one_draw_is_thompson_and_more_draws_exploit_more():
+    bandits = evaluation_bandits(5, range(1000))
+    thompson = baseline_returns("thompson", bandits, 10, seed=3)
+    np.testing.assert_array_equal(
+        baseline_returns("ots", bandits, 10, seed=3, ots_draws=1), thompson
+    )
+    # on 10-pull trials exploring less pays (greedy 6.6 against Thompson 5.7 in the paper)
+    diff, se = paired_difference(
+        baseline_returns("ots", bandits, 10, seed=3, ots_draws=15), thompson
+    )
+    assert diff > 0.3 and diff > 5 * se
+
+
+# ----------------------------------------------- Gittins indices against brute-force stopping
+
+
+def _brute_force_index(gamma, depth, s0=0, f0=0, forever=True):
+    """Gittins's own definition, by enumeration: the largest ratio E[Σ_{t<τ} γ^t r_t] / E[Σ_{t<τ} γ^t]
+    over every stopping rule τ >= 1 on the (s, f) lattice of an arm with posterior Beta(s0+1, f0+1),
+    up to ``depth`` more pulls. At that depth the arm either stops or, if ``forever``, is kept
+    forever at its posterior mean then (the truncation of discounted_gittins_table); with
+    ``forever=False`` it must stop there (the finite-horizon index with ``depth`` pulls left)."""
+    nodes = [(d, s) for d in range(depth + 1) for s in range(d + 1)]  # s successes in d pulls
+    free = [(d, s) for d, s in nodes if 0 < d < depth or (d == depth and forever)]
+    rules = (np.arange(2 ** len(free))[:, None] >> np.arange(len(free))) & 1  # 1 = go on
+    go = {node: rules[:, i] for i, node in enumerate(free)} | {(0, 0): 1}
+    reach = {node: np.zeros(len(rules)) for node in nodes}
+    reach[0, 0][:] = 1.0
+    reward = np.zeros(len(rules))
+    weight = np.zeros(len(rules))
+    for d, s in nodes:  # depth by depth: a node's reach is final before it is expanded
+        p = (s0 + s + 1) / (s0 + f0 + d + 2)
+        going = reach[d, s] * go.get((d, s), 0)
+        if d < depth:
+            reward += going * gamma**d * p
+            weight += going * gamma**d
+            reach[d + 1, s + 1] += going * p
+            reach[d + 1, s] += going * (1 - p)
+        elif forever:  # kept forever: γ^d + γ^(d+1) + ... pulls of mean p
+            reward += going * gamma**d / (1 - gamma) * p
+            weight += going * gamma**d / (1 - gamma)
+    return (reward / weight).max()
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
+@pytest.mark.parametrize("s0, f0", [(0, 0), (2, 0), (1, 3)])
+def test_discounted_index_matches_brute_force_stopping_rules(gamma, s0, f0):
+    depth, grid = 4, 2048
+    table = discounted_gittins_table(gamma, horizon=s0 + f0 + depth, grid=grid)
+    assert table[s0, f0] == pytest.approx(_brute_force_index(gamma, depth, s0, f0), abs=1 / grid)
+
+
+@pytest.mark.parametrize("pulls_left", [2, 3, 5])
+@pytest.mark.parametrize("s0, f0", [(0, 0), (1, 2)])
+def test_finite_horizon_index_matches_brute_force_stopping_rules(pulls_left, s0, f0):
+    table = finite_horizon_gittins_table(10, grid=2048)
+    brute = _brute_force_index(1.0, pulls_left, s0, f0, forever=False)
+    assert table[pulls_left, s0, f0] == pytest.approx(brute, abs=1 / 2048)
+
+
+def test_discounted_index_matches_published_tables():
+    # Gittins indices of Bernoulli arms as printed (4 decimals) from Gittins's tables in
+    # Christian & Griffiths, "Algorithms to Live By" (2016), ch. 2: record wins-losses
+    # 0-0, 1-1, 2-2 and 9-1 at discount 0.9; 0-0 at discount 0.99
+    table = discounted_gittins_table(0.9, horizon=300)  # 0.9^300: the truncation is invisible
+    for (s, f), printed in {(0, 0): 0.7029, (1, 1): 0.6346, (2, 2): 0.6010, (9, 1): 0.8695}.items():
+        assert table[s, f] == pytest.approx(printed, abs=1.5e-4)
+    # 0.99: horizons 500 and 1,000 agree to 1e-7 here
+    assert discounted_gittins_table(0.99, horizon=500)[0, 0] == pytest.approx(0.8699, abs=1.5e-4)
+
+
+def test_discounted_index_is_above_the_mean_and_orders_the_posteriors():
+    table = discounted_gittins_table(0.95, horizon=60)
+    s, f = np.meshgrid(np.arange(61), np.arange(61), indexing="ij")
+    inside = s + f <= 60
+    mean = (s + 1) / (s + f + 2)
+    # exploring is worth something: never below the posterior mean (up to the grid's step)
+    assert (table[inside] >= mean[inside] - 1e-3).all()
+    assert (np.diff(table[:30, :30], axis=0) > 0).all()  # a success raises the index
+    assert (np.diff(table[:30, :30], axis=1) < 0).all()  # a failure lowers it
+    assert np.isnan(table[~inside]).all() and not table.flags.writeable
+    # a longer view (less discounting) values information more
+    assert discounted_gittins_table(0.99, horizon=60)[0, 0] > table[0, 0]
+
+
+def test_discounted_gittins_plays_the_table():
+    bandits = evaluation_bandits(5, range(1000))
+    gittins = baseline_returns("gittins_discounted", bandits, 100, seed=0, gamma=0.99)
+    diff, se = paired_difference(gittins, baseline_returns("thompson", bandits, 100, seed=0))
+    assert diff > 3 * se  # Duan et al. Table 1 at (100, 5): 78.3 against 74.7
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (
+            lambda: run_baseline("ots", 5, 10, 10, 0, ots_draws=0),
+            r"ots_draws must be an integer in \[1, 1_000\], got 0",
+        ),
+        (
+            lambda: run_baseline("ots", 5, 10, 10, 0, ots_draws=MAX_OTS_DRAWS + 1),
+            r"ots_draws must be an integer in \[1, 1_000\], got 1001",
+        ),
+        (
+            lambda: run_baseline("gittins_discounted", 5, 10, 10, 0, gamma=1.0),
+            r"gamma must be in \(0.0, 1.0\), got 1.0",
+        ),
+        (
+            lambda: run_baseline("gittins_discounted", 5, 10, 10, 0, gamma=0),
+            r"gamma must be in \(0.0, 1.0\), got 0",
+        ),
+        (lambda: discounted_gittins_table(-0.5), r"gamma must be in \(0.0, 1.0\), got -0.5"),
+        (
+            lambda: discounted_gittins_table(0.9, horizon=MAX_DISCOUNTED_HORIZON + 1),
+            r"horizon must be an integer in \[1, 2_000\], got 2001",
+        ),
+        (
+            lambda: discounted_gittins_table(0.9, grid=1),
+            r"grid must be an integer in \[2, 4_096\], got 1",
+        ),
+        (
+            lambda: run_baseline("gittins_discounted", 5, DISCOUNTED_GITTINS_HORIZON + 1, 10, 0),
+            r"n must be an integer in \[1, 1000\] for the discounted Gittins index",
+        ),
+    ],
+)
+def test_bad_ots_and_discounted_gittins_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+    with pytest.raises(TypeError, match="ots_draws must be an integer"):
+        run_baseline("ots", 5, 10, 10, 0, ots_draws=2.5)
 
 
 def test_evaluation_bandits_are_seeded_one_by_one():

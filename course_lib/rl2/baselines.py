@@ -4,35 +4,55 @@ Every baseline keeps, per arm, the counts of successes ``s`` and failures ``f`` 
 the uniform prior Beta(1, 1) the posterior of p_i is Beta(s_i + 1, f_i + 1). They differ
 only in how they turn those counts into the next arm:
 
-==================  ==========================================================================
-``random``          a uniformly random arm (expected total n/2)
-``greedy``          the highest posterior mean (s+1)/(s+f+2); no deliberate exploration
-``epsilon_greedy``  greedy, but a uniformly random arm with probability ``epsilon``
-``ucb1``            posterior mean + c·sqrt(2 ln(t+1) / (pulls+1)): Auer et al.'s UCB1
-                    bonus on the Beta(1, 1) posterior mean (the prior replaces the forced
-                    first pull of every arm, which would spend half of a 10-pull trial)
-``thompson``        sample p̃_i ~ Beta(s_i+1, f_i+1) and pull the argmax (Thompson, 1933)
-``ots``             optimistic Thompson sampling (Chapelle & Li, 2011): like ``thompson``, but a
-                    sample below the posterior mean is replaced by the mean (never pessimistic)
-``gittins``         the Bayes-optimal policy: exact dynamic programming over the Beta
-                    posteriors when the state space is small enough (``gittins_method``
-                    says "exact DP"), otherwise the *finite-horizon Gittins index* (for
-                    each arm, the known payout λ at which one would be indifferent between
-                    the arm and retiring on λ for the remaining pulls; computed by DP on a
-                    λ grid) ("finite-horizon Gittins index"), which is a strong heuristic,
-                    not the optimum
-==================  ==========================================================================
+======================  ==========================================================================
+``random``              a uniformly random arm (expected total n/2)
+``greedy``              the highest posterior mean (s+1)/(s+f+2); no deliberate exploration
+``epsilon_greedy``      greedy, but a uniformly random arm with probability ``epsilon``
+``ucb1``                posterior mean + c·sqrt(2 ln(t+1) / (pulls+1)): Auer et al.'s UCB1
+                        bonus on the Beta(1, 1) posterior mean (the prior replaces the forced
+                        first pull of every arm, which would spend half of a 10-pull trial)
+``thompson``            sample p̃_i ~ Beta(s_i+1, f_i+1) and pull the argmax (Thompson, 1933)
+``ots``                 the RL² authors' "optimistic Thompson sampling" (the OTS column of
+                        Duan et al., Table 1, as their evaluate_bandits.py computes it): draw
+                        ``ots_draws`` joint samples of the k arm means from the posterior, keep
+                        the most probable one (highest summed log-density), pull its argmax.
+                        Despite the name it explores *less* than ``thompson``: the most
+                        probable of many draws lies near the posterior mode, so more draws move
+                        it towards greedy play (1 draw is ``thompson``). The authors tune
+                        ``ots_draws`` over 1..20 on their evaluation bandits.
+``ots_mean_floor``      optimistic Thompson sampling as Chapelle & Li (2011) and May et al.
+                        (2012) define it: like ``thompson``, but a sample below the posterior
+                        mean is raised to the mean (never pessimistic). On the paper's 10- and
+                        100-pull trials it scores between ``thompson`` and ``ots``
+                        (``benchmarks/rl2_bandits.py``)
+``gittins``             the Bayes-optimal policy: exact dynamic programming over the Beta
+                        posteriors when the state space is small enough (``gittins_method``
+                        says "exact DP"), otherwise the *finite-horizon Gittins index* (for
+                        each arm, the known payout λ at which one would be indifferent between
+                        the arm and retiring on λ for the remaining pulls; computed by DP on a
+                        λ grid) ("finite-horizon Gittins index"), which is a strong heuristic,
+                        not the optimum
+``gittins_discounted``  the *discounted* Gittins index (Gittins, 1979) with discount
+                        ``gamma``: the payout λ at which one is indifferent between the arm and
+                        retiring on λ per pull forever, the future discounted by ``gamma`` per
+                        pull (:func:`discounted_gittins_table`). It ignores how many pulls are
+                        left; ``gamma`` stands in for the horizon. The algorithm of the paper's
+                        Gittins column (evaluate_gittins.py, ``gamma`` tuned on the evaluation
+                        bandits over 0.9, 0.99, 0.999, 0.9999)
+======================  ==========================================================================
 
 **Ties.** When several arms share the best score, ``ties="random"`` picks one of them
 uniformly; ``ties="lowest"`` picks the lowest arm index, the rule of the authors' bandit code
-(``numpy.argmax``). It applies to every argmax of a score (greedy, ε-greedy, UCB1, gittins;
-Thompson samples never tie) and matters for greedy and ε-greedy, whose scores tie often: early in
-a trial every untouched arm has the same posterior mean, and the lowest-index rule costs greedy
-about 1 to 2 reward per 100-pull trial (measured here, paired on the bandits of seeds 0–999:
+(``numpy.argmax``). It applies to every argmax of a score (greedy, ε-greedy, UCB1, both
+Gittins indices; Thompson samples never tie) and matters for greedy and ε-greedy, whose scores
+tie often: early in a trial every untouched arm has the same posterior mean, and the
+lowest-index rule costs greedy about 1 to 2 reward per 100-pull trial (measured here, paired on the bandits of seeds 0–999:
 0.8 ± 0.3 at k = 5, 1.8 ± 0.4 at k = 10).
 
 **Evaluation sets.** :func:`evaluation_bandits` draws bandit ``i`` of a set from its own seed
-(the authors evaluate every method on the bandits of seeds 0–999), and
+(the authors evaluate every method on the bandits of seeds 0–999, drawn by numpy's legacy
+MT19937 generator; ours come from ``numpy.random.default_rng``, so the seeds are theirs, the
+bandits are not), and
 :func:`baseline_returns` plays any fixed set, one total per bandit, so two methods can be
 compared *paired*, bandit by bandit (see ``course_lib.rl2.analysis.paired_difference``).
 :func:`bayes_optimal_value` is the exact expected total reward of the Bayes-optimal policy,
@@ -60,6 +80,11 @@ __all__ = [
     "gittins_method",
     "gittins_label",
     "finite_horizon_gittins_table",
+    "discounted_gittins_table",
+    "most_probable_draw",
+    "MAX_OTS_DRAWS",
+    "MAX_DISCOUNTED_HORIZON",
+    "DISCOUNTED_GITTINS_HORIZON",
 ]
 
 #: Mean total reward per trial in Duan et al. 2016 (arXiv:1611.02779), Table 1, keyed by
@@ -115,7 +140,9 @@ BASELINES: tuple[str, ...] = (
     "ucb1",
     "thompson",
     "ots",
+    "ots_mean_floor",
     "gittins",
+    "gittins_discounted",
 )
 TIE_RULES: tuple[str, ...] = ("random", "lowest")
 
@@ -125,6 +152,14 @@ EXACT_DP_MAX_STATES = 50_000
 # The finite-horizon index table costs ~n³ time and ~n² memory per λ: n = 100 takes about
 # 3 s of CPU here, n = 200 about 30 s and 0.5 GB, n = 300 ran past 110 s.
 MAX_GITTINS_PULLS = 200
+# Each pull of "ots" draws ots_draws x trials x k samples; the authors tune over 1..20.
+MAX_OTS_DRAWS = 1000
+# The discounted index is computed on the posteriors of up to `horizon` observations, after
+# which an arm's mean counts as known (the authors' truncation: 1,000 observations). The cost
+# is ~horizon² x grid / 2 updates: horizon 1,000 with a 1,024-point grid takes about 5 s here,
+# the cap 2,000 about 20 s.
+DISCOUNTED_GITTINS_HORIZON = 1000
+MAX_DISCOUNTED_HORIZON = 2000
 
 
 # ------------------------------------------------------------------- exact Bayes-optimal DP
@@ -256,14 +291,95 @@ def _gittins_table(n: int, grid: int) -> np.ndarray:
         lose[:, :-1] = value[:, 1:]
         keep = p * (1.0 + win) + (1 - p) * lose
         retire = m * lam[None, None, :]
-        gap = keep - retire  # decreasing in λ; the index is its zero crossing
-        j = np.clip((gap > 0).sum(-1), 1, grid - 1)  # first grid index with gap <= 0
-        g0 = np.take_along_axis(gap, (j - 1)[..., None], -1)[..., 0]
-        g1 = np.take_along_axis(gap, j[..., None], -1)[..., 0]
-        frac = np.where(g0 - g1 > 0, g0 / np.maximum(g0 - g1, 1e-12), 0.0)
-        table[m] = lam[j - 1] + frac * (lam[1] - lam[0])
+        table[m] = _zero_crossing(keep - retire, lam)
         value = np.maximum(keep, retire)
     return table
+
+
+def _zero_crossing(gap: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Where ``gap`` (decreasing along its last axis, sampled on the even grid ``lam``) crosses 0.
+
+    Linear interpolation between the two grid points around the crossing: the value of
+    pulling is piecewise linear in λ, so this is exact unless a kink lies between them.
+    """
+    j = np.clip((gap > 0).sum(-1), 1, len(lam) - 1)  # first grid index with gap <= 0
+    g0 = np.take_along_axis(gap, (j - 1)[..., None], -1)[..., 0]
+    g1 = np.take_along_axis(gap, j[..., None], -1)[..., 0]
+    frac = np.where(g0 - g1 > 0, g0 / np.maximum(g0 - g1, 1e-12), 0.0)
+    return lam[j - 1] + frac * (lam[1] - lam[0])
+
+
+# --------------------------------------------------------------- discounted Gittins index
+
+
+def discounted_gittins_table(
+    gamma: float, horizon: int = DISCOUNTED_GITTINS_HORIZON, grid: int = 1024
+) -> np.ndarray:
+    """``table[s, f]``: the discounted Gittins index of an arm with posterior Beta(s+1, f+1).
+
+    The index is the calibration λ (Gittins, 1979): the sure payout per pull at which one is
+    indifferent between pulling the arm and retiring on λ per pull forever, rewards discounted
+    by ``gamma`` per pull. For each λ on a grid, the value of the arm with that option is
+    ``V(s, f) = max(λ/(1 − γ), p (1 + γ V(s+1, f)) + (1 − p) γ V(s, f+1))``, p = (s+1)/(s+f+2),
+    computed backwards from ``s + f = horizon``, where the arm's mean counts as known:
+    ``V = max(λ, p)/(1 − γ)`` (the usual truncation; the RL² authors' code uses 1,000
+    observations). The index is the λ where the two options are worth the same.
+
+    Unlike :func:`finite_horizon_gittins_table` the index ignores how many pulls are left:
+    ``gamma`` stands in for the horizon (an effective ~1/(1 − γ) pulls). It is the optimal
+    policy for a discounted infinite horizon, a heuristic for a fixed number of pulls.
+    Entries with ``s + f > horizon`` are NaN; the table is cached and read-only.
+
+    Args:
+        gamma: the discount per pull, in (0, 1).
+        horizon: observations after which an arm's mean counts as known, in
+            [1, ``MAX_DISCOUNTED_HORIZON``] (the cost grows like horizon² × grid).
+        grid: λ grid points on [0, 1], in [2, 4096].
+    """
+    gamma = check_real("gamma", gamma, 0.0, 1.0, lo_open=True, hi_open=True)
+    horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_DISCOUNTED_HORIZON)
+    grid = check_int("grid", grid, minimum=2, maximum=4096)
+    return _discounted_table(gamma, horizon, grid)
+
+
+@lru_cache(maxsize=8)
+def _discounted_table(gamma: float, horizon: int, grid: int) -> np.ndarray:
+    lam = np.linspace(0.0, 1.0, grid)
+    retire = lam / (1 - gamma)
+    table = np.full((horizon + 1, horizon + 1), np.nan)
+    # one diagonal s + f = m at a time: row s of `value` is the state (s, m - s)
+    s = np.arange(horizon + 1)
+    mean = (s + 1) / (horizon + 2)
+    table[s, horizon - s] = mean
+    value = np.maximum(lam, mean[:, None]) / (1 - gamma)
+    for m in range(horizon - 1, -1, -1):
+        s = np.arange(m + 1)
+        p = ((s + 1) / (m + 2))[:, None]
+        # a success leads to (s+1, f): row s+1 of the next diagonal; a failure to row s
+        keep = p * (1 + gamma * value[1:]) + (1 - p) * gamma * value[:-1]
+        table[s, m - s] = _zero_crossing(keep - retire, lam)
+        value = np.maximum(keep, retire)
+    table.flags.writeable = False
+    return table
+
+
+# ------------------------------------------------------------ the authors' OTS selection
+
+
+def most_probable_draw(draws: np.ndarray, succ: np.ndarray, fail: np.ndarray) -> np.ndarray:
+    """Of ``draws[j, r, :]`` (j = 0..d−1: joint draws of bandit r's arm means), the most probable.
+
+    The log-density of a draw x under the posteriors Beta(s_i+1, f_i+1) is
+    ``Σ_i s_i log x_i + f_i log(1 − x_i)`` up to a constant that is the same for every draw of
+    a bandit, so the constant is left out. On ties (e.g. a fresh bandit, where every draw has
+    density 1) the first draw wins, as in the authors' loop. Returns ``[trials, k]``.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0 · log 0 is masked to 0 below
+        score = np.where(succ > 0, succ * np.log(draws), 0.0) + np.where(
+            fail > 0, fail * np.log1p(-draws), 0.0
+        )
+    best = score.sum(-1).argmax(0)  # argmax returns the first of equal maxima
+    return np.take_along_axis(draws, best[None, :, None], 0)[0]
 
 
 # --------------------------------------------------------------------------- run
@@ -314,7 +430,12 @@ def _choose(
     if name == "thompson":
         return rng.beta(succ + 1, fail + 1).argmax(axis=1)
     if name == "ots":
+        draws = rng.beta(succ + 1, fail + 1, size=(params["ots_draws"], trials, k))
+        return most_probable_draw(draws, succ, fail).argmax(axis=1)
+    if name == "ots_mean_floor":
         return np.maximum(rng.beta(succ + 1, fail + 1), mean).argmax(axis=1)
+    if name == "gittins_discounted":
+        return _argmax(discounted_gittins_table(params["gamma"])[succ, fail], rng, ties)
     if gittins_method(k, n) == "exact DP":
         arm = np.empty(trials, dtype=np.int64)
         for r in range(trials):
@@ -325,7 +446,9 @@ def _choose(
     return _argmax(finite_horizon_gittins_table(n)[n - t][succ, fail], rng, ties)
 
 
-def _check_baseline(name: str, epsilon: float, ucb_c: float, ties: str) -> dict:
+def _check_baseline(
+    name: str, epsilon: float, ucb_c: float, ots_draws: int, gamma: float, ties: str
+) -> dict:
     if not isinstance(name, str) or name not in BASELINES:
         raise ValueError(f"name must be one of {list(BASELINES)}, got {name!r}")
     if not isinstance(ties, str) or ties not in TIE_RULES:
@@ -333,8 +456,22 @@ def _check_baseline(name: str, epsilon: float, ucb_c: float, ties: str) -> dict:
     return {
         "epsilon": check_real("epsilon", epsilon, 0.0, 1.0),
         "ucb_c": check_real("ucb_c", ucb_c, 0.0, 1e6),
+        "ots_draws": check_int("ots_draws", ots_draws, minimum=1, maximum=MAX_OTS_DRAWS),
+        "gamma": check_real("gamma", gamma, 0.0, 1.0, lo_open=True, hi_open=True),
         "ties": ties,
     }
+
+
+def _check_pulls(name: str, k: int, n: int) -> None:
+    """Refuse trials longer than the Gittins tables cover, before any work."""
+    if name == "gittins" and gittins_method(k, n) != "exact DP":
+        finite_horizon_gittins_table(n)  # raises above MAX_GITTINS_PULLS
+    if name == "gittins_discounted" and n > DISCOUNTED_GITTINS_HORIZON:
+        raise ValueError(
+            f"n must be an integer in [1, {DISCOUNTED_GITTINS_HORIZON}] for the discounted "
+            f"Gittins index (its table covers posteriors of up to {DISCOUNTED_GITTINS_HORIZON} "
+            f"observations), got {n}"
+        )
 
 
 def _play(name: str, probs: np.ndarray, n: int, seed: int, params: dict) -> np.ndarray:
@@ -346,8 +483,7 @@ def _play(name: str, probs: np.ndarray, n: int, seed: int, params: dict) -> np.n
     (common random numbers: a paired comparison then has a much smaller standard error).
     """
     trials, k = probs.shape
-    if name == "gittins" and gittins_method(k, n) != "exact DP":
-        finite_horizon_gittins_table(n)  # the cap, checked before any work
+    _check_pulls(name, k, n)
     luck = np.random.default_rng([seed, 1]).random((trials, k, n))
     rng = np.random.default_rng([seed, 2])
     succ = np.zeros((trials, k), dtype=np.int64)
@@ -371,6 +507,8 @@ def baseline_returns(
     *,
     epsilon: float = 0.1,
     ucb_c: float = 1.0,
+    ots_draws: int = 10,
+    gamma: float = 0.99,
     ties: str = "random",
 ) -> np.ndarray:
     """Total reward of baseline ``name`` on each bandit of a fixed set, ``[trials]``.
@@ -382,9 +520,13 @@ def baseline_returns(
         seed: seeds the rewards and the algorithm's own randomness.
         epsilon: exploration rate of ``epsilon_greedy`` in [0, 1].
         ucb_c: exploration scale of ``ucb1`` (>= 0; 1 is Auer et al.'s bonus, 0 is greedy).
+        ots_draws: posterior draws per pull of ``ots``, in [1, ``MAX_OTS_DRAWS``] (1 is
+            ``thompson``; more draws, less exploration).
+        gamma: discount of ``gittins_discounted``, in (0, 1) (the authors tune it over
+            0.9, 0.99, 0.999, 0.9999).
         ties: ``"random"`` or ``"lowest"`` (the authors' rule): see the module docstring.
     """
-    params = _check_baseline(name, epsilon, ucb_c, ties)
+    params = _check_baseline(name, epsilon, ucb_c, ots_draws, gamma, ties)
     probs = np.asarray(arm_probs, dtype=float)
     if probs.ndim != 2 or probs.shape[0] < 1 or probs.shape[1] < 2:
         raise ValueError(f"arm_probs must have shape [trials >= 1, k >= 2], got {probs.shape}")
@@ -403,6 +545,8 @@ def run_baseline(
     *,
     epsilon: float = 0.1,
     ucb_c: float = 1.0,
+    ots_draws: int = 10,
+    gamma: float = 0.99,
     ties: str = "random",
 ) -> float:
     """Mean total reward per trial of baseline ``name`` on ``trials`` new k-armed bandits of n pulls.
@@ -411,9 +555,9 @@ def run_baseline(
         name: one of ``BASELINES``.
         k: arms (>= 2). n: pulls per trial (>= 1). trials: bandits to average over (>= 1).
         seed: seeds the arm probabilities, the rewards and the algorithm's own randomness.
-        epsilon, ucb_c, ties: as in :func:`baseline_returns`.
+        epsilon, ucb_c, ots_draws, gamma, ties: as in :func:`baseline_returns`.
     """
-    params = _check_baseline(name, epsilon, ucb_c, ties)
+    params = _check_baseline(name, epsilon, ucb_c, ots_draws, gamma, ties)
     k = check_int("k", k, minimum=2)
     n = check_int("n", n, minimum=1)
     trials = check_int("trials", trials, minimum=1)
