@@ -10,6 +10,7 @@ from course_lib.exercises.maml_rl import (
     check_rl2_inner_loop,
 )
 from course_lib.maml_rl.dice import dice_surrogate
+from course_lib.stats import Interval
 
 
 def _discount(rewards, gamma):
@@ -129,10 +130,13 @@ def test_episodes_needed_question(capsys):
         assert reason in capsys.readouterr().out
 
 
-def test_ood_prediction_follows_the_run(capsys):
-    assert check_ood_prediction("MAML-RL", {"MAML-RL": -20.0, "RL²": -35.0})
-    assert check_ood_prediction("RL²", {"MAML-RL": -20.0, "RL²": -35.0}) is False
-    assert "its learning algorithm is itself out of distribution" in capsys.readouterr().out
-    assert check_ood_prediction("RL²", {"MAML-RL": -40.0, "RL²": -35.0})
-    assert check_ood_prediction("MAML-RL", {"MAML-RL": -40.0, "RL²": -35.0}) is False
-    assert "not in this run" in capsys.readouterr().out
+def test_ood_prediction_follows_the_runs_interval(capsys):
+    gone, kept = Interval(-1.2, 0.9, 100), Interval(1.5, 0.6, 100)
+    assert check_ood_prediction("b", gone) and check_ood_prediction("(b)", gone)
+    assert check_ood_prediction("a", gone) is False
+    assert "out of distribution" in capsys.readouterr().out
+    assert check_ood_prediction("a", kept)
+    assert check_ood_prediction("b", kept) is False
+    assert "keeps a clear lead" in capsys.readouterr().out
+    assert check_ood_prediction(None, gone) is False
+    assert "not answered yet" in capsys.readouterr().out

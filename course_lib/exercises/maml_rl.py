@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -24,6 +24,7 @@ from course_lib.exercises.harness import (
     safe_checker,
 )
 from course_lib.maml_rl.dice import dice_surrogate, reinforce_surrogate
+from course_lib.stats import Interval, sign
 
 __all__ = [
     "check_dice_objective",
@@ -206,23 +207,25 @@ def check_episodes_needed(answer: object, *, steps: int, num_trajectories: int) 
 
 
 @safe_checker
-def check_ood_prediction(answer: object, results: Mapping[str, float]) -> bool:
-    """Predict-then-run: on goals outside the training square, which ends better after three
-    adaptation steps/episodes, ``"MAML-RL"`` or ``"RL²"``? ``results`` holds this run's
-    returns on those goals, keys ``"MAML-RL"`` and ``"RL²"``."""
-    maml, rl2 = float(results["MAML-RL"]), float(results["RL²"])
-    correct, other = ("MAML-RL", "RL²") if maml > rl2 else ("RL²", "MAML-RL")
+def check_ood_prediction(answer: object, rl2_lead_outside: Interval) -> bool:
+    """Predict-then-run: inside the training square RL² (episode 3) is clearly ahead of MAML-RL
+    (3 gradient steps). Outside it, is RL² (a) still clearly ahead, or (b) is its lead gone (level,
+    or MAML-RL ahead)? ``rl2_lead_outside`` is this run's paired interval of RL² − MAML-RL on the
+    outside goals (:func:`course_lib.stats.paired_difference`)."""
+    if not isinstance(rl2_lead_outside, Interval):
+        raise TypeError(
+            f"rl2_lead_outside must be an Interval, got {type(rl2_lead_outside).__name__}"
+        )
+    lead = f"RL² − MAML-RL = {rl2_lead_outside:.2f} on this run's outside goals"
+    still_ahead = sign(rl2_lead_outside) > 0
     reasons = {
-        "MAML-RL": "not in this run: its gradient steps still move toward the goal, but they are "
-        f"small and start from a policy tuned to the training square ({maml:.1f} vs {rl2:.1f}).",
-        "RL²": "RL²'s adaptation is a forward pass of weights trained only on goals inside the "
-        "square: rewards from a goal outside it are inputs its GRU never learned to use, so its "
-        f"learning algorithm is itself out of distribution ({rl2:.1f} vs {maml:.1f}). A gradient "
-        "step keeps improving any policy it is given data for.",
+        "a": "RL²'s adaptation is a forward pass of weights trained only on goals inside the square: "
+        "rewards from a goal outside it are inputs its GRU never learned to use, so its learning "
+        f"algorithm is itself out of distribution, while a gradient step improves any policy it is "
+        f"given data for ({lead}).",
+        "b": "on this run RL² keeps a clear lead: what its GRU learned inside the square (head off, "
+        f"follow the falling distance, return to the best place) carried over ({lead}).",
     }
-    return check_choice(
-        answer,
-        correct,
-        {other: reasons[other]},
-        why=f"this run: {correct} {max(maml, rl2):.1f} against {other} {min(maml, rl2):.1f}.",
-    )
+    correct = "a" if still_ahead else "b"
+    other = "b" if still_ahead else "a"
+    return check_choice(answer, correct, {other: reasons[other]}, why=lead + ".")
