@@ -212,11 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.one:
         notebook, seed, timeout = args.one
-        print(
-            run_notebook(
-                Path(notebook), int(seed), Path(os.environ["COURSE_CLAIMS_LOG"]), int(timeout)
-            )
-        )
+        log = Path(os.environ["COURSE_CLAIMS_LOG"])
+        print(ERRORS_MARK + run_notebook(Path(notebook), int(seed), log, int(timeout)), flush=True)
         return 0
     if any(s < 0 for s in args.seeds) or args.workers < 1:
         raise SystemExit("--seeds must be >= 0 and --workers >= 1")
