@@ -35,7 +35,6 @@ from course_lib.tabular import (
     MAX_STEPS,
     TabularEpisodes,
     TabularMDP,
-    _check_policy,
     sample_episodes,
 )
 from course_lib.validation import check_int, check_real
@@ -70,8 +69,10 @@ def sample_runs(
     generator: torch.Generator | None = None,
     max_steps: int = 1_000,
 ) -> list[TabularEpisodes]:
-    """``num_episodes`` batches of ``num_runs`` episodes: ``runs[k][:, r]`` is learner r's k-th episode."""
-    _check_policy(mdp, policy)
+    """``num_episodes`` batches of ``num_runs`` episodes: ``runs[k][:, r]`` is learner r's k-th episode.
+
+    (``sample_episodes`` checks ``mdp`` and ``policy``.)
+    """
     R = check_int("num_runs", num_runs, 1, MAX_RUNS)
     K = check_int("num_episodes", num_episodes, 1, MAX_EPISODES // R)
     max_steps = check_int("max_steps", max_steps, 1, MAX_STEPS)
