@@ -37,7 +37,7 @@ from course_lib.tabular import (
     TabularMDP,
     sample_episodes,
 )
-from course_lib.validation import check_int, check_real
+from course_lib.validation import check_int, check_real, check_tensor
 
 __all__ = [
     "sample_runs",
@@ -205,12 +205,30 @@ def q_learning_update(
     terminal step (the target is then r). ``Q`` is ``[R, S, A]``; the transition tensors
     are ``[R]``; ``step_size`` is a number or one per learner (0 leaves a learner alone).
     """
+    _check_transition(Q, state, action, reward, next_state, terminal)
     learner = torch.arange(Q.shape[0])
     best_next = Q[learner, next_state].max(-1).values * (~terminal)
     td_error = reward + gamma * best_next - Q[learner, state, action]
     Q = Q.clone()
     Q[learner, state, action] += step_size * td_error
     return Q
+
+
+def _check_transition(Q: object, *transition: object) -> None:
+    """Q a float ``[R, S, A]`` table; the transition one ``[R]`` tensor each, terminal a bool one.
+
+    (An integer 0/1 ``terminal`` would be silently wrong: ``~1`` is −2, not False.)
+    """
+    check_tensor("Q", Q, ndim=3, floating=True)
+    names = ("state", "action", "reward", "next_state", "terminal")
+    for name, value in zip(names, transition):
+        check_tensor(name, value, ndim=1)
+        if value.shape[0] != Q.shape[0]:
+            raise ValueError(
+                f"{name} must have one entry per learner, {Q.shape[0]}, got {value.shape[0]}"
+            )
+    if transition[-1].dtype != torch.bool:
+        raise TypeError(f"terminal must be a bool tensor, got dtype {transition[-1].dtype}")
 
 
 def greedy_actions(Q: torch.Tensor) -> torch.Tensor:

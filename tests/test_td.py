@@ -230,3 +230,27 @@ def test_learner_count_must_agree_across_episodes():
 def test_reward_to_go_is_what_monte_carlo_targets():
     # The first-visit return of s0 in STRAIGHT is γ^4: the same number reward_to_go gives.
     assert math.isclose(float(reward_to_go(STRAIGHT.rewards[:, 0], 0.9)[0]), 0.9**4)
+
+
+@pytest.mark.parametrize(
+    "change, error, match",
+    [
+        ({"terminal": torch.tensor([0, 1])}, TypeError, "terminal must be a bool tensor"),
+        ({"Q": torch.zeros(2, 2, 2, dtype=torch.long)}, TypeError, "Q must be a floating-point"),
+        ({"Q": torch.zeros(2, 2)}, ValueError, "Q must be a 3-d tensor"),
+        ({"state": torch.tensor([0])}, ValueError, "state must have one entry per learner, 2"),
+        ({"reward": 1.0}, TypeError, "reward must be a torch.Tensor"),
+    ],
+)
+def test_q_learning_update_names_a_bad_argument(change, error, match):
+    args = {
+        "Q": torch.zeros(2, 2, 2, dtype=torch.float64),
+        "state": torch.tensor([0, 1]),
+        "action": torch.tensor([1, 0]),
+        "reward": torch.ones(2, dtype=torch.float64),
+        "next_state": torch.tensor([1, 0]),
+        "terminal": torch.tensor([False, True]),
+        **change,
+    }
+    with pytest.raises(error, match=match):
+        q_learning_update(**args, step_size=0.5, gamma=0.9)
