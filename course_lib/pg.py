@@ -14,8 +14,10 @@ Read top to bottom, the file follows the chapter:
 4. :func:`episode_weights` and :func:`gradient_variance`: the three REINFORCE variants, which
    differ only in the weight w_t: the whole return G_0 (``"plain"``), the reward-to-go G_t
    (``"reward_to_go"``), or G_t − V(s_t) with a learned value baseline (基线, ``"baseline"``);
-   and how noisy each makes the gradient estimate.
-5. :class:`ReinforceConfig` and :func:`train_reinforce` (the course's training contract, see
+   and how noisy each makes the gradient estimate. (The last two drop the γ^t of the exact
+   discounted gradient, as most code does: see :func:`episode_weights`.)
+5. :class:`ReinforceConfig`, :func:`reinforce_update` (one iteration's learning) and
+   :func:`train_reinforce` (the loop, under the course's training contract, see
    :mod:`course_lib.training`), and :func:`evaluate_policy` on fresh episodes.
 
 Tensors are *time-major*: ``[T, N]`` means T time steps of N episodes side by side; an
@@ -67,6 +69,8 @@ __all__ = [
     "gradient_variance",
     "ReinforceConfig",
     "train_reinforce",
+    "ReinforceOptimizers",
+    "reinforce_update",
     "evaluate_policy",
 ]
 
@@ -315,6 +319,8 @@ def _check_collect_args(agent: object, envs: object, seed: object, greedy: objec
 #: ``"plain"``: w_t = G_0 (the whole episode's return, Williams 1992);
 #: ``"reward_to_go"``: w_t = G_t (an action cannot change rewards that came before it);
 #: ``"baseline"``: w_t = G_t − V_φ(s_t) (a learned value baseline).
+#: ``"plain"`` averages to the gradient of the discounted objective J = E[G_0]; the other two
+#: share one expectation, which for γ < 1 is not ∇J (the γ^t is dropped; see episode_weights).
 VARIANTS = ("plain", "reward_to_go", "baseline")
 
 
@@ -323,8 +329,15 @@ def episode_weights(
 ) -> torch.Tensor:
     """The weight w_t of every step's ∇log π(a_t|s_t), shape ``[T, N]``, for ``variant``.
 
-    Like most implementations, the factor γ^t of the exact discounted gradient is left out:
-    it would make late steps of a long CartPole episode count for almost nothing.
+    Like most implementations, ``"reward_to_go"`` and ``"baseline"`` leave out the factor γ^t
+    of the exact discounted gradient ∇J = E[Σ_t γ^t ∇log π(a_t|s_t) G_t]. With γ^t, step 300
+    of a CartPole episode would count 0.99^300 ≈ 5% as much as step 0. Without it, the
+    estimate averages to Σ_s d(s) Σ_a ∇π(a|s) Q_γ(s, a) with d the *undiscounted* state
+    visits: for γ < 1 that is not ∇J (Thomas 2014), and not the gradient of any objective in
+    general (Nota & Thomas 2020, arXiv:1906.07073). It is the direction practice follows, with
+    γ read as a variance-reducing horizon for the undiscounted return rather than as part of
+    the objective. ``"plain"`` (G_0 on every step) is unbiased for ∇J. Chapter 1 measures the
+    difference exactly on the chain (:func:`course_lib.tabular.expected_score_function_gradient`).
     """
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -352,7 +365,9 @@ def gradient_variance(
     Each episode i gives its own estimate g_i (the gradient of its own term of
     :func:`reinforce_loss`); the batch estimate is their mean, so its variance is
     Σ_parameters Var_i(g_i) / N. One backward pass computes all N per-episode gradients
-    (``is_grads_batched``). Lower is better: the same expected step, less noise.
+    (``is_grads_batched``). ``"reward_to_go"`` and ``"baseline"`` share one expected step,
+    so there lower is plainly better; ``"plain"`` averages to another step when γ < 1 (see
+    :func:`episode_weights`), so against it the comparison is of noise alone.
     """
     weights = episode_weights(agent, batch, gamma, variant)
     per_episode = -(_logprobs_taken(agent, batch) * weights * batch.mask).sum(0)  # [N]
@@ -416,10 +431,9 @@ def train_reinforce(
 ) -> TrainResult[ReinforceAgent, ReinforceConfig]:
     """Train a REINFORCE agent; returns a :class:`~course_lib.training.TrainResult`.
 
-    Each iteration: :func:`collect_episodes` → weights w_t of ``config.variant`` →
-    :func:`reinforce_loss` → one Adam step on the policy → (baseline) fit V_φ to G_t.
-    The value is fitted *after* the weights were computed, so an episode's baseline never
-    depends on that episode's own actions.
+    Each iteration plays a batch with :func:`collect_episodes` and learns from it with
+    :func:`reinforce_update`; the rest is the training contract's bookkeeping (seeded
+    weights and sampling, clock, progress bar, history, callback).
 
     History row keys: ``iteration``, ``env_steps``, ``episode_return`` and ``episode_length``
     (means over this iteration's episodes), ``loss`` (the REINFORCE loss), ``value_loss``
@@ -431,26 +445,8 @@ def train_reinforce(
     check_callback(callback)
     from tqdm.auto import tqdm
 
-    device = check_device(config.device)
-    envs = make_episode_envs(config.env_id, config.episodes_per_batch)
-    if not isinstance(envs.single_action_space, gym.spaces.Discrete):
-        raise ValueError(
-            f"REINFORCE here needs discrete actions; {config.env_id} has {envs.single_action_space}"
-        )
-    with seeded(config.seed):
-        agent = ReinforceAgent(
-            int(np.prod(envs.single_observation_space.shape)),
-            int(envs.single_action_space.n),
-            config.hidden_sizes,
-            with_baseline=config.variant == "baseline",
-        ).to(device)
-    policy_opt = torch.optim.Adam(agent.policy.parameters(), lr=config.learning_rate)
-    value_opt = (
-        torch.optim.Adam(agent.value.parameters(), lr=config.value_learning_rate)
-        if agent.value is not None
-        else None
-    )
-    generator = make_generator(config.seed, device)
+    agent, envs, optimizers = _setup(config)
+    generator = make_generator(config.seed, check_device(config.device))
     result: TrainResult[ReinforceAgent, ReinforceConfig] = TrainResult(agent, config, [])
     clock, env_steps, stopped = Stopwatch(), 0, False
     bar = tqdm(total=config.iterations, desc=f"REINFORCE ({config.variant})", disable=not progress)
@@ -460,13 +456,7 @@ def train_reinforce(
             batch = collect_episodes(
                 agent, envs, generator=generator, seed=config.seed if iteration == 1 else None
             )
-            weights = episode_weights(agent, batch, config.gamma, config.variant)
-            loss = reinforce_loss(_logprobs_taken(agent, batch), weights, batch.mask)
-            variance = gradient_variance(agent, batch, config.gamma, config.variant)
-            policy_opt.zero_grad(set_to_none=True)
-            loss.backward()
-            policy_opt.step()
-            value_loss = _fit_value(agent, value_opt, batch, config) if value_opt else None
+            losses = reinforce_update(agent, batch, optimizers, config)
             env_steps += batch.num_steps
             row = {
                 "iteration": float(iteration),
@@ -474,9 +464,7 @@ def train_reinforce(
                 "episode_return": float(batch.returns.mean()),
                 "episode_length": float(batch.lengths.mean()),
                 "truncated_fraction": float(batch.truncated.mean()),
-                "loss": loss.item(),
-                "grad_variance": variance,
-                **({} if value_loss is None else {"value_loss": value_loss}),
+                **losses,
                 "seconds": clock.pause(),
             }
             result.history.append(row)
@@ -489,6 +477,69 @@ def train_reinforce(
         finish_progress(bar, stopped)
         envs.close()
     return result
+
+
+@dataclass
+class ReinforceOptimizers:
+    """Adam for the policy, and (variant ``"baseline"``) a second Adam for the value V_φ."""
+
+    policy: torch.optim.Optimizer
+    value: torch.optim.Optimizer | None = None
+
+
+def reinforce_update(
+    agent: ReinforceAgent,
+    batch: EpisodeBatch,
+    optimizers: ReinforceOptimizers,
+    config: ReinforceConfig,
+) -> dict[str, float]:
+    """One REINFORCE iteration on a batch of complete episodes: what the trainer repeats.
+
+    1. the weight w_t of every step (:func:`episode_weights`, ``config.variant``);
+    2. the surrogate loss −(1/N) Σ_i Σ_t log π(a_t|s_t) w_t (:func:`reinforce_loss`) and one
+       Adam step on the policy;
+    3. (baseline) fit V_φ to the returns G_t (:func:`_fit_value`) *after* the weights were
+       computed, so an episode's baseline never depends on that episode's own actions.
+
+    Returns ``loss``, ``grad_variance`` (:func:`gradient_variance`) and ``value_loss``.
+    """
+    weights = episode_weights(agent, batch, config.gamma, config.variant)
+    loss = reinforce_loss(_logprobs_taken(agent, batch), weights, batch.mask)
+    variance = gradient_variance(agent, batch, config.gamma, config.variant)
+    optimizers.policy.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizers.policy.step()
+    losses = {"loss": loss.item(), "grad_variance": variance}
+    if optimizers.value is not None:
+        losses["value_loss"] = _fit_value(agent, optimizers.value, batch, config)
+    return losses
+
+
+def _setup(
+    config: ReinforceConfig,
+) -> tuple[ReinforceAgent, RecordEpisodeStatistics, ReinforceOptimizers]:
+    """The agent (weights drawn in ``seeded(config.seed)``), its envs and its optimizers."""
+    device = check_device(config.device)
+    envs = make_episode_envs(config.env_id, config.episodes_per_batch)
+    if not isinstance(envs.single_action_space, gym.spaces.Discrete):
+        envs.close()
+        raise ValueError(
+            f"REINFORCE here needs discrete actions; {config.env_id} has {envs.single_action_space}"
+        )
+    with seeded(config.seed):
+        agent = ReinforceAgent(
+            int(np.prod(envs.single_observation_space.shape)),
+            int(envs.single_action_space.n),
+            config.hidden_sizes,
+            with_baseline=config.variant == "baseline",
+        ).to(device)
+    optimizers = ReinforceOptimizers(
+        torch.optim.Adam(agent.policy.parameters(), lr=config.learning_rate),
+        None
+        if agent.value is None
+        else torch.optim.Adam(agent.value.parameters(), lr=config.value_learning_rate),
+    )
+    return agent, envs, optimizers
 
 
 def _fit_value(

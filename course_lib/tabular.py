@@ -9,11 +9,14 @@ gradient) can be checked against the exact number:
 2. Policies as ``[S, A]`` tables of probabilities: :func:`epsilon_greedy_policy`,
    :func:`softmax_policy`.
 3. Exact values: :func:`policy_evaluation` (repeat the Bellman equation (贝尔曼方程) until it
-   stops changing), :func:`solve_values` (solve it as a linear system), :func:`action_values`.
+   stops changing), :func:`solve_values` (solve it as a linear system), :func:`action_values`,
+   :func:`state_visits`; and the best possible values, :func:`value_iteration` (价值迭代).
 4. Sampling: :func:`sample_episodes` and :func:`monte_carlo_values` (蒙特卡洛 estimates).
-5. The policy gradient: :func:`exact_policy_gradient` (autograd through the linear solve) and
+5. The policy gradient: :func:`exact_policy_gradient` (autograd through the linear solve),
    :func:`score_function_gradient` (the REINFORCE estimate from sampled episodes, built on
-   :func:`course_lib.pg.reinforce_loss`).
+   :func:`course_lib.pg.reinforce_loss` via :func:`score_function_estimates`) and
+   :func:`expected_score_function_gradient` (what that estimate averages to, exactly, for
+   each weighting: dropping γ^t, as most code does, changes it).
 
 Everything is float64 torch, so the exact answers are exact to ~1e-12.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 import torch
 
 from course_lib.pg import reinforce_loss, reward_to_go
-from course_lib.validation import check_bool, check_int, check_real
+from course_lib.validation import check_bool, check_choice, check_int, check_real
 
 __all__ = [
     "TabularMDP",
@@ -36,11 +39,15 @@ __all__ = [
     "solve_values",
     "action_values",
     "expected_return",
+    "state_visits",
+    "value_iteration",
     "TabularEpisodes",
     "sample_episodes",
     "monte_carlo_values",
     "exact_policy_gradient",
     "score_function_gradient",
+    "score_function_estimates",
+    "expected_score_function_gradient",
 ]
 
 DTYPE = torch.float64
@@ -259,6 +266,54 @@ def expected_return(mdp: TabularMDP, policy: torch.Tensor, gamma: float) -> torc
     return mdp.start @ solve_values(mdp, policy, gamma)
 
 
+def state_visits(mdp: TabularMDP, policy: torch.Tensor, discount: float) -> torch.Tensor:
+    """d(s) = Σ_t discount^t · P(s_t = s): how often an episode visits s, each visit at t
+    counted discount^t times (``discount = 1``: the expected number of visits).
+
+    The row vector solves d = start + discount · d P_π, i.e. (I − discount P_π)ᵀ d = start.
+    """
+    policy = _check_policy(mdp, policy)
+    discount = check_real("discount", discount, 0.0, 1.0)
+    _, P_pi = _under_policy(mdp, policy)
+    system = torch.eye(mdp.num_states, dtype=DTYPE) - discount * P_pi
+    if not torch.linalg.cond(system.detach()) < 1e12:
+        raise ValueError(
+            "the visits are infinite: with discount = 1 the policy must end every episode"
+        )
+    return torch.linalg.solve(system.T, mdp.start)
+
+
+def value_iteration(
+    mdp: TabularMDP, gamma: float, *, tol: float = 1e-12, max_sweeps: int = 10_000
+) -> tuple[torch.Tensor, list[float]]:
+    """The optimal action values Q*, by value iteration (价值迭代), from Q = 0:
+
+        Q(s, a) ← r(s, a) + γ Σ_s' P(s'|s, a) max_a' Q(s', a')
+
+    (the Bellman optimality equation, applied to every pair at once) until no entry moves
+    by ``tol``. Returns Q* (shape [S, A]) and the largest change of each sweep; like policy
+    evaluation, each sweep shrinks the error by at least γ (Bellman 1957; Sutton & Barto
+    2018, §4.4). Acting greedily on Q* is an optimal policy. Raises ``RuntimeError`` if
+    ``max_sweeps`` pass first (γ = 1 where some policy collects reward forever).
+    """
+    if not isinstance(mdp, TabularMDP):
+        raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
+    gamma = check_real("gamma", gamma, 0.0, 1.0)
+    tol = check_real("tol", tol, 0.0, 1.0, lo_open=True)
+    max_sweeps = check_int("max_sweeps", max_sweeps, 1)
+    Q = torch.zeros(mdp.num_states, mdp.num_actions, dtype=DTYPE)
+    changes: list[float] = []
+    for _ in range(max_sweeps):
+        Q_new = mdp.rewards + gamma * mdp.transitions @ Q.max(-1).values
+        changes.append(float((Q_new - Q).abs().max()))
+        Q = Q_new
+        if changes[-1] < tol:
+            return Q, changes
+    raise RuntimeError(
+        f"value iteration did not converge in {max_sweeps} sweeps (last change {changes[-1]:.3g})"
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # 4. Sampled episodes and Monte Carlo values
 # --------------------------------------------------------------------------------------------
@@ -353,7 +408,16 @@ def exact_policy_gradient(mdp: TabularMDP, theta: torch.Tensor, gamma: float) ->
     return grad
 
 
-WEIGHTINGS = ("plain", "reward_to_go")
+#: What multiplies ∇log π(a_t|s_t) at step t (b is the baseline):
+#:
+#: * ``"plain"``: G_0 − b(s_t), the whole episode's return (Williams 1992);
+#: * ``"discounted_reward_to_go"``: γ^t (G_t − b(s_t)), the rewards from step t on;
+#: * ``"reward_to_go"``: G_t − b(s_t), γ^t dropped, as :func:`course_lib.pg.episode_weights`
+#:   and most code write it.
+#:
+#: The first two average to ∇J exactly; the third does not when γ < 1
+#: (:func:`expected_score_function_gradient`).
+WEIGHTINGS = ("plain", "discounted_reward_to_go", "reward_to_go")
 
 
 def score_function_gradient(
@@ -362,39 +426,87 @@ def score_function_gradient(
     gamma: float,
     num_episodes: int,
     *,
-    weighting: str = "reward_to_go",
+    weighting: str = "discounted_reward_to_go",
     baseline: float | torch.Tensor | None = None,
     per_episode: bool = False,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """The REINFORCE estimate of ∇_θ J from ``num_episodes`` sampled episodes.
+    """The REINFORCE estimate of ∇_θ J from ``num_episodes`` episodes sampled with π_θ.
 
-    The gradient of :func:`course_lib.pg.reinforce_loss` with weights
-
-    * ``"plain"``: w_t = G_0 − b(s_t) on every step;
-    * ``"reward_to_go"``: w_t = γ^t (G_t − b(s_t)).
-
-    Both are unbiased for the discounted objective J = E[G_0]; ``baseline`` b is ``None``
-    (0), a number, or one value per state (``[S]``). Returns the batch estimate ``[S, A]``,
-    or with ``per_episode`` every episode's own estimate ``[N, S, A]`` (their mean is the
-    batch estimate), which is what measuring the estimator's variance needs.
+    The weights w_t of ``weighting`` (see :data:`WEIGHTINGS`; ``baseline`` b is ``None``
+    (0), a number, or one value per state ``[S]``), then the gradient of
+    :func:`course_lib.pg.reinforce_loss` (:func:`score_function_estimates`). Returns the
+    batch estimate ``[S, A]``, or with ``per_episode`` every episode's own estimate
+    ``[N, S, A]`` (their mean is the batch estimate), which measuring the variance needs.
     """
     theta, b = _score_inputs(mdp, theta, weighting, baseline, per_episode)
     episodes = sample_episodes(mdp, softmax_policy(theta), num_episodes, generator=generator)
     returns = reward_to_go(episodes.rewards, gamma)
+    discount = gamma ** torch.arange(returns.shape[0], dtype=DTYPE).unsqueeze(1)  # γ^t
     if weighting == "plain":
         weights = returns[0].expand_as(returns) - b[episodes.states]
-    else:
-        discount = gamma ** torch.arange(returns.shape[0], dtype=DTYPE).unsqueeze(1)
+    elif weighting == "discounted_reward_to_go":
         weights = discount * (returns - b[episodes.states])
-    # One copy of θ per episode: the gradient with respect to copy i is episode i's own estimate.
+    else:
+        weights = returns - b[episodes.states]
+    estimates = score_function_estimates(theta, episodes, weights)
+    return estimates if per_episode else estimates.mean(0)
+
+
+def score_function_estimates(
+    theta: torch.Tensor, episodes: TabularEpisodes, weights: torch.Tensor
+) -> torch.Tensor:
+    """Every episode's own estimate Σ_t ∇_θ log π_θ(a_t|s_t) · w_t, shape ``[N, S, A]``.
+
+    ``weights`` ``[T, N]`` are any per-step weights (returns, advantages, GAE); the
+    estimate is the gradient of :func:`course_lib.pg.reinforce_loss`, taken with respect to
+    one copy of θ per episode, so copy i's gradient is episode i's estimate.
+    """
+    if not isinstance(episodes, TabularEpisodes):
+        raise TypeError(f"episodes must come from sample_episodes, got {type(episodes).__name__}")
+    if not isinstance(theta, torch.Tensor) or theta.dim() != 2:
+        raise TypeError(f"theta must be a 2-D tensor [S, A] of preferences, got {theta!r}")
+    if not isinstance(weights, torch.Tensor) or weights.shape != episodes.states.shape:
+        shape = (
+            tuple(weights.shape) if isinstance(weights, torch.Tensor) else type(weights).__name__
+        )
+        raise ValueError(
+            f"weights must be a tensor of the episodes' shape [T, N] = "
+            f"{list(episodes.states.shape)}, got {shape}"
+        )
     n = episodes.states.shape[1]
-    copies = theta.detach().expand(n, *theta.shape).clone().requires_grad_(True)
+    copies = theta.detach().to(DTYPE).expand(n, *theta.shape).clone().requires_grad_(True)
     log_pi = torch.log_softmax(copies, dim=-1)  # [N, S, A]
     logprobs = log_pi[torch.arange(n), episodes.states, episodes.actions]  # [T, N]
-    (grad,) = torch.autograd.grad(reinforce_loss(logprobs, weights, episodes.mask), copies)
-    estimates = -grad * n  # the loss is the mean over episodes of −(each episode's estimate of J)
-    return estimates if per_episode else estimates.mean(0)
+    loss = reinforce_loss(logprobs, weights.to(DTYPE), episodes.mask)
+    (grad,) = torch.autograd.grad(loss, copies)
+    return -grad * n  # the loss is the mean over episodes of −(each episode's estimate of J)
+
+
+def expected_score_function_gradient(
+    mdp: TabularMDP, theta: torch.Tensor, gamma: float, weighting: str = "discounted_reward_to_go"
+) -> torch.Tensor:
+    """What :func:`score_function_gradient` averages to, exactly: E[Σ_t ∇log π(a_t|s_t) w_t].
+
+    Given (s_t, a_t), the rest of the return averages to Q^π(s_t, a_t), so the expectation
+    is Σ_s d(s) Σ_a ∇_θ π_θ(a|s) Q^π(s, a) with d the visits of :func:`state_visits`:
+
+    * ``"plain"`` and ``"discounted_reward_to_go"``: d counts a visit at t as γ^t, and this
+      is ∇J (the policy gradient theorem; Sutton et al. 2000);
+    * ``"reward_to_go"`` (γ^t dropped): d counts every visit once. Q keeps its γ, the
+      state weighting loses it: for γ < 1 this is not ∇J (Thomas 2014), nor the gradient
+      of any function in general (Nota & Thomas 2020).
+
+    A baseline b(s) changes no expectation, so it is not an argument.
+    """
+    theta = _as_theta(mdp, theta)
+    check_choice("weighting", weighting, WEIGHTINGS)
+    policy = softmax_policy(theta)
+    Q = action_values(mdp, policy.detach(), gamma)
+    discount = 1.0 if weighting == "reward_to_go" else gamma
+    d = state_visits(mdp, policy.detach(), discount)
+    (grad,) = torch.autograd.grad((d.unsqueeze(1) * policy * Q).sum(), theta)
+    return grad
 
 
 def _score_inputs(

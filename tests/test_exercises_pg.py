@@ -7,10 +7,12 @@ import torch
 
 from course_lib.exercises import (
     check_constant_baseline,
+    check_q_learning_update,
     check_reward_to_go,
     check_value_at_gamma_zero,
 )
 from course_lib.pg import reward_to_go
+from course_lib.td import q_learning_update
 
 
 def right(rewards, gamma):
@@ -196,3 +198,165 @@ def test_value_at_gamma_zero(answer, passes, says, capsys):
 def test_constant_baseline_question(answer, passes, says, capsys):
     assert check_constant_baseline(answer) is passes
     assert says in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4: one Q-learning update
+# --------------------------------------------------------------------------------------------
+
+
+def q_right(Q, s, a, r, s_next, terminal, alpha, gamma):
+    target = r if terminal else r + gamma * Q[s_next].max()
+    Q_new = Q.clone()
+    Q_new[s, a] = Q[s, a] + alpha * (target - Q[s, a])
+    return Q_new
+
+
+def q_with_floats(Q, s, a, r, s_next, terminal, alpha, gamma):  # a loop over Python floats
+    best = max(float(q) for q in Q[s_next])
+    target = r + (0.0 if terminal else gamma * best)
+    Q_new = Q.clone()
+    Q_new[s][a] = float(Q[s][a]) + alpha * (target - float(Q[s][a]))
+    return Q_new
+
+
+def test_right_q_updates_pass(capsys):
+    assert check_q_learning_update(q_right) is True
+    assert check_q_learning_update(q_with_floats) is True
+    out = capsys.readouterr().out
+    assert "your Q-learning update is correct" in out and "✗" not in out
+
+
+def _moved(Q, s, a, target, alpha):
+    Q_new = Q.clone()
+    Q_new[s, a] = Q[s, a] + alpha * (target - Q[s, a])
+    return Q_new
+
+
+def _sarsa(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + gamma * Q[s_next, a], alpha)
+
+
+def _mean(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + gamma * Q[s_next].mean(), alpha)
+
+
+def _min(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + gamma * Q[s_next].min(), alpha)
+
+
+def _current_state(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + gamma * Q[s].max(), alpha)
+
+
+def _ignores_terminal(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r + gamma * Q[s_next].max(), alpha)
+
+
+def _no_gamma(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + Q[s_next].max(), alpha)
+
+
+def _discounts_reward(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, gamma * r if terminal else gamma * (r + Q[s_next].max()), alpha)
+
+
+def _no_step_size(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + gamma * Q[s_next].max(), 1.0)
+
+
+def _adds_target(Q, s, a, r, s_next, terminal, alpha, gamma):
+    Q_new = Q.clone()
+    Q_new[s, a] += alpha * (r if terminal else r + gamma * Q[s_next].max())
+    return Q_new
+
+
+def _wrong_sign(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return _moved(Q, s, a, r if terminal else r + gamma * Q[s_next].max(), -alpha)
+
+
+def _whole_row(Q, s, a, r, s_next, terminal, alpha, gamma):
+    Q_new = Q.clone()
+    Q_new[s] += alpha * ((r if terminal else r + gamma * Q[s_next].max()) - Q[s, a])
+    return Q_new
+
+
+def _in_place(Q, s, a, r, s_next, terminal, alpha, gamma):
+    Q[s, a] += alpha * ((r if terminal else r + gamma * Q[s_next].max()) - Q[s, a])
+    return Q
+
+
+def _only_the_entry(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return q_right(Q, s, a, r, s_next, terminal, alpha, gamma)[s, a]
+
+
+def _numpy(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return q_right(Q, s, a, r, s_next, terminal, alpha, gamma).numpy()
+
+
+def _wrong_shape(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return q_right(Q, s, a, r, s_next, terminal, alpha, gamma).flatten()
+
+
+def _no_return(Q, s, a, r, s_next, terminal, alpha, gamma):
+    q_right(Q, s, a, r, s_next, terminal, alpha, gamma)
+
+
+def _todo(Q, s, a, r, s_next, terminal, alpha, gamma):
+    raise NotImplementedError
+
+
+def _endless(Q, s, a, r, s_next, terminal, alpha, gamma):
+    while True:
+        pass
+
+
+def _calls_library(Q, s, a, r, s_next, terminal, alpha, gamma):
+    return q_learning_update(Q.unsqueeze(0), s, a, r, s_next, terminal, alpha, gamma)[0]
+
+
+@pytest.mark.parametrize(
+    "fn, diagnosis",
+    [
+        (_sarsa, "you bootstrapped from Q(s', a)"),
+        (_mean, "you averaged Q(s', ·) over the next actions"),
+        (_min, "you took the smallest Q(s', a')"),
+        (_current_state, "the max runs over the *next* state's actions"),
+        (_ignores_terminal, "after a terminal step there is no next state"),
+        (_no_gamma, "γ is missing"),
+        (_discounts_reward, "the reward is discounted too"),
+        (_no_step_size, "you replaced Q(s, a) by the target"),
+        (_adds_target, "you added α · target"),
+        (_wrong_sign, "the sign is flipped"),
+        (_whole_row, "you changed every action of s"),
+        (_in_place, "your function changed Q in place"),
+        (_only_the_entry, "your function returned one number"),
+        (_numpy, "your function returned ndarray; return a torch tensor"),
+        (_wrong_shape, "your function returned shape (12,)"),
+        (_no_return, "did you forget `return Q_new`"),
+        (_todo, "not implemented yet"),
+        (_endless, "was stopped: is there a loop that never ends"),
+        (q_learning_update, "the library's own `q_learning_update`"),
+        (_calls_library, "the library's own `q_learning_update`"),
+        (functools.partial(q_learning_update), "the library's own `q_learning_update`"),
+    ],
+)
+def test_each_q_mistake_gets_its_diagnosis(fn, diagnosis, capsys):
+    assert check_q_learning_update(fn) is False
+    out = capsys.readouterr().out
+    assert diagnosis in out, out
+    assert "Traceback" not in out
+
+
+def test_a_terminal_mistake_is_caught_on_the_terminal_case(capsys):
+    assert check_q_learning_update(_ignores_terminal) is False
+    out = capsys.readouterr().out
+    assert "✓ s=0, a=1, r=0.5, s'=2" in out and "✗ a terminal step" in out
+
+
+def test_an_unlisted_q_mistake_gets_the_general_hint(capsys):
+    def doubles(Q, s, a, r, s_next, terminal, alpha, gamma):
+        return 2 * q_right(Q, s, a, r, s_next, terminal, alpha, gamma)
+
+    assert check_q_learning_update(doubles) is False
+    assert "write the target first" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import torch
 from course_lib.pg import (
     ReinforceAgent,
     ReinforceConfig,
+    ReinforceOptimizers,
     collect_episodes,
     discounted_return,
     episode_weights,
@@ -16,6 +17,7 @@ from course_lib.pg import (
     gradient_variance,
     make_episode_envs,
     reinforce_loss,
+    reinforce_update,
     reward_to_go,
     train_reinforce,
 )
@@ -265,3 +267,31 @@ def test_an_env_without_time_limit_is_refused():
 def test_continuous_actions_are_refused():
     with pytest.raises(ValueError, match="discrete actions"):
         train_reinforce(_short(env_id="Pendulum-v1"), progress=False)
+
+
+def test_reinforce_update_is_one_adam_step_on_the_loss_then_the_value_fit(batch_and_agent):
+    import copy
+
+    batch, original = batch_and_agent
+    config = ReinforceConfig(variant="baseline", value_steps=2)
+    agent, manual = copy.deepcopy(original), copy.deepcopy(original)
+    optimizers = ReinforceOptimizers(
+        torch.optim.Adam(agent.policy.parameters(), lr=config.learning_rate),
+        torch.optim.Adam(agent.value.parameters(), lr=config.value_learning_rate),
+    )
+    losses = reinforce_update(agent, batch, optimizers, config)
+    assert set(losses) == {"loss", "grad_variance", "value_loss"}
+    # The same step written out: weights from the value *before* its fit, one Adam step.
+    policy_opt = torch.optim.Adam(manual.policy.parameters(), lr=config.learning_rate)
+    with torch.no_grad():
+        weights = reward_to_go(batch.rewards, config.gamma) - manual.value(batch.obs).squeeze(-1)
+    logp = manual.log_probs(batch.obs).gather(-1, batch.actions.unsqueeze(-1)).squeeze(-1)
+    loss = reinforce_loss(logp, weights, batch.mask)
+    loss.backward()
+    policy_opt.step()
+    assert math.isclose(losses["loss"], loss.item(), rel_tol=1e-6)
+    for a, b in zip(agent.policy.parameters(), manual.policy.parameters()):
+        torch.testing.assert_close(a, b)
+    assert not all(
+        torch.equal(a, b) for a, b in zip(agent.value.parameters(), original.value.parameters())
+    ), "the value baseline was not fitted"

@@ -1,23 +1,29 @@
 """The tiny tabular MDP: exact values and gradients against hand-computed answers."""
 
+import itertools
 import math
 
 import pytest
 import torch
 
 from course_lib.tabular import (
+    WEIGHTINGS,
     TabularMDP,
     action_values,
     chain_mdp,
     epsilon_greedy_policy,
     exact_policy_gradient,
     expected_return,
+    expected_score_function_gradient,
     monte_carlo_values,
     policy_evaluation,
     sample_episodes,
+    score_function_estimates,
     score_function_gradient,
     softmax_policy,
     solve_values,
+    state_visits,
+    value_iteration,
 )
 
 RIGHT = torch.ones(5, dtype=torch.long)
@@ -125,7 +131,7 @@ def test_exact_gradient_matches_finite_differences():
         assert math.isclose(float(grad[s, a]), float(fd), abs_tol=1e-8)
 
 
-@pytest.mark.parametrize("weighting", ["plain", "reward_to_go"])
+@pytest.mark.parametrize("weighting", ["plain", "discounted_reward_to_go"])
 def test_score_function_estimate_is_unbiased(weighting):
     mdp, gamma = chain_mdp(), 0.9
     theta = torch.tensor([[0.0, 0.5], [0.2, 0.0], [0.0, 0.3], [-0.2, 0.1], [0.1, 0.0]])
@@ -245,3 +251,182 @@ def test_per_episode_estimates_average_to_the_batch_estimate():
     torch.testing.assert_close(per.mean(0), batch)
     with pytest.raises(TypeError, match="per_episode must be True or False"):
         score_function_gradient(mdp, theta, 0.8, 4, per_episode="yes")
+
+
+# --------------------------------------------------------------------------------------------
+# Value iteration, state visits, and what each weighting of the estimator averages to
+# --------------------------------------------------------------------------------------------
+
+
+def _random_mdp(seed: int, S: int = 4, A: int = 3) -> TabularMDP:
+    g = torch.Generator().manual_seed(seed)
+    P = torch.rand(S, A, S, generator=g, dtype=torch.float64)
+    P = 0.9 * P / P.sum(-1, keepdim=True)  # 10% chance to end after every step
+    R = torch.randn(S, A, generator=g, dtype=torch.float64)
+    return TabularMDP(P, R, torch.full((S,), 1 / S, dtype=torch.float64))
+
+
+def _best_over_deterministic_policies(mdp: TabularMDP, gamma: float) -> torch.Tensor:
+    """V* by brute force: the state-wise best of V^π over every deterministic policy."""
+    S, A = mdp.num_states, mdp.num_actions
+    best = torch.full((S,), -math.inf, dtype=torch.float64)
+    for choice in itertools.product(range(A), repeat=S):
+        pi = torch.nn.functional.one_hot(torch.tensor(choice), A).double()
+        best = torch.maximum(best, solve_values(mdp, pi, gamma))
+    return best
+
+
+@pytest.mark.parametrize(
+    "mdp, gamma", [(chain_mdp(), 0.9), (chain_mdp(), 0.5), (_random_mdp(0), 0.8)]
+)
+def test_value_iteration_matches_the_best_of_all_deterministic_policies(mdp, gamma):
+    Q_star, changes = value_iteration(mdp, gamma)
+    V_star = _best_over_deterministic_policies(mdp, gamma)
+    torch.testing.assert_close(Q_star.max(-1).values, V_star, atol=1e-10, rtol=0)
+    torch.testing.assert_close(Q_star, mdp.rewards + gamma * mdp.transitions @ V_star)
+    assert changes[-1] < 1e-12
+
+
+def test_value_iteration_on_the_chain_by_hand():
+    Q_star, _ = value_iteration(chain_mdp(), 0.9)
+    k = torch.arange(5, dtype=torch.float64)
+    torch.testing.assert_close(Q_star[:, 1], 0.9 ** (4 - k))  # always right
+    torch.testing.assert_close(Q_star[1:, 0], 0.9 ** (6 - k[1:]))  # one step left, then right
+    assert math.isclose(float(Q_star[0, 0]), 0.1)
+    # At γ = 0.5 the near exit (0.1) beats the goal seen from s0 (0.5^4 = 0.0625).
+    assert value_iteration(chain_mdp(), 0.5)[0].argmax(-1).tolist() == [0, 1, 1, 1, 1]
+
+
+def test_value_iteration_that_cannot_converge_says_so():
+    P = torch.tensor([[[1.0]]])  # one state, one action that loops forever paying 1
+    mdp = TabularMDP(P, torch.ones(1, 1), torch.ones(1))
+    with pytest.raises(RuntimeError, match="did not converge"):
+        value_iteration(mdp, 1.0, max_sweeps=50)
+
+
+@pytest.mark.parametrize("discount", [1.0, 0.9])
+def test_state_visits_match_counted_visits(discount):
+    mdp, theta = (
+        chain_mdp(),
+        torch.tensor([[0.2, 0.0], [0.0, 0.3], [0.1, 0.1], [0.0, 0.5], [0.3, 0.0]]),
+    )
+    pi = softmax_policy(theta)
+    episodes = sample_episodes(mdp, pi, 20_000, generator=torch.Generator().manual_seed(3))
+    weight = discount ** torch.arange(episodes.states.shape[0], dtype=torch.float64).unsqueeze(1)
+    per_episode = torch.zeros(episodes.states.shape[1], 5, dtype=torch.float64)
+    per_episode.scatter_add_(1, episodes.states.T, (weight * episodes.mask).T)  # [N, S] visits
+    z = (state_visits(mdp, pi, discount) - per_episode.mean(0)) / (
+        per_episode.std(0) / per_episode.shape[0] ** 0.5
+    )
+    assert z.abs().max() < 4.5, z
+
+
+def test_state_visits_of_the_uniform_walk_at_gamma_one():
+    # The chain's cells s0..s4 are positions 1..5 of a fair walk absorbed at 0 and 6; started at
+    # 1, the expected visits to position k are the walk's Green's function, 2 · 1 · (6 − k) / 6.
+    visits = state_visits(chain_mdp(), torch.full((5, 2), 0.5), 1.0)
+    expected = torch.tensor([2 * (6 - k) / 6 for k in range(1, 6)], dtype=torch.float64)
+    torch.testing.assert_close(visits, expected)
+
+
+def _enumerated_expectation(mdp, theta, gamma, weighting, floor=1e-13, max_depth=400):
+    """Σ_τ P(τ) Σ_t ∇log π(a_t|s_t) w_t over every trajectory τ of probability ≥ ``floor``,
+    walked one by one (depth first) with Python floats; also returns the probability left out."""
+    pi = torch.softmax(theta.double(), -1).tolist()
+    P, R, start = mdp.transitions.tolist(), mdp.rewards.tolist(), mdp.start.tolist()
+    S, A = mdp.num_states, mdp.num_actions
+    total = [[0.0] * A for _ in range(S)]
+    left_out = 0.0
+
+    def finish(prob, steps):  # steps: [(s, a, r)] of one complete trajectory
+        rewards = [r for _, _, r in steps]
+        G, returns = 0.0, [0.0] * len(steps)
+        for t in reversed(range(len(steps))):
+            G = rewards[t] + gamma * G
+            returns[t] = G
+        for t, (s, a, _) in enumerate(steps):
+            w = {"plain": returns[0], "discounted_reward_to_go": gamma**t * returns[t]}.get(
+                weighting, returns[t]
+            )
+            for b in range(A):  # ∂ log π(a|s) / ∂θ[s, b] = [a = b] − π(b|s) for a softmax
+                total[s][b] += prob * w * ((a == b) - pi[s][b])
+
+    def walk(s, prob, steps):
+        nonlocal left_out
+        if prob < floor or len(steps) >= max_depth:
+            left_out += prob
+            return
+        for a in range(A):
+            p_a = prob * pi[s][a]
+            step = steps + [(s, a, R[s][a])]
+            end = 1.0 - sum(P[s][a])
+            if end > 1e-15:
+                finish(p_a * end, step)
+            for s2 in range(S):
+                if P[s][a][s2] > 0:
+                    walk(s2, p_a * P[s][a][s2], step)
+
+    for s0 in range(S):
+        if start[s0] > 0:
+            walk(s0, start[s0], [])
+    return torch.tensor(total, dtype=torch.float64), left_out
+
+
+@pytest.mark.parametrize("weighting", WEIGHTINGS)
+@pytest.mark.parametrize(
+    "num_states, theta",
+    [(2, [[0.3, -0.2], [0.0, 0.4]]), (3, [[-1.0, 1.0], [-1.2, 1.0], [-0.8, 1.0]])],
+)
+def test_expected_estimate_matches_enumerated_trajectories(num_states, theta, weighting):
+    mdp, theta, gamma = chain_mdp(num_states), torch.tensor(theta), 0.9
+    enumerated, left_out = _enumerated_expectation(mdp, theta, gamma, weighting)
+    assert left_out < 1e-8
+    exact = expected_score_function_gradient(mdp, theta, gamma, weighting)
+    torch.testing.assert_close(exact, enumerated, atol=1e-6, rtol=0)
+
+
+def test_dropping_gamma_t_is_biased_and_the_others_are_the_exact_gradient():
+    mdp, theta, gamma = chain_mdp(), torch.zeros(5, 2), 0.9
+    grad = exact_policy_gradient(mdp, theta, gamma)
+    for weighting in ("plain", "discounted_reward_to_go"):
+        torch.testing.assert_close(
+            expected_score_function_gradient(mdp, theta, gamma, weighting), grad
+        )
+    biased = expected_score_function_gradient(mdp, theta, gamma, "reward_to_go")
+    assert (biased - grad).norm() / grad.norm() > 0.5
+    # At γ = 1 nothing is dropped: all three agree.
+    theta1 = torch.tensor([[0.0, 0.5], [0.2, 0.0], [0.0, 0.3], [-0.2, 0.1], [0.1, 0.0]])
+    torch.testing.assert_close(
+        expected_score_function_gradient(mdp, theta1, 1.0, "reward_to_go"),
+        exact_policy_gradient(mdp, theta1, 1.0),
+    )
+
+
+def test_sampled_estimates_land_on_their_own_expectation():
+    mdp, theta, gamma, n = chain_mdp(), torch.zeros(5, 2), 0.9, 20_000
+    grad = exact_policy_gradient(mdp, theta, gamma)
+    per = score_function_gradient(
+        mdp, theta, gamma, n, weighting="reward_to_go", per_episode=True,
+        generator=torch.Generator().manual_seed(7),
+    )  # fmt: skip
+    se = per.std(0) / n**0.5
+    own = expected_score_function_gradient(mdp, theta, gamma, "reward_to_go")
+    assert ((per.mean(0) - own) / se).abs().max() < 4.5
+    assert ((per.mean(0) - grad) / se).abs().max() > 10  # far from ∇J: the bias is not noise
+
+
+def test_score_function_estimates_take_any_weights():
+    mdp, theta = chain_mdp(), torch.zeros(5, 2)
+    episodes = sample_episodes(
+        mdp, softmax_policy(theta), 30, generator=torch.Generator().manual_seed(1)
+    )
+    zero = score_function_estimates(theta, episodes, torch.zeros_like(episodes.rewards))
+    assert zero.shape == (30, 5, 2) and zero.abs().max() == 0
+    with pytest.raises(ValueError, match="weights must be a tensor of the episodes' shape"):
+        score_function_estimates(theta, episodes, torch.zeros(3))
+    with pytest.raises(TypeError, match="episodes must come from sample_episodes"):
+        score_function_estimates(theta, "episodes", torch.zeros(3))
+    with pytest.raises(ValueError, match="weighting must be one of"):
+        expected_score_function_gradient(mdp, theta, 0.9, "gamma_t")
+    with pytest.raises(ValueError, match="discount must be in"):
+        state_visits(mdp, softmax_policy(theta), 1.5)

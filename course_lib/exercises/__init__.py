@@ -16,6 +16,7 @@ from course_lib.exercises.maml_rl import (
 from course_lib.exercises.meta import check_inner_step, check_meta_sgd_step
 from course_lib.exercises.pg import (
     check_constant_baseline,
+    check_q_learning_update,
     check_reward_to_go,
     check_value_at_gamma_zero,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "check_value_at_gamma_zero",  # Ch 1
     "check_reward_to_go",
     "check_constant_baseline",
+    "check_q_learning_update",
     "check_minibatches",  # Ch 2
     "check_clipped_surrogate",  # Ch 3
     "check_meta_sgd_step",  # Ch 4

@@ -5,6 +5,8 @@
   G_t = r_t + γ r_{t+1} + … for every step of one episode.
 * :func:`check_constant_baseline` (think, a choice): what a bad constant baseline does to the
   score-function estimate.
+* :func:`check_q_learning_update` (coding): ``my_q_update(Q, s, a, r, s_next, terminal, alpha,
+  gamma)`` returns the table after one Q-learning step.
 
 Each prints ✓/✗ feedback that names the likely mistake and returns True when right.
 """
@@ -25,8 +27,14 @@ from course_lib.exercises.harness import (
     safe_checker,
 )
 from course_lib.pg import discounted_return, reward_to_go
+from course_lib.td import q_learning, q_learning_update
 
-__all__ = ["check_value_at_gamma_zero", "check_reward_to_go", "check_constant_baseline"]
+__all__ = [
+    "check_value_at_gamma_zero",
+    "check_reward_to_go",
+    "check_constant_baseline",
+    "check_q_learning_update",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,3 +209,160 @@ def check_constant_baseline(answer: object) -> bool:
         why="E[∇log π · b] = 0 keeps the average exact, but weights |G − 5| ≈ 4.5 are bigger than "
         "|G| ≤ 1, so every estimate swings further: a baseline must be close to the returns to help.",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Coding exercise: one Q-learning update
+# --------------------------------------------------------------------------------------------
+
+# (name, Q, s, a, r, s', terminal, α, γ). The first case tells every usual mistake apart: in s'
+# the best action (0), the action taken (1) and the worst (2) differ, max, mean and min of
+# Q(s', ·) differ, and Q(s, ·) has a larger maximum elsewhere than at the action taken.
+_TABLE = [[0.1, 0.4, 0.6], [0.3, 0.8, 0.5], [0.7, 0.3, 0.1], [0.2, 0.9, 0.4]]
+_Q_CASES: list[tuple[str, list[list[float]], int, int, float, int, bool, float, float]] = [
+    ("s=0, a=1, r=0.5, s'=2, α=0.5, γ=0.9", _TABLE, 0, 1, 0.5, 2, False, 0.5, 0.9),
+    ("a terminal step: s=3, a=0, r=1, the episode ends", _TABLE, 3, 0, 1.0, 0, True, 0.5, 0.9),
+    ("α = 1, γ = 0: Q(s, a) becomes the reward", _TABLE, 1, 2, -0.3, 3, False, 1.0, 0.0),
+    ("a self-loop: s' = s = 1", _TABLE, 1, 0, 0.2, 1, False, 0.25, 0.8),
+]
+
+
+def _random_q_case() -> tuple[str, list[list[float]], int, int, float, int, bool, float, float]:
+    g = torch.Generator().manual_seed(1)
+    table = torch.randn(6, 4, generator=g, dtype=torch.float64).tolist()
+    return ("a random 6 × 4 table (negative values too)", table, 4, 3, -0.7, 5, False, 0.1, 0.95)
+
+
+def _q_target(Q: torch.Tensor, r: float, s_next: int, terminal: bool, gamma: float) -> float:
+    """The right target: r + γ max_a' Q(s', a'), or r alone after a terminal step."""
+    return r + (0.0 if terminal else gamma * float(Q[s_next].max()))
+
+
+def _set(Q: torch.Tensor, s: int, a: int, value: float) -> torch.Tensor:
+    out = Q.clone()
+    out[s, a] = value
+    return out
+
+
+def _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma) -> dict[str, torch.Tensor]:
+    """What each usual mistake returns on this transition."""
+    q = float(Q[s, a])
+    future = 0.0 if terminal else 1.0
+    target = _q_target(Q, r, s_next, terminal, gamma)
+
+    def moved(target_value: float) -> torch.Tensor:
+        return _set(Q, s, a, q + alpha * (target_value - q))
+
+    row = Q.clone()
+    row[s] += alpha * (target - q)
+    return {
+        "sarsa": moved(r + future * gamma * float(Q[s_next, a])),
+        "mean": moved(r + future * gamma * float(Q[s_next].mean())),
+        "min": moved(r + future * gamma * float(Q[s_next].min())),
+        "current state": moved(r + future * gamma * float(Q[s].max())),
+        "bootstraps at the end": moved(r + gamma * float(Q[s_next].max())),
+        "no gamma": moved(r + future * float(Q[s_next].max())),
+        "discounts r": moved(gamma * (r + future * float(Q[s_next].max()))),
+        "no step size": _set(Q, s, a, target),
+        "adds the target": _set(Q, s, a, q + alpha * target),
+        "wrong sign": _set(Q, s, a, q - alpha * (target - q)),
+        "whole row": row,
+    }
+
+
+_Q_HINTS = {
+    "sarsa": "you bootstrapped from Q(s', a), the next state's value of the action just taken; "
+    "Q-learning bootstraps from the best next action, max_a' Q(s', a').",
+    "mean": "you averaged Q(s', ·) over the next actions (that is the value of acting at random "
+    "in s'); Q-learning takes the best one, max_a' Q(s', a').",
+    "min": "you took the smallest Q(s', a'): use the largest, max_a' Q(s', a') (`Q[s_next].max()`).",
+    "current state": "the max runs over the *next* state's actions, Q[s_next], not the current state's Q[s].",
+    "bootstraps at the end": "after a terminal step there is no next state: the target is r alone "
+    "(multiply the bootstrap by 1 − terminal).",
+    "no gamma": "γ is missing: the next state's value counts γ · max_a' Q(s', a').",
+    "discounts r": "the reward is discounted too: the target is r + γ max_a' Q(s', a'), r undiscounted.",
+    "no step size": "you replaced Q(s, a) by the target; move it only a fraction α of the way: "
+    "Q(s, a) + α (target − Q(s, a)).",
+    "adds the target": "you added α · target; add α times the TD error, target − Q(s, a).",
+    "wrong sign": "the sign is flipped: Q(s, a) moves *toward* the target, + α (target − Q(s, a)).",
+    "whole row": "you changed every action of s; only the pair (s, a) that was taken changes.",
+}
+
+
+def _as_table(out: object, shape: tuple[int, int]) -> torch.Tensor:
+    """The student's output as a float64 tensor of ``shape``, or StudentError naming the problem."""
+    if out is None:
+        raise StudentError("your function returned None: did you forget `return Q_new`?")
+    if isinstance(out, int | float) or (isinstance(out, torch.Tensor) and out.dim() == 0):
+        raise StudentError(
+            "your function returned one number; return the whole new table (shape [S, A]), "
+            "with only entry (s, a) changed."
+        )
+    if not isinstance(out, torch.Tensor):
+        raise StudentError(
+            f"your function returned {type(out).__name__}; return a torch tensor like Q "
+            "(start from `Q_new = Q.clone()`)."
+        )
+    if tuple(out.shape) != shape:
+        raise StudentError(
+            f"your function returned shape {tuple(out.shape)}; return the whole table, shape {shape}."
+        )
+    return out.detach().to(torch.float64)
+
+
+@safe_checker
+def check_q_learning_update(fn: Callable[..., torch.Tensor]) -> bool:
+    """Check a student's ``fn(Q, s, a, r, s_next, terminal, alpha, gamma)`` (Q: float64 [S, A],
+    s, a, s_next: ints, r: a float, terminal: a bool) returning the updated table; print feedback."""
+    report = Report()
+    if (message := library_answer(fn, q_learning_update, q_learning)) is not None:
+        return report.fail(message)
+    for name, table, s, a, r, s_next, terminal, alpha, gamma in [*_Q_CASES, _random_q_case()]:
+        Q = torch.tensor(table, dtype=torch.float64)
+        given = Q.clone()
+        try:
+            got = _as_table(call(fn, given, s, a, r, s_next, terminal, alpha, gamma), Q.shape)
+        except StudentError as error:
+            return report.fail(f"{name}: {error}")
+        if not torch.equal(given, Q):
+            return report.fail(
+                f"{name}: your function changed Q in place.",
+                hint="copy it first (`Q_new = Q.clone()`), change the copy and return it.",
+            )
+        expected = _library_q_update(Q, s, a, r, s_next, terminal, alpha, gamma)
+        if torch.allclose(got, expected, rtol=1e-9, atol=1e-12):
+            report.ok(name)
+            continue
+        mistakes = _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma)
+        hint = next(
+            (
+                _Q_HINTS[key]
+                for key, wrong in mistakes.items()
+                if torch.allclose(got, wrong, rtol=1e-9, atol=1e-12)
+            ),
+            "write the target first, r + γ max_a' Q(s', a') (just r if terminal), then move "
+            "Q(s, a) a fraction α toward it; leave every other entry as it was.",
+        )
+        changed = (got != Q).nonzero().tolist()
+        return report.fail(
+            f"{name}: got Q(s, a) = {float(got[s, a]):.4f}, expected {float(expected[s, a]):.4f}"
+            f" (entries you changed: {[tuple(c) for c in changed]})",
+            hint=hint,
+        )
+    return report.ok("your Q-learning update is correct on every case.")
+
+
+def _library_q_update(Q, s, a, r, s_next, terminal, alpha, gamma) -> torch.Tensor:
+    """The library's batched update on one learner: the reference answer."""
+    as_long = lambda x: torch.tensor([x], dtype=torch.long)  # noqa: E731
+    new = q_learning_update(
+        Q.unsqueeze(0),
+        as_long(s),
+        as_long(a),
+        torch.tensor([r], dtype=torch.float64),
+        as_long(s_next),
+        torch.tensor([terminal]),
+        alpha,
+        gamma,
+    )
+    return new.squeeze(0)

@@ -1,9 +1,15 @@
-"""Chapter 1 widget: how the discount factor γ and the policy's randomness shape returns and values.
+"""Chapter 1 widgets: returns and values on the chain, and Q-learning finding Q*.
 
-A thin view over :mod:`course_lib.tabular`: the exact values come from
-:func:`~course_lib.tabular.solve_values` and :func:`~course_lib.tabular.action_values`, the
-sampled episode from :func:`~course_lib.tabular.sample_episodes`, its return from
-:func:`course_lib.pg.discounted_return`.
+Thin views over the library:
+
+* :func:`return_value_explorer`: how the discount factor γ and the policy's randomness shape
+  returns and values. The exact values come from :func:`~course_lib.tabular.solve_values`
+  and :func:`~course_lib.tabular.action_values`, the sampled episode from
+  :func:`~course_lib.tabular.sample_episodes`, its return from
+  :func:`course_lib.pg.discounted_return`.
+* :func:`q_learning_explorer`: the Q-table of runs of :func:`course_lib.td.q_learning`
+  (trained in the notebook and passed in), episode by episode, against Q* from
+  :func:`~course_lib.tabular.value_iteration`.
 """
 
 from __future__ import annotations
@@ -22,10 +28,17 @@ from course_lib.tabular import (
     sample_episodes,
     solve_values,
 )
+from course_lib.td import QLearningResult, greedy_actions
 from course_lib.validation import check_int, check_real
 from course_lib.widgets._base import explorer, float_slider, int_slider
 
-__all__ = ["return_value_explorer", "chain_values"]
+__all__ = [
+    "return_value_explorer",
+    "chain_values",
+    "q_learning_explorer",
+    "settled_episode",
+    "converged_episode",
+]
 
 
 def chain_values(
@@ -109,3 +122,138 @@ def return_value_explorer(
         )
 
     return explorer(controls, view, update, title="Returns and values on the chain: drag γ and ε")
+
+
+# --------------------------------------------------------------------------------------------
+# Q-learning, episode by episode
+# --------------------------------------------------------------------------------------------
+
+
+def _first_for_good(good: torch.Tensor) -> int | None:
+    """The first index from which ``good`` (a bool vector) holds to the end; None if not at the end."""
+    if not good[-1]:
+        return None
+    bad = (~good).nonzero()
+    return 0 if bad.numel() == 0 else int(bad[-1]) + 1
+
+
+def settled_episode(result: QLearningResult, q_star: torch.Tensor, run: int = 0) -> int | None:
+    """The first episode after which run ``run``'s greedy policy is optimal and stays so
+    (``None``: its last greedy policy is not optimal)."""
+    optimal = greedy_actions(q_star)
+    return _first_for_good((greedy_actions(result.history[:, run]) == optimal).all(-1))
+
+
+def converged_episode(
+    result: QLearningResult, q_star: torch.Tensor, run: int = 0, tol: float = 1e-3
+) -> int | None:
+    """The first episode after which run ``run``'s max |Q − Q*| stays below ``tol`` (or None)."""
+    errors = (result.history[:, run] - q_star).abs().amax((-2, -1))
+    return _first_for_good(errors < tol)
+
+
+def _arrows(actions: torch.Tensor, names: tuple[str, ...]) -> str:
+    marks = {"left": "←", "right": "→"}
+    return " ".join(marks.get(names[a], names[a]) for a in actions.tolist())
+
+
+def q_learning_explorer(
+    runs: dict[float, QLearningResult],
+    q_star: torch.Tensor,
+    *,
+    mdp: TabularMDP | None = None,
+    epsilon: float | None = None,
+    run: int = 0,
+    episode: int | None = None,
+) -> widgets.VBox:
+    """Browse Q-learning runs episode by episode against the optimal Q*.
+
+    ``runs`` maps a behaviour ε to the :class:`~course_lib.td.QLearningResult` of
+    :func:`course_lib.td.q_learning` with that ε (several learners each); ``q_star`` is
+    :func:`~course_lib.tabular.value_iteration`'s answer for the same γ. Left: Q(s, ·) after
+    the chosen episode (bars) and Q* (markers). Right: that run's largest error
+    max |Q − Q*| over all episodes. The default view is the first ε, run 0, at the episode
+    from which Q stays within 10⁻³ of Q* (:func:`converged_episode`), or its last episode if
+    it never does; the status line says when the greedy policy became optimal
+    (:func:`settled_episode`), usually long before.
+    """
+    mdp = chain_mdp() if mdp is None else mdp
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError("runs must be a non-empty dict {epsilon: QLearningResult}")
+    for eps, result in runs.items():
+        check_real("runs keys (behaviour epsilon)", eps, 0.0, 1.0)
+        if not isinstance(result, QLearningResult):
+            raise TypeError(f"runs[{eps}] must be a QLearningResult, got {type(result).__name__}")
+    shape = (mdp.num_states, mdp.num_actions)
+    if not isinstance(q_star, torch.Tensor) or tuple(q_star.shape) != shape:
+        raise ValueError(f"q_star must be a tensor of shape {list(shape)}, got {q_star!r}")
+    first = next(iter(runs.values()))
+    if any(r.history.shape != first.history.shape for r in runs.values()):
+        raise ValueError("every run must have the same episodes and learners (history shape)")
+    if tuple(first.history.shape[2:]) != shape:
+        raise ValueError(f"the runs' tables must have shape {list(shape)}, as the mdp")
+    K, R = first.history.shape[0] - 1, first.history.shape[1]
+    epsilon = next(iter(runs)) if epsilon is None else epsilon
+    if epsilon not in runs:
+        raise ValueError(f"epsilon must be one of {list(runs)}, got {epsilon!r}")
+    check_int("run", run, 0, R - 1)
+    if episode is None:
+        converged = converged_episode(runs[epsilon], q_star, run)
+        episode = K if converged is None else converged
+    check_int("episode", episode, 0, K)
+    controls = {
+        "epsilon": widgets.ToggleButtons(
+            options=[(f"ε = {e:g}", e) for e in runs], value=epsilon, description="behaviour"
+        ),
+        "run": int_slider("run", run, 0, R - 1),
+        "episode": int_slider("after episode", episode, 0, K),
+    }
+    S = mdp.num_states
+    names = mdp.state_names or tuple(f"s{s}" for s in range(S))
+    x = np.arange(S)
+    fig, (ax_q, ax_e) = new_figure(1, 2, figsize=(9.5, 3.3), width_ratios=[1.1, 1])
+    view = PlotView(fig)
+    width = 0.38
+    bars = [
+        ax_q.bar(x + (i - 0.5) * width, np.zeros(S), width, color=color, label=f"Q(s, {name})")
+        for i, (name, color) in enumerate(zip(mdp.action_names, (COLORS["red"], COLORS["green"])))
+    ]
+    for i in range(mdp.num_actions):
+        ax_q.plot(
+            x + (i - 0.5) * width, q_star[:, i].numpy(), "_", color="black", ms=16, mew=2,
+            label="Q* (value iteration)" if i == 0 else None,
+        )  # fmt: skip
+    ax_q.set_xticks(x, names)
+    ax_q.set(xlabel="state", ylabel="action value", ylim=(0, 1.25))
+    ax_q.legend(loc="upper left", ncol=3, fontsize=8)
+    (curve,) = ax_e.semilogy([], [], color=COLORS["blue"], label="max |Q − Q*|")
+    marker = ax_e.axvline(0, color=COLORS["grey"], ls="--", lw=1, label="shown episode")
+    ax_e.set(xlabel="episode", ylabel="max over (s, a) of |Q − Q*|", xlim=(0, K), ylim=(1e-8, 2))
+    ax_e.set_title("distance to Q*")
+    ax_e.legend(loc="lower left", fontsize=8)
+    optimal = _arrows(greedy_actions(q_star), mdp.action_names)
+
+    def update() -> str:
+        result = runs[controls["epsilon"].value]
+        r, k = controls["run"].value, controls["episode"].value
+        Q = result.history[k, r]
+        for i, group in enumerate(bars):
+            for bar, q in zip(group, Q[:, i].tolist()):
+                bar.set_height(q)
+        errors = (result.history[:, r] - q_star).abs().amax((-2, -1)).clamp_min(1e-12)
+        curve.set_data(np.arange(K + 1), errors.numpy())
+        marker.set_xdata([k, k])
+        ax_q.set_title(f"Q after {k} episodes (ε = {controls['epsilon'].value:g}, run {r})")
+        greedy = _arrows(greedy_actions(Q), mdp.action_names)
+        settled = settled_episode(result, q_star, r)
+        story = (
+            f"its greedy policy became optimal for good after episode {settled}"
+            if settled is not None
+            else "its greedy policy never became optimal in these episodes"
+        )
+        return (
+            f"After {k} episodes: greedy policy {greedy} (optimal {optimal}), "
+            f"max |Q − Q*| = {float(errors[k]):.2g}. In this run {story}."
+        )
+
+    return explorer(controls, view, update, title="Q-learning on the chain: Q against Q*")
