@@ -264,9 +264,9 @@ def _encode_tensor(t: Any) -> Any:
         device = str(plain.device)
         if plain.layout != torch.strided:
             plain = plain.to_dense()
-        plain = plain.cpu().contiguous()
-        raw = plain.reshape(-1).view(torch.uint8) if plain.numel() else plain.new_empty(0)
-        data = bytes(raw.numpy().tobytes()) if plain.numel() else b""
+        flat = torch.empty(plain.numel(), dtype=plain.dtype)  # stride 1, whatever plain's
+        flat.copy_(plain.cpu().reshape(-1))
+        data = flat.view(torch.uint8).numpy().tobytes() if plain.numel() else b""
         return _TensorData(
             str(plain.dtype).removeprefix("torch."),
             tuple(int(s) for s in plain.shape),
