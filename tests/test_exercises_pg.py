@@ -222,3 +222,16 @@ def test_value_at_gamma_zero(answer, passes, says, capsys):
 def test_constant_baseline_question(answer, passes, says, capsys):
     assert check_constant_baseline(answer) is passes
     assert says in capsys.readouterr().out
+
+
+def test_a_library_replaced_in_the_session_is_noticed(capsys, monkeypatch):
+    import course_lib.exercises.pg as checker_module
+    import course_lib.pg
+
+    monkeypatch.setattr(course_lib.pg, "reward_to_go", lambda rewards, gamma: rewards * 0)
+    assert check_reward_to_go(lambda r, g: r * 0) is False
+    assert "the library's `reward_to_go` was replaced in this session" in capsys.readouterr().out
+    monkeypatch.undo()
+    monkeypatch.setattr(checker_module, "reward_to_go", lambda rewards, gamma: rewards * 0)
+    assert check_reward_to_go(lambda r, g: r * 0) is False
+    assert "was replaced in this session" in capsys.readouterr().out

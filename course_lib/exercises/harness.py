@@ -889,24 +889,42 @@ class CodingExercise:
         self.library = tuple(self.library)
         self._watch = _watch(self.library)
         self._pristine = [(obj, getattr(_unwrap(obj), "__code__", None)) for obj in self.library]
+        # The exercise module's own names (its judge's helpers, the library names it imported),
+        # as they are when the exercise is defined: rebinding one later changes the check.
+        home = sys.modules.get(getattr(self.cases, "__module__", None) or "", None)
+        self._home = (home, dict(vars(home)) if home is not None else {})
 
     def _tampered(self) -> str | None:
-        """The library function replaced in this session, if any (a check would compare the
-        answer with something else than the course's own code)."""
+        """The library function or checker helper replaced in this session, if any (the check
+        would compare the answer with something else than the course's own code)."""
+        replaced = None
         for obj, code in self._pristine:
             base = _unwrap(obj)
             home = sys.modules.get(getattr(obj, "__module__", None) or "", None)
             name = getattr(obj, "__qualname__", "")
-            replaced = code is not None and base.__code__ is not code
-            if home is not None and "." not in name and vars(home).get(name, obj) is not obj:
-                replaced = True
-            if replaced:
-                return (
-                    f"the library's `{_name(obj)}` was replaced in this session, so the check "
-                    "cannot trust its reference: restart the kernel (Kernel → Restart) and run "
-                    "the chapter's cells again."
-                )
-        return None
+            if (code is not None and base.__code__ is not code) or (
+                home is not None and "." not in name and vars(home).get(name, obj) is not obj
+            ):
+                replaced = _name(obj)
+                break
+        module, before = self._home
+        if replaced is None and module is not None:
+            now = vars(module)
+            replaced = next(
+                (
+                    f"{module.__name__}.{key}"
+                    for key, value in before.items()
+                    if not key.startswith("__") and now.get(key, value) is not value
+                ),
+                None,
+            )
+        if replaced is None:
+            return None
+        return (
+            f"the library's `{replaced}` was replaced in this session, so the check cannot "
+            "trust its reference: restart the kernel (Kernel → Restart) and run the chapter's "
+            "cells again."
+        )
 
     def check(self, fn: Any) -> bool:
         report = Report()
