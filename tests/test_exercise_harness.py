@@ -628,3 +628,11 @@ def test_obvious_spellings_of_a_choice_are_accepted(answer, correct, capsys):
 def test_choices_that_fold_to_the_same_text_are_a_bug_of_the_question():
     with pytest.raises(ValueError, match="options must be distinct"):
         check_choice("a", "a", {"(A)": "same"})
+
+
+def test_a_slow_checker_process_does_not_count_against_the_answer():
+    task = sandbox.Task(lambda: "done", time_limit=0.2)
+    with sandbox.run_tasks([task]) as run:
+        time.sleep(1.5)  # the checker busy with its references long past the answer's limit
+        (outcome,) = list(run)
+    assert outcome.error is None and outcome.value == "done"

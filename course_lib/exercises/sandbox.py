@@ -490,7 +490,9 @@ class Outcome:
 
 
 _IN_CHILD = False
-_PROBED: bool | None = None
+#: Whether a trial fork worked here (None: not tried yet). A dict, so that answering it never
+#: rebinds a module name, which the tamper guard would report.
+_PROBE: dict[str, bool | None] = {"forks": None}
 
 
 def in_child() -> bool:
@@ -500,21 +502,20 @@ def in_child() -> bool:
 
 def isolation_available() -> bool:
     """Whether answers run in a forked child here (see the module docstring for the fallback)."""
-    global _PROBED
     if os.environ.get("COURSE_CHECKERS_IN_PROCESS", "") not in ("", "0"):
         return False
     if not hasattr(os, "fork") or _IN_CHILD:
         return False
-    if _PROBED is None:
-        _PROBED = _probe()
-        if not _PROBED:
+    if _PROBE["forks"] is None:
+        _PROBE["forks"] = _probe()
+        if not _PROBE["forks"]:
             print(
                 "Note: this Python cannot run checks in a separate process, so each check runs "
                 "in the notebook's own process: an answer that never returns may need Kernel → "
                 "Interrupt.",
                 file=sys.stderr,
             )
-    return _PROBED
+    return _PROBE["forks"]
 
 
 def _probe() -> bool:
@@ -951,11 +952,13 @@ class _Reader:
                     data = bytes(self.buffer[_HEADER.size : _HEADER.size + size])
                     del self.buffer[: _HEADER.size + size]
                     return data
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
+            # Past the deadline, still read what the child already sent (the parent may have
+            # been the slow one, computing references): only a missing frame is a timeout.
+            left = max(0.0, deadline - time.monotonic())
             ready, _, _ = select.select([self.fd], [], [], left)
             if not ready:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError
                 continue
             chunk = os.read(self.fd, 1 << 20)
             if not chunk:
