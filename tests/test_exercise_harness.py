@@ -636,3 +636,24 @@ def test_a_slow_checker_process_does_not_count_against_the_answer():
         time.sleep(1.5)  # the checker busy with its references long past the answer's limit
         (outcome,) = list(run)
     assert outcome.error is None and outcome.value == "done"
+
+
+def test_the_fallback_without_an_alarm_uses_a_watchdog(monkeypatch):
+    """Windows has neither fork nor SIGALRM: off the main thread the fallback is the same."""
+    monkeypatch.setenv("COURSE_CHECKERS_IN_PROCESS", "1")
+    results = []
+
+    def spin():
+        while True:
+            pass
+
+    def run():
+        try:
+            call(spin, time_limit=0.3)
+        except StudentError as error:
+            results.append(str(error))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=20)
+    assert results and results[0].startswith("your code ran for more than 0.3 s")
