@@ -172,3 +172,29 @@ def test_most_changed_layer_when_all_move_alike(capsys):
     assert check_most_changed_layer("d", alike) is True
     assert check_most_changed_layer("c", alike) is False
     assert "within a factor 1.5" in capsys.readouterr().out
+
+
+def test_a_nan_change_is_left_out_and_the_right_answer_still_passes(capsys):
+    changes = {"hidden layer 1": float("nan"), "hidden layer 2": 0.05, "head": 0.35}
+    assert check_most_changed_layer("c", changes) is True
+    assert "hidden layer 1: not a number in this run, left out" in capsys.readouterr().out
+    assert check_most_changed_layer("a", changes) is False
+    assert "hidden layer 1's change is not a number in this run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "changes, says",
+    [
+        ({"hidden layer 1": 0.04, "head": 0.35}, "lack ['hidden layer 2']"),
+        (
+            {"hidden layer 1": float("nan"), "hidden layer 2": float("inf"), "head": 0.3},
+            "are not finite",
+        ),
+        ([0.1, 0.2, 0.3], "changes must map layer names to numbers"),
+    ],
+)
+def test_broken_measurements_cannot_judge(changes, says, capsys):
+    for answer in ("a", "b", "c", "d"):
+        assert check_most_changed_layer(answer, changes) is False
+        out = capsys.readouterr().out
+        assert out.startswith("✗ the check cannot judge an answer yet") and says in out, out

@@ -1,5 +1,6 @@
 """Chapter 8 checkers: the right answers pass, each wrong answer gets its own diagnosis."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -140,3 +141,60 @@ def test_ood_prediction_follows_the_runs_interval(capsys):
     assert "keeps a clear lead" in capsys.readouterr().out
     assert check_ood_prediction(None, gone) is False
     assert "not answered yet" in capsys.readouterr().out
+
+
+def rewards_zeroed(logprob, rewards, gamma):
+    rewards.zero_()  # the reference is computed before the answer runs, on its own copy
+    return (logprob * 0).sum()
+
+
+def numpy_objective(logprob, rewards, gamma):
+    discount = gamma ** np.arange(rewards.shape[0])[:, None]
+    return torch.tensor((discount * rewards.numpy()).sum(0).mean())
+
+
+def numpy_scalar(logprob, rewards, gamma):
+    return (rewards.numpy() * 0).sum()
+
+
+@pytest.mark.parametrize(
+    "fn, diagnosis",
+    [
+        (rewards_zeroed, "your function changed its input `rewards` in place"),
+        (numpy_objective, "your objective goes through numpy, which autograd cannot follow"),
+        (numpy_scalar, "got a numpy scalar (numpy.float64) (numpy cuts the gradient"),
+    ],
+)
+def test_numpy_and_mutations_get_their_own_diagnosis(fn, diagnosis, capsys):
+    assert check_dice_objective(fn) is False
+    out = capsys.readouterr().out
+    assert diagnosis in out and "detach only the copy" not in out, out
+
+
+@pytest.mark.parametrize(
+    "lead, says",
+    [
+        (None, "rl2_lead_outside must be this run's paired interval"),
+        ({"RL²": 1.0}, "run the cells above"),
+    ],
+)
+def test_ood_prediction_with_broken_results_cannot_judge(lead, says, capsys):
+    assert check_ood_prediction("b", lead) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗ the check cannot judge an answer yet") and says in out, out
+
+
+@pytest.mark.parametrize(
+    "steps, trajectories, says",
+    [(-1, 20, "steps must be an integer in [1, 1_000]"), (3, 0, "num_trajectories must be")],
+)
+def test_episodes_needed_with_bad_sizes_accepts_nothing(steps, trajectories, says, capsys):
+    for answer in (0, -20, steps * trajectories):
+        assert check_episodes_needed(answer, steps=steps, num_trajectories=trajectories) is False
+        out = capsys.readouterr().out
+        assert "cannot judge" in out and says in out, out
+
+
+def test_episodes_needed_names_adding_instead_of_multiplying(capsys):
+    assert check_episodes_needed(23, steps=3, num_trajectories=20) is False
+    assert "the steps and the episodes multiply" in capsys.readouterr().out

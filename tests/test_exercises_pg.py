@@ -24,13 +24,13 @@ def right(rewards, gamma):
     return returns
 
 
-def as_list(rewards, gamma):  # a plain list of floats is fine too
-    return right(rewards, gamma).tolist()
+def right_float32(rewards, gamma):  # another float dtype is fine
+    return right(rewards.float(), gamma)
 
 
 def test_right_answers_pass(capsys):
     assert check_reward_to_go(right) is True
-    assert check_reward_to_go(as_list) is True
+    assert check_reward_to_go(right_float32) is True
     out = capsys.readouterr().out
     assert "your reward-to-go is correct" in out and "✗" not in out
 
@@ -108,6 +108,18 @@ def _library(rewards, gamma):
     return reward_to_go(rewards, gamma)
 
 
+def _dice_helper(rewards, gamma):
+    from course_lib.maml_rl import dice
+
+    return dice.discounted_reward_to_go(rewards[:, None], gamma)[:, 0]
+
+
+def _through_importlib(rewards, gamma):
+    import importlib
+
+    return getattr(importlib.import_module("course_lib.pg"), "reward_" + "to_go")(rewards, gamma)
+
+
 @pytest.mark.parametrize(
     "fn, diagnosis",
     [
@@ -128,6 +140,8 @@ def _library(rewards, gamma):
         (_crashes, "out of range"),
         (reward_to_go, "the library's own `reward_to_go`"),
         (_library, "the library's own `reward_to_go`"),
+        (_dice_helper, "the library's own `discounted_reward_to_go`"),
+        (_through_importlib, "the library's own `reward_to_go`"),
         (functools.partial(reward_to_go), "the library's own `reward_to_go`"),
     ],
 )
@@ -147,10 +161,19 @@ def test_a_mistake_only_on_later_cases_is_still_caught(capsys):
     assert "✓ rewards [1, 2, 3] with γ = 0.5" in out and "✗ four rewards of 1 with γ = 1" in out
 
 
-def test_numpy_output_is_accepted_and_nan_is_refused(capsys):
-    assert check_reward_to_go(lambda r, g: right(r, g).numpy()) is True
-    assert check_reward_to_go(lambda r, g: torch.full_like(r, float("nan"))) is False
-    assert "walk backwards from the last step" in capsys.readouterr().out
+@pytest.mark.parametrize(
+    "fn, diagnosis",
+    [
+        (lambda r, g: right(r, g).numpy(), "returned a numpy array; return a torch tensor"),
+        (lambda r, g: right(r, g).tolist(), "returned a list; return a torch tensor"),
+        (lambda r, g: right(r, g).long(), "returned a torch.int64 tensor"),
+        (lambda r, g: torch.full_like(r, float("nan")), "walk backwards from the last step"),
+    ],
+)
+def test_numpy_lists_and_nan_are_refused_by_name(fn, diagnosis, capsys):
+    assert check_reward_to_go(fn) is False
+    out = capsys.readouterr().out
+    assert diagnosis in out, out
 
 
 def test_not_a_function(capsys):
@@ -168,6 +191,9 @@ def test_not_a_function(capsys):
         (1.0, False, "nothing after the first reward counts"),
         (0.55, False, "the goal cannot be reached in one step"),
         (0.25, False, "that is V(s0) at γ = 1"),
+        (0.025, False, "weight the exit's reward 0.1 by ½ once"),
+        (-0.05, False, "no value can be negative"),
+        (5, False, "no reward here is larger than 1"),
         (-0.2, False, "no value can be negative"),
         (0.3, False, "re-read the question"),
         ("a twentieth", False, "give a number"),
@@ -198,6 +224,19 @@ def test_value_at_gamma_zero(answer, passes, says, capsys):
 def test_constant_baseline_question(answer, passes, says, capsys):
     assert check_constant_baseline(answer) is passes
     assert says in capsys.readouterr().out
+
+
+def test_a_library_replaced_in_the_session_is_noticed(capsys, monkeypatch):
+    import course_lib.exercises.pg as checker_module
+    import course_lib.pg
+
+    monkeypatch.setattr(course_lib.pg, "reward_to_go", lambda rewards, gamma: rewards * 0)
+    assert check_reward_to_go(lambda r, g: r * 0) is False
+    assert "the library's `reward_to_go` was replaced in this session" in capsys.readouterr().out
+    monkeypatch.undo()
+    monkeypatch.setattr(checker_module, "reward_to_go", lambda rewards, gamma: rewards * 0)
+    assert check_reward_to_go(lambda r, g: r * 0) is False
+    assert "was replaced in this session" in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------------------------

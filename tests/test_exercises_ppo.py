@@ -66,6 +66,23 @@ def in_place_leaf(logprob, old_logprob, adv, eps):
     return -torch.min(r * adv, torch.clamp(r, 1 - eps, 1 + eps) * adv).mean()
 
 
+def right_then_shift_old(logprob, old_logprob, adv, eps):
+    loss = right(logprob, old_logprob, adv, eps)
+    old_logprob.add_(5)  # a reference computed after the call would now agree with anything
+    return loss
+
+
+def numpy_scalar(logprob, old_logprob, adv, eps):
+    return right(logprob, old_logprob, adv, eps).detach().numpy()[()]
+
+
+def through_importlib(logprob, old_logprob, adv, eps):
+    import importlib
+
+    ppo = importlib.import_module("course_lib.ppo")
+    return getattr(ppo, "clipped_" + "surrogate_loss")(logprob, old_logprob, adv, eps)
+
+
 def detached(logprob, old_logprob, adv, eps):
     return right(logprob.detach(), old_logprob, adv, eps)
 
@@ -142,12 +159,25 @@ WRONG = [
     ),
     (
         in_place_leaf,
-        "✗ computing the gradient: a random batch of 64 (both signs): your code changes a tensor autograd needs in place",
+        "✗ A > 0, r inside the clip range: your function changed its input `logprob` in place",
+    ),
+    (
+        right_then_shift_old,
+        "✗ A > 0, r inside the clip range: your function changed its input `old_logprob` in place",
+    ),
+    (
+        numpy_scalar,
+        "✗ A > 0, r inside the clip range: your function returned a numpy scalar (numpy.float32); "
+        "return a torch scalar tensor, e.g. loss = -(...).mean() (numpy cuts the gradient: stay in torch).",
+    ),
+    (
+        through_importlib,
+        "✗ that is the library's own `clipped_surrogate_loss`",
     ),
     (detached, "✗ the loss carries no gradient to logprob"),
     (
         item,
-        "✗ A > 0, r inside the clip range: your function returned float; return a torch scalar tensor, e.g. loss = -(...).mean() (.item() and float() cut the gradient).",
+        "✗ A > 0, r inside the clip range: your function returned a Python float; return a torch scalar tensor, e.g. loss = -(...).mean() (.item() and float() cut the gradient).",
     ),
     (
         per_sample,

@@ -18,11 +18,13 @@ def right(seed, n):
     return torch.randn(n, generator=torch.Generator().manual_seed(seed))
 
 
-def with_course_helper(seed, n):
-    return torch.randn(n, generator=make_generator(seed))
+def own_generator_in_steps(seed, n):
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return torch.randn(n, generator=generator)
 
 
-@pytest.mark.parametrize("answer", [right, with_course_helper])
+@pytest.mark.parametrize("answer", [right, own_generator_in_steps])
 def test_right_answers_pass(answer, capsys):
     assert check_seeded_noise(answer) is True
     assert capsys.readouterr().out.startswith("✓ seeded_noise is right")
@@ -70,18 +72,31 @@ def stub(seed, n):
     raise NotImplementedError
 
 
+def with_course_helper(seed, n):  # the library's answer: the compare cell shows make_generator
+    return torch.randn(n, generator=make_generator(seed))
+
+
+def with_seeded_block(seed, n):
+    from course_lib import training
+
+    with training.seeded(seed):
+        return torch.randn(n)
+
+
 WRONG = [
     (global_seed, "✗ your function changed torch's global random state"),
     (no_seed, "✗ the same seed gave different numbers on two calls"),
     (ignores_seed, "✗ seeds 3 and 4 gave identical numbers"),
     (uniform, "✗ all the numbers lie in [0, 1): that is torch.rand"),
     (shifted, "✗ the numbers have mean 0.96 and standard deviation 1.01"),
-    (numpy_answer, "✗ seeded_noise(3, 2000) returned a numpy.ndarray; return a torch tensor"),
-    (as_list, "✗ seeded_noise(3, 2000) returned a builtins.list"),
+    (numpy_answer, "✗ seeded_noise(3, 2000) returned a numpy array; return a torch tensor"),
+    (as_list, "✗ seeded_noise(3, 2000) returned a list; return a torch tensor"),
     (column, "✗ seeded_noise(3, 2000) returned shape (2000, 1); expected (2000,)"),
     (float64, "✗ seeded_noise returned torch.float64"),
     (stub, "✗ not implemented yet"),
-    (None, "✗ expected a function, got NoneType"),
+    (None, "✗ expected a function, got None"),
+    (with_course_helper, "✗ that is the library's own `make_generator`"),
+    (with_seeded_block, "✗ that is the library's own `seeded`"),
 ]
 
 
@@ -114,7 +129,9 @@ def test_distinct_draws_question(capsys):
         (3, "b continues where a stopped"),
         (1, "ties of continuous random numbers"),
         (12, "only 9 numbers"),
-        (5, "re-read the question"),
+        (2, "hold 3 different numbers"),
+        (5, "off by one"),
+        (4, "re-read the question"),
     ]:
         assert not check_distinct_draws(wrong)
         assert reason in capsys.readouterr().out.splitlines()[-1]

@@ -73,6 +73,24 @@ def in_place(model, params, x, y, inner_lr):
     return theta
 
 
+def moves_the_model(model, params, x, y, inner_lr):
+    theta = _step(model, params, x, y, inner_lr)
+    with torch.no_grad():
+        next(model.parameters()).mul_(0)
+    return theta
+
+
+def _library_helper(*args):
+    import importlib
+
+    meta = importlib.import_module("course_lib.meta")
+    return meta.adapt(*args[:4], inner_lr=args[4], steps=1)
+
+
+def through_a_helper(model, params, x, y, inner_lr):
+    return _library_helper(model, params, x, y, inner_lr)
+
+
 def detached(model, params, x, y, inner_lr):
     return {n: t.detach() for n, t in _step(model, params, x, y, inner_lr).items()}
 
@@ -135,7 +153,15 @@ WRONG = [
         float64_input,
         "✗ on the 1-40-40-1 network, α = 0.01: your code mixes float64 (double) and float32",
     ),
-    (in_place, "✗ on the 1-40-40-1 network, α = 0.01: params['0.weight'] was changed in place"),
+    (in_place, "✗ on the 1-40-40-1 network, α = 0.01: `params` was changed in place"),
+    (
+        moves_the_model,
+        "✗ on the 1-40-40-1 network, α = 0.01: your function changed its input `model`",
+    ),
+    (
+        through_a_helper,
+        "✗ that is the library's own `adapt` (or a call of it) handed in as the answer",
+    ),
     (detached, "✗ θ is detached from φ: the outer loop cannot send a gradient back."),
     (
         wrong_lr,
@@ -222,7 +248,7 @@ WRONG_META_SGD = [
         lambda *a: _meta_sgd_variant(
             *a, out=lambda th: {n: np.asarray(t.detach()) for n, t in th.items()}
         ),
-        "✗ on the 1-40-40-1 network, per-weight step sizes: θ['0.weight'] is a ndarray, not a torch tensor",
+        "✗ on the 1-40-40-1 network, per-weight step sizes: θ['0.weight'] is a numpy array, not a torch tensor",
     ),
     (_not_implemented, "✗ not implemented yet"),
     (

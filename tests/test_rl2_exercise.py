@@ -119,7 +119,7 @@ WRONG = [
     (long_tensor, "✗ on one step after pulling arm 2 and winning: return a float tensor"),
     (
         numpy_answer,
-        "✗ on one step after pulling arm 2 and winning: return a torch.Tensor, got numpy.ndarray.",
+        "✗ on one step after pulling arm 2 and winning: return a torch.Tensor, got a numpy array.",
     ),
     (
         changes_input,

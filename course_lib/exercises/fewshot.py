@@ -16,12 +16,13 @@ import torch
 from torch import Tensor
 
 from course_lib.exercises.harness import (
-    Report,
-    StudentError,
-    call,
+    CannotJudge,
+    Case,
+    CodingExercise,
     check_choice,
     check_number,
-    library_answer,
+    describe,
+    plain_number,
     safe_checker,
 )
 from course_lib.meta.classifiers import prototype_logits
@@ -34,31 +35,38 @@ __all__ = [
 ]
 
 
-def _cases():
-    """(description, support, labels, query, n_way): a hand-sized case, then harder ones."""
-    yield (
-        "3 support points in 2-D, 2 classes",
-        torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]]),
-        torch.tensor([0, 0, 1]),
-        torch.tensor([[1.0, 1.0], [0.0, 3.0]]),
-        2,
-    )
+def _cases() -> list[Case]:
+    """(support, labels, query, n_way): a hand-sized case, then harder ones. The features
+    require grad: the embedding is trained through the logits."""
     generator = torch.Generator().manual_seed(0)
     labels = torch.tensor([2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1])  # shuffled, not sorted
-    yield (
-        "a 3-way 4-shot task whose labels come in mixed order",
-        torch.randn(12, 5, generator=generator),
-        labels,
-        torch.randn(7, 5, generator=generator),
-        3,
-    )
-    yield (
-        "classes with different numbers of support images (3, 1 and 2)",
-        torch.randn(6, 4, generator=generator),
-        torch.tensor([1, 0, 0, 2, 0, 2]),
-        torch.randn(5, 4, generator=generator),
-        3,
-    )
+    listed = [
+        (
+            "3 support points in 2-D, 2 classes",
+            torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]]),
+            torch.tensor([0, 0, 1]),
+            torch.tensor([[1.0, 1.0], [0.0, 3.0]]),
+            2,
+        ),
+        (
+            "a 3-way 4-shot task whose labels come in mixed order",
+            torch.randn(12, 5, generator=generator),
+            labels,
+            torch.randn(7, 5, generator=generator),
+            3,
+        ),
+        (
+            "classes with different numbers of support images (3, 1 and 2)",
+            torch.randn(6, 4, generator=generator),
+            torch.tensor([1, 0, 0, 2, 0, 2]),
+            torch.randn(5, 4, generator=generator),
+            3,
+        ),
+    ]
+    return [
+        Case(f"on {d}", (s.requires_grad_(True), y, q.requires_grad_(True), n))
+        for d, s, y, q, n in listed
+    ]
 
 
 def _diagnose(got: Tensor, support: Tensor, labels: Tensor, query: Tensor, n_way: int) -> str:
@@ -122,6 +130,51 @@ def _diagnose(got: Tensor, support: Tensor, labels: Tensor, query: Tensor, n_way
     return f"the logits differ from −‖f(x) − c_n‖² by up to {(got - right).abs().max().item():.3g}."
 
 
+def _judge(case: Case, got: object, right: Tensor) -> str | None:
+    support, labels, query, n_way = case.args
+    if not isinstance(got, Tensor):
+        return f"{case.label}: return a torch tensor of logits, got {describe(got)}."
+    q, n = query.shape[0], n_way
+    if got.shape == (n, q) and n != q:
+        return (
+            f"{case.label}: the result has shape {tuple(got.shape)}, transposed: one row per "
+            f"query image, one column per class ([Q, N] = [{q}, {n}])."
+        )
+    if got.shape != (q, n):
+        return (
+            f"{case.label}: the logits must have shape [Q, N] = [{q}, {n}], got {tuple(got.shape)}."
+        )
+    if not got.is_floating_point():
+        return f"{case.label}: the logits must be floats, got {got.dtype}."
+    values = got.detach().float()
+    if not torch.allclose(values, right, atol=1e-4):
+        return f"{case.label}: " + _diagnose(values, support.detach(), labels, query.detach(), n)
+    if not got.requires_grad:
+        return (
+            "the values are right, but no gradient flows back to the "
+            "features: don't use .detach(), .item(), numpy or torch.no_grad(); "
+            "the embedding network is trained through these logits."
+        )
+    return None
+
+
+PROTOTYPE_LOGITS = CodingExercise(
+    library=(prototype_logits,),
+    arg_names=("support", "support_labels", "query", None),
+    cases=_cases,
+    reference=lambda case: prototype_logits(
+        case.args[0].detach(), case.args[1], case.args[2].detach(), case.args[3]
+    ),
+    judge=_judge,
+    changed_input=lambda name: (
+        f"your function changed `{name}` in place: leave its inputs as they are and build new "
+        "tensors."
+    ),
+    success="prototype_logits is right: minus the squared distance to each class "
+    "mean, [Q, N], differentiable, with labels in any order.",
+)
+
+
 @safe_checker
 def check_prototype_logits(fn: Callable[[Tensor, Tensor, Tensor, int], Tensor]) -> bool:
     """Check a student's ``prototype_logits(support, support_labels, query, n_way)``.
@@ -130,58 +183,10 @@ def check_prototype_logits(fn: Callable[[Tensor, Tensor, Tensor, int], Tensor]) 
     rows labelled n), on three cases, inputs left unchanged, and differentiable with respect
     to the features (the embedding is trained through these logits).
     """
-    report = Report()
-    if (message := library_answer(fn, prototype_logits)) is not None:
-        return report.fail(message)
-    for description, support, labels, query, n_way in _cases():
-        support, query = support.requires_grad_(True), query.requires_grad_(True)
-        before = (support.detach().clone(), labels.clone(), query.detach().clone())
-        try:
-            got = call(fn, support, labels, query, n_way)
-        except StudentError as error:
-            return report.fail(f"on {description}: {error}")
-        if not isinstance(got, Tensor):
-            return report.fail(
-                f"on {description}: return a torch tensor of logits, got {type(got).__name__}."
-            )
-        for name, now, then in zip(
-            ("support", "support_labels", "query"), (support, labels, query), before
-        ):
-            if not torch.equal(now.detach(), then):
-                return report.fail(
-                    f"your function changed `{name}` in place: leave its inputs "
-                    "as they are and build new tensors."
-                )
-        q, n = query.shape[0], n_way
-        if got.shape == (n, q) and n != q:
-            return report.fail(
-                f"on {description}: the result has shape {tuple(got.shape)}, "
-                f"transposed: one row per query image, one column per class "
-                f"([Q, N] = [{q}, {n}])."
-            )
-        if got.shape != (q, n):
-            return report.fail(
-                f"on {description}: the logits must have shape [Q, N] = "
-                f"[{q}, {n}], got {tuple(got.shape)}."
-            )
-        right = prototype_logits(support.detach(), labels, query.detach(), n_way)
-        if not torch.allclose(got.detach().float(), right, atol=1e-4):
-            return report.fail(
-                f"on {description}: "
-                + _diagnose(got.detach().float(), before[0], labels, before[2], n)
-            )
-        if not got.requires_grad:
-            return report.fail(
-                "the values are right, but no gradient flows back to the "
-                "features: don't use .detach(), .item(), numpy or torch.no_grad(); "
-                "the embedding network is trained through these logits."
-            )
-    return report.ok(
-        "prototype_logits is right: minus the squared distance to each class "
-        "mean, [Q, N], differentiable, with labels in any order."
-    )
+    return PROTOTYPE_LOGITS.check(fn)
 
 
+@safe_checker
 def check_chance_accuracy(answer: object) -> bool:
     """Question: the expected accuracy of random guessing on a 5-way task, as a fraction."""
     return check_number(
@@ -201,6 +206,7 @@ def check_chance_accuracy(answer: object) -> bool:
     )
 
 
+@safe_checker
 def check_zero_step_maml(answer: object) -> bool:
     """Question: MAML's accuracy on new tasks before any inner step (0 steps)."""
     return check_choice(
@@ -222,17 +228,37 @@ def check_zero_step_maml(answer: object) -> bool:
 _LAYER_CHOICES = {"a": "hidden layer 1", "b": "hidden layer 2", "c": "head"}
 
 
+@safe_checker
 def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bool:
     """Predict-then-run: which layer's weights move most (relative to their size) when MAML
     adapts? a) hidden layer 1, b) hidden layer 2, c) the head, d) all about equally.
 
     ``changes`` is this run's :func:`course_lib.meta.layer_changes` of the MAML learner; the
-    right choice is read from it ("d" when the largest change is under 1.5× the smallest).
+    right choice is read from it ("d" when the largest change is under 1.5× the smallest). A
+    layer whose change is not a finite number (a diverged run) is left out of the comparison,
+    and said so; with fewer than two layers left there is nothing to judge.
     """
-    values = {key: float(changes[name]) for key, name in _LAYER_CHOICES.items()}
+    if not isinstance(changes, Mapping):
+        raise CannotJudge(f"changes must map layer names to numbers, got {describe(changes)}")
+    missing = [name for name in _LAYER_CHOICES.values() if name not in changes]
+    if missing:
+        raise CannotJudge(
+            f"this run's changes lack {missing} (they hold {sorted(map(str, changes))}): run "
+            "the cell that measures layer_changes first"
+        )
+    values, broken = {}, []
+    for key, name in _LAYER_CHOICES.items():
+        try:
+            values[key] = plain_number(changes[name], f"the change of {name}")
+        except CannotJudge:
+            broken.append(name)
+    if len(values) < 2:
+        raise CannotJudge(f"the changes of {broken} are not finite numbers: re-run the training")
     largest = max(values, key=values.get)
     correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
     measured = ", ".join(f"{_LAYER_CHOICES[k]} {100 * v:.1f}%" for k, v in values.items())
+    if broken:
+        measured += f" ({', '.join(broken)}: not a number in this run, left out)"
     if correct == "d":
         reasons = {
             key: f"the changes were within a factor 1.5 of each other ({measured}): no layer "
@@ -242,8 +268,12 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
     else:
         best = f"{_LAYER_CHOICES[correct]} ({100 * values[correct]:.1f}%)"
         reasons = {
-            key: f"{_LAYER_CHOICES[key]} moved {100 * values[key]:.1f}% of its size in this "
-            f"run, less than the {best}."
+            key: (
+                f"{_LAYER_CHOICES[key]} moved {100 * values[key]:.1f}% of its size in this "
+                f"run, less than the {best}."
+                if key in values
+                else f"{_LAYER_CHOICES[key]}'s change is not a number in this run ({measured})."
+            )
             for key in _LAYER_CHOICES
             if key != correct
         }

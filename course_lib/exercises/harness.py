@@ -1,8 +1,17 @@
 """The shared harness every exercise checker is built on.
 
 A checker runs a student's code and prints friendly feedback: one line per finding,
-``✓`` for what works and ``✗`` plus the likely mistake for what does not. It never raises and
-never shows a traceback. The pieces:
+``✓`` for what works and ``✗`` plus the likely mistake for what does not. It never raises,
+never hangs, never shows a traceback, and cannot be fooled by what the answer does while it
+runs: the answer runs in a forked child process (:mod:`course_lib.exercises.sandbox`) and only
+plain data comes back. The pieces:
+
+``CodingExercise`` (with ``Case`` and ``Problem``)
+    The one checker skeleton for coding exercises: *library answer → cases → report*. It
+    refuses the library's own function (by identity and by behaviour: a call into the
+    library's implementation while the answer runs), runs every case in one child, computes
+    the references in the checker's process where the answer cannot reach them, refuses
+    changed inputs, and hands each result, as plain data, to the exercise's ``judge``.
 
 ``Report``
     Prints the lines and remembers the verdict: ``report.ok(msg)`` prints ``✓ msg`` and
@@ -11,31 +20,40 @@ never shows a traceback. The pieces:
     is True while nothing failed.
 
 ``call(fn, *args, time_limit=2.0, max_items=None, too_many=None, **kwargs)``
-    Runs student code bounded in time (SIGALRM via ``setitimer`` when on the main thread,
-    which is where Jupyter runs cells; elsewhere it runs unbounded in time) and, with
-    ``max_items``, consumes the returned iterable into a list of at most that many items
+    Runs student code bounded in time (in a child process that is killed at the limit) and,
+    with ``max_items``, consumes the returned iterable into a list of at most that many items
     (``too_many`` is the message when it yields more, e.g. a generator that never stops).
-    Any exception the student's code raises comes back as ``StudentError`` whose message is
-    the feedback (see ``explain``).
+    Any failure comes back as ``StudentError`` whose message is the feedback (see
+    ``explain``). It behaves like a plain call: in-place changes to the inputs, draws from a
+    ``torch.Generator`` argument and from the global random states are carried back; a result
+    that plain data cannot carry (a tensor with its autograd graph, a module) is computed
+    again in this process once the child has shown that the call returns. New checkers should
+    prefer ``CodingExercise``, which never runs the answer in the checker's process.
 
 ``explain(error, time_limit=None) -> str``
     Turns an exception into a sentence naming the likely mistake: not implemented yet, an
     endless loop, numpy instead of torch, an in-place op on a tensor autograd needs, float64
-    vs float32, a shape mismatch, ... plus the student's line where it happened.
+    vs float32, a shape mismatch, too much memory, ... plus the student's line.
 
 ``library_answer(fn, *library_objects) -> str | None``
     A message when ``fn`` *is* the library's answer (the object itself, a bound method, a
     ``functools.partial`` or ``functools.wraps`` wrapper of it, the same ``__code__``, or a
     function/lambda that only calls it: found through the names its code reads, its closure,
-    its defaults and its source). None for the student's own work.
+    its defaults and its source). None for the student's own work. It only reads attributes
+    of real functions, so an answer object with a strange ``__getattr__`` runs no code here.
 
 ``check_choice(answer, correct, reasons, *, options=None, why=None) -> bool``
     A multiple-choice question: ✓ (with ``why``) for ``correct``, else the reason stored
-    for that wrong choice in ``reasons``. ``None`` or ``...`` means "not answered yet".
+    for that wrong choice in ``reasons``. ``None`` or ``...`` means "not answered yet". The
+    answer is compared as plain text, folded (``"(B)"``, ``" b "`` and ``"b"`` are one
+    choice; ``"RL2"`` is ``"RL²"``, ``"maml rl"`` is ``"MAML-RL"``).
 
 ``check_number(answer, expected, tol, hints=(), *, why=None, unit="") -> bool``
     A number question: ✓ within ``tol``; otherwise the reason of the first hint that
-    matches, each hint ``(value_or_predicate, reason)`` (a value matches within ``tol``).
+    matches, each hint ``(value_or_predicate, reason)`` (a value matches within ``tol``),
+    then a likely cause read from the number itself (a flipped sign, a percentage, off by
+    one, twice or half the value, close but rounded). The answer is converted to a plain
+    float first; an object of any other type is refused without running its methods.
 
 ``compare_with_ours(obj, passed)``
     After the check cell: shows the library's source of ``obj`` only when ``passed`` is
@@ -47,43 +65,53 @@ never shows a traceback. The pieces:
 
 A typical checker::
 
+    def _judge(case, got, expected):
+        if not isinstance(got, torch.Tensor):
+            return Problem(f"return a tensor, got {describe(got)}.")
+        if not torch.equal(got, expected):
+            return Problem("expected 2 everywhere", hint="multiply by 2")
+        return None
+
+    DOUBLE = CodingExercise(
+        library=(double,),
+        arg_names=("x",),
+        cases=lambda: [Case("on three ones", (torch.ones(3),))],
+        reference=lambda case: double(*case.args),
+        judge=_judge,
+        success="double is right.",
+    )
+
     @safe_checker
     def check_double(fn) -> bool:
-        report = Report()
-        if (message := library_answer(fn, double)) is not None:
-            return report.fail(message)
-        try:
-            got = call(fn, torch.ones(3))
-        except StudentError as error:
-            return report.fail(f"on three ones: {error}")
-        if not torch.equal(got, 2 * torch.ones(3)):
-            return report.fail("expected 2 everywhere", hint="multiply by 2")
-        return report.ok("double is right.")
+        return DOUBLE.check(fn)
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import inspect
 import linecache
 import math
-import numbers
 import re
-import signal
+import sys
 import textwrap
-import threading
-import time
 import traceback
 import types
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from course_lib.exercises import sandbox
+from course_lib.exercises.sandbox import Opaque, Task, TimeLimit, bounded_time
 
 __all__ = [
     "NOT_ANSWERED",
     "Report",
     "StudentError",
+    "CannotJudge",
     "call",
     "explain",
     "library_answer",
@@ -91,6 +119,13 @@ __all__ = [
     "check_number",
     "safe_checker",
     "compare_with_ours",
+    "Case",
+    "Problem",
+    "CodingExercise",
+    "describe",
+    "uses_numpy",
+    "plain_number",
+    "Opaque",
 ]
 
 NOT_ANSWERED = (None, Ellipsis)
@@ -136,9 +171,54 @@ class StudentError(Exception):
     """The student's code failed; ``str(error)`` is the feedback to print."""
 
 
-class _TimeLimit(BaseException):
-    # A BaseException, so a student's ``except Exception`` cannot swallow the alarm.
-    pass
+class CannotJudge(ValueError):
+    """What the notebook handed a checker (this run's measurements, a question's sizes) is
+    missing or broken, so no answer can be judged; ``safe_checker`` prints it as one ✗ line."""
+
+
+# ---------------------------------------------------------------------------------------
+# Describing what an answer returned (in words a student recognises)
+# ---------------------------------------------------------------------------------------
+
+
+def describe(value: Any) -> str:
+    """What ``value`` is, for feedback: "a torch tensor", "a numpy scalar (numpy.float32)",
+    "a Python float", "None", "a Foo object". Runs none of the value's own methods."""
+    cls = type(value)
+    if value is None:
+        return "None"
+    if cls is bool:
+        return f"a bool ({value})"
+    if cls in (int, float, complex):
+        return f"a Python {cls.__name__}"
+    if cls is str:
+        return "a string"
+    if cls in (list, tuple, dict, set):
+        return f"a {cls.__name__}"
+    if cls is Opaque:
+        return f"a {value.type_name} object"
+    torch, np = sys.modules.get("torch"), sys.modules.get("numpy")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return "a torch tensor"
+    if np is not None and issubclass(cls, np.ndarray):
+        return "a numpy array"
+    if np is not None and issubclass(cls, np.generic):
+        return f"a numpy scalar (numpy.{cls.__name__})"
+    return f"a {sandbox._type_name(value)} object"
+
+
+def uses_numpy(fn: Any) -> bool:
+    """Whether ``fn``'s code reads numpy (a global bound to it, or a ``.numpy()`` call)."""
+    fn = _unwrap(fn)
+    if type(fn) is not types.FunctionType:
+        return False
+    names = _code_names(fn.__code__)
+    if "numpy" in names:
+        return True
+    bound = (fn.__globals__.get(n) for n in names)
+    return any(
+        type(obj) is types.ModuleType and obj.__name__.split(".")[0] == "numpy" for obj in bound
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -146,42 +226,62 @@ class _TimeLimit(BaseException):
 # ---------------------------------------------------------------------------------------
 
 
-def _bounded_time(seconds: float):
-    """Context manager: raise _TimeLimit after ``seconds`` (main thread only; else no limit)."""
+def _check_limits(time_limit: object, max_items: object) -> None:
+    if type(time_limit) not in (int, float) or not 0 < time_limit <= 600:
+        raise ValueError(f"time_limit must be a number of seconds in (0, 600], got {time_limit!r}")
+    if max_items is not None and (type(max_items) is not int or max_items < 0):
+        raise ValueError(f"max_items must be None or an integer >= 0, got {max_items!r}")
 
-    class _Alarm:
-        def __enter__(self):
-            self.active = (
-                hasattr(signal, "setitimer")
-                and threading.current_thread() is threading.main_thread()
+
+def _not_a_function(fn: Any) -> StudentError:
+    return StudentError(
+        f"expected a function, got {describe(fn)}: pass the function itself "
+        "(its name, without parentheses)."
+    )
+
+
+def _items(fn: Callable, max_items: int | None, too_many: str | None, /, *args, **kwargs) -> Any:
+    """``fn(*args, **kwargs)``, consumed into a list of at most ``max_items`` items if given."""
+    out = fn(*args, **kwargs)
+    if max_items is None:
+        return out
+    if not isinstance(out, Iterable) or isinstance(out, (str, bytes)):
+        raise StudentError(
+            f"your function returned {type(out).__name__}; it should return or "
+            "yield the items one by one."
+        )
+    items = []
+    for item in out:
+        if len(items) == max_items:
+            raise StudentError(
+                too_many or f"stopped after {max_items} items: your generator never stops."
             )
-            if not self.active:
-                return self
-            self.start = time.monotonic()
-            self.old_handler = signal.getsignal(signal.SIGALRM)
-            self.old_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-            limit = min(seconds, self.old_remaining) if self.old_remaining > 0 else seconds
+        items.append(item)
+    return items
 
-            def _raise(signum, frame):
-                raise _TimeLimit
 
-            signal.signal(signal.SIGALRM, _raise)
-            # Re-fire every 0.5 s after the limit: an alarm that lands while a gc callback runs
-            # (hypothesis installs one) is swallowed, and a one-shot timer would then never stop
-            # a runaway loop.
-            signal.setitimer(signal.ITIMER_REAL, limit, 0.5)
-            return self
+def _call_here(fn, args, kwargs, time_limit, max_items, too_many) -> Any:
+    """The call in this process, bounded by an alarm (nested in a child, or the fallback)."""
+    try:
+        with bounded_time(time_limit * sandbox.TIME_SCALE):
+            return _items(fn, max_items, too_many, *args, **kwargs)
+    except StudentError:
+        raise
+    except TimeLimit:
+        raise StudentError(explain(TimeoutError(), time_limit=time_limit)) from None
+    except KeyboardInterrupt:
+        if not sandbox.in_child():
+            raise  # the user stopping the cell
+        raise StudentError(explain(KeyboardInterrupt())) from None
+    except BaseException as error:  # noqa: BLE001 - the student's code: turn it into feedback
+        raise StudentError(explain(error)) from None
 
-        def __exit__(self, *exc):
-            if self.active:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, self.old_handler)
-                if self.old_remaining > 0:  # give an outer timer back what is left of it
-                    left = self.old_remaining - (time.monotonic() - self.start)
-                    signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
-            return False
 
-    return _Alarm()
+def _feedback(error: BaseException, time_limit: float | None) -> str:
+    """The sandbox's way of turning an exception into a sentence."""
+    if isinstance(error, StudentError):
+        return str(error)
+    return explain(error, time_limit=time_limit)
 
 
 def call(
@@ -198,35 +298,60 @@ def call(
     same time limit; more than ``max_items`` items raise StudentError(``too_many``).
     Every failure comes back as StudentError carrying feedback, never a traceback.
     """
+    _check_limits(time_limit, max_items)
     if not callable(fn):
-        raise StudentError(
-            f"expected a function, got {type(fn).__name__}: pass the function itself "
-            "(its name, without parentheses)."
-        )
-    try:
-        with _bounded_time(time_limit):
-            out = fn(*args, **kwargs)
-            if max_items is None:
-                return out
-            if not isinstance(out, Iterable) or isinstance(out, (str, bytes)):
-                raise StudentError(
-                    f"your function returned {type(out).__name__}; it should return or "
-                    "yield the items one by one."
-                )
-            items = []
-            for item in out:
-                if len(items) == max_items:
-                    raise StudentError(
-                        too_many or f"stopped after {max_items} items: your generator never stops."
-                    )
-                items.append(item)
-            return items
-    except StudentError:
-        raise
-    except _TimeLimit:
-        raise StudentError(explain(TimeoutError(), time_limit=time_limit)) from None
-    except Exception as error:  # the student's code: turn it into feedback
-        raise StudentError(explain(error)) from None
+        raise _not_a_function(fn)
+    if sandbox.in_child() or not sandbox.isolation_available():
+        return _call_here(fn, args, kwargs, time_limit, max_items, too_many)
+    before = sandbox.snapshot(args, kwargs)
+    task = Task(functools.partial(_items, fn, max_items, too_many), args, kwargs, time_limit)
+    with sandbox.run_tasks([task], explain=_feedback) as run:
+        (outcome,) = list(run)
+    if outcome.error is not None:
+        raise StudentError(outcome.error)
+    if sandbox.lossy(outcome.raw):
+        # The child showed that the call returns in time; the caller needs the real objects
+        # (a graph to differentiate, a module), so compute them here.
+        return _call_here(fn, args, kwargs, time_limit, max_items, too_many)
+    after_args, after_kwargs = outcome.inputs
+    _write_back(args, before[0], after_args)
+    _write_back(kwargs, before[1], after_kwargs)
+    sandbox.set_rng_states(outcome.rng)
+    return outcome.value
+
+
+def _write_back(target: Any, before: Any, after: Any) -> None:
+    """Make ``target`` (an input of a call run in a child) hold what the child left in it."""
+    if sandbox.same(before, after):
+        return
+    torch = sys.modules.get("torch")
+    kind = type(after).__name__
+    if torch is not None and isinstance(target, torch.Tensor) and kind == "_TensorData":
+        new = sandbox.decode(after).detach()
+        with torch.no_grad():
+            if new.shape == target.shape and new.dtype == target.dtype:
+                target.copy_(new)
+            else:
+                target.data = new
+    elif torch is not None and isinstance(target, torch.nn.Module) and kind == "_ModuleData":
+        target.load_state_dict({k: sandbox.decode(v).detach() for k, v in after.state.items()})
+    elif torch is not None and isinstance(target, torch.Generator) and kind == "_GeneratorData":
+        target.set_state(torch.frombuffer(bytearray(after.state), dtype=torch.uint8))
+    elif isinstance(target, (list, tuple)) and type(after) in (list, tuple):
+        if len(target) == len(after) == len(before):
+            for item, b, a in zip(target, before, after):
+                _write_back(item, b, a)
+        elif isinstance(target, list):
+            target[:] = sandbox.decode(after)
+    elif isinstance(target, dict) and type(after) is dict:
+        for key in list(target):
+            if key not in after:
+                del target[key]
+        for key, value in after.items():
+            if key in target and key in before:
+                _write_back(target[key], before[key], value)
+            else:
+                target[key] = sandbox.decode(value)
 
 
 # ---------------------------------------------------------------------------------------
@@ -251,9 +376,21 @@ _SHAPE = (
     "your code has a shape mismatch: two tensors that should line up do not. Print the `.shape` of "
     "each and check which dimension is the batch (broadcasting needs equal sizes or 1)."
 )
+_MEMORY = (
+    "your code asked for more memory than it may use here (the checker allows "
+    f"{sandbox.MEMORY_LIMIT_BYTES // 2**30} GiB): a tensor or list far larger than the inputs, "
+    "or one that never stops growing?"
+)
 
 # (exception type or None for any, regex on the message, feedback), first match wins.
 _PATTERNS: list[tuple[type | None, str, str]] = [
+    (MemoryError, r"", _MEMORY),
+    (
+        RuntimeError,
+        r"DefaultCPUAllocator|can't allocate memory|not enough memory|out of memory|"
+        r"Cannot allocate memory",
+        _MEMORY,
+    ),
     (None, r"numpy\(\) on Tensor that requires grad", _NUMPY),
     (None, r"in-?place operation|modified by an inplace", _INPLACE),
     (None, r"numpy|ndarray|np\.", _NUMPY),
@@ -276,9 +413,15 @@ _PATTERNS: list[tuple[type | None, str, str]] = [
     (ZeroDivisionError, r"", "your code divides by zero."),
     (RecursionError, r"", "your function calls itself without end."),
     (
-        MemoryError,
+        SystemExit,
         r"",
-        "your code asked for more memory than exists: a list that never stops growing?",
+        "your code called exit() (SystemExit): a function being checked must return its "
+        "result, not stop the program.",
+    ),
+    (
+        KeyboardInterrupt,
+        r"",
+        "your code raised KeyboardInterrupt: a function being checked must return its result.",
     ),
 ]
 
@@ -300,6 +443,14 @@ def _student_line(error: BaseException) -> str:
     return ""
 
 
+def _message(error: BaseException) -> str:
+    try:
+        text = str(error).strip()
+    except Exception:  # an exception whose __str__ misbehaves
+        return ""
+    return text.splitlines()[0][:500] if text else ""
+
+
 def explain(error: BaseException, time_limit: float | None = None) -> str:
     """A sentence naming the likely mistake behind ``error``, with the student's line."""
     if isinstance(error, NotImplementedError):
@@ -309,12 +460,15 @@ def explain(error: BaseException, time_limit: float | None = None) -> str:
             f"your code ran for more than {time_limit:g} s and was stopped: is there a loop that "
             "never ends (a `while` whose condition never becomes false)?"
         )
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = _message(error)
     where = _student_line(error)
+    name = sandbox._type_name(error)
     for kind, pattern, feedback in _PATTERNS:
         if (kind is None or isinstance(error, kind)) and re.search(pattern, message):
-            return f"{feedback}{where} [{type(error).__name__}: {message}]"
-    return f"your code raised {type(error).__name__}: {message}{where}"
+            # The allocator's own words add nothing a student can use (MemoryError has none).
+            detail = f" [{name}: {message}]" if message and feedback is not _MEMORY else ""
+            return f"{feedback}{where}{detail}"
+    return f"your code raised {name}: {message}{where}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -323,15 +477,17 @@ def explain(error: BaseException, time_limit: float | None = None) -> str:
 
 
 def _unwrap(fn: Any) -> Any:
+    """The function behind partials, bound methods and ``functools.wraps`` wrappers. Only real
+    functions' attributes are read, so no code of the answer's runs here."""
     seen = set()
     while id(fn) not in seen:
         seen.add(id(fn))
-        if isinstance(fn, functools.partial):
+        if type(fn) is functools.partial:
             fn = fn.func
-        elif isinstance(fn, types.MethodType):
+        elif type(fn) is types.MethodType:
             fn = fn.__func__
-        elif hasattr(fn, "__wrapped__"):
-            fn = fn.__wrapped__
+        elif type(fn) is types.FunctionType and "__wrapped__" in fn.__dict__:
+            fn = fn.__dict__["__wrapped__"]
         else:
             break
     return fn
@@ -347,28 +503,28 @@ def _code_names(code: types.CodeType) -> set[str]:
 
 def _refers_to(fn: Any, library: Sequence[Any]) -> str | None:
     """The library object ``fn``'s code reaches (globals, closure, defaults, source), if any."""
-    code = getattr(fn, "__code__", None)
-    if code is None:
+    if type(fn) is not types.FunctionType:
         return None
+    code = fn.__code__
     by_id = {id(obj): obj for obj in library}
-    names = {getattr(obj, "__name__", "") for obj in library}
+    names = {_name(obj) for obj in library}
     reached: list[Any] = []
-    glob = getattr(fn, "__globals__", {})
+    glob = fn.__globals__
     code_names = _code_names(code)
     reached += [glob[n] for n in code_names if n in glob]
     reached += [cell.cell_contents for cell in (fn.__closure__ or ()) if _filled(cell)]
     reached += list(fn.__defaults__ or ()) + list((fn.__kwdefaults__ or {}).values())
     for obj in reached:
         if id(_unwrap(obj)) in by_id:
-            return by_id[id(_unwrap(obj))].__name__
+            return _name(by_id[id(_unwrap(obj))])
     # `import course_lib.ppo as p; p.clipped_surrogate_loss(...)`, or a module attribute.
     for obj in reached:
-        if isinstance(obj, types.ModuleType) and obj.__name__.startswith("course_lib"):
+        if issubclass(type(obj), types.ModuleType) and str(obj.__name__).startswith("course_lib"):
             if code_names & names:
                 return next(iter(code_names & names))
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
+    except (OSError, TypeError, SyntaxError, IndentationError, ValueError):
         return None
     mentions_course_lib = any(
         (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_lib"))
@@ -385,6 +541,10 @@ def _refers_to(fn: Any, library: Sequence[Any]) -> str | None:
     return None
 
 
+def _name(obj: Any) -> str:
+    return getattr(_unwrap(obj), "__name__", "that function")
+
+
 def _filled(cell: types.CellType) -> bool:
     try:
         cell.cell_contents  # noqa: B018 - an empty cell raises ValueError
@@ -393,26 +553,43 @@ def _filled(cell: types.CellType) -> bool:
     return True
 
 
+def _library_message(name: str) -> str:
+    return (
+        f"that is the library's own `{name}` (or a call of it) handed in as the answer: "
+        "write your own version; the library's is shown after the exercise to compare."
+    )
+
+
 def library_answer(fn: Any, *library: Any) -> str | None:
     """Feedback if ``fn`` is (or only calls) one of the ``library`` objects; None otherwise."""
     base = _unwrap(fn)
-    lib_codes = {id(getattr(obj, "__code__", None)): obj for obj in library}
-    lib_codes.pop(id(None), None)
+    lib_codes = {
+        id(code): obj
+        for obj in library
+        if (code := getattr(_unwrap(obj), "__code__", None)) is not None
+    }
     hit = None
-    if any(base is obj for obj in library):
-        hit = base.__name__
-    elif id(getattr(base, "__code__", None)) in lib_codes:
-        hit = lib_codes[id(base.__code__)].__name__
-    elif getattr(base, "__module__", "") and str(base.__module__).startswith("course_lib"):
-        hit = getattr(base, "__name__", "that function")
+    if any(base is obj or base is _unwrap(obj) for obj in library):
+        hit = _name(base)
+    elif type(base) is types.FunctionType and id(base.__code__) in lib_codes:
+        hit = _name(lib_codes[id(base.__code__)])
+    elif type(base) in (types.FunctionType, types.BuiltinFunctionType, type) and str(
+        base.__module__ or ""
+    ).startswith("course_lib"):
+        hit = _name(base)
     else:
         hit = _refers_to(base, library)
-    if hit is None:
-        return None
-    return (
-        f"that is the library's own `{hit}` (or a call of it) handed in as the answer: "
-        "write your own version; the library's is shown after the exercise to compare."
-    )
+    return None if hit is None else _library_message(hit)
+
+
+def _watch(library: Sequence[Any]) -> dict[int, str]:
+    """``id(code object) → name`` for the library's implementations, for the profile hook."""
+    watch = {}
+    for obj in library:
+        code = getattr(_unwrap(obj), "__code__", None)
+        if isinstance(code, types.CodeType):
+            watch[id(code)] = _name(obj)
+    return watch
 
 
 # ---------------------------------------------------------------------------------------
@@ -424,10 +601,21 @@ def _not_answered(answer: Any) -> bool:
     return any(answer is placeholder for placeholder in NOT_ANSWERED)
 
 
-def _normal(choice: Any) -> Any:
-    if isinstance(choice, str):
-        return choice.strip().strip("()").strip().lower()
-    return choice
+def _folded(text: str) -> str:
+    """A choice as the letters and digits it spells: NFKC turns ``²`` into ``2``, case is folded
+    and spaces, hyphens, brackets and dots are dropped ("(B)" → "b", "MAML-RL" → "mamlrl")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def _plain_text(answer: Any) -> str | None:
+    """The answer as an exact ``str`` (a subclass's own methods never run), or None."""
+    if issubclass(type(answer), str):
+        return "".join([answer])  # C-level copy into an exact str
+    return None
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "…")
 
 
 def check_choice(
@@ -440,22 +628,99 @@ def check_choice(
 ) -> bool:
     """Check a multiple-choice ``answer``; print ✓ or the reason the chosen option is wrong.
 
-    ``reasons`` maps each wrong choice to why it is wrong; strings compare without case,
-    spaces or parentheses (``"(b)"`` is ``"B"``). ``options`` defaults to ``correct`` plus
-    the keys of ``reasons``.
+    ``reasons`` maps each wrong choice to why it is wrong; choices compare as folded text (see
+    :func:`_folded`: ``"(b)"`` is ``"B"``, ``"RL2"`` is ``"RL²"``). ``options`` defaults to
+    ``correct`` plus the keys of ``reasons``. Only a string can be a choice: any other answer
+    (a number, a list, an object whose ``__eq__`` always says yes) is refused as it is.
     """
     report = Report()
     choices = [correct, *reasons] if options is None else list(options)
+    folded = [_folded(str(c)) for c in choices]
+    if len(set(folded)) != len(folded) or _folded(str(correct)) not in folded:
+        raise ValueError(f"options must be distinct and include the correct one, got {choices!r}")
     listed = ", ".join(repr(c) for c in choices)
     if _not_answered(answer):
         return report.fail(f"not answered yet: set `answer` to one of {listed}.")
-    chosen = _normal(answer)
-    if chosen == _normal(correct):
+    text = _plain_text(answer)
+    if text is None:
+        return report.fail(
+            f"{describe(answer)} is not one of the choices {listed}: give your choice as a "
+            f'string, e.g. answer = "{choices[0]}".'
+        )
+    chosen = _folded(text)
+    if chosen == _folded(str(correct)):
         return report.ok(f"right{': ' + why if why else '.'}")
     for choice, reason in reasons.items():
-        if chosen == _normal(choice):
-            return report.fail(f"{answer!r} is not it: {reason}")
-    return report.fail(f"{answer!r} is not one of the choices {listed}.")
+        if chosen == _folded(str(choice)):
+            return report.fail(f"{_shown(text)} is not it: {reason}")
+    return report.fail(f"{_shown(text)} is not one of the choices {listed}.")
+
+
+def _plain_number(answer: Any) -> float | str:
+    """The answer as a finite float, or the reason it is not one. Runs none of its methods:
+    only Python, numpy and 0-d torch numbers are read (their values, in C)."""
+    cls = type(answer)
+    if cls is bool:
+        return f"{answer} is a truth value; give a number."
+    if cls is int:
+        try:
+            return float(answer)
+        except OverflowError:
+            return f"that number is too large to be the answer (about 10^{int(answer.bit_length() * 0.30103)})."
+    if cls is float:
+        value = answer
+    elif cls is str:
+        text = answer.strip()
+        try:
+            float(text)
+        except ValueError:
+            return f"give a number, got the text {_shown(answer)}."
+        return f"{_shown(answer)} is text: write the number without quotes (answer = {text})."
+    else:
+        torch, np = sys.modules.get("torch"), sys.modules.get("numpy")
+        if np is not None and issubclass(cls, np.generic) and cls.__module__ == "numpy":
+            if not np.issubdtype(answer.dtype, np.number) or np.issubdtype(
+                answer.dtype, np.complexfloating
+            ):
+                return f"give a number, got {describe(answer)}."
+            value = float(answer)
+        elif torch is not None and cls is torch.Tensor:
+            if answer.numel() != 1 or answer.is_complex() or answer.dtype == torch.bool:
+                return f"give one number, got a tensor of shape {tuple(answer.shape)}."
+            value = float(answer.detach().reshape(-1)[0])
+        else:
+            return f"give a number (an int or a float), got {describe(answer)}."
+    if math.isnan(value):
+        return "the answer is NaN: give a number."
+    if math.isinf(value):
+        return "the answer is infinite: give a finite number."
+    return value
+
+
+def _close_to(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= max(tol, 1e-9 * max(abs(a), abs(b)))
+
+
+def _likely_cause(answer: float, expected: float, tol: float) -> str | None:
+    """A mistake the number itself suggests, when no listed hint matched."""
+    if expected != 0 and _close_to(answer, -expected, tol):
+        return "the sign is flipped: check which way round the difference (or the loss) goes."
+    if 0 < abs(expected) <= 1 and _close_to(answer, 100 * expected, 100 * tol):
+        return "that looks like a percentage: give it as a fraction (50% is 0.5)."
+    if abs(expected) > 1 and _close_to(answer, expected / 100, tol / 100):
+        return "that looks like a fraction where a larger number is asked for: is it a percentage?"
+    whole = float(expected).is_integer() and tol < 0.5
+    if whole and not float(answer).is_integer():
+        return "the answer is a whole number: count, don't average."
+    if whole and abs(answer - expected) == 1:
+        return "off by one: check whether the first (or the last) item counts."
+    if expected != 0 and _close_to(answer, 2 * expected, 2 * tol):
+        return "twice too large: is something counted twice?"
+    if expected != 0 and _close_to(answer, expected / 2, tol / 2):
+        return "half the right size: is something counted once that happens twice, or divided by 2?"
+    if expected != 0 and abs(answer - expected) <= 0.05 * abs(expected):
+        return "close, but outside the tolerance: compute it exactly instead of rounding."
+    return None
 
 
 def check_number(
@@ -470,34 +735,44 @@ def check_number(
     """Check a number ``answer`` against ``expected`` ± ``tol``; name the likely slip if wrong.
 
     Each hint is ``(value, reason)``, matched when the answer is within ``tol`` of the
-    value, or ``(predicate, reason)``, matched when ``predicate(answer)`` is true; the first
-    match is printed. The expected value is not revealed on a wrong answer.
+    value, or ``(predicate, reason)``, matched when ``predicate(answer)`` is true (it gets the
+    answer as a float); the first match is printed, else a cause the number suggests. The
+    expected value is not printed on a wrong answer.
     """
+    if type(expected) not in (int, float) or not math.isfinite(expected):
+        raise ValueError(f"expected must be a finite number, got {expected!r}")
+    if type(tol) not in (int, float) or not (math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     report = Report()
     if _not_answered(answer):
         return report.fail("not answered yet: set `answer` to a number.")
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        try:  # a 0-d tensor or numpy scalar is fine
-            answer = float(answer)
-        except (TypeError, ValueError):
-            return report.fail(f"give a number, got {type(answer).__name__} {answer!r}.")
-    answer = float(answer)
-    if math.isnan(answer):
-        return report.fail("the answer is NaN: give a number.")
-    shown = f"{answer:g}{unit}"
-    if abs(answer - expected) <= tol:
+    value = _plain_number(answer)
+    if isinstance(value, str):
+        return report.fail(value)
+    shown = f"{value:g}{unit}"
+    if abs(value - expected) <= tol:
         return report.ok(f"{shown} is right{': ' + why if why else '.'}")
     for match, reason in hints:
         if callable(match):
             try:
-                hit = bool(match(answer))
+                hit = bool(match(value))
             except Exception:  # a hint that does not apply to this answer
                 hit = False
         else:
-            hit = abs(answer - float(match)) <= tol
+            hit = abs(value - float(match)) <= tol
         if hit:
             return report.fail(f"{shown} is not it: {reason}")
-    return report.fail(f"{shown} is not it: re-read the question and try again.")
+    cause = _likely_cause(value, float(expected), float(tol))
+    return report.fail(f"{shown} is not it: {cause or 're-read the question and try again.'}")
+
+
+def plain_number(value: Any, what: str) -> float:
+    """A number a notebook hands a checker (this run's measurement) as a finite float, or
+    :class:`CannotJudge` naming it: no answer can be judged against a broken measurement."""
+    plain = _plain_number(value)
+    if isinstance(plain, str):
+        raise CannotJudge(f"{what} is not a finite number ({plain.rstrip('.')})")
+    return plain
 
 
 # ---------------------------------------------------------------------------------------
@@ -511,16 +786,206 @@ def safe_checker(checker: Callable[..., bool]) -> Callable[..., bool]:
     @functools.wraps(checker)
     def wrapped(*args: Any, **kwargs: Any) -> bool:
         try:
-            return bool(checker(*args, **kwargs))
+            return checker(*args, **kwargs) is True
         except StudentError as error:
             return Report().fail(str(error))
-        except Exception as error:  # the checker's own bug: say so, don't show a traceback
+        except CannotJudge as error:
+            return Report().fail(f"the check cannot judge an answer yet: {error}.")
+        except (Exception, SystemExit) as error:  # the checker's own bug: no traceback
             return Report().fail(
-                f"the checker could not finish ({type(error).__name__}: {error}). "
+                f"the checker could not finish ({type(error).__name__}: {_message(error)}). "
                 "Check what your function returns; if it looks right, tell the course authors."
             )
 
     return wrapped
+
+
+# ---------------------------------------------------------------------------------------
+# The checker skeleton: library answer → cases → report
+# ---------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One input the answer is run on: ``label`` names it in feedback ("on a one-step
+    episode"); ``args``/``kwargs`` go to the exercise's ``observe`` after the answer;
+    ``data`` is anything else the judge needs (the answer can see it, so no references)."""
+
+    label: str
+    args: tuple = ()
+    kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    data: Any = None
+    time_limit: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """A wrong answer's feedback: the ✗ line and an optional hint line."""
+
+    message: str
+    hint: str | None = None
+
+
+Judgement = Problem | str | None
+
+
+def _answer(fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
+    return fn(*args, **kwargs)
+
+
+def _prefixed(label: str, judgement: Judgement) -> Judgement:
+    if isinstance(judgement, Problem):
+        return Problem(f"{label}: {judgement.message}", judgement.hint)
+    return f"{label}: {judgement}"
+
+
+def _changed_input(name: str) -> Judgement:
+    return (
+        f"your function changed its input `{name}` in place: the caller still needs it. Build "
+        "new tensors (x = x + …, torch.zeros_like(x)) and leave the inputs as they are."
+    )
+
+
+@dataclasses.dataclass
+class CodingExercise:
+    """A coding exercise's checker: ``exercise.check(fn)`` prints the feedback, returns True
+    when every case passes.
+
+    * ``library``: the library's implementations of the answer. Handing one in, or calling one
+      while the answer runs (through a helper, ``importlib``, a copy of its code object), is
+      refused. Captured when the module is imported: replacing them later is noticed too.
+    * ``cases()``: builds the inputs, fresh for every check.
+    * ``observe(fn, *case.args, **case.kwargs)``: runs in the child with the answer, returns
+      what the judge needs as plain data (default: the answer's return value). It may raise
+      :class:`StudentError` with feedback; it must not call the ``library`` functions.
+    * ``reference(case)``: the right result, computed in the checker's process, on inputs the
+      answer never touched, while the answer runs.
+    * ``judge(case, got, expected)`` → :class:`Problem`, a message, or None when the case
+      passes. ``across_cases``: ``(judge_all, ok_line)`` pairs run in order once every case
+      passed ``judge``, ``judge_all(cases, gots, expecteds)`` for properties across cases; a
+      pass prints ``ok_line`` (if any). All run in the checker's process, on plain data.
+    * ``arg_names``: the names of ``case.args`` for the "changed its input in place" feedback
+      (``changed_input(name)`` words it); None for an argument not to compare.
+    * ``prefix_errors``: start each error with the case label; ``per_case_ok``: a ✓ line per
+      case.
+    """
+
+    library: Sequence[Callable]
+    arg_names: Sequence[str | None]
+    cases: Callable[[], Sequence[Case]]
+    success: str
+    judge: Callable[[Case, Any, Any], Judgement] | None = None
+    across_cases: Sequence[
+        tuple[Callable[[Sequence[Case], list, list], Judgement], str | None]
+    ] = ()
+    observe: Callable[..., Any] = _answer
+    reference: Callable[[Case], Any] | None = None
+    time_limit: float = 2.0
+    prefix_errors: bool = True
+    per_case_ok: bool = False
+    changed_input: Callable[[str], Judgement] = _changed_input
+
+    def __post_init__(self) -> None:
+        self.library = tuple(self.library)
+        self._watch = _watch(self.library)
+        self._pristine = [(obj, getattr(_unwrap(obj), "__code__", None)) for obj in self.library]
+        # The exercise module's own names (its judge's helpers, the library names it imported),
+        # as they are when the exercise is defined: rebinding one later changes the check.
+        home = sys.modules.get(getattr(self.cases, "__module__", None) or "", None)
+        self._home = (home, dict(vars(home)) if home is not None else {})
+
+    def _tampered(self) -> str | None:
+        """The library function or checker helper replaced in this session, if any (the check
+        would compare the answer with something else than the course's own code)."""
+        replaced = None
+        for obj, code in self._pristine:
+            base = _unwrap(obj)
+            home = sys.modules.get(getattr(obj, "__module__", None) or "", None)
+            name = getattr(obj, "__qualname__", "")
+            if (code is not None and base.__code__ is not code) or (
+                home is not None and "." not in name and vars(home).get(name, obj) is not obj
+            ):
+                replaced = _name(obj)
+                break
+        module, before = self._home
+        if replaced is None and module is not None:
+            now = vars(module)
+            replaced = next(
+                (
+                    f"{module.__name__}.{key}"
+                    for key, value in before.items()
+                    if not key.startswith("__") and now.get(key, value) is not value
+                ),
+                None,
+            )
+        if replaced is None:
+            return None
+        return (
+            f"the library's `{replaced}` was replaced in this session, so the check cannot "
+            "trust its reference: restart the kernel (Kernel → Restart) and run the chapter's "
+            "cells again."
+        )
+
+    def check(self, fn: Any) -> bool:
+        report = Report()
+        if not callable(fn):
+            return report.fail(str(_not_a_function(fn)))
+        if (message := self._tampered() or library_answer(fn, *self.library)) is not None:
+            return report.fail(message)
+        cases = list(self.cases())
+        before = [sandbox.snapshot(case.args, case.kwargs) for case in cases]
+        tasks = [
+            Task(self.observe, (fn, *case.args), case.kwargs, case.time_limit or self.time_limit)
+            for case in cases
+        ]
+        with sandbox.run_tasks(tasks, watch=self._watch, explain=_feedback) as run:
+            # The child is running: compute the references now, here, where it cannot reach.
+            expected = [self.reference(case) if self.reference else None for case in cases]
+            got: list[Any] = []
+            for case, pristine, outcome in zip(cases, before, run):
+                problem = self._first_problem(case, pristine, outcome)
+                if problem is None and self.judge is not None:
+                    problem = self.judge(case, outcome.value, expected[len(got)])
+                if problem is not None:
+                    return _fail(report, problem)
+                got.append(outcome.value)
+                if self.per_case_ok:
+                    report.ok(case.label)
+        if len(got) < len(cases):  # the child ended early without an outcome (cannot happen)
+            return report.fail("the checker lost track of your function's results; run it again.")
+        for judge_all, ok_line in self.across_cases:
+            if (problem := judge_all(cases, got, expected)) is not None:
+                return _fail(report, problem)
+            if ok_line:
+                report.ok(ok_line)
+        return report.ok(self.success)
+
+    def _first_problem(self, case: Case, before: Any, outcome: sandbox.Outcome) -> Judgement:
+        if outcome.library is not None:
+            return _library_message(outcome.library)
+        if outcome.hook_removed:
+            return (
+                "your code replaced the checker's profile hook (sys.setprofile), so the checker "
+                "cannot see what it calls: remove that from your function."
+            )
+        if outcome.error is not None:
+            if not self.prefix_errors or outcome.error.startswith("not implemented"):
+                return outcome.error
+            return f"{case.label}: {outcome.error}"
+        (after_args, after_kwargs) = outcome.inputs
+        for name, old, new in zip(self.arg_names, before[0], after_args[1:]):
+            if name is not None and not sandbox.same(old, new):
+                return _prefixed(case.label, self.changed_input(name))
+        for name in before[1]:
+            if not sandbox.same(before[1][name], after_kwargs.get(name)):
+                return _prefixed(case.label, self.changed_input(name))
+        return None
+
+
+def _fail(report: Report, problem: Judgement) -> bool:
+    if isinstance(problem, Problem):
+        return report.fail(problem.message, hint=problem.hint)
+    return report.fail(str(problem))
 
 
 # ---------------------------------------------------------------------------------------

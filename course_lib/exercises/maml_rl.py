@@ -15,16 +15,21 @@ import torch
 from torch import Tensor
 
 from course_lib.exercises.harness import (
-    Report,
+    CannotJudge,
+    Case,
+    CodingExercise,
+    Problem,
     StudentError,
-    call,
     check_choice,
     check_number,
-    library_answer,
+    describe,
     safe_checker,
+    uses_numpy,
 )
 from course_lib.maml_rl.dice import dice_surrogate, reinforce_surrogate
+from course_lib.maml_rl.train import policy_gradient_loss
 from course_lib.stats import Interval, sign
+from course_lib.validation import check_int
 
 __all__ = [
     "check_dice_objective",
@@ -51,26 +56,39 @@ def _case(seed: int = 0) -> tuple[Tensor, Tensor, Callable[[Tensor], Tensor]]:
     return theta, rewards, logprob
 
 
-def _derivatives(fn: Callable, theta: Tensor, rewards: Tensor, logprob: Callable) -> tuple:
-    """Value, gradient and Hessian of ``fn(logprob(θ), rewards, γ)`` at θ."""
+def _derivatives(fn: Callable, theta: Tensor, rewards: Tensor, logprob: Callable) -> dict:
+    """Value, gradient and Hessian of ``fn(logprob(θ), rewards, γ)`` at θ (runs with the
+    answer); ``connected`` is False when the value carries no gradient at all."""
     th = theta.clone().requires_grad_()
     value = fn(logprob(th), rewards, _GAMMA)
-    if not isinstance(value, Tensor) or value.numel() != 1:
-        shape = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
-        raise StudentError(
-            f"return one number (a 0-d tensor), the mean over the N trajectories; got {shape}"
+    if not isinstance(value, Tensor):
+        stay = (
+            " (numpy cuts the gradient: stay in torch)" if type(value).__module__ == "numpy" else ""
         )
+        raise StudentError(
+            "return one number (a 0-d tensor), the mean over the N trajectories; got "
+            f"{describe(value)}{stay}"
+        )
+    if value.numel() != 1:
+        raise StudentError(
+            "return one number (a 0-d tensor), the mean over the N trajectories; got a tensor "
+            f"of shape {tuple(value.shape)}"
+        )
+    seen = {"value": value.detach(), "connected": value.requires_grad, "numpy": uses_numpy(fn)}
     if not value.requires_grad:
-        return value.detach(), torch.zeros_like(theta), torch.zeros(len(theta), len(theta))
+        return seen
     (grad,) = torch.autograd.grad(value, th, create_graph=True, allow_unused=True)
+    seen["grad"] = torch.zeros_like(theta) if grad is None else grad.detach()
     if grad is None or not grad.requires_grad:
-        g = torch.zeros_like(theta) if grad is None else grad.detach()
-        return value.detach(), g, torch.zeros(len(theta), len(theta), dtype=theta.dtype)
-    hessian = torch.stack([torch.autograd.grad(gi, th, retain_graph=True)[0] for gi in grad])
-    return value.detach(), grad.detach(), hessian.detach()
+        seen["hessian"] = torch.zeros(len(theta), len(theta), dtype=theta.dtype)
+    else:
+        rows = [torch.autograd.grad(gi, th, retain_graph=True)[0] for gi in grad]
+        seen["hessian"] = torch.stack(rows).detach()
+    return seen
 
 
 def _value_hint(value: Tensor, rewards: Tensor, logprob: Tensor) -> str:
+    value = value.reshape(()).to(rewards.dtype)
     discount = _GAMMA ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
     per_trajectory = (discount * rewards).sum(0)
     candidates = {
@@ -92,7 +110,20 @@ def _value_hint(value: Tensor, rewards: Tensor, logprob: Tensor) -> str:
     return "its value must equal the mean discounted return Σ_t γ^t r_t (the magic box is 1)"
 
 
-def _gradient_hint(fn_grad: Tensor, theta: Tensor, rewards: Tensor, logprob_fn: Callable) -> str:
+def _gradient_hint(seen: dict, theta: Tensor, rewards: Tensor, logprob_fn: Callable) -> str:
+    if not seen["connected"]:
+        if seen["numpy"]:
+            return (
+                "no gradient reaches logprob: your objective goes through numpy, which autograd "
+                "cannot follow; stay in torch (torch.cumsum, torch.exp, …) from logprob to the "
+                "returned number"
+            )
+        return (
+            "its gradient is zero: nothing connects the objective to logprob any more (a "
+            ".detach() on the whole expression, .item(), or torch.tensor(…) of a result); "
+            "detach only the copy inside the box, exp(W − W.detach())"
+        )
+    fn_grad = seen["grad"]
     if torch.count_nonzero(fn_grad) == 0:
         return (
             "its gradient is zero: detach only the copy inside the box, exp(W − W.detach()), "
@@ -116,9 +147,58 @@ def _gradient_hint(fn_grad: Tensor, theta: Tensor, rewards: Tensor, logprob_fn: 
         ),
     ):
         (g,) = torch.autograd.grad(candidate, th, retain_graph=True)
-        if torch.allclose(fn_grad, g, atol=1e-9):
+        if torch.allclose(fn_grad.to(g.dtype), g, atol=1e-9):
             return hint
     return "its gradient must be Σ_t γ^t ∇log π_t · G_t (the policy gradient with reward-to-go)"
+
+
+def _cases() -> list[Case]:
+    return [
+        Case("on a batch of 3 trajectories × 4 steps", _case(seed), time_limit=5.0)
+        for seed in (0, 1)
+    ]
+
+
+def _reference(case: Case) -> dict:
+    theta, rewards, logprob_fn = case.args
+    return _derivatives(lambda lp, r, g: dice_surrogate(lp, r, None, g), *case.args)
+
+
+def _judge(case: Case, seen: dict, want: dict) -> Problem | None:
+    theta, rewards, logprob_fn = case.args
+    value = seen["value"]
+    if not value.is_floating_point() or not torch.allclose(
+        value.to(want["value"].dtype).reshape(()), want["value"], atol=1e-8, rtol=1e-6
+    ):
+        return Problem("the value is wrong", hint=_value_hint(value, rewards, logprob_fn(theta)))
+    for name, key in (("gradient", "grad"), ("second derivative (Hessian)", "hessian")):
+        got = seen.get(key)
+        if (
+            got is None
+            or got.shape != want[key].shape
+            or not torch.allclose(got.to(want[key].dtype), want[key], atol=1e-8, rtol=1e-6)
+        ):
+            if key == "grad":
+                hint = _gradient_hint(seen, theta, rewards, logprob_fn)
+            else:
+                hint = (
+                    "value and gradient are right but the second derivative is not: a box "
+                    "such as 1 + (W − W.detach()) has the right first derivative only; "
+                    "exp(W − W.detach()) keeps every order right"
+                )
+            return Problem(f"the {name} is wrong", hint=hint)
+    return None
+
+
+DICE_OBJECTIVE = CodingExercise(
+    library=(dice_surrogate, reinforce_surrogate, policy_gradient_loss),
+    arg_names=(None, "rewards", None),
+    cases=_cases,
+    observe=_derivatives,
+    reference=_reference,
+    judge=_judge,
+    success="value, gradient and Hessian match the DiCE objective on two random batches.",
+)
 
 
 @safe_checker
@@ -128,34 +208,7 @@ def check_dice_objective(fn: Callable[[Tensor, Tensor, float], Tensor]) -> bool:
     Passes when its value, gradient and Hessian (with respect to the parameters behind
     ``logprob``) all equal those of Σ_t ⊡(W_t) γ^t r_t averaged over trajectories.
     """
-    report = Report()
-    if (message := library_answer(fn, dice_surrogate, reinforce_surrogate)) is not None:
-        return report.fail(message)
-    for seed in (0, 1):
-        theta, rewards, logprob_fn = _case(seed)
-        try:
-            got = call(_derivatives, fn, theta, rewards, logprob_fn, time_limit=5.0)
-        except StudentError as error:
-            return report.fail(f"on a batch of 3 trajectories × 4 steps: {error}")
-        want = _derivatives(
-            lambda lp, r, g: dice_surrogate(lp, r, None, g), theta, rewards, logprob_fn
-        )
-        names = ("value", "gradient", "second derivative (Hessian)")
-        for name, a, b in zip(names, got, want):
-            if a.shape != b.shape or not torch.allclose(a.to(b.dtype), b, atol=1e-8, rtol=1e-6):
-                if name == "value":
-                    hint = _value_hint(a, rewards, logprob_fn(theta))
-                elif name == "gradient":
-                    hint = _gradient_hint(a, theta, rewards, logprob_fn)
-                else:
-                    hint = (
-                        "value and gradient are right but the second derivative is not: a box "
-                        "such as 1 + (W − W.detach()) has the right first derivative only; "
-                        "exp(W − W.detach()) keeps every order right"
-                    )
-                return report.fail(f"the {name} is wrong", hint=hint)
-    report.ok("value, gradient and Hessian match the DiCE objective on two random batches.")
-    return True
+    return DICE_OBJECTIVE.check(fn)
 
 
 @safe_checker
@@ -181,6 +234,11 @@ def check_rl2_inner_loop(answer: object) -> bool:
 @safe_checker
 def check_episodes_needed(answer: object, *, steps: int, num_trajectories: int) -> bool:
     """How many episodes on the new goal does MAML-RL play to compute θ_steps?"""
+    try:
+        steps = check_int("steps", steps, 1, 1000)
+        num_trajectories = check_int("num_trajectories", num_trajectories, 1, 100_000)
+    except (TypeError, ValueError) as error:
+        raise CannotJudge(str(error)) from None
     expected = steps * num_trajectories
     return check_number(
         answer,
@@ -199,6 +257,11 @@ def check_episodes_needed(answer: object, *, steps: int, num_trajectories: int) 
                 f"θ_{steps}; the question asks for the data spent before θ_{steps} exists",
             ),
             (3, "3 is RL²'s episode count for a trial, not MAML-RL's data"),
+            (
+                steps + num_trajectories,
+                f"the steps and the episodes multiply: each of the {steps} steps uses its own "
+                f"{num_trajectories} episodes",
+            ),
         ],
         why=f"{steps} steps × {num_trajectories} episodes each; RL² spends no extra episodes: it "
         "adapts while it acts.",
@@ -213,8 +276,9 @@ def check_ood_prediction(answer: object, rl2_lead_outside: Interval) -> bool:
     or MAML-RL ahead)? ``rl2_lead_outside`` is this run's paired interval of RL² − MAML-RL on the
     outside goals (:func:`course_lib.stats.paired_difference`)."""
     if not isinstance(rl2_lead_outside, Interval):
-        raise TypeError(
-            f"rl2_lead_outside must be an Interval, got {type(rl2_lead_outside).__name__}"
+        raise CannotJudge(
+            "rl2_lead_outside must be this run's paired interval of RL² − MAML-RL "
+            "(course_lib.stats.paired_difference): run the cells above first"
         )
     lead = f"RL² − MAML-RL = {rl2_lead_outside:.2f} on this run's outside goals"
     still_ahead = sign(rl2_lead_outside) > 0

@@ -23,22 +23,27 @@ from collections.abc import Callable
 import torch
 
 from course_lib.exercises.harness import (
-    Report,
+    Case,
+    CodingExercise,
     StudentError,
     call,
     check_choice,
-    library_answer,
+    describe,
     safe_checker,
 )
 from course_lib.meta import (
     SineModel,
     SinusoidTasks,
     adapt,
+    adapt_with_components,
     init_params,
     meta_loss,
+    meta_loss_loop,
     mlp_regressor,
     task_loss,
 )
+from course_lib.meta.functional import adapted_on_all_points
+from course_lib.meta.learned_update import adapt_with_rule
 
 __all__ = [
     "check_inner_step",
@@ -50,11 +55,27 @@ __all__ = [
 _CLOSE = 1e-5
 
 
-def _cases():
+_TIME_LIMIT = 5.0  # one inner step and a second-order meta-gradient of a 1-40-40-1 net
+
+
+def _cases(per_weight: bool) -> list[Case]:
+    """(model, φ, x, y, step size, x_query, y_query) for each model; φ starts away from the
+    model's own weights, so that a step computed with model(x) is told apart."""
     generator = torch.Generator().manual_seed(7)
     batch = SinusoidTasks().sample(2, 10, 10, generator)
-    yield "the 1-40-40-1 network, α = 0.01", mlp_regressor(seed=3), 0.01, batch, 0
-    yield "the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3, batch, 1
+    models = [
+        ("the 1-40-40-1 network, α = 0.01", mlp_regressor(seed=3), 0.01),
+        ("the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3),
+    ]
+    cases = []
+    for i, (label, model, lr) in enumerate(models):
+        params = _start(model)
+        if per_weight:
+            label, lr = label.split(",")[0] + ", per-weight step sizes", _step_sizes(params, lr)
+        data = (batch.x_support[i], batch.y_support[i], batch.x_query[i], batch.y_query[i])
+        x, y, x_q, y_q = data
+        cases.append(Case(f"on {label}", (model, params, x, y, lr, x_q, y_q), data=per_weight))
+    return cases
 
 
 def _start(model) -> dict[str, torch.Tensor]:
@@ -102,28 +123,20 @@ _MODEL_CALL = (
 )
 
 
-def _check_shape(theta: object, params: dict, before: dict, fn_name: str) -> str | None:
-    """A message if θ is not a dict of float32 tensors shaped like params, or φ changed."""
+def _check_shape(theta: object, params: dict) -> str | None:
+    """A message if θ is not a dict of float32 tensors shaped like params."""
     if not isinstance(theta, dict) or set(theta) != set(params):
-        got = sorted(theta) if isinstance(theta, dict) else type(theta).__name__
+        got = sorted(theta) if isinstance(theta, dict) else describe(theta)
         return f"return a dict with the same keys as params {sorted(params)}; got {got}."
     for name, p in params.items():
-        if not torch.equal(p.detach(), before[name]):
-            return (
-                f"params['{name}'] was changed in place: build new tensors (θ = φ − α·g), "
-                "leave φ as it is."
-            )
         t = theta[name]
         if not isinstance(t, torch.Tensor):
             return (
-                f"θ['{name}'] is a {type(t).__name__}, not a torch tensor: keep everything in torch "
+                f"θ['{name}'] is {describe(t)}, not a torch tensor: keep everything in torch "
                 "(no .numpy(), no .detach()) so the outer loop can differentiate through θ."
             )
         if t.shape != p.shape:
-            return (
-                f"θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got "
-                f"{getattr(t, 'shape', type(t).__name__)}."
-            )
+            return f"θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got {tuple(t.shape)}."
         if t.dtype != p.dtype:
             return (
                 f"θ['{name}'] is {t.dtype}, φ is {p.dtype}: keep float32 (a float64 step size "
@@ -154,36 +167,53 @@ def _value_mistake(theta, model, params, x, y, lr, reference, per_weight: bool) 
     )
 
 
-def _run_case(fn, fn_name, label, model, lr, batch, i, per_weight) -> str | None:
-    """The first problem on one case, as feedback; None if the case passes."""
-    params = _start(model)
-    if per_weight:
-        lr = _step_sizes(params, lr)
-    before = {n: p.detach().clone() for n, p in params.items()}
-    x, y, x_q, y_q = batch.x_support[i], batch.y_support[i], batch.x_query[i], batch.y_query[i]
+def _observe(fn: Callable, model, params, x, y, lr, x_q, y_q) -> dict:
+    """Runs with the answer: its θ and, when θ is a dict of tensors attached to φ, the
+    meta-gradient of the query loss through it (or why it could not be taken)."""
     try:
-        theta = call(fn, model, params, x, y, lr, time_limit=10.0)
-    except StudentError as error:
+        theta = fn(model, params, x, y, lr)
+    except RuntimeError as error:
         if "not have been used in the graph" in str(error):
-            return f"on {label}: {_MODEL_CALL}"
-        return str(error) if str(error).startswith("not implemented") else f"on {label}: {error}"
-    if (problem := _check_shape(theta, params, before, fn_name)) is not None:
-        return f"on {label}: {problem}"
-    reference = adapt(model, params, x, y, inner_lr=lr, steps=1)
+            raise StudentError(_MODEL_CALL) from None
+        raise
+    seen = {"theta": theta}
+    attached = (
+        isinstance(theta, dict)
+        and set(theta) == set(params)
+        and all(isinstance(t, torch.Tensor) and t.requires_grad for t in theta.values())
+    )
+    if attached:
+        try:
+            seen["grad"] = call(
+                _meta_grad, model, params, theta, x_q, y_q, lr, time_limit=_TIME_LIMIT
+            )
+        except StudentError as error:
+            seen["grad_error"] = str(error)
+    return seen
+
+
+def _reference(case: Case) -> dict:
+    model, params, x, y, lr, x_q, y_q = case.args
+    theta = adapt(model, params, x, y, inner_lr=lr, steps=1)
+    return {"theta": theta, "grad": _meta_grad(model, params, theta, x_q, y_q, lr)}
+
+
+def _judge(case: Case, seen: dict, expected: dict) -> str | None:
+    model, params, x, y, lr, x_q, y_q = case.args
+    per_weight, theta, reference = case.data, seen["theta"], expected["theta"]
+    if (problem := _check_shape(theta, params)) is not None:
+        return f"{case.label}: {problem}"
     if _gap(theta, reference) > _CLOSE:
-        return (
-            f"on {label}: {_value_mistake(theta, model, params, x, y, lr, reference, per_weight)}"
-        )
+        mistake = _value_mistake(theta, model, params, x, y, lr, reference, per_weight)
+        return f"{case.label}: {mistake}"
     if not all(theta[n].requires_grad for n in params):
         return (
             "θ is detached from φ: the outer loop cannot send a gradient back. Don't call "
             ".detach(), .item() or torch.no_grad() on the way."
         )
-    try:
-        student = call(_meta_grad, model, params, theta, x_q, y_q, lr, time_limit=10.0)
-    except StudentError as error:
-        return f"on {label}, differentiating through your θ: {error}"
-    second = _meta_grad(model, params, reference, x_q, y_q, lr)
+    if "grad_error" in seen:
+        return f"{case.label}, differentiating through your θ: {seen['grad_error']}"
+    student, second = seen["grad"], expected["grad"]
     if per_weight and all(bool((g == 0).all()) for g in student[len(params) :]):
         return (
             "no gradient reaches the step sizes: build θ from step_sizes[name] itself (don't "
@@ -200,42 +230,65 @@ def _run_case(fn, fn_name, label, model, lr, batch, i, per_weight) -> str | None
             "inner gradient with torch.autograd.grad(..., create_graph=True) so the outer loop "
             "differentiates through it."
         )
-    return f"on {label}: the meta-gradient through your θ differs from MAML's by up to {gap:.2e}."
+    return f"{case.label}: the meta-gradient through your θ differs from MAML's by up to {gap:.2e}."
 
 
-def _check(fn: Callable, fn_name: str, *, per_weight: bool) -> bool:
-    report = Report()
-    if (message := library_answer(fn, adapt, meta_loss)) is not None:
-        return report.fail(message)
-    for label, model, lr, batch, i in _cases():
-        if per_weight:
-            label = label.split(",")[0] + ", per-weight step sizes"
-        problem = _run_case(fn, fn_name, label, model, lr, batch, i, per_weight)
-        if problem is not None:
-            return report.fail(problem)
-    if per_weight:
-        return report.ok(
-            "meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both "
-            "φ and the step sizes α."
-        )
-    return report.ok(
-        "inner_step is right: one differentiable gradient step, φ untouched, MAML's "
-        "second-order meta-gradient flows through it."
+def _changed_input(name: str) -> str:
+    if name == "params":
+        return "`params` was changed in place: build new tensors (θ = φ − α·g), leave φ as it is."
+    return (
+        f"your function changed its input `{name}` in place: the outer loop still needs it "
+        "as it was; build new tensors instead."
     )
+
+
+def _exercise(per_weight: bool, success: str) -> CodingExercise:
+    return CodingExercise(
+        # Every inner step the library has: Ch 5's adapt and its callers, Ch 4's variants.
+        library=(
+            adapt,
+            meta_loss,
+            meta_loss_loop,
+            adapted_on_all_points,
+            adapt_with_components,
+            adapt_with_rule,
+        ),
+        arg_names=("model", "params", "x", "y", "step_sizes" if per_weight else None, None, None),
+        cases=lambda: _cases(per_weight),
+        observe=_observe,
+        reference=_reference,
+        judge=_judge,
+        time_limit=_TIME_LIMIT,
+        changed_input=_changed_input,
+        success=success,
+    )
+
+
+INNER_STEP = _exercise(
+    False,
+    "inner_step is right: one differentiable gradient step, φ untouched, MAML's "
+    "second-order meta-gradient flows through it.",
+)
+META_SGD_STEP = _exercise(
+    True,
+    "meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both "
+    "φ and the step sizes α.",
+)
 
 
 @safe_checker
 def check_inner_step(fn: Callable) -> bool:
     """Check a student's ``inner_step(model, params, x, y, inner_lr)``; print feedback."""
-    return _check(fn, "inner_step", per_weight=False)
+    return INNER_STEP.check(fn)
 
 
 @safe_checker
 def check_meta_sgd_step(fn: Callable) -> bool:
     """Check a student's ``meta_sgd_step(model, params, x, y, step_sizes)`` (per-weight α)."""
-    return _check(fn, "meta_sgd_step", per_weight=True)
+    return META_SGD_STEP.check(fn)
 
 
+@safe_checker
 def check_maml_objective(answer: object) -> bool:
     """Question: which loss does MAML's outer loop minimise?"""
     return check_choice(
@@ -254,6 +307,7 @@ def check_maml_objective(answer: object) -> bool:
     )
 
 
+@safe_checker
 def check_which_phi(answer: object) -> bool:
     """Question: φ₁ (3.0 before, 0.6 after one step) or φ₂ (2.9 before, 2.5 after)?"""
     return check_choice(

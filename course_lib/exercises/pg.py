@@ -18,15 +18,21 @@ from collections.abc import Callable
 import torch
 
 from course_lib.exercises.harness import (
+    Case,
+    CodingExercise,
+    Problem,
     Report,
     StudentError,
     call,
     check_choice,
     check_number,
+    describe,
     library_answer,
     safe_checker,
 )
+from course_lib.maml_rl.dice import discounted_reward_to_go
 from course_lib.pg import discounted_return, reward_to_go
+from course_lib.ppo import compute_gae
 from course_lib.td import q_learning, q_learning_update
 
 __all__ = [
@@ -42,6 +48,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
+@safe_checker
 def check_value_at_gamma_zero(answer: object) -> bool:
     """On ``chain_mdp()`` (exit 0.1 one step left of s0, goal 1 five steps right) with the
     uniform random policy (ε = 1): what is V(s0) at γ = 0?"""
@@ -65,7 +72,12 @@ def check_value_at_gamma_zero(answer: object) -> bool:
                 0.25,
                 "that is V(s0) at γ = 1 (every future reward counts in full); at γ = 0 only the first does.",
             ),
+            (
+                0.025,
+                "π(left|s0) = ½ is counted twice: weight the exit's reward 0.1 by ½ once.",
+            ),
             (lambda a: a < 0, "all rewards here are >= 0, so no value can be negative."),
+            (lambda a: a > 1, "no reward here is larger than 1, and at γ = 0 only one counts."),
         ],
         why="V(s0) = Σ_a π(a|s0) r(s0, a) = ½·0.1 + ½·0 = 0.05: with γ = 0 a value is the expected immediate reward.",
     )
@@ -75,7 +87,7 @@ def check_value_at_gamma_zero(answer: object) -> bool:
 # Coding exercise: reward-to-go
 # --------------------------------------------------------------------------------------------
 
-# (name, rewards, γ): the first case tells every usual mistake apart (distinct rewards, γ ≠ 0, 1).
+# (label, rewards, γ): the first case tells every usual mistake apart (distinct rewards, γ ≠ 0, 1).
 _CASES: list[tuple[str, list[float], float]] = [
     ("rewards [1, 2, 3] with γ = 0.5", [1.0, 2.0, 3.0], 0.5),
     ("four rewards of 1 with γ = 1 (plain sums)", [1.0, 1.0, 1.0, 1.0], 1.0),
@@ -85,10 +97,14 @@ _CASES: list[tuple[str, list[float], float]] = [
 ]
 
 
-def _random_case() -> tuple[str, list[float], float]:
+def _cases() -> list[Case]:
     g = torch.Generator().manual_seed(0)
-    rewards = torch.randn(50, generator=g, dtype=torch.float64).tolist()
-    return ("50 random rewards (some negative) with γ = 0.9", rewards, 0.9)
+    random = torch.randn(50, generator=g, dtype=torch.float64).tolist()
+    listed = [*_CASES, ("50 random rewards (some negative) with γ = 0.9", random, 0.9)]
+    return [
+        Case(label, (torch.tensor(values, dtype=torch.float64), gamma))
+        for label, values, gamma in listed
+    ]
 
 
 def _mistakes(rewards: torch.Tensor, gamma: float) -> dict[str, torch.Tensor]:
@@ -122,61 +138,69 @@ _HINTS = {
 }
 
 
-def _as_returns(out: object, T: int) -> torch.Tensor:
-    """The student's output as a float64 tensor of shape [T], or StudentError naming the problem."""
-    if isinstance(out, (int, float)) or (isinstance(out, torch.Tensor) and out.dim() == 0):
-        raise StudentError(
-            "your function returned one number; return one G_t per step (a tensor of length T), not only G_0."
-        )
+#: (rtol, atol) by the answer's dtype: a float32 answer (``torch.zeros(T)``) keeps ~7 digits.
+_TOLERANCE = {torch.float64: (1e-6, 1e-8), torch.float32: (1e-5, 1e-5)}
+
+
+def _as_returns(out: object, T: int) -> tuple[torch.Tensor, tuple[float, float]] | str:
+    """The student's output as (a float64 tensor of shape [T], its tolerance), or what is wrong."""
     if out is None:
-        raise StudentError("your function returned None: did you forget `return returns`?")
-    try:
-        tensor = torch.as_tensor(out, dtype=torch.float64)
-    except (TypeError, ValueError, RuntimeError):
-        raise StudentError(
-            f"your function returned {type(out).__name__}; return a tensor of length T."
-        ) from None
-    if tuple(tensor.shape) != (T,):
-        raise StudentError(
-            f"your function returned shape {tuple(tensor.shape)} for {T} rewards; return one G_t per step, shape ({T},)."
+        return "your function returned None: did you forget `return returns`?"
+    if type(out) in (int, float) or (isinstance(out, torch.Tensor) and out.dim() == 0):
+        return "your function returned one number; return one G_t per step (a tensor of length T), not only G_0."
+    if not isinstance(out, torch.Tensor):
+        return (
+            f"your function returned {describe(out)}; return a torch tensor of length T "
+            "(start from torch.zeros_like(rewards)): the returns feed a torch loss next."
         )
-    return tensor
+    if tuple(out.shape) != (T,):
+        return f"your function returned shape {tuple(out.shape)} for {T} rewards; return one G_t per step, shape ({T},)."
+    if not (out.is_floating_point() or out.is_complex()):
+        return f"your function returned a {out.dtype} tensor; returns are real numbers (torch.zeros_like(rewards) keeps the rewards' float dtype)."
+    return out.detach().to(torch.float64), _TOLERANCE.get(out.dtype, (1e-2, 1e-2))
+
+
+def _judge(case: Case, out: object, expected: torch.Tensor) -> Problem | str | None:
+    rewards, gamma = case.args
+    returns = _as_returns(out, len(rewards))
+    if isinstance(returns, str):
+        return f"{case.label}: {returns}"
+    got, (rtol, atol) = returns
+    if torch.allclose(got, expected, rtol=rtol, atol=atol):
+        return None
+    hint = next(
+        (
+            _HINTS[key]
+            for key, wrong in _mistakes(rewards, gamma).items()
+            if torch.allclose(got, wrong, rtol=rtol, atol=atol)
+        ),
+        "walk backwards from the last step: G_{T−1} = r_{T−1}, then G_t = r_t + γ G_{t+1}.",
+    )
+    shown = [round(x, 3) for x in got.tolist()[:4]]
+    want = [round(x, 3) for x in expected.tolist()[:4]]
+    return Problem(f"{case.label}: got {shown}…, expected {want}…", hint=hint)
+
+
+REWARD_TO_GO = CodingExercise(
+    # Every reward-to-go the library has: Ch 1's, Ch 8's matrix form, and GAE (λ = 1, V = 0).
+    library=(reward_to_go, discounted_return, discounted_reward_to_go, compute_gae),
+    arg_names=("rewards", None),
+    cases=_cases,
+    reference=lambda case: reward_to_go(*case.args),
+    judge=_judge,
+    success="your reward-to-go is correct on every case.",
+    per_case_ok=True,
+    changed_input=lambda name: Problem(
+        f"your function changed `{name}` in place.",
+        hint="write the returns into a new tensor (torch.zeros_like(rewards)) and leave the input alone.",
+    ),
+)
 
 
 @safe_checker
 def check_reward_to_go(fn: Callable[[torch.Tensor, float], torch.Tensor]) -> bool:
     """Check a student's ``fn(rewards, gamma)`` (rewards: a float64 tensor [T]); print feedback."""
-    report = Report()
-    if (message := library_answer(fn, reward_to_go, discounted_return)) is not None:
-        return report.fail(message)
-    for name, values, gamma in [*_CASES, _random_case()]:
-        rewards = torch.tensor(values, dtype=torch.float64)
-        given = rewards.clone()
-        try:
-            got = _as_returns(call(fn, given, gamma), len(values))
-        except StudentError as error:
-            return report.fail(f"{name}: {error}")
-        if not torch.equal(given, rewards):
-            return report.fail(
-                f"{name}: your function changed `rewards` in place.",
-                hint="write the returns into a new tensor (torch.zeros_like(rewards)) and leave the input alone.",
-            )
-        expected = reward_to_go(rewards, gamma)
-        if torch.allclose(got, expected, rtol=1e-6, atol=1e-8):
-            report.ok(name)
-            continue
-        hint = next(
-            (
-                _HINTS[key]
-                for key, wrong in _mistakes(rewards, gamma).items()
-                if torch.allclose(got, wrong, rtol=1e-6, atol=1e-8)
-            ),
-            "walk backwards from the last step: G_{T−1} = r_{T−1}, then G_t = r_t + γ G_{t+1}.",
-        )
-        shown = [round(x, 3) for x in got.tolist()[:4]]
-        want = [round(x, 3) for x in expected.tolist()[:4]]
-        return report.fail(f"{name}: got {shown}…, expected {want}…", hint=hint)
-    return report.ok("your reward-to-go is correct on every case.")
+    return REWARD_TO_GO.check(fn)
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,6 +215,7 @@ BASELINE_OPTIONS = {
 }
 
 
+@safe_checker
 def check_constant_baseline(answer: object) -> bool:
     """Subtract b = 5 from every return on the chain (whose returns lie in [0, 1]): what happens
     to the average of many score-function estimates, and to their variance?"""

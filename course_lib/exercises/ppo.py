@@ -17,12 +17,14 @@ from collections.abc import Callable
 import torch
 
 from course_lib.exercises.harness import (
-    Report,
+    Case,
+    CodingExercise,
+    Problem,
     StudentError,
     call,
     check_choice,
     check_number,
-    library_answer,
+    describe,
     safe_checker,
 )
 from course_lib.ppo import clipped_surrogate_loss, ppo_loss
@@ -41,20 +43,29 @@ _POINT_CASES = [
     ("A < 0, r above 1 + ε", 1.5, -2.0),
 ]
 
-Case = tuple[str, torch.Tensor, torch.Tensor, torch.Tensor, float]
-
 
 def _cases() -> list[Case]:
-    cases: list[Case] = [
-        (name, torch.tensor([math.log(r) - 1.0]), torch.tensor([-1.0]), torch.tensor([a]), _EPS)
+    """(logprob, old_logprob, advantages, clip_coef, with_grad): the gradient is checked on the
+    random batch, where every sample's clip state differs."""
+    cases = [
+        Case(
+            name,
+            (
+                torch.tensor([math.log(r) - 1.0]),
+                torch.tensor([-1.0]),
+                torch.tensor([a]),
+                _EPS,
+                False,
+            ),
+        )
         for name, r, a in _POINT_CASES
     ]
     g = torch.Generator().manual_seed(0)
     old = -torch.rand(64, generator=g) * 2
     new = old + 0.4 * torch.randn(64, generator=g)
     adv = torch.randn(64, generator=g)
-    cases.append(("a random batch of 64 (both signs)", new, old, adv, _EPS))
-    cases.append(("the same batch with ε = 0.1", new, old, adv, 0.1))
+    cases.append(Case("a random batch of 64 (both signs)", (new, old, adv, _EPS, True)))
+    cases.append(Case("the same batch with ε = 0.1", (new, old, adv, 0.1, False)))
     return cases
 
 
@@ -102,41 +113,132 @@ _HINTS = {
 }
 
 
-def _value(fn: Callable, case: Case, requires_grad: bool = False):
-    """The student's loss on one case, checked to be a scalar tensor; (loss, logprob leaf)."""
-    name, new, old, adv, eps = case
-    leaf = new.clone().requires_grad_(requires_grad)
-    try:
-        out = call(fn, leaf, old.clone(), adv.clone(), eps)
-    except StudentError as error:
-        if str(error).startswith("not implemented yet"):
-            raise
-        raise StudentError(f"{name}: {error}") from None
-    if not isinstance(out, torch.Tensor):
-        hint = " (.item() and float() cut the gradient)" if isinstance(out, float) else ""
-        raise StudentError(
-            f"{name}: your function returned {type(out).__name__}; return a torch scalar "
-            f"tensor, e.g. loss = -(...).mean(){hint}."
-        )
-    if out.numel() != 1:
-        raise StudentError(
-            f"{name}: your function returned a tensor of shape {tuple(out.shape)}; reduce it "
-            "to one number with .mean()."
-        )
-    return out, leaf
-
-
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6)
 
 
-def _diagnose(got: list[float], cases: list[Case]) -> str | None:
+def _diagnose(got: list[float], points: list[tuple]) -> str | None:
     """The mistake whose values match the student's on every case, if one does."""
-    per_case = [_mistakes(new, old, adv, eps) for _, new, old, adv, eps in cases]
+    per_case = [_mistakes(new, old, adv, eps) for new, old, adv, eps in points]
     for key in _HINTS:
         if all(_close(g, float(m[key])) for g, m in zip(got, per_case)):
             return _HINTS[key]
     return None
+
+
+def _observe(fn: Callable, new, old, adv, eps: float, with_grad: bool) -> dict:
+    """Runs with the answer: its loss on the inputs as given and, on the gradient case, the
+    gradient it sends back to a fresh ``logprob`` leaf (or the feedback on why it cannot)."""
+    seen = {"loss": fn(new, old, adv, eps)}
+    if with_grad:
+        leaf = new.detach().clone().requires_grad_(True)
+        try:
+            out = call(fn, leaf, old, adv, eps)
+        except StudentError as error:
+            seen["grad_error"] = str(error)
+            seen["forward"] = True
+            return seen
+        seen["carries_grad"] = isinstance(out, torch.Tensor) and out.requires_grad
+        if seen["carries_grad"] and out.numel() == 1:
+            try:
+                call(out.backward)
+            except StudentError as error:
+                seen["grad_error"] = str(error)
+                return seen
+            seen["grad"] = leaf.grad
+    return seen
+
+
+def _reference(case: Case) -> tuple[float, torch.Tensor | None]:
+    new, old, adv, eps, with_grad = case.args
+    leaf = new.clone().requires_grad_(with_grad)
+    loss = clipped_surrogate_loss(leaf, old, adv, eps)
+    if with_grad:
+        loss.backward()
+    return float(loss.detach()), leaf.grad
+
+
+def _judge(case: Case, seen: dict, expected: tuple) -> str | None:
+    out = seen["loss"]
+    if not isinstance(out, torch.Tensor):
+        cut = " (.item() and float() cut the gradient)" if type(out) is float else ""
+        if type(out).__module__ == "numpy":
+            cut = " (numpy cuts the gradient: stay in torch)"
+        return (
+            f"{case.label}: your function returned {describe(out)}; return a torch scalar "
+            f"tensor, e.g. loss = -(...).mean(){cut}."
+        )
+    if out.numel() != 1:
+        return (
+            f"{case.label}: your function returned a tensor of shape {tuple(out.shape)}; reduce "
+            "it to one number with .mean()."
+        )
+    if not out.is_floating_point():
+        return f"{case.label}: your function returned a {out.dtype} tensor; a loss is a float."
+    return None
+
+
+def _values(cases: list[Case], seen: list[dict], expected: list) -> Problem | None:
+    """The loss values on every case; a wrong one is diagnosed from all of them together."""
+    got = [float(s["loss"].detach()) for s in seen]
+    want = [value for value, _ in expected]
+    wrong = [i for i, (g, e) in enumerate(zip(got, want)) if not _close(g, e)]
+    if wrong:
+        first = wrong[0]
+        points = [case.args[:4] for case in cases]
+        hint = _diagnose(got, points) or (
+            "compute r = exp(logprob − old_logprob), then −mean(min(r·A, clip(r, 1−ε, 1+ε)·A))."
+        )
+        return Problem(
+            f"{cases[first].label}: expected {want[first]:.4f}, got {got[first]:.4f} "
+            f"({len(cases) - len(wrong)} of {len(cases)} cases right).",
+            hint=hint,
+        )
+    return None
+
+
+def _gradient(cases: list[Case], seen: list[dict], expected: list) -> str | None:
+    """The gradient must flow through logprob (no .item(), .detach() or numpy in between)."""
+    i = next(i for i, case in enumerate(cases) if case.args[4])
+    grad_case, reference = seen[i], expected[i][1]
+    if "grad_error" in grad_case:
+        where = f"{cases[i].label}: " if grad_case.get("forward") else ""
+        return f"computing the gradient: {where}{grad_case['grad_error']}"
+    if not grad_case["carries_grad"]:
+        return (
+            "the loss carries no gradient to logprob: keep everything in torch (no .item(), "
+            ".detach(), torch.tensor(...) of a result, or numpy in between)."
+        )
+    grad = grad_case.get("grad")
+    if (
+        not isinstance(grad, torch.Tensor)
+        or grad.shape != reference.shape
+        or not torch.allclose(grad.float(), reference, atol=1e-6)
+    ):
+        return (
+            "the values are right but the gradient is not: compute r with torch.exp of the "
+            "log-probability difference so that autograd sees every step."
+        )
+    return None
+
+
+CLIPPED_SURROGATE = CodingExercise(
+    library=(clipped_surrogate_loss, ppo_loss),
+    arg_names=("logprob", "old_logprob", "advantages", None, None),
+    cases=_cases,
+    observe=_observe,
+    reference=_reference,
+    judge=_judge,
+    across_cases=[
+        (
+            _values,
+            f"all {len(_POINT_CASES) + 2} values match (both advantage signs, inside and beyond "
+            "the clip range).",
+        ),
+        (_gradient, None),
+    ],
+    success="the gradient matches too: your clipped surrogate is correct.",
+)
 
 
 @safe_checker
@@ -144,56 +246,10 @@ def check_clipped_surrogate(
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float], torch.Tensor],
 ) -> bool:
     """Check a student's ``fn(logprob, old_logprob, advantages, clip_coef)``; print feedback."""
-    report = Report()
-    if (message := library_answer(fn, clipped_surrogate_loss, ppo_loss)) is not None:
-        return report.fail(message)
-    cases = _cases()
-    got = []
-    try:
-        for case in cases:
-            got.append(float(_value(fn, case)[0].detach()))
-    except StudentError as error:
-        return report.fail(str(error))
-    expected = [
-        float(clipped_surrogate_loss(new, old, adv, eps)) for _, new, old, adv, eps in cases
-    ]
-    wrong = [i for i, (g, e) in enumerate(zip(got, expected)) if not _close(g, e)]
-    if wrong:
-        first = wrong[0]
-        hint = _diagnose(got, cases) or (
-            "compute r = exp(logprob − old_logprob), then −mean(min(r·A, clip(r, 1−ε, 1+ε)·A))."
-        )
-        return report.fail(
-            f"{cases[first][0]}: expected {expected[first]:.4f}, got {got[first]:.4f} "
-            f"({len(cases) - len(wrong)} of {len(cases)} cases right).",
-            hint=hint,
-        )
-    report.ok(
-        f"all {len(cases)} values match (both advantage signs, inside and beyond the clip range)."
-    )
-
-    # The gradient must flow through logprob (no .item(), .detach() or numpy in between).
-    case = cases[-2]
-    try:
-        out, leaf = _value(fn, case, requires_grad=True)
-        if not out.requires_grad:
-            return report.fail(
-                "the loss carries no gradient to logprob: keep everything in torch (no .item(), "
-                ".detach(), torch.tensor(...) of a result, or numpy in between)."
-            )
-        call(out.backward)
-    except StudentError as error:
-        return report.fail(f"computing the gradient: {error}")
-    reference = case[1].clone().requires_grad_(True)
-    clipped_surrogate_loss(reference, case[2], case[3], case[4]).backward()
-    if leaf.grad is None or not torch.allclose(leaf.grad, reference.grad, atol=1e-6):
-        return report.fail(
-            "the values are right but the gradient is not: compute r with torch.exp of the "
-            "log-probability difference so that autograd sees every step."
-        )
-    return report.ok("the gradient matches too: your clipped surrogate is correct.")
+    return CLIPPED_SURROGATE.check(fn)
 
 
+@safe_checker
 def check_clipped_value(answer: object) -> bool:
     """Question: min(r·A, clip(r, 0.8, 1.2)·A) for r = 1.5, A = 2."""
     return check_number(
@@ -206,11 +262,17 @@ def check_clipped_value(answer: object) -> bool:
             (1.2, "that is the clipped ratio; multiply it by the advantage A = 2."),
             (1.6, "the clip range is [1 − ε, 1 + ε] = [0.8, 1.2]: clip(1.5) = 1.2, not 1.6."),
             (0.8, "1.5 lies above the range, so it is clipped to the upper edge 1 + ε."),
+            (
+                -3.0,
+                "that is the unclipped term's loss; the objective is min(r·A, clip(r)·A), positive here.",
+            ),
+            (1.5, "that is the ratio r itself; multiply the clipped ratio by the advantage A = 2."),
         ],
         why="clip(1.5, 0.8, 1.2) = 1.2, so the terms are 1.5·2 = 3 and 1.2·2 = 2.4; the min is 2.4.",
     )
 
 
+@safe_checker
 def check_flat_gradient(answer: object) -> bool:
     """Question: A < 0 and r = 0.5 (ε = 0.2): what does L^CLIP's gradient do for this sample?"""
     return check_choice(

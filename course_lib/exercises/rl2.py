@@ -14,12 +14,12 @@ from collections.abc import Callable
 import torch
 
 from course_lib.exercises.harness import (
-    Report,
+    Case,
+    CodingExercise,
     StudentError,
-    call,
     check_choice,
     check_number,
-    library_answer,
+    describe,
     safe_checker,
 )
 from course_lib.rl2.trial import trial_input
@@ -32,9 +32,9 @@ _FIRST_STEP = (
 )
 
 
-def _cases() -> list[tuple[str, tuple]]:
+def _cases() -> list[Case]:
     g = torch.Generator().manual_seed(0)
-    return [
+    listed = [
         (
             "one step after pulling arm 2 and winning",
             (torch.zeros(1, 1), torch.tensor([2]), torch.tensor([1.0]), torch.tensor([1.0]), 3),
@@ -64,6 +64,7 @@ def _cases() -> list[tuple[str, tuple]]:
             ),
         ),
     ]
+    return [Case(f"on {name}", args) for name, args in listed]
 
 
 def _diagnose(got: torch.Tensor, want: torch.Tensor, obs_size: int, num_actions: int) -> str:
@@ -95,42 +96,53 @@ def _diagnose(got: torch.Tensor, want: torch.Tensor, obs_size: int, num_actions:
     return "the values differ from [o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]."
 
 
-def _one_case(fn: Callable, name: str, args: tuple) -> str | None:
-    want = trial_input(*args)
-    given = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
-    try:
-        got = call(fn, *given)
-    except StudentError as error:
-        if "non-negative" in str(error) or "out of bounds" in str(error):
-            return (
-                f"on {name}: one_hot (or indexing) received prev_action = -1. {_FIRST_STEP} "
-                "Fill the one-hot only where prev_action >= 0."
-            )
-        return str(error) if str(error).startswith("not implemented") else f"on {name}: {error}"
-    for original, passed, label in zip(
-        args, given, ("obs", "prev_action", "prev_reward", "prev_episode_end")
-    ):
-        if not torch.equal(original, passed):
-            return (
-                f"on {name}: your function changed its input {label} in place (e.g. "
-                f"{label}[{label} < 0] = 0): the caller still needs it; work on a copy."
-            )
+def _judge(case: Case, got: object, want: torch.Tensor) -> str | None:
     if not isinstance(got, torch.Tensor):
-        return f"on {name}: return a torch.Tensor, got {type(got).__module__}.{type(got).__name__}."
+        return f"{case.label}: return a torch.Tensor, got {describe(got)}."
     if tuple(got.shape) != tuple(want.shape):
         return (
-            f"on {name}: expected shape {tuple(want.shape)} = [batch, obs_size + num_actions + 2], "
-            f"got {tuple(got.shape)}. Concatenate along dim=1 and give the reward and the flag "
-            "a column each."
+            f"{case.label}: expected shape {tuple(want.shape)} = [batch, obs_size + num_actions "
+            f"+ 2], got {tuple(got.shape)}. Concatenate along dim=1 and give the reward and the "
+            "flag a column each."
         )
     if not got.is_floating_point():
         return (
-            f"on {name}: return a float tensor (the network multiplies it by float weights), "
+            f"{case.label}: return a float tensor (the network multiplies it by float weights), "
             f"got {got.dtype}."
         )
     if not torch.allclose(got.float(), want, atol=1e-6):
-        return f"on {name}: {_diagnose(got.float(), want, args[0].shape[1], args[4])}"
+        obs, num_actions = case.args[0], case.args[4]
+        return f"{case.label}: {_diagnose(got.float(), want, obs.shape[1], num_actions)}"
     return None
+
+
+def _observe(fn: Callable, *args: object) -> object:
+    """Runs with the answer; an index of -1 gets the first-step rule instead of torch's words."""
+    try:
+        return fn(*args)
+    except (RuntimeError, IndexError) as error:
+        if "non-negative" in str(error) or "out of bounds" in str(error):
+            raise StudentError(
+                f"one_hot (or indexing) received prev_action = -1. {_FIRST_STEP} Fill the "
+                "one-hot only where prev_action >= 0."
+            ) from None
+        raise
+
+
+TRIAL_INPUT = CodingExercise(
+    library=(trial_input,),
+    arg_names=("obs", "prev_action", "prev_reward", "prev_episode_end", None),
+    cases=_cases,
+    observe=_observe,
+    reference=lambda case: trial_input(*case.args),
+    judge=_judge,
+    changed_input=lambda name: (
+        f"your function changed its input {name} in place (e.g. {name}[{name} < 0] = 0): the "
+        "caller still needs it; work on a copy."
+    ),
+    success="trial input correct on all 4 cases: the agent sees what it did, what it got, and "
+    "when an episode ended.",
+)
 
 
 @safe_checker
@@ -141,19 +153,10 @@ def check_trial_input(fn: Callable[..., torch.Tensor]) -> bool:
     ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]`` with an all-zero one-hot where
     ``prev_action == -1``, leaving its inputs unchanged. Prints feedback; True when right.
     """
-    report = Report()
-    if (message := library_answer(fn, trial_input)) is not None:
-        return report.fail(message)
-    cases = _cases()
-    for name, args in cases:
-        if (problem := _one_case(fn, name, args)) is not None:
-            return report.fail(problem)
-    return report.ok(
-        f"trial input correct on all {len(cases)} cases: the agent sees what it did, what it "
-        "got, and when an episode ended."
-    )
+    return TRIAL_INPUT.check(fn)
 
 
+@safe_checker
 def check_input_size(answer: object) -> bool:
     """Question: the input length for the 5-armed bandit (observation of size 1)."""
     return check_number(
@@ -175,6 +178,7 @@ def check_input_size(answer: object) -> bool:
     )
 
 
+@safe_checker
 def check_reset_each_episode(answer: object) -> bool:
     """Question: h reset at every episode end instead of every trial end, in the maze."""
     return check_choice(

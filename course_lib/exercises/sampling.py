@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable
 import torch
 
 from course_lib.exercises.harness import (
-    Report,
+    Case,
+    CodingExercise,
     StudentError,
     call,
     check_choice,
     check_number,
-    library_answer,
     safe_checker,
 )
 from course_lib.sampling import iterate_minibatches, minibatch_indices
@@ -78,59 +78,78 @@ def _epoch(fn: Callable, n: int, batch_size: int, generator: torch.Generator) ->
     return out
 
 
-def _problem(fn: Callable, n: int, batch_size: int) -> str | None:
-    """The first property the student's answer breaks on this case; None if fine."""
-    case = f"n={n}, batch_size={batch_size}"
+def _epochs(fn: Callable, n: int, batch_size: int) -> dict:
+    """Runs with the answer: the epochs the properties below are read from, in the order a
+    reader would try them (so an answer that leans on global state shows it)."""
     global_state = torch.random.get_rng_state()
-    batches = _epoch(fn, n, batch_size, torch.Generator().manual_seed(0))
-    touched_global = not torch.equal(global_state, torch.random.get_rng_state())
+    first = _epoch(fn, n, batch_size, torch.Generator().manual_seed(0))
+    touched = not torch.equal(global_state, torch.random.get_rng_state())
+    again = _epoch(fn, n, batch_size, torch.Generator().manual_seed(0))
+    other = _epoch(fn, n, batch_size, torch.Generator().manual_seed(1))
+    shared = torch.Generator().manual_seed(0)
+    consecutive = (_epoch(fn, n, batch_size, shared), _epoch(fn, n, batch_size, shared))
+    return {
+        "first": first,
+        "touched": touched,
+        "again": again,
+        "other": other,
+        "consecutive": consecutive,
+    }
+
+
+def _judge(case: Case, epochs: dict, expected: None) -> str | None:
+    """The first property the student's answer breaks on this case; None if fine."""
+    n, batch_size = case.args
+    batches = epochs["first"]
     flat = [i for b in batches for i in b]
     if len(flat) != len(set(flat)):
         return (
-            f"{case}: some index appears twice in one epoch. Sample *without* replacement: "
+            f"{case.label}: some index appears twice in one epoch. Sample *without* replacement: "
             "shuffle once with torch.randperm(n) and slice it (torch.randint draws with "
             "replacement)."
         )
     if sorted(flat) != list(range(n)):
         missing = sorted(set(range(n)) - set(flat))
         if not missing:
-            return f"{case}: indices outside 0 … {n - 1} appear; index the buffer with range(n)."
+            return (
+                f"{case.label}: indices outside 0 … {n - 1} appear; index the buffer with range(n)."
+            )
         more = "…" if len(missing) > 5 else ""
         return (
-            f"{case}: indices {missing[:5]}{more} are never visited. Every sample should appear "
-            "exactly once per epoch: keep the last, shorter batch, and make each slice "
+            f"{case.label}: indices {missing[:5]}{more} are never visited. Every sample should "
+            "appear exactly once per epoch: keep the last, shorter batch, and make each slice "
             "order[start : start + batch_size] (the end is excluded)."
         )
     sizes = [len(b) for b in batches]
-    expected = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
-    if sizes != expected:
+    expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    if sizes != expected_sizes:
         return (
-            f"{case}: batch sizes are {sizes}, expected {expected} (full batches, then one "
-            "shorter batch with the remainder)."
+            f"{case.label}: batch sizes are {sizes}, expected {expected_sizes} (full batches, "
+            "then one shorter batch with the remainder)."
         )
     if n >= 10 and flat == list(range(n)):
         return (
-            f"{case}: the indices come out in order 0, 1, 2, …: shuffle them first with "
+            f"{case.label}: the indices come out in order 0, 1, 2, …: shuffle them first with "
             "torch.randperm(n, generator=generator)."
         )
-    if batches != _epoch(fn, n, batch_size, torch.Generator().manual_seed(0)):
+    if batches != epochs["again"]:
         return (
             "the same seeded generator gave different batches on two calls: draw the "
             "permutation with torch.randperm(n, generator=generator), not from torch's (or "
             "numpy's) global random state, so results are reproducible."
         )
-    if touched_global:
+    if epochs["touched"]:
         return (
             "your function changed torch's global random state (torch.manual_seed or a draw "
             "without generator=): use only the generator you are given."
         )
-    if n >= 10 and batches == _epoch(fn, n, batch_size, torch.Generator().manual_seed(1)):
+    if n >= 10 and batches == epochs["other"]:
         return (
             "two different seeds gave identical batches: pass the generator you are given to "
             "torch.randperm instead of making your own."
         )
-    shared = torch.Generator().manual_seed(0)
-    if n >= 10 and _epoch(fn, n, batch_size, shared) == _epoch(fn, n, batch_size, shared):
+    one, two = epochs["consecutive"]
+    if n >= 10 and one == two:
         return (
             "every epoch is identical: two calls with the same generator gave the same "
             "batches, so you restart the random sequence each call (a new generator seeded "
@@ -138,6 +157,18 @@ def _problem(fn: Callable, n: int, batch_size: int) -> str | None:
             "so that each epoch reshuffles."
         )
     return None
+
+
+MINIBATCHES = CodingExercise(
+    library=(minibatch_indices, iterate_minibatches, reference_minibatches),
+    arg_names=("n", "batch_size"),
+    cases=lambda: [Case(f"n={n}, batch_size={b}", (n, b), time_limit=3.0) for n, b in _CASES],
+    observe=_epochs,
+    judge=_judge,
+    prefix_errors=False,  # _epoch's feedback names the case itself
+    success=f"all {len(_CASES)} cases pass: every index once per epoch, full batches then the "
+    "remainder, shuffled, reproducible from the generator, a new shuffle each epoch.",
+)
 
 
 @safe_checker
@@ -149,23 +180,10 @@ def check_minibatches(fn: Callable[[int, int, torch.Generator], Iterable[list[in
     generator controls it (same seed, same batches; the next epoch, new batches), and the
     generator stops. Prints one line per finding; returns True when every case passes.
     """
-    report = Report()
-    message = library_answer(fn, minibatch_indices, iterate_minibatches, reference_minibatches)
-    if message:
-        return report.fail(message)
-    for n, batch_size in _CASES:
-        try:
-            problem = _problem(fn, n, batch_size)
-        except StudentError as error:
-            return report.fail(str(error))
-        if problem:
-            return report.fail(problem)
-    return report.ok(
-        f"all {len(_CASES)} cases pass: every index once per epoch, full batches then the "
-        "remainder, shuffled, reproducible from the generator, a new shuffle each epoch."
-    )
+    return MINIBATCHES.check(fn)
 
 
+@safe_checker
 def check_batches_per_epoch(answer: object) -> bool:
     """Question: n = 100 samples, batch_size = 32, drop_last=False: minibatches per epoch?"""
     return check_number(
@@ -183,6 +201,7 @@ def check_batches_per_epoch(answer: object) -> bool:
     )
 
 
+@safe_checker
 def check_never_used(answer: object) -> bool:
     """Question: with replacement, one epoch's worth of draws: how much is never used?"""
     return check_choice(
@@ -201,6 +220,7 @@ def check_never_used(answer: object) -> bool:
     )
 
 
+@safe_checker
 def check_drop_last_uses(answer: object) -> bool:
     """Question: n = 64, batch_size = 10, drop_last=True, 4 epochs: mean uses per sample?"""
     return check_number(

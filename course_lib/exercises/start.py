@@ -14,17 +14,20 @@ from collections.abc import Callable
 import torch
 
 from course_lib.exercises.harness import (
-    Report,
-    StudentError,
-    call,
+    Case,
+    CodingExercise,
     check_choice,
     check_number,
+    describe,
     safe_checker,
 )
+from course_lib.rl2.envs import _torch_generator
+from course_lib.training import make_generator, seeded
 
 __all__ = ["check_paper_scale", "check_distinct_draws", "check_seeded_noise"]
 
 
+@safe_checker
 def check_paper_scale(answer: object) -> bool:
     """Question: how do you run a chapter's full-size ("paper") experiments?"""
     return check_choice(
@@ -43,6 +46,7 @@ def check_paper_scale(answer: object) -> bool:
     )
 
 
+@safe_checker
 def check_distinct_draws(answer: object) -> bool:
     """Question: how many distinct numbers among a, b (same generator) and c (fresh, same seed)?"""
     return check_number(
@@ -65,6 +69,11 @@ def check_distinct_draws(answer: object) -> bool:
                 "a draw of 3 numbers gives 3 different numbers (ties of continuous random "
                 "numbers essentially never happen).",
             ),
+            (
+                2,
+                "a, b and c are three numbers each: even the two that repeat each other hold 3 "
+                "different numbers.",
+            ),
             (lambda a: a > 9 or a < 0, "there are only 9 numbers in all."),
         ],
         why="a and c are the same three numbers (same seed, fresh start); b is the next three "
@@ -72,25 +81,88 @@ def check_distinct_draws(answer: object) -> bool:
     )
 
 
-def _draw(fn: Callable, seed: int, n: int) -> torch.Tensor:
-    out = call(fn, seed, n)
+_N = 2000
+
+
+def _draw(fn: Callable, seed: int, n: int) -> tuple:
+    """Runs with the answer: its numbers, and whether torch's global random state moved."""
+    state = torch.random.get_rng_state()
+    out = fn(seed, n)
+    return out, not torch.equal(state, torch.random.get_rng_state())
+
+
+def _cases() -> list[Case]:
+    label = f"seeded_noise(3, {_N})"
+    return [Case(label, (3, _N)), Case(label, (3, _N)), Case(f"seeded_noise(4, {_N})", (4, _N))]
+
+
+def _judge(case: Case, got: tuple, expected: None) -> str | None:
+    out, _ = got
+    seed, n = case.args
     if not isinstance(out, torch.Tensor):
-        kind = type(out).__module__.split(".")[0] + "." + type(out).__name__
-        raise StudentError(
-            f"seeded_noise({seed}, {n}) returned a {kind}; return a torch tensor "
+        return (
+            f"seeded_noise({seed}, {n}) returned {describe(out)}; return a torch tensor "
             "(torch.randn(n, generator=...))."
         )
     if tuple(out.shape) != (n,):
-        raise StudentError(
+        return (
             f"seeded_noise({seed}, {n}) returned shape {tuple(out.shape)}; expected ({n},): "
             "one number per draw, torch.randn(n, ...)."
         )
     if out.dtype != torch.float32:
-        raise StudentError(
+        return (
             f"seeded_noise returned {out.dtype}; the course's tensors are float32 (torch's "
             "default), the dtype of the networks' weights."
         )
-    return out
+    return None
+
+
+def _judge_all(cases: list[Case], got: list[tuple], expected: list) -> str | None:
+    (first, touched), (again, _), (other, _) = got
+    if not torch.equal(first, again):
+        return (
+            "the same seed gave different numbers on two calls: draw from a generator you "
+            "seed yourself, torch.Generator().manual_seed(seed), and pass it as generator=."
+        )
+    if touched:
+        return (
+            "your function changed torch's global random state (torch.manual_seed or a draw "
+            "without generator=): every other cell's random numbers would shift. Use a "
+            "torch.Generator of your own."
+        )
+    if torch.equal(first, other):
+        return (
+            "seeds 3 and 4 gave identical numbers: your generator ignores the seed argument; "
+            "seed it with manual_seed(seed)."
+        )
+    if not bool(torch.isfinite(first).all()):
+        return "some numbers are NaN or infinite: draw them with torch.randn, unchanged."
+    if bool((first >= 0).all()) and float(first.max()) < 1:
+        return (
+            "all the numbers lie in [0, 1): that is torch.rand, the uniform distribution; "
+            "standard normal numbers come from torch.randn."
+        )
+    if abs(float(first.mean())) > 0.15 or abs(float(first.std()) - 1) > 0.15:
+        return (
+            f"the numbers have mean {float(first.mean()):.2f} and standard deviation "
+            f"{float(first.std()):.2f}; standard normal numbers have mean 0 and std 1 "
+            "(torch.randn, no scaling or shifting)."
+        )
+    return None
+
+
+SEEDED_NOISE = CodingExercise(
+    # The course's own ways to a seeded generator: building one is the exercise.
+    library=(make_generator, seeded, _torch_generator),
+    arg_names=("seed", "n"),
+    cases=_cases,
+    observe=_draw,
+    judge=_judge,
+    across_cases=[(_judge_all, None)],
+    prefix_errors=False,
+    success="seeded_noise is right: same seed, same numbers; another seed, other numbers; "
+    "torch's global random state untouched.",
+)
 
 
 @safe_checker
@@ -100,43 +172,4 @@ def check_seeded_noise(fn: Callable[[int, int], torch.Tensor]) -> bool:
     Same seed ⇒ same numbers; different seeds ⇒ different numbers; torch's global random
     state untouched; the numbers look standard normal (mean ≈ 0, std ≈ 1, some negative).
     """
-    report = Report()
-    state = torch.random.get_rng_state()
-    try:
-        first = _draw(fn, 3, 2000)
-        touched = not torch.equal(state, torch.random.get_rng_state())
-        again = _draw(fn, 3, 2000)
-        other = _draw(fn, 4, 2000)
-    except StudentError as error:
-        return report.fail(str(error))
-    if not torch.equal(first, again):
-        return report.fail(
-            "the same seed gave different numbers on two calls: draw from a generator you "
-            "seed yourself, torch.Generator().manual_seed(seed), and pass it as generator=."
-        )
-    if touched:
-        return report.fail(
-            "your function changed torch's global random state (torch.manual_seed or a draw "
-            "without generator=): every other cell's random numbers would shift. Use a "
-            "torch.Generator of your own."
-        )
-    if torch.equal(first, other):
-        return report.fail(
-            "seeds 3 and 4 gave identical numbers: your generator ignores the seed argument; "
-            "seed it with manual_seed(seed)."
-        )
-    if bool((first >= 0).all()) and float(first.max()) < 1:
-        return report.fail(
-            "all the numbers lie in [0, 1): that is torch.rand, the uniform distribution; "
-            "standard normal numbers come from torch.randn."
-        )
-    if abs(float(first.mean())) > 0.15 or abs(float(first.std()) - 1) > 0.15:
-        return report.fail(
-            f"the numbers have mean {float(first.mean()):.2f} and standard deviation "
-            f"{float(first.std()):.2f}; standard normal numbers have mean 0 and std 1 "
-            "(torch.randn, no scaling or shifting)."
-        )
-    return report.ok(
-        "seeded_noise is right: same seed, same numbers; another seed, other numbers; torch's "
-        "global random state untouched."
-    )
+    return SEEDED_NOISE.check(fn)
