@@ -121,6 +121,20 @@ def _dice(logprob, rewards, gamma):
     return (torch.exp(w - w.detach()) * discount * rewards).sum(0).mean()
 
 
+def _q_update(Q, s, a, r, s_next, terminal, alpha, gamma):
+    target = r if terminal else r + gamma * Q[s_next].max()
+    out = Q.clone()
+    out[s, a] = Q[s, a] + alpha * (target - Q[s, a])
+    return out
+
+
+def _q_library(lib, Q, s, a, r, s_next, terminal, alpha, gamma):
+    one = lambda x: torch.tensor([x])  # noqa: E731 — the library's update is batched over learners
+    return lib(Q[None], one(s), one(a), one(r).double(), one(s_next), one(terminal), alpha, gamma)[
+        0
+    ]
+
+
 def _noise(seed, n):
     return torch.randn(n, generator=torch.Generator().manual_seed(seed))
 
@@ -151,6 +165,13 @@ CODING = {
         "course_lib.maml_rl.dice",
         "discounted_reward_to_go",
         lambda lib, r, g: lib(r[:, None], g)[:, 0],
+    ),
+    "q_learning_update": Coding(
+        exercises.check_q_learning_update,
+        _q_update,
+        "course_lib.td",
+        "q_learning_update",
+        _q_library,
     ),
     "minibatches": Coding(
         exercises.check_minibatches,
@@ -514,4 +535,4 @@ def test_the_counts(capsys):
             print(f"{name:>22}: {len(_adversaries(spec))} adversarial answers")
         print(f"{'each question':>22}: {len(QUESTION_ADVERSARIES)} adversarial answers")
         print(f"{'in all':>22}: {len(CODING_CASES) + len(QUESTION_CASES)}")
-    assert len(QUESTIONS) == 22 and len({s.checker for s in CODING.values()}) == 9
+    assert len(QUESTIONS) == 22 and len({s.checker for s in CODING.values()}) == 10

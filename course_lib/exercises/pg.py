@@ -21,13 +21,9 @@ from course_lib.exercises.harness import (
     Case,
     CodingExercise,
     Problem,
-    Report,
-    StudentError,
-    call,
     check_choice,
     check_number,
     describe,
-    library_answer,
     safe_checker,
 )
 from course_lib.maml_rl.dice import discounted_reward_to_go
@@ -314,67 +310,78 @@ _Q_HINTS = {
 }
 
 
-def _as_table(out: object, shape: tuple[int, int]) -> torch.Tensor:
-    """The student's output as a float64 tensor of ``shape``, or StudentError naming the problem."""
+def _as_table(out: object, shape: tuple[int, int]) -> torch.Tensor | str:
+    """The student's output as a float64 tensor of ``shape``, or what is wrong with it."""
     if out is None:
-        raise StudentError("your function returned None: did you forget `return Q_new`?")
+        return "your function returned None: did you forget `return Q_new`?"
     if isinstance(out, int | float) or (isinstance(out, torch.Tensor) and out.dim() == 0):
-        raise StudentError(
+        return (
             "your function returned one number; return the whole new table (shape [S, A]), "
             "with only entry (s, a) changed."
         )
     if not isinstance(out, torch.Tensor):
-        raise StudentError(
-            f"your function returned {type(out).__name__}; return a torch tensor like Q "
+        return (
+            f"your function returned {describe(out)}; return a torch tensor like Q "
             "(start from `Q_new = Q.clone()`)."
         )
     if tuple(out.shape) != shape:
-        raise StudentError(
-            f"your function returned shape {tuple(out.shape)}; return the whole table, shape {shape}."
-        )
+        return f"your function returned shape {tuple(out.shape)}; return the whole table, shape {shape}."
     return out.detach().to(torch.float64)
+
+
+def _q_cases() -> list[Case]:
+    cases = []
+    for name, table, s, a, r, s_next, terminal, alpha, gamma in [*_Q_CASES, _random_q_case()]:
+        Q = torch.tensor(table, dtype=torch.float64)
+        cases.append(Case(name, (Q, s, a, r, s_next, terminal, alpha, gamma)))
+    return cases
+
+
+def _judge_q(case: Case, out: object, expected: torch.Tensor) -> Problem | str | None:
+    Q, s, a, r, s_next, terminal, alpha, gamma = case.args
+    got = _as_table(out, tuple(Q.shape))
+    if isinstance(got, str):
+        return f"{case.label}: {got}"
+    if torch.allclose(got, expected, rtol=1e-9, atol=1e-12):
+        return None
+    mistakes = _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma)
+    hint = next(
+        (
+            _Q_HINTS[key]
+            for key, wrong in mistakes.items()
+            if torch.allclose(got, wrong, rtol=1e-9, atol=1e-12)
+        ),
+        "write the target first, r + γ max_a' Q(s', a') (just r if terminal), then move "
+        "Q(s, a) a fraction α toward it; leave every other entry as it was.",
+    )
+    changed = (got != Q).nonzero().tolist()
+    return Problem(
+        f"{case.label}: got Q(s, a) = {float(got[s, a]):.4f}, expected {float(expected[s, a]):.4f}"
+        f" (entries you changed: {[tuple(c) for c in changed]})",
+        hint=hint,
+    )
+
+
+Q_LEARNING_UPDATE = CodingExercise(
+    library=(q_learning_update, q_learning),
+    arg_names=("Q", None, None, None, None, None, None, None),
+    cases=_q_cases,
+    reference=lambda case: _library_q_update(*case.args),
+    judge=_judge_q,
+    success="your Q-learning update is correct on every case.",
+    per_case_ok=True,
+    changed_input=lambda name: Problem(
+        f"your function changed `{name}` in place.",
+        hint="copy it first (`Q_new = Q.clone()`), change the copy and return it.",
+    ),
+)
 
 
 @safe_checker
 def check_q_learning_update(fn: Callable[..., torch.Tensor]) -> bool:
     """Check a student's ``fn(Q, s, a, r, s_next, terminal, alpha, gamma)`` (Q: float64 [S, A],
     s, a, s_next: ints, r: a float, terminal: a bool) returning the updated table; print feedback."""
-    report = Report()
-    if (message := library_answer(fn, q_learning_update, q_learning)) is not None:
-        return report.fail(message)
-    for name, table, s, a, r, s_next, terminal, alpha, gamma in [*_Q_CASES, _random_q_case()]:
-        Q = torch.tensor(table, dtype=torch.float64)
-        given = Q.clone()
-        try:
-            got = _as_table(call(fn, given, s, a, r, s_next, terminal, alpha, gamma), Q.shape)
-        except StudentError as error:
-            return report.fail(f"{name}: {error}")
-        if not torch.equal(given, Q):
-            return report.fail(
-                f"{name}: your function changed Q in place.",
-                hint="copy it first (`Q_new = Q.clone()`), change the copy and return it.",
-            )
-        expected = _library_q_update(Q, s, a, r, s_next, terminal, alpha, gamma)
-        if torch.allclose(got, expected, rtol=1e-9, atol=1e-12):
-            report.ok(name)
-            continue
-        mistakes = _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma)
-        hint = next(
-            (
-                _Q_HINTS[key]
-                for key, wrong in mistakes.items()
-                if torch.allclose(got, wrong, rtol=1e-9, atol=1e-12)
-            ),
-            "write the target first, r + γ max_a' Q(s', a') (just r if terminal), then move "
-            "Q(s, a) a fraction α toward it; leave every other entry as it was.",
-        )
-        changed = (got != Q).nonzero().tolist()
-        return report.fail(
-            f"{name}: got Q(s, a) = {float(got[s, a]):.4f}, expected {float(expected[s, a]):.4f}"
-            f" (entries you changed: {[tuple(c) for c in changed]})",
-            hint=hint,
-        )
-    return report.ok("your Q-learning update is correct on every case.")
+    return Q_LEARNING_UPDATE.check(fn)
 
 
 def _library_q_update(Q, s, a, r, s_next, terminal, alpha, gamma) -> torch.Tensor:
