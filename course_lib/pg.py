@@ -38,12 +38,12 @@ from torch import nn
 from course_lib.nets import mlp
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
     TrainResult,
     check_callback,
-    finish_progress,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import (
     check_bool,
@@ -443,40 +443,33 @@ def train_reinforce(
     if not isinstance(config, ReinforceConfig):
         raise TypeError(f"config must be a ReinforceConfig, got {type(config).__name__}")
     check_callback(callback)
-    from tqdm.auto import tqdm
-
     agent, envs, optimizers = _setup(config)
     generator = make_generator(config.seed, check_device(config.device))
     result: TrainResult[ReinforceAgent, ReinforceConfig] = TrainResult(agent, config, [])
-    clock, env_steps, stopped = Stopwatch(), 0, False
-    bar = tqdm(total=config.iterations, desc=f"REINFORCE ({config.variant})", disable=not progress)
+    env_steps = 0
+
+    def iteration(i: int) -> Row:
+        nonlocal env_steps
+        batch = collect_episodes(
+            agent, envs, generator=generator, seed=config.seed if i == 1 else None
+        )
+        losses = reinforce_update(agent, batch, optimizers, config)
+        env_steps += batch.num_steps
+        return {
+            "env_steps": float(env_steps),
+            "episode_return": float(batch.returns.mean()),
+            "episode_length": float(batch.lengths.mean()),
+            "truncated_fraction": float(batch.truncated.mean()),
+            **losses,
+        }
+
     try:
-        for iteration in range(1, config.iterations + 1):
-            clock.resume()
-            batch = collect_episodes(
-                agent, envs, generator=generator, seed=config.seed if iteration == 1 else None
-            )
-            losses = reinforce_update(agent, batch, optimizers, config)
-            env_steps += batch.num_steps
-            row = {
-                "iteration": float(iteration),
-                "env_steps": float(env_steps),
-                "episode_return": float(batch.returns.mean()),
-                "episode_length": float(batch.lengths.mean()),
-                "truncated_fraction": float(batch.truncated.mean()),
-                **losses,
-                "seconds": clock.pause(),
-            }
-            result.history.append(row)
-            bar.update(1)
-            bar.set_postfix(episode_return=f"{row['episode_return']:.0f}")
-            if callback is not None and callback(row, agent):
-                stopped = True
-                break
+        return train_loop(
+            result, iteration, iterations=config.iterations, callback=callback,
+            progress=progress, desc=f"REINFORCE ({config.variant})", show="episode_return",
+        )  # fmt: skip
     finally:
-        finish_progress(bar, stopped)
         envs.close()
-    return result
 
 
 @dataclass

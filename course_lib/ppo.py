@@ -40,12 +40,13 @@ from course_lib.nets import mlp
 from course_lib.sampling import minibatch_indices
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
     TrainResult,
     check_callback,
-    finish_progress,
+    linear_anneal,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import (
     check_bool,
@@ -774,8 +775,6 @@ def train(
     if not isinstance(config, PPOConfig):
         raise TypeError(f"config must be a PPOConfig, got {type(config).__name__}")
     check_callback(callback)
-    from tqdm.auto import tqdm
-
     device = check_device(config.device)
     envs = make_envs(config.env_id, config.num_envs)
     agent = ActorCritic(
@@ -791,67 +790,47 @@ def train(
     obs, _ = envs.reset(seed=config.seed)
 
     result = TrainResult(agent, config, [])
-    clock = Stopwatch()
-    episodes_before, stopped = 0, False
-    bar = tqdm(total=config.num_updates, desc=f"PPO {config.env_id}", disable=not progress)
+    episodes_before = 0
+
+    def iteration(i: int) -> Row:
+        nonlocal obs, episodes_before
+        lr = (
+            linear_anneal(config.learning_rate, i, config.num_updates)
+            if config.anneal_lr
+            else config.learning_rate
+        )
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        rollout, obs = collect_rollout(
+            agent,
+            envs,
+            obs,
+            config.num_steps,
+            generator=generator,
+            reward_scale=config.reward_scale,
+        )
+        advantages, returns = compute_gae(
+            rollout.rewards, rollout.values, rollout.next_values, rollout.terminated,
+            rollout.episode_end, config.gamma, config.gae_lambda,
+        )  # fmt: skip
+        batch, evaluate = transitions(agent, rollout, advantages, returns)
+        diagnostics = ppo_update(batch, evaluate, optimizer, config, generator=generator)
+        recent = list(envs.return_queue)
+        row = {
+            "env_steps": float(i * config.batch_size),
+            "episode_return": float(np.mean(recent)) if recent else float("nan"),
+            "episode_length": float(np.mean(envs.length_queue)) if recent else float("nan"),
+            "episodes": float(envs.episode_count - episodes_before),
+            "learning_rate": lr,
+            **diagnostics,
+        }
+        episodes_before = envs.episode_count
+        return row
+
     try:
-        for iteration in range(1, config.num_updates + 1):
-            clock.resume()
-            lr = config.learning_rate
-            if config.anneal_lr:
-                lr *= 1.0 - (iteration - 1) / config.num_updates
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-
-            rollout, obs = collect_rollout(
-                agent,
-                envs,
-                obs,
-                config.num_steps,
-                generator=generator,
-                reward_scale=config.reward_scale,
-            )
-            advantages, returns = compute_gae(
-                rollout.rewards,
-                rollout.values,
-                rollout.next_values,
-                rollout.terminated,
-                rollout.episode_end,
-                config.gamma,
-                config.gae_lambda,
-            )
-            batch, evaluate = transitions(agent, rollout, advantages, returns)
-            diagnostics = ppo_update(
-                batch,
-                evaluate,
-                optimizer,
-                config,
-                generator=generator,
-            )
-            seconds = clock.pause()
-
-            env_steps = iteration * config.batch_size
-            recent = list(envs.return_queue)
-            row = {
-                "iteration": float(iteration),
-                "env_steps": float(env_steps),
-                "episode_return": float(np.mean(recent)) if recent else float("nan"),
-                "episode_length": float(np.mean(envs.length_queue)) if recent else float("nan"),
-                "episodes": float(envs.episode_count - episodes_before),
-                "learning_rate": lr,
-                **diagnostics,
-                "steps_per_second": env_steps / seconds,
-                "seconds": seconds,
-            }
-            episodes_before = envs.episode_count
-            result.history.append(row)
-            bar.update(1)
-            if recent:
-                bar.set_postfix(ret=f"{row['episode_return']:.1f}", refresh=False)
-            if callback is not None and callback(row, agent):
-                stopped = True
-                break
+        return train_loop(
+            result, iteration, iterations=config.num_updates, callback=callback,
+            progress=progress, desc=f"PPO {config.env_id}", show="episode_return",
+        )  # fmt: skip
     finally:
-        finish_progress(bar, stopped)
         envs.close()
-    return result

@@ -17,6 +17,9 @@ learned to read one trainer can read them all:
 * **Torch's global RNG is never touched.** Weights are drawn inside :func:`seeded` (a fork of
   the global RNG, restored afterwards); everything else draws from a ``torch.Generator``
   made by :func:`make_generator` from the config's seed.
+* **One loop.** :func:`train_loop` runs every trainer's iterations: the progress bar, the
+  training clock (callbacks excluded), the history row's ``iteration`` and ``seconds``, the
+  callback and its early stop. A trainer only says what one iteration does.
 * **Same seed, same thread count, same numbers.** Floating-point sums depend on how many
   threads split them, so pin ``torch.set_num_threads(1)`` (the chapters do) to compare runs.
 """
@@ -43,6 +46,8 @@ __all__ = [
     "seeded",
     "Stopwatch",
     "finish_progress",
+    "train_loop",
+    "linear_anneal",
 ]
 
 Row = dict[str, float]
@@ -132,3 +137,55 @@ class Stopwatch:
     def seconds(self) -> float:
         running = 0.0 if self._start is None else time.perf_counter() - self._start
         return self._total + running
+
+
+def linear_anneal(start: float, iteration: int, iterations: int, end: float = 0.0) -> float:
+    """``start`` at iteration 1, falling linearly towards ``end`` (reached after the last one):
+    the learning-rate schedule of CleanRL's PPO, ``start · (1 − (i − 1) / n)`` for ``end = 0``."""
+    return end + (start - end) * (1.0 - (iteration - 1) / iterations)
+
+
+def train_loop(
+    result: TrainResult,
+    iteration: Callable[[int], Row | None],
+    *,
+    iterations: int,
+    callback: Callback | None,
+    progress: bool,
+    desc: str,
+    show: str | None = None,
+) -> TrainResult:
+    """The one trainer loop: call ``iteration(i)`` for i = 1..``iterations`` and log its rows.
+
+    ``iteration(i)`` does one iteration's work and returns the row's numbers (``None``: nothing
+    to log this time). The loop adds ``iteration``, ``seconds`` (training time so far, callbacks
+    excluded) and, for RL trainers whose row has ``env_steps``, ``steps_per_second``; appends the
+    row to ``result.history``; runs ``callback(row, result.model)``, whose ``True`` stops
+    training; and keeps a ``tqdm`` bar (showing the row's ``show`` column, e.g.
+    ``"episode_return"``) that says so when a callback stopped it early.
+    """
+    from tqdm.auto import tqdm
+
+    check_callback(callback)
+    clock, stopped = Stopwatch(), False
+    bar = tqdm(total=iterations, desc=desc, disable=not progress, mininterval=0.5)
+    try:
+        for i in range(1, iterations + 1):
+            clock.resume()
+            numbers = iteration(i)
+            seconds = clock.pause()
+            bar.update(1)
+            if numbers is None:
+                continue
+            row = {"iteration": float(i), **numbers, "seconds": seconds}
+            if "env_steps" in row and seconds > 0:
+                row["steps_per_second"] = row["env_steps"] / seconds
+            result.history.append(row)
+            if show is not None and show in row:
+                bar.set_postfix({show: f"{row[show]:.3g}"}, refresh=False)
+            if callback is not None and callback(row, result.model):
+                stopped = True
+                break
+    finally:
+        finish_progress(bar, stopped)
+    return result

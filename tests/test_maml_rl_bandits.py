@@ -71,7 +71,7 @@ def test_same_seed_same_numbers_other_seed_differs_global_rng_untouched():
     assert torch.equal(a.model.logits, b.model.logits)
     assert not torch.equal(a.model.logits, c.model.logits)
     assert set(a.history[0]) == {
-        "iteration", "env_steps", "loss", "post_reward", "inner_lr", "seconds"
+        "iteration", "env_steps", "loss", "post_reward", "inner_lr", "seconds", "steps_per_second"
     }  # fmt: skip
     assert a.history[-1]["env_steps"] == 5 * 8 * 10 * 2
 

@@ -137,6 +137,7 @@ def test_training_contract():
         "grad_variance",
         "value_loss",
         "seconds",
+        "steps_per_second",
     }
     assert set(result.history[0]) == keys
     steps = result.metric("env_steps")
@@ -158,7 +159,8 @@ def test_callback_sees_every_row_and_can_stop():
 
 
 def _numbers(result) -> list:
-    return [{k: v for k, v in row.items() if k != "seconds"} for row in result.history] + [
+    timing = ("seconds", "steps_per_second")
+    return [{k: v for k, v in row.items() if k not in timing} for row in result.history] + [
         p.detach().clone() for p in result.model.parameters()
     ]
 

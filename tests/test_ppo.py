@@ -306,9 +306,9 @@ def test_load_corrupt_or_mismatched_file_is_a_clear_error(tmp_path):
     agent = ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), (8,), seed=0)
     good = save(agent, tmp_path / "good.pt")
     payload = torch.load(good, weights_only=True)
-    payload["hidden_sizes"] = [16]  # the weights no longer fit
-    torch.save(payload, tmp_path / "mismatch.pt")
-    with pytest.raises(ValueError, match="does not match"):
+    payload["hidden_sizes"] = [16]  # an entry the format does not have (tests/test_checkpoints.py
+    torch.save(payload, tmp_path / "mismatch.pt")  # covers weights that no longer fit)
+    with pytest.raises(ValueError, match="the checkpoint's entries are not"):
         load(tmp_path / "mismatch.pt")
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(good.read_bytes()[:200])

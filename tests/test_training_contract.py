@@ -8,7 +8,9 @@ a callback returning True stops training after that row.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -175,3 +177,33 @@ def test_every_config_takes_a_seed_and_a_device():
     for _, config in TRAINERS.values():
         fields = {f.name for f in dataclasses.fields(config)}
         assert {"seed", "device"} <= fields, type(config).__name__
+
+
+# -- the re-housing's promise: same seed, same numbers, before and after the move --------------
+HISTORIES = Path(__file__).parent / "data" / "trainer_histories.json"
+#: Timing columns differ from run to run; everything else must match the recording.
+TIMING = {"seconds", "steps_per_second"}
+
+
+def _numbers(result: TrainResult) -> list[dict[str, float]]:
+    return [{k: v for k, v in row.items() if k not in TIMING} for row in result.history]
+
+
+def record_histories() -> None:
+    """Write every trainer's history to tests/data/trainer_histories.json (run on purpose:
+    ``python -c "import tests.test_training_contract as t; t.record_histories()"`` from the repo)."""
+    data = {name: _numbers(run(config)) for name, (run, config) in sorted(TRAINERS.items())}
+    HISTORIES.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+@pytest.mark.parametrize("name", sorted(TRAINERS))
+def test_history_matches_the_recording(name):
+    recorded = json.loads(HISTORIES.read_text())
+    run, config = TRAINERS[name]
+    rows = _numbers(run(config))
+    assert len(rows) == len(recorded[name])
+    for got, want in zip(rows, recorded[name], strict=True):
+        assert set(got) >= set(want), f"{name}: columns {sorted(set(want) - set(got))} disappeared"
+        for key, value in want.items():
+            # A few iterations of a tiny run keep the rounding of other CPU kernel paths small.
+            assert got[key] == pytest.approx(value, rel=1e-4, abs=1e-6, nan_ok=True), (name, key)

@@ -27,18 +27,18 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from course_lib.maml_rl.dice import dice_surrogate
 from course_lib.rl2.baselines import evaluation_bandits
 from course_lib.stats import mean_ci_along
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
     TrainResult,
     check_callback,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import check_bool, check_device, check_int, check_real, check_seed
 
@@ -210,22 +210,16 @@ def train_bandit_maml(
     params = [p for p in policy.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=config.learning_rate)
     gen = make_generator(config.seed, device)
-    result = TrainResult(policy, config, [])
-    clock = Stopwatch()
     pulls_per_iteration = config.meta_batch_size * config.pulls_per_step * (config.inner_steps + 1)
-    for it in tqdm(range(config.iterations), desc="MAML-RL on bandits", disable=not progress):
-        clock.resume()
+
+    def iteration(i: int) -> Row:
         row = _outer_iteration(policy, optimizer, config, gen)
-        row = {
-            "iteration": float(it + 1),
-            "env_steps": float((it + 1) * pulls_per_iteration),
-            **row,
-        }
-        row["seconds"] = clock.pause()
-        result.history.append(row)
-        if callback is not None and callback(row, policy):
-            break
-    return result
+        return {"env_steps": float(i * pulls_per_iteration), **row}
+
+    return train_loop(
+        TrainResult(policy, config, []), iteration, iterations=config.iterations,
+        callback=callback, progress=progress, desc="MAML-RL on bandits", show="post_reward",
+    )  # fmt: skip
 
 
 @dataclass

@@ -34,7 +34,6 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
-from tqdm.auto import tqdm
 
 from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
 from course_lib.maml_rl.envs import move, navigation_reward, reached_goal
@@ -44,11 +43,12 @@ from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
 from course_lib.stats import mean_ci_along
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
     TrainResult,
     check_callback,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.trpo import trpo_step
 from course_lib.validation import (
@@ -434,19 +434,19 @@ def train_maml_rl(
     policy = make_policy(config)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.learning_rate)
     gen = make_generator(config.seed)
-    result = TrainResult(policy, config, [])
-    clock, env_steps = Stopwatch(), 0
-    label = "pre-training" if config.method == "pretrain" else "MAML-RL (outer loop)"
-    for it in tqdm(range(config.iterations), desc=label, disable=not progress):
-        clock.resume()
+    env_steps = 0
+
+    def iteration(i: int) -> Row:
+        nonlocal env_steps
         row = _outer_iteration(policy, optimizer, config, gen)
         env_steps += int(row.pop("episodes")) * config.max_steps
-        row = {"iteration": float(it + 1), "env_steps": float(env_steps), **row}
-        row["seconds"] = clock.pause()
-        result.history.append(row)
-        if callback is not None and callback(row, policy):
-            break
-    return result
+        return {"env_steps": float(env_steps), **row}
+
+    label = "pre-training" if config.method == "pretrain" else "MAML-RL (outer loop)"
+    return train_loop(
+        TrainResult(policy, config, []), iteration, iterations=config.iterations,
+        callback=callback, progress=progress, desc=label, show="post_return",
+    )  # fmt: skip
 
 
 def _outer_iteration(
