@@ -50,7 +50,13 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.widgets._grid import EXPLORER_CLASS, FRAMES_ENV, GRID_CLASS, load_manifest
+from course_lib.widgets._grid import (
+    EXPLORER_CLASS,
+    FRAMES_ENV,
+    GRID_CLASS,
+    code_hash,
+    load_manifest,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,12 +134,16 @@ def shown_widgets(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def missing_grids(nb: nbformat.NotebookNode, frames: Path) -> list[str]:
-    """The displayed explorer widgets of an executed notebook whose frames are not in ``frames``."""
+    """The displayed explorer widgets of an executed notebook without current frames in
+    ``frames``: none rendered, or rendered by widget code that has changed since."""
     state = widget_state(nb)
     missing = []
     for model_id in shown_widgets(nb):
         keys = grid_keys(state, model_id)
-        if keys is not None and not any(load_manifest(frames / k) for k in keys):
+        if keys is None:
+            continue
+        manifests = [m for m in (load_manifest(frames / k) for k in keys) if m is not None]
+        if not any(m.get("code_sha256") == code_hash(m.get("module", "")) for m in manifests):
             missing.append(model_id)
     return missing
 

@@ -147,7 +147,8 @@ def test_no_page_loads_anything_from_another_host(book):
         loads = re.findall(
             r"<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)=\"([^\"]+)\"", text
         )
-        loads += re.findall(r"url\(['\"]?([^'\")]+)", text)
+        for style in re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S):
+            loads += re.findall(r"url\(['\"]?([^'\")]+)", style)
         loads += re.findall(r"import\(\"([^\"]+)\"\)", text)
         for url in loads:
             if url.startswith(("data:", "#", "about:")):
@@ -290,6 +291,27 @@ def test_a_second_language_gets_its_own_pages_and_every_page_a_switch(tmp_path):
     # One language: no switch at all.
     build_book.render([tmp_path / "executed" / "en" / "00_start.ipynb"], tmp_path / "one")
     assert 'class="book-lang"' not in (tmp_path / "one" / "00_start.html").read_text()
+
+
+def test_an_executed_copy_is_reused_only_with_current_frames(tmp_path):
+    """A chapter executed before its widget's code changed (or without frames) runs again."""
+    classes = [build_book.EXPLORER_CLASS, build_book.GRID_CLASS + "k1"]
+    state = {"box": {"model_name": "VBoxModel", "state": {"_dom_classes": classes}}}
+    nb = nbformat.v4.new_notebook(metadata=_state(state))
+    cell = nbformat.v4.new_code_cell("explorer()", execution_count=1)
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={build_book.WIDGET_VIEW: {"model_id": "box"}})
+    ]
+    nb.cells = [cell]
+    assert build_book.missing_grids(nb, tmp_path) == ["box"]  # no frames at all
+    (tmp_path / "k1").mkdir()
+    module = "course_lib.widgets.ppo"
+    manifest = {"key": "k1", "module": module, "code_sha256": "an older version", "frames": []}
+    (tmp_path / "k1" / "manifest.json").write_text(json.dumps(manifest))
+    assert build_book.missing_grids(nb, tmp_path) == ["box"]  # drawn by other code
+    manifest["code_sha256"] = build_book.code_hash(module)
+    (tmp_path / "k1" / "manifest.json").write_text(json.dumps(manifest))
+    assert build_book.missing_grids(nb, tmp_path) == []
 
 
 def test_bad_arguments_are_refused(tmp_path):

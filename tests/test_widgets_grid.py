@@ -178,7 +178,10 @@ def test_frames_are_the_widgets_own_pngs_and_the_box_ends_as_it_began(tmp_path):
         assert frame["png_sha256"] == hashlib.sha256(png).hexdigest()
         assert np.array_equal(_pixels((folder / frame["file"]).read_bytes()), _pixels(png))
         assert frame["status"] == box.status.value
-    assert json.loads((folder / "manifest.json").read_text())["title"] == "toy"
+    recorded = json.loads((folder / "manifest.json").read_text())
+    assert recorded["title"] == "toy" and recorded["module"] == __name__
+    assert recorded["code_sha256"] == _grid.code_hash(__name__) is not None
+    assert _grid.code_hash("__main__") is None  # a widget written in a notebook cell
 
 
 def test_an_unchanged_widget_is_not_rendered_again(tmp_path, monkeypatch):

@@ -54,6 +54,7 @@ __all__ = [
     "live_values",
     "site_axes",
     "grid_key",
+    "code_hash",
     "render_site_frames",
     "load_manifest",
     "GRID_CLASS",
@@ -282,17 +283,36 @@ def _ordinal(n: int) -> str:
 
 
 # -- rendering ------------------------------------------------------------------------------
+def code_hash(module: str) -> str | None:
+    """The sha256 of the code that draws a widget defined in ``module``: that module's source,
+    this machinery's, ``explorer``'s and the plot helpers'. ``None`` for a module without a file
+    (a widget written in a notebook cell). The site build compares it with a cached grid's, so a
+    chapter executed before a widget's code changed is executed again."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module) if module and module != "__main__" else None
+    if spec is None or not spec.origin or not Path(spec.origin).is_file():
+        return None
+    h = hashlib.sha256()
+    for file in (spec.origin, __file__, Path(__file__).with_name("_base.py")):
+        h.update(hashlib.sha256(Path(file).read_bytes()).digest())
+    h.update(
+        hashlib.sha256(
+            Path(importlib.util.find_spec("course_lib.plotting").origin).read_bytes()
+        ).digest()
+    )
+    return h.hexdigest()
+
+
 def _code_sources(box: widgets.VBox) -> list[bytes]:
-    """The code that draws the widget: its update's module, this machinery, the plot helpers."""
+    """What identifies the widget's code: :func:`code_hash` of its update's module, or, for an
+    update written in a notebook cell, its compiled code."""
     update = box.update
-    module = sys.modules.get(getattr(update, "__module__", ""), None)
-    files = [getattr(module, "__file__", None), __file__]
-    files += [sys.modules[m].__file__ for m in ("course_lib.widgets._base", "course_lib.plotting")]
-    sources = [Path(f).read_bytes() for f in files if f]
-    if getattr(module, "__file__", None) is None:  # defined in a notebook cell: its own code
-        code = update.__code__
-        sources.append(code.co_code + repr(code.co_consts).encode())
-    return sources
+    digest = code_hash(getattr(update, "__module__", ""))
+    if digest is not None:
+        return [digest.encode()]
+    code = update.__code__
+    return [code.co_code + repr(code.co_consts).encode()]
 
 
 def grid_key(box: widgets.VBox, axes: Sequence[Axis], data: Sequence[bytes]) -> str:
@@ -363,6 +383,8 @@ def render_site_frames(box: widgets.VBox, root: Path | str) -> Path:
                 "version": FORMAT_VERSION,
                 "key": key,
                 "widget": name,
+                "module": getattr(box.update, "__module__", ""),
+                "code_sha256": code_hash(getattr(box.update, "__module__", "")),
                 "title": getattr(box, "title", ""),
                 "axes": [a.to_json() for a in axes],
                 "frames": frames,

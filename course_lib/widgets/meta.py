@@ -289,9 +289,11 @@ def param_space_explorer(
             f"{settings['outer_steps']} outer step{'s' if settings['outer_steps'] != 1 else ''})"
         )
 
-    # Its frames are large (about 60 KB: contours and paths); four sliders are too many at that size.
+    # Its frames are large (about 35 KB: contours and paths): every outer step, fewer of the rest.
     site = SiteGrid(
-        max_frames=45, fixed={"inner_lr": "four sliders are too many to precompute together"}
+        max_frames=81,
+        positions={"num_tasks": 3, "inner_steps": 3},
+        fixed={"inner_lr": "four sliders are too many to precompute together"},
     )
     return explorer(
         controls, view, update, title="Inner and outer loops in the (a, b) plane", site=site
@@ -401,7 +403,9 @@ def adaptation_explorer(
         )
 
     site = SiteGrid(
-        max_frames=96, fixed={"inner_lr": "five sliders are too many to precompute together"}
+        max_frames=144,
+        positions={"k": 3, "steps": 4},
+        fixed={"inner_lr": "five sliders are too many to precompute together"},
     )
     return explorer(
         controls, view, update, title="Adapting to a new task: MAML vs pre-training", site=site

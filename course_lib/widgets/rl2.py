@@ -277,8 +277,13 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
         shortest = int(shortest_path_lengths(free, start)[goal])
         return f"episode lengths in this trial: {lengths} (shortest path: {shortest})"
 
+    site = SiteGrid(max_frames=420, positions={"trial": 4})  # small frames (about 3 KB): every step
     return explorer(
-        controls, view, update, title="RL² in the maze: explore once, then walk straight back"
+        controls,
+        view,
+        update,
+        title="RL² in the maze: explore once, then walk straight back",
+        site=site,
     )
 
 
