@@ -34,6 +34,8 @@ TEST_PHASES := lint unit notebooks notebooks-other-cpu browser book-check
 # differently from this machine's own (AVX2, AVX-512), as a student's laptop does. A checkpoint
 # that holds on one CPU only fails here (see the README, "Reproducible numbers").
 OTHER_CPU := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE
+# The widgets' site frames, cached by widget code and data (course_lib/widgets/_grid.py).
+SITE_FRAMES := $(CURDIR)/.cache/site-frames
 
 # One BLAS/OpenMP thread per process. The numbers the chapters print depend on the thread count
 # (same seed and same thread count give the same numbers), small networks run fastest on one
@@ -97,27 +99,37 @@ notebooks-other-cpu: setup
 	$(OTHER_CPU) $(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 		notebooks/
 
-# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing).
+# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing). The
+# kernels render each widget's site frames into $(SITE_FRAMES) as they build it, so book-check
+# builds the site from these runs without executing a chapter again.
+browser: export COURSE_SITE_FRAMES := $(SITE_FRAMES)
 browser: setup
 	bash scripts/install_browser.sh
-	$(BIN)/pytest $(PYTEST_FLAGS) tests/browser
+	$(BIN)/pytest $(PYTEST_FLAGS) tests/browser --ignore=tests/browser/test_site.py
 
 # Student edition in student/: each `solution` cell becomes a NotImplementedError stub.
 student: setup
 	rm -rf student
 	$(BIN)/python scripts/make_student.py --src notebooks --out student
 
-# Course site in _build/site/ (open _build/site/index.html): every chapter executed with its
-# quick settings, rendered to static HTML; widgets shown as images of their initial state.
+# Course site in _build/site/ (open _build/site/index.html, no network needed): every chapter
+# executed with its quick settings and rendered to static HTML; each widget's controls work
+# there, over frames its own code drew for a grid of their values (cached in $(SITE_FRAMES)
+# by the widget's code and data: an unchanged widget is not drawn again).
 book: setup
 	rm -rf _build
-	$(BIN)/python scripts/build_book.py --src notebooks --out _build --jobs 2
+	$(BIN)/python scripts/build_book.py --src notebooks --out _build --jobs 2 --frames $(SITE_FRAMES)
 
-# The course site as make test checks it (tests/test_book.py): built from the chapters the
-# browser phase executed (test-artifacts/executed, each reused only if it matches notebooks/).
+# The course site as make test checks it: built into test-artifacts/book/ from the chapters the
+# browser phase executed (test-artifacts/executed, each reused only if it matches notebooks/ and
+# its widgets' frames are cached), then tests/test_book.py and the site in headless Chromium
+# from disk (tests/browser/test_site.py).
 book-check: setup
-	$(if $(wildcard test-artifacts/executed),BOOK_EXECUTED_DIR=test-artifacts/executed) \
-		$(BIN)/pytest $(PYTEST_FLAGS) tests/test_book.py
+	bash scripts/install_browser.sh
+	rm -rf test-artifacts/book
+	$(BIN)/python scripts/build_book.py --src notebooks --out test-artifacts/book --jobs 2 \
+		--frames $(SITE_FRAMES) $(if $(wildcard test-artifacts/executed),--executed-dir test-artifacts/executed)
+	BOOK_DIR=test-artifacts/book $(BIN)/pytest $(PYTEST_FLAGS) tests/test_book.py tests/browser/test_site.py
 
 strip: setup
 	$(BIN)/nbstripout $(NBSTRIPOUT_FLAGS) $(NOTEBOOKS)
@@ -137,4 +149,4 @@ hooks: setup
 
 # Leaves work/ and work-instructor/ alone: they hold your own runs of the chapters.
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts student _build
+	rm -rf $(VENV) .pytest_cache test-artifacts student _build .cache

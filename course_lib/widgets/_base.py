@@ -5,16 +5,22 @@ an ``update()`` that redraws the figure from the controls' values (calling the l
 never holding algorithm code) and hands them to :func:`explorer`. The returned ``VBox``
 carries ``controls`` (name -> control), ``view`` and ``status`` attributes so tests and
 notebooks can drive it headless, and ``last_update_ms``, the time of the last redraw.
+
+For the course site, ``site=SiteGrid(...)`` declares which control values the site
+precomputes (:mod:`course_lib.widgets._grid`; by default every position, thinned evenly where
+there are too many); with ``COURSE_SITE_FRAMES`` set, the box renders those frames once built.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 
 import ipywidgets as widgets
 
 from course_lib.plotting import PlotView
+from course_lib.widgets._grid import EXPLORER_CLASS, FRAMES_ENV, SiteGrid, render_site_frames
 
 
 def explorer(
@@ -23,11 +29,17 @@ def explorer(
     update: Callable[[], str | None],
     *,
     title: str = "",
+    site: SiteGrid | None = None,
 ) -> widgets.VBox:
     """Wire ``controls`` so any change calls ``update()`` then refreshes ``view``.
 
-    ``update`` returns an HTML string for the status line (or ``None`` to keep it).
+    ``update`` returns an HTML string for the status line (or ``None`` to keep it). ``site``:
+    the control values the course site precomputes (default ``SiteGrid()``: every position,
+    thinned evenly beyond 160 frames). ``box.show({name: value, ...})`` sets several controls,
+    then redraws once.
     """
+    if site is not None and not isinstance(site, SiteGrid):
+        raise TypeError(f"site must be a SiteGrid, got {type(site).__name__}")
     status = widgets.HTML()
     header = [widgets.HTML(f"<b>{title}</b>")] if title else []
     box = widgets.VBox(
@@ -42,8 +54,13 @@ def explorer(
     box.view = view
     box.status = status
     box.last_update_ms = float("nan")
+    box.update, box.title, box.site = update, title, site or SiteGrid()
+    box.add_class(EXPLORER_CLASS)
+    muted = False  # while show() sets several controls: redraw once, after the last
 
     def on_change(_change=None) -> None:
+        if muted:
+            return
         start = time.perf_counter()
         message = update()
         view.refresh()
@@ -51,9 +68,22 @@ def explorer(
             status.value = message
         box.last_update_ms = (time.perf_counter() - start) * 1e3
 
+    def show(values: Mapping[str, object]) -> None:
+        nonlocal muted
+        muted = True
+        try:
+            for name, value in values.items():
+                box.controls[name].value = value
+        finally:
+            muted = False
+        on_change()
+
+    box.show = show
     for control in controls.values():
         control.observe(on_change, names="value")
     on_change()
+    if os.environ.get(FRAMES_ENV):  # a site build: render this widget's frames (or find them)
+        render_site_frames(box, os.environ[FRAMES_ENV])
     return box
 
 

@@ -25,6 +25,7 @@ from course_lib.meta import (
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.validation import check_int, check_real, check_seed
 from course_lib.widgets._base import explorer, float_slider, int_slider
+from course_lib.widgets._grid import SiteGrid
 
 __all__ = [
     "param_space_explorer",
@@ -288,7 +289,15 @@ def param_space_explorer(
             f"{settings['outer_steps']} outer step{'s' if settings['outer_steps'] != 1 else ''})"
         )
 
-    return explorer(controls, view, update, title="Inner and outer loops in the (a, b) plane")
+    # Its frames are large (about 35 KB: contours and paths): every outer step, fewer of the rest.
+    site = SiteGrid(
+        max_frames=81,
+        positions={"num_tasks": 3, "inner_steps": 3},
+        fixed={"inner_lr": "four sliders are too many to precompute together"},
+    )
+    return explorer(
+        controls, view, update, title="Inner and outer loops in the (a, b) plane", site=site
+    )
 
 
 def diverged(errors_by_step: Sequence[float]) -> bool:
@@ -393,7 +402,14 @@ def adaptation_explorer(
             f"MAML <b>{errors['MAML']:.3f}</b>, pre-trained <b>{errors['pre-trained']:.3f}</b>{note}"
         )
 
-    return explorer(controls, view, update, title="Adapting to a new task: MAML vs pre-training")
+    site = SiteGrid(
+        max_frames=144,
+        positions={"k": 3, "steps": 4},
+        fixed={"inner_lr": "five sliders are too many to precompute together"},
+    )
+    return explorer(
+        controls, view, update, title="Adapting to a new task: MAML vs pre-training", site=site
+    )
 
 
 def two_loops_diagram():

@@ -31,6 +31,7 @@ from course_lib.tabular import (
 from course_lib.td import QLearningResult, greedy_actions
 from course_lib.validation import check_int, check_real
 from course_lib.widgets._base import explorer, float_slider, int_slider
+from course_lib.widgets._grid import SiteGrid
 
 __all__ = [
     "return_value_explorer",
@@ -121,7 +122,11 @@ def return_value_explorer(
             f"at γ = 0 only the next reward counts."
         )
 
-    return explorer(controls, view, update, title="Returns and values on the chain: drag γ and ε")
+    # γ at every step; fewer ε values and episodes, so that the site holds about 300 frames.
+    site = SiteGrid(max_frames=315, positions={"epsilon": 5, "episode": 3})
+    return explorer(
+        controls, view, update, title="Returns and values on the chain: drag γ and ε", site=site
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from course_lib.rl2.envs import RandomGoalMazeVectorEnv, shortest_path_lengths
 from course_lib.rl2.train import TrialBatch, episode_lengths
 from course_lib.validation import check_int
 from course_lib.widgets._base import explorer, int_slider
+from course_lib.widgets._grid import SiteGrid
 
 __all__ = [
     "bandit_trial_viewer",
@@ -159,7 +160,10 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
         best = int(p.argmax())
         return f"trial {i}, step {t}: reward so far {total:.0f}; agent pulls arm {actions[t]} next (p(best arm {best}) = {probs[best]:.2f})"
 
-    return explorer(controls, view, update, title="RL² on a bandit trial: explore, then commit")
+    site = SiteGrid(max_frames=100)  # three panels a frame (about 20 KB): fewer trials
+    return explorer(
+        controls, view, update, title="RL² on a bandit trial: explore, then commit", site=site
+    )
 
 
 def draw_maze(ax: Axes, free: np.ndarray, start: tuple[int, int], goal: tuple[int, int]) -> None:
@@ -273,8 +277,13 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
         shortest = int(shortest_path_lengths(free, start)[goal])
         return f"episode lengths in this trial: {lengths} (shortest path: {shortest})"
 
+    site = SiteGrid(max_frames=420, positions={"trial": 4})  # small frames (about 3 KB): every step
     return explorer(
-        controls, view, update, title="RL² in the maze: explore once, then walk straight back"
+        controls,
+        view,
+        update,
+        title="RL² in the maze: explore once, then walk straight back",
+        site=site,
     )
 
 

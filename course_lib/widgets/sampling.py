@@ -18,6 +18,7 @@ from course_lib.sampling import (
 )
 from course_lib.validation import check_bool, check_int
 from course_lib.widgets._base import explorer, int_slider
+from course_lib.widgets._grid import SiteGrid
 
 __all__ = ["sampling_explorer", "batch_grid", "batch_colormap", "use_summary"]
 
@@ -147,4 +148,5 @@ def sampling_explorer(
             f"{use_summary(used, v['epochs'])}."
         )
 
-    return explorer(controls, view, update, title="Minibatch sampling explorer")
+    site = SiteGrid(max_frames=240, fixed={"seed": "another seed only reshuffles the same picture"})
+    return explorer(controls, view, update, title="Minibatch sampling explorer", site=site)
