@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     # Intermixed: `refresh --src notebooks --dest work 03_ppo` (the Makefile's order) parses.
     args = parser.parse_intermixed_args(argv)
     if not args.src.is_dir():
-        hint = " (build the student edition first: make student)" if args.src.name == "student" else ""
+        hint = (
+            " (build the student edition first: make student)" if args.src.name == "student" else ""
+        )
         parser.error(f"--src {args.src} is not a folder{hint}")
     if args.dest.resolve() == args.src.resolve():
         parser.error("--dest must differ from --src: the point is not to run the committed files")

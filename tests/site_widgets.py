@@ -20,6 +20,22 @@ def _pg():
     return return_value_explorer()
 
 
+def _q_learning():
+    from course_lib.tabular import chain_mdp, value_iteration
+    from course_lib.td import q_learning
+    from course_lib.widgets import q_learning_explorer
+
+    mdp = chain_mdp()
+    q_star, _ = value_iteration(mdp, 0.9)
+    runs = {
+        eps: q_learning(
+            mdp, 0.9, 30, epsilon=eps, num_runs=2, generator=torch.Generator().manual_seed(i)
+        )
+        for i, eps in enumerate((1.0, 0.2))
+    }
+    return q_learning_explorer(runs, q_star, mdp=mdp)
+
+
 def _sampling():
     from course_lib.widgets import sampling_explorer
 
@@ -113,6 +129,7 @@ def _maml_rl():
 
 BUILDERS: dict[str, Callable] = {
     "return_value_explorer": _pg,
+    "q_learning_explorer": _q_learning,
     "sampling_explorer": _sampling,
     "clip_objective_explorer": _clip,
     "gae_explorer": _gae,

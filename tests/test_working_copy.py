@@ -114,4 +114,6 @@ def test_make_lab_serves_the_student_edition_and_instructors_ask_for_theirs():
     refresh = _make_dry_run("refresh", "CHAPTER=03_ppo")
     assert "refresh --src student --dest work" in refresh.stdout
     bad = _make_dry_run("lab", "EDITION=teacher")
-    assert bad.returncode != 0 and "EDITION must be student or instructor, got 'teacher'" in bad.stderr
+    assert (
+        bad.returncode != 0 and "EDITION must be student or instructor, got 'teacher'" in bad.stderr
+    )
