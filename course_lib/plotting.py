@@ -26,6 +26,7 @@ __all__ = [
     "PlotView",
     "LiveCurve",
     "plot_lines",
+    "use_cjk_font",
 ]
 
 # One palette for the whole course (colour-blind friendly, Okabe-Ito).
@@ -92,6 +93,25 @@ def _check_series(x: object, series: object, spread: object) -> None:
     ):
         if len(values) != len(x):
             raise ValueError(f"{label} must have one value per x ({len(x)}), got {len(values)}")
+
+
+#: The font that draws the Chinese edition's labels: Noto Sans CJK (SIL Open Font License),
+#: installed from PyPI with the course (package ``noto-cjk-sans-otc``), so it is there on Linux,
+#: macOS and Windows alike; Latin text keeps matplotlib's DejaVu Sans and falls back per glyph.
+CJK_FONT = "Noto Sans CJK SC"
+
+
+def use_cjk_font() -> None:
+    """Let every later plot draw Chinese: register Noto Sans CJK and put it after DejaVu Sans."""
+    from matplotlib import font_manager
+
+    if not any(f.name == CJK_FONT for f in font_manager.fontManager.ttflist):
+        from noto_cjk_sans_otc import FONT_PATH
+
+        font_manager.fontManager.addfont(str(FONT_PATH))
+    # Named families, not the generic "sans-serif": matplotlib falls back glyph by glyph along
+    # an explicit family list.
+    matplotlib.rcParams["font.family"] = ["DejaVu Sans", CJK_FONT]
 
 
 def course_style() -> matplotlib.rc_context:
