@@ -66,6 +66,7 @@ TERMS: tuple[Term, ...] = (
     Term("policy gradient", "策略梯度", 3, in_notes=False),
     Term("actor-critic", "演员-评论家", 3, in_notes=False),
     Term("value function", "价值函数", 3, in_notes=False),
+    Term("importance sampling", "重要性采样", 3, in_notes=False),
     Term("probability ratio", "概率比", 3, in_notes=False),
     Term("clip", "裁剪", 3, in_notes=False, also=("clipping",)),
     Term("advantage", "优势函数", 3, in_notes=False, also=("advantage function",)),
