@@ -155,7 +155,6 @@ def test_adaptation_explorer_opens_on_the_task_code_chose(learners):
 def test_adaptation_default_tells_the_story_on_trained_learners():
     """On learners trained long enough, the opening task shows MAML well ahead after one step,
     far more than the old opening A = 3, φ = 1 (close to the pre-trained mean curve)."""
-    from course_lib.widgets.meta import adaptation_default
 
     maml, pretrained = (
         meta_train(
