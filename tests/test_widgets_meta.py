@@ -128,6 +128,10 @@ def test_divergence_is_judged_by_growth_of_the_support_loss():
     assert diverged([1.0, 1.5, 2.5, 4.0, 7.0])  # grew over the last 3 steps, above the start
     assert diverged([1.0, 3.0, 2.0, 9.0, 6.0, 30.0])  # growing while it oscillates
     assert diverged([1.0, float("nan")])
+    # blew up by orders of magnitude, then settled, still above the start (MAML at α = 0.05)
+    assert diverged([14.4, 26.8, 359.0, 32.8, 8410.6, 54.3, 496.4, 69.8, 57.6, 48.3, 40.9])
+    assert not diverged([1.0, 5.0, 0.9, 0.5, 0.4])  # one overshoot, repaired
+    assert not diverged([1.0, 2.0, 3.0, 0.5, 0.6])  # rose on 3 steps, but ends below the start
     assert not diverged([1.0, 0.8, 3.0])  # fewer than 3 steps: not "several"
     assert not diverged([1.0, 0.5, 0.6, 0.7, 0.8])  # rising, but still below the start
     assert not diverged([1.0, 0.5, 0.4])

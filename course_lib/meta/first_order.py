@@ -23,8 +23,11 @@ With ḡ_i = ∇L_i(φ) and H̄_i = ∇²L_i(φ):
 
 all up to O(α²). Following −AvgGradInner raises ḡ_A · ḡ_B: a step on one minibatch then also
 lowers the loss on the other, which is what "learning fast from few points" asks of φ. All
-three methods contain both terms; they differ in the weights. :func:`first_order_terms`
-computes the exact updates and the two terms, so the expansion can be checked numerically.
+three methods contain both terms; they differ in the weights. (With two steps Reptile's
+update is exactly FOMAML's plus ḡ of the first minibatch.) :func:`first_order_terms`
+computes the exact updates and the two terms, so the expansion can be checked numerically;
+the residual shrinks like α² only for a smooth loss (the (a, b) model, a tanh network): a
+ReLU network's gradient jumps wherever a step switches a unit, which adds an O(α) part.
 """
 
 from __future__ import annotations

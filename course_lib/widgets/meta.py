@@ -311,20 +311,21 @@ def param_space_explorer(
 
 
 def diverged(support_losses: Sequence[float], *, window: int = 3) -> bool:
-    """True when fine-tuning blew up: the loss it descends grew over several steps.
+    """True when fine-tuning blew up: the loss it descends grew on several steps and ended high.
 
     Gradient descent with too large a step overshoots the minimum, and the loss it minimises,
-    the support loss, then grows, often oscillating as it does. So: a non-finite loss, or a
-    support loss that is higher than ``window`` steps before and higher than where it
-    started. Fewer than ``window`` steps never count; an error on the whole curve that rises
-    while the support loss falls is overfitting (:func:`overfitted`), not divergence.
+    the support loss, then grows, often oscillating and sometimes by orders of magnitude
+    before it settles somewhere above its start. So: a non-finite loss, or a support loss
+    that rose on at least ``window`` of the steps and ends above where it started. One
+    overshoot that the next steps repair never counts, nor do fewer than ``window`` steps;
+    an error on the whole curve that rises while the support loss falls is overfitting
+    (:func:`overfitted`), not divergence.
     """
     losses = [float(v) for v in support_losses]
     if not all(math.isfinite(v) for v in losses):
         return True
-    if len(losses) <= window:
-        return False
-    return losses[-1] > losses[-1 - window] and losses[-1] > losses[0]
+    rises = sum(later > earlier for earlier, later in zip(losses, losses[1:]))
+    return rises >= window and losses[-1] > losses[0]
 
 
 def overfitted(support_losses: Sequence[float], curve_errors: Sequence[float]) -> bool:
@@ -481,8 +482,8 @@ def adaptation_explorer(
         if blew_up:
             note += (
                 f" <b style='color:{COLORS['red']}'>⚠ {' and '.join(blew_up)} diverged</b>: with "
-                f"α = {lr:g} each step overshoots and the support loss grows step after step; "
-                "take a smaller step size."
+                f"α = {lr:g} the steps overshoot: the support loss grew on several of them and "
+                "ends above where it started; take a smaller step size."
             )
         if overfit:
             note += (
