@@ -101,6 +101,8 @@ TERMS: tuple[Term, ...] = (
     Term("future potential", "未来潜力", 5),
     Term("current best", "当前最优", 5),
     Term("few-shot learning", "少样本学习", 5),
+    Term("second-order term", "二阶项", 5, in_notes=False),
+    Term("Hessian-vector product", "海森向量积", 5, in_notes=False),
     Term("N-way K-shot", "N 类 K 样本", 6, in_notes=False, note="N classes, K images each"),
     Term("meta-training set", "元训练集", 6, in_notes=False),
     Term("meta-test set", "元测试集", 6, in_notes=False),
