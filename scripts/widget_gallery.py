@@ -16,7 +16,7 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    w = sampling_explorer(n=64, batch_size=10, epochs=4)
+    w = sampling_explorer(n=64, batch_size=10)  # opens at the epochs sampling_default picks
     w.controls["drop_last"].value = True
     (OUT / "sampling_explorer.png").write_bytes(w.view.image.value)
     print(f"wrote {OUT / 'sampling_explorer.png'}")

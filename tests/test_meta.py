@@ -198,11 +198,11 @@ def test_reptile_update_is_phi_plus_epsilon_theta_minus_phi():
     b = batch(num_tasks=3)
     alpha, steps, eps = 0.02, 3, 0.4
     thetas = []
-    for i in range(3):  # plain SGD on all of the task's points, by hand
-        x = torch.cat([b.x_support[i], b.x_query[i]])
-        y = torch.cat([b.y_support[i], b.y_query[i]])
+    for i in range(3):  # plain SGD on the support set, the query set, the support set, by hand
+        batches = [(b.x_support[i], b.y_support[i]), (b.x_query[i], b.y_query[i])]
         theta = {n: p.detach().clone().requires_grad_(True) for n, p in phi.items()}
-        for _ in range(steps):
+        for step in range(steps):
+            x, y = batches[step % 2]
             g = torch.autograd.grad(task_loss(model, theta, x, y), list(theta.values()))
             theta = {
                 n: (t - alpha * gi).detach().requires_grad_(True)

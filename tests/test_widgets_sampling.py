@@ -61,3 +61,44 @@ def test_status_follows_drop_last():
     w.controls["drop_last"].value = True
     assert "every sample used exactly" not in w.status.value
     assert "mean 3.75" in w.status.value
+
+
+def test_opens_where_samples_go_unused_with_replacement():
+    """The default E is chosen by code: the most epochs at which the orange 'never used' bar
+    still holds a tenth of the buffer, so the text's claim is visible in the opening view."""
+    from course_lib.widgets.sampling import UNUSED_SHARE, replacement_counts, sampling_default
+
+    w = sampling_explorer(n=64, batch_size=10, seed=0)
+    epochs = w.controls["epochs"].value
+    assert epochs == sampling_default(64, 10, 0) >= 2
+    unused = (replacement_counts(64, 10, epochs, seed=0) == 0).sum()
+    assert unused >= UNUSED_SHARE * 64
+    assert f"{unused} of 64 never used" in w.view.fig.axes[1].get_title()
+    # one more epoch and fewer than a tenth stay unused: the opening E is the largest
+    assert (replacement_counts(64, 10, epochs + 1, seed=0) == 0).mean() < UNUSED_SHARE
+    assert "every sample used exactly" in w.status.value
+
+
+def test_replacement_counts_match_the_explorer_and_spread_with_epochs():
+    """What the chapter's text says as E rises: the never-used count reaches 0 while the spread
+    of uses keeps widening (shuffled epochs stay at exactly E)."""
+    from course_lib.widgets.sampling import replacement_counts
+
+    few, many = replacement_counts(64, 10, 1, seed=0), replacement_counts(64, 10, 10, seed=0)
+    assert few.sum() == many.sum() / 10 == 70  # 7 batches of 10 per epoch's worth
+    assert (few == 0).sum() > 0 and (many == 0).sum() == 0
+    assert many.max() - many.min() > few.max() - few.min()
+    w = sampling_explorer(n=64, batch_size=10, epochs=10, seed=0)
+    title = w.view.fig.axes[1].get_title()
+    assert title == f"with replacement: 0 of 64 never used, uses {many.min()}–{many.max()}"
+
+
+def test_default_epochs_rejects_bad_input():
+    import pytest
+
+    from course_lib.widgets.sampling import sampling_default
+
+    with pytest.raises(ValueError, match="n"):
+        sampling_default(n=2)
+    with pytest.raises(ValueError, match="epochs"):
+        sampling_explorer(epochs=11)

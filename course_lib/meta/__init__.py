@@ -4,6 +4,7 @@ Modules, one idea each:
     tasks        SinusoidTasks and TaskBatch: tasks are the training examples
     models       the paper's 1-40-40-1 MLP and the two-parameter model a·sin(x + b)
     functional   adapt (the inner loop, 内循环) and meta_loss (MAML's outer objective), via torch.func
+    first_order  what FOMAML drops (the second-order term) and Reptile's expansion (Nichol et al.)
     train        MetaConfig + meta_train for "maml", "fomaml", "reptile", "metasgd", "pretrain"
     blackbox     a conditional neural process: learning without gradient steps
     evaluation   adaptation_curve: query MSE after 0..S steps on new tasks
@@ -60,11 +61,13 @@ from course_lib.meta.evaluation import (
     evaluation_tasks,
 )
 from course_lib.meta.evolution import EvolutionConfig, descend_inner_lr, evolve_inner_loop
+from course_lib.meta.first_order import FirstOrderTerms, first_order_terms, second_order_term
 from course_lib.meta.functional import (
     adapt,
     meta_loss,
     meta_loss_loop,
     mse,
+    reptile_inner_loop,
     reptile_update,
     task_loss,
 )
@@ -89,6 +92,10 @@ __all__ = [
     "meta_loss",
     "meta_loss_loop",
     "reptile_update",
+    "reptile_inner_loop",
+    "second_order_term",
+    "FirstOrderTerms",
+    "first_order_terms",
     "METHODS",
     "MetaConfig",
     "MetaLearner",

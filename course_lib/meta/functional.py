@@ -46,6 +46,7 @@ __all__ = [
     "meta_loss",
     "meta_loss_loop",
     "reptile_update",
+    "reptile_inner_loop",
 ]
 
 Params = dict[str, Tensor]
@@ -233,28 +234,38 @@ def reptile_update(
     steps: int,
     epsilon: float,
 ) -> Params:
-    """One Reptile outer step (Nichol et al., 2018): φ ← φ + ε (mean_m θ^m − φ).
+    """One Reptile outer step (Nichol et al., 2018): φ ← φ + ε (mean_m θ̃^m − φ).
 
-    θ^m is the result of ``steps`` plain SGD steps on all of task m's points (support and
-    query together); no meta-gradient is computed at all: the direction θ − φ *is* the update.
-    With ``steps=1`` Reptile reduces to joint training on the mixture (pre-training), so use
-    several inner steps.
+    θ̃^m is the result of ``steps`` plain SGD steps on task m's minibatches in turn
+    (:func:`reptile_inner_loop`); no meta-gradient is computed at all: the direction θ̃ − φ
+    *is* the update. With ``steps=1`` Reptile reduces to joint training on the mixture
+    (pre-training), so use several inner steps.
     """
     _check_inner(inner_lr, steps, params)
     _check_tasks(tasks)
     check_real("epsilon", epsilon, 0.0, 1.0, lo_open=True)
-    theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=steps)
+    theta = reptile_inner_loop(model, params, tasks, inner_lr=inner_lr, steps=steps)
     return {name: p + epsilon * (theta[name].mean(0) - p) for name, p in params.items()}
 
 
-def adapted_on_all_points(
+def reptile_inner_loop(
     model: nn.Module, params: Mapping[str, Tensor], tasks: TaskBatch, *, inner_lr: float, steps: int
 ) -> Params:
-    """θ^m for every task m (a dict of ``[B, ...]`` tensors): first-order SGD on support ∪ query."""
-    x, y = tasks.all_points()
+    """θ̃^m for every task m (a dict of ``[B, ...]`` tensors): ``steps`` first-order SGD steps.
+
+    The steps take task m's two minibatches in turn, support, query, support, …: Nichol et al.
+    run SGD over successive minibatches of a task, and their analysis (see
+    :mod:`course_lib.meta.first_order`) needs different minibatches: then the update rewards a
+    step on one minibatch that also helps the other. (Repeating one batch turns that term into
+    a penalty on the gradient's norm.)
+    """
     params = {name: p.detach() for name, p in params.items()}
-    return vmap(
-        lambda xi, yi: adapt(
-            model, params, xi, yi, inner_lr=inner_lr, steps=steps, first_order=True
-        )
-    )(x, y)
+
+    def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Params:
+        theta = params
+        for step in range(steps):
+            x, y = (x_s, y_s) if step % 2 == 0 else (x_q, y_q)
+            theta = adapt(model, theta, x, y, inner_lr=inner_lr, steps=1, first_order=True)
+        return theta
+
+    return vmap(one_task)(*tasks)

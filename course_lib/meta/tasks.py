@@ -38,7 +38,7 @@ class TaskBatch(NamedTuple):
     y_query: Tensor
 
     def all_points(self) -> tuple[Tensor, Tensor]:
-        """``(x, y)`` of support ∪ query, ``[B, K + Q, ...]``: what pre-training and Reptile fit."""
+        """``(x, y)`` of support ∪ query, ``[B, K + Q, ...]``: what pre-training fits."""
         return (
             torch.cat([self.x_support, self.x_query], dim=1),
             torch.cat([self.y_support, self.y_query], dim=1),
@@ -147,6 +147,24 @@ class SinusoidTasks:
         )
         y = amplitude * torch.sin(x + phase)
         return TaskBatch(x[:, :k_support], y[:, :k_support], x[:, k_support:], y[:, k_support:])
+
+    def mean_curve(self, x: Tensor) -> Tensor:
+        """The average of the family's curves at ``x``: E_A,φ[A·sin(x + φ)], same shape as ``x``.
+
+        A and φ are independent, so it is E[A]·E_φ[sin(x + φ)] = E[A]·(cos(x + φ_lo) −
+        cos(x + φ_hi)) / (φ_hi − φ_lo); for the paper's ranges (2/π)·2.55·cos x ≈ 1.62·cos x.
+        It is the best single prediction for a task not yet seen (the conditional mean of y
+        given x): what pre-training aims at. (The official MAML code writes A·sin(x − φ),
+        whose mean curve is −1.62·cos x, the mirror image: its task (A, φ) is ours at phase
+        π − φ with y negated, so every error is distributed the same.)
+        """
+        if not isinstance(x, Tensor):
+            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+        (a_lo, a_hi), (p_lo, p_hi) = self.amplitude_range, self.phase_range
+        mean_amplitude = (a_lo + a_hi) / 2
+        if p_hi == p_lo:
+            return mean_amplitude * torch.sin(x + p_lo)
+        return mean_amplitude * (torch.cos(x + p_lo) - torch.cos(x + p_hi)) / (p_hi - p_lo)
 
     def sample(
         self,

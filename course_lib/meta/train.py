@@ -13,10 +13,11 @@ The outer gradient per method:
   the inner steps (second order).
 * ``"fomaml"``: the same with the inner gradients treated as constants (first order): the
   query gradient taken at θ^m, applied to φ.
-* ``"reptile"``: no gradient of a query loss at all: the pseudo-gradient φ − mean_m θ^m,
-  where θ^m is plain SGD on all of task m's points. Fed to Adam (as in common Reptile
-  implementations); :func:`~course_lib.meta.functional.reptile_update` is the plain
-  φ + ε(θ − φ) form.
+* ``"reptile"``: no gradient of a query loss at all: the pseudo-gradient φ − mean_m θ̃^m,
+  where θ̃^m is plain SGD on task m's support and query sets in turn
+  (:func:`~course_lib.meta.functional.reptile_inner_loop`). Fed to Adam, as Nichol et al.
+  suggest ("treat φ − θ̃ as a gradient") and common implementations do;
+  :func:`~course_lib.meta.functional.reptile_update` is the plain φ + ε(θ̃ − φ) form.
 * ``"metasgd"``: MAML whose inner step sizes α are per-parameter tensors learned by the outer
   loop too (Li et al., 2017): *learning the optimizer* (学习优化器).
 * ``"pretrain"``: the baseline: one model regressed on the mixture of all tasks' points
@@ -36,9 +37,9 @@ from course_lib.meta.functional import (
     InnerLR,
     Params,
     adapt,
-    adapted_on_all_points,
     meta_loss,
     mse,
+    reptile_inner_loop,
 )
 from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
@@ -175,7 +176,7 @@ def outer_gradient(
             out.update({"lr." + n: g for n, g in zip(names, grads[len(names) :])})
         return loss.detach(), out
     if method == "reptile":
-        theta = adapted_on_all_points(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
+        theta = reptile_inner_loop(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
         with torch.no_grad():
             x, y = tasks.all_points()
             loss = torch.vmap(

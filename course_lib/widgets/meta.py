@@ -12,11 +12,14 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import torch
 from matplotlib.patches import FancyBboxPatch
+from torch import Tensor
 
 from course_lib.meta import (
     MetaLearner,
     SineModel,
     SinusoidTasks,
+    TaskBatch,
+    adaptation_curve,
     adaptation_trajectory,
     meta_loss,
     sine_loss_grid,
@@ -30,9 +33,12 @@ from course_lib.widgets._grid import SiteGrid
 __all__ = [
     "param_space_explorer",
     "param_space_default",
+    "NOTES_VIEW",
     "final_objectives",
     "adaptation_explorer",
+    "adaptation_default",
     "diverged",
+    "overfitted",
     "two_loops_diagram",
     "EXAMPLE_TASKS",
 ]
@@ -46,6 +52,9 @@ EXAMPLE_TASKS: tuple[tuple[float, float], ...] = (
     (1.4, 1.7),
 )
 _TASK_COLORS = [COLORS[c] for c in ("blue", "orange", "green", "red", "purple")]
+
+#: The notes' picture: two tasks m and n, one inner step each, one outer step φ0 → φ1.
+NOTES_VIEW: dict[str, int] = {"num_tasks": 2, "inner_steps": 1, "outer_steps": 1}
 
 
 def _check_pair(name: str, pair: object) -> tuple[float, float]:
@@ -121,6 +130,7 @@ def param_space_explorer(
     learning_rate: float = 0.15,
     k: int = 20,
     seed: int = 0,
+    opening: dict[str, int] | None = None,
 ) -> widgets.VBox:
     """Loss contours of a few tasks in the (a, b) plane of f(x) = a·sin(x + b), with both loops.
 
@@ -133,6 +143,9 @@ def param_space_explorer(
         phi0: the starting initialization (a, b).
         learning_rate: the outer loop's step size β (plain gradient descent, so φ1 = φ0 − β·g).
         k: support (and query) points per task; seed: seeds those points.
+        opening: the first view, ``{"num_tasks", "inner_steps", "outer_steps"}``; ``None``
+            opens where the methods differ most (:func:`param_space_default`), ``NOTES_VIEW``
+            on the notes' two tasks with one inner and one outer step.
     """
     tasks = tuple(tasks)
     if not 1 <= len(tasks) <= len(_TASK_COLORS):
@@ -148,11 +161,17 @@ def param_space_explorer(
     phase = torch.tensor([t[1] for t in tasks])
     batch = SinusoidTasks().make_tasks(amplitude, phase, k, k, torch.Generator().manual_seed(seed))
 
-    opening = (
-        param_space_default(batch, phi0=phi0, learning_rate=learning_rate)
-        if len(tasks) > 1
-        else {"num_tasks": 1, "inner_steps": 1, "outer_steps": 8}
-    )
+    if opening is None:
+        opening = (
+            param_space_default(batch, phi0=phi0, learning_rate=learning_rate)
+            if len(tasks) > 1
+            else {"num_tasks": 1, "inner_steps": 1, "outer_steps": 8}
+        )
+    if not isinstance(opening, dict) or set(opening) != set(NOTES_VIEW):
+        raise TypeError(f"opening must be a dict with keys {sorted(NOTES_VIEW)}, got {opening!r}")
+    check_int("opening['num_tasks']", opening["num_tasks"], 1, len(tasks))
+    check_int("opening['inner_steps']", opening["inner_steps"], 1, 5)
+    check_int("opening['outer_steps']", opening["outer_steps"], 0, 8)
     controls = {
         "inner_lr": float_slider("inner step α", 0.1, 0.0, 0.3, 0.01),
         "num_tasks": int_slider("tasks", opening["num_tasks"], 1, len(tasks)),
@@ -300,14 +319,67 @@ def param_space_explorer(
     )
 
 
-def diverged(errors_by_step: Sequence[float]) -> bool:
-    """True when fine-tuning blew up: a non-finite error, or a final error above the start's.
+def diverged(support_losses: Sequence[float], *, window: int = 3) -> bool:
+    """True when fine-tuning blew up: the loss it descends grew on several steps and ended high.
 
-    Plain gradient steps with too large a step size overshoot the minimum and grow the
-    error step after step; the explorer says so instead of drawing a wild curve silently.
+    Gradient descent with too large a step overshoots the minimum, and the loss it minimises,
+    the support loss, then grows, often oscillating and sometimes by orders of magnitude
+    before it settles somewhere above its start. So: a non-finite loss, or a support loss
+    that rose on at least ``window`` of the steps and ends above where it started. One
+    overshoot that the next steps repair never counts, nor do fewer than ``window`` steps;
+    an error on the whole curve that rises while the support loss falls is overfitting
+    (:func:`overfitted`), not divergence.
     """
-    first, last = float(errors_by_step[0]), float(errors_by_step[-1])
-    return not math.isfinite(last) or (len(errors_by_step) > 1 and last > first)
+    losses = [float(v) for v in support_losses]
+    if not all(math.isfinite(v) for v in losses):
+        return True
+    rises = sum(later > earlier for earlier, later in zip(losses, losses[1:]))
+    return rises >= window and losses[-1] > losses[0]
+
+
+def overfitted(support_losses: Sequence[float], curve_errors: Sequence[float]) -> bool:
+    """True when the steps fit the K support points better but the whole curve worse."""
+    return (
+        len(curve_errors) > 1
+        and float(support_losses[-1]) < float(support_losses[0])
+        and float(curve_errors[-1]) > float(curve_errors[0])
+    )
+
+
+def _probe_tasks(amplitude: Tensor, phase: Tensor, x_support: Tensor, x_eval: Tensor) -> TaskBatch:
+    """Tasks with the explorer's support points and the whole curve as query points."""
+    a, p = amplitude.reshape(-1, 1, 1), phase.reshape(-1, 1, 1)
+    count = a.shape[0]
+    x_s, x_q = x_support.expand(count, -1, -1), x_eval.expand(count, -1, -1)
+    return TaskBatch(x_s, a * torch.sin(x_s + p), x_q, a * torch.sin(x_q + p))
+
+
+def adaptation_default(
+    maml: MetaLearner,
+    pretrained: MetaLearner,
+    x_support: Tensor,
+    x_eval: Tensor,
+    *,
+    inner_lr: float = 0.01,
+    steps: int = 1,
+) -> dict[str, float]:
+    """The explorer's opening task: where one step from K points separates the methods most.
+
+    Over a grid of tasks inside the training range (A = 1 … 5, φ = 0 … π), the one whose
+    error on the whole curve after ``steps`` steps is largest for the pre-trained model
+    relative to MAML's (the difference of the two MSEs). A task near the pre-trained mean
+    curve, such as A = 3, φ = 1, hides the difference: both start close to it.
+    """
+    grid_a = torch.linspace(1.0, 5.0, 9)
+    grid_p = torch.linspace(0.0, math.pi, 9)
+    amplitude, phase = (t.reshape(-1) for t in torch.meshgrid(grid_a, grid_p, indexing="ij"))
+    tasks = _probe_tasks(amplitude, phase, x_support, x_eval)
+    after = {
+        name: adaptation_curve(learner, tasks, max_steps=steps, inner_lr=inner_lr).per_task[:, -1]
+        for name, learner in (("maml", maml), ("pretrained", pretrained))
+    }
+    best = int(torch.argmax(after["pretrained"] - after["maml"]))
+    return {"amplitude": round(amplitude[best].item(), 2), "phase": round(phase[best].item(), 2)}
 
 
 def adaptation_explorer(
@@ -318,12 +390,15 @@ def adaptation_explorer(
     max_k: int = 20,
     max_steps: int = 10,
     seed: int = 0,
+    family: SinusoidTasks | None = None,
 ) -> widgets.VBox:
     """A new sinusoid task and the fits of two trained models after each inner step.
 
     Sliders: the task's amplitude and phase (the training range is A ∈ [0.1, 5], φ ∈ [0, π];
     the sliders go beyond it), K support points, the number of inner steps and the step size.
-    Faint lines are the fits after 0, 1, … steps, the bold line after the last one.
+    Faint lines are the fits after 0, 1, … steps, the bold line after the last one; the dotted
+    line is the family's mean curve (``family.mean_curve``), where pre-training aims. It
+    opens on :func:`adaptation_default`'s task with K = 5 and one step of α = 0.01.
     """
     for name, learner in (("maml", maml), ("pretrained", pretrained)):
         if not isinstance(learner, MetaLearner):
@@ -333,6 +408,9 @@ def adaptation_explorer(
     check_int("max_k", max_k, 1, 1000)
     check_int("max_steps", max_steps, 1, 100)
     check_seed(seed)
+    family = SinusoidTasks() if family is None else family
+    if not isinstance(family, SinusoidTasks):
+        raise TypeError(f"family must be a SinusoidTasks, got {type(family).__name__}")
     lo, hi = _check_pair("x_range", x_range)
     if not lo < hi:
         raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
@@ -340,31 +418,37 @@ def adaptation_explorer(
         max_k, 1, generator=torch.Generator().manual_seed(seed)
     )  # support x's
     x_eval = torch.linspace(lo, hi, 200).reshape(-1, 1)
+    start_k, start_steps, start_lr = min(5, max_k), 1, 0.01
+    task = adaptation_default(
+        maml, pretrained, x_pool[:start_k], x_eval, inner_lr=start_lr, steps=start_steps
+    )
     controls = {
-        "amplitude": float_slider("amplitude A", 3.0, 0.1, 7.0, 0.1),
-        "phase": float_slider("phase φ", 1.0, -math.pi, 2 * math.pi, 0.05),
-        "k": int_slider("K points", 5, 1, max_k),
-        "steps": int_slider("inner steps", 1, 0, max_steps),
-        "inner_lr": float_slider("step size α", 0.01, 0.001, 0.05, 0.001, fmt=".3f"),
+        "amplitude": float_slider("amplitude A", task["amplitude"], 0.1, 7.0, 0.1),
+        "phase": float_slider("phase φ", task["phase"], -math.pi, 2 * math.pi, 0.05),
+        "k": int_slider("K points", start_k, 1, max_k),
+        "steps": int_slider("inner steps", start_steps, 0, max_steps),
+        "inner_lr": float_slider("step size α", start_lr, 0.001, 0.05, 0.001, fmt=".3f"),
     }
     fig, axes = new_figure(1, 2, figsize=(9.0, 3.2), sharey=True)
     learners = {"MAML": maml, "pre-trained": pretrained}
+    x_np = x_eval.reshape(-1).numpy()
+    mean_np = family.mean_curve(x_eval).reshape(-1).numpy()
     artists = []
     for ax, (name, color) in zip(
         axes, (("MAML", COLORS["blue"]), ("pre-trained", COLORS["orange"]))
     ):
         (truth,) = ax.plot([], [], color=COLORS["grey"], ls="--", lw=1.5, label="true task")
+        ax.plot(x_np, mean_np, color="black", ls=":", lw=1.2, label="mean of all tasks")
         fits = [ax.plot([], [], color=color, lw=1, alpha=0.25)[0] for _ in range(max_steps)]
         (final,) = ax.plot([], [], color=color, lw=2.4, label="fit after the last step")
         (support,) = ax.plot([], [], "o", color="black", ms=5, label="K support points")
         ax.set_xlim(lo, hi)
         ax.set_xlabel("x")
         ax.set_title(name)
-        ax.legend(loc="lower left", fontsize=8)
+        ax.legend(loc="lower left", fontsize=7)
         artists.append((ax, truth, fits, final, support))
     axes[0].set_ylabel("y")
     view = PlotView(fig)
-    x_np = x_eval.reshape(-1).numpy()
 
     def update() -> str:
         amp, ph, k = controls["amplitude"].value, controls["phase"].value, controls["k"].value
@@ -372,30 +456,49 @@ def adaptation_explorer(
         x_s = x_pool[:k]
         y_s = amp * torch.sin(x_s + ph)
         y_true = (amp * torch.sin(x_eval + ph)).reshape(-1)
-        errors, blew_up = {}, {}
+        errors, verdicts = {}, {}
         for (ax, truth, fits, final, support), (name, learner) in zip(artists, learners.items()):
-            path = adaptation_trajectory(learner, x_s, y_s, x_eval, steps=steps, inner_lr=lr)
+            # one trajectory through the curve's points and the support points together
+            path = adaptation_trajectory(
+                learner, x_s, y_s, torch.cat([x_eval, x_s]), steps=steps, inner_lr=lr
+            )
+            curve, at_support = path[:, : len(x_eval)], path[:, len(x_eval) :]
             truth.set_data(x_np, y_true.numpy())
             support.set_data(x_s.reshape(-1).numpy(), y_s.reshape(-1).numpy())
             for i, line in enumerate(fits):
-                line.set_data(x_np, path[i].numpy()) if i < steps else line.set_data([], [])
-            final.set_data(x_np, path[-1].numpy())
+                line.set_data(x_np, curve[i].numpy()) if i < steps else line.set_data([], [])
+            final.set_data(x_np, curve[-1].numpy())
             ax.set_ylim(-max(5.5, amp + 1.0), max(5.5, amp + 1.0))
-            by_step = ((path - y_true) ** 2).mean(dim=-1).tolist()
+            by_step = ((curve - y_true) ** 2).mean(dim=-1).tolist()
+            support_loss = ((at_support - y_s.reshape(-1)) ** 2).mean(dim=-1).tolist()
             errors[name] = by_step[-1]
-            blew_up[name] = diverged(by_step)
-            ax.set_title(f"{name}: DIVERGED (α too large)" if blew_up[name] else name)
+            if diverged(support_loss):
+                verdicts[name] = "diverged"
+                ax.set_title(f"{name}: DIVERGED (α too large)")
+            elif overfitted(support_loss, by_step):
+                verdicts[name] = "overfitted"
+                ax.set_title(f"{name}: fits the K points, not the curve")
+            else:
+                ax.set_title(name)
         outside = []
         if not 0.1 <= amp <= 5.0:
             outside.append("amplitude")
         if not 0.0 <= ph <= math.pi:
             outside.append("phase")
         note = f" <i>(outside the training range: {' and '.join(outside)})</i>" if outside else ""
-        if any(blew_up.values()):
-            who = " and ".join(name for name, bad in blew_up.items() if bad)
+        blew_up = [name for name, v in verdicts.items() if v == "diverged"]
+        overfit = [name for name, v in verdicts.items() if v == "overfitted"]
+        if blew_up:
             note += (
-                f" <b style='color:{COLORS['red']}'>⚠ {who} diverged</b>: with α = {lr:g} each "
-                "step overshoots and the error grows; take a smaller step size or fewer steps."
+                f" <b style='color:{COLORS['red']}'>⚠ {' and '.join(blew_up)} diverged</b>: with "
+                f"α = {lr:g} the steps overshoot: the support loss grew on several of them and "
+                "ends above where it started; take a smaller step size."
+            )
+        if overfit:
+            note += (
+                f" <b>{' and '.join(overfit)}</b>: the support loss fell but the error on the "
+                f"curve rose: {k} point{'s' if k != 1 else ''} cannot pin down a sinusoid "
+                "(overfitting, not divergence)."
             )
         return (
             f"MSE on [{lo:g}, {hi:g}] after {steps} step{'s' if steps != 1 else ''}: "

@@ -20,7 +20,18 @@ from course_lib.validation import check_bool, check_int
 from course_lib.widgets._base import explorer, int_slider
 from course_lib.widgets._grid import SiteGrid
 
-__all__ = ["sampling_explorer", "batch_grid", "batch_colormap", "use_summary"]
+__all__ = [
+    "sampling_explorer",
+    "sampling_default",
+    "replacement_counts",
+    "batch_grid",
+    "batch_colormap",
+    "use_summary",
+]
+
+#: The opening view shows samples never used with replacement when at least this share is.
+UNUSED_SHARE = 0.1
+MAX_EPOCHS = 10
 
 _PALETTE = [c for name, c in COLORS.items() if name != "grey"]
 
@@ -66,25 +77,65 @@ def batch_grid(
     return grid, all_batches
 
 
+def replacement_counts(
+    n: int, batch_size: int, epochs: int, *, seed: int, drop_last: bool = False
+) -> np.ndarray:
+    """How often each of ``n`` samples is drawn when E epochs' worth of minibatches (the same
+    number of batches as ``epochs`` shuffled epochs) are drawn *with* replacement."""
+    draws = minibatch_indices_with_replacement(
+        n,
+        batch_size,
+        num_batches=num_batches(n, batch_size, drop_last=drop_last) * epochs,
+        generator=torch.Generator().manual_seed(seed),
+    )
+    return visit_counts(draws, n).numpy()
+
+
+def sampling_default(n: int = 64, batch_size: int = 10, seed: int = 0) -> int:
+    """The explorer's opening number of epochs: where both halves of its story are visible.
+
+    Shuffled epochs use every sample exactly E times at any E. Drawing with replacement
+    leaves about ``n·e^(−E)`` samples unused, so past a few epochs the "never used" bar is
+    empty and only the spread of uses tells the two apart. The opening E is the largest
+    (at least 2, so the grid shows a reshuffle) at which this seed's draws still leave at
+    least ``UNUSED_SHARE`` of the buffer unused.
+    """
+    check_int("n", n, 4, 256)
+    check_int("batch_size", batch_size, 1, 64)
+    check_int("seed", seed, 0, 99)
+    unused = [
+        (replacement_counts(n, batch_size, e, seed=seed) == 0).mean()
+        for e in range(1, MAX_EPOCHS + 1)
+    ]
+    visible = [e for e, share in enumerate(unused, start=1) if share >= UNUSED_SHARE]
+    return max([2, *visible])
+
+
 def sampling_explorer(
-    n: int = 64, batch_size: int = 10, epochs: int = 4, seed: int = 0, drop_last: bool = False
+    n: int = 64,
+    batch_size: int = 10,
+    epochs: int | None = None,
+    seed: int = 0,
+    drop_last: bool = False,
 ) -> widgets.VBox:
     """Sliders for buffer size, batch size, epochs and seed, and a ``drop_last`` box.
 
     Left: an epochs × samples grid coloured by minibatch id (white = dropped). Right: how
     often each sample was used over all epochs, shuffled epochs versus the same number of
-    minibatches drawn with replacement.
+    minibatches drawn with replacement. ``epochs=None`` opens at :func:`sampling_default`.
     """
     # The sliders' ranges: a value outside them would be clamped silently, so it is an error.
     check_int("n", n, 4, 256)
     check_int("batch_size", batch_size, 1, 64)
-    check_int("epochs", epochs, 1, 10)
     check_int("seed", seed, 0, 99)
     check_bool("drop_last", drop_last)
+    if epochs is None:
+        epochs = sampling_default(n, batch_size, seed)
+    check_int("epochs", epochs, 1, MAX_EPOCHS)
     controls = {
         "n": int_slider("buffer size n", n, 4, 256),
         "batch_size": int_slider("batch size", batch_size, 1, 64),
-        "epochs": int_slider("epochs E", epochs, 1, 10),
+        "epochs": int_slider("epochs E", epochs, 1, MAX_EPOCHS),
         "seed": int_slider("seed", seed, 0, 99),
         "drop_last": widgets.Checkbox(value=drop_last, description="drop_last"),
     }
@@ -116,14 +167,9 @@ def sampling_explorer(
         ax_grid.set_yticks(range(v["epochs"]))
 
         used = visit_counts([b for epoch in batches for b in epoch], v["n"]).numpy()
-        per_epoch = count
-        draws = minibatch_indices_with_replacement(
-            v["n"],
-            v["batch_size"],
-            num_batches=per_epoch * v["epochs"],
-            generator=torch.Generator().manual_seed(v["seed"]),
+        replaced = replacement_counts(
+            v["n"], v["batch_size"], v["epochs"], seed=v["seed"], drop_last=v["drop_last"]
         )
-        replaced = visit_counts(draws, v["n"]).numpy()
         top = int(max(used.max(), replaced.max()))
         bins = np.arange(top + 2) - 0.5
         ax_count.clear()
@@ -138,7 +184,11 @@ def sampling_explorer(
         # Below the axes, so it never covers a bar.
         ax_count.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
         never = int((replaced == 0).sum())
-        ax_count.set_title(f"{never} never used with replacement", fontsize=10)
+        ax_count.set_title(
+            f"with replacement: {never} of {v['n']} never used, uses "
+            f"{int(replaced.min())}–{int(replaced.max())}",
+            fontsize=10,
+        )
 
         dropped = v["n"] % v["batch_size"] if v["drop_last"] else 0
         last = len(batches[0][-1]) if batches[0] else 0
