@@ -44,6 +44,7 @@ from course_lib.exercises.fewshot import (
     check_most_changed_layer,
     check_zero_step_maml,
 )
+from course_lib.exercises.maml import check_second_order_term
 from course_lib.exercises.maml_rl import (
     check_episodes_needed,
     check_ood_prediction,
@@ -135,6 +136,16 @@ def _q_library(lib, Q, s, a, r, s_next, terminal, alpha, gamma):
     ]
 
 
+def _second_order(model, params, task, alpha):
+    x_s, y_s, x_q, y_q = task
+    loss = lambda p, x, y: ((functional_call(model, p, (x,)) - y) ** 2).mean()  # noqa: E731
+    g = torch.autograd.grad(loss(params, x_s, y_s), list(params.values()), create_graph=True)
+    theta = {n: p - alpha * gi for (n, p), gi in zip(params.items(), g)}
+    v = torch.autograd.grad(loss(theta, x_q, y_q), list(theta.values()), retain_graph=True)
+    hv = torch.autograd.grad(g, list(params.values()), grad_outputs=v)
+    return {n: -alpha * h for n, h in zip(params, hv)}
+
+
 def _noise(seed, n):
     return torch.randn(n, generator=torch.Generator().manual_seed(seed))
 
@@ -172,6 +183,13 @@ CODING = {
         "course_lib.td",
         "q_learning_update",
         _q_library,
+    ),
+    "second_order_term": Coding(
+        check_second_order_term,
+        _second_order,
+        "course_lib.meta.first_order",
+        "second_order_term",
+        lambda lib, m, p, t, a: lib(m, p, t, inner_lr=a),
     ),
     "minibatches": Coding(
         exercises.check_minibatches,
@@ -535,4 +553,4 @@ def test_the_counts(capsys):
             print(f"{name:>22}: {len(_adversaries(spec))} adversarial answers")
         print(f"{'each question':>22}: {len(QUESTION_ADVERSARIES)} adversarial answers")
         print(f"{'in all':>22}: {len(CODING_CASES) + len(QUESTION_CASES)}")
-    assert len(QUESTIONS) == 22 and len({s.checker for s in CODING.values()}) == 10
+    assert len(QUESTIONS) == 22 and len({s.checker for s in CODING.values()}) == 11

@@ -173,7 +173,7 @@ WRONG = [
     (in_place, "was changed in place"),
     (as_list, "return a dict with the same keys as params"),
     (zeros, "your term is zero everywhere"),
-    (via_numpy, "is a ndarray, not a torch tensor"),
+    (via_numpy, "is a numpy array, not a torch tensor"),
     (not_done, "not implemented yet"),
     (library, "the library's own `second_order_term`"),
 ]

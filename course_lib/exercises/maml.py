@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 from torch.func import functional_call, grad, jvp
 
-from course_lib.exercises.harness import Report, StudentError, call, library_answer, safe_checker
+from course_lib.exercises.harness import Case, CodingExercise, StudentError, describe, safe_checker
 from course_lib.meta import (
     SineModel,
     SinusoidTasks,
@@ -39,13 +39,15 @@ __all__ = ["check_second_order_term"]
 _RELATIVE = 1e-3  # a match: within 0.1% of the largest entry
 
 
-def _cases():
-    """(label, model, α, φ, task): φ is moved away from the model's own weights."""
+def _cases() -> list[Case]:
+    """The 1-40-40-1 network and the (a, b) model, each with a φ moved away from its own
+    weights and one task (support then query)."""
     tasks = SinusoidTasks().sample(2, 10, 10, torch.Generator().manual_seed(7))
+    cases = []
     for i, (label, model, alpha) in enumerate(
         [
-            ("the 1-40-40-1 network, α = 0.01", mlp_regressor(seed=3), 0.01),
-            ("the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3),
+            ("on the 1-40-40-1 network, α = 0.01", mlp_regressor(seed=3), 0.01),
+            ("on the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3),
         ]
     ):
         generator = torch.Generator().manual_seed(5)
@@ -53,7 +55,8 @@ def _cases():
             n: (p.detach() + 0.1 * torch.randn(p.shape, generator=generator)).requires_grad_(True)
             for n, p in model.named_parameters()
         }
-        yield label, model, alpha, phi, tuple(t[i] for t in tasks)
+        cases.append(Case(label, (model, phi, tuple(t[i] for t in tasks), alpha), time_limit=20.0))
+    return cases
 
 
 def _loss(model, p, x, y, summed=False):
@@ -150,16 +153,14 @@ def _scale(d: dict) -> float:
     return max(t.abs().max().item() for t in d.values())
 
 
-def _check_returned(term: object, phi: dict, before: dict) -> str | None:
+def _check_returned(term: object, phi: dict) -> str | None:
     if not isinstance(term, dict) or set(term) != set(phi):
-        got = sorted(term) if isinstance(term, dict) else type(term).__name__
+        got = sorted(term) if isinstance(term, dict) else describe(term)
         return f"return a dict with the same keys as params {sorted(phi)}; got {got}."
     for name, p in phi.items():
-        if not torch.equal(p.detach(), before[name]):
-            return f"params['{name}'] was changed in place: leave φ as it is, build new tensors."
         t = term[name]
         if not isinstance(t, Tensor):
-            return f"term['{name}'] is a {type(t).__name__}, not a torch tensor."
+            return f"term['{name}'] is {describe(t)}, not a torch tensor."
         if t.shape != p.shape:
             return f"term['{name}'] must have the shape of params['{name}'], {tuple(p.shape)}; got {tuple(t.shape)}."
         if not torch.isfinite(t).all():
@@ -167,74 +168,82 @@ def _check_returned(term: object, phi: dict, before: dict) -> str | None:
     return None
 
 
-def _from_error(error: StudentError) -> str:
-    text = str(error)
-    if "not have been used in the graph" in text:
-        return (
-            "you called model(x), which runs the model's *own* weights, not params: φ never "
-            "enters the loss. Compute predictions with torch.func.functional_call(model, params, (x,))."
-        )
-    if "does not require grad" in text:
-        return (
-            "a gradient could not be differentiated again: take the support gradient with "
-            "torch.autograd.grad(..., create_graph=True), so that ∇l_s(φ)·v has a graph back to φ."
-        )
-    return text
-
-
-def _run_case(fn, label, model, alpha, phi, task) -> str | None:
-    before = {n: p.detach().clone() for n, p in phi.items()}
+def _observe(fn: Callable, model, params, task, alpha) -> object:
+    """Runs with the answer; turns autograd's two usual complaints into what they mean."""
     try:
-        term = call(fn, model, phi, task, alpha, time_limit=20.0)
-    except StudentError as error:
-        message = _from_error(error)
-        return message if message.startswith("not implemented") else f"on {label}: {message}"
-    if (problem := _check_returned(term, phi, before)) is not None:
-        return f"on {label}: {problem}"
-    reference = second_order_term(model, phi, task, inner_lr=alpha)
+        return fn(model, params, task, alpha)
+    except RuntimeError as error:
+        text = str(error)
+        if "not have been used in the graph" in text:
+            raise StudentError(
+                "you called model(x), which runs the model's *own* weights, not params: φ never "
+                "enters the loss. Compute predictions with torch.func.functional_call(model, params, (x,))."
+            ) from None
+        if "does not require grad" in text:
+            raise StudentError(
+                "a gradient could not be differentiated again: take the support gradient with "
+                "torch.autograd.grad(..., create_graph=True), so that ∇l_s(φ)·v has a graph back to φ."
+            ) from None
+        raise
+
+
+def _reference(case: Case) -> dict:
+    model, phi, task, alpha = case.args
+    return second_order_term(model, phi, task, inner_lr=alpha)
+
+
+def _judge(case: Case, term: object, reference: dict) -> str | None:
+    model, phi, task, alpha = case.args
+    label = case.label
+    if (problem := _check_returned(term, phi)) is not None:
+        return f"{label}: {problem}"
     scale = _scale(reference)
     if _gap(term, reference) <= _RELATIVE * scale:
         return None
     if _scale(term) <= 1e-12:
         return (
-            f"on {label}: your term is zero everywhere: was the support gradient detached "
+            f"{label}: your term is zero everywhere: was the support gradient detached "
             "(no create_graph=True), or v multiplied by something that does not depend on φ?"
         )
     for sentence, wrong in _mistakes(model, phi, task, alpha):
         if _gap(term, wrong) <= _RELATIVE * max(_scale(wrong), 1e-12):
-            return f"on {label}: {sentence}"
+            return f"{label}: {sentence}"
     flat_ref = torch.cat([reference[n].reshape(-1) for n in phi]).double()
     flat = torch.cat([term[n].detach().reshape(-1) for n in phi]).double()
     cosine = (flat @ flat_ref / (flat.norm() * flat_ref.norm())).item()
     ratio = (flat.norm() / flat_ref.norm()).item()
     if cosine > 0.999:
         return (
-            f"on {label}: your term points the right way but is {ratio:.3g} times as long: "
+            f"{label}: your term points the right way but is {ratio:.3g} times as long: "
             "check the factors (α once, the mean squared error, no extra 2 or 1/K)."
         )
     return (
-        f"on {label}: your term differs from −α·∇²l_s(φ)·∇_θ l_q(θ) by up to "
+        f"{label}: your term differs from −α·∇²l_s(φ)·∇_θ l_q(θ) by up to "
         f"{_gap(term, reference):.2e} (largest entry {scale:.2e}; cosine {cosine:+.2f}). Check "
         "which loss each gradient belongs to and where it is taken: the support loss at φ for "
         "the Hessian, the query loss at θ for v."
     )
 
 
+SECOND_ORDER_TERM = CodingExercise(
+    library=(second_order_term, first_order_terms, meta_loss, meta_loss_loop),
+    arg_names=(None, "params", "task", None),
+    cases=_cases,
+    observe=_observe,
+    reference=_reference,
+    judge=_judge,
+    time_limit=20.0,
+    changed_input=lambda name: (
+        "params was changed in place: leave φ as it is, build new tensors."
+        if name == "params"
+        else f"your function changed its input `{name}` in place; build new tensors instead."
+    ),
+    success="your second-order term is right on both models: MAML's meta-gradient is FOMAML's "
+    "∇_θ l_q(θ) plus your −α·∇²l_s(φ)·∇_θ l_q(θ).",
+)
+
+
 @safe_checker
 def check_second_order_term(fn: Callable) -> bool:
     """Check a student's ``my_second_order_term(model, params, task, inner_lr)``; print feedback."""
-    report = Report()
-    if (
-        message := library_answer(
-            fn, second_order_term, first_order_terms, meta_loss, meta_loss_loop
-        )
-    ) is not None:
-        return report.fail(message)
-    for label, model, alpha, phi, task in _cases():
-        problem = _run_case(fn, label, model, alpha, phi, task)
-        if problem is not None:
-            return report.fail(problem)
-    return report.ok(
-        "your second-order term is right on both models: MAML's meta-gradient is FOMAML's "
-        "∇_θ l_q(θ) plus your −α·∇²l_s(φ)·∇_θ l_q(θ)."
-    )
+    return SECOND_ORDER_TERM.check(fn)

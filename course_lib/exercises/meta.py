@@ -42,7 +42,7 @@ from course_lib.meta import (
     mlp_regressor,
     task_loss,
 )
-from course_lib.meta.functional import adapted_on_all_points
+from course_lib.meta.functional import reptile_inner_loop
 from course_lib.meta.learned_update import adapt_with_rule
 
 __all__ = [
@@ -249,7 +249,7 @@ def _exercise(per_weight: bool, success: str) -> CodingExercise:
             adapt,
             meta_loss,
             meta_loss_loop,
-            adapted_on_all_points,
+            reptile_inner_loop,
             adapt_with_components,
             adapt_with_rule,
         ),
