@@ -10,7 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from course_lib.exercises import check_trial_input
-from course_lib.exercises.rl2 import check_input_size, check_reset_each_episode
+from course_lib.exercises.rl2 import (
+    check_input_size,
+    check_reset_each_episode,
+    check_thompson_short_horizon,
+)
 from course_lib.rl2 import trial_input
 
 
@@ -172,4 +176,17 @@ def test_reset_each_episode_question(capsys):
         ("d", "it just explores again"),
     ]:
         assert not check_reset_each_episode(wrong)
+        assert reason in capsys.readouterr().out
+
+
+def test_thompson_short_horizon_question(capsys):
+    assert check_thompson_short_horizon("a")
+    assert "too few left to use what it learns" in capsys.readouterr().out
+    for wrong, reason in [
+        ("b", "the prior is right"),
+        ("(C)", "tries more arms than greedy, not fewer"),
+        ("d", "neither player sees the true p_i"),
+        ("e", "is not one of the choices"),
+    ]:
+        assert not check_thompson_short_horizon(wrong)
         assert reason in capsys.readouterr().out

@@ -108,6 +108,37 @@ def test_bandit_viewer_default_on_a_real_batch_is_not_all_failures(bandit_batch)
     assert bandit_batch.trial_returns[box.controls["trial"].value] > 0
 
 
+def test_bandit_viewer_prefers_a_trial_that_finds_and_keeps_the_best_arm():
+    from course_lib.widgets.rl2 import commit_step, representative_bandit_trial
+
+    task = torch.tensor([[0.9, 0.5, 0.3, 0.2, 0.1]] * 4)  # arm 0 is the best in every trial
+    batch = _batch(
+        actions=[
+            [1, 2, 1, 1, 1, 1, 1, 1, 1, 1],  # explores, commits to arm 1: not the best
+            [0, 1, 0, 0, 0, 0, 0, 0, 0, 0],  # commits to the best arm, but it was tried first
+            [2, 1, 3, 0, 0, 0, 0, 0, 0, 0],  # tries three arms, then finds and keeps arm 0
+            [3, 3, 3, 3, 3, 3, 3, 3, 3, 3],  # never explores
+        ],
+        rewards=[
+            [0, 0, 1, 1, 1, 1, 1, 1, 0, 1],
+            [1] * 10,
+            [0, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+            [0] * 10,
+        ],
+        episode_end=[[1] * 10] * 4,
+        task=task,
+    )
+    # the median reward is trial 0's (7); trial 2 (9) is the only one that shows the story
+    assert representative_bandit_trial(batch) == 2
+    assert [commit_step(batch, i) for i in range(4)] == [2, 2, 3, 0]
+    box = bandit_trial_viewer(batch)
+    assert box.controls["trial"].value == 2 and box.controls["step"].value == 3
+    assert "arms tried so far [1, 2, 3]" in box.status.value
+    assert "pulls arm 0 next, the best arm" in box.status.value
+    box.controls["trial"].value = 0
+    assert "not the best arm (0)" in box.status.value
+
+
 def _maze_batch(lengths_per_trial):
     """A hand-made maze TrialBatch whose trials have these episode lengths (padding masked)."""
     total = max(sum(lengths) for lengths in lengths_per_trial)

@@ -5,6 +5,8 @@
   num_actions)`` builds ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]``, compared with
   :func:`course_lib.rl2.trial.trial_input` part by part.
 * :func:`check_reset_each_episode` (think, a choice): what resetting h every episode does.
+* :func:`check_thompson_short_horizon` (think, a choice): why Thompson sampling scores below
+  greedy when a trial has only 10 pulls.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from course_lib.exercises.harness import (
 )
 from course_lib.rl2.trial import trial_input
 
-__all__ = ["check_trial_input", "check_input_size", "check_reset_each_episode"]
+__all__ = [
+    "check_trial_input",
+    "check_input_size",
+    "check_reset_each_episode",
+    "check_thompson_short_horizon",
+]
 
 _FIRST_STEP = (
     "Remember: prev_action = -1 means no action yet (a trial's first step), so that row's "
@@ -194,4 +201,23 @@ def check_reset_each_episode(answer: object) -> bool:
         },
         why="the goal's location lives only in h; wiping h at each episode end leaves the "
         "agent where the memoryless agent is: every episode a fresh sweep.",
+    )
+
+
+def check_thompson_short_horizon(answer: object) -> bool:
+    """Question: why Thompson sampling trails greedy on 10-pull, 5-armed bandits."""
+    return check_choice(
+        answer,
+        "a",
+        {
+            "b": "Beta(1, 1) is the uniform distribution, exactly how the arm probabilities are "
+            "drawn (p_i ~ U[0, 1]): the prior is right, and greedy uses the same posteriors.",
+            "c": "it is the other way round: a posterior sample of a rarely pulled arm is often "
+            "high, so Thompson sampling tries more arms than greedy, not fewer.",
+            "d": "neither player sees the true p_i; both act on the same Beta posteriors built "
+            "from the rewards so far.",
+        },
+        why="a wide posterior often draws a high sample, so Thompson sampling keeps pulling "
+        "arms that are probably worse; that exploration pays off over many pulls, but with 10 "
+        "there are too few left to use what it learns.",
     )

@@ -53,6 +53,7 @@ __all__ = [
     "RandomMazeVectorEnv",
     "MAZE_LAYOUTS",
     "parse_layout",
+    "layout_string",
     "random_maze_layout",
     "shortest_path_lengths",
     "next_cell_table",
@@ -335,6 +336,42 @@ def parse_layout(layout: str) -> tuple[np.ndarray, tuple[int, int]]:
     return free, start
 
 
+def layout_string(free: np.ndarray, start: tuple[int, int]) -> str:
+    """The inverse of :func:`parse_layout`: a ``free`` grid and its start cell as a layout string.
+
+    Turns one trial's maze (``RandomMazeVectorEnv.trial_layout``) back into a layout that a
+    :class:`RandomGoalMaze` can play again and again, e.g. to train a fresh agent on it.
+    """
+    if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
+        raise TypeError(
+            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout"
+        )
+    grid = np.where(free, ".", "#")
+    grid[_check_goal(start, free, None, name="start")] = "S"
+    return "\n".join("".join(row) for row in grid)
+
+
+def _check_goal(
+    cell: object, free: np.ndarray, start: tuple[int, int] | None, *, name: str = "goal"
+) -> tuple[int, int]:
+    """``cell`` as a (row, col) free cell of ``free`` (other than ``start``), or a ValueError."""
+    ok = (
+        isinstance(cell, tuple | list)
+        and len(cell) == 2
+        and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in cell)
+    )
+    if ok:
+        cell = (int(cell[0]), int(cell[1]))
+        ok = 0 <= cell[0] < free.shape[0] and 0 <= cell[1] < free.shape[1] and bool(free[cell])
+    if not ok or cell == start:
+        other = " other than the start" if start is not None else ""
+        raise ValueError(
+            f"{name} must be a (row, col) free cell{other} of the {free.shape[0]} x "
+            f"{free.shape[1]} maze, got {cell!r}"
+        )
+    return cell
+
+
 def shortest_path_lengths(free: np.ndarray, start: tuple[int, int]) -> np.ndarray:
     """Breadth-first search: the fewest moves from ``start`` to every cell, ``-1`` if unreachable.
 
@@ -455,6 +492,8 @@ class RandomGoalMaze(gym.Env):
         step_cost: reward of a step that does not reach the goal is ``-step_cost`` (>= 0).
         goal_reward: reward for reaching the goal (> 0).
         observe_walls: append four 0/1 wall flags (up, right, down, left) to the observation.
+        goal: a fixed (row, col) goal cell instead of one drawn per trial: a single task, the
+            setting of ordinary (non-meta) RL, e.g. to train a fresh agent on one maze.
     """
 
     metadata = {"render_modes": []}
@@ -467,6 +506,7 @@ class RandomGoalMaze(gym.Env):
         step_cost: float = 0.01,
         goal_reward: float = 1.0,
         observe_walls: bool = False,
+        goal: tuple[int, int] | None = None,
     ):
         self.free, self.start = parse_layout(layout)
         self.layout_text = MAZE_LAYOUTS.get(layout, layout)
@@ -481,6 +521,8 @@ class RandomGoalMaze(gym.Env):
         self.reward_bounds = (-self.step_cost, self.goal_reward)
         self.cells = [tuple(c) for c in np.argwhere(self.free)]
         self.goal_cells = [c for c in self.cells if c != self.start]
+        if goal is not None:
+            self.goal_cells = [_check_goal(goal, self.free, self.start)]
         size = self.height * self.width + (4 if self.observe_walls else 0)
         self.observation_space = spaces.Box(0.0, 1.0, shape=(size,), dtype=np.float32)
         self.action_space = spaces.Discrete(4)
@@ -533,7 +575,7 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
     """``num_envs`` :class:`RandomGoalMaze` copies stepped at once as torch tensors.
 
     A finished episode restarts at the start cell in the same step; after the trial's last
-    episode the env draws a new goal. ``goal`` is the ``[num_envs]`` tensor of goal cell
+    episode the env draws a new goal (the same one every trial if ``goal`` fixes it). ``goal`` is the ``[num_envs]`` tensor of goal cell
     indices (row * width + col) and ``position`` the agents' current cell indices.
     """
 
@@ -546,9 +588,10 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
         step_cost: float = 0.01,
         goal_reward: float = 1.0,
         observe_walls: bool = False,
+        goal: tuple[int, int] | None = None,
     ):
         single = RandomGoalMaze(
-            layout, episodes_per_trial, max_steps, step_cost, goal_reward, observe_walls
+            layout, episodes_per_trial, max_steps, step_cost, goal_reward, observe_walls, goal
         )
         self.num_envs = check_int("num_envs", num_envs, 1, MAX_ENVS)
         self.layout = layout

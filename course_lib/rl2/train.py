@@ -18,6 +18,7 @@ to the longest trial and the padding is masked out of every loss and statistic.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -55,6 +56,7 @@ __all__ = [
     "episode_returns",
     "train_rl2",
     "evaluate_rl2",
+    "StopWhenShort",
 ]
 
 VectorEnvT = BernoulliBanditVectorEnv | RandomGoalMazeVectorEnv
@@ -380,9 +382,43 @@ def evaluate_rl2(
     lengths = episode_lengths(batch)
     return {
         "mean_trial_return": float(returns.mean()),
-        "stderr": float(returns.std() / max(len(returns), 1) ** 0.5),
+        # one trial has no spread to measure (torch would warn and return NaN)
+        "stderr": float(returns.std() / len(returns) ** 0.5) if len(returns) > 1 else math.nan,
         "trial_returns": returns,
         "episode_lengths": lengths,
         "mean_episode_lengths": lengths.mean(0).tolist(),
         "batch": batch,
     }
+
+
+class StopWhenShort:
+    """A :func:`train_rl2` callback: stop once the greedy policy's episodes are short enough.
+
+    After every iteration it plays one greedy trial in ``env`` (for a single fixed maze, a
+    ``RandomGoalMazeVectorEnv`` with ``goal=`` and one env, that is one deterministic episode)
+    and stops training once the mean episode length is at most ``max_length``. ``trials``
+    then holds how many training trials the agent had learned from (``None``: never reached).
+    This is how the chapter counts the episodes an ordinary RL agent needs on one new maze.
+
+    Args:
+        env: the maze env to evaluate in (its tasks are reset from ``seed`` every time).
+        max_length: the episode length to reach (steps).
+        seed: the evaluation seed.
+    """
+
+    def __init__(self, env: RandomGoalMazeVectorEnv, max_length: float, *, seed: int = 0):
+        if not isinstance(env, RandomGoalMazeVectorEnv):
+            raise TypeError(f"env must be a RandomGoalMazeVectorEnv, got {type(env).__name__}")
+        self.env = env
+        self.max_length = check_real("max_length", max_length, 1.0, float(env.max_steps))
+        self.seed = check_seed(seed)
+        self.trials: int | None = None
+        self.lengths: list[float] = []  # the greedy mean episode length after each iteration
+
+    def __call__(self, row: dict[str, float], agent: RecurrentActorCritic) -> bool:
+        played = evaluate_rl2(agent, self.env, seed=self.seed, greedy=True)
+        self.lengths.append(sum(played["mean_episode_lengths"]) / self.env.episodes_per_trial)
+        if self.lengths[-1] <= self.max_length:
+            self.trials = int(row["trials"])
+            return True
+        return False

@@ -26,6 +26,7 @@ __all__ = [
     "maze_replay",
     "trial_diagram",
     "representative_bandit_trial",
+    "commit_step",
     "representative_maze_trial",
     "draw_maze",
 ]
@@ -40,13 +41,22 @@ def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
     return np.exp(log_norm + (a - 1) * np.log(x) + (b - 1) * np.log1p(-x))
 
 
-def representative_bandit_trial(batch: TrialBatch) -> int:
-    """A trial that shows the story: the agent tries several arms, then commits to one.
+def commit_step(batch: TrialBatch, trial: int) -> int:
+    """The step from which a bandit trial pulls only its last arm (0: it never switched)."""
+    actions = batch.actions[:, trial]
+    switched = torch.nonzero(actions != actions[-1]).flatten()
+    return int(switched[-1]) + 1 if switched.numel() else 0
 
-    Among the trials where the first half of the pulls visits at least two arms and the
-    second half pulls a single arm, the one whose total reward is closest to the median
-    trial's (a typical trial, neither lucky nor unlucky); ties go to the lowest index. If no
-    trial commits like that, the trial closest to the median reward.
+
+def representative_bandit_trial(batch: TrialBatch) -> int:
+    """A trial that shows the story: the agent tries several arms, then commits to the best.
+
+    Candidates, in order, until one set is non-empty: trials whose first half of the pulls
+    visits at least two arms, whose second half pulls a single arm, that arm being the best
+    one (the highest true p), which was *not* the first arm tried (the exploration found it);
+    then the same without the last condition; then without "the best"; then every trial.
+    Among them, the one whose total reward is closest to the median trial's (a typical trial,
+    neither lucky nor unlucky); ties go to the lowest index.
     """
     actions, returns = batch.actions, batch.trial_returns
     half = actions.shape[0] // 2
@@ -54,9 +64,17 @@ def representative_bandit_trial(batch: TrialBatch) -> int:
         [len(set(actions[:half, i].tolist())) >= 2 for i in range(actions.shape[1])]
     )
     commits = (actions[half:] == actions[-1:]).all(dim=0)
-    candidates = torch.nonzero(explores & commits).flatten()
-    if candidates.numel() == 0:
-        candidates = torch.arange(actions.shape[1])
+    on_best = actions[-1] == batch.task.argmax(dim=1)
+    found_later = actions[0] != actions[-1]
+    for wanted in (
+        explores & commits & on_best & found_later,
+        explores & commits & on_best,
+        explores & commits,
+        torch.ones_like(commits),
+    ):
+        candidates = torch.nonzero(wanted).flatten()
+        if candidates.numel():
+            break
     distance = (returns[candidates] - returns.median()).abs()
     return int(candidates[int(torch.argmin(distance))])
 
@@ -88,7 +106,8 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
         batch: bandit trials played by the agent (``task`` holds the true arm probabilities).
         trial: the trial shown first (default: :func:`representative_bandit_trial`, one
             where the agent explores, then commits).
-        step: the step shown first (default: mid-trial, where exploring gives way to committing).
+        step: the step shown first (default: :func:`commit_step`, the pull from which the
+            agent stays on one arm; drag back to 0 to watch it explore).
     """
     if not isinstance(batch, TrialBatch) or batch.task.dim() != 2:
         raise TypeError(
@@ -100,9 +119,11 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
     check_int("trial", trial, 0, num_trials - 1)  # the batch's trials: never clamp silently
     if step is not None:
         check_int("step", step, 0, steps - 1)
+    if step is None:
+        step = min(max(commit_step(batch, trial), 1), steps - 1)
     controls = {
         "trial": int_slider("trial", trial, 0, num_trials - 1),
-        "step": int_slider("step t", steps // 2 if step is None else step, 0, steps - 1),
+        "step": int_slider("step t", step, 0, steps - 1),
     }
     fig, (ax_pulls, ax_post, ax_prob) = new_figure(1, 3, figsize=(10.5, 3.2))
     view = PlotView(fig)
@@ -158,7 +179,13 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
         ax_prob.set_xticks(range(k))
         total = rewards[:t].sum()
         best = int(p.argmax())
-        return f"trial {i}, step {t}: reward so far {total:.0f}; agent pulls arm {actions[t]} next (p(best arm {best}) = {probs[best]:.2f})"
+        tried = sorted(set(actions[:t].tolist()))
+        verdict = "the best arm" if actions[t] == best else f"not the best arm ({best})"
+        return (
+            f"trial {i}, step {t}: arms tried so far {tried}, reward so far {total:.0f}; "
+            f"the agent pulls arm {actions[t]} next, {verdict}; "
+            f"π(best arm {best} | h_t) = {probs[best]:.2f}"
+        )
 
     site = SiteGrid(max_frames=100)  # three panels a frame (about 20 KB): fewer trials
     return explorer(
