@@ -329,3 +329,29 @@ def test_nearby_moves_exactly_the_radius():
     assert all(torch.equal(moved[n], again[n]) for n in phi)
     with pytest.raises(ValueError, match="radius"):
         nearby(phi, -1.0, torch.Generator())
+
+
+def test_rule_effects_say_whether_the_weight_part_is_a_scaling_or_a_sign():
+    from course_lib.meta import rule_effects
+
+    theta = torch.linspace(-0.6, 0.6, 12)  # no weight at exactly 0, where sign(θ) = 0
+    weights, gradients = {"w": theta}, {"w": torch.zeros(1, 12)}
+
+    def steep(c: float, scale: float) -> dict:
+        rule = _one_unit_rule(1, c)
+        rule["w1"] = rule["w1"] * scale  # u = c·tanh(scale·θ)
+        return rule
+
+    # a nearly linear rule: u ≈ 0.4·θ; its share explained computed by hand
+    near_line = rule_effects(steep(0.4, 0.5), gradients, weights)
+    u = 0.4 * torch.tanh(0.5 * theta)
+    c = (u * theta).sum() / (theta**2).sum()
+    assert near_line["slope"] == pytest.approx(c.item(), rel=1e-6)
+    explained = 1 - ((u - c * theta) ** 2).sum() / (u**2).sum()
+    assert near_line["slope_fit"] == pytest.approx(explained.item(), rel=1e-6)
+    assert near_line["slope_fit"] > 0.99 > near_line["sign_fit"]
+    # a saturated rule: u ≈ ±0.25 by the sign of θ, whatever its size
+    by_sign = rule_effects(steep(0.25, 200.0), gradients, weights)
+    a = (0.25 * torch.tanh(200 * theta)).abs().mean()
+    assert by_sign["sign_size"] == pytest.approx(a.item(), rel=1e-6)
+    assert by_sign["sign_fit"] > 0.99 > by_sign["slope_fit"]

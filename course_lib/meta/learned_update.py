@@ -114,7 +114,12 @@ def rule_effects(
     * ``"gradient"``: mean |u(g, θ) − u(0, θ)|, what the gradient input changes;
     * ``"weight"``: mean |u(0, θ) − u(0, 0)|, what the weight input changes;
     * ``"slope"``: c of the least-squares fit u(0, θ) − u(0, 0) ≈ c·θ. A rule that adds c·θ
-      multiplies every weight by 1 + c, whatever the gradient;
+      multiplies every weight by 1 + c, whatever the gradient; ``"slope_fit"``: the share of
+      Σ (u(0, θ) − u(0, 0))² that this line explains (1 − residual / total, in [0, 1] since the
+      least-squares line through the origin never does worse than zero);
+    * ``"sign_size"`` and ``"sign_fit"``: the same for the fit u(0, θ) − u(0, 0) ≈ a·sign(θ), a
+      rule that adds a constant ±a by the sign of each weight. Whichever fit explains more is
+      the better one-line description of the θ part;
     * ``"gradient_slope"``: b of the fit u(g, θ) − u(0, θ) ≈ b·g, over all pairs, and
       ``"large_gradient_slope"``, over the pairs whose |g| is in the top 1%. The update's
       gradient part is then (b − α)·g: its effective step size is α − b.
@@ -131,18 +136,25 @@ def rule_effects(
         by_weight = at_zero_gradient - origin
         by_gradient = rule_update(rule, g, theta, progress) - at_zero_gradient
         large = g.abs() >= g.abs().flatten().quantile(0.99)
+        slope, slope_fit = _fit(by_weight, theta[0])
+        sign_size, sign_fit = _fit(by_weight, theta[0].sign())
         return {
             "gradient": by_gradient.abs().mean().item(),
             "weight": by_weight.abs().mean().item(),
-            "slope": _slope(by_weight, theta[0]),
-            "gradient_slope": _slope(by_gradient, g),
-            "large_gradient_slope": _slope(by_gradient[large], g[large]),
+            "slope": slope,
+            "slope_fit": slope_fit,
+            "sign_size": sign_size,
+            "sign_fit": sign_fit,
+            "gradient_slope": _fit(by_gradient, g)[0],
+            "large_gradient_slope": _fit(by_gradient[large], g[large])[0],
         }
 
 
-def _slope(y: Tensor, x: Tensor) -> float:
-    """The least-squares b of y ≈ b·x (a line through the origin)."""
-    return ((y * x).sum() / (x**2).sum()).item()
+def _fit(y: Tensor, x: Tensor) -> tuple[float, float]:
+    """The least-squares b of y ≈ b·x (a line through the origin), and the share of Σy² it explains."""
+    b = (y * x).sum() / (x**2).sum()
+    explained = 1.0 - ((y - b * x) ** 2).sum() / (y**2).sum().clamp_min(1e-30)
+    return b.item(), explained.item()
 
 
 def without_gradient_input(rule: Mapping[str, Tensor]) -> Params:
