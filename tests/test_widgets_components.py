@@ -78,3 +78,25 @@ def test_bad_input_is_named(runs, tasks):
         component_explorer(runs, evaluation_tasks(21, k_support=5, k_query=5))
     with pytest.raises(ValueError, match="baseline must be one of"):
         component_explorer(runs, tasks, baseline="wings")
+
+
+def test_the_after_line_and_its_legend_entry_take_the_selected_runs_colour(runs, tasks):
+    from matplotlib.colors import to_hex
+
+    w = component_explorer(runs, tasks)
+    curve_ax, task_ax = w.view.fig.axes
+    colours = {line.get_label(): to_hex(line.get_color()) for line in curve_ax.get_lines()}
+    entries = dict(
+        zip(
+            (t.get_text() for t in task_ax.get_legend().get_texts()),
+            task_ax.get_legend().legend_handles,
+        )
+    )
+    seen = set()
+    for label in runs:
+        w.controls["component"].value = label
+        after = next(line for line in task_ax.get_lines() if line.get_label() == "after inner loop")
+        assert to_hex(after.get_color()) == colours[label]
+        assert to_hex(entries["after inner loop"].get_color()) == colours[label], label
+        seen.add(to_hex(entries["after inner loop"].get_color()))
+    assert len(seen) == len(runs)  # the legend entry really changes with the selection

@@ -71,10 +71,22 @@ from course_lib.meta.functional import (
     reptile_update,
     task_loss,
 )
-from course_lib.meta.geometry import distance_to_task_optima, steps_to_reach
+from course_lib.meta.geometry import (
+    TaskFits,
+    fit_tasks,
+    nearby,
+    nearest_fit,
+    parameter_distance,
+    steps_to_reach,
+)
 from course_lib.meta.images import DigitTasks, digit_split
 from course_lib.meta.landscape import TwoLoopPaths, sine_loss_grid, two_loop_paths
-from course_lib.meta.learned_update import adapt_with_rule, init_update_rule
+from course_lib.meta.learned_update import (
+    adapt_with_rule,
+    init_update_rule,
+    rule_effects,
+    without_gradient_input,
+)
 from course_lib.meta.models import SineModel, init_params, mlp_regressor
 from course_lib.meta.reweighting import CorruptedSupport, example_weights, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
@@ -123,6 +135,8 @@ __all__ = [
     "block_weights",
     "adapt_with_rule",
     "init_update_rule",
+    "rule_effects",
+    "without_gradient_input",
     "augment_support",
     "CorruptedSupport",
     "example_weights",
@@ -131,7 +145,11 @@ __all__ = [
     "binary_cross_entropy",
     "accuracy",
     "steps_to_reach",
-    "distance_to_task_optima",
+    "TaskFits",
+    "fit_tasks",
+    "nearby",
+    "parameter_distance",
+    "nearest_fit",
     "EvolutionConfig",
     "evolve_inner_loop",
     "descend_inner_lr",

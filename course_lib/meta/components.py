@@ -208,7 +208,7 @@ def initial_components(model: MixedActivationMLP, config: ComponentConfig) -> di
     if "augmentation" in config.components:
         phi["augmentation"] = {"shift": torch.tensor(float(config.augment_shift))}
     if "sample_weights" in config.components:
-        phi["sample_weights"] = init_weighting_net(seed=config.seed)
+        phi["sample_weights"] = init_weighting_net()
     for name, group in phi.items():
         for key, tensor in group.items():
             group[key] = tensor.to(config.device).requires_grad_(name in config.components)

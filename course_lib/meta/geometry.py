@@ -1,4 +1,4 @@
-"""Why MAML is good, measured: its φ reaches new tasks' optima fast, and lies close to them.
+"""Why MAML is good, measured: how fast φ reaches new tasks, and how near it lies to their optima.
 
 The notes give two reasons (MAML为什么好):
 
@@ -6,8 +6,14 @@ The notes give two reasons (MAML为什么好):
   reach a good model for each new task. :func:`steps_to_reach` counts, per task, the inner
   steps until the query loss first falls to a threshold.
 * 元学习找到了与多种任务最优很接近的参数: MAML's φ lies close to every task's optimum.
-  :func:`distance_to_task_optima` fits each task thoroughly from φ (many plain gradient
-  steps on all its points) and measures how far the fitted parameters are from φ.
+  A network has no single optimum per task: every permutation of its hidden units, and
+  whole valleys of other weights, fit the task equally well. So "the distance to the
+  task's optimum" is the distance to the *nearest* parameters that fit it. We estimate it
+  from several starts: :func:`fit_tasks` runs gradient descent on all of a task's points
+  from one start until the loss falls to a common target (so every fit is equally good),
+  and :func:`nearest_fit` takes, for a given φ, the closest of the fits found from every
+  start. Fits from other starts keep the measurement from being "how far gradient descent
+  walks from φ", which is only the first reason again.
 
 Both are compared with the pre-training (预训练) φ, which fits the mixture of all tasks.
 """
@@ -15,16 +21,24 @@ Both are compared with the pre-training (预训练) φ, which fits the mixture o
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
-from torch.func import vmap
+from torch.func import grad_and_value, vmap
 
-from course_lib.meta.functional import _check_tasks, adapt, task_loss
+from course_lib.meta.functional import Params, _check_tasks, task_loss
 from course_lib.meta.tasks import TaskBatch
 from course_lib.validation import check_int, check_real
 
-__all__ = ["steps_to_reach", "distance_to_task_optima"]
+__all__ = [
+    "steps_to_reach",
+    "TaskFits",
+    "fit_tasks",
+    "nearby",
+    "parameter_distance",
+    "nearest_fit",
+]
 
 
 def steps_to_reach(per_task: Tensor, threshold: float) -> Tensor:
@@ -41,32 +55,99 @@ def steps_to_reach(per_task: Tensor, threshold: float) -> Tensor:
     return torch.where(reached.any(dim=1), first, never)
 
 
-def distance_to_task_optima(
+class TaskFits(NamedTuple):
+    """Parameters fitted to each task from one start (every tensor has the task dimension first).
+
+    ``theta[name]`` is ``[B, *shape]``; ``losses`` (``[B]``) is each fit's loss on all of its
+    task's points; ``steps`` (``[B]``) how many gradient steps it took; ``reached`` (``[B]``)
+    whether the loss got down to the target within the step limit.
+    """
+
+    theta: Params
+    losses: Tensor
+    steps: Tensor
+    reached: Tensor
+
+
+def fit_tasks(
     model: nn.Module,
-    phi: Mapping[str, Tensor],
+    start: Mapping[str, Tensor],
     tasks: TaskBatch,
     *,
+    target: float,
     inner_lr: float = 0.01,
-    steps: int = 300,
-) -> tuple[Tensor, Tensor]:
-    """‖θ*_m − φ‖ for each task m, where θ*_m is ``steps`` gradient steps on all of task m's
-    points (support ∪ query) from φ; returns ``(distances, losses of θ*_m)``, each ``[B]``.
+    max_steps: int = 2000,
+) -> TaskFits:
+    """Fit every task from ``start``: plain gradient descent on all of its points (support ∪
+    query), each task stopping as soon as its MSE is at most ``target``.
 
-    The losses show that every θ*_m really fits its task, so the distances compare two φ's
-    by how far each must travel to a good model, not by how little each one moved.
+    A common target makes fits from different starts equally good, so their distances compare
+    places, not fit quality. The tasks still above the target run in one ``vmap``; a task that
+    reaches it drops out, so the cost is the total number of steps, not the slowest task's
+    steps times the number of tasks.
     """
     _check_tasks(tasks)
+    check_real("target", target, 0.0, float("inf"), lo_open=True, hi_open=True)
     check_real("inner_lr", inner_lr, 0.0, 10.0, lo_open=True)
-    if check_int("steps", steps, 1) > 5000:
-        raise ValueError(f"steps must be in [1, 5000], got {steps}")
-    phi = {name: p.detach() for name, p in phi.items()}
+    if check_int("max_steps", max_steps, 1) > 100_000:
+        raise ValueError(f"max_steps must be in [1, 100_000], got {max_steps}")
     x, y = tasks.all_points()
-
-    def fit(xi: Tensor, yi: Tensor) -> tuple[Tensor, Tensor]:
-        theta = adapt(model, phi, xi, yi, inner_lr=inner_lr, steps=steps, first_order=True)
-        squared = sum(((theta[n] - phi[n]) ** 2).sum() for n in phi)
-        return squared.sqrt(), task_loss(model, theta, xi, yi)
-
+    batch = x.shape[0]
+    theta = {n: p.detach().expand(batch, *p.shape).clone() for n, p in start.items()}
+    gradient_and_loss = vmap(grad_and_value(lambda p, xi, yi: task_loss(model, p, xi, yi)))
+    steps = torch.zeros(batch, dtype=torch.long)
+    active = torch.arange(batch)  # the tasks still above the target: only they are computed
     with torch.no_grad():
-        distances, losses = vmap(fit)(x, y)
-    return distances, losses
+        for _ in range(max_steps):
+            params = {n: t[active] for n, t in theta.items()}
+            gradient, loss = gradient_and_loss(params, x[active], y[active])
+            going = loss > target
+            if not going.any():
+                break
+            active = active[going]
+            steps[active] += 1
+            for n, t in theta.items():
+                t[active] = params[n][going] - inner_lr * gradient[n][going]
+        losses = vmap(lambda p, xi, yi: task_loss(model, p, xi, yi))(theta, x, y)
+    return TaskFits(theta, losses, steps, losses <= target)
+
+
+def nearby(params: Mapping[str, Tensor], radius: float, generator: torch.Generator) -> Params:
+    """``params`` moved by exactly ``radius`` (Euclidean, over all parameters) in a uniformly
+    random direction: another start next to φ."""
+    check_real("radius", radius, 0.0, 1e6)
+    direction = {
+        n: torch.randn(p.shape, generator=generator, dtype=p.dtype) for n, p in params.items()
+    }
+    norm = torch.sqrt(sum((d**2).sum() for d in direction.values()))
+    return {n: p.detach() + radius * direction[n] / norm for n, p in params.items()}
+
+
+def parameter_distance(phi: Mapping[str, Tensor], theta: Mapping[str, Tensor]) -> Tensor:
+    """Euclidean distance ‖φ − θ_m‖ over all parameters, for each task m (``[B]``).
+
+    ``theta`` holds one parameter set per task (``[B, *shape]``, as in :class:`TaskFits`);
+    ``phi`` is either one parameter set (``[*shape]``, compared with every task's) or also
+    one per task.
+    """
+    if set(phi) != set(theta):
+        raise ValueError(
+            f"phi and theta must hold the same parameters, got {sorted(phi)} and {sorted(theta)}"
+        )
+    squared = sum(((theta[n].detach() - phi[n].detach()) ** 2).flatten(1).sum(1) for n in theta)
+    return torch.as_tensor(squared).sqrt()
+
+
+def nearest_fit(phi: Mapping[str, Tensor], fits: Mapping[str, TaskFits]) -> tuple[Tensor, Tensor]:
+    """For each task, the distance from ``phi`` to the nearest fit (among those that reached the
+    target) and the index, in ``fits``' order, of the start it came from: ``([B], [B])``.
+
+    A task no start fitted gets distance ``inf`` and index −1.
+    """
+    if not isinstance(fits, Mapping) or not fits:
+        raise TypeError("fits must be a non-empty dict {start name: TaskFits from fit_tasks}")
+    distances = torch.stack(
+        [torch.where(f.reached, parameter_distance(phi, f.theta), torch.inf) for f in fits.values()]
+    )  # [starts, B]
+    nearest, which = distances.min(dim=0)
+    return nearest, torch.where(torch.isfinite(nearest), which, -1)

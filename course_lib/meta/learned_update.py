@@ -12,6 +12,13 @@ The network's last layer starts at zero, so before meta-training the rule *is* S
 α; the outer loop (外循环) then bends it wherever plain gradient steps adapt badly. The rule
 is applied coordinate-wise (the same ψ for all weights), which keeps it tiny: 3 inputs, one
 hidden layer, 1 output.
+
+What did it learn? :func:`rule_effects` measures how much its output depends on the gradient
+and how much on the weight itself, at the (g, θ) pairs it actually meets, and
+:func:`without_gradient_input` gives the same rule blind to g, to score it without. A part of
+u that depends on θ alone is not an optimizer at all: in one step from a fixed init it moves
+every task's start the same way, a change of the init (Andrychowicz et al.'s optimizer reads
+the gradient only, so it cannot learn that).
 """
 
 from __future__ import annotations
@@ -26,7 +33,13 @@ from course_lib.meta.functional import InnerLR, LossFn, Params, mse, task_loss
 from course_lib.training import make_generator
 from course_lib.validation import check_int, check_seed
 
-__all__ = ["init_update_rule", "rule_update", "adapt_with_rule"]
+__all__ = [
+    "init_update_rule",
+    "rule_update",
+    "adapt_with_rule",
+    "rule_effects",
+    "without_gradient_input",
+]
 
 
 def init_update_rule(hidden: int = 16, *, seed: int = 0) -> Params:
@@ -79,3 +92,73 @@ def adapt_with_rule(
             for name in theta
         }
     return theta
+
+
+def rule_effects(
+    rule: Mapping[str, Tensor],
+    gradients: Mapping[str, Tensor],
+    weights: Mapping[str, Tensor],
+    progress: float = 0.0,
+) -> dict[str, float]:
+    """How the rule's output u(g, θ, t) depends on the gradient and on the weight.
+
+    Args:
+        rule: ψ.
+        gradients: the inner-loop gradient of every weight, one tensor per parameter, either
+            shaped like ``weights`` or with a leading task dimension (one gradient per task).
+        weights: the weights θ the rule is applied to (e.g. the learned init).
+        progress: t / steps at which to read the rule (0 for the first step).
+
+    Returns a dict of floats:
+
+    * ``"gradient"``: mean |u(g, θ) − u(0, θ)|, what the gradient input changes;
+    * ``"weight"``: mean |u(0, θ) − u(0, 0)|, what the weight input changes;
+    * ``"slope"``: c of the least-squares fit u(0, θ) − u(0, 0) ≈ c·θ. A rule that adds c·θ
+      multiplies every weight by 1 + c, whatever the gradient; ``"slope_fit"``: the share of
+      Σ (u(0, θ) − u(0, 0))² that this line explains (1 − residual / total, in [0, 1] since the
+      least-squares line through the origin never does worse than zero);
+    * ``"sign_size"`` and ``"sign_fit"``: the same for the fit u(0, θ) − u(0, 0) ≈ a·sign(θ), a
+      rule that adds a constant ±a by the sign of each weight. Whichever fit explains more is
+      the better one-line description of the θ part;
+    * ``"gradient_slope"``: b of the fit u(g, θ) − u(0, θ) ≈ b·g, over all pairs, and
+      ``"large_gradient_slope"``, over the pairs whose |g| is in the top 1%. The update's
+      gradient part is then (b − α)·g: its effective step size is α − b.
+    """
+    if set(gradients) != set(weights):
+        raise ValueError(
+            f"gradients and weights must hold the same parameters, got {sorted(gradients)} and {sorted(weights)}"
+        )
+    with torch.no_grad():
+        g = torch.cat([gradients[n].reshape(-1, weights[n].numel()) for n in weights], dim=1)
+        theta = torch.cat([weights[n].reshape(-1) for n in weights]).expand_as(g)
+        at_zero_gradient = rule_update(rule, torch.zeros_like(theta[0]), theta[0], progress)
+        origin = rule_update(rule, torch.zeros(1), torch.zeros(1), progress)
+        by_weight = at_zero_gradient - origin
+        by_gradient = rule_update(rule, g, theta, progress) - at_zero_gradient
+        large = g.abs() >= g.abs().flatten().quantile(0.99)
+        slope, slope_fit = _fit(by_weight, theta[0])
+        sign_size, sign_fit = _fit(by_weight, theta[0].sign())
+        return {
+            "gradient": by_gradient.abs().mean().item(),
+            "weight": by_weight.abs().mean().item(),
+            "slope": slope,
+            "slope_fit": slope_fit,
+            "sign_size": sign_size,
+            "sign_fit": sign_fit,
+            "gradient_slope": _fit(by_gradient, g)[0],
+            "large_gradient_slope": _fit(by_gradient[large], g[large])[0],
+        }
+
+
+def _fit(y: Tensor, x: Tensor) -> tuple[float, float]:
+    """The least-squares b of y ≈ b·x (a line through the origin), and the share of Σy² it explains."""
+    b = (y * x).sum() / (x**2).sum()
+    explained = 1.0 - ((y - b * x) ** 2).sum() / (y**2).sum().clamp_min(1e-30)
+    return b.item(), explained.item()
+
+
+def without_gradient_input(rule: Mapping[str, Tensor]) -> Params:
+    """The same rule with its gradient input cut (u(g, θ, t) = u(0, θ, t)): an ablation."""
+    w1 = rule["w1"].clone()
+    w1[:, 0] = 0.0  # column 0 reads g (see rule_update)
+    return {**rule, "w1": w1}

@@ -26,8 +26,7 @@ from torch import Tensor
 
 from course_lib.meta.functional import LossFn, Params
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
-from course_lib.training import make_generator
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_int, check_real
 
 __all__ = ["CorruptedSupport", "init_weighting_net", "example_weights", "weighted_loss"]
 
@@ -86,14 +85,19 @@ class CorruptedSupport:
         return self.sample_with_mask(num_tasks, k_support, k_query, generator)[0]
 
 
-def init_weighting_net(hidden: int = 8, *, seed: int = 0) -> Params:
-    """ψ for w(ℓ) ∝ sigmoid(MLP(log ℓ)); the output layer starts at zero, so all weights are equal."""
+def init_weighting_net(hidden: int = 8) -> Params:
+    """ψ for w(ℓ) ∝ sigmoid(MLP(log ℓ)); the output layer starts at zero, so all weights are equal.
+
+    The hidden units' thresholds tile log ℓ ∈ [−6, 6] (ℓ from 0.002 to 400), one unit of slope
+    each, so from the start some unit separates any two loss levels, e.g. clean points
+    (ℓ ≲ 10) from outliers (ℓ ≳ 30). With random thresholds, most sit near log ℓ = 0 and on
+    some seeds none separated the two, so the weights could not fall far for outliers.
+    """
     if check_int("hidden", hidden, 1) > 1024:
         raise ValueError(f"hidden must be in [1, 1024], got {hidden}")
-    generator = make_generator(check_seed(seed))
     return {
-        "w1": torch.randn(hidden, 1, generator=generator),
-        "b1": torch.randn(hidden, generator=generator),
+        "w1": torch.ones(hidden, 1),
+        "b1": -torch.linspace(-6.0, 6.0, hidden),
         "w2": torch.zeros(1, hidden),
         "b2": torch.zeros(1),
     }

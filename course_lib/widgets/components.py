@@ -126,7 +126,9 @@ def component_explorer(
     (support_dots,) = task_ax.plot([], [], "o", color="black", ms=5, label="support")
     task_ax.set_xlabel("x")
     task_ax.set_ylabel("y")
-    task_ax.legend(fontsize=7, loc="lower left")
+    legend = task_ax.legend(fontsize=7, loc="lower left")
+    # The legend draws copies of the lines: recolour the copy too, or it keeps its first colour.
+    after_key = legend.legend_handles[2]  # entries: query, φ before, after inner loop, support
     view_box = PlotView(fig, dpi=80)  # a smaller PNG: the redraw is mostly its rendering
 
     def update() -> str:
@@ -140,6 +142,7 @@ def component_explorer(
         before_line.set_ydata(view.before[m])
         after_line.set_ydata(view.after[m])
         after_line.set_color(curves[label].get_color())
+        after_key.set_color(curves[label].get_color())
         span = float(tasks.y_query[m].abs().max()) + 1.0
         task_ax.set_ylim(-span, span)
         task_ax.set_title(f"new task {m}: φ learns {label}")
