@@ -18,7 +18,7 @@ images are 28×28.
   every typeface has (2,552: the traditional-character fonts lack the simplified-only ones),
   1,000 of them picked with a fixed seed.
 * The rendered set ships with the course (``course_lib/data/characters-28.npz``, 16 grey
-  levels, about 5 MB, SHA-256 beside it; ``course_lib/data/FONTS.md`` lists every font and its
+  levels, 4.4 MB, SHA-256 beside it; ``course_lib/data/FONTS.md`` lists every font and its
   licence), so no student needs the fonts. ``scripts/build_characters.py`` rebuilds it from
   the fonts, and the tests check that a rebuild matches the shipped file.
 * :func:`character_split` gives meta-training, meta-validation and meta-test families that
@@ -319,7 +319,8 @@ class Jitter:
     """How one instance departs from the typeface's own glyph (all mild, as between two hands).
 
     Attributes:
-        rotation: degrees, counter-clockwise; shear: horizontal shear factor;
+        rotation: degrees, clockwise on screen (image rows grow downwards); shear: horizontal
+            shear factor;
         scale: overall size; aspect: width/height stretch (width × aspect, height ÷ aspect);
         shift_x, shift_y: translation as a fraction of the image side;
         stroke: -1 thins every stroke by one pixel of the 4× canvas, +1 thickens it, 0 keeps it.

@@ -1,15 +1,15 @@
 """Few-shot classifiers on one backbone: scratch, pre-training, MAML, FOMAML, ANIL, prototypes.
 
-Every method here shares the same network, :class:`FewShotNet`: a **body** (two hidden
-layers that turn an 8×8 image into a feature vector) and a **head** (a linear layer from the
-features to N class scores). They differ in what is learned before a new task arrives and in
+Every method here shares the same network, :class:`FewShotNet`: a **body** (hidden layers,
+or a small CNN, that turn an image into a feature vector) and a **head** (a linear layer from
+the features to N class scores). They differ in what is learned before a new task arrives and in
 what happens on its support set (支持集):
 
 =============  ===========================================  ==================================
 method         meta-training learns                         on a new task's support set
 =============  ===========================================  ==================================
 ``scratch``    nothing: a seeded random network             gradient steps on every layer
-``pretrain``   body + a 24-way head on all training classes a new zero N-way head, then
+``pretrain``   body + a C-way head on all C training classes a new zero N-way head, then
                (预训练, ordinary supervised learning)        gradient steps on every layer (微调)
 ``maml``       the initialization φ of body and head,       gradient steps on every layer
                through the inner loop (second order)
@@ -227,7 +227,7 @@ class FewShotLearner:
     """What meta-training hands over: the method, the network and φ, ready for new tasks.
 
     ``params`` is φ with an N-way head (for "pretrain", the new zero head replaces the
-    24-way one). :meth:`adapt` runs the method's inner loop on a support set,
+    C-way one of the training classes). :meth:`adapt` runs the method's inner loop on a support set,
     :meth:`logits` scores images; both work on one task (``[S, 1, H, W]``).
     """
 
@@ -518,8 +518,9 @@ def _batch_accuracy(config: FewShotConfig, model: FewShotNet, params: Params, ba
 def _learner(config: FewShotConfig, model: FewShotNet, params: Params) -> FewShotLearner:
     """The learner handed to callbacks and returned: a detached copy of φ.
 
-    Pre-training's 24-way head is useless for a new task's N labels, so it is replaced by a
-    new N-way head initialised at zero (all classes equally likely until fine-tuning moves it).
+    Pre-training's head over the training classes is useless for a new task's N labels, so it
+    is replaced by a new N-way head initialised at zero (all classes equally likely until
+    fine-tuning moves it).
     """
     phi = {n: p.detach().clone() for n, p in params.items()}
     if config.method == "pretrain":  # only the architecture is used; the global RNG is kept

@@ -1,21 +1,27 @@
-"""Few-shot image classification tasks from real handwritten digits (Chapter 6).
+"""N-way K-shot tasks over classes of images (Chapter 6), and the handwritten digits.
 
 The MAML paper's classification benchmark is Omniglot: 1,623 handwritten characters, each a
 *class*, with rotations by 90°, 180° and 270° added as new classes. Its tasks are
 **N-way K-shot** problems: pick N classes never used in training, give the learner K
 labelled images of each (the **support set**, 支持集) and score it on more images of the
-same N classes (the **query set**, 查询集).
+same N classes (the **query set**, 查询集). :class:`ImageTasks` draws such tasks from any
+tensor of images ``[classes, images per class, 1, H, W]``; labels inside a task are 0 … N−1
+in a fresh random order, so a network cannot memorise "output 3 means class 17": it has to
+learn from the support set.
 
-Omniglot needs a download. scikit-learn ships 1,797 handwritten digits (8×8 pixels, 16
-grey levels) inside its wheel, so this module builds the same kind of benchmark from them:
+Chapter 6's data set is :mod:`course_lib.meta.characters` (Chinese characters drawn by many
+typefaces). This module also keeps the warm-up the chapter started from: scikit-learn ships
+1,797 handwritten digits (8×8 pixels, 16 grey levels) inside its wheel, and
+:class:`DigitTasks` builds the same kind of benchmark from them:
 
 * a class is a (digit, rotation) pair: 10 digits × 4 rotations = 40 classes, as the MAML
   paper turns each Omniglot character into 4 classes;
 * **meta-training and meta-test classes share no digit** (:func:`digit_split`). Splitting by
   rotation instead would show the learner a test digit, merely rotated, during training.
-  For the same reason 6 and 9 stay on the same side: a 6 turned by 180° resembles a 9;
-* labels inside a task are 0 … N−1 in a fresh random order, so a network cannot memorise
-  "output 3 means digit 7 at 90°": it has to learn from the support set.
+  For the same reason 6 and 9 stay on the same side: a 6 turned by 180° resembles a 9.
+
+On the digits the class means of the raw pixels already classify well (the chapter measures
+it), which is why the chapter's headline moved to the characters.
 """
 
 from __future__ import annotations
