@@ -82,8 +82,10 @@ lint: setup
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
-# The unit tests, tests/test_install.py included (it resolves an install against PyPI).
+# The unit tests, tests/test_install.py included (it resolves an install against PyPI). The fonts
+# let tests/test_characters.py rebuild Chapter 6's shipped character set and compare.
 unit: setup
+	bash scripts/install_fonts.sh
 	$(BIN)/pytest $(PYTEST_FLAGS) -n 2 tests --ignore=tests/browser --ignore=tests/test_book.py
 
 # nbval over every chapter, instructor (notebooks/) and student (student/) editions, two workers,

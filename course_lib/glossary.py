@@ -130,6 +130,8 @@ TERMS: tuple[Term, ...] = (
     Term("N-way K-shot", "N 类 K 样本", 6, in_notes=False, note="N classes, K images each"),
     Term("meta-training set", "元训练集", 6, in_notes=False),
     Term("meta-test set", "元测试集", 6, in_notes=False),
+    Term("meta-validation set", "元验证集", 6, in_notes=False),
+    Term("typeface", "字体", 6, in_notes=False, note="one design of every character: a 'hand'"),
     Term("training from scratch", "从零训练", 6, in_notes=False),
     Term("prototype", "原型", 6, in_notes=False, note="the mean feature of a class"),
     Term("prototypical network", "原型网络", 6, in_notes=False),

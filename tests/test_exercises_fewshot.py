@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from course_lib.exercises.fewshot import (
     check_chance_accuracy,
     check_most_changed_layer,
+    check_pixel_yardstick,
     check_prototype_logits,
     check_zero_step_maml,
 )
@@ -121,6 +122,9 @@ def test_an_endless_loop_is_stopped(capsys):
         (1 / 40, "40 classes"),
         (1 / 16, "16 classes"),
         (1 / 24, "24 is the number"),
+        (1 / 1000, "1,000 characters"),
+        (1 / 200, "200 characters"),
+        (1 / 28, "28 is the number of typefaces"),
         (0.5, "not 2"),
         (3, "between 0 and 1"),
         (None, "not answered"),
@@ -198,3 +202,26 @@ def test_broken_measurements_cannot_judge(changes, says, capsys):
         assert check_most_changed_layer(answer, changes) is False
         out = capsys.readouterr().out
         assert out.startswith("✗ the check cannot judge an answer yet") and says in out, out
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("a", "✓ right: this run: digits 87.1%, characters 41.7%"),
+        ("(A)", "✓"),
+        ("b", "the digits scored higher (this run: digits 87.1%, characters 41.7%)"),
+        ("c", "the digits scored higher"),
+        ("d", "not one of the choices"),
+        (None, "not answered"),
+    ],
+)
+def test_pixel_yardstick_follows_the_run(answer, expected, capsys):
+    assert check_pixel_yardstick(answer, 0.871, 0.417) is expected.startswith("✓")
+    assert expected in capsys.readouterr().out
+
+
+def test_pixel_yardstick_when_the_run_says_otherwise(capsys):
+    assert check_pixel_yardstick("c", 0.50, 0.47) is True  # within 5 points: about the same
+    assert check_pixel_yardstick("a", 0.50, 0.47) is False
+    assert "differ by less than 5 points" in capsys.readouterr().out
+    assert check_pixel_yardstick("b", 0.40, 0.60) is True

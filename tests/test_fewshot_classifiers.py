@@ -187,3 +187,113 @@ def test_evaluation_rejects_wrong_shapes_and_labels(split, test_tasks):
         learner.adapt(test_tasks.x_support, test_tasks.y_support, steps=1)
     with pytest.raises(TypeError, match="TaskBatch"):
         evaluate_fewshot(learner, (1, 2, 3, 4))
+
+
+# ---------------------------------------------------------------------------------------
+# The characters (28×28) and the CNN backbone
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def characters():
+    from course_lib.meta import character_split
+
+    return character_split()
+
+
+@pytest.mark.parametrize("backbone, sizes", [("mlp", (32, 32)), ("cnn", (8, 8, 8))])
+@pytest.mark.parametrize("method", ["maml", "anil", "protonet", "pretrain"])
+def test_every_backbone_trains_on_characters(method, backbone, sizes, characters):
+    train, _, test = characters
+    config = FewShotConfig(
+        method=method, backbone=backbone, hidden_sizes=sizes, iterations=4, meta_batch_size=2,
+        log_every=2, inner_lr=0.1,
+    )  # fmt: skip
+    learner = train_fewshot(config, train, progress=False).model
+    assert learner.image_shape == (1, 28, 28)
+    tasks = test.sample(6, 5, 1, 2, torch.Generator().manual_seed(0))
+    evaluation = evaluate_fewshot(learner, tasks, max_steps=2)
+    assert evaluation.per_task.shape == (6, 3)
+
+
+def test_cnn_layers_halve_the_image():
+    net = FewShotNet(5, (8, 16, 4), (1, 28, 28), backbone="cnn")
+    x = torch.zeros(2, 3, 1, 28, 28)  # leading dims are kept
+    assert net(x, head=False).shape == (2, 3, 4 * 4 * 4)  # 28 → 14 → 7 → 4
+    assert net(x).shape == (2, 3, 5)
+    assert [n for n, _ in net.named_parameters()][:2] == ["body.0.weight", "body.0.bias"]
+    with pytest.raises(ValueError, match="backbone must be one of"):
+        FewShotNet(5, backbone="transformer")
+    with pytest.raises(ValueError, match="backbone must be one of"):
+        FewShotConfig(backbone="rnn")
+
+
+def test_cnn_meta_loss_matches_the_per_task_loop(characters):
+    batch = characters[0].sample(2, 5, 1, 2, torch.Generator().manual_seed(0))
+    torch.manual_seed(0)  # a test may seed the global RNG
+    model = FewShotNet(5, (4, 4), (1, 28, 28), backbone="cnn")
+    params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
+    kw = dict(inner_lr=0.4, steps=1, loss_fn=F.cross_entropy)
+    fast, slow = meta_loss(model, params, batch, **kw), meta_loss_loop(model, params, batch, **kw)
+    g_fast = torch.autograd.grad(fast, list(params.values()))
+    g_slow = torch.autograd.grad(slow, list(params.values()))
+    assert torch.allclose(fast, slow, atol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(g_fast, g_slow))
+
+
+def test_learners_check_the_image_size(characters, test_tasks):
+    train, _, test = characters
+    learner = train_fewshot(
+        FewShotConfig(method="scratch", hidden_sizes=(8,)), train, progress=False
+    ).model
+    with pytest.raises(ValueError, match=r"\[\.\.\., 1, 28, 28\].*got \(12, 5, 1, 8, 8\)"):
+        evaluate_fewshot(learner, test_tasks)  # digit tasks for a character learner
+    with pytest.raises(
+        ValueError, match=r"image_shape must be \(1, H, W\) with H, W in \[8, 256\]"
+    ):
+        pixel_prototypes(5, (1, 4, 4))
+    assert pixel_prototypes(5, test.image_shape).image_shape == (1, 28, 28)
+
+
+def test_pixel_prototypes_on_characters_are_weak(characters):
+    """The reason for the data set: raw pixels separate typefaces' drawings poorly."""
+    tasks = characters[2].sample(100, 5, 1, 5, torch.Generator().manual_seed(4))
+    accuracy = adaptation_accuracy(pixel_prototypes(5, (1, 28, 28)), tasks, max_steps=0).mean()
+    assert 0.3 < accuracy < 0.55
+
+
+def test_choose_inner_lr_picks_the_best_on_the_given_tasks(split, test_tasks):
+    from course_lib.meta import choose_inner_lr
+
+    learner = _train("pretrain", split).model
+    best, scores = choose_inner_lr(learner, test_tasks, (0.001, 0.1, 1.0), steps=3)
+    assert best == max(scores, key=scores.get) and set(scores) == {0.001, 0.1, 1.0}
+    moved = learner.with_inner_lr(best)
+    assert moved.inner_lr == moved.config.inner_lr == best and learner.inner_lr == 0.4
+    assert moved.params is learner.params
+    with pytest.raises(ValueError, match="candidates must hold"):
+        choose_inner_lr(learner, test_tasks, ())
+    with pytest.raises(ValueError, match="inner_lr must be in"):
+        learner.with_inner_lr(-1.0)
+
+
+def test_meta_iterations_per_second_times_the_outer_step(characters):
+    from course_lib.meta import meta_iterations_per_second
+
+    config = FewShotConfig(method="maml", hidden_sizes=(16,), meta_batch_size=2)
+    assert meta_iterations_per_second(config, characters[0], seconds=0.2, batches=2) > 0
+    with pytest.raises(ValueError, match="meta-learner"):
+        meta_iterations_per_second(FewShotConfig(method="pretrain"), characters[0])
+    with pytest.raises(ValueError, match=r"seconds must be in \(0.0, 60.0\]"):
+        meta_iterations_per_second(config, characters[0], seconds=0)
+
+
+def test_evaluation_intervals_come_from_course_stats(split, test_tasks):
+    from course_lib.stats import mean_ci
+
+    evaluation = evaluate_fewshot(_train("maml", split).model, test_tasks, max_steps=2)
+    interval = evaluation.interval(1)
+    assert interval == mean_ci(evaluation.per_task[:, 1])
+    assert evaluation.at(1) == (interval.mean, interval.half_width)
+    with pytest.raises(ValueError, match=r"steps must be one of the evaluated \[0, 1, 2\]"):
+        evaluation.interval(5)

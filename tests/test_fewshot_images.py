@@ -9,6 +9,7 @@ from course_lib.meta.images import (
     IMAGE_SHAPE,
     TEST_DIGITS,
     DigitTasks,
+    ImageTasks,
     check_images,
     digit_split,
     load_digit_images,
@@ -133,3 +134,33 @@ def test_wrong_image_shapes_are_rejected():
         check_images(torch.zeros(5, 1, 8, 8, dtype=torch.long))
     with pytest.raises(TypeError, match="torch.Tensor"):
         check_images([[0.0]])
+
+
+def test_image_tasks_turn_integer_levels_into_floats():
+    levels = torch.randint(0, 16, (6, 4, 1, 10, 10), dtype=torch.uint8)
+    family = ImageTasks(levels, [f"c{i}" for i in range(6)], max_value=15, description="toys")
+    batch = family.sample(2, 3, 1, 2, torch.Generator().manual_seed(0))
+    assert batch.x_support.dtype == torch.float32 and batch.x_support.shape == (2, 3, 1, 10, 10)
+    assert float(batch.x_query.max()) <= 1.0
+    x, y = family.labelled_batch(7, torch.Generator().manual_seed(1))
+    assert x.shape == (7, 1, 10, 10) and y.shape == (7,) and int(y.max()) < 6
+    assert family.image_shape == (1, 10, 10) and family.describe(2) == "c2"
+    assert "toys: 6 classes × 4 images" in repr(family)
+    with pytest.raises(ValueError, match=r"n_way must be <= 6, the classes of toys"):
+        family.sample_classes(1, 7)
+
+
+def test_image_tasks_reject_bad_arrays():
+    with pytest.raises(ValueError, match=r"\[num_classes, images_per_class, 1, H, W\]"):
+        ImageTasks(torch.zeros(3, 4, 10, 10), ["a", "b", "c"])
+    with pytest.raises(ValueError, match="class_names must name each of the 3 classes"):
+        ImageTasks(torch.zeros(3, 4, 1, 10, 10), ["a"])
+
+
+def test_digits_pretraining_batches_are_the_flat_draws():
+    """labelled_batch draws the same images as indexing all_images with the same generator."""
+    tasks = DigitTasks((3, 7))
+    images, labels = tasks.all_images()
+    pick = torch.randint(len(labels), (9,), generator=torch.Generator().manual_seed(5))
+    x, y = tasks.labelled_batch(9, torch.Generator().manual_seed(5))
+    assert torch.equal(x, images[pick]) and torch.equal(y, labels[pick])

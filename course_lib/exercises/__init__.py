@@ -4,6 +4,7 @@ and prints specific, friendly feedback; it returns True when everything passes."
 from course_lib.exercises.fewshot import (
     check_chance_accuracy,
     check_most_changed_layer,
+    check_pixel_yardstick,
     check_prototype_logits,
     check_zero_step_maml,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "check_chance_accuracy",
     "check_zero_step_maml",
     "check_most_changed_layer",
+    "check_pixel_yardstick",
     "check_trial_input",  # Ch 7
     "check_dice_objective",  # Ch 8
     "check_rl2_inner_loop",

@@ -6,6 +6,8 @@
 * :func:`check_zero_step_maml` (multiple choice): MAML's accuracy before any inner step.
 * :func:`check_most_changed_layer` (predict, then run): which layer moves most when MAML
   adapts, judged against this run's measurement.
+* :func:`check_pixel_yardstick` (predict, then run): where raw-pixel prototypes score higher,
+  on the digits or on the characters, judged against this run's measurement.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "check_chance_accuracy",
     "check_zero_step_maml",
     "check_most_changed_layer",
+    "check_pixel_yardstick",
 ]
 
 
@@ -199,6 +202,9 @@ def check_chance_accuracy(answer: object) -> bool:
             (1 / 40, "the data set has 40 classes, but a task only uses N = 5 of them."),
             (1 / 16, "the meta-test set has 16 classes, but one task only uses N = 5."),
             (1 / 24, "24 is the number of meta-training classes; a task has N = 5 labels."),
+            (1 / 1000, "the data set has 1,000 characters, but a task only uses N = 5 of them."),
+            (1 / 200, "the meta-test set has 200 characters, but one task only uses N = 5."),
+            (1 / 28, "28 is the number of typefaces (instances of a class), not of labels."),
             (0.5, "a guess is right with probability 1/N, and N = 5 here, not 2."),
             (lambda a: a > 1, "an accuracy is a fraction between 0 and 1."),
         ],
@@ -293,4 +299,45 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
             if correct == "c"
             else ""
         ),
+    )
+
+
+_YARDSTICK_CHOICES = {"a": "the digits", "b": "the characters", "c": "about the same"}
+#: Within this many points (as a fraction) the two accuracies count as "about the same".
+_SAME = 0.05
+
+
+def check_pixel_yardstick(answer: object, digits: float, characters: float) -> bool:
+    """Predict-then-run: at 5-way 1-shot, where do raw-pixel prototypes score higher?
+    a) on the digits, b) on the characters, c) about the same (within 5 points).
+
+    ``digits`` and ``characters`` are this run's mean accuracies (fractions) of
+    :func:`course_lib.meta.pixel_prototypes` on 600 new tasks of each; the right choice is
+    read from them.
+    """
+    digits, characters = float(digits), float(characters)
+    measured = f"this run: digits {100 * digits:.1f}%, characters {100 * characters:.1f}%"
+    gap = digits - characters
+    correct = "c" if abs(gap) < _SAME else ("a" if gap > 0 else "b")
+    why = {
+        "a": "two handwritten 7s share most of their ink, so the class mean of the raw pixels "
+        "already separates the digits; two typefaces' drawings of one character (hairline or "
+        "heavy strokes, serifs, brush shapes, a slight turn) can be as far apart pixel by pixel "
+        "as two different characters, so the characters need learned features",
+        "b": "the characters' instances were closer to their class means than the digits' were",
+        "c": "pixels separated both data sets about equally well",
+    }
+    reasons = {
+        key: f"{_YARDSTICK_CHOICES[correct]} scored higher ({measured}): {why[correct]}."
+        if correct != "c"
+        else f"the two differ by less than {100 * _SAME:.0f} points ({measured})."
+        for key in _YARDSTICK_CHOICES
+        if key != correct
+    }
+    return check_choice(
+        answer,
+        correct,
+        reasons,
+        options=list(_YARDSTICK_CHOICES),
+        why=f"{measured}: {why[correct]}.",
     )

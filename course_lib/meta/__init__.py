@@ -17,7 +17,9 @@ Modules, one idea each:
     binary_tasks 2-D binary classification tasks (the notes' framing)
     geometry     why MAML is good: steps to a task's optimum, distance to it
     evolution    a genetic algorithm for components without a gradient
-    images       DigitTasks: few-shot image tasks from scikit-learn's digits (Chapter 6)
+    images       ImageTasks (N-way K-shot tasks over classes of images); DigitTasks from
+                 scikit-learn's digits, Chapter 6's warm-up
+    characters   Chapter 6's data set: 1,000 Chinese characters, each drawn by 28 typefaces
     classifiers  few-shot classifiers on one backbone: scratch, pre-training, MAML, ANIL, prototypes
 """
 
@@ -30,6 +32,14 @@ from course_lib.meta.blackbox import (
     blackbox_mse,
     train_blackbox,
 )
+from course_lib.meta.characters import (
+    TYPEFACES,
+    CharacterSet,
+    CharacterTasks,
+    Typeface,
+    character_split,
+    load_characters,
+)
 from course_lib.meta.classifiers import (
     FEWSHOT_METHODS,
     FewShotConfig,
@@ -37,9 +47,11 @@ from course_lib.meta.classifiers import (
     FewShotLearner,
     FewShotNet,
     adaptation_accuracy,
+    choose_inner_lr,
     confidence_interval,
     evaluate_fewshot,
     layer_changes,
+    meta_iterations_per_second,
     pixel_prototypes,
     predictions_along_the_way,
     prototype_logits,
@@ -79,7 +91,7 @@ from course_lib.meta.geometry import (
     parameter_distance,
     steps_to_reach,
 )
-from course_lib.meta.images import DigitTasks, digit_split
+from course_lib.meta.images import DigitTasks, ImageTasks, digit_split
 from course_lib.meta.landscape import TwoLoopPaths, sine_loss_grid, two_loop_paths
 from course_lib.meta.learned_update import (
     adapt_with_rule,
@@ -153,8 +165,15 @@ __all__ = [
     "EvolutionConfig",
     "evolve_inner_loop",
     "descend_inner_lr",
-    "DigitTasks",  # Ch 6: few-shot image classification
+    "ImageTasks",  # Ch 6: few-shot image classification
+    "DigitTasks",
     "digit_split",
+    "CharacterSet",
+    "CharacterTasks",
+    "Typeface",
+    "TYPEFACES",
+    "load_characters",
+    "character_split",
     "FEWSHOT_METHODS",
     "FewShotNet",
     "FewShotConfig",
@@ -168,4 +187,6 @@ __all__ = [
     "evaluate_fewshot",
     "layer_changes",
     "confidence_interval",
+    "meta_iterations_per_second",
+    "choose_inner_lr",
 ]

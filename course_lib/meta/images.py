@@ -1,27 +1,33 @@
-"""Few-shot image classification tasks from real handwritten digits (Chapter 6).
+"""N-way K-shot tasks over classes of images (Chapter 6), and the handwritten digits.
 
 The MAML paper's classification benchmark is Omniglot: 1,623 handwritten characters, each a
 *class*, with rotations by 90°, 180° and 270° added as new classes. Its tasks are
 **N-way K-shot** problems: pick N classes never used in training, give the learner K
 labelled images of each (the **support set**, 支持集) and score it on more images of the
-same N classes (the **query set**, 查询集).
+same N classes (the **query set**, 查询集). :class:`ImageTasks` draws such tasks from any
+tensor of images ``[classes, images per class, 1, H, W]``; labels inside a task are 0 … N−1
+in a fresh random order, so a network cannot memorise "output 3 means class 17": it has to
+learn from the support set.
 
-Omniglot needs a download. scikit-learn ships 1,797 handwritten digits (8×8 pixels, 16
-grey levels) inside its wheel, so this module builds the same kind of benchmark from them:
+Chapter 6's data set is :mod:`course_lib.meta.characters` (Chinese characters drawn by many
+typefaces). This module also keeps the warm-up the chapter started from: scikit-learn ships
+1,797 handwritten digits (8×8 pixels, 16 grey levels) inside its wheel, and
+:class:`DigitTasks` builds the same kind of benchmark from them:
 
 * a class is a (digit, rotation) pair: 10 digits × 4 rotations = 40 classes, as the MAML
   paper turns each Omniglot character into 4 classes;
 * **meta-training and meta-test classes share no digit** (:func:`digit_split`). Splitting by
   rotation instead would show the learner a test digit, merely rotated, during training.
-  For the same reason 6 and 9 stay on the same side: a 6 turned by 180° resembles a 9;
-* labels inside a task are 0 … N−1 in a fresh random order, so a network cannot memorise
-  "output 3 means digit 7 at 90°": it has to learn from the support set.
+  For the same reason 6 and 9 stay on the same side: a 6 turned by 180° resembles a 9.
+
+On the digits the class means of the raw pixels already classify well (the chapter measures
+it), which is why the chapter's headline moved to the characters.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -33,6 +39,7 @@ __all__ = [
     "IMAGE_SHAPE",
     "ROTATIONS",
     "TEST_DIGITS",
+    "ImageTasks",
     "DigitTasks",
     "digit_split",
     "load_digit_images",
@@ -64,13 +71,16 @@ def load_digit_images() -> tuple[Tensor, Tensor]:
     return images, torch.tensor(digits.target, dtype=torch.long)
 
 
-def check_images(x: object, name: str = "x") -> Tensor:
-    """``x`` if it is a float tensor of images ``[..., 1, 8, 8]``; else an error naming the shape."""
+def check_images(x: object, name: str = "x", shape: tuple[int, int, int] = IMAGE_SHAPE) -> Tensor:
+    """``x`` if it is a float tensor of images ``[..., *shape]``; else an error naming the shape."""
+    _, h, w = shape
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of images [..., 1, 8, 8], got {type(x)}")
-    if x.dim() < 3 or tuple(x.shape[-3:]) != IMAGE_SHAPE:
+        raise TypeError(
+            f"{name} must be a torch.Tensor of images [..., 1, {h}, {w}], got {type(x)}"
+        )
+    if x.dim() < 3 or tuple(x.shape[-3:]) != tuple(shape):
         raise ValueError(
-            f"{name} must hold images of shape [..., 1, 8, 8] (1 channel, 8×8 pixels), "
+            f"{name} must hold images of shape [..., 1, {h}, {w}] (1 channel, {h}×{w} pixels), "
             f"got {tuple(x.shape)}"
         )
     if not x.is_floating_point():
@@ -78,48 +88,68 @@ def check_images(x: object, name: str = "x") -> Tensor:
     return x
 
 
-@dataclass(frozen=True)
-class DigitTasks:
-    """An N-way K-shot task family over the (digit, rotation) classes of some digits.
+class ImageTasks:
+    """An N-way K-shot task family over classes of images.
 
     Args:
-        digits: which digits (0–9) provide classes; each gives one class per rotation.
-        rotations: rotations in degrees, multiples of 90 (default: 0, 90, 180, 270).
-
-    Every class keeps the same number of images (the smallest digit's count, 174 in
-    scikit-learn's set), so a whole meta-batch is drawn with a few tensor operations.
-    ``classes[c]`` is the (digit, rotation) of class ``c``; ``images`` is
-    ``[num_classes, images_per_class, 1, 8, 8]``.
+        images: ``[num_classes, images_per_class, 1, H, W]``: every class keeps the same
+            number of images, so a whole meta-batch is drawn with a few tensor operations.
+            Float pixels in [0, 1], or integer levels 0…``max_value`` (kept as they are, 4×
+            smaller in memory, and turned into floats in [0, 1] as tasks are drawn).
+        class_names: one name per class, how plots write it (``"7 @ 90°"``, ``"永"``).
+        max_value: the integer level that means full ink (ignored for float images).
+        description: a line saying what the family is, for messages.
     """
 
-    digits: tuple[int, ...]
-    rotations: tuple[int, ...] = ROTATIONS
-    classes: tuple[tuple[int, int], ...] = field(init=False, repr=False)
-    images: Tensor = field(init=False, repr=False)
+    def __init__(
+        self,
+        images: Tensor,
+        class_names: Sequence[str],
+        *,
+        max_value: int = 1,
+        description: str = "images",
+    ) -> None:
+        if not isinstance(images, Tensor) or images.dim() != 5 or images.shape[2] != 1:
+            raise ValueError(
+                "images must be a tensor [num_classes, images_per_class, 1, H, W], got "
+                f"{tuple(getattr(images, 'shape', ()))}"
+            )
+        if len(class_names) != images.shape[0]:
+            raise ValueError(
+                f"class_names must name each of the {images.shape[0]} classes, got "
+                f"{len(class_names)} names"
+            )
+        self.images = images
+        self.class_names = tuple(str(n) for n in class_names)
+        self.max_value = check_int("max_value", max_value, 1)
+        self.description = str(description)
 
-    def __post_init__(self) -> None:
-        digits = _check_digits(self.digits)
-        rotations = _check_rotations(self.rotations)
-        pictures, labels = load_digit_images()
-        per_class = min(int((labels == d).sum()) for d in range(10))
-        classes, stacks = [], []
-        for d in digits:
-            of_digit = pictures[labels == d][:per_class]
-            for r in rotations:  # rot90 turns counter-clockwise, k quarter turns
-                classes.append((d, r))
-                stacks.append(torch.rot90(of_digit, k=r // 90, dims=(-2, -1)))
-        object.__setattr__(self, "digits", digits)
-        object.__setattr__(self, "rotations", rotations)
-        object.__setattr__(self, "classes", tuple(classes))
-        object.__setattr__(self, "images", torch.stack(stacks))
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.description}: {self.num_classes} classes × "
+            f"{self.images_per_class} images of {self.image_shape})"
+        )
 
     @property
     def num_classes(self) -> int:
-        return len(self.classes)
+        return self.images.shape[0]
 
     @property
     def images_per_class(self) -> int:
         return self.images.shape[1]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """``(1, H, W)``: one channel of H × W pixels."""
+        return tuple(self.images.shape[2:])  # type: ignore[return-value]
+
+    def describe(self, c: int) -> str:
+        """How class ``c`` is written in plots."""
+        return self.class_names[c]
+
+    def _pixels(self, x: Tensor) -> Tensor:
+        """Images as floats in [0, 1] (integer levels are divided by ``max_value``)."""
+        return x if x.is_floating_point() else x.float() / self.max_value
 
     def check_task_shape(self, n_way: int, k_shot: int, k_query: int) -> None:
         """ValueError naming the limit if N-way K-shot tasks with ``k_query`` queries cannot be drawn."""
@@ -128,13 +158,13 @@ class DigitTasks:
         check_int("k_query", k_query, 1)
         if n_way > self.num_classes:
             raise ValueError(
-                f"n_way must be <= {self.num_classes}, the classes of digits {self.digits} × "
-                f"{len(self.rotations)} rotations; got n_way={n_way}"
+                f"n_way must be <= {self.num_classes}, the classes of {self.description}; "
+                f"got n_way={n_way}"
             )
         if k_shot + k_query > self.images_per_class:
             raise ValueError(
-                f"k_shot + k_query must be <= {self.images_per_class}, the images per class; "
-                f"got {k_shot} + {k_query} = {k_shot + k_query}"
+                f"k_shot + k_query must be <= {self.images_per_class}, the images per class "
+                f"of {self.description}; got {k_shot} + {k_query} = {k_shot + k_query}"
             )
 
     def sample_classes(
@@ -142,6 +172,12 @@ class DigitTasks:
     ) -> Tensor:
         """``[num_tasks, n_way]`` class indices: N different classes per task, in random order."""
         _check_num_tasks(num_tasks)
+        check_int("n_way", n_way, 2)
+        if n_way > self.num_classes:
+            raise ValueError(
+                f"n_way must be <= {self.num_classes}, the classes of {self.description}; "
+                f"got n_way={n_way}"
+            )
         return torch.rand(num_tasks, self.num_classes, generator=generator).argsort(1)[:, :n_way]
 
     def make_tasks(
@@ -149,7 +185,7 @@ class DigitTasks:
     ) -> TaskBatch:
         """Draw K support and ``k_query`` query images of each chosen class (``classes``: ``[B, N]``).
 
-        Label j inside a task means "the task's j-th class". Shapes: x ``[B, N·K, 1, 8, 8]``,
+        Label j inside a task means "the task's j-th class". Shapes: x ``[B, N·K, 1, H, W]``,
         y ``[B, N·K]`` (support, class-major: K images of label 0, then label 1, …) and
         ``[B, N·k_query, …]`` for the query set. The images of one class in one task are all
         different (drawn without replacement).
@@ -158,7 +194,7 @@ class DigitTasks:
         self.check_task_shape(n_way, k_shot, k_query)
         picks = torch.rand(num_tasks, n_way, self.images_per_class, generator=generator)
         picks = picks.argsort(-1)[..., : k_shot + k_query]  # [B, N, K + Q] without replacement
-        x = self.images[classes.unsqueeze(-1), picks]  # [B, N, K + Q, 1, 8, 8]
+        x = self._pixels(self.images[classes.unsqueeze(-1), picks])  # [B, N, K + Q, 1, H, W]
         y = torch.arange(n_way).reshape(1, n_way, 1).expand(num_tasks, n_way, k_shot + k_query)
 
         def flat(t: Tensor) -> Tensor:  # [B, N, M, ...] -> [B, N·M, ...]
@@ -185,10 +221,51 @@ class DigitTasks:
         classes = self.sample_classes(num_tasks, n_way, generator)
         return self.make_tasks(classes, k_shot, k_query, generator)
 
+    def labelled_batch(
+        self, size: int, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """``size`` images drawn uniformly from every class, with their class index (pre-training's data)."""
+        size = check_int("size", size, 1, 1_000_000)
+        pick = torch.randint(self.num_classes * self.images_per_class, (size,), generator=generator)
+        c, m = pick // self.images_per_class, pick % self.images_per_class
+        return self._pixels(self.images[c, m]), c
+
     def all_images(self) -> tuple[Tensor, Tensor]:
-        """Every image with its class index: ``[C·M, 1, 8, 8]`` and ``[C·M]`` (pre-training's data)."""
+        """Every image with its class index: ``[C·M, 1, H, W]`` and ``[C·M]``."""
         c, m = self.images.shape[:2]
-        return self.images.reshape(c * m, *IMAGE_SHAPE), torch.arange(c).repeat_interleave(m)
+        flat = self.images.reshape(c * m, *self.image_shape)
+        return self._pixels(flat), torch.arange(c).repeat_interleave(m)
+
+
+class DigitTasks(ImageTasks):
+    """An N-way K-shot task family over the (digit, rotation) classes of some digits.
+
+    Args:
+        digits: which digits (0–9) provide classes; each gives one class per rotation.
+        rotations: rotations in degrees, multiples of 90 (default: 0, 90, 180, 270).
+
+    Every class keeps the same number of images (the smallest digit's count, 174 in
+    scikit-learn's set). ``classes[c]`` is the (digit, rotation) of class ``c``; ``images``
+    is ``[num_classes, images_per_class, 1, 8, 8]``.
+    """
+
+    def __init__(self, digits: tuple[int, ...], rotations: tuple[int, ...] = ROTATIONS) -> None:
+        digits = _check_digits(digits)
+        rotations = _check_rotations(rotations)
+        pictures, labels = load_digit_images()
+        per_class = min(int((labels == d).sum()) for d in range(10))
+        classes, stacks = [], []
+        for d in digits:
+            of_digit = pictures[labels == d][:per_class]
+            for r in rotations:  # rot90 turns counter-clockwise, k quarter turns
+                classes.append((d, r))
+                stacks.append(torch.rot90(of_digit, k=r // 90, dims=(-2, -1)))
+        self.digits, self.rotations, self.classes = digits, rotations, tuple(classes)
+        super().__init__(
+            torch.stack(stacks),
+            [describe_class(c) for c in classes],
+            description=f"digits {digits} × {len(rotations)} rotations",
+        )
 
 
 def digit_split(

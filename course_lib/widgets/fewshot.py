@@ -2,7 +2,9 @@
 
 A thin view: the tasks are drawn and every method's predictions after 0..S inner steps are
 computed once, when the widget is built, by :func:`course_lib.meta.predictions_along_the_way`;
-moving a control only looks them up and redraws.
+moving a control only looks them up and redraws. It takes any image task family (the
+characters of ``character_split`` or the digits of ``digit_split``); classes are labelled by
+``tasks.describe`` (code points for characters, so the plot needs no CJK font).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import numpy as np
 import torch
 from matplotlib.colors import to_rgb
 
-from course_lib.meta import DigitTasks, FewShotLearner, predictions_along_the_way
-from course_lib.meta.images import describe_class
+from course_lib.meta import FewShotLearner, predictions_along_the_way
+from course_lib.meta.images import ImageTasks
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.validation import check_int, check_seed
 from course_lib.widgets._base import explorer, int_slider
@@ -23,16 +25,19 @@ from course_lib.widgets._base import explorer, int_slider
 __all__ = ["fewshot_explorer", "story_task"]
 
 _RIGHT, _WRONG = np.array(to_rgb(COLORS["green"])), np.array(to_rgb(COLORS["red"]))
-_TILE = 10  # an 8×8 image with a 1-pixel frame
+#: Name prefixes of the methods the default view shows winning and losing (the chapter's claim).
+WINNERS: tuple[str, ...] = ("maml", "proto")
+LOSERS: tuple[str, ...] = ("scratch", "pre", "raw")
 
 
 def _tiles(images: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """A mosaic ``[rows·10, cols·10, 3]`` of grey images ``[rows, cols, 8, 8]`` in coloured frames."""
-    rows, cols = images.shape[:2]
-    mosaic = np.ones((rows, cols, _TILE, _TILE, 3))
+    """A mosaic of grey images ``[rows, cols, H, W]``, each in a coloured 1-pixel frame:
+    ``[rows·(H+2), cols·(W+2), 3]``."""
+    rows, cols, h, w = images.shape
+    mosaic = np.ones((rows, cols, h + 2, w + 2, 3))
     mosaic[:, :, :, :] = frames[:, :, None, None, :]
     mosaic[:, :, 1:-1, 1:-1, :] = 1.0 - images[..., None]  # dark ink on white
-    return mosaic.transpose(0, 2, 1, 3, 4).reshape(rows * _TILE, cols * _TILE, 3)
+    return mosaic.transpose(0, 2, 1, 3, 4).reshape(rows * (h + 2), cols * (w + 2), 3)
 
 
 def story_task(correct: Mapping[str, np.ndarray], winners: Sequence[str], losers: Sequence[str]):
@@ -48,13 +53,15 @@ def story_task(correct: Mapping[str, np.ndarray], winners: Sequence[str], losers
 
 def fewshot_explorer(
     learners: Mapping[str, FewShotLearner],
-    tasks: DigitTasks,
+    tasks: ImageTasks,
     *,
     num_tasks: int = 20,
     shots: Sequence[int] = (1, 5),
     k_query: int = 2,
     max_steps: int = 10,
     seed: int = 0,
+    winners: Sequence[str] | None = None,
+    losers: Sequence[str] | None = None,
 ) -> widgets.VBox:
     """Pick a new task, K and the number of inner steps; see every method's predictions.
 
@@ -65,11 +72,13 @@ def fewshot_explorer(
         num_tasks: tasks drawn once (the "task" slider), for each K in ``shots``.
         k_query: query images per class shown; max_steps: the "inner steps" slider's range.
         seed: seeds the drawn tasks.
+        winners, losers: the names whose gap picks the opening task (default: the names
+            starting with "MAML"/"proto" and with "scratch"/"pre"/"raw", case-insensitive).
 
     Left: the support set, one row per label. Right: the query images, one row per method;
     each frame is green when the method's label is right and red when it is wrong, and the
     number in the corner is the predicted label. The widget opens with K = 1, one step, on
-    the task where MAML and prototypes beat scratch and pre-training by the most.
+    the task where the winners beat the losers by the most (:func:`story_task`).
     """
     if not learners or not all(isinstance(v, FewShotLearner) for v in learners.values()):
         raise TypeError("learners must map names to FewShotLearner objects from train_fewshot")
@@ -77,8 +86,16 @@ def fewshot_explorer(
     if len(n_way) != 1:
         raise ValueError(f"all learners must share one n_way, got {sorted(n_way)}")
     n_way = n_way.pop()
-    if not isinstance(tasks, DigitTasks):
-        raise TypeError(f"tasks must be a DigitTasks family, got {type(tasks).__name__}")
+    if not isinstance(tasks, ImageTasks):
+        raise TypeError(
+            f"tasks must be an ImageTasks family (character_split, digit_split), got "
+            f"{type(tasks).__name__}"
+        )
+    shapes = {learner.image_shape for learner in learners.values()}
+    if shapes != {tasks.image_shape}:
+        raise ValueError(
+            f"every learner must take the tasks' images {tasks.image_shape}, got {sorted(shapes)}"
+        )
     if not 1 <= check_int("num_tasks", num_tasks, 1) <= 100:
         raise ValueError(f"num_tasks must be in [1, 100], got {num_tasks}")
     if not 0 <= check_int("max_steps", max_steps, 0) <= 20:
@@ -106,8 +123,7 @@ def fewshot_explorer(
         )
         for name in names
     }
-    winners = [n for n in names if n.lower().startswith(("maml", "proto"))] or names[:1]
-    losers = [n for n in names if n.lower().startswith(("scratch", "pre"))] or names[-1:]
+    winners, losers = _sides(names, winners, losers)
     controls = {
         "task": int_slider("new task", story_task(correct, winners, losers), 0, num_tasks - 1),
         "k": widgets.ToggleButtons(
@@ -116,24 +132,26 @@ def fewshot_explorer(
         "steps": int_slider("inner steps", start_steps, 0, max_steps),
     }
     num_query = n_way * k_query
+    _, h, w = tasks.image_shape
+    tile_h, tile_w = h + 2, w + 2
     fig, (ax_support, ax_query) = new_figure(
         1, 2, figsize=(9.5, 0.55 * max(len(names), n_way) + 1.4), width_ratios=[1, 2.2]
     )
     widest = max(shots)
     support_image = ax_support.imshow(
-        np.ones((n_way * _TILE, widest * _TILE, 3)), interpolation="nearest"
+        np.ones((n_way * tile_h, widest * tile_w, 3)), interpolation="nearest"
     )
     ax_support.set_xticks([])
-    ax_support.set_yticks([_TILE * (j + 0.5) for j in range(n_way)])
+    ax_support.set_yticks([tile_h * (j + 0.5) for j in range(n_way)])
     query_image = ax_query.imshow(
-        np.ones((len(names) * _TILE, n_way * k_query * _TILE, 3)), interpolation="nearest"
+        np.ones((len(names) * tile_h, n_way * k_query * tile_w, 3)), interpolation="nearest"
     )
     labels = [
         [ax_query.text(0, 0, "", fontsize=7, va="top", ha="left") for _ in range(num_query)]
         for _ in names
     ]
-    ax_query.set_yticks([_TILE * (i + 0.5) for i in range(len(names))])
-    ax_query.set_xticks([_TILE * (j + 0.5) for j in range(num_query)])
+    ax_query.set_yticks([tile_h * (i + 0.5) for i in range(len(names))])
+    ax_query.set_xticks([tile_w * (j + 0.5) for j in range(num_query)])
     ax_query.set_xlabel("query images (true label below)")
     ax_support.set_title("support set")
     ax_support.set_xlabel("K images per label")
@@ -146,13 +164,13 @@ def fewshot_explorer(
         i, k, steps = (controls[c].value for c in ("task", "k", "steps"))
         batch = drawn[k]
         # The panel always holds max(shots) columns (blank beyond K), so its size never changes.
-        support = np.zeros((n_way, widest, 8, 8))
-        support[:, :k] = batch.x_support[i, :, 0].numpy().reshape(n_way, k, 8, 8)
+        support = np.zeros((n_way, widest, h, w))
+        support[:, :k] = batch.x_support[i, :, 0].numpy().reshape(n_way, k, h, w)
         blank = np.arange(widest) >= k
         frames = np.where(blank[None, :, None], 1.0, np.full((n_way, widest, 3), 0.85))
         support_image.set_data(_tiles(support, frames))
         ax_support.set_yticklabels(
-            [f"{j}: {describe_class(tasks.classes[c])}" for j, c in enumerate(classes[k][i])]
+            [f"{j}: {tasks.describe(int(c))}" for j, c in enumerate(classes[k][i])]
         )
         truth = batch.y_query[i].numpy()
         query = batch.x_query[i, :, 0].numpy()
@@ -163,7 +181,7 @@ def fewshot_explorer(
         query_image.set_data(_tiles(images, frames))
         for row, texts in enumerate(labels):
             for col, text in enumerate(texts):
-                text.set_position((col * _TILE + 0.6, row * _TILE + 0.8))
+                text.set_position((col * tile_w + 0.6, row * tile_h + 0.8))
                 text.set_text(str(guessed[row, col]))
                 text.set_color(COLORS["green"] if right[row, col] else COLORS["red"])
         ax_query.set_yticklabels(
@@ -184,3 +202,20 @@ def fewshot_explorer(
         )
 
     return explorer(controls, view, update, title="A new task: who labels it right?")
+
+
+def _sides(
+    names: list[str], winners: Sequence[str] | None, losers: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """The winners and losers among ``names`` (defaults by :data:`WINNERS` / :data:`LOSERS`)."""
+    if winners is None:
+        winners = [n for n in names if n.lower().startswith(WINNERS)] or names[:1]
+    if losers is None:
+        losers = [n for n in names if n.lower().startswith(LOSERS)] or names[-1:]
+    for side, chosen in (("winners", winners), ("losers", losers)):
+        unknown = [n for n in chosen if n not in names]
+        if not chosen or unknown:
+            raise ValueError(
+                f"{side} must be a non-empty list of learner names {names}, got {chosen}"
+            )
+    return list(winners), list(losers)
