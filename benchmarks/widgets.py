@@ -111,6 +111,16 @@ def _maml_rl():
     return maml_rl_explorer(policy, agent, max_steps=20)
 
 
+def _pearl():
+    # Ch 9: an untrained agent of the chapter's quick sizes on the sparse task; each new goal plays a trial.
+    from course_lib.pearl.compare import pearl_config
+    from course_lib.pearl.train import make_agent
+    from course_lib.widgets import pearl_explorer
+
+    config = pearl_config("sparse_point_robot", 1)
+    return pearl_explorer(make_agent(config), config, goal=(0.0, 1.0))
+
+
 # name -> (factory, {control: values to cycle}, budget in ms or None)
 WIDGETS: dict[str, tuple[Callable, dict[str, list], float | None]] = {
     "return_value_explorer": (
@@ -173,6 +183,7 @@ WIDGETS: dict[str, tuple[Callable, dict[str, list], float | None]] = {
         {"x": [0.1, 0.45, 0.9, -0.3], "y": [0.2, -0.4, 0.8], "steps": [3, 0, 1]},
         300.0,
     ),
+    "pearl_explorer": (_pearl, {"angle": [30.0, 120.0, 90.0], "seen": [0, 40, 60, 20]}, None),
 }
 
 

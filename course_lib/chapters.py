@@ -84,6 +84,13 @@ CHAPTERS: tuple[Chapter, ...] = (
         "MAML-RL vs RL²",
         "adapting by gradient steps (MAML-RL) or by memory (RL²) on the same tasks",
     ),
+    Chapter(
+        9,
+        "09_pearl",
+        "PEARL: inferring the task",
+        "PEARL: a posterior over a task variable, posterior sampling and off-policy soft "
+        "actor-critic; RL², MAML-RL and PEARL on the same new goals",
+    ),
 )
 
 

@@ -154,6 +154,31 @@ TERMS: tuple[Term, ...] = (
     Term("trial return", "trial 的总收益", 7, note="the notes: 整个 trial 的总收益"),
     Term("meta-gradient", "元梯度", 8, in_notes=False),
     Term("out-of-distribution", "分布外", 8, note="the notes: 分布外环境"),
+    Term("task inference", "任务推断", 9, in_notes=False),
+    Term(
+        "latent variable",
+        "隐变量",
+        9,
+        in_notes=False,
+        also=("latent task variable",),
+        note="z, the task variable (任务变量)",
+    ),  # fmt: skip
+    Term("task variable", "任务变量", 9, in_notes=False, note="z"),
+    Term("context", "上下文", 9, in_notes=False, note="the transitions seen in a task"),
+    Term("prior", "先验", 9, in_notes=False, also=("prior distribution",)),
+    Term("posterior", "后验", 9, in_notes=False, also=("posterior distribution",)),
+    Term("posterior sampling", "后验采样", 9, in_notes=False),
+    Term("Thompson sampling", "汤普森采样", 9, in_notes=False),
+    Term("product of Gaussians", "高斯乘积", 9, in_notes=False),
+    Term("precision", "精度", 9, in_notes=False, note="1 / variance"),
+    Term("information bottleneck", "信息瓶颈", 9, in_notes=False),
+    Term("off-policy", "离策略", 9, in_notes=False, also=("off-policy learning",)),
+    Term("on-policy", "同策略", 9, in_notes=False),
+    Term("soft actor-critic", "软演员-评论家", 9, in_notes=False, also=("SAC",)),
+    Term("replay buffer", "回放缓冲区", 9, in_notes=False, note="also 重放缓冲区"),
+    Term("target network", "目标网络", 9, in_notes=False),
+    Term("temperature", "温度系数", 9, in_notes=False, note="α, the weight of the entropy"),
+    Term("sample efficiency", "样本效率", 9, in_notes=False),
 )
 
 

@@ -20,6 +20,7 @@ from course_lib.maml_rl.train import MAMLRLConfig, train_maml_rl
 from course_lib.meta import BlackBoxConfig, MetaConfig, meta_train, train_blackbox
 from course_lib.meta.classifiers import FewShotConfig, train_fewshot
 from course_lib.meta.components import ComponentConfig, learn_components
+from course_lib.pearl.train import PEARLConfig, train_pearl
 from course_lib.pg import ReinforceConfig, train_reinforce
 from course_lib.ppo import PPOConfig, train
 from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, train_rl2
@@ -64,6 +65,10 @@ def _maml_rl(config, callback=None):
 
 def _bandit_maml(config, callback=None):
     return train_bandit_maml(config, callback, progress=False)
+
+
+def _pearl(config, callback=None):
+    return train_pearl(config, callback, progress=False)
 
 
 def _model_tensors(result: TrainResult) -> list[torch.Tensor]:
@@ -126,6 +131,30 @@ TRAINERS = {
         for method in ("maml", "pretrain")
     },
     "maml_rl-bandits": (_bandit_maml, BanditMAMLConfig(iterations=3, meta_batch_size=4, seed=3)),
+    **{
+        f"pearl-{task}": (
+            _pearl,
+            PEARLConfig(
+                task=task,
+                iterations=2,
+                num_train_tasks=3,
+                initial_episodes=1,
+                tasks_per_iteration=2,
+                prior_episodes=1,
+                posterior_episodes=1,
+                gradient_steps=2,
+                meta_batch_size=2,
+                batch_size=4,
+                context_size=4,
+                hidden_sizes=(8,),
+                encoder_hidden_sizes=(8,),
+                buffer_capacity=100,
+                max_steps=4,
+                seed=3,
+            ),  # fmt: skip
+        )
+        for task in ("navigation", "sparse_point_robot")
+    },
 }
 
 

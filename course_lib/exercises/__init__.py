@@ -15,6 +15,12 @@ from course_lib.exercises.maml_rl import (
     check_rl2_inner_loop,
 )
 from course_lib.exercises.meta import check_inner_step, check_meta_sgd_step
+from course_lib.exercises.pearl import (
+    check_efficiency_prediction,
+    check_encoder_gradient,
+    check_posterior_variance,
+    check_product_of_gaussians,
+)
 from course_lib.exercises.pg import (
     check_constant_baseline,
     check_q_learning_update,
@@ -44,4 +50,8 @@ __all__ = [
     "check_rl2_inner_loop",
     "check_episodes_needed",
     "check_ood_prediction",
+    "check_product_of_gaussians",  # Ch 9
+    "check_posterior_variance",
+    "check_encoder_gradient",
+    "check_efficiency_prediction",
 ]

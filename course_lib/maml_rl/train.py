@@ -74,11 +74,16 @@ __all__ = [
     "adaptation_curve",
     "AdaptationCurve",
     "uniform_goals",
+    "task_goals",
+    "task_rules",
     "greedy_paths",
 ]
 
 Params = dict[str, Tensor]
 METHODS = ("maml", "pretrain")
+#: The task families: Chapter 8's dense 2-D navigation, and the sparse point robot of Chapter 9
+#: (course_lib.tasks.point_robot: goals on the half-circle, reward only near the goal).
+TASKS = ("navigation", "sparse_point_robot")
 OUTER_OPTIMIZERS = ("clip", "trpo")
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 #: Caps stated in the errors: beyond them one iteration takes minutes or gigabytes.
@@ -120,11 +125,17 @@ class MAMLRLConfig:
     max_steps: int = 100  # episode length
     goal_low: float = -0.5  # training goals: uniform on [goal_low, goal_high]²
     goal_high: float = 0.5
+    task: str = (
+        "navigation"  # or "sparse_point_robot" (goals on the half-circle; goal_low/high unused)
+    )
+    goal_radius: float = 0.2  # the sparse task's reward radius
     seed: int = 0  # seeds the weights, the goals and the actions
     device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
+        check_choice("task", self.task, TASKS)
+        check_real("goal_radius", self.goal_radius, 0.0, 2.0, lo_open=True)
         check_choice("estimator", self.estimator, tuple(ESTIMATORS))
         check_choice("outer_optimizer", self.outer_optimizer, OUTER_OPTIMIZERS)
         check_choice("activation", self.activation, tuple(ACTIVATIONS))
@@ -248,12 +259,16 @@ def rollout(
     *,
     per_task: bool = False,
     greedy: bool = False,
+    task: str = "navigation",
+    goal_radius: float = 0.2,
 ) -> Trajectories:
     """Play ``num_trajectories`` episodes for every goal in ``goals [B, 2]``, all at once.
 
     ``per_task=True``: ``params`` carry a leading task dimension (adapted policies).
     ``greedy=True`` moves by the mean action μ(s) (for pictures; training always samples).
+    ``task`` picks the reward and the termination rule (``goal_radius``: the sparse task's).
     """
+    reward_fn, ends = task_rules(task, goal_radius)
     num_tasks = goals.shape[0]
     position = torch.zeros(num_tasks, num_trajectories, 2)
     alive = torch.ones(num_tasks, num_trajectories, dtype=torch.bool)
@@ -268,10 +283,40 @@ def rollout(
         rows["logprob"].append(gaussian_log_prob(mean, log_std, action))
         rows["mask"].append(alive)
         position = torch.where(alive[..., None], move(position, action), position)
-        reward = navigation_reward(position, goals[:, None, :])
+        reward = reward_fn(position, goals[:, None, :])
         rows["rewards"].append(torch.where(alive, reward, 0.0))
-        alive = alive & ~reached_goal(position, goals[:, None, :])
+        alive = alive & ~ends(position, goals[:, None, :])
     return Trajectories(*(torch.stack(rows[k]) for k in Trajectories._fields))
+
+
+def task_rules(task: str, goal_radius: float = 0.2) -> tuple:
+    """``(reward(position, goal), ends(position, goal))`` of a task family, any batch shape.
+
+    Navigation: −distance, ending within 0.01 of the goal. The sparse point robot: 1 − distance
+    inside ``goal_radius``, 0 outside, no early end.
+    """
+    check_choice("task", task, TASKS)
+    if task == "navigation":
+        return navigation_reward, reached_goal
+    # Imported here: course_lib.tasks imports this package's env module, so a top-level import
+    # would be circular (the library's re-housing moves navigation into course_lib.tasks).
+    from course_lib.tasks.point_robot import sparse_reward
+
+    radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
+    return partial(sparse_reward, goal_radius=radius), _never
+
+
+def _never(position: Tensor, goal: Tensor) -> Tensor:
+    return torch.zeros(position.shape[:-1], dtype=torch.bool)
+
+
+def task_goals(config: MAMLRLConfig, num_goals: int, generator: torch.Generator) -> Tensor:
+    """``[num_goals, 2]`` goals of ``config.task``: uniform on the square, or on the half-circle."""
+    if config.task == "navigation":
+        return uniform_goals(num_goals, config.goal_low, config.goal_high, generator)
+    from course_lib.tasks.point_robot import random_half_circle_goals  # see task_rules
+
+    return random_half_circle_goals(num_goals, generator)
 
 
 def _advantages(rewards: Tensor, gamma: float) -> tuple[Tensor, Tensor]:
@@ -457,10 +502,12 @@ def _outer_iteration(
 ) -> dict[str, float]:
     """Steps 1–5 of the module docstring; returns the history row's numbers."""
     c = config
-    goals = uniform_goals(c.meta_batch_size, c.goal_low, c.goal_high, gen)
+    goals = task_goals(c, c.meta_batch_size, gen)
+    rules = {"task": c.task, "goal_radius": c.goal_radius}
     inner = rollout(
-        policy, dict(policy.named_parameters()), goals, c.num_trajectories, c.max_steps, gen
-    )
+        policy, dict(policy.named_parameters()), goals, c.num_trajectories, c.max_steps, gen,
+        **rules,
+    )  # fmt: skip
 
     def adapted() -> Params:  # θ'_m as a function of the current θ: the outer loss goes through it
         theta = dict(policy.named_parameters())
@@ -475,8 +522,9 @@ def _outer_iteration(
         with torch.no_grad():
             adapted_now = adapted()
         outer = rollout(
-            policy, adapted_now, goals, c.num_trajectories, c.max_steps, gen, per_task=True
-        )
+            policy, adapted_now, goals, c.num_trajectories, c.max_steps, gen, per_task=True,
+            **rules,
+        )  # fmt: skip
     else:
         outer = inner
     update = _trpo_update if c.outer_optimizer == "trpo" else _clipped_update
@@ -558,13 +606,17 @@ def adaptation_curve(
     max_steps: int = 100,
     seed: int = 0,
     params: Params | None = None,
+    task: str = "navigation",
+    goal_radius: float = 0.2,
 ) -> AdaptationCurve:
     """Adapt ``policy`` to each goal of ``goals [G, 2]`` with ``steps`` policy-gradient steps.
 
     Step k plays ``num_trajectories`` fresh episodes with θ_k: their mean return is the
     score after k steps, and their gradient gives θ_{k+1} (the paper's protocol). ``params``
-    overrides the policy's own weights (e.g. a random initialisation).
+    overrides the policy's own weights (e.g. a random initialisation). ``task`` and
+    ``goal_radius`` pick the task family's reward (see :func:`task_rules`).
     """
+    task_rules(task, goal_radius)
     goals = _check_goals(goals)
     check_int("steps", steps, minimum=0)
     if steps > 20:
@@ -583,7 +635,10 @@ def adaptation_curve(
     theta = _broadcast(theta, goals.shape[0])
     returns, positions, thetas = [], [], [theta]
     for k in range(steps + 1):
-        batch = rollout(policy, theta, goals, num_trajectories, max_steps, gen, per_task=True)
+        batch = rollout(
+            policy, theta, goals, num_trajectories, max_steps, gen, per_task=True, task=task,
+            goal_radius=goal_radius,
+        )  # fmt: skip
         returns.append(batch.returns.mean(1))
         positions.append(torch.cat([batch.obs[1:], _last(batch)[None]], 0))
         if k < steps:

@@ -4,6 +4,7 @@ from course_lib.widgets.components import component_explorer
 from course_lib.widgets.fewshot import fewshot_explorer
 from course_lib.widgets.maml_rl import maml_rl_explorer
 from course_lib.widgets.meta import adaptation_explorer, param_space_explorer
+from course_lib.widgets.pearl import pearl_explorer
 from course_lib.widgets.pg import q_learning_explorer, return_value_explorer
 from course_lib.widgets.ppo import clip_objective_explorer, gae_explorer
 from course_lib.widgets.rl2 import bandit_trial_viewer, maze_replay
@@ -22,4 +23,5 @@ __all__ = [
     "bandit_trial_viewer",  # Ch 7
     "maze_replay",
     "maml_rl_explorer",  # Ch 8
+    "pearl_explorer",  # Ch 9
 ]

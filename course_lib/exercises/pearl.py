@@ -1,0 +1,210 @@
+"""Chapter 9 exercises: the product-of-Gaussians posterior (coding), and three questions on PEARL.
+
+* :func:`check_product_of_gaussians`: write q(z | c) ∝ N(0, I) · Π_n N(μ_n, σ_n²).
+* :func:`check_posterior_variance`: one number, by hand (a variance after three factors).
+* :func:`check_encoder_gradient`: where the encoder learns from (multiple choice).
+* :func:`check_efficiency_prediction`: predict, then run: which family needs the fewest
+  meta-training samples on the sparse task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import torch
+from torch import Tensor
+
+from course_lib.exercises.harness import (
+    Report,
+    StudentError,
+    call,
+    check_choice,
+    check_number,
+    library_answer,
+    safe_checker,
+)
+from course_lib.pearl.encoder import ContextEncoder, product_of_gaussians
+
+__all__ = [
+    "check_product_of_gaussians",
+    "check_posterior_variance",
+    "check_encoder_gradient",
+    "check_efficiency_prediction",
+]
+
+
+def _case(seed: int, n: int, d: int) -> tuple[Tensor, Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    means = torch.randn(n, d, generator=gen, dtype=torch.float64) * 2
+    variances = torch.rand(n, d, generator=gen, dtype=torch.float64) * 1.5 + 0.2
+    return means, variances
+
+
+def _close(a: Tensor, b: Tensor) -> bool:
+    return a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-6, atol=1e-8))
+
+
+def _variance_hint(got: Tensor, means: Tensor, variances: Tensor) -> str:
+    precision = 1.0 / variances
+    candidates = {
+        "you added the variances; a product of Gaussians adds the *precisions* 1/σ² (and the "
+        "variance is one over their sum)": [variances.sum(0), 1.0 + variances.sum(0)],
+        "the prior factor N(0, 1) is missing: it adds precision 1, so 1/σ² = 1 + Σ_n 1/σ_n²": [
+            1.0 / precision.sum(0)
+        ],
+        "you returned the precision 1/σ²; return the variance, one over it": [
+            1.0 + precision.sum(0)
+        ],
+        "you returned the standard deviation; return the variance σ²": [
+            (1.0 / (1.0 + precision.sum(0))).sqrt()
+        ],
+        "you averaged the variances; precisions add, so every factor narrows the posterior": [
+            variances.mean(0)
+        ],
+    }
+    for hint, values in candidates.items():
+        if any(_close(got, v) for v in values):
+            return hint
+    return "the variance must be 1 / (1 + Σ_n 1/σ_n²): the prior's precision 1 plus each factor's"
+
+
+def _mean_hint(got: Tensor, means: Tensor, variances: Tensor) -> str:
+    precision = 1.0 / variances
+    weighted = (precision * means).sum(0)
+    candidates = {
+        "the prior is missing from the mean: its precision 1 belongs in the denominator, "
+        "μ = Σ_n (μ_n/σ_n²) / (1 + Σ_n 1/σ_n²) (its mean 0 adds nothing to the numerator)": [
+            weighted / precision.sum(0)
+        ],
+        "you averaged the means; weight each μ_n by its precision 1/σ_n², so sure factors count "
+        "more": [means.mean(0), means.sum(0) / (len(means) + 1)],
+        "you weighted the means by their variances; weight them by their precisions 1/σ_n²": [
+            (variances * means).sum(0) / (1.0 + variances.sum(0)),
+            (variances * means).sum(0) / variances.sum(0),
+        ],
+        "you forgot to divide by the total precision: μ = σ² · Σ_n μ_n/σ_n²": [weighted],
+    }
+    for hint, values in candidates.items():
+        if any(_close(got, v) for v in values):
+            return hint
+    return "the mean must be σ² · Σ_n μ_n/σ_n² (precision-weighted, the prior's mean 0 included)"
+
+
+def _as_pair(out: object, d: int) -> tuple[Tensor, Tensor]:
+    if not (isinstance(out, tuple | list) and len(out) == 2):
+        raise StudentError(
+            f"return a pair (mean, variance), each a tensor of shape [{d}]; got {type(out).__name__}"
+        )
+    mean, variance = out
+    for name, value in (("mean", mean), ("variance", variance)):
+        if not isinstance(value, Tensor):
+            raise StudentError(f"the {name} must be a torch tensor, got {type(value).__name__}")
+        if value.shape != (d,):
+            hint = (
+                " (you reduced over the latent dimensions: sum over the transitions, dim 0)"
+                if value.dim() == 1
+                else ""
+            )
+            raise StudentError(
+                f"the {name} must have shape [{d}] (one per latent dimension), got "
+                f"{list(value.shape)}{hint}"
+            )
+    return mean.detach().to(torch.float64), variance.detach().to(torch.float64)
+
+
+@safe_checker
+def check_product_of_gaussians(fn: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]) -> bool:
+    """Check ``fn(means [N, d], variances [N, d]) -> (mean [d], variance [d])``: the posterior
+    N(0, I) · Π_n N(means_n, variances_n), per latent dimension."""
+    report = Report()
+    if (message := library_answer(fn, product_of_gaussians, ContextEncoder)) is not None:
+        return report.fail(message)
+    for seed, (n, d) in enumerate([(4, 3), (1, 2), (6, 1)]):
+        means, variances = _case(seed, n, d)
+        where = f"on {n} factor{'s' if n > 1 else ''} in {d} dimension{'s' if d > 1 else ''}"
+        try:
+            got = _as_pair(call(fn, means.clone(), variances.clone(), time_limit=2.0), d)
+        except StudentError as error:
+            return report.fail(f"{where}: {error}")
+        want = product_of_gaussians(means, variances)
+        if not _close(got[1], want[1]):
+            return report.fail(
+                f"{where}: the variance is wrong", hint=_variance_hint(got[1], means, variances)
+            )
+        if not _close(got[0], want[0]):
+            return report.fail(
+                f"{where}: the mean is wrong", hint=_mean_hint(got[0], means, variances)
+            )
+    report.ok(
+        "mean and variance match the posterior on three cases: precisions add (the prior's 1 "
+        "included) and the mean is precision-weighted."
+    )
+    return True
+
+
+@safe_checker
+def check_posterior_variance(answer: object) -> bool:
+    """The encoder gives the same factor N(μ, σ² = 0.5) for each of 3 transitions; the prior is
+    N(0, 1). What is the posterior variance of that dimension?"""
+    return check_number(
+        answer,
+        1 / 7,
+        0.002,
+        hints=[
+            (1 / 6, "that leaves out the prior: it adds precision 1, so 1/σ² = 1 + 3 × 2 = 7"),
+            (1.5, "that adds the variances; a product adds precisions (1/0.5 = 2 each)"),
+            (2.5, "that adds the variances and the prior's; precisions add, not variances"),
+            (7, "that is the precision 1 + 3 × 2; the variance is one over it"),
+            (0.5, "the product of several factors is narrower than any one of them"),
+            (1 / 3, "that counts one factor; all three multiply in: 1 + 2 + 2 + 2"),
+            (1 / 5, "that counts two factors; all three multiply in: 1 + 2 + 2 + 2"),
+        ],
+        why="precisions add: 1 (the prior) + 3 × 1/0.5 = 7, so σ² = 1/7 ≈ 0.143; each transition "
+        "narrows the belief, whatever its order.",
+    )
+
+
+@safe_checker
+def check_encoder_gradient(answer: object) -> bool:
+    """Where does PEARL's encoder get its training signal? (a) the actor's loss; (b) the
+    critics' Bellman error plus the KL term to the prior; (c) a loss that reconstructs the
+    rewards of the context; (d) nowhere: it is fixed."""
+    return check_choice(
+        answer,
+        "b",
+        {
+            "a": "the actor sees z with its gradient stopped (z.detach()): the paper trains the "
+            "encoder through the critic, whose Bellman error says directly whether z identifies "
+            "the task.",
+            "c": "that is another design (VariBAD decodes rewards and transitions); PEARL's "
+            "encoder has no decoder, it learns from the critic's loss and the KL term.",
+            "d": "the encoder is trained with everything else, in every gradient step.",
+        },
+        why="the critics read z, so their Bellman error's gradient flows into the encoder; the KL "
+        "term pulls q(z|c) toward the prior (the information bottleneck).",
+    )
+
+
+@safe_checker
+def check_efficiency_prediction(answer: object, steps: Mapping[str, float]) -> bool:
+    """Predict, then run: on the sparse point robot, which family reaches the target return with
+    the fewest environment steps of meta-training, ``"RL²"``, ``"MAML-RL"`` or ``"PEARL"``?
+    ``steps`` holds this run's steps to the target (inf where a family never reached it)."""
+    names = ("RL²", "MAML-RL", "PEARL")
+    correct = min(names, key=lambda n: steps[n])
+    shown = {n: ("never" if steps[n] == float("inf") else f"{steps[n]:,.0f}") for n in names}
+    summary = ", ".join(f"{n} {shown[n]}" for n in names)
+    reasons = {
+        "RL²": "RL² learns on-policy: every PPO iteration plays fresh trials and throws them away "
+        f"after one update (this run's steps to the target: {summary}).",
+        "MAML-RL": "MAML-RL needs on-policy episodes for every inner and outer step, and with "
+        f"sparse rewards its episodes rarely see any reward at all ({summary}).",
+        "PEARL": f"not in this run ({summary}).",
+    }
+    return check_choice(
+        answer,
+        correct,
+        {n: reasons[n] for n in names if n != correct},
+        why=f"this run's environment steps to the target: {summary}. Off-policy learning reuses "
+        "every transition in many gradient steps.",
+    )

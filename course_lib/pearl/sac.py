@@ -1,0 +1,211 @@
+"""Soft actor-critic (软演员-评论家) conditioned on the task variable z: PEARL's learner.
+
+SAC (Haarnoja et al., 2018, arXiv:1801.01290 and arXiv:1812.05905) is Q-learning (Chapter 1)
+for continuous actions, with an entropy bonus. It maximises the return plus α times the policy's
+entropy; its Bellman equation for the soft Q-function is
+
+    Q(s, a) = r + γ (1 − d) E_{a′∼π(·|s′)}[ Q(s′, a′) − α log π(a′ | s′) ],
+
+with d = 1 where the episode terminated (not where it was cut by the time limit). Three pieces
+make it stable off-policy (离策略), from a **replay buffer** (重放缓冲区) of old transitions:
+
+* **Twin Q-functions.** Two critics Q_1, Q_2 are trained on the same target, and the target
+  uses min(Q_1, Q_2): the minimum counters the over-estimation that a max (or an actor chasing
+  a critic's errors) builds up (Fujimoto et al., 2018, arXiv:1802.09477).
+* **A target network.** The target's Q-values come from a slowly moving copy Q̄ of the critics,
+  Q̄ ← (1 − τ) Q̄ + τ Q after every step (Polyak averaging, τ = 0.005), so the regression target
+  does not move with every gradient step (as DQN's target network).
+* **The temperature α.** It weighs entropy against reward. SAC v2 tunes it so that the policy's
+  entropy stays near a target (−dim A): ``loss(α) = −log α · (log π(a|s) + target_entropy)``.
+
+The actor is a tanh-squashed Gaussian: u ∼ N(μ(s, z), σ(s, z)²), a = tanh(u) ∈ (−1, 1), with
+log π(a|s) = log N(u) − Σ log(1 − tanh(u)²). It is trained by the reparameterisation trick to
+maximise E[min_i Q_i(s, a) − α log π(a|s)].
+
+**PEARL's twist**: every network also reads z, and z comes from the task encoder. The encoder is
+trained through the *critic's* loss (and the KL term), not the actor's: the critic is told "this
+is the task", and z is whatever makes its Bellman error small (Rakelly et al. 2019, §4.2). So the
+actor and the target see z with its gradient stopped (``z.detach()``).
+
+The paper's SAC is the first version (a state-value network V and its target instead of target
+Q-networks, and a fixed temperature α = 1 set through a reward scale: their ``reward_scale`` is
+1/α). This module is SAC v2 (target critics, tuned α), as in Stable-Baselines3 and CleanRL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from course_lib.nets import mlp
+from course_lib.validation import check_hidden_sizes, check_int, check_real
+
+__all__ = [
+    "LOG_STD_MIN",
+    "LOG_STD_MAX",
+    "TanhGaussianActor",
+    "TwinQ",
+    "tanh_gaussian_log_prob",
+    "soft_q_target",
+    "critic_loss",
+    "actor_loss",
+    "temperature_loss",
+    "polyak_update",
+]
+
+#: log σ is clamped to this range, as in rlkit and Stable-Baselines3.
+LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
+_LOG_2 = math.log(2.0)
+
+
+def tanh_gaussian_log_prob(u: Tensor, mean: Tensor, log_std: Tensor) -> Tensor:
+    """log π(tanh(u)) for u ∼ N(mean, exp(log_std)²), summed over the action axis.
+
+    log(1 − tanh(u)²) is written as 2 (log 2 − u − softplus(−2u)), which stays finite where
+    tanh(u) rounds to ±1 (the form used by Stable-Baselines3's ``TanhBijector`` and CleanRL).
+    """
+    gaussian = -0.5 * ((u - mean) / log_std.exp()).square() - log_std - 0.5 * math.log(2 * math.pi)
+    squash = 2.0 * (_LOG_2 - u - F.softplus(-2.0 * u))
+    return (gaussian - squash).sum(-1)
+
+
+class TanhGaussianActor(nn.Module):
+    """π(a | s, z): a tanh-squashed diagonal Gaussian whose mean and log σ an MLP reads from (s, z)."""
+
+    def __init__(self, obs_dim: int, latent_dim: int, action_dim: int, hidden_sizes: Sequence[int]):
+        super().__init__()
+        self.action_dim = check_int("action_dim", action_dim, 1, 1_000)
+        self.net = mlp(
+            check_int("obs_dim", obs_dim, 1, 10_000) + check_int("latent_dim", latent_dim, 1),
+            check_hidden_sizes(hidden_sizes),
+            2 * self.action_dim,
+            activation=nn.ReLU,
+            out_gain=0.01,  # start near a = 0 with σ = 1: a wide, unbiased first policy
+        )
+
+    def forward(self, obs: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
+        """``(mean, log_std)`` of the Gaussian before the tanh, each ``[..., action_dim]``."""
+        out = self.net(torch.cat([obs, z], dim=-1))
+        mean, log_std = out[..., : self.action_dim], out[..., self.action_dim :]
+        return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+
+    def sample(
+        self, obs: Tensor, z: Tensor, generator: torch.Generator | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """A reparameterised action and its log-probability: ``(a [..., A], log π [...])``.
+
+        The noise is drawn from ``generator`` (never torch's global RNG); gradients flow to the
+        actor through the mean and σ.
+        """
+        mean, log_std = self(obs, z)
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device)
+        u = mean + log_std.exp() * noise
+        return torch.tanh(u), tanh_gaussian_log_prob(u, mean, log_std)
+
+    @torch.no_grad()
+    def act(
+        self,
+        obs: Tensor,
+        z: Tensor,
+        generator: torch.Generator | None = None,
+        deterministic: bool = False,
+    ) -> Tensor:
+        """An action to play: ``tanh(mean)`` if ``deterministic`` (evaluation), else a sample."""
+        if deterministic:
+            return torch.tanh(self(obs, z)[0])
+        return self.sample(obs, z, generator)[0]
+
+
+class _EnsembleLinear(nn.Module):
+    """The weights of ``members`` independent linear layers, stacked (``TwinQ`` applies them at
+    once with one batched matrix product)."""
+
+    def __init__(self, members: int, in_features: int, out_features: int):
+        super().__init__()
+        bound = 1.0 / math.sqrt(in_features)  # nn.Linear's default initialisation, per member
+        self.weight = nn.Parameter(
+            torch.empty(members, in_features, out_features).uniform_(-bound, bound)
+        )
+        self.bias = nn.Parameter(torch.empty(members, 1, out_features).uniform_(-bound, bound))
+
+
+class TwinQ(nn.Module):
+    """Q_1(s, a, z) and Q_2(s, a, z): two independent MLPs, evaluated together.
+
+    The two critics are stored as one ensemble and run with batched matrix products, so both cost
+    one call per layer instead of two: the same maths as two ``mlp`` networks, about half the
+    per-call overhead that dominates small networks on a CPU.
+    """
+
+    def __init__(self, input_size: int, hidden_sizes: Sequence[int]):
+        super().__init__()
+        sizes = [
+            check_int("input_size", input_size, 1, 10_000),
+            *check_hidden_sizes(hidden_sizes),
+            1,
+        ]
+        self.layers = nn.ModuleList(_EnsembleLinear(2, a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+    def forward(self, obs: Tensor, action: Tensor, z: Tensor, *, frozen: bool = False) -> Tensor:
+        """``[2, N]``: both critics' values of N (s, a, z) rows (inputs ``[N, ·]``).
+
+        ``frozen=True`` uses the weights as constants: gradients reach the inputs (the actor's
+        action) but not the critics, which is how the actor's loss reads the critics.
+        """
+        x = torch.cat([obs, action, z], dim=-1).expand(2, -1, -1)
+        for i, layer in enumerate(self.layers):
+            w, b = (
+                (layer.weight.detach(), layer.bias.detach())
+                if frozen
+                else (layer.weight, layer.bias)
+            )
+            x = torch.baddbmm(b, x, w)
+            if i < len(self.layers) - 1:
+                x = torch.relu(x)
+        return x.squeeze(-1)
+
+
+def soft_q_target(
+    rewards: Tensor,
+    dones: Tensor,
+    next_q: Tensor,
+    next_logprob: Tensor,
+    *,
+    gamma: float,
+    alpha: float | Tensor,
+) -> Tensor:
+    """The soft Bellman target y = r + γ (1 − d) (min_i Q̄_i(s′, a′) − α log π(a′|s′)), ``[N]``.
+
+    ``next_q [2, N]`` are the *target* critics' values at a′ ∼ π(·|s′); ``dones`` 1 where the
+    episode terminated at s′ (a time-limit cut is not a termination: the value goes on).
+    """
+    soft_value = next_q.min(0).values - alpha * next_logprob
+    return rewards + gamma * (1.0 - dones.float()) * soft_value
+
+
+def critic_loss(q_pred: Tensor, target: Tensor) -> Tensor:
+    """Σ_i mean((Q_i(s, a) − y)²) over both critics (``q_pred [2, N]``, ``target [N]``)."""
+    return (q_pred - target.detach()).square().mean(-1).sum()
+
+
+def actor_loss(logprob: Tensor, q_new: Tensor, alpha: float | Tensor) -> Tensor:
+    """mean(α log π(a|s) − min_i Q_i(s, a)) at fresh actions a ∼ π(·|s) (``q_new [2, N]``)."""
+    return (alpha * logprob - q_new.min(0).values).mean()
+
+
+def temperature_loss(log_alpha: Tensor, logprob: Tensor, target_entropy: float) -> Tensor:
+    """−mean(log α · (log π + target_entropy)): raises α when the entropy −log π falls below the
+    target, lowers it when above (SAC v2; the form Stable-Baselines3 uses)."""
+    return -(log_alpha * (logprob.detach() + target_entropy)).mean()
+
+
+@torch.no_grad()
+def polyak_update(target: nn.Module, source: nn.Module, tau: float) -> None:
+    """Q̄ ← (1 − τ) Q̄ + τ Q, parameter by parameter (in place, no gradient)."""
+    check_real("tau", tau, 0.0, 1.0)
+    for t, s in zip(target.parameters(), source.parameters()):
+        t.lerp_(s, tau)

@@ -1,0 +1,531 @@
+"""PEARL's meta-training loop: collect with posterior sampling, learn off-policy from replay.
+
+One iteration (the authors' ``MetaRLAlgorithm.train``, katerakelly/oyster), top to bottom
+(:func:`train_pearl`):
+
+1. **Tasks.** Draw ``tasks_per_iteration`` of the training tasks; empty their *encoder* buffers,
+   so that the context of these tasks will come from the episodes collected now.
+2. **Collect with z from the prior** (``prior_episodes`` per task, each with a fresh z ∼ N(0, I)):
+   the exploration of an agent that knows nothing yet. Stored in both buffers.
+3. **Collect with z from the posterior** (``posterior_episodes`` per task, one after another): before
+   each episode, infer q(z | c) from a context drawn from the task's encoder buffer and sample z
+   (**posterior sampling**, 后验采样). Stored in both buffers.
+4. **Learn**, ``gradient_steps`` times: draw ``meta_batch_size`` training tasks; for each, a
+   context of ``context_size`` transitions from its encoder buffer and an actor-critic batch of
+   ``batch_size`` transitions from its replay buffer; infer z; one SAC step conditioned on z
+   (:mod:`course_lib.pearl.sac`), in which the encoder learns from the critic's loss plus
+   β · KL(q(z|c) ‖ N(0, I)) (:mod:`course_lib.pearl.encoder`).
+
+Everything batches over tasks: a collection step moves every episode of every task at once through
+the natively batched env (:class:`~course_lib.tasks.SparsePointRobotVectorEnv` or Chapter 8's
+:class:`~course_lib.maml_rl.envs.Navigation2DVectorEnv`), and a gradient step runs all
+``meta_batch_size`` tasks' batches through each network in one call.
+
+**Differences from the authors' code**, besides SAC v2 (see :mod:`course_lib.pearl.sac`) and the
+prior factor in the posterior (:mod:`course_lib.pearl.encoder`): tasks per iteration are drawn
+without replacement (theirs: with); the first posterior-collection episode already uses the
+posterior of the prior episodes (theirs starts that phase from the prior again); the training
+goals are drawn from the task distribution with the config's seed (theirs: a fixed shuffled list).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from course_lib.maml_rl.envs import Navigation2DVectorEnv
+from course_lib.pearl.buffer import MAX_STORED, MultiTaskReplayBuffer
+from course_lib.pearl.encoder import ContextEncoder, kl_to_prior
+from course_lib.pearl.sac import (
+    TanhGaussianActor,
+    TwinQ,
+    actor_loss,
+    critic_loss,
+    polyak_update,
+    soft_q_target,
+    temperature_loss,
+)
+from course_lib.tasks.point_robot import SparsePointRobotVectorEnv, random_half_circle_goals
+from course_lib.training import (
+    Callback,
+    Stopwatch,
+    TrainResult,
+    check_callback,
+    finish_progress,
+    make_generator,
+    seeded,
+)
+from course_lib.validation import (
+    check_bool,
+    check_choice,
+    check_device,
+    check_hidden_sizes,
+    check_int,
+    check_real,
+    check_seed,
+)
+
+__all__ = [
+    "TASKS",
+    "PEARLConfig",
+    "PEARLAgent",
+    "Episodes",
+    "make_agent",
+    "make_env",
+    "training_goals",
+    "play_episodes",
+    "context_rows",
+    "pearl_losses",
+    "train_pearl",
+]
+
+#: The task families PEARL trains on here: Chapter 8's dense 2-D navigation and the sparse point robot.
+TASKS = ("navigation", "sparse_point_robot")
+#: What the critic learns from: the dense reward (the authors' choice on the sparse task) or the
+#: task's own reward (for navigation the two are the same).
+CRITIC_REWARDS = ("dense", "task")
+OBS_DIM = ACTION_DIM = 2
+#: The fields one transition is stored with (widths), in both replay buffers.
+FIELDS = {"obs": 2, "action": 2, "reward": 1, "critic_reward": 1, "next_obs": 2, "done": 1}
+#: Cap on the rows one gradient step runs through a network (beyond it a step takes seconds).
+MAX_ROWS = 1_000_000
+
+
+@dataclass
+class PEARLConfig:
+    """Every hyperparameter of PEARL. The defaults are the authors' sparse point robot
+    (``configs/sparse-point-robot.json`` over ``configs/default.py``), except where the SAC
+    version differs (``reward_scale``, the temperature; see :mod:`course_lib.pearl.sac`).
+    At these sizes one iteration takes minutes on a CPU; the chapter's quick scale is far smaller.
+    """
+
+    task: str = "sparse_point_robot"  # "navigation" (dense, Chapter 8) or "sparse_point_robot"
+    iterations: int = 500  # collect-then-learn iterations (num_iterations)
+    num_train_tasks: int = (
+        80  # training goals, drawn once from the task distribution (n_train_tasks)
+    )
+    initial_episodes: int = (
+        10  # per training task before learning, z from the prior (num_initial_steps / 20)
+    )
+    tasks_per_iteration: int = 10  # tasks collected for per iteration (num_tasks_sample)
+    prior_episodes: int = 5  # per collected task, z from the prior (num_steps_prior / 20)
+    posterior_episodes: int = (
+        45  # per collected task, z from the posterior (num_steps_posterior / 20)
+    )
+    gradient_steps: int = 1000  # SAC steps per iteration (num_train_steps_per_itr)
+    meta_batch_size: int = 16  # tasks per gradient step (meta_batch)
+    batch_size: int = 256  # actor-critic transitions per task per step
+    context_size: int = 1024  # context transitions per task per step (embedding_batch_size)
+    latent_dim: int = 5  # d, the size of z
+    hidden_sizes: tuple[int, ...] = (300, 300, 300)  # actor and critics (net_size)
+    encoder_hidden_sizes: tuple[int, ...] = (200, 200, 200)
+    learning_rate: float = 3e-4  # Adam, for the actor, the critics, the encoder and α
+    gamma: float = 0.9  # discount (the sparse point robot's; 0.99 in the default config)
+    tau: float = 0.005  # Polyak rate of the target critics (soft_target_tau)
+    reward_scale: float = 1.0  # rewards × this in the Bellman target (theirs: 100, i.e. α = 0.01)
+    kl_weight: float = 1.0  # β, the weight of KL(q(z|c) ‖ prior) (kl_lambda)
+    autotune_alpha: bool = True  # tune the temperature α to keep the entropy near the target
+    alpha: float = 1.0  # α (the starting value when tuned)
+    target_entropy: float | None = None  # None: −dim(A) = −2
+    critic_reward: str = "dense"  # "dense" (the authors' code on the sparse task) or "task"
+    next_obs_in_context: bool = False  # context rows (s, a, r) or (s, a, r, s′)
+    buffer_capacity: int = 100_000  # transitions kept per task in the replay buffer
+    max_steps: int = 20  # episode length (max_path_length)
+    goal_radius: float = 0.2  # the sparse task's reward radius
+    goal_low: float = -0.5  # navigation goals: uniform on [goal_low, goal_high]²
+    goal_high: float = 0.5
+    seed: int = 0  # seeds the weights, the goals, the collected episodes and the batches
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        check_choice("task", self.task, TASKS)
+        check_choice("critic_reward", self.critic_reward, CRITIC_REWARDS)
+        check_int("iterations", self.iterations, 1, 100_000)
+        check_int("num_train_tasks", self.num_train_tasks, 1, 10_000)
+        check_int("initial_episodes", self.initial_episodes, 1, 10_000)
+        check_int("tasks_per_iteration", self.tasks_per_iteration, 1, self.num_train_tasks)
+        check_int("prior_episodes", self.prior_episodes, 0, 10_000)
+        check_int("posterior_episodes", self.posterior_episodes, 0, 10_000)
+        check_int("gradient_steps", self.gradient_steps, 1, 1_000_000)
+        check_int("meta_batch_size", self.meta_batch_size, 1, 10_000)
+        check_int("batch_size", self.batch_size, 1, 100_000)
+        check_int("context_size", self.context_size, 1, 100_000)
+        check_int("latent_dim", self.latent_dim, 1, 1_000)
+        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
+        self.encoder_hidden_sizes = check_hidden_sizes(
+            self.encoder_hidden_sizes, "encoder_hidden_sizes"
+        )
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        check_real("gamma", self.gamma, 0.0, 1.0, hi_open=True)
+        check_real("tau", self.tau, 0.0, 1.0, lo_open=True)
+        check_real("reward_scale", self.reward_scale, 0.0, 1e6, lo_open=True)
+        check_real("kl_weight", self.kl_weight, 0.0, 1e6)
+        check_bool("autotune_alpha", self.autotune_alpha)
+        check_real("alpha", self.alpha, 0.0, 1e3, lo_open=True)
+        if self.target_entropy is not None:
+            check_real("target_entropy", self.target_entropy, -1e3, 1e3)
+        check_bool("next_obs_in_context", self.next_obs_in_context)
+        check_int("buffer_capacity", self.buffer_capacity, 1, 100_000_000)
+        stored = self.num_train_tasks * self.buffer_capacity * sum(FIELDS.values())
+        if stored > MAX_STORED:
+            raise ValueError(
+                f"num_train_tasks * buffer_capacity must be <= {MAX_STORED // sum(FIELDS.values()):_} "
+                f"transitions (the replay buffer's memory), got {self.num_train_tasks} * "
+                f"{self.buffer_capacity}"
+            )
+        for name in ("batch_size", "context_size"):
+            rows = self.meta_batch_size * getattr(self, name)
+            if rows > MAX_ROWS:
+                raise ValueError(
+                    f"meta_batch_size * {name} must be <= {MAX_ROWS:_} rows per gradient step, got "
+                    f"{self.meta_batch_size} * {getattr(self, name)}"
+                )
+        check_int("max_steps", self.max_steps, 1, 1_000)
+        check_real("goal_radius", self.goal_radius, 0.0, 2.0, lo_open=True)
+        check_real("goal_low", self.goal_low, -10.0, 10.0)
+        check_real("goal_high", self.goal_high, -10.0, 10.0)
+        if not self.goal_low < self.goal_high:
+            raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
+        check_seed(self.seed)
+        check_device(self.device)
+
+    @property
+    def transition_size(self) -> int:
+        """The width of one context row: (s, a, r) or (s, a, r, s′)."""
+        return OBS_DIM + ACTION_DIM + 1 + (OBS_DIM if self.next_obs_in_context else 0)
+
+    @property
+    def entropy_target(self) -> float:
+        return -float(ACTION_DIM) if self.target_entropy is None else float(self.target_entropy)
+
+
+class PEARLAgent(nn.Module):
+    """Everything PEARL learns: the task encoder, the actor, the twin critics, their target
+    copies and the temperature log α. The actor and the critics read (s, z) and (s, a, z)."""
+
+    def __init__(self, config: PEARLConfig):
+        super().__init__()
+        c = config
+        self.latent_dim = c.latent_dim
+        self.next_obs_in_context = c.next_obs_in_context
+        self.encoder = ContextEncoder(c.transition_size, c.latent_dim, c.encoder_hidden_sizes)
+        self.actor = TanhGaussianActor(OBS_DIM, c.latent_dim, ACTION_DIM, c.hidden_sizes)
+        self.critic = TwinQ(OBS_DIM + ACTION_DIM + c.latent_dim, c.hidden_sizes)
+        self.target_critic = copy.deepcopy(self.critic).requires_grad_(False)
+        self.log_alpha = nn.Parameter(torch.tensor(math.log(c.alpha)))
+
+    @property
+    def device(self) -> torch.device:
+        return self.log_alpha.device
+
+    def posterior(self, context: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """q(z | context): ``(mean, variance)`` ``[..., d]`` from ``context [..., N, width]``."""
+        return self.encoder(context.to(self.device), None if mask is None else mask.to(self.device))
+
+    def sample_z(self, mean: Tensor, variance: Tensor, generator: torch.Generator) -> Tensor:
+        """z = mean + σ · ε with ε ∼ N(0, I) from ``generator`` (differentiable in mean and σ)."""
+        noise = torch.randn(mean.shape, generator=generator).to(mean.device)
+        return mean + variance.sqrt() * noise
+
+    def prior_z(self, num: int, generator: torch.Generator) -> Tensor:
+        """``[num, d]`` draws from the prior N(0, I): the zero-context policy's task variables."""
+        return torch.randn(num, self.latent_dim, generator=generator).to(self.device)
+
+
+def make_agent(config: PEARLConfig) -> PEARLAgent:
+    """A fresh agent with weights drawn from ``config.seed`` (torch's global RNG untouched)."""
+    if not isinstance(config, PEARLConfig):
+        raise TypeError(f"config must be a PEARLConfig, got {type(config).__name__}")
+    with seeded(config.seed):
+        return PEARLAgent(config).to(config.device)
+
+
+def make_env(config: PEARLConfig, num_envs: int):
+    """The natively batched env of ``config.task`` with ``num_envs`` copies (continuous actions)."""
+    if config.task == "navigation":
+        return Navigation2DVectorEnv(
+            num_envs, "continuous", 1, config.max_steps, config.goal_low, config.goal_high
+        )
+    return SparsePointRobotVectorEnv(
+        num_envs, "continuous", 1, config.max_steps, config.goal_radius
+    )
+
+
+def training_goals(config: PEARLConfig, generator: torch.Generator) -> Tensor:
+    """``[num_train_tasks, 2]`` training goals drawn from the task distribution."""
+    n = config.num_train_tasks
+    if config.task == "navigation":
+        u = torch.rand(n, 2, generator=generator)
+        return config.goal_low + (config.goal_high - config.goal_low) * u
+    return random_half_circle_goals(n, generator)
+
+
+class Episodes(NamedTuple):
+    """One episode in each of E envs, time-major ``[T, E, ...]``; ``mask`` is False after an
+    episode terminated (navigation ends at the goal; the rest of its row is padding)."""
+
+    obs: Tensor  # [T, E, 2] position before the move
+    actions: Tensor  # [T, E, 2] in [−1, 1]
+    rewards: Tensor  # [T, E] the task's reward (sparse on the sparse task), 0 on padding
+    critic_rewards: Tensor  # [T, E] what the critic learns from
+    next_obs: Tensor  # [T, E, 2] position after the move
+    dones: Tensor  # [T, E] bool: the episode terminated at next_obs
+    mask: Tensor  # [T, E] bool: the step belongs to the episode
+
+    @property
+    def returns(self) -> Tensor:
+        """The task's return of each episode, ``[E]``."""
+        return self.rewards.sum(0)
+
+    def context(self, next_obs: bool = False) -> tuple[Tensor, Tensor]:
+        """Each episode as context rows ``[E, T, width]`` (s, a, r[, s′]) and its mask ``[E, T]``."""
+        parts = [self.obs, self.actions, self.rewards[..., None]]
+        if next_obs:
+            parts.append(self.next_obs)
+        return torch.cat(parts, dim=-1).transpose(0, 1), self.mask.T
+
+    def rows(self) -> tuple[Tensor, dict[str, Tensor]]:
+        """The real (unpadded) transitions as buffer rows: ``(env index [n], {field: [n, w]})``."""
+        t, e = torch.nonzero(self.mask, as_tuple=True)
+        fields = {
+            "obs": self.obs[t, e],
+            "action": self.actions[t, e],
+            "reward": self.rewards[t, e, None],
+            "critic_reward": self.critic_rewards[t, e, None],
+            "next_obs": self.next_obs[t, e],
+            "done": self.dones[t, e, None].float(),
+        }
+        return e, fields
+
+
+@torch.no_grad()
+def play_episodes(
+    agent: PEARLAgent,
+    env,
+    goals: Tensor,
+    z: Tensor,
+    generator: torch.Generator,
+    *,
+    deterministic: bool = False,
+    critic_reward: str = "dense",
+) -> Episodes:
+    """One episode per goal of ``goals [E, 2]``, env e acting with task variable ``z[e]``, all at once.
+
+    ``deterministic`` plays the actor's mean action (evaluation, as the authors' code does);
+    otherwise actions are sampled from ``generator``.
+    """
+    env.fix_goals(goals)  # also restarts every env at the origin
+    obs, device = env.position.clone(), agent.device
+    alive = torch.ones(len(goals), dtype=torch.bool)
+    rows: dict[str, list[Tensor]] = {k: [] for k in Episodes._fields}
+    for _ in range(env.max_steps):
+        action = agent.actor.act(obs.to(device), z, generator, deterministic).cpu()
+        next_start, reward, episode_end, _ = env.step_tensor(action)
+        dense = getattr(env, "last_dense_reward", reward)  # navigation: the reward is dense
+        for key, value in (
+            ("obs", obs),
+            ("actions", action),
+            ("rewards", torch.where(alive, reward, 0.0)),
+            (
+                "critic_rewards",
+                torch.where(alive, dense if critic_reward == "dense" else reward, 0.0),
+            ),
+            ("next_obs", env.last_final_position.clone()),
+            ("dones", env.last_terminated & alive),
+            ("mask", alive),
+        ):
+            rows[key].append(value)
+        alive = alive & ~episode_end
+        obs = next_start
+    return Episodes(*(torch.stack(rows[k]) for k in Episodes._fields))
+
+
+def context_rows(sample: dict[str, Tensor], config: PEARLConfig) -> Tensor:
+    """Buffer rows ``{field: [M, N, w]}`` as the encoder's context ``[M, N, width]``: (s, a, r[, s′])."""
+    parts = [sample["obs"], sample["action"], sample["reward"]]
+    if config.next_obs_in_context:
+        parts.append(sample["next_obs"])
+    return torch.cat(parts, dim=-1)
+
+
+def pearl_losses(
+    agent: PEARLAgent,
+    context: Tensor,
+    batch: dict[str, Tensor],
+    config: PEARLConfig,
+    generator: torch.Generator,
+) -> dict[str, Tensor]:
+    """PEARL's losses on one meta-batch; their sum is what one gradient step descends.
+
+    Args:
+        context: ``[M, C, width]``, C context transitions of each of the M tasks.
+        batch: the actor-critic batch, each field ``[M·B, width]`` (task m's B rows together).
+
+    Returns ``{"critic", "kl", "actor", "temperature"}``. Each reaches only its own networks:
+    ``critic`` the critics and, through z, the encoder; ``kl`` the encoder; ``actor`` the actor
+    (z and the critics' weights enter it as constants); ``temperature`` log α.
+    """
+    c = config
+    mean, variance = agent.posterior(context)  # task inference: q(z | context) for each task
+    z = agent.sample_z(mean, variance, generator)
+    z_rows = z.repeat_interleave(len(batch["obs"]) // len(z), dim=0)  # one z per task's rows
+    z_fixed = z_rows.detach()  # the actor and the target see z as a constant
+    alpha = agent.log_alpha.exp().detach()
+    with torch.no_grad():  # the soft Bellman target, from the target critics
+        next_action, next_logprob = agent.actor.sample(batch["next_obs"], z_fixed, generator)
+        target = soft_q_target(
+            c.reward_scale * batch["critic_reward"].squeeze(-1),
+            batch["done"].squeeze(-1),
+            agent.target_critic(batch["next_obs"], next_action, z_fixed),
+            next_logprob,
+            gamma=c.gamma,
+            alpha=alpha,
+        )
+    q_pred = agent.critic(batch["obs"], batch["action"], z_rows)
+    action, logprob = agent.actor.sample(batch["obs"], z_fixed, generator)
+    q_new = agent.critic(batch["obs"], action, z_fixed, frozen=True)
+    return {
+        "critic": critic_loss(q_pred, target),
+        "kl": kl_to_prior(mean, variance).sum(),  # summed over tasks, as the authors' code does
+        "actor": actor_loss(logprob, q_new, alpha),
+        "temperature": temperature_loss(agent.log_alpha, logprob, c.entropy_target),
+        "entropy": -logprob.detach().mean(),
+        "q_mean": q_pred.detach().mean(),
+    }
+
+
+class _Learner:
+    """The optimiser and one gradient step of PEARL (step 4 of the module docstring)."""
+
+    def __init__(self, agent: PEARLAgent, config: PEARLConfig):
+        self.agent, self.c = agent, config
+        # Every network and log α share one learning rate, and each loss reaches only its own
+        # parameters (pearl_losses), so one Adam over all of them is one Adam per network.
+        trained = [p for name, p in agent.named_parameters() if not name.startswith("target_")]
+        if not config.autotune_alpha:
+            trained = [p for p in trained if p is not agent.log_alpha]
+        self.optimizer = torch.optim.Adam(trained, lr=config.learning_rate, foreach=True)
+
+    def step(
+        self,
+        rl_buffer: MultiTaskReplayBuffer,
+        enc_buffer: MultiTaskReplayBuffer,
+        gen: torch.Generator,
+    ) -> dict[str, float]:
+        agent, c = self.agent, self.c
+        tasks = torch.randint(c.num_train_tasks, (c.meta_batch_size,), generator=gen)
+        context = context_rows(enc_buffer.sample(tasks, c.context_size, gen), c)
+        sample = rl_buffer.sample(tasks, c.batch_size, gen)
+        batch = {k: v.flatten(0, 1).to(agent.device) for k, v in sample.items()}
+        losses = pearl_losses(agent, context.to(agent.device), batch, c, gen)
+        total = losses["critic"] + c.kl_weight * losses["kl"] + losses["actor"]
+        if c.autotune_alpha:
+            total = total + losses["temperature"]
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        self.optimizer.step()
+        polyak_update(agent.target_critic, agent.critic, c.tau)
+        return {
+            "loss": float(losses["critic"].detach()),
+            "actor_loss": float(losses["actor"].detach()),
+            "kl": float(losses["kl"].detach()) / c.meta_batch_size,
+            "entropy": float(losses["entropy"]),
+            "q_mean": float(losses["q_mean"]),
+        }
+
+
+def _check_train_args(config: object, callback: object, progress: object) -> PEARLConfig:
+    config = PEARLConfig() if config is None else config
+    if not isinstance(config, PEARLConfig):
+        raise TypeError(f"config must be a PEARLConfig, got {type(config).__name__}")
+    check_callback(callback)
+    check_bool("progress", progress)
+    return config
+
+
+def train_pearl(
+    config: PEARLConfig | None = None,
+    callback: Callback | None = None,
+    *,
+    progress: bool = True,
+) -> TrainResult[PEARLAgent, PEARLConfig]:
+    """Meta-train PEARL (steps 1–4 of the module docstring); returns a
+    :class:`~course_lib.training.TrainResult` whose model is the :class:`PEARLAgent`.
+
+    History rows: ``iteration``, ``env_steps``, ``gradient_steps``, ``seconds``, ``loss`` (the
+    critics'), ``actor_loss``, ``kl`` (per task), ``entropy``, ``alpha``, ``q_mean``,
+    ``prior_return`` and ``episode_return`` (the collected prior / posterior episodes' mean return).
+    """
+    c = _check_train_args(config, callback, progress)
+    gen = make_generator(c.seed)
+    agent = make_agent(c)
+    learner = _Learner(agent, c)
+    goals = training_goals(c, gen)
+    rl_buffer = MultiTaskReplayBuffer(c.num_train_tasks, c.buffer_capacity, FIELDS)
+    per_visit = max(c.initial_episodes, c.prior_episodes + c.posterior_episodes) * c.max_steps
+    enc_buffer = MultiTaskReplayBuffer(c.num_train_tasks, per_visit, FIELDS)
+    envs: dict[int, object] = {}  # one batched env per batch size, made once
+
+    def collect(tasks: Tensor, z: Tensor, to_encoder: bool = True) -> Episodes:
+        n = len(tasks)
+        env = envs.setdefault(n, make_env(c, n))
+        episodes = play_episodes(agent, env, goals[tasks], z, gen, critic_reward=c.critic_reward)
+        which, rows = episodes.rows()
+        rl_buffer.add(tasks[which], rows)
+        if to_encoder:
+            enc_buffer.add(tasks[which], rows)
+        return episodes
+
+    clock = Stopwatch()
+    result = TrainResult(agent, c, [])
+    all_tasks = torch.arange(c.num_train_tasks)
+    initial = all_tasks.repeat_interleave(c.initial_episodes)
+    env_steps = int(collect(initial, agent.prior_z(len(initial), gen)).mask.sum())
+    bar = tqdm(range(c.iterations), desc="PEARL", disable=not progress)
+    stopped = False
+    for it in bar:
+        tasks = torch.randperm(c.num_train_tasks, generator=gen)[: c.tasks_per_iteration]
+        enc_buffer.clear(tasks)  # the context of these tasks: what is collected now
+        prior_returns, post_returns = [], []
+        if c.prior_episodes:
+            batch = tasks.repeat_interleave(c.prior_episodes)
+            episodes = collect(batch, agent.prior_z(len(batch), gen))
+            prior_returns.append(episodes.returns)
+            env_steps += int(episodes.mask.sum())
+        for _ in range(c.posterior_episodes):  # one episode at a time: the posterior moves between
+            with torch.no_grad():
+                context = context_rows(enc_buffer.sample(tasks, c.context_size, gen), c)
+                z = agent.sample_z(*agent.posterior(context), gen)
+            episodes = collect(tasks, z)
+            post_returns.append(episodes.returns)
+            env_steps += int(episodes.mask.sum())
+        stats = [learner.step(rl_buffer, enc_buffer, gen) for _ in range(c.gradient_steps)]
+        seconds = clock.pause()
+        row = {
+            "iteration": float(it + 1),
+            "env_steps": float(env_steps),
+            "gradient_steps": float((it + 1) * c.gradient_steps),
+            **{k: sum(s[k] for s in stats) / len(stats) for k in stats[0]},
+            "alpha": float(agent.log_alpha.detach().exp()),
+            "prior_return": float(torch.cat(prior_returns).mean())
+            if prior_returns
+            else float("nan"),
+            "episode_return": float(torch.cat(post_returns).mean())
+            if post_returns
+            else float("nan"),
+            "seconds": seconds,
+        }
+        result.history.append(row)
+        bar.set_postfix(ret=f"{row['episode_return']:.2f}", refresh=False)
+        if callback is not None and callback(row, agent):
+            stopped = True
+            break
+        clock.resume()
+    finish_progress(bar, stopped)
+    return result

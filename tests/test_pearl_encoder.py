@@ -1,0 +1,136 @@
+"""PEARL's posterior: the product of Gaussians against a hand computation, the KL, the encoder."""
+
+import itertools
+
+import pytest
+import torch
+
+from course_lib.pearl import encoder as enc
+from course_lib.pearl.encoder import (
+    ContextEncoder,
+    check_context,
+    kl_to_prior,
+    product_of_gaussians,
+)
+
+
+def hand_product(means, variances):
+    """The posterior of one latent dimension, by the definition: multiply the prior N(0, 1) by each
+    factor N(m, v), one at a time, with the two-Gaussian rule (a ⊗ b: precision 1/va + 1/vb,
+    mean (ma/va + mb/vb) / precision)."""
+    m, v = 0.0, 1.0
+    for mi, vi in zip(means, variances):
+        precision = 1.0 / v + 1.0 / vi
+        m, v = (m / v + mi / vi) / precision, 1.0 / precision
+    return m, v
+
+
+def test_the_docstring_example_by_hand():
+    # N(0, 1) · N(1, 1) · N(3, 1): precision 3, mean (0 + 1 + 3) / 3.
+    mean, variance = product_of_gaussians(torch.tensor([[1.0], [3.0]]), torch.ones(2, 1))
+    assert mean.item() == pytest.approx(4 / 3) and variance.item() == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_product_matches_the_hand_computation_in_every_dimension(seed):
+    gen = torch.Generator().manual_seed(seed)
+    means = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    variances = torch.rand(6, 3, generator=gen, dtype=torch.float64) * 2 + 0.05
+    mean, variance = product_of_gaussians(means, variances)
+    for j in range(3):
+        m, v = hand_product(means[:, j].tolist(), variances[:, j].tolist())
+        assert mean[j].item() == pytest.approx(m, rel=1e-12)
+        assert variance[j].item() == pytest.approx(v, rel=1e-12)
+
+
+def test_no_factors_gives_the_prior_and_the_mask_leaves_factors_out():
+    means, variances = torch.randn(4, 2), torch.rand(4, 2) + 0.1
+    none = torch.zeros(4, dtype=torch.bool)
+    mean, variance = product_of_gaussians(means, variances, none)
+    assert torch.equal(mean, torch.zeros(2)) and torch.equal(variance, torch.ones(2))
+    some = torch.tensor([True, False, True, False])
+    torch.testing.assert_close(
+        product_of_gaussians(means, variances, some),
+        product_of_gaussians(means[some], variances[some]),
+    )
+
+
+def test_order_does_not_matter_and_each_factor_narrows_the_posterior():
+    means, variances = (
+        torch.randn(5, 2, dtype=torch.float64),
+        torch.rand(5, 2, dtype=torch.float64) + 0.1,
+    )
+    base = product_of_gaussians(means, variances)
+    for order in itertools.islice(itertools.permutations(range(5)), 10):
+        torch.testing.assert_close(
+            product_of_gaussians(means[list(order)], variances[list(order)]), base
+        )
+    widths = [product_of_gaussians(means[:n], variances[:n])[1] for n in range(1, 6)]
+    assert all(bool((b < a).all()) for a, b in zip(widths, widths[1:]))
+
+
+def test_batched_over_tasks():
+    means, variances = torch.randn(3, 4, 2), torch.rand(3, 4, 2) + 0.1
+    mean, variance = product_of_gaussians(means, variances)
+    for t in range(3):
+        torch.testing.assert_close(
+            (mean[t], variance[t]), product_of_gaussians(means[t], variances[t])
+        )
+
+
+def test_kl_matches_torch_distributions():
+    mean, variance = (
+        torch.randn(4, 5, dtype=torch.float64),
+        torch.rand(4, 5, dtype=torch.float64) + 0.05,
+    )
+    want = torch.distributions.kl_divergence(
+        torch.distributions.Normal(mean, variance.sqrt()), torch.distributions.Normal(0.0, 1.0)
+    ).sum(-1)
+    torch.testing.assert_close(kl_to_prior(mean, variance), want)
+    assert kl_to_prior(torch.zeros(3), torch.ones(3)).item() == 0.0
+
+
+def test_encoder_forward_is_the_product_of_its_factors():
+    torch.manual_seed(0)
+    encoder = ContextEncoder(5, 3, (16,))
+    context = torch.randn(2, 7, 5)
+    mean, variance = encoder(context)
+    torch.testing.assert_close((mean, variance), product_of_gaussians(*encoder.factors(context)))
+    assert mean.shape == (2, 3) and bool((variance > 0).all()) and bool((variance < 1).all())
+    assert [t.tolist() for t in encoder.prior(2)] == [[[0.0] * 3] * 2, [[1.0] * 3] * 2]
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: ContextEncoder(5, 0, (8,)), ValueError, "latent_dim must be an integer"),
+        (lambda: check_context(torch.zeros(2, 0, 5), 5), ValueError, "at least one transition"),
+        (lambda: check_context(torch.zeros(3, 4), 5), ValueError, "context must have shape"),
+        (
+            lambda: check_context(torch.tensor([[0.0, 0.0, 0.0, 0.0, float("nan")]]), 5),
+            ValueError,
+            "context must be finite, got 1 NaN/inf entries",
+        ),
+        (
+            lambda: check_context(torch.zeros(2, 5, dtype=torch.long), 5),
+            TypeError,
+            "floating-point",
+        ),
+        (lambda: check_context([[0.0] * 5], 5), TypeError, "context must be a torch.Tensor"),
+        (
+            lambda: check_context(torch.zeros(3, 5), 5, torch.ones(4, dtype=torch.bool)),
+            ValueError,
+            "mask must be",
+        ),
+    ],
+)
+def test_bad_contexts_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_variances_are_clamped_so_a_zero_variance_factor_stays_finite():
+    mean, variance = product_of_gaussians(torch.tensor([[2.0]]), torch.tensor([[0.0]]))
+    assert torch.isfinite(mean).all() and variance.item() == pytest.approx(
+        enc.MIN_VARIANCE, rel=1e-3
+    )
