@@ -78,13 +78,24 @@ def _stub_function(
     return out
 
 
+def _is_literal(value: ast.expr) -> bool:
+    """A literal, or arithmetic on literals (an answer written as ``1 / 7`` or ``2 ** -3``)."""
+    if isinstance(value, ast.BinOp):
+        return _is_literal(value.left) and _is_literal(value.right)
+    if isinstance(value, ast.UnaryOp):
+        return _is_literal(value.operand)
+    try:
+        ast.literal_eval(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _literal_answer(source: str, node: ast.stmt) -> str | None:
     """``name = None  # comment`` for ``name = <literal>  # comment``; None otherwise."""
     if not isinstance(node, ast.Assign) or node.lineno != node.end_lineno:
         return None
-    try:
-        ast.literal_eval(node.value)
-    except ValueError:
+    if not _is_literal(node.value):
         return None
     line = source.splitlines()[node.lineno - 1]
     targets = line[: node.value.col_offset].rstrip()  # "answer =" (or "a = b =")

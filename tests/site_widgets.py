@@ -127,6 +127,21 @@ def _maml_rl():
     return maml_rl_explorer(policy, agent, goal=(0.3, -0.3), max_steps=6)
 
 
+def _pearl():
+    from course_lib.pearl.train import PEARLConfig, make_agent
+    from course_lib.widgets import pearl_explorer
+
+    config = PEARLConfig(
+        task="sparse_point_robot",
+        latent_dim=3,
+        hidden_sizes=(8,),
+        encoder_hidden_sizes=(8,),
+        num_train_tasks=2,
+        tasks_per_iteration=1,
+    )
+    return pearl_explorer(make_agent(config), config, goal=(0.0, 1.0))
+
+
 BUILDERS: dict[str, Callable] = {
     "return_value_explorer": _pg,
     "q_learning_explorer": _q_learning,
@@ -140,4 +155,5 @@ BUILDERS: dict[str, Callable] = {
     "bandit_trial_viewer": _bandit,
     "maze_replay": _maze,
     "maml_rl_explorer": _maml_rl,
+    "pearl_explorer": _pearl,
 }
