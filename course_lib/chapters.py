@@ -69,8 +69,8 @@ CHAPTERS: tuple[Chapter, ...] = (
         6,
         "06_fewshot_images",
         "Few-shot image classification",
-        "few-shot classification of real images: scratch, pre-training, MAML, FOMAML, ANIL, "
-        "prototypical networks",
+        "few-shot classification of Chinese characters drawn by 28 typefaces: scratch, "
+        "pre-training, MAML, FOMAML, ANIL, prototypical networks",
     ),
     Chapter(
         7,

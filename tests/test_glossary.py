@@ -164,6 +164,60 @@ def test_pair_extraction():
 def test_table_renders_every_term():
     table = glossary_table().data
     assert table.count("\n") == len(TERMS) + 1
-    assert "| episode — the notes say 一局 | 回合 | Ch 7 |" in table
+    assert "| episode — the notes say 一局 | 回合 | Ch 1 |" in table
     chapter_table = glossary_table(chapter=2).data
     assert "随机排列" in chapter_table and "回合" not in chapter_table
+
+
+#: Generated previews of other chapters: a term named there is not yet taught.
+PREVIEW_TAGS = {"roadmap", "next-chapter"}
+#: From a "Further reading" heading to the end of its cell: paper titles, not the chapter's prose.
+FURTHER_READING = re.compile(r"^(?:#+ |\*\*)Further reading.*", re.MULTILINE | re.DOTALL)
+
+
+def _chapter_markdown() -> list[str]:
+    """Each chapter's own prose, in reading order: no generated previews, no reading lists."""
+    texts = []
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        texts.append(
+            "\n".join(
+                FURTHER_READING.sub("", "".join(c["source"]))
+                for c in cells
+                if c["cell_type"] == "markdown"
+                and not PREVIEW_TAGS & set(c["metadata"].get("tags", []))
+            )
+        )
+    return texts
+
+
+def _uses(term, text: str) -> bool:
+    spellings = "|".join(
+        re.escape(s).replace(r"\-", "[- ]").replace(r"\ ", "[- ]")
+        for s in (term.english, *term.also)
+    )
+    return (
+        re.search(rf"(?<![\w-])(?:{spellings})(?:e?s)?(?![\w-])", text, re.IGNORECASE) is not None
+    )
+
+
+def test_first_in_is_where_the_course_first_uses_the_term_and_names_it_in_chinese():
+    # Chapter 0 previews the whole course, so "first in" is the first chapter after it that uses
+    # the term (Chapter 0 itself only for the course's own name); that chapter gives its Chinese.
+    texts = _chapter_markdown()
+    problems = []
+    for term in TERMS:
+        first = next((i for i, text in enumerate(texts) if i >= 1 and _uses(term, text)), None)
+        if term.chapter == 0:
+            first = 0 if _uses(term, texts[0]) else first
+        if first is None:
+            problems.append(f"{term.english!r} ({term.chinese}) is used by no chapter: drop it")
+        elif first != term.chapter:
+            problems.append(
+                f"{term.english!r}: first used in Ch {first}, the glossary says Ch {term.chapter}"
+            )
+        elif term.chinese not in texts[first]:
+            problems.append(
+                f"{term.english!r}: Ch {first} uses it first but never writes {term.chinese}"
+            )
+    assert not problems, "\n".join(problems)
