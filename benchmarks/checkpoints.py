@@ -244,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nAudit: {len(jobs)} runs, {time.perf_counter() - t0:.0f} s wall on {args.workers} workers\n"
     )
     print_table(rows, failures)
-    return 0
+    broken = [r for r in results if any(not c["holds"] for c in r["claims"])]
+    return 1 if failures or broken else 0  # a failed claim or run fails `make robust`
 
 
 if __name__ == "__main__":
