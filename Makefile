@@ -16,6 +16,16 @@ WORK := work-instructor
 else
 $(error EDITION must be student or instructor, got '$(EDITION)')
 endif
+# The language: `make lab LANG=zh` serves the Chinese edition (中文版) in its own working copy,
+# built from the same notebooks and the translation catalogs (notebooks/locale/zh/). Only a LANG
+# given on the command line chooses: `make lab` stays English whatever the machine's locale.
+COURSE_LANG := $(if $(and $(filter command line,$(origin LANG)),$(filter zh%,$(LANG))),zh,en)
+ifeq ($(COURSE_LANG),zh)
+LAB_SRC := $(LAB_SRC)-zh
+WORK := $(WORK)-zh
+# A locale name for JupyterLab's process ("zh" alone is none; Python falls back to UTF-8).
+LAB_ENV := LANG=zh_CN.UTF-8
+endif
 # Your working copy (ignored by git): `make lab` serves it, never the edition it copies from.
 # `make strip NOTEBOOKS=notebooks/03_ppo.ipynb` strips one chapter; `make refresh CHAPTER=03_ppo`
 # brings a chapter's new version into $(WORK)/.
@@ -46,7 +56,7 @@ export MKL_NUM_THREADS := 1
 # Tests and benchmarks draw off-screen; `make lab` keeps JupyterLab's inline plots.
 lint unit notebooks notebooks-other-cpu browser book book-check bench test: export MPLBACKEND := Agg
 
-.PHONY: setup lab refresh test unit notebooks notebooks-other-cpu browser student book book-check \
+.PHONY: setup lab refresh test unit notebooks notebooks-other-cpu browser student zh book book-check \
 	strip bench robust lint hooks clean
 
 setup:
@@ -57,13 +67,14 @@ LAB_FLAGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # JupyterLab on $(WORK)/, a copy of the edition made on the first run. Later runs keep your work and
 # copy in only the chapters you do not have yet, so running a chapter never changes a tracked file.
-lab: $(if $(filter student,$(EDITION)),student,setup)
+LAB_NEEDS := $(if $(filter student,$(EDITION)),student,$(if $(filter zh,$(COURSE_LANG)),zh,setup))
+lab: $(LAB_NEEDS)
 	@$(BIN)/python scripts/working_copy.py sync --src $(LAB_SRC) --dest $(WORK)
-	@echo "[lab] the $(EDITION) edition: opening JupyterLab on $(WORK)/ (Ctrl-C to stop); start with 00_start_here.ipynb"
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) $(LAB_FLAGS) $(WORK)/00_start_here.ipynb
+	@echo "[lab] the $(EDITION) edition ($(COURSE_LANG)): opening JupyterLab on $(WORK)/ (Ctrl-C to stop); start with 00_start_here.ipynb"
+	$(LAB_ENV) $(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) $(LAB_FLAGS) $(WORK)/00_start_here.ipynb
 
 # Replace your copy of one chapter with the course's current version; yours is kept as a backup.
-refresh: $(if $(filter student,$(EDITION)),student,setup)
+refresh: $(LAB_NEEDS)
 	@$(BIN)/python scripts/working_copy.py refresh --src $(LAB_SRC) --dest $(WORK) "$(CHAPTER)"
 
 # Every check of the course, phase by phase: lint, unit tests, every chapter under nbval
@@ -88,18 +99,18 @@ unit: setup
 	bash scripts/install_fonts.sh
 	$(BIN)/pytest $(PYTEST_FLAGS) -n 2 tests --ignore=tests/browser --ignore=tests/test_book.py
 
-# nbval over every chapter, instructor (notebooks/) and student (student/) editions, two workers,
-# one notebook per worker at a time (--dist loadscope). --nbval-lax: all cells must run; only
-# `# NBVAL_CHECK_OUTPUT` cells are compared with their reference output.
+# nbval over every chapter: the instructor edition (notebooks/) and both student editions (student/,
+# student-zh/), two workers, one notebook per worker at a time (--dist loadscope). --nbval-lax: all
+# cells must run; only `# NBVAL_CHECK_OUTPUT` cells are compared with their reference output.
 notebooks: student
 	$(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
-		notebooks/ student/
+		notebooks/ student/ student-zh/
 
-# The instructor edition again, on a second CPU kernel path (OTHER_CPU): every checkpoint and every
-# `# NBVAL_CHECK_OUTPUT` cell must hold there too.
-notebooks-other-cpu: setup
+# The Chinese instructor edition (the same code cells as notebooks/) on a second CPU kernel path
+# (OTHER_CPU): every checkpoint and every `# NBVAL_CHECK_OUTPUT` cell must hold there too.
+notebooks-other-cpu: zh
 	$(OTHER_CPU) $(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
-		notebooks/
+		notebooks-zh/
 
 # Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing). The
 # kernels render each widget's site frames into $(SITE_FRAMES) as they build it, so book-check
@@ -109,10 +120,17 @@ browser: setup
 	bash scripts/install_browser.sh
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/browser --ignore=tests/browser/test_site.py
 
-# Student edition in student/: each `solution` cell becomes a NotImplementedError stub.
-student: setup
-	rm -rf student
+# The Chinese instructor edition in notebooks-zh/: each chapter with its prose from its catalog
+# (notebooks/locale/zh/NN_name.po) and LANGUAGE = "zh"; code cells unchanged.
+zh: setup
+	rm -rf notebooks-zh
+	$(BIN)/python scripts/translate.py build --src notebooks --out notebooks-zh
+
+# Student editions in student/ and student-zh/: each `solution` cell becomes a NotImplementedError stub.
+student: zh
+	rm -rf student student-zh
 	$(BIN)/python scripts/make_student.py --src notebooks --out student
+	$(BIN)/python scripts/make_student.py --src notebooks-zh --out student-zh
 
 # Course site in _build/site/ (open _build/site/index.html, no network needed): every chapter
 # executed with its quick settings and rendered to static HTML; each widget's controls work

@@ -35,6 +35,20 @@ from pathlib import Path
 
 import nbformat
 
+#: What a stub says when it runs, in the notebook's language (``metadata.language``, set by
+#: ``scripts/translate.py build``; English when absent).
+STUB_MESSAGES = {
+    "en": {
+        "function": "Exercise: write {name}() — see the instructions above",
+        "cell": "Exercise: complete {what} — see the instructions above",
+        "this cell": "this cell",
+    },
+    "zh": {
+        "function": "练习：写出 {name}()——见上面的说明",
+        "cell": "练习：完成{what}——见上面的说明",
+        "this cell": "这个单元格",
+    },
+}
 SOLUTION_TAG = "solution"
 PROSE_TAG = "solution-prose"
 STUDENT_SOURCE = "student_source"
@@ -62,7 +76,7 @@ def _signature_end(source: str, node: ast.FunctionDef | ast.AsyncFunctionDef) ->
 
 
 def _stub_function(
-    source: str, node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str = ""
+    source: str, node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str = "", lang: str = "en"
 ) -> list[str]:
     """Decorators + signature + docstring of ``node``, then a NotImplementedError body."""
     src = source.splitlines()
@@ -72,9 +86,8 @@ def _stub_function(
     doc = ast.get_docstring(node, clean=False)
     if doc is not None:
         out += _lines(source, node.body[0])
-    out.append(
-        f'{indent}    raise NotImplementedError("Exercise: write {node.name}() — see the instructions above")'
-    )
+    message = STUB_MESSAGES[lang]["function"].format(name=node.name)
+    out.append(f'{indent}    raise NotImplementedError("{message}")')
     return out
 
 
@@ -103,7 +116,7 @@ def _literal_answer(source: str, node: ast.stmt) -> str | None:
     return f"{targets} None" + (f"  {comment}" if comment.startswith("#") else "")
 
 
-def stub_source(source: str) -> str:
+def stub_source(source: str, lang: str = "en") -> str:
     """The student stub for one solution cell's source (see the module docstring)."""
     tree = ast.parse(source)
     src = source.splitlines()
@@ -123,7 +136,7 @@ def stub_source(source: str) -> str:
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             if out and out[-1].strip():
                 out.append("")
-            out += _stub_function(source, node)
+            out += _stub_function(source, node, lang=lang)
             names.append(node.name)
         elif isinstance(node, ast.ClassDef):
             if out and out[-1].strip():
@@ -139,7 +152,7 @@ def stub_source(source: str) -> str:
             stubbed = 0
             for member in members:
                 if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    out += _stub_function(source, member, indent=" " * member.col_offset)
+                    out += _stub_function(source, member, indent=" " * member.col_offset, lang=lang)
                     stubbed += 1
             if not stubbed and ast.get_docstring(node, clean=False) is None:
                 out.append("    pass")
@@ -154,11 +167,8 @@ def stub_source(source: str) -> str:
             dropped = True
     out += [line for line in src[done:] if line.startswith("#")]
     if dropped or not (names or answers):
-        what = ", ".join(names) if names else "this cell"
-        out += [
-            "",
-            f'raise NotImplementedError("Exercise: complete {what} — see the instructions above")',
-        ]
+        what = ", ".join(names) if names else STUB_MESSAGES[lang]["this cell"]
+        out += ["", f'raise NotImplementedError("{STUB_MESSAGES[lang]["cell"].format(what=what)}")']
     while out and not out[0].strip():
         out.pop(0)
     return "\n".join(out).rstrip() + "\n"
@@ -180,7 +190,7 @@ def student_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
             continue
         if cell.cell_type != "code" or SOLUTION_TAG not in tags:
             continue
-        cell.source = stub_source(cell.source)
+        cell.source = stub_source(cell.source, nb.metadata.get("language", "en"))
         cell.metadata["tags"] = [t for t in tags if t != SOLUTION_TAG] + [
             t for t in STUB_TAGS if t not in tags
         ]

@@ -193,9 +193,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", default="zh", choices=["zh"])
     parser.add_argument("--src", type=Path, default=NOTEBOOKS)
     parser.add_argument("--out", type=Path, default=ROOT / "notebooks-zh")
+    parser.add_argument(
+        "--only", nargs="*", help="update only the catalogs whose file name contains one of these"
+    )
     args = parser.parse_args(argv)
     if args.action == "update":
         for path, messages in catalogs(args.lang).items():
+            if args.only and not any(part in path.name for part in args.only):
+                continue
             new, stale = update_catalog(path, messages, args.lang)
             if new or stale:
                 print(f"{path.relative_to(ROOT)}: {new} new, {stale} stale")

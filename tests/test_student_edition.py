@@ -173,6 +173,20 @@ def test_prose_around_the_stubs_speaks_to_the_student(path, edition):
                 )
 
 
+def test_a_chinese_notebook_gets_chinese_stubs():
+    stub = make_student.stub_source("def f(x):\n    return x + 1\n", "zh")
+    assert 'raise NotImplementedError("练习：写出 f()——见上面的说明")' in stub
+    stub = make_student.stub_source("answer = math.sqrt(7)\n", "zh")
+    assert 'raise NotImplementedError("练习：完成这个单元格——见上面的说明")' in stub
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("def g():\n    return 1\n", metadata={"tags": ["solution"]})
+        ],
+        metadata={"language": "zh"},
+    )
+    assert "练习：写出 g()" in make_student.student_notebook(nb)[0].cells[0].source
+
+
 def test_question_answers_become_none():
     stub = make_student.stub_source('# Your prediction\nanswer = "c"  # a, b, c or d\n')
     assert stub == "# Your prediction\nanswer = None  # a, b, c or d\n"

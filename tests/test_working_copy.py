@@ -6,6 +6,7 @@ everything, later runs keep the student's files and add only what is missing, an
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,21 @@ def test_make_lab_serves_the_student_edition_and_instructors_ask_for_theirs():
     assert (
         bad.returncode != 0 and "EDITION must be student or instructor, got 'teacher'" in bad.stderr
     )
+
+
+def test_make_lab_lang_zh_serves_the_chinese_editions_and_the_locale_alone_does_not():
+    student = _make_dry_run("lab", "LANG=zh")
+    assert "translate.py build --src notebooks --out notebooks-zh" in student.stdout
+    assert "make_student.py --src notebooks-zh --out student-zh" in student.stdout
+    assert "working_copy.py sync --src student-zh --dest work-zh\n" in student.stdout
+    assert "LANG=zh_CN.UTF-8" in student.stdout and "--ServerApp.root_dir=work-zh" in student.stdout
+    instructor = _make_dry_run("lab", "EDITION=instructor", "LANG=zh_CN.UTF-8")
+    assert "sync --src notebooks-zh --dest work-instructor-zh" in instructor.stdout
+    assert "make_student.py" not in instructor.stdout
+    # A Chinese machine's locale is not a request: `make lab` stays English unless asked.
+    run = subprocess.run(
+        ["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "LANG": "zh_CN.UTF-8"},
+    )  # fmt: skip
+    assert "sync --src student --dest work\n" in run.stdout
+    assert _make_dry_run("lab", "LANG=en").stdout.count("--dest work\n") == 1
