@@ -169,4 +169,4 @@ hooks: setup
 
 # Leaves work/ and work-instructor/ alone: they hold your own runs of the chapters.
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts student _build .cache
+	rm -rf $(VENV) .pytest_cache test-artifacts student student-zh notebooks-zh _build .cache
