@@ -19,6 +19,11 @@ from course_lib.validation import check_bool, check_env_id, check_int, check_rea
 
 __all__ = ["evaluate", "StopWhenSolved", "record_frames"]
 
+#: The work one :func:`evaluate` call may imply: episodes × max_steps environment steps. 10
+#: million vectorised steps of a classic-control env are a few minutes; the course's
+#: evaluations (20 CartPole episodes of at most 500 steps) are 10,000.
+EVAL_STEP_BUDGET = 10_000_000
+
 
 @torch.no_grad()
 def evaluate(
@@ -27,6 +32,8 @@ def evaluate(
     episodes: int = 20,
     seed: int = 0,
     deterministic: bool = True,
+    *,
+    max_steps: int = 10_000,
 ) -> np.ndarray:
     """Returns of ``episodes`` full episodes (one per parallel env; env ``i`` is seeded ``seed + i``).
 
@@ -34,8 +41,20 @@ def evaluate(
     with a generator seeded by ``seed``) or any function mapping a batch of observations to a
     batch of environment actions (the benchmark evaluates Stable-Baselines3 this way, under
     the same protocol).
+
+    An episode still running after ``max_steps`` steps is cut there and its return so far is
+    reported, as gymnasium's ``TimeLimit`` would: some registered envs have no time limit
+    (``CliffWalking-v1`` under a random policy can wander for ever), and an evaluation must end.
+    The default, 10,000, is above every time limit the course's envs have (CartPole-v1: 500).
+    ``episodes × max_steps`` must stay within ``EVAL_STEP_BUDGET`` (10 million steps).
     """
     episodes = check_int("episodes", episodes, 1, MAX_ENVS)
+    max_steps = check_int("max_steps", max_steps, 1, EVAL_STEP_BUDGET)
+    if episodes * max_steps > EVAL_STEP_BUDGET:
+        raise ValueError(
+            f"episodes × max_steps = {episodes} × {max_steps:_} = {episodes * max_steps:_} "
+            f"environment steps exceeds the budget of {EVAL_STEP_BUDGET:_}"
+        )
     seed = check_seed(seed)
     check_bool("deterministic", deterministic)
     if not isinstance(agent, ActorCritic) and not callable(agent):
@@ -52,7 +71,9 @@ def evaluate(
         if isinstance(agent, ActorCritic):
             device = next(agent.parameters()).device
             generator = torch.Generator(device=device).manual_seed(seed)
-        while active.any():
+        for _ in range(max_steps):
+            if not active.any():
+                break
             if isinstance(agent, ActorCritic):
                 obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device).reshape(
                     episodes, -1

@@ -77,6 +77,13 @@ __all__ = [
 #: Caps on sizes a typo could blow up (a run of minutes or gigabytes), stated in the errors.
 MAX_ENVS = 1024
 MAX_ITERATIONS = 100_000
+#: The longest episode :func:`reward_to_go` accepts. Its backward pass is a Python loop over
+#: time (about 10 µs a step), so 100,000 steps take about a second; gymnasium's longest
+#: registered time limits are 10,000 steps, ten times below the cap.
+MAX_HORIZON = 100_000
+#: Value-regression steps per iteration: the course uses 10; 1,000 is already minutes of
+#: training per run, and more would make one iteration outlast a chapter's budget.
+MAX_VALUE_STEPS = 1_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,6 +132,11 @@ def reward_to_go(rewards: object, gamma: float) -> torch.Tensor:
     """
     rewards = _as_rewards(rewards)
     gamma = check_real("gamma", gamma, 0.0, 1.0)
+    if rewards.shape[0] > MAX_HORIZON:
+        raise ValueError(
+            f"rewards must have at most T = {MAX_HORIZON:_} steps (the backward pass is a "
+            f"Python loop over time), got T = {rewards.shape[0]:_}"
+        )
     returns = torch.zeros_like(rewards)
     future = torch.zeros_like(rewards[0])  # G_T = 0: nothing after the last step
     for t in reversed(range(rewards.shape[0])):
@@ -420,7 +432,7 @@ class ReinforceConfig:
         check_real("gamma", self.gamma, 0.0, 1.0)
         check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
         check_real("value_learning_rate", self.value_learning_rate, 0.0, 1.0, lo_open=True)
-        check_int("value_steps", self.value_steps, 1)
+        check_int("value_steps", self.value_steps, 1, MAX_VALUE_STEPS)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         check_seed(self.seed)
         check_device(self.device)

@@ -25,11 +25,13 @@ __all__ = [
     "check_seed",
     "check_bool",
     "check_device",
+    "available_device_types",
     "check_hidden_sizes",
     "check_choice",
     "check_tensor",
     "check_same_shape",
     "check_env_id",
+    "check_params",
 ]
 
 
@@ -104,9 +106,26 @@ def check_device(value: object, name: str = "device"):
         raise ValueError(
             f"{name} must be a torch device string such as 'cpu' or 'cuda', got {value!r}"
         ) from err
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"{name} is {value!r}, but this machine has no CUDA GPU: use 'cpu'")
+    available = available_device_types()
+    if device.type not in available:
+        missing = "CUDA GPU" if device.type == "cuda" else f"{device.type!r} backend"
+        raise ValueError(
+            f"{name} is {value!r}, but this machine has no {missing}: use one of {available}"
+        )
     return device
+
+
+def available_device_types() -> tuple[str, ...]:
+    """The device types this machine can train on: ``"cpu"`` and each accelerator whose
+    backend reports itself available (``"meta"`` holds no data, so it never trains)."""
+    import torch
+
+    probes = {
+        "cuda": torch.cuda.is_available,
+        "mps": lambda: torch.backends.mps.is_available(),
+        "xpu": lambda: hasattr(torch, "xpu") and torch.xpu.is_available(),
+    }
+    return ("cpu", *(kind for kind, probe in probes.items() if probe()))
 
 
 def check_hidden_sizes(hidden_sizes: object, name: str = "hidden_sizes") -> tuple[int, ...]:
@@ -170,3 +189,24 @@ def check_env_id(value: object, name: str = "env_id") -> str:
             f"{name} must be a registered gymnasium id such as 'CartPole-v1', got {value!r}"
         )
     return value
+
+
+def check_params(params: object, default, name: str = "params"):
+    """``default`` (a model's own weights) if ``params`` is None, else ``params`` if it is a
+    non-empty mapping of names to tensors.
+
+    ``params or default`` would treat an empty dict as "use the defaults" and silently run
+    the wrong weights; an empty dict is refused instead.
+    """
+    from collections.abc import Mapping
+
+    if params is None:
+        return default
+    if not isinstance(params, Mapping):
+        raise TypeError(f"{name} must be a dict of weight tensors or None, got {params!r}")
+    if not params:
+        raise ValueError(
+            f"{name} must hold the model's weights (a non-empty dict), got an empty dict; "
+            "pass None for the model's own"
+        )
+    return params

@@ -82,8 +82,25 @@ def test_check_device():
     with pytest.raises(TypeError, match="device must be a torch device string"):
         check_device(0)
     if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="this machine has no CUDA GPU: use 'cpu'"):
+        with pytest.raises(ValueError, match=r"this machine has no CUDA GPU: use one of \('cpu'"):
             check_device("cuda")
+
+
+@pytest.mark.parametrize("kind", ["mps", "xpu", "hpu", "meta", "vulkan", "cuda"])
+def test_check_device_refuses_a_backend_this_machine_lacks(kind):
+    from course_lib.validation import available_device_types
+
+    available = available_device_types()
+    assert available[0] == "cpu"
+    if kind in available:
+        assert check_device(kind).type == kind
+        return
+    with pytest.raises(
+        ValueError,
+        match=rf"device is '{kind}', but this machine has no .*"
+        rf"use one of \('cpu'",
+    ):
+        check_device(kind)
 
 
 def test_check_choice():

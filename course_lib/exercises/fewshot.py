@@ -307,15 +307,17 @@ _YARDSTICK_CHOICES = {"a": "the digits", "b": "the characters", "c": "about the 
 _SAME = 0.05
 
 
+@safe_checker
 def check_pixel_yardstick(answer: object, digits: float, characters: float) -> bool:
     """Predict-then-run: at 5-way 1-shot, where do raw-pixel prototypes score higher?
     a) on the digits, b) on the characters, c) about the same (within 5 points).
 
     ``digits`` and ``characters`` are this run's mean accuracies (fractions) of
     :func:`course_lib.meta.pixel_prototypes` on 600 new tasks of each; the right choice is
-    read from them.
+    read from them. A measurement that is not a finite number (a broken run) cannot be judged.
     """
-    digits, characters = float(digits), float(characters)
+    digits = plain_number(digits, "this run's digits accuracy")
+    characters = plain_number(characters, "this run's characters accuracy")
     measured = f"this run: digits {100 * digits:.1f}%, characters {100 * characters:.1f}%"
     gap = digits - characters
     correct = "c" if abs(gap) < _SAME else ("a" if gap > 0 else "b")

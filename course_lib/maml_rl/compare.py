@@ -129,18 +129,43 @@ def goals_outside(
     num_goals: int, *, inner: float = 0.5, outer: float = 1.0, seed: int = 0
 ) -> Tensor:
     """``[num_goals, 2]`` goals uniform on the square ring inner < max(|x|, |y|) <= outer:
-    outside the training square [−inner, inner]², out of distribution for both methods."""
-    check_int("num_goals", num_goals, minimum=1)
-    if num_goals > 100_000:
-        raise ValueError(f"num_goals must be an integer in [1, 100000], got {num_goals}")
-    if not 0 <= inner < outer <= 10:
+    outside the training square [−inner, inner]², out of distribution for both methods.
+
+    One round of rejection sampling (4 · num_goals draws of the outer square, the inner square's
+    thrown away) and, if that round fell short (only when the ring is thin), the rest drawn
+    directly from the ring's four strips, each picked in proportion to its area. Either way the
+    goals are independent and uniform on the ring, and the work is two draws whatever ``inner``
+    is (a rejection loop alone would run for ever as inner → outer).
+    """
+    check_int("num_goals", num_goals, minimum=1, maximum=100_000)
+    outer = check_real("outer", outer, 0.0, 10.0, lo_open=True)
+    inner = check_real("inner", inner, 0.0, 10.0)
+    if not inner < outer:
         raise ValueError(f"need 0 <= inner < outer <= 10, got inner={inner}, outer={outer}")
     gen = torch.Generator().manual_seed(check_seed(seed))
-    found = torch.zeros(0, 2)
-    while len(found) < num_goals:  # rejection sampling: keep the draws outside the inner square
-        draw = (2 * torch.rand(4 * num_goals, 2, generator=gen) - 1) * outer
-        found = torch.cat([found, draw[draw.abs().amax(1) > inner]])
+    draw = (2 * torch.rand(4 * num_goals, 2, generator=gen) - 1) * outer
+    found = draw[draw.abs().amax(1) > inner]
+    missing = num_goals - len(found)
+    if missing > 0:
+        found = torch.cat([found, _ring_points(missing, inner, outer, gen)])
     return found[:num_goals]
+
+
+def _ring_points(n: int, inner: float, outer: float, gen: torch.Generator) -> Tensor:
+    """``n`` points uniform on inner < max(|x|, |y|) <= outer, drawn directly: the ring is a band
+    |y| in (inner, outer] (x free in [−outer, outer]) plus a band |x| in (inner, outer] with
+    |y| <= inner; a point is one of the two in proportion to their areas, outer : inner."""
+    u = torch.rand(n, 4, generator=gen)
+    along = (2 * u[:, 0] - 1) * outer  # the free coordinate, on the long band
+    across = outer - (outer - inner) * u[:, 1]  # distance from the centre, in (inner, outer]
+    # float32 rounding may land a thin ring's draw on inner itself: nudge it one ulp outside
+    across = across.clamp(min=float(torch.nextafter(torch.tensor(inner), torch.tensor(outer))))
+    sign = torch.where(u[:, 2] < 0.5, -1.0, 1.0)
+    long_band = u[:, 3] < outer / (outer + inner)
+    short = along * (inner / outer)  # the free coordinate on the short band, in [−inner, inner]
+    x = torch.where(long_band, along, sign * across)
+    y = torch.where(long_band, sign * across, short)
+    return torch.stack([x, y], 1)
 
 
 def explorer_goal(

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from course_lib.validation import check_bool, check_int, check_real, check_seed
+from course_lib.validation import check_bool, check_int, check_real, check_seed, check_tensor
 
 __all__ = [
     "magic_box",
@@ -58,12 +58,24 @@ def magic_box(x: Tensor) -> Tensor:
     return torch.exp(x - x.detach())
 
 
+#: The longest episode :func:`discounted_reward_to_go` takes: its T × T matrix has 16.8 million
+#: entries at the cap (134 MB in float64); the course's episodes are at most a few hundred steps.
+MAX_MATRIX_HORIZON = 4_096
+
+
 def discounted_reward_to_go(rewards: Tensor, gamma: float) -> Tensor:
     """``G_t = Σ_{t' ≥ t} γ^{t'−t} r_t'`` for time-major ``rewards [T, ...]``.
 
     Written as one product with the upper-triangular matrix M[t, t'] = γ^{t'−t} (t' ≥ t)
     instead of a backward Python loop: one operation is much faster under ``vmap``/``grad``.
     """
+    check_tensor("rewards", rewards, floating=True)
+    if rewards.dim() == 0 or not 1 <= rewards.shape[0] <= MAX_MATRIX_HORIZON:
+        raise ValueError(
+            f"rewards must be time-major [T, ...] with T in [1, {MAX_MATRIX_HORIZON:_}] (the "
+            f"T × T discount matrix), got shape {tuple(rewards.shape)}"
+        )
+    check_real("gamma", gamma, 0.0, 1.0)
     steps = torch.arange(rewards.shape[0], dtype=rewards.dtype)
     lag = steps[None, :] - steps[:, None]
     weights = torch.where(lag >= 0, gamma ** lag.clamp(min=0), torch.zeros_like(lag))
@@ -93,6 +105,7 @@ def dice_surrogate(
         gamma: discount γ.
     """
     _check_batch(logprob, rewards, baseline)
+    check_real("gamma", gamma, 0.0, 1.0)
     discount = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
     causes = torch.cumsum(logprob, dim=0)  # W_t: every action up to and including t
     objective = (magic_box(causes) * discount * rewards).sum(0)
@@ -107,6 +120,7 @@ def reinforce_surrogate(
     """``mean Σ_t γ^t log π_t (G_t − b_t)``: the same first derivative as :func:`dice_surrogate`,
     but a Hessian that misses the ∇log π ∇log π^T terms (the original MAML-RL code's loss)."""
     _check_batch(logprob, rewards, baseline)
+    check_real("gamma", gamma, 0.0, 1.0)
     discount = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
     advantage = discounted_reward_to_go(rewards, gamma)
     if baseline is not None:
@@ -121,6 +135,12 @@ ESTIMATORS = {"dice": dice_surrogate, "reinforce": reinforce_surrogate}
 # ------------------------------------------------------------------ the exact check on a tiny MDP
 
 
+#: :class:`TinyMDP` lists every trajectory, actions^H × states^(H−1) of them, in a Python loop
+#: (about 10 µs each): the cap keeps that under a second. The default MDP has 32 (H = 3).
+MAX_TINY_TRAJECTORIES = 2**16
+MAX_TINY_HORIZON = 16
+
+
 @dataclass
 class TinyMDP:
     """A tabular MDP small enough to list every trajectory: 2 states, 2 actions, horizon 3.
@@ -133,6 +153,37 @@ class TinyMDP:
     reward: Tensor
     horizon: int = 3
     gamma: float = 0.9
+
+    def __post_init__(self) -> None:
+        for name in ("transition", "reward"):
+            value = getattr(self, name)
+            if not isinstance(value, Tensor) or not value.is_floating_point():
+                raise TypeError(f"{name} must be a floating-point torch.Tensor, got {value!r}")
+            if not torch.isfinite(value).all():
+                raise ValueError(f"{name} must be finite, got NaN or inf")
+        if self.reward.dim() != 2 or 0 in self.reward.shape:
+            raise ValueError(
+                f"reward must have shape [states, actions], got {tuple(self.reward.shape)}"
+            )
+        num_states, num_actions = self.reward.shape
+        if self.transition.shape != (num_states, num_actions, num_states):
+            raise ValueError(
+                f"transition must have shape [states, actions, states] = "
+                f"[{num_states}, {num_actions}, {num_states}], got {tuple(self.transition.shape)}"
+            )
+        if (self.transition < 0).any() or not torch.allclose(
+            self.transition.sum(-1), torch.ones((), dtype=self.transition.dtype), atol=1e-6
+        ):
+            raise ValueError("transition must hold probabilities with every row summing to 1")
+        check_int("horizon", self.horizon, 1, MAX_TINY_HORIZON)
+        count = num_actions**self.horizon * num_states ** (self.horizon - 1)
+        if count > MAX_TINY_TRAJECTORIES:
+            raise ValueError(
+                f"actions^horizon × states^(horizon − 1) = {num_actions}^{self.horizon} × "
+                f"{num_states}^{self.horizon - 1} = {count:_} trajectories to enumerate exceeds "
+                f"the budget of {MAX_TINY_TRAJECTORIES:_}: use a shorter horizon or fewer states"
+            )
+        check_real("gamma", self.gamma, 0.0, 1.0)
 
     @classmethod
     def default(cls) -> TinyMDP:

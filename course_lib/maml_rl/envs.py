@@ -66,6 +66,7 @@ __all__ = [
     "Navigation2DVectorEnv",
     "navigation_reward",
     "move",
+    "check_batched_actions",
     "reached_goal",
     "oracle_return",
 ]
@@ -109,6 +110,34 @@ def _check_common(
     if not lo < hi:
         raise ValueError(f"goal_low must be < goal_high, got {lo} and {hi}")
     return e, m, lo, hi
+
+
+def check_batched_actions(actions: object, num_envs: int, action_type: str) -> torch.Tensor:
+    """``actions`` if it is one action per env: ``[num_envs]`` move indices in
+    [0, len(DISCRETE_MOVES)) (discrete) or ``[num_envs, 2]`` finite numbers (continuous).
+
+    Without it ``[1, 2]`` for 3 envs broadcasts, and move −1 silently indexes the last move.
+    Cheap enough for every step of a training loop: one shape compare and one reduction.
+    """
+    if not isinstance(actions, torch.Tensor):
+        raise TypeError(f"actions must be a torch.Tensor, got {type(actions).__name__}")
+    discrete = action_type == "discrete"
+    shape = (num_envs,) if discrete else (num_envs, 2)
+    if actions.shape != shape:
+        what = "move indices" if discrete else "2-d actions"
+        raise ValueError(
+            f"actions must have shape {list(shape)} ({what}, one per env), got {list(actions.shape)}"
+        )
+    if discrete:
+        low, high = torch.aminmax(actions)
+        if actions.is_floating_point() or low < 0 or high >= len(DISCRETE_MOVES):
+            raise ValueError(
+                f"actions must be integer move indices in [0, {len(DISCRETE_MOVES) - 1}], got "
+                f"values from {low.item()} to {high.item()} ({actions.dtype})"
+            )
+    elif not bool(torch.isfinite(actions).all()):
+        raise ValueError("actions must be finite numbers, got NaN or inf")
+    return actions
 
 
 def _check_action_type(action_type: object) -> str:
@@ -278,6 +307,7 @@ class Navigation2DVectorEnv(VectorEnv):
         """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; where an episode
         ended (at the goal, or after ``max_steps``), ``obs`` is already the next episode's first
         observation (the origin)."""
+        check_batched_actions(actions, self.num_envs, self.action_type)
         if self.action_type == "discrete":
             self.position = self.position + DISCRETE_MOVES[actions.long()]
         else:

@@ -27,6 +27,7 @@ Python step per time step, never one per task.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -89,6 +90,11 @@ ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 #: Caps stated in the errors: beyond them one iteration takes minutes or gigabytes.
 MAX_EPISODES_PER_BATCH = 200_000
 MAX_ITERATIONS = 100_000
+#: The navigation envs' own cap on an episode's length (``Navigation2D(max_steps=...)``).
+MAX_EPISODE_STEPS = 10_000
+#: :func:`adaptation_curve`'s work, in env steps summed over its batched rollouts: Chapter 8's
+#: largest call is 4 × 100 × 20 × 100 = 800,000; 100 million are several minutes.
+ADAPTATION_STEP_BUDGET = 100_000_000
 
 
 @dataclass
@@ -629,9 +635,24 @@ def adaptation_curve(
         )
     check_real("inner_lr", inner_lr, 0.0, 100.0)
     check_real("gamma", gamma, 0.0, 1.0)
-    check_int("max_steps", max_steps, minimum=1)
+    check_int("max_steps", max_steps, minimum=1, maximum=MAX_EPISODE_STEPS)
+    work = (steps + 1) * goals.shape[0] * num_trajectories * max_steps
+    if work > ADAPTATION_STEP_BUDGET:
+        raise ValueError(
+            f"(steps + 1) × len(goals) × num_trajectories × max_steps = {steps + 1} × "
+            f"{goals.shape[0]} × {num_trajectories} × {max_steps} = {work:_} env steps exceeds "
+            f"the budget of {ADAPTATION_STEP_BUDGET:_}"
+        )
     gen = torch.Generator().manual_seed(check_seed(seed))
-    theta = {k: v.detach() for k, v in (params or dict(policy.named_parameters())).items()}
+    if params is None:
+        params = dict(policy.named_parameters())
+    elif not isinstance(params, Mapping) or set(params) != {
+        n for n, _ in policy.named_parameters()
+    }:
+        names = sorted(n for n, _ in policy.named_parameters())
+        given = sorted(params) if isinstance(params, Mapping) else type(params).__name__
+        raise ValueError(f"params must hold the policy's weights {names}, got {given}")
+    theta = {k: v.detach() for k, v in params.items()}
     theta = _broadcast(theta, goals.shape[0])
     returns, positions, thetas = [], [], [theta]
     for k in range(steps + 1):

@@ -57,8 +57,10 @@ from course_lib.validation import (
     check_device,
     check_hidden_sizes,
     check_int,
+    check_params,
     check_real,
     check_seed,
+    check_tensor,
 )
 
 __all__ = [
@@ -142,16 +144,43 @@ class FewShotNet(nn.Module):
         return self.head(f) if head else f
 
 
+#: Classes per task :func:`prototype_logits` accepts: Omniglot, the largest set, has 1,623.
+MAX_N_WAY = 10_000
+
+
 def prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_way: int) -> Tensor:
     """Prototypical networks' scores: minus the squared distance to each class's mean feature.
 
     Args:
-        support: features of the support images ``[S, D]``; support_labels: ``[S]`` in 0..N−1.
+        support: features of the support images ``[S, D]``; support_labels: ``[S]`` in 0..N−1,
+            every class present at least once (else its prototype is 0 / 0).
         query: features of the query images ``[Q, D]``; n_way: N.
 
     Returns logits ``[Q, N]``: ``−‖f(x) − c_n‖²`` where ``c_n`` is the mean of the support
     features labelled n (its prototype, 原型). Softmax over them is the classifier.
     """
+    n_way = check_int("n_way", n_way, 1, MAX_N_WAY)
+    check_tensor("support", support, ndim=2, floating=True)
+    check_tensor("query", query, ndim=2, floating=True)
+    check_tensor("support_labels", support_labels, ndim=1)
+    if support_labels.is_floating_point() or support_labels.dtype == torch.bool:
+        raise TypeError(f"support_labels must be integer labels, got dtype {support_labels.dtype}")
+    if len(support_labels) != len(support) or query.shape[1] != support.shape[1]:
+        raise ValueError(
+            f"support [S, D], support_labels [S] and query [Q, D] must agree, got "
+            f"{list(support.shape)}, {list(support_labels.shape)} and {list(query.shape)}"
+        )
+    present = torch.bincount(support_labels.clamp(0, n_way), minlength=n_way + 1)
+    if support_labels.min() < 0 or present[n_way] > 0 or (present[:n_way] == 0).any():
+        raise ValueError(
+            f"support_labels must cover every class 0..{n_way - 1} (n_way = {n_way}) and no "
+            f"other, got {sorted(set(support_labels.tolist()))}"
+        )
+    return _prototype_logits(support, support_labels, query, n_way)
+
+
+def _prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_way: int) -> Tensor:
+    """:func:`prototype_logits` without the checks (they read values, which ``vmap`` forbids)."""
     classes = torch.arange(n_way, device=support_labels.device)
     one_hot = (support_labels.unsqueeze(-1) == classes).to(support.dtype)  # [S, N]
     prototypes = (one_hot.T @ support) / one_hot.sum(0).unsqueeze(-1)  # [N, D]
@@ -266,7 +295,7 @@ class FewShotLearner:
         needs ``support=(x_support, y_support)`` to build its prototypes."""
         check_images(x, shape=self.image_shape)
         with torch.no_grad():
-            return _logits(self, params or self.params, x, support)
+            return _logits(self, check_params(params, self.params), x, support)
 
 
 # ---------------------------------------------------------------------------------------
@@ -304,7 +333,7 @@ def _predictions_along_the_way(
     """Predicted labels of the query images after 0, 1, …, ``max_steps`` inner steps: ``[S+1, Q]``."""
     if learner.method == "protonet":  # no inner loop: the same prediction at every "step"
         f_s, f_q = (_features(learner.model, learner.params, x) for x in (x_s, x_q))
-        labels = prototype_logits(f_s, y_s, f_q, learner.n_way).argmax(-1)
+        labels = _prototype_logits(f_s, y_s, f_q, learner.n_way).argmax(-1)
         return labels.expand(max_steps + 1, -1)
     model, theta, in_s, in_q = _inner_problem(learner, x_s, x_q, head_only)
     predictions = [functional_call(model, theta, (in_q,)).argmax(-1)]
@@ -355,7 +384,7 @@ def _logits(learner: FewShotLearner, params: Mapping[str, Tensor], x: Tensor, su
         )
     x_s, y_s = support
     f_s, f_q = (_features(learner.model, params, z) for z in (x_s, x))
-    return prototype_logits(f_s, y_s, f_q, learner.n_way)
+    return _prototype_logits(f_s, y_s, f_q, learner.n_way)
 
 
 # ---------------------------------------------------------------------------------------
@@ -393,7 +422,7 @@ def outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) 
             loss_fn=F.cross_entropy,
         )
     # protonet: no inner loop; the query images are classified by the nearest prototype
-    logits = vmap(prototype_logits, in_dims=(0, 0, 0, None))(
+    logits = vmap(_prototype_logits, in_dims=(0, 0, 0, None))(
         f_s, batch.y_support, f_q, config.n_way
     )
     return F.cross_entropy(logits.flatten(0, 1), batch.y_query.flatten())

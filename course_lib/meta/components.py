@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -230,6 +231,14 @@ def adapt_with_components(
     Returns θ (the adapted weights plus the unchanged mixing logits), differentiable with
     respect to every tensor in ``phi``; usable inside ``vmap``.
     """
+    if isinstance(inner_lr, Real) and not isinstance(inner_lr, bool):
+        check_real("inner_lr", inner_lr, 0.0, 100.0)  # as adapt: a negative α climbs the loss
+    step_sizes = phi.get("step_sizes")
+    if step_sizes is not None and not step_sizes:
+        raise ValueError(
+            "phi['step_sizes'] must hold one step-size tensor per weight, got an empty dict "
+            "(leave the key out to use the one hand-set inner_lr)"
+        )
     loss_fn, point_loss = LOSSES[loss]
     if "augmentation" in phi:  # 数据增强: more support points, made from the real ones
         x, y = augment_support(x, y, phi["augmentation"]["shift"])
@@ -237,9 +246,11 @@ def adapt_with_components(
         loss_fn = weighted_loss(phi["sample_weights"], point_loss)
     start, mix = phi["init"], phi["architecture"]
     # 学习优化器: learned per-weight step sizes, else the one hand-set α
-    step_sizes = phi.get("step_sizes") or {
-        name: torch.as_tensor(inner_lr, dtype=p.dtype, device=p.device) for name, p in start.items()
-    }
+    if step_sizes is None:
+        step_sizes = {
+            name: torch.as_tensor(inner_lr, dtype=p.dtype, device=p.device)
+            for name, p in start.items()
+        }
     if "update_rule" in phi:
         theta = adapt_with_rule(
             model,

@@ -87,6 +87,8 @@ def _check_inner(
             raise TypeError("inner_lr must be a float or a dict of per-parameter step-size tensors")
     elif isinstance(inner_lr, numbers.Real) and not isinstance(inner_lr, bool):
         check_real("inner_lr", inner_lr, 0.0, 100.0)
+    elif isinstance(inner_lr, Tensor) and inner_lr.dim() == 0 and inner_lr.is_floating_point():
+        check_real("inner_lr", float(inner_lr.detach()), 0.0, 100.0)  # a 0-d tensor is a float
     else:
         raise TypeError(
             f"inner_lr must be a float >= 0 or a dict of per-parameter tensors, got {type(inner_lr).__name__}"

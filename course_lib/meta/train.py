@@ -49,6 +49,7 @@ from course_lib.validation import (
     check_device,
     check_hidden_sizes,
     check_int,
+    check_params,
     check_real,
     check_seed,
     check_tensor,
@@ -138,7 +139,7 @@ class MetaLearner:
         """The model's output at ``x`` with ``params`` (default φ)."""
         check_tensor("x", x)
         with torch.no_grad():
-            return torch.func.functional_call(self.model, params or self.params, (x,))
+            return torch.func.functional_call(self.model, check_params(params, self.params), (x,))
 
 
 def outer_gradient(

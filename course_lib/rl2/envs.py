@@ -372,6 +372,21 @@ def _check_goal(
     return cell
 
 
+def _check_enclosed(free: object) -> None:
+    """``free`` as a 2-D bool grid whose border is all wall: a move from a free cell then never
+    leaves the grid (numpy's index −1 would silently wrap it round to the far side)."""
+    if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
+        raise TypeError(
+            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout"
+        )
+    border = np.concatenate([free[0], free[-1], free[:, 0], free[:, -1]])
+    if free.shape[0] < 3 or free.shape[1] < 3 or border.any():
+        raise ValueError(
+            f"free must be at least 3 x 3 and enclosed by walls (its border all False), got a "
+            f"{free.shape[0]} x {free.shape[1]} grid with {int(border.sum())} free border cells"
+        )
+
+
 def shortest_path_lengths(free: np.ndarray, start: tuple[int, int]) -> np.ndarray:
     """Breadth-first search: the fewest moves from ``start`` to every cell, ``-1`` if unreachable.
 
@@ -379,6 +394,8 @@ def shortest_path_lengths(free: np.ndarray, start: tuple[int, int]) -> np.ndarra
         free: ``[H, W]`` bool grid, True where the agent may stand (enclosed by walls).
         start: the (row, col) the agent starts from.
     """
+    _check_enclosed(free)
+    start = _check_goal(start, free, None, name="start")
     dist = np.full(free.shape, -1, dtype=np.int64)
     dist[start] = 0
     frontier = [start]
@@ -399,6 +416,7 @@ def next_cell_table(free: np.ndarray) -> np.ndarray:
 
     Cells are numbered ``row * width + col``; actions are 0 up, 1 right, 2 down, 3 left.
     """
+    _check_enclosed(free)
     height, width = free.shape
     table = np.arange(height * width)[:, None].repeat(4, 1)
     for r, c in np.argwhere(free):
@@ -695,7 +713,7 @@ def _check_rooms(rooms: object) -> tuple[int, int]:
     if (
         not isinstance(rooms, tuple | list)
         or len(rooms) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) for v in rooms)
+        or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in rooms)
     ):
         raise TypeError(f"rooms must be a pair of ints (rows, cols), got {rooms!r}")
     rows = check_int("rooms[0]", rooms[0], minimum=1, maximum=MAX_ROOMS)

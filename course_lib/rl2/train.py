@@ -174,6 +174,12 @@ def make_agent(env: VectorEnvT, config: RL2Config) -> RecurrentActorCritic:
     return agent.to(config.device)
 
 
+#: The work one :func:`rollout_trials` call may imply, in env steps (envs × episodes × steps):
+#: the batch it keeps grows with it. Chapter 7's largest trial batch is well under a million;
+#: 10 million steps are minutes of CPU and about a gigabyte of kept tensors.
+ROLLOUT_STEP_BUDGET = 10_000_000
+
+
 def _max_trial_steps(env: VectorEnvT) -> int:
     return env.episodes_per_trial * getattr(env, "max_steps", 1)
 
@@ -191,6 +197,13 @@ def rollout_trials(
         greedy: take the most probable action instead of sampling.
     """
     _check_agent_fits(agent, env)
+    work = env.num_envs * _max_trial_steps(env)
+    if work > ROLLOUT_STEP_BUDGET:
+        raise ValueError(
+            f"env.num_envs × episodes_per_trial × max_steps = {env.num_envs} × "
+            f"{env.episodes_per_trial} × {getattr(env, 'max_steps', 1)} = {work:_} env steps "
+            f"exceeds rollout_trials' budget of {ROLLOUT_STEP_BUDGET:_}"
+        )
     seed = check_seed(seed)
     check_bool("greedy", greedy)
     gen = torch.Generator().manual_seed((seed + 1) % 2**63)

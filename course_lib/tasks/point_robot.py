@@ -67,7 +67,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from course_lib.maml_rl.envs import DISCRETE_MOVES, MAX_STEP, move
+from course_lib.maml_rl.envs import DISCRETE_MOVES, MAX_STEP, check_batched_actions, move
 from course_lib.validation import check_choice, check_int, check_real
 
 __all__ = [
@@ -300,6 +300,7 @@ class SparsePointRobotVectorEnv(VectorEnv):
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every point. Returns ``(obs, sparse reward, episode_end, trial_end)``; where an
         episode ended (after ``max_steps`` moves), ``obs`` is already the next episode's start."""
+        check_batched_actions(actions, self.num_envs, self.action_type)
         if self.action_type == "discrete":
             self.position = self.position + DISCRETE_MOVES[actions.long()]
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from matplotlib.patches import Rectangle
 
@@ -25,6 +26,10 @@ __all__ = ["maml_rl_explorer"]
 
 _STEP_COLORS = [COLORS[c] for c in ("grey", "blue", "green", "purple")]
 _EPISODE_COLORS = [COLORS[c] for c in ("orange", "red", "sky")]
+#: A slider move replays 4 × num_trajectories episodes of max_steps steps (MAML-RL's θ_0..θ_3)
+#: and one RL² trial: within this budget that stays under about a second. Chapter 8 uses 20 × 100.
+MAX_WIDGET_STEPS = 500
+WIDGET_STEP_BUDGET = 20_000
 LIMIT = 1.0  # the sliders reach this far: beyond the training square, for out-of-distribution goals
 
 
@@ -33,7 +38,9 @@ def _check_inputs(policy: object, agent: object, goal: Sequence[float]) -> tuple
         raise TypeError(f"policy must be a GaussianPolicy, got {type(policy).__name__}")
     if not isinstance(agent, RecurrentActorCritic):
         raise TypeError(f"rl2_agent must be a RecurrentActorCritic, got {type(agent).__name__}")
-    if not isinstance(goal, Sequence) or len(goal) != 2:
+    if isinstance(goal, torch.Tensor | np.ndarray):
+        goal = goal.tolist()  # a numpy or torch pair is a pair too
+    if not isinstance(goal, Sequence) or isinstance(goal, str) or len(goal) != 2:
         raise TypeError(f"goal must be a pair (x, y), got {goal!r}")
     x = check_real("goal x", goal[0], -LIMIT, LIMIT)
     y = check_real("goal y", goal[1], -LIMIT, LIMIT)
@@ -65,6 +72,14 @@ def maml_rl_explorer(
         seed: seeds the episodes behind each gradient step and RL²'s trial.
     """
     gx, gy = _check_inputs(policy, rl2_agent, goal)
+    check_int("max_steps", max_steps, 1, MAX_WIDGET_STEPS)
+    check_int("num_trajectories", num_trajectories, 2)
+    if num_trajectories * max_steps > WIDGET_STEP_BUDGET:
+        raise ValueError(
+            f"num_trajectories × max_steps = {num_trajectories} × {max_steps} = "
+            f"{num_trajectories * max_steps:_} steps per gradient step exceeds the widget's "
+            f"budget of {WIDGET_STEP_BUDGET:_} (a slider move must stay fast)"
+        )
     check_int("shown_steps", shown_steps, minimum=0)
     if shown_steps > 3:
         raise ValueError(f"shown_steps must be an integer in [0, 3], got {shown_steps}")
