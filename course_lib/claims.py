@@ -22,6 +22,7 @@ import math
 import os
 from dataclasses import asdict, dataclass
 
+from course_lib.i18n import tr
 from course_lib.stats import Interval
 
 __all__ = ["Claim", "at_least", "at_most", "above", "paired_above", "checkpoint", "LOG_VARIABLE"]
@@ -56,7 +57,10 @@ def at_least(
 ) -> Claim:
     """``value ≥ bound`` (a threshold such as CartPole's 475); margin ``value − bound``."""
     return Claim(
-        statement, float(value) - float(bound), noise, detail or f"{value:.4g} vs bound {bound:.4g}"
+        statement,
+        float(value) - float(bound),
+        noise,
+        detail or tr("{value:.4g} vs bound {bound:.4g}", value=value, bound=bound),
     )
 
 
@@ -65,14 +69,20 @@ def at_most(
 ) -> Claim:
     """``value ≤ bound``; margin ``bound − value``."""
     return Claim(
-        statement, float(bound) - float(value), noise, detail or f"{value:.4g} vs bound {bound:.4g}"
+        statement,
+        float(bound) - float(value),
+        noise,
+        detail or tr("{value:.4g} vs bound {bound:.4g}", value=value, bound=bound),
     )
 
 
 def above(statement: str, a: Interval, b: Interval, *, detail: str = "") -> Claim:
     """The interval of ``a`` lies wholly above that of ``b``: margin ``a.low − b.high``."""
     return Claim(
-        statement, a.low - b.high, a.half_width + b.half_width, detail or f"{a:.4g} vs {b:.4g}"
+        statement,
+        a.low - b.high,
+        a.half_width + b.half_width,
+        detail or tr("{a:.4g} vs {b:.4g}", a=a, b=b),
     )
 
 
@@ -84,7 +94,12 @@ def paired_above(
         statement,
         difference.low - float(by),
         difference.half_width,
-        detail or f"paired difference {difference:.4g} (must exceed {by:.4g})",
+        detail
+        or tr(
+            "paired difference {difference:.4g} (must exceed {by:.4g})",
+            difference=difference,
+            by=by,
+        ),
     )
 
 
@@ -107,10 +122,22 @@ def checkpoint(chapter: str, claims: list[Claim], summary: str) -> None:
     _log(chapter, claims)
     failed = [c for c in claims if not c.holds]
     if failed:
-        lines = "\n".join(f"  ✗ {c.statement}: {c.detail} (margin {c.margin:.4g})" for c in failed)
-        raise AssertionError(
-            f"Chapter {chapter} checkpoint: {len(failed)} of {len(claims)} claims failed\n{lines}"
+        lines = "\n".join(
+            tr(
+                "  ✗ {statement}: {detail} (margin {margin:.4g})",
+                statement=c.statement,
+                detail=c.detail,
+                margin=c.margin,
+            )
+            for c in failed
         )
+        header = tr(
+            "Chapter {chapter} checkpoint: {failed} of {total} claims failed",
+            chapter=chapter,
+            failed=len(failed),
+            total=len(claims),
+        )
+        raise AssertionError(f"{header}\n{lines}")
     print(f"✓ {summary}")
 
 

@@ -6,6 +6,8 @@ import importlib
 import inspect
 import platform
 
+from course_lib.i18n import tr
+
 __all__ = ["show_source", "check_environment", "REQUIRED_PACKAGES"]
 
 # import name -> pip/conda name, for the environment check of Chapter 0.
@@ -41,8 +43,11 @@ def check_environment() -> dict[str, str]:
             missing.append(package)
     if missing:
         raise ImportError(
-            f"missing packages: {', '.join(missing)}. From the course folder run `make lab` "
-            "(it installs everything into .venv), or `pip install -e .` in your environment, "
-            "then restart the kernel (Kernel → Restart Kernel)."
+            tr(
+                "missing packages: {packages}. From the course folder run `make lab` "
+                "(it installs everything into .venv), or `pip install -e .` in your environment, "
+                "then restart the kernel (Kernel → Restart Kernel).",
+                packages=", ".join(missing),
+            )
         )
     return versions

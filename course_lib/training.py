@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import torch
 
+from course_lib.i18n import tr
 from course_lib.validation import check_device, check_seed
 
 __all__ = [
@@ -110,7 +111,7 @@ def seeded(seed: int) -> Iterator[None]:
 def finish_progress(bar: Any, stopped_early: bool) -> None:
     """Close a tqdm bar; if the callback stopped training early, say so and show it complete."""
     if stopped_early:
-        bar.set_postfix_str("stopped early by the callback", refresh=False)
+        bar.set_postfix_str(tr("stopped early by the callback"), refresh=False)
         bar.total = bar.n
     bar.close()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 from course_lib.exercises.harness import check_choice, check_number, safe_checker
+from course_lib.i18n import tr
 
 __all__ = ["check_more_steps_question", "check_shift_question", "check_no_gradient_question"]
 
@@ -34,16 +35,24 @@ def check_more_steps_question(answer: object) -> bool:
         answer,
         "b",
         {
-            "a": "a diverging inner loop would make the *support* loss grow, and the run shows "
-            "it falling at every step; the step is small enough.",
-            "c": "support and query points come from the same task (same A and phase); only "
-            "the x positions differ.",
-            "d": "the inner loop uses the full support set, so its gradient has no sampling "
-            "noise: each step really lowers the support loss, as the run shows.",
+            "a": tr(
+                "a diverging inner loop would make the *support* loss grow, and the run shows "
+                "it falling at every step; the step is small enough."
+            ),
+            "c": tr(
+                "support and query points come from the same task (same A and phase); only "
+                "the x positions differ."
+            ),
+            "d": tr(
+                "the inner loop uses the full support set, so its gradient has no sampling "
+                "noise: each step really lowers the support loss, as the run shows."
+            ),
         },
-        why="the support loss falls at every step while the query loss rises: that is "
-        "overfitting 5 points. A meta-learned φ carries what the tasks share, so its few "
-        "steps generalise.",
+        why=tr(
+            "the support loss falls at every step while the query loss rises: that is "
+            "overfitting 5 points. A meta-learned φ carries what the tasks share, so its few "
+            "steps generalise."
+        ),
     )
 
 
@@ -57,38 +66,50 @@ def check_shift_question(answer: object) -> bool:
         [
             (
                 lambda a: abs(a - 2 * math.pi) <= 0.05,
-                "2π is the period: it keeps y, but the "
-                "augmented point has −y. Which shift flips the sign of a sine?",
+                tr(
+                    "2π is the period: it keeps y, but the "
+                    "augmented point has −y. Which shift flips the sign of a sine?"
+                ),
             ),
             (
                 lambda a: abs(a + math.pi) <= 0.05,
-                "−π also flips the sign (sin(x − π) = −sin x), "
-                "but the question asks for the positive shift.",
+                tr(
+                    "−π also flips the sign (sin(x − π) = −sin x), "
+                    "but the question asks for the positive shift."
+                ),
             ),
             (
                 lambda a: abs(a - math.pi / 2) <= 0.05,
-                "a shift of π/2 turns sin into cos, not into "
-                "−sin: the partner point would be wrong for most x.",
+                tr(
+                    "a shift of π/2 turns sin into cos, not into "
+                    "−sin: the partner point would be wrong for most x."
+                ),
             ),
             (
                 lambda a: abs(a) <= 0.05,
-                "with s = 0 each partner is (x, −y): it contradicts its "
-                "own original point, and the two cancel in the loss.",
+                tr(
+                    "with s = 0 each partner is (x, −y): it contradicts its "
+                    "own original point, and the two cancel in the loss."
+                ),
             ),
-            (lambda a: abs(a - 180) <= 1, "that is π in degrees; the inputs x are in radians."),
+            (lambda a: abs(a - 180) <= 1, tr("that is π in degrees; the inputs x are in radians.")),
             (
                 lambda a: abs(a - 1.0) <= 0.05,
-                "1.0 is only where the run starts s; the question is where it should end up.",
+                tr("1.0 is only where the run starts s; the question is where it should end up."),
             ),
-            (lambda a: a < 0, "the question asks for a positive shift."),
+            (lambda a: a < 0, tr("the question asks for a positive shift.")),
             (
                 lambda a: a > 5,
-                "the inputs live in [−5, 5]; a shift this large moves every "
-                "partner out of range. Which shift flips the sign of a sine?",
+                tr(
+                    "the inputs live in [−5, 5]; a shift this large moves every "
+                    "partner out of range. Which shift flips the sign of a sine?"
+                ),
             ),
         ],
-        why="sin(x − π + φ) = −sin(x + φ) for every amplitude and phase, so (x − π·sign(x), −y) "
-        "is a true point of the same task: the augmentation doubles K for free.",
+        why=tr(
+            "sin(x − π + φ) = −sin(x + φ) for every amplitude and phase, so (x − π·sign(x), −y) "
+            "is a true point of the same task: the augmentation doubles K for free."
+        ),
     )
 
 
@@ -99,16 +120,26 @@ def check_no_gradient_question(answer: object) -> bool:
         answer,
         "c",
         {
-            "a": "the step sizes multiply the gradient in θ = φ − α ⊙ g, so ∂L/∂α exists: "
-            "Meta-SGD learns them by gradient.",
-            "b": "the mixing weights enter every forward pass through a softmax, a smooth "
-            "function: that relaxation is exactly what makes DARTS differentiable.",
-            "d": "s moves the partner points smoothly (x − s·sign(x)), so the query loss "
-            "changes smoothly with s and has a gradient.",
-            "e": "the weighting network's output multiplies each point's loss, a smooth "
-            "function of its parameters ψ.",
+            "a": tr(
+                "the step sizes multiply the gradient in θ = φ − α ⊙ g, so ∂L/∂α exists: "
+                "Meta-SGD learns them by gradient."
+            ),
+            "b": tr(
+                "the mixing weights enter every forward pass through a softmax, a smooth "
+                "function: that relaxation is exactly what makes DARTS differentiable."
+            ),
+            "d": tr(
+                "s moves the partner points smoothly (x − s·sign(x)), so the query loss "
+                "changes smoothly with s and has a gradient."
+            ),
+            "e": tr(
+                "the weighting network's output multiplies each point's loss, a smooth "
+                "function of its parameters ψ."
+            ),
         },
         options=["a", "b", "c", "d", "e"],
-        why="an integer has no derivative: L(φ) jumps between 1, 2, 3 … steps, so the outer "
-        "loop must search it (evolution, reinforcement learning) instead of following a gradient.",
+        why=tr(
+            "an integer has no derivative: L(φ) jumps between 1, 2, 3 … steps, so the outer "
+            "loop must search it (evolution, reinforcement learning) instead of following a gradient."
+        ),
     )

@@ -24,6 +24,7 @@ from torch import Tensor
 from torch.func import functional_call, grad, jvp
 
 from course_lib.exercises.harness import Case, CodingExercise, StudentError, describe, safe_checker
+from course_lib.i18n import tr
 from course_lib.meta import (
     SineModel,
     SinusoidTasks,
@@ -46,8 +47,8 @@ def _cases() -> list[Case]:
     cases = []
     for i, (label, model, alpha) in enumerate(
         [
-            ("on the 1-40-40-1 network, α = 0.01", mlp_regressor(seed=3), 0.01),
-            ("on the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3),
+            (tr("on the 1-40-40-1 network, α = 0.01"), mlp_regressor(seed=3), 0.01),
+            (tr("on the (a, b) sine model, α = 0.3"), SineModel(1.5, 0.4), 0.3),
         ]
     ):
         generator = torch.Generator().manual_seed(5)
@@ -94,52 +95,74 @@ def _mistakes(model, phi, task, alpha) -> list[tuple[str, dict[str, Tensor]]]:
     summed = scaled(-alpha, jvp(g(x_s, y_s, True), (phi,), (g(x_q, y_q, True)(summed_theta),))[1])
     return [
         (
-            "your term has the wrong sign: ∂θ/∂φ = I − α∇²l_s, so the term is −α·∇²l_s·v.",
+            tr("your term has the wrong sign: ∂θ/∂φ = I − α∇²l_s, so the term is −α·∇²l_s·v."),
             scaled(alpha, h_v),
         ),
         (
-            "α is missing: the term is −α·∇²l_s(φ)·v, the inner step size times the Hessian-vector product.",
+            tr(
+                "α is missing: the term is −α·∇²l_s(φ)·v, the inner step size times the Hessian-vector product."
+            ),
             scaled(-1.0, h_v),
         ),
-        ("α is missing and the sign is flipped: the term is −α·∇²l_s(φ)·v.", h_v),
+        (tr("α is missing and the sign is flipped: the term is −α·∇²l_s(φ)·v."), h_v),
         (
-            "α appears twice: θ already contains one α, the term has exactly one more, −α·∇²l_s(φ)·v.",
+            tr(
+                "α appears twice: θ already contains one α, the term has exactly one more, −α·∇²l_s(φ)·v."
+            ),
             scaled(-(alpha**2), h_v),
         ),
         (
-            "the Hessian is taken at θ; it belongs at φ: ∂θ/∂φ differentiates θ = φ − α∇l_s(φ) with respect to φ.",
+            tr(
+                "the Hessian is taken at θ; it belongs at φ: ∂θ/∂φ differentiates θ = φ − α∇l_s(φ) with respect to φ."
+            ),
             scaled(-alpha, hvp(x_s, y_s, theta, v)),
         ),
         (
-            "that is the Hessian of the *query* loss; the inner step descends the *support* loss, so ∂θ/∂φ = I − α∇²l_s(φ).",
+            tr(
+                "that is the Hessian of the *query* loss; the inner step descends the *support* loss, so ∂θ/∂φ = I − α∇²l_s(φ)."
+            ),
             scaled(-alpha, hvp(x_q, y_q, phi, v)),
         ),
         (
-            "v is the query gradient at φ; it must be taken at θ, after the inner step (it is FOMAML's gradient, ∇_θ l_q(θ)).",
+            tr(
+                "v is the query gradient at φ; it must be taken at θ, after the inner step (it is FOMAML's gradient, ∇_θ l_q(θ))."
+            ),
             scaled(-alpha, hvp(x_s, y_s, phi, g(x_q, y_q)(phi))),
         ),
         (
-            "v is a support gradient; the vector the Hessian multiplies is the query gradient at θ, ∇_θ l_q(θ).",
+            tr(
+                "v is a support gradient; the vector the Hessian multiplies is the query gradient at θ, ∇_θ l_q(θ)."
+            ),
             scaled(-alpha, hvp(x_s, y_s, phi, g(x_s, y_s)(theta))),
         ),
         (
-            "v is a support gradient at φ; the vector the Hessian multiplies is the query gradient at θ, ∇_θ l_q(θ).",
+            tr(
+                "v is a support gradient at φ; the vector the Hessian multiplies is the query gradient at θ, ∇_θ l_q(θ)."
+            ),
             scaled(-alpha, hvp(x_s, y_s, phi, g(x_s, y_s)(phi))),
         ),
         (
-            "v was not held constant: differentiating ∇l_s(φ)·v with v = ∇_θ l_q(θ(φ)) still attached adds a second term. Detach v (or compute it from a detached θ) before the second backward pass.",
+            tr(
+                "v was not held constant: differentiating ∇l_s(φ)·v with v = ∇_θ l_q(θ(φ)) still attached adds a second term. Detach v (or compute it from a detached θ) before the second backward pass."
+            ),
             scaled(-alpha, grad(moving_v)(phi)),
         ),
         (
-            "that is MAML's whole meta-gradient; the term is only its second-order part, MAML − FOMAML = −α·∇²l_s(φ)·∇_θ l_q(θ).",
+            tr(
+                "that is MAML's whole meta-gradient; the term is only its second-order part, MAML − FOMAML = −α·∇²l_s(φ)·∇_θ l_q(θ)."
+            ),
             maml,
         ),
         (
-            "that is FOMAML's gradient ∇_θ l_q(θ), the part FOMAML keeps; the exercise asks for the part it drops, −α·∇²l_s(φ)·∇_θ l_q(θ).",
+            tr(
+                "that is FOMAML's gradient ∇_θ l_q(θ), the part FOMAML keeps; the exercise asks for the part it drops, −α·∇²l_s(φ)·∇_θ l_q(θ)."
+            ),
             fomaml,
         ),
         (
-            "your losses are summed over the points; use the mean squared error, as the inner loop does.",
+            tr(
+                "your losses are summed over the points; use the mean squared error, as the inner loop does."
+            ),
             summed,
         ),
     ]
@@ -156,33 +179,48 @@ def _scale(d: dict) -> float:
 def _check_returned(term: object, phi: dict) -> str | None:
     if not isinstance(term, dict) or set(term) != set(phi):
         got = sorted(term) if isinstance(term, dict) else describe(term)
-        return f"return a dict with the same keys as params {sorted(phi)}; got {got}."
+        return tr(
+            "return a dict with the same keys as params {keys}; got {got}.",
+            keys=sorted(phi),
+            got=got,
+        )
     for name, p in phi.items():
         t = term[name]
         if not isinstance(t, Tensor):
-            return f"term['{name}'] is {describe(t)}, not a torch tensor."
+            return tr("term['{name}'] is {got}, not a torch tensor.", name=name, got=describe(t))
         if t.shape != p.shape:
-            return f"term['{name}'] must have the shape of params['{name}'], {tuple(p.shape)}; got {tuple(t.shape)}."
+            return tr(
+                "term['{name}'] must have the shape of params['{name}'], {shape}; got {got}.",
+                name=name,
+                shape=tuple(p.shape),
+                got=tuple(t.shape),
+            )
         if not torch.isfinite(t).all():
-            return f"term['{name}'] holds NaN or inf."
+            return tr("term['{name}'] holds NaN or inf.", name=name)
     return None
 
 
 def _observe(fn: Callable, model, params, task, alpha) -> object:
-    """Runs with the answer; turns autograd's two usual complaints into what they mean."""
+    """Runs with the answer; turns autograd's two usual complaints into what they mean. It runs
+    in the sandbox's forked child, which inherits the reader's language and the catalog the
+    checker loaded before forking, so its feedback comes back translated."""
     try:
         return fn(model, params, task, alpha)
     except RuntimeError as error:
         text = str(error)
         if "not have been used in the graph" in text:
             raise StudentError(
-                "you called model(x), which runs the model's *own* weights, not params: φ never "
-                "enters the loss. Compute predictions with torch.func.functional_call(model, params, (x,))."
+                tr(
+                    "you called model(x), which runs the model's *own* weights, not params: φ never "
+                    "enters the loss. Compute predictions with torch.func.functional_call(model, params, (x,))."
+                )
             ) from None
         if "does not require grad" in text:
             raise StudentError(
-                "a gradient could not be differentiated again: take the support gradient with "
-                "torch.autograd.grad(..., create_graph=True), so that ∇l_s(φ)·v has a graph back to φ."
+                tr(
+                    "a gradient could not be differentiated again: take the support gradient with "
+                    "torch.autograd.grad(..., create_graph=True), so that ∇l_s(φ)·v has a graph back to φ."
+                )
             ) from None
         raise
 
@@ -201,9 +239,10 @@ def _judge(case: Case, term: object, reference: dict) -> str | None:
     if _gap(term, reference) <= _RELATIVE * scale:
         return None
     if _scale(term) <= 1e-12:
-        return (
-            f"{label}: your term is zero everywhere: was the support gradient detached "
-            "(no create_graph=True), or v multiplied by something that does not depend on φ?"
+        return tr(
+            "{case}: your term is zero everywhere: was the support gradient detached "
+            "(no create_graph=True), or v multiplied by something that does not depend on φ?",
+            case=label,
         )
     for sentence, wrong in _mistakes(model, phi, task, alpha):
         if _gap(term, wrong) <= _RELATIVE * max(_scale(wrong), 1e-12):
@@ -213,15 +252,21 @@ def _judge(case: Case, term: object, reference: dict) -> str | None:
     cosine = (flat @ flat_ref / (flat.norm() * flat_ref.norm())).item()
     ratio = (flat.norm() / flat_ref.norm()).item()
     if cosine > 0.999:
-        return (
-            f"{label}: your term points the right way but is {ratio:.3g} times as long: "
-            "check the factors (α once, the mean squared error, no extra 2 or 1/K)."
+        return tr(
+            "{case}: your term points the right way but is {ratio:.3g} times as long: "
+            "check the factors (α once, the mean squared error, no extra 2 or 1/K).",
+            case=label,
+            ratio=ratio,
         )
-    return (
-        f"{label}: your term differs from −α·∇²l_s(φ)·∇_θ l_q(θ) by up to "
-        f"{_gap(term, reference):.2e} (largest entry {scale:.2e}; cosine {cosine:+.2f}). Check "
+    return tr(
+        "{case}: your term differs from −α·∇²l_s(φ)·∇_θ l_q(θ) by up to "
+        "{gap:.2e} (largest entry {scale:.2e}; cosine {cosine:+.2f}). Check "
         "which loss each gradient belongs to and where it is taken: the support loss at φ for "
-        "the Hessian, the query loss at θ for v."
+        "the Hessian, the query loss at θ for v.",
+        case=label,
+        gap=_gap(term, reference),
+        scale=scale,
+        cosine=cosine,
     )
 
 
@@ -234,16 +279,22 @@ SECOND_ORDER_TERM = CodingExercise(
     judge=_judge,
     time_limit=20.0,
     changed_input=lambda name: (
-        "params was changed in place: leave φ as it is, build new tensors."
+        tr("params was changed in place: leave φ as it is, build new tensors.")
         if name == "params"
-        else f"your function changed its input `{name}` in place; build new tensors instead."
+        else tr(
+            "your function changed its input `{name}` in place; build new tensors instead.",
+            name=name,
+        )
     ),
-    success="your second-order term is right on both models: MAML's meta-gradient is FOMAML's "
-    "∇_θ l_q(θ) plus your −α·∇²l_s(φ)·∇_θ l_q(θ).",
+    success="",  # set by check_second_order_term, in the reader's language
 )
 
 
 @safe_checker
 def check_second_order_term(fn: Callable) -> bool:
     """Check a student's ``my_second_order_term(model, params, task, inner_lr)``; print feedback."""
+    SECOND_ORDER_TERM.success = tr(
+        "your second-order term is right on both models: MAML's meta-gradient is FOMAML's "
+        "∇_θ l_q(θ) plus your −α·∇²l_s(φ)·∇_θ l_q(θ)."
+    )
     return SECOND_ORDER_TERM.check(fn)

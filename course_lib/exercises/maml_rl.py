@@ -26,6 +26,7 @@ from course_lib.exercises.harness import (
     safe_checker,
     uses_numpy,
 )
+from course_lib.i18n import tr
 from course_lib.maml_rl.dice import dice_surrogate, reinforce_surrogate
 from course_lib.maml_rl.train import policy_gradient_loss
 from course_lib.stats import Interval, sign
@@ -58,21 +59,32 @@ def _case(seed: int = 0) -> tuple[Tensor, Tensor, Callable[[Tensor], Tensor]]:
 
 def _derivatives(fn: Callable, theta: Tensor, rewards: Tensor, logprob: Callable) -> dict:
     """Value, gradient and Hessian of ``fn(logprob(θ), rewards, γ)`` at θ (runs with the
-    answer); ``connected`` is False when the value carries no gradient at all."""
+    answer); ``connected`` is False when the value carries no gradient at all. It runs in the
+    sandbox's forked child, which inherits the reader's language and the catalog the checker
+    loaded before forking, so its feedback comes back translated."""
     th = theta.clone().requires_grad_()
     value = fn(logprob(th), rewards, _GAMMA)
     if not isinstance(value, Tensor):
         stay = (
-            " (numpy cuts the gradient: stay in torch)" if type(value).__module__ == "numpy" else ""
+            tr(" (numpy cuts the gradient: stay in torch)")
+            if type(value).__module__ == "numpy"
+            else ""
         )
         raise StudentError(
-            "return one number (a 0-d tensor), the mean over the N trajectories; got "
-            f"{describe(value)}{stay}"
+            tr(
+                "return one number (a 0-d tensor), the mean over the N trajectories; got "
+                "{got}{stay}",
+                got=describe(value),
+                stay=stay,
+            )
         )
     if value.numel() != 1:
         raise StudentError(
-            "return one number (a 0-d tensor), the mean over the N trajectories; got a tensor "
-            f"of shape {tuple(value.shape)}"
+            tr(
+                "return one number (a 0-d tensor), the mean over the N trajectories; got a tensor "
+                "of shape {shape}",
+                shape=tuple(value.shape),
+            )
         )
     seen = {"value": value.detach(), "connected": value.requires_grad, "numpy": uses_numpy(fn)}
     if not value.requires_grad:
@@ -92,40 +104,40 @@ def _value_hint(value: Tensor, rewards: Tensor, logprob: Tensor) -> str:
     discount = _GAMMA ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
     per_trajectory = (discount * rewards).sum(0)
     candidates = {
-        "you summed over the N trajectories; average them (the objective is an expectation)": (
+        tr("you summed over the N trajectories; average them (the objective is an expectation)"): (
             per_trajectory.sum()
         ),
-        "the rewards are not discounted: weight r_t by γ^t": rewards.sum(0).mean(),
-        "the discount starts at γ, not 1: the first reward r_0 gets weight γ^0 = 1": (
+        tr("the rewards are not discounted: weight r_t by γ^t"): rewards.sum(0).mean(),
+        tr("the discount starts at γ, not 1: the first reward r_0 gets weight γ^0 = 1"): (
             (_GAMMA * discount * rewards).sum(0).mean()
         ),
-        "you multiplied by log π itself; the magic box ⊡(x) = exp(x − x.detach()) is 1 in value, "
-        "so the objective's value must be the (discounted) return": reinforce_surrogate(
-            logprob, rewards, None, _GAMMA
-        ),
+        tr(
+            "you multiplied by log π itself; the magic box ⊡(x) = exp(x − x.detach()) is 1 in value, "
+            "so the objective's value must be the (discounted) return"
+        ): reinforce_surrogate(logprob, rewards, None, _GAMMA),
     }
     for hint, candidate in candidates.items():
         if torch.allclose(value, candidate.detach(), atol=1e-9):
             return hint
-    return "its value must equal the mean discounted return Σ_t γ^t r_t (the magic box is 1)"
+    return tr("its value must equal the mean discounted return Σ_t γ^t r_t (the magic box is 1)")
 
 
 def _gradient_hint(seen: dict, theta: Tensor, rewards: Tensor, logprob_fn: Callable) -> str:
     if not seen["connected"]:
         if seen["numpy"]:
-            return (
+            return tr(
                 "no gradient reaches logprob: your objective goes through numpy, which autograd "
                 "cannot follow; stay in torch (torch.cumsum, torch.exp, …) from logprob to the "
                 "returned number"
             )
-        return (
+        return tr(
             "its gradient is zero: nothing connects the objective to logprob any more (a "
             ".detach() on the whole expression, .item(), or torch.tensor(…) of a result); "
             "detach only the copy inside the box, exp(W − W.detach())"
         )
     fn_grad = seen["grad"]
     if torch.count_nonzero(fn_grad) == 0:
-        return (
+        return tr(
             "its gradient is zero: detach only the copy inside the box, exp(W − W.detach()), "
             "not the whole expression"
         )
@@ -138,23 +150,27 @@ def _gradient_hint(seen: dict, theta: Tensor, rewards: Tensor, logprob_fn: Calla
     for candidate, hint in (
         (
             per_step,
-            "each reward is boxed with its own step's log π only: use W_t = cumsum of log π up to "
-            "and including t, so r_t credits every action that led to it",
+            tr(
+                "each reward is boxed with its own step's log π only: use W_t = cumsum of log π up to "
+                "and including t, so r_t credits every action that led to it"
+            ),
         ),
         (
             backwards,
-            "W_t must sum the log-probabilities *up to* t (the causes of r_t), not from t to the end",
+            tr(
+                "W_t must sum the log-probabilities *up to* t (the causes of r_t), not from t to the end"
+            ),
         ),
     ):
         (g,) = torch.autograd.grad(candidate, th, retain_graph=True)
         if torch.allclose(fn_grad.to(g.dtype), g, atol=1e-9):
             return hint
-    return "its gradient must be Σ_t γ^t ∇log π_t · G_t (the policy gradient with reward-to-go)"
+    return tr("its gradient must be Σ_t γ^t ∇log π_t · G_t (the policy gradient with reward-to-go)")
 
 
 def _cases() -> list[Case]:
     return [
-        Case("on a batch of 3 trajectories × 4 steps", _case(seed), time_limit=5.0)
+        Case(tr("on a batch of 3 trajectories × 4 steps"), _case(seed), time_limit=5.0)
         for seed in (0, 1)
     ]
 
@@ -170,8 +186,10 @@ def _judge(case: Case, seen: dict, want: dict) -> Problem | None:
     if not value.is_floating_point() or not torch.allclose(
         value.to(want["value"].dtype).reshape(()), want["value"], atol=1e-8, rtol=1e-6
     ):
-        return Problem("the value is wrong", hint=_value_hint(value, rewards, logprob_fn(theta)))
-    for name, key in (("gradient", "grad"), ("second derivative (Hessian)", "hessian")):
+        return Problem(
+            tr("the value is wrong"), hint=_value_hint(value, rewards, logprob_fn(theta))
+        )
+    for key in ("grad", "hessian"):
         got = seen.get(key)
         if (
             got is None
@@ -181,12 +199,17 @@ def _judge(case: Case, seen: dict, want: dict) -> Problem | None:
             if key == "grad":
                 hint = _gradient_hint(seen, theta, rewards, logprob_fn)
             else:
-                hint = (
+                hint = tr(
                     "value and gradient are right but the second derivative is not: a box "
                     "such as 1 + (W − W.detach()) has the right first derivative only; "
                     "exp(W − W.detach()) keeps every order right"
                 )
-            return Problem(f"the {name} is wrong", hint=hint)
+            wrong = (
+                tr("the gradient is wrong")
+                if key == "grad"
+                else tr("the second derivative (Hessian) is wrong")
+            )
+            return Problem(wrong, hint=hint)
     return None
 
 
@@ -197,7 +220,7 @@ DICE_OBJECTIVE = CodingExercise(
     observe=_derivatives,
     reference=_reference,
     judge=_judge,
-    success="value, gradient and Hessian match the DiCE objective on two random batches.",
+    success="",  # set by check_dice_objective, in the reader's language
 )
 
 
@@ -208,6 +231,9 @@ def check_dice_objective(fn: Callable[[Tensor, Tensor, float], Tensor]) -> bool:
     Passes when its value, gradient and Hessian (with respect to the parameters behind
     ``logprob``) all equal those of Σ_t ⊡(W_t) γ^t r_t averaged over trajectories.
     """
+    DICE_OBJECTIVE.success = tr(
+        "value, gradient and Hessian match the DiCE objective on two random batches."
+    )
     return DICE_OBJECTIVE.check(fn)
 
 
@@ -220,14 +246,20 @@ def check_rl2_inner_loop(answer: object) -> bool:
         answer,
         "b",
         {
-            "a": "that is the notes' formula, but it describes MAML-RL: RL² takes no gradient "
-            "step inside a trial. Its weights change only in the outer loop, between trials.",
-            "c": "RL² has no inner step size at all: there is no inner gradient step to scale.",
-            "d": "no gradient step happens inside a trial; the GRU's state update h_t = f(h_{t-1}, "
-            "o_t, a_{t-1}, r_{t-1}) is the whole inner loop.",
+            "a": tr(
+                "that is the notes' formula, but it describes MAML-RL: RL² takes no gradient "
+                "step inside a trial. Its weights change only in the outer loop, between trials."
+            ),
+            "c": tr("RL² has no inner step size at all: there is no inner gradient step to scale."),
+            "d": tr(
+                "no gradient step happens inside a trial; the GRU's state update h_t = f(h_{t-1}, "
+                "o_t, a_{t-1}, r_{t-1}) is the whole inner loop."
+            ),
         },
-        why="the inner loop of RL² is the forward pass of the GRU; what it learns about the task "
-        "lives in h, and the weights change only in the outer loop.",
+        why=tr(
+            "the inner loop of RL² is the forward pass of the GRU; what it learns about the task "
+            "lives in h, and the weights change only in the outer loop."
+        ),
     )
 
 
@@ -247,25 +279,39 @@ def check_episodes_needed(answer: object, *, steps: int, num_trajectories: int) 
         hints=[
             (
                 steps,
-                "that counts gradient steps; each step is computed from its own batch "
-                f"of {num_trajectories} fresh episodes",
+                tr(
+                    "that counts gradient steps; each step is computed from its own batch "
+                    "of {num_trajectories} fresh episodes",
+                    num_trajectories=num_trajectories,
+                ),
             ),
-            (num_trajectories, "that is the data for one step; θ_k needs k steps"),
+            (num_trajectories, tr("that is the data for one step; θ_k needs k steps")),
             (
                 (steps + 1) * num_trajectories,
-                "that also counts the episodes that *evaluate* "
-                f"θ_{steps}; the question asks for the data spent before θ_{steps} exists",
+                tr(
+                    "that also counts the episodes that *evaluate* "
+                    "θ_{steps}; the question asks for the data spent before θ_{steps} exists",
+                    steps=steps,
+                ),
             ),
-            (3, "3 is RL²'s episode count for a trial, not MAML-RL's data"),
+            (3, tr("3 is RL²'s episode count for a trial, not MAML-RL's data")),
             (
                 steps + num_trajectories,
-                f"the steps and the episodes multiply: each of the {steps} steps uses its own "
-                f"{num_trajectories} episodes",
+                tr(
+                    "the steps and the episodes multiply: each of the {steps} steps uses its own "
+                    "{num_trajectories} episodes",
+                    steps=steps,
+                    num_trajectories=num_trajectories,
+                ),
             ),
         ],
-        why=f"{steps} steps × {num_trajectories} episodes each; RL² spends no extra episodes: it "
-        "adapts while it acts.",
-        unit=" episodes",
+        why=tr(
+            "{steps} steps × {num_trajectories} episodes each; RL² spends no extra episodes: it "
+            "adapts while it acts.",
+            steps=steps,
+            num_trajectories=num_trajectories,
+        ),
+        unit=tr(" episodes"),
     )
 
 
@@ -277,19 +323,27 @@ def check_ood_prediction(answer: object, rl2_lead_outside: Interval) -> bool:
     outside goals (:func:`course_lib.stats.paired_difference`)."""
     if not isinstance(rl2_lead_outside, Interval):
         raise CannotJudge(
-            "rl2_lead_outside must be this run's paired interval of RL² − MAML-RL "
-            "(course_lib.stats.paired_difference): run the cells above first"
+            tr(
+                "rl2_lead_outside must be this run's paired interval of RL² − MAML-RL "
+                "(course_lib.stats.paired_difference): run the cells above first"
+            )
         )
-    lead = f"RL² − MAML-RL = {rl2_lead_outside:.2f} on this run's outside goals"
+    lead = tr("RL² − MAML-RL = {lead:.2f} on this run's outside goals", lead=rl2_lead_outside)
     still_ahead = sign(rl2_lead_outside) > 0
     reasons = {
-        "a": "RL²'s adaptation is a forward pass of weights trained only on goals inside the square: "
-        "rewards from a goal outside it are inputs its GRU never learned to use, so its learning "
-        f"algorithm is itself out of distribution, while a gradient step improves any policy it is "
-        f"given data for ({lead}).",
-        "b": "on this run RL² keeps a clear lead: what its GRU learned inside the square (head off, "
-        f"follow the falling distance, return to the best place) carried over ({lead}).",
+        "a": tr(
+            "RL²'s adaptation is a forward pass of weights trained only on goals inside the square: "
+            "rewards from a goal outside it are inputs its GRU never learned to use, so its learning "
+            "algorithm is itself out of distribution, while a gradient step improves any policy it is "
+            "given data for ({lead}).",
+            lead=lead,
+        ),
+        "b": tr(
+            "on this run RL² keeps a clear lead: what its GRU learned inside the square (head off, "
+            "follow the falling distance, return to the best place) carried over ({lead}).",
+            lead=lead,
+        ),
     }
     correct = "a" if still_ahead else "b"
     other = "b" if still_ahead else "a"
-    return check_choice(answer, correct, {other: reasons[other]}, why=lead + ".")
+    return check_choice(answer, correct, {other: reasons[other]}, why=tr("{lead}.", lead=lead))

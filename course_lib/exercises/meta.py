@@ -31,6 +31,7 @@ from course_lib.exercises.harness import (
     describe,
     safe_checker,
 )
+from course_lib.i18n import tr
 from course_lib.meta import (
     SineModel,
     SinusoidTasks,
@@ -64,17 +65,20 @@ def _cases(per_weight: bool) -> list[Case]:
     generator = torch.Generator().manual_seed(7)
     batch = SinusoidTasks().sample(2, 10, 10, generator)
     models = [
-        ("the 1-40-40-1 network, α = 0.01", mlp_regressor(seed=3), 0.01),
-        ("the (a, b) sine model, α = 0.3", SineModel(1.5, 0.4), 0.3),
+        (tr("the 1-40-40-1 network"), mlp_regressor(seed=3), 0.01),
+        (tr("the (a, b) sine model"), SineModel(1.5, 0.4), 0.3),
     ]
     cases = []
-    for i, (label, model, lr) in enumerate(models):
+    for i, (name, model, lr) in enumerate(models):
         params = _start(model)
         if per_weight:
-            label, lr = label.split(",")[0] + ", per-weight step sizes", _step_sizes(params, lr)
+            label = tr("on {model}, per-weight step sizes", model=name)
+            lr = _step_sizes(params, lr)
+        else:
+            label = tr("on {model}, α = {lr}", model=name, lr=lr)
         data = (batch.x_support[i], batch.y_support[i], batch.x_query[i], batch.y_query[i])
         x, y, x_q, y_q = data
-        cases.append(Case(f"on {label}", (model, params, x, y, lr, x_q, y_q), data=per_weight))
+        cases.append(Case(label, (model, params, x, y, lr, x_q, y_q), data=per_weight))
     return cases
 
 
@@ -116,32 +120,48 @@ def _meta_grad(model, params, theta, x_q, y_q, lr):
     return [g if g is not None else torch.zeros_like(p) for g, p in zip(grads, leaves)]
 
 
-_MODEL_CALL = (
-    "you called model(x), which runs the model's *own* weights, not params: the gradient is "
-    "taken at the wrong point and φ never enters the loss. Compute the prediction with "
-    "torch.func.functional_call(model, params, (x,))."
-)
+def _model_call() -> str:
+    """The feedback on ``model(x)`` in place of ``functional_call``, in the reader's language."""
+    return tr(
+        "you called model(x), which runs the model's *own* weights, not params: the gradient is "
+        "taken at the wrong point and φ never enters the loss. Compute the prediction with "
+        "torch.func.functional_call(model, params, (x,))."
+    )
 
 
 def _check_shape(theta: object, params: dict) -> str | None:
     """A message if θ is not a dict of float32 tensors shaped like params."""
     if not isinstance(theta, dict) or set(theta) != set(params):
         got = sorted(theta) if isinstance(theta, dict) else describe(theta)
-        return f"return a dict with the same keys as params {sorted(params)}; got {got}."
+        return tr(
+            "return a dict with the same keys as params {keys}; got {got}.",
+            keys=sorted(params),
+            got=got,
+        )
     for name, p in params.items():
         t = theta[name]
         if not isinstance(t, torch.Tensor):
-            return (
-                f"θ['{name}'] is {describe(t)}, not a torch tensor: keep everything in torch "
-                "(no .numpy(), no .detach()) so the outer loop can differentiate through θ."
+            return tr(
+                "θ['{name}'] is {got}, not a torch tensor: keep everything in torch "
+                "(no .numpy(), no .detach()) so the outer loop can differentiate through θ.",
+                name=name,
+                got=describe(t),
             )
         if t.shape != p.shape:
-            return f"θ['{name}'] must be a tensor of shape {tuple(p.shape)}, got {tuple(t.shape)}."
+            return tr(
+                "θ['{name}'] must be a tensor of shape {shape}, got {got}.",
+                name=name,
+                shape=tuple(p.shape),
+                got=tuple(t.shape),
+            )
         if t.dtype != p.dtype:
-            return (
-                f"θ['{name}'] is {t.dtype}, φ is {p.dtype}: keep float32 (a float64 step size "
+            return tr(
+                "θ['{name}'] is {dtype}, φ is {phi_dtype}: keep float32 (a float64 step size "
                 "or tensor turns θ into float64, which the network's float32 inputs cannot mix "
-                "with). Use the Python float inner_lr as it is."
+                "with). Use the Python float inner_lr as it is.",
+                name=name,
+                dtype=t.dtype,
+                phi_dtype=p.dtype,
             )
     return None
 
@@ -150,31 +170,37 @@ def _value_mistake(theta, model, params, x, y, lr, reference, per_weight: bool) 
     """Why θ's values differ from one gradient step on the support MSE."""
     ascent = {n: 2 * params[n].detach() - reference[n].detach() for n in params}
     if _gap(theta, ascent) < _CLOSE:
-        return "you stepped *up* the gradient: θ = φ − α·∇L, with a minus sign."
+        return tr("you stepped *up* the gradient: θ = φ − α·∇L, with a minus sign.")
     if _gap(theta, _own_weights_step(model, params, x, y, lr)) < _CLOSE:
-        return _MODEL_CALL
+        return _model_call()
     if _gap(theta, {n: p.detach() for n, p in params.items()}) < 1e-8:
-        return "θ equals φ: the step did not move the parameters (a zero or missing gradient)."
-    hint = (
-        "multiply each gradient elementwise by its own step size step_sizes[name]"
-        if per_weight
-        else "the step size inner_lr"
-    )
+        return tr("θ equals φ: the step did not move the parameters (a zero or missing gradient).")
     error = _gap(theta, reference)
-    return (
-        f"θ differs from one gradient step on the support MSE by up to {error:.2e} (use the mean "
-        f"squared error of functional_call(model, params, (x,)) against y, and {hint})."
+    if per_weight:
+        return tr(
+            "θ differs from one gradient step on the support MSE by up to {error:.2e} (use the "
+            "mean squared error of functional_call(model, params, (x,)) against y, and multiply "
+            "each gradient elementwise by its own step size step_sizes[name]).",
+            error=error,
+        )
+    return tr(
+        "θ differs from one gradient step on the support MSE by up to {error:.2e} (use the mean "
+        "squared error of functional_call(model, params, (x,)) against y, and the step size "
+        "inner_lr).",
+        error=error,
     )
 
 
 def _observe(fn: Callable, model, params, x, y, lr, x_q, y_q) -> dict:
     """Runs with the answer: its θ and, when θ is a dict of tensors attached to φ, the
-    meta-gradient of the query loss through it (or why it could not be taken)."""
+    meta-gradient of the query loss through it (or why it could not be taken). It runs in the
+    sandbox's forked child, which inherits the reader's language and the catalog the checker
+    loaded before forking, so its feedback comes back translated."""
     try:
         theta = fn(model, params, x, y, lr)
     except RuntimeError as error:
         if "not have been used in the graph" in str(error):
-            raise StudentError(_MODEL_CALL) from None
+            raise StudentError(_model_call()) from None
         raise
     seen = {"theta": theta}
     attached = (
@@ -207,15 +233,19 @@ def _judge(case: Case, seen: dict, expected: dict) -> str | None:
         mistake = _value_mistake(theta, model, params, x, y, lr, reference, per_weight)
         return f"{case.label}: {mistake}"
     if not all(theta[n].requires_grad for n in params):
-        return (
+        return tr(
             "θ is detached from φ: the outer loop cannot send a gradient back. Don't call "
             ".detach(), .item() or torch.no_grad() on the way."
         )
     if "grad_error" in seen:
-        return f"{case.label}, differentiating through your θ: {seen['grad_error']}"
+        return tr(
+            "{case}, differentiating through your θ: {error}",
+            case=case.label,
+            error=seen["grad_error"],
+        )
     student, second = seen["grad"], expected["grad"]
     if per_weight and all(bool((g == 0).all()) for g in student[len(params) :]):
-        return (
+        return tr(
             "no gradient reaches the step sizes: build θ from step_sizes[name] itself (don't "
             "detach it or use .item())."
         )
@@ -225,24 +255,32 @@ def _judge(case: Case, seen: dict, expected: dict) -> str | None:
     first_order = adapt(model, params, x, y, inner_lr=lr, steps=1, first_order=True)
     first = _meta_grad(model, params, first_order, x_q, y_q, lr)
     if max((s - f).abs().max().item() for s, f in zip(student, first)) < _CLOSE:
-        return (
+        return tr(
             "the values are right but the meta-gradient is first-order (FOMAML): compute the "
             "inner gradient with torch.autograd.grad(..., create_graph=True) so the outer loop "
             "differentiates through it."
         )
-    return f"{case.label}: the meta-gradient through your θ differs from MAML's by up to {gap:.2e}."
+    return tr(
+        "{case}: the meta-gradient through your θ differs from MAML's by up to {gap:.2e}.",
+        case=case.label,
+        gap=gap,
+    )
 
 
 def _changed_input(name: str) -> str:
     if name == "params":
-        return "`params` was changed in place: build new tensors (θ = φ − α·g), leave φ as it is."
-    return (
-        f"your function changed its input `{name}` in place: the outer loop still needs it "
-        "as it was; build new tensors instead."
+        return tr(
+            "`params` was changed in place: build new tensors (θ = φ − α·g), leave φ as it is."
+        )
+    return tr(
+        "your function changed its input `{name}` in place: the outer loop still needs it "
+        "as it was; build new tensors instead.",
+        name=name,
     )
 
 
-def _exercise(per_weight: bool, success: str) -> CodingExercise:
+def _exercise(per_weight: bool) -> CodingExercise:
+    """The checker; its success line is set when a check runs, in the reader's language."""
     return CodingExercise(
         # Every inner step the library has: Ch 5's adapt and its callers, Ch 4's variants.
         library=(
@@ -260,31 +298,31 @@ def _exercise(per_weight: bool, success: str) -> CodingExercise:
         judge=_judge,
         time_limit=_TIME_LIMIT,
         changed_input=_changed_input,
-        success=success,
+        success="",
     )
 
 
-INNER_STEP = _exercise(
-    False,
-    "inner_step is right: one differentiable gradient step, φ untouched, MAML's "
-    "second-order meta-gradient flows through it.",
-)
-META_SGD_STEP = _exercise(
-    True,
-    "meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both "
-    "φ and the step sizes α.",
-)
+INNER_STEP = _exercise(False)
+META_SGD_STEP = _exercise(True)
 
 
 @safe_checker
 def check_inner_step(fn: Callable) -> bool:
     """Check a student's ``inner_step(model, params, x, y, inner_lr)``; print feedback."""
+    INNER_STEP.success = tr(
+        "inner_step is right: one differentiable gradient step, φ untouched, MAML's "
+        "second-order meta-gradient flows through it."
+    )
     return INNER_STEP.check(fn)
 
 
 @safe_checker
 def check_meta_sgd_step(fn: Callable) -> bool:
     """Check a student's ``meta_sgd_step(model, params, x, y, step_sizes)`` (per-weight α)."""
+    META_SGD_STEP.success = tr(
+        "meta_sgd_step is right: θ = φ − α ⊙ ∇L, and the outer loop gets gradients for both "
+        "φ and the step sizes α."
+    )
     return META_SGD_STEP.check(fn)
 
 
@@ -295,15 +333,23 @@ def check_maml_objective(answer: object) -> bool:
         answer,
         "b",
         {
-            "a": "Σ l^m(φ) scores φ itself, before any adaptation: that is pre-training's "
-            "objective, the current best (当前最优).",
-            "c": "the support points were used to take the step; scoring θ on them again "
-            "rewards memorising those K points, not doing well on the task.",
-            "d": "the average curve is where pre-training tends to end up; MAML never looks "
-            "at an average task.",
+            "a": tr(
+                "Σ l^m(φ) scores φ itself, before any adaptation: that is pre-training's "
+                "objective, the current best (当前最优)."
+            ),
+            "c": tr(
+                "the support points were used to take the step; scoring θ on them again "
+                "rewards memorising those K points, not doing well on the task."
+            ),
+            "d": tr(
+                "the average curve is where pre-training tends to end up; MAML never looks "
+                "at an average task."
+            ),
         },
-        why="θ^m is φ after the inner loop on task m's support set, and its loss is measured "
-        "on held-out query points: the future potential (未来潜力) of φ.",
+        why=tr(
+            "θ^m is φ after the inner loop on task m's support set, and its loss is measured "
+            "on held-out query points: the future potential (未来潜力) of φ."
+        ),
     )
 
 
@@ -314,11 +360,15 @@ def check_which_phi(answer: object) -> bool:
         answer,
         "a",
         {
-            "b": "pre-training scores φ itself (before any step): 2.9 < 3.0, so it prefers φ₂.",
-            "c": "MAML scores φ after the inner step: 0.6 < 2.5, so it prefers φ₁.",
-            "d": "that is each method's *least* favourite: MAML looks after the step (0.6 vs "
-            "2.5), pre-training before it (3.0 vs 2.9).",
+            "b": tr("pre-training scores φ itself (before any step): 2.9 < 3.0, so it prefers φ₂."),
+            "c": tr("MAML scores φ after the inner step: 0.6 < 2.5, so it prefers φ₁."),
+            "d": tr(
+                "that is each method's *least* favourite: MAML looks after the step (0.6 vs "
+                "2.5), pre-training before it (3.0 vs 2.9)."
+            ),
         },
-        why="MAML compares the losses after the step (0.6 < 2.5: φ₁), pre-training the "
-        "losses of φ itself (2.9 < 3.0: φ₂).",
+        why=tr(
+            "MAML compares the losses after the step (0.6 < 2.5: φ₁), pre-training the "
+            "losses of φ itself (2.9 < 3.0: φ₂)."
+        ),
     )

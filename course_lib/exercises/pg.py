@@ -26,6 +26,7 @@ from course_lib.exercises.harness import (
     describe,
     safe_checker,
 )
+from course_lib.i18n import tr
 from course_lib.maml_rl.dice import discounted_reward_to_go
 from course_lib.pg import discounted_return, reward_to_go
 from course_lib.ppo import compute_gae
@@ -55,27 +56,46 @@ def check_value_at_gamma_zero(answer: object) -> bool:
         hints=[
             (
                 0.0,
-                "at γ = 0 the value is the expected *first* reward, and from s0 the left exit pays 0.1 at once.",
+                tr(
+                    "at γ = 0 the value is the expected *first* reward, and from s0 the left exit pays 0.1 at once."
+                ),
             ),
-            (0.1, "the uniform policy goes left only half the time: weight the 0.1 by π(left|s0)."),
-            (1.0, "the goal is five steps away; at γ = 0 nothing after the first reward counts."),
-            (0.5, "the goal is five steps away; at γ = 0 nothing after the first reward counts."),
+            (
+                0.1,
+                tr(
+                    "the uniform policy goes left only half the time: weight the 0.1 by π(left|s0)."
+                ),
+            ),
+            (
+                1.0,
+                tr("the goal is five steps away; at γ = 0 nothing after the first reward counts."),
+            ),
+            (
+                0.5,
+                tr("the goal is five steps away; at γ = 0 nothing after the first reward counts."),
+            ),
             (
                 0.55,
-                "that averages the exit and the goal, but the goal cannot be reached in one step.",
+                tr(
+                    "that averages the exit and the goal, but the goal cannot be reached in one step."
+                ),
             ),
             (
                 0.25,
-                "that is V(s0) at γ = 1 (every future reward counts in full); at γ = 0 only the first does.",
+                tr(
+                    "that is V(s0) at γ = 1 (every future reward counts in full); at γ = 0 only the first does."
+                ),
             ),
             (
                 0.025,
-                "π(left|s0) = ½ is counted twice: weight the exit's reward 0.1 by ½ once.",
+                tr("π(left|s0) = ½ is counted twice: weight the exit's reward 0.1 by ½ once."),
             ),
-            (lambda a: a < 0, "all rewards here are >= 0, so no value can be negative."),
-            (lambda a: a > 1, "no reward here is larger than 1, and at γ = 0 only one counts."),
+            (lambda a: a < 0, tr("all rewards here are >= 0, so no value can be negative.")),
+            (lambda a: a > 1, tr("no reward here is larger than 1, and at γ = 0 only one counts.")),
         ],
-        why="V(s0) = Σ_a π(a|s0) r(s0, a) = ½·0.1 + ½·0 = 0.05: with γ = 0 a value is the expected immediate reward.",
+        why=tr(
+            "V(s0) = Σ_a π(a|s0) r(s0, a) = ½·0.1 + ½·0 = 0.05: with γ = 0 a value is the expected immediate reward."
+        ),
     )
 
 
@@ -83,20 +103,23 @@ def check_value_at_gamma_zero(answer: object) -> bool:
 # Coding exercise: reward-to-go
 # --------------------------------------------------------------------------------------------
 
+
 # (label, rewards, γ): the first case tells every usual mistake apart (distinct rewards, γ ≠ 0, 1).
-_CASES: list[tuple[str, list[float], float]] = [
-    ("rewards [1, 2, 3] with γ = 0.5", [1.0, 2.0, 3.0], 0.5),
-    ("four rewards of 1 with γ = 1 (plain sums)", [1.0, 1.0, 1.0, 1.0], 1.0),
-    ("rewards [1, 2, 3] with γ = 0 (only the current reward counts)", [1.0, 2.0, 3.0], 0.0),
-    ("a one-step episode", [5.0], 0.9),
-    ("a CartPole-like episode: 30 rewards of 1, γ = 0.99", [1.0] * 30, 0.99),
-]
+def _reward_cases() -> list[tuple[str, list[float], float]]:
+    """(label, rewards, γ), labelled in the reader's language."""
+    return [
+        (tr("rewards [1, 2, 3] with γ = 0.5"), [1.0, 2.0, 3.0], 0.5),
+        (tr("four rewards of 1 with γ = 1 (plain sums)"), [1.0, 1.0, 1.0, 1.0], 1.0),
+        (tr("rewards [1, 2, 3] with γ = 0 (only the current reward counts)"), [1.0, 2.0, 3.0], 0.0),
+        (tr("a one-step episode"), [5.0], 0.9),
+        (tr("a CartPole-like episode: 30 rewards of 1, γ = 0.99"), [1.0] * 30, 0.99),
+    ]
 
 
 def _cases() -> list[Case]:
     g = torch.Generator().manual_seed(0)
     random = torch.randn(50, generator=g, dtype=torch.float64).tolist()
-    listed = [*_CASES, ("50 random rewards (some negative) with γ = 0.9", random, 0.9)]
+    listed = [*_reward_cases(), (tr("50 random rewards (some negative) with γ = 0.9"), random, 0.9)]
     return [
         Case(label, (torch.tensor(values, dtype=torch.float64), gamma))
         for label, values, gamma in listed
@@ -122,16 +145,34 @@ def _mistakes(rewards: torch.Tensor, gamma: float) -> dict[str, torch.Tensor]:
     }
 
 
-_HINTS = {
-    "undiscounted": "γ is missing: each step further away counts γ times less, G_t = r_t + γ G_{t+1}.",
-    "absolute discount": "the discount restarts at t: weight r_k by γ^(k−t), not γ^k (a step's own reward always counts in full).",
-    "whole return": "that is the whole episode's return G_0 on every step; G_t counts only the rewards from step t on.",
-    "past rewards": "you summed the rewards *before* t; the return looks forward: G_t = r_t + γ r_{t+1} + γ² r_{t+2} + …",
-    "reversed": "the right numbers in reverse order: fill returns[t] while walking t backwards, and return them in time order.",
-    "excludes r_t": "you left out r_t itself: G_t = r_t + γ G_{t+1} starts with the current reward.",
-    "excludes r_t, undiscounted step": "that is G_{t+1}, one step late: G_t = r_t + γ G_{t+1} starts with the current reward.",
-    "discounts r_t": "r_t is discounted once too often: G_t = r_t + γ G_{t+1}, the current reward has weight γ⁰ = 1.",
-}
+def _hints() -> dict[str, str]:
+    """What each usual mistake means, in the reader's language (built when a check runs)."""
+    return {
+        "undiscounted": tr(
+            "γ is missing: each step further away counts γ times less, G_t = r_t + γ G_{t+1}."
+        ),
+        "absolute discount": tr(
+            "the discount restarts at t: weight r_k by γ^(k−t), not γ^k (a step's own reward always counts in full)."
+        ),
+        "whole return": tr(
+            "that is the whole episode's return G_0 on every step; G_t counts only the rewards from step t on."
+        ),
+        "past rewards": tr(
+            "you summed the rewards *before* t; the return looks forward: G_t = r_t + γ r_{t+1} + γ² r_{t+2} + …"
+        ),
+        "reversed": tr(
+            "the right numbers in reverse order: fill returns[t] while walking t backwards, and return them in time order."
+        ),
+        "excludes r_t": tr(
+            "you left out r_t itself: G_t = r_t + γ G_{t+1} starts with the current reward."
+        ),
+        "excludes r_t, undiscounted step": tr(
+            "that is G_{t+1}, one step late: G_t = r_t + γ G_{t+1} starts with the current reward."
+        ),
+        "discounts r_t": tr(
+            "r_t is discounted once too often: G_t = r_t + γ G_{t+1}, the current reward has weight γ⁰ = 1."
+        ),
+    }
 
 
 #: (rtol, atol) by the answer's dtype: a float32 answer (``torch.zeros(T)``) keeps ~7 digits.
@@ -141,18 +182,28 @@ _TOLERANCE = {torch.float64: (1e-6, 1e-8), torch.float32: (1e-5, 1e-5)}
 def _as_returns(out: object, T: int) -> tuple[torch.Tensor, tuple[float, float]] | str:
     """The student's output as (a float64 tensor of shape [T], its tolerance), or what is wrong."""
     if out is None:
-        return "your function returned None: did you forget `return returns`?"
+        return tr("your function returned None: did you forget `return returns`?")
     if type(out) in (int, float) or (isinstance(out, torch.Tensor) and out.dim() == 0):
-        return "your function returned one number; return one G_t per step (a tensor of length T), not only G_0."
+        return tr(
+            "your function returned one number; return one G_t per step (a tensor of length T), not only G_0."
+        )
     if not isinstance(out, torch.Tensor):
-        return (
-            f"your function returned {describe(out)}; return a torch tensor of length T "
-            "(start from torch.zeros_like(rewards)): the returns feed a torch loss next."
+        return tr(
+            "your function returned {got}; return a torch tensor of length T "
+            "(start from torch.zeros_like(rewards)): the returns feed a torch loss next.",
+            got=describe(out),
         )
     if tuple(out.shape) != (T,):
-        return f"your function returned shape {tuple(out.shape)} for {T} rewards; return one G_t per step, shape ({T},)."
+        return tr(
+            "your function returned shape {shape} for {T} rewards; return one G_t per step, shape ({T},).",
+            shape=tuple(out.shape),
+            T=T,
+        )
     if not (out.is_floating_point() or out.is_complex()):
-        return f"your function returned a {out.dtype} tensor; returns are real numbers (torch.zeros_like(rewards) keeps the rewards' float dtype)."
+        return tr(
+            "your function returned a {dtype} tensor; returns are real numbers (torch.zeros_like(rewards) keeps the rewards' float dtype).",
+            dtype=out.dtype,
+        )
     return out.detach().to(torch.float64), _TOLERANCE.get(out.dtype, (1e-2, 1e-2))
 
 
@@ -166,15 +217,17 @@ def _judge(case: Case, out: object, expected: torch.Tensor) -> Problem | str | N
         return None
     hint = next(
         (
-            _HINTS[key]
+            _hints()[key]
             for key, wrong in _mistakes(rewards, gamma).items()
             if torch.allclose(got, wrong, rtol=rtol, atol=atol)
         ),
-        "walk backwards from the last step: G_{T−1} = r_{T−1}, then G_t = r_t + γ G_{t+1}.",
+        tr("walk backwards from the last step: G_{T−1} = r_{T−1}, then G_t = r_t + γ G_{t+1}."),
     )
     shown = [round(x, 3) for x in got.tolist()[:4]]
     want = [round(x, 3) for x in expected.tolist()[:4]]
-    return Problem(f"{case.label}: got {shown}…, expected {want}…", hint=hint)
+    return Problem(
+        tr("{case}: got {got}…, expected {want}…", case=case.label, got=shown, want=want), hint=hint
+    )
 
 
 REWARD_TO_GO = CodingExercise(
@@ -184,11 +237,13 @@ REWARD_TO_GO = CodingExercise(
     cases=_cases,
     reference=lambda case: reward_to_go(*case.args),
     judge=_judge,
-    success="your reward-to-go is correct on every case.",
+    success="",  # set by check_reward_to_go, in the reader's language
     per_case_ok=True,
     changed_input=lambda name: Problem(
-        f"your function changed `{name}` in place.",
-        hint="write the returns into a new tensor (torch.zeros_like(rewards)) and leave the input alone.",
+        tr("your function changed `{name}` in place.", name=name),
+        hint=tr(
+            "write the returns into a new tensor (torch.zeros_like(rewards)) and leave the input alone."
+        ),
     ),
 )
 
@@ -196,6 +251,7 @@ REWARD_TO_GO = CodingExercise(
 @safe_checker
 def check_reward_to_go(fn: Callable[[torch.Tensor, float], torch.Tensor]) -> bool:
     """Check a student's ``fn(rewards, gamma)`` (rewards: a float64 tensor [T]); print feedback."""
+    REWARD_TO_GO.success = tr("your reward-to-go is correct on every case.")
     return REWARD_TO_GO.check(fn)
 
 
@@ -219,16 +275,24 @@ def check_constant_baseline(answer: object) -> bool:
         answer,
         "a",
         {
-            "b": "a baseline that depends only on the state never biases the estimate: "
-            "E[∇log π(a|s)] = Σ_a ∇π(a|s) = ∇1 = 0, so E[∇log π(a|s) · b] = 0.",
-            "c": "a baseline only reduces the variance when it is close to the returns; b = 5 is far "
-            "from every return in [0, 1], so |G − b| is larger than |G| and the noise grows.",
-            "d": "each single estimate changes (every weight G − 5 is different from G); only the "
-            "average is protected, by E[∇log π] = 0.",
+            "b": tr(
+                "a baseline that depends only on the state never biases the estimate: "
+                "E[∇log π(a|s)] = Σ_a ∇π(a|s) = ∇1 = 0, so E[∇log π(a|s) · b] = 0."
+            ),
+            "c": tr(
+                "a baseline only reduces the variance when it is close to the returns; b = 5 is far "
+                "from every return in [0, 1], so |G − b| is larger than |G| and the noise grows."
+            ),
+            "d": tr(
+                "each single estimate changes (every weight G − 5 is different from G); only the "
+                "average is protected, by E[∇log π] = 0."
+            ),
         },
         options=list(BASELINE_OPTIONS),
-        why="E[∇log π · b] = 0 keeps the average exact, but weights |G − 5| ≈ 4.5 are bigger than "
-        "|G| ≤ 1, so every estimate swings further: a baseline must be close to the returns to help.",
+        why=tr(
+            "E[∇log π · b] = 0 keeps the average exact, but weights |G − 5| ≈ 4.5 are bigger than "
+            "|G| ≤ 1, so every estimate swings further: a baseline must be close to the returns to help."
+        ),
     )
 
 
@@ -240,18 +304,42 @@ def check_constant_baseline(answer: object) -> bool:
 # the best action (0), the action taken (1) and the worst (2) differ, max, mean and min of
 # Q(s', ·) differ, and Q(s, ·) has a larger maximum elsewhere than at the action taken.
 _TABLE = [[0.1, 0.4, 0.6], [0.3, 0.8, 0.5], [0.7, 0.3, 0.1], [0.2, 0.9, 0.4]]
-_Q_CASES: list[tuple[str, list[list[float]], int, int, float, int, bool, float, float]] = [
-    ("s=0, a=1, r=0.5, s'=2, α=0.5, γ=0.9", _TABLE, 0, 1, 0.5, 2, False, 0.5, 0.9),
-    ("a terminal step: s=3, a=0, r=1, the episode ends", _TABLE, 3, 0, 1.0, 0, True, 0.5, 0.9),
-    ("α = 1, γ = 0: Q(s, a) becomes the reward", _TABLE, 1, 2, -0.3, 3, False, 1.0, 0.0),
-    ("a self-loop: s' = s = 1", _TABLE, 1, 0, 0.2, 1, False, 0.25, 0.8),
-]
+
+
+def _q_case_list() -> list[tuple[str, list[list[float]], int, int, float, int, bool, float, float]]:
+    """(label, Q, s, a, r, s', terminal, α, γ), labelled in the reader's language."""
+    return [
+        (tr("s=0, a=1, r=0.5, s'=2, α=0.5, γ=0.9"), _TABLE, 0, 1, 0.5, 2, False, 0.5, 0.9),
+        (
+            tr("a terminal step: s=3, a=0, r=1, the episode ends"),
+            _TABLE,
+            3,
+            0,
+            1.0,
+            0,
+            True,
+            0.5,
+            0.9,
+        ),
+        (tr("α = 1, γ = 0: Q(s, a) becomes the reward"), _TABLE, 1, 2, -0.3, 3, False, 1.0, 0.0),
+        (tr("a self-loop: s' = s = 1"), _TABLE, 1, 0, 0.2, 1, False, 0.25, 0.8),
+    ]
 
 
 def _random_q_case() -> tuple[str, list[list[float]], int, int, float, int, bool, float, float]:
     g = torch.Generator().manual_seed(1)
     table = torch.randn(6, 4, generator=g, dtype=torch.float64).tolist()
-    return ("a random 6 × 4 table (negative values too)", table, 4, 3, -0.7, 5, False, 0.1, 0.95)
+    return (
+        tr("a random 6 × 4 table (negative values too)"),
+        table,
+        4,
+        3,
+        -0.7,
+        5,
+        False,
+        0.1,
+        0.95,
+    )
 
 
 def _q_target(Q: torch.Tensor, r: float, s_next: int, terminal: bool, gamma: float) -> float:
@@ -291,47 +379,72 @@ def _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma) -> dict[str, torch.T
     }
 
 
-_Q_HINTS = {
-    "sarsa": "you bootstrapped from Q(s', a), the next state's value of the action just taken; "
-    "Q-learning bootstraps from the best next action, max_a' Q(s', a').",
-    "mean": "you averaged Q(s', ·) over the next actions (that is the value of acting at random "
-    "in s'); Q-learning takes the best one, max_a' Q(s', a').",
-    "min": "you took the smallest Q(s', a'): use the largest, max_a' Q(s', a') (`Q[s_next].max()`).",
-    "current state": "the max runs over the *next* state's actions, Q[s_next], not the current state's Q[s].",
-    "bootstraps at the end": "after a terminal step there is no next state: the target is r alone "
-    "(multiply the bootstrap by 1 − terminal).",
-    "no gamma": "γ is missing: the next state's value counts γ · max_a' Q(s', a').",
-    "discounts r": "the reward is discounted too: the target is r + γ max_a' Q(s', a'), r undiscounted.",
-    "no step size": "you replaced Q(s, a) by the target; move it only a fraction α of the way: "
-    "Q(s, a) + α (target − Q(s, a)).",
-    "adds the target": "you added α · target; add α times the TD error, target − Q(s, a).",
-    "wrong sign": "the sign is flipped: Q(s, a) moves *toward* the target, + α (target − Q(s, a)).",
-    "whole row": "you changed every action of s; only the pair (s, a) that was taken changes.",
-}
+def _q_hints() -> dict[str, str]:
+    """What each usual Q-learning mistake means, in the reader's language."""
+    return {
+        "sarsa": tr(
+            "you bootstrapped from Q(s', a), the next state's value of the action just taken; "
+            "Q-learning bootstraps from the best next action, max_a' Q(s', a')."
+        ),
+        "mean": tr(
+            "you averaged Q(s', ·) over the next actions (that is the value of acting at random "
+            "in s'); Q-learning takes the best one, max_a' Q(s', a')."
+        ),
+        "min": tr(
+            "you took the smallest Q(s', a'): use the largest, max_a' Q(s', a') (`Q[s_next].max()`)."
+        ),
+        "current state": tr(
+            "the max runs over the *next* state's actions, Q[s_next], not the current state's Q[s]."
+        ),
+        "bootstraps at the end": tr(
+            "after a terminal step there is no next state: the target is r alone "
+            "(multiply the bootstrap by 1 − terminal)."
+        ),
+        "no gamma": tr("γ is missing: the next state's value counts γ · max_a' Q(s', a')."),
+        "discounts r": tr(
+            "the reward is discounted too: the target is r + γ max_a' Q(s', a'), r undiscounted."
+        ),
+        "no step size": tr(
+            "you replaced Q(s, a) by the target; move it only a fraction α of the way: "
+            "Q(s, a) + α (target − Q(s, a))."
+        ),
+        "adds the target": tr("you added α · target; add α times the TD error, target − Q(s, a)."),
+        "wrong sign": tr(
+            "the sign is flipped: Q(s, a) moves *toward* the target, + α (target − Q(s, a))."
+        ),
+        "whole row": tr(
+            "you changed every action of s; only the pair (s, a) that was taken changes."
+        ),
+    }
 
 
 def _as_table(out: object, shape: tuple[int, int]) -> torch.Tensor | str:
     """The student's output as a float64 tensor of ``shape``, or what is wrong with it."""
     if out is None:
-        return "your function returned None: did you forget `return Q_new`?"
+        return tr("your function returned None: did you forget `return Q_new`?")
     if isinstance(out, int | float) or (isinstance(out, torch.Tensor) and out.dim() == 0):
-        return (
+        return tr(
             "your function returned one number; return the whole new table (shape [S, A]), "
             "with only entry (s, a) changed."
         )
     if not isinstance(out, torch.Tensor):
-        return (
-            f"your function returned {describe(out)}; return a torch tensor like Q "
-            "(start from `Q_new = Q.clone()`)."
+        return tr(
+            "your function returned {got}; return a torch tensor like Q "
+            "(start from `Q_new = Q.clone()`).",
+            got=describe(out),
         )
     if tuple(out.shape) != shape:
-        return f"your function returned shape {tuple(out.shape)}; return the whole table, shape {shape}."
+        return tr(
+            "your function returned shape {got}; return the whole table, shape {shape}.",
+            got=tuple(out.shape),
+            shape=shape,
+        )
     return out.detach().to(torch.float64)
 
 
 def _q_cases() -> list[Case]:
     cases = []
-    for name, table, s, a, r, s_next, terminal, alpha, gamma in [*_Q_CASES, _random_q_case()]:
+    for name, table, s, a, r, s_next, terminal, alpha, gamma in [*_q_case_list(), _random_q_case()]:
         Q = torch.tensor(table, dtype=torch.float64)
         cases.append(Case(name, (Q, s, a, r, s_next, terminal, alpha, gamma)))
     return cases
@@ -347,17 +460,24 @@ def _judge_q(case: Case, out: object, expected: torch.Tensor) -> Problem | str |
     mistakes = _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma)
     hint = next(
         (
-            _Q_HINTS[key]
+            _q_hints()[key]
             for key, wrong in mistakes.items()
             if torch.allclose(got, wrong, rtol=1e-9, atol=1e-12)
         ),
-        "write the target first, r + γ max_a' Q(s', a') (just r if terminal), then move "
-        "Q(s, a) a fraction α toward it; leave every other entry as it was.",
+        tr(
+            "write the target first, r + γ max_a' Q(s', a') (just r if terminal), then move "
+            "Q(s, a) a fraction α toward it; leave every other entry as it was."
+        ),
     )
     changed = (got != Q).nonzero().tolist()
     return Problem(
-        f"{case.label}: got Q(s, a) = {float(got[s, a]):.4f}, expected {float(expected[s, a]):.4f}"
-        f" (entries you changed: {[tuple(c) for c in changed]})",
+        tr(
+            "{case}: got Q(s, a) = {got:.4f}, expected {want:.4f} (entries you changed: {changed})",
+            case=case.label,
+            got=float(got[s, a]),
+            want=float(expected[s, a]),
+            changed=[tuple(c) for c in changed],
+        ),
         hint=hint,
     )
 
@@ -368,11 +488,11 @@ Q_LEARNING_UPDATE = CodingExercise(
     cases=_q_cases,
     reference=lambda case: _library_q_update(*case.args),
     judge=_judge_q,
-    success="your Q-learning update is correct on every case.",
+    success="",  # set by check_q_learning_update, in the reader's language
     per_case_ok=True,
     changed_input=lambda name: Problem(
-        f"your function changed `{name}` in place.",
-        hint="copy it first (`Q_new = Q.clone()`), change the copy and return it.",
+        tr("your function changed `{name}` in place.", name=name),
+        hint=tr("copy it first (`Q_new = Q.clone()`), change the copy and return it."),
     ),
 )
 
@@ -381,6 +501,7 @@ Q_LEARNING_UPDATE = CodingExercise(
 def check_q_learning_update(fn: Callable[..., torch.Tensor]) -> bool:
     """Check a student's ``fn(Q, s, a, r, s_next, terminal, alpha, gamma)`` (Q: float64 [S, A],
     s, a, s_next: ints, r: a float, terminal: a bool) returning the updated table; print feedback."""
+    Q_LEARNING_UPDATE.success = tr("your Q-learning update is correct on every case.")
     return Q_LEARNING_UPDATE.check(fn)
 
 

@@ -27,21 +27,25 @@ from course_lib.exercises.harness import (
     describe,
     safe_checker,
 )
+from course_lib.i18n import tr
 from course_lib.ppo import clipped_surrogate_loss, ppo_loss
 
 __all__ = ["check_clipped_surrogate", "check_clipped_value", "check_flat_gradient"]
 
 _EPS = 0.2
 
+
 # (name, ratio r, advantage A): r inside [1 − ε, 1 + ε], above it, below it, for both signs.
-_POINT_CASES = [
-    ("A > 0, r inside the clip range", 1.1, 2.0),
-    ("A > 0, r above 1 + ε", 1.5, 2.0),
-    ("A > 0, r below 1 − ε", 0.5, 2.0),
-    ("A < 0, r inside the clip range", 0.9, -2.0),
-    ("A < 0, r below 1 − ε", 0.5, -2.0),
-    ("A < 0, r above 1 + ε", 1.5, -2.0),
-]
+def _point_cases() -> list[tuple[str, float, float]]:
+    """(name, ratio r, advantage A), named in the reader's language."""
+    return [
+        (tr("A > 0, r inside the clip range"), 1.1, 2.0),
+        (tr("A > 0, r above 1 + ε"), 1.5, 2.0),
+        (tr("A > 0, r below 1 − ε"), 0.5, 2.0),
+        (tr("A < 0, r inside the clip range"), 0.9, -2.0),
+        (tr("A < 0, r below 1 − ε"), 0.5, -2.0),
+        (tr("A < 0, r above 1 + ε"), 1.5, -2.0),
+    ]
 
 
 def _cases() -> list[Case]:
@@ -58,14 +62,14 @@ def _cases() -> list[Case]:
                 False,
             ),
         )
-        for name, r, a in _POINT_CASES
+        for name, r, a in _point_cases()
     ]
     g = torch.Generator().manual_seed(0)
     old = -torch.rand(64, generator=g) * 2
     new = old + 0.4 * torch.randn(64, generator=g)
     adv = torch.randn(64, generator=g)
-    cases.append(Case("a random batch of 64 (both signs)", (new, old, adv, _EPS, True)))
-    cases.append(Case("the same batch with ε = 0.1", (new, old, adv, 0.1, False)))
+    cases.append(Case(tr("a random batch of 64 (both signs)"), (new, old, adv, _EPS, True)))
+    cases.append(Case(tr("the same batch with ε = 0.1"), (new, old, adv, 0.1, False)))
     return cases
 
 
@@ -91,26 +95,46 @@ def _mistakes(new: torch.Tensor, old: torch.Tensor, adv: torch.Tensor, eps: floa
     }
 
 
-_HINTS = {
-    "sign": "the sign: this is a loss to *minimise*. Return the negative of the clipped "
-    "objective, -(torch.min(...)).mean().",
-    "max": "you took the max of the two terms: PPO takes the *min*, the pessimistic bound, so "
-    "moving r further than ε never looks better than it is.",
-    "no_min_clipped": "you forgot the min: take torch.min(r * A, torch.clamp(r, 1 - ε, 1 + ε) "
-    "* A), not the clipped term alone (alone, a step that made a good action *less* likely "
-    "would not be pulled back).",
-    "no_min_unclipped": "you forgot the clip and the min: that is the plain importance-sampling "
-    "surrogate r·A, which rewards moving r without limit.",
-    "sum": "use the mean over samples, not the sum: .mean() keeps the loss scale independent "
-    "of the batch size.",
-    "eps_range": "the clip range: clip the ratio to [1 − ε, 1 + ε] (around 1), not to [−ε, ε].",
-    "eps_range2": "the clip range: clip the ratio to [1 − ε, 1 + ε], not [1 − 2ε, 1 + 2ε].",
-    "inverted_ratio": "the ratio is upside down: r = π_new / π_old = exp(logprob − old_logprob).",
-    "ratio_no_exp": "the ratio is r = exp(logprob − old_logprob): the inputs are "
-    "log-probabilities, so their difference is log r.",
-    "clip_product": "clip the *ratio* r, then multiply by A: torch.clamp(r, 1 − ε, 1 + ε) * A, "
-    "not torch.clamp(r * A, …).",
-}
+def _hints() -> dict[str, str]:
+    """What each common mistake means, in the reader's language (built when a check runs)."""
+    return {
+        "sign": tr(
+            "the sign: this is a loss to *minimise*. Return the negative of the clipped "
+            "objective, -(torch.min(...)).mean()."
+        ),
+        "max": tr(
+            "you took the max of the two terms: PPO takes the *min*, the pessimistic bound, so "
+            "moving r further than ε never looks better than it is."
+        ),
+        "no_min_clipped": tr(
+            "you forgot the min: take torch.min(r * A, torch.clamp(r, 1 - ε, 1 + ε) "
+            "* A), not the clipped term alone (alone, a step that made a good action *less* likely "
+            "would not be pulled back)."
+        ),
+        "no_min_unclipped": tr(
+            "you forgot the clip and the min: that is the plain importance-sampling "
+            "surrogate r·A, which rewards moving r without limit."
+        ),
+        "sum": tr(
+            "use the mean over samples, not the sum: .mean() keeps the loss scale independent "
+            "of the batch size."
+        ),
+        "eps_range": tr(
+            "the clip range: clip the ratio to [1 − ε, 1 + ε] (around 1), not to [−ε, ε]."
+        ),
+        "eps_range2": tr("the clip range: clip the ratio to [1 − ε, 1 + ε], not [1 − 2ε, 1 + 2ε]."),
+        "inverted_ratio": tr(
+            "the ratio is upside down: r = π_new / π_old = exp(logprob − old_logprob)."
+        ),
+        "ratio_no_exp": tr(
+            "the ratio is r = exp(logprob − old_logprob): the inputs are "
+            "log-probabilities, so their difference is log r."
+        ),
+        "clip_product": tr(
+            "clip the *ratio* r, then multiply by A: torch.clamp(r, 1 − ε, 1 + ε) * A, "
+            "not torch.clamp(r * A, …)."
+        ),
+    }
 
 
 def _close(a: float, b: float) -> bool:
@@ -120,9 +144,9 @@ def _close(a: float, b: float) -> bool:
 def _diagnose(got: list[float], points: list[tuple]) -> str | None:
     """The mistake whose values match the student's on every case, if one does."""
     per_case = [_mistakes(new, old, adv, eps) for new, old, adv, eps in points]
-    for key in _HINTS:
+    for key, hint in _hints().items():
         if all(_close(g, float(m[key])) for g, m in zip(got, per_case)):
-            return _HINTS[key]
+            return hint
     return None
 
 
@@ -161,20 +185,29 @@ def _reference(case: Case) -> tuple[float, torch.Tensor | None]:
 def _judge(case: Case, seen: dict, expected: tuple) -> str | None:
     out = seen["loss"]
     if not isinstance(out, torch.Tensor):
-        cut = " (.item() and float() cut the gradient)" if type(out) is float else ""
+        cut = tr(" (.item() and float() cut the gradient)") if type(out) is float else ""
         if type(out).__module__ == "numpy":
-            cut = " (numpy cuts the gradient: stay in torch)"
-        return (
-            f"{case.label}: your function returned {describe(out)}; return a torch scalar "
-            f"tensor, e.g. loss = -(...).mean(){cut}."
+            cut = tr(" (numpy cuts the gradient: stay in torch)")
+        return tr(
+            "{case}: your function returned {got}; return a torch scalar "
+            "tensor, e.g. loss = -(...).mean(){cut}.",
+            case=case.label,
+            got=describe(out),
+            cut=cut,
         )
     if out.numel() != 1:
-        return (
-            f"{case.label}: your function returned a tensor of shape {tuple(out.shape)}; reduce "
-            "it to one number with .mean()."
+        return tr(
+            "{case}: your function returned a tensor of shape {shape}; reduce "
+            "it to one number with .mean().",
+            case=case.label,
+            shape=tuple(out.shape),
         )
     if not out.is_floating_point():
-        return f"{case.label}: your function returned a {out.dtype} tensor; a loss is a float."
+        return tr(
+            "{case}: your function returned a {dtype} tensor; a loss is a float.",
+            case=case.label,
+            dtype=out.dtype,
+        )
     return None
 
 
@@ -187,11 +220,17 @@ def _values(cases: list[Case], seen: list[dict], expected: list) -> Problem | No
         first = wrong[0]
         points = [case.args[:4] for case in cases]
         hint = _diagnose(got, points) or (
-            "compute r = exp(logprob − old_logprob), then −mean(min(r·A, clip(r, 1−ε, 1+ε)·A))."
+            tr("compute r = exp(logprob − old_logprob), then −mean(min(r·A, clip(r, 1−ε, 1+ε)·A)).")
         )
         return Problem(
-            f"{cases[first].label}: expected {want[first]:.4f}, got {got[first]:.4f} "
-            f"({len(cases) - len(wrong)} of {len(cases)} cases right).",
+            tr(
+                "{case}: expected {want:.4f}, got {got:.4f} ({right} of {total} cases right).",
+                case=cases[first].label,
+                want=want[first],
+                got=got[first],
+                right=len(cases) - len(wrong),
+                total=len(cases),
+            ),
             hint=hint,
         )
     return None
@@ -203,9 +242,11 @@ def _gradient(cases: list[Case], seen: list[dict], expected: list) -> str | None
     grad_case, reference = seen[i], expected[i][1]
     if "grad_error" in grad_case:
         where = f"{cases[i].label}: " if grad_case.get("forward") else ""
-        return f"computing the gradient: {where}{grad_case['grad_error']}"
+        return tr(
+            "computing the gradient: {where}{error}", where=where, error=grad_case["grad_error"]
+        )
     if not grad_case["carries_grad"]:
-        return (
+        return tr(
             "the loss carries no gradient to logprob: keep everything in torch (no .item(), "
             ".detach(), torch.tensor(...) of a result, or numpy in between)."
         )
@@ -215,7 +256,7 @@ def _gradient(cases: list[Case], seen: list[dict], expected: list) -> str | None
         or grad.shape != reference.shape
         or not torch.allclose(grad.float(), reference, atol=1e-6)
     ):
-        return (
+        return tr(
             "the values are right but the gradient is not: compute r with torch.exp of the "
             "log-probability difference so that autograd sees every step."
         )
@@ -229,15 +270,9 @@ CLIPPED_SURROGATE = CodingExercise(
     observe=_observe,
     reference=_reference,
     judge=_judge,
-    across_cases=[
-        (
-            _values,
-            f"all {len(_POINT_CASES) + 2} values match (both advantage signs, inside and beyond "
-            "the clip range).",
-        ),
-        (_gradient, None),
-    ],
-    success="the gradient matches too: your clipped surrogate is correct.",
+    # The ok line and the success line are set by check_clipped_surrogate, in the reader's language.
+    across_cases=[(_values, ""), (_gradient, None)],
+    success="",
 )
 
 
@@ -246,6 +281,12 @@ def check_clipped_surrogate(
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float], torch.Tensor],
 ) -> bool:
     """Check a student's ``fn(logprob, old_logprob, advantages, clip_coef)``; print feedback."""
+    values_ok = tr(
+        "all {n} values match (both advantage signs, inside and beyond the clip range).",
+        n=len(_point_cases()) + 2,
+    )
+    CLIPPED_SURROGATE.across_cases = [(_values, values_ok), (_gradient, None)]
+    CLIPPED_SURROGATE.success = tr("the gradient matches too: your clipped surrogate is correct.")
     return CLIPPED_SURROGATE.check(fn)
 
 
@@ -257,18 +298,27 @@ def check_clipped_value(answer: object) -> bool:
         2.4,
         1e-6,
         hints=[
-            (3.0, "that is r·A, the unclipped term; the min picks the smaller, clipped one."),
-            (-2.4, "that is the *loss* (the negative); the question asks for the objective."),
-            (1.2, "that is the clipped ratio; multiply it by the advantage A = 2."),
-            (1.6, "the clip range is [1 − ε, 1 + ε] = [0.8, 1.2]: clip(1.5) = 1.2, not 1.6."),
-            (0.8, "1.5 lies above the range, so it is clipped to the upper edge 1 + ε."),
+            (3.0, tr("that is r·A, the unclipped term; the min picks the smaller, clipped one.")),
+            (-2.4, tr("that is the *loss* (the negative); the question asks for the objective.")),
+            (1.2, tr("that is the clipped ratio; multiply it by the advantage A = 2.")),
+            (1.6, tr("the clip range is [1 − ε, 1 + ε] = [0.8, 1.2]: clip(1.5) = 1.2, not 1.6.")),
+            (0.8, tr("1.5 lies above the range, so it is clipped to the upper edge 1 + ε.")),
             (
                 -3.0,
-                "that is the unclipped term's loss; the objective is min(r·A, clip(r)·A), positive here.",
+                tr(
+                    "that is the unclipped term's loss; the objective is min(r·A, clip(r)·A), positive here."
+                ),
             ),
-            (1.5, "that is the ratio r itself; multiply the clipped ratio by the advantage A = 2."),
+            (
+                1.5,
+                tr(
+                    "that is the ratio r itself; multiply the clipped ratio by the advantage A = 2."
+                ),
+            ),
         ],
-        why="clip(1.5, 0.8, 1.2) = 1.2, so the terms are 1.5·2 = 3 and 1.2·2 = 2.4; the min is 2.4.",
+        why=tr(
+            "clip(1.5, 0.8, 1.2) = 1.2, so the terms are 1.5·2 = 3 and 1.2·2 = 2.4; the min is 2.4."
+        ),
     )
 
 
@@ -279,13 +329,21 @@ def check_flat_gradient(answer: object) -> bool:
         answer,
         "a",
         {
-            "b": "with A < 0, 0.5·A is *larger* than 0.8·A (e.g. −1 vs −1.6 for A = −2): the "
-            "min picks the clipped term 0.8·A, whose derivative in r is 0.",
-            "c": "pulling r back up would make a bad action more likely again; and here the "
-            "clipped term is active, so there is no gradient at all.",
-            "d": "the learning rate scales a gradient but cannot turn a zero gradient into a "
-            "non-zero one, and the zero comes from the clip, not from the step size.",
+            "b": tr(
+                "with A < 0, 0.5·A is *larger* than 0.8·A (e.g. −1 vs −1.6 for A = −2): the "
+                "min picks the clipped term 0.8·A, whose derivative in r is 0."
+            ),
+            "c": tr(
+                "pulling r back up would make a bad action more likely again; and here the "
+                "clipped term is active, so there is no gradient at all."
+            ),
+            "d": tr(
+                "the learning rate scales a gradient but cannot turn a zero gradient into a "
+                "non-zero one, and the zero comes from the clip, not from the step size."
+            ),
         },
-        why="the bad action's probability already fell below 1 − ε times the old one; the "
-        "clipped term 0.8·A is the smaller, so the sample stops pushing (a flat objective).",
+        why=tr(
+            "the bad action's probability already fell below 1 − ε times the old one; the "
+            "clipped term 0.8·A is the smaller, so the sample stops pushing (a flat objective)."
+        ),
     )

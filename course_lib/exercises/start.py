@@ -21,6 +21,7 @@ from course_lib.exercises.harness import (
     describe,
     safe_checker,
 )
+from course_lib.i18n import tr
 from course_lib.rl2.envs import _torch_generator
 from course_lib.training import make_generator, seeded
 
@@ -34,15 +35,21 @@ def check_paper_scale(answer: object) -> bool:
         answer,
         "a",
         {
-            "b": "the library holds no sizes of your run: each chapter reads them from its "
-            "parameters cell, so editing course_lib changes nothing you asked for (and every "
-            "chapter at once).",
-            "c": "SEED picks *which* random numbers you get, not how much work is done; "
-            "SEED must stay an integer.",
-            "d": "widgets only show results computed earlier; a slider never trains anything.",
+            "b": tr(
+                "the library holds no sizes of your run: each chapter reads them from its "
+                "parameters cell, so editing course_lib changes nothing you asked for (and every "
+                "chapter at once)."
+            ),
+            "c": tr(
+                "SEED picks *which* random numbers you get, not how much work is done; "
+                "SEED must stay an integer."
+            ),
+            "d": tr("widgets only show results computed earlier; a slider never trains anything."),
         },
-        why='SCALE = "paper" in the parameters cell, then Kernel → Restart Kernel and Run '
-        "All Cells: every size in the chapter is read from that cell.",
+        why=tr(
+            'SCALE = "paper" in the parameters cell, then Kernel → Restart Kernel and Run '
+            "All Cells: every size in the chapter is read from that cell."
+        ),
     )
 
 
@@ -56,28 +63,38 @@ def check_distinct_draws(answer: object) -> bool:
         hints=[
             (
                 9,
-                "a fresh generator seeded with the same seed starts the same sequence again, "
-                "so c repeats a.",
+                tr(
+                    "a fresh generator seeded with the same seed starts the same sequence again, "
+                    "so c repeats a."
+                ),
             ),
             (
                 3,
-                "one generator moves on after each draw: b continues where a stopped, it "
-                "does not repeat it.",
+                tr(
+                    "one generator moves on after each draw: b continues where a stopped, it "
+                    "does not repeat it."
+                ),
             ),
             (
                 1,
-                "a draw of 3 numbers gives 3 different numbers (ties of continuous random "
-                "numbers essentially never happen).",
+                tr(
+                    "a draw of 3 numbers gives 3 different numbers (ties of continuous random "
+                    "numbers essentially never happen)."
+                ),
             ),
             (
                 2,
-                "a, b and c are three numbers each: even the two that repeat each other hold 3 "
-                "different numbers.",
+                tr(
+                    "a, b and c are three numbers each: even the two that repeat each other hold 3 "
+                    "different numbers."
+                ),
             ),
-            (lambda a: a > 9 or a < 0, "there are only 9 numbers in all."),
+            (lambda a: a > 9 or a < 0, tr("there are only 9 numbers in all.")),
         ],
-        why="a and c are the same three numbers (same seed, fresh start); b is the next three "
-        "of the same sequence: 3 + 3 = 6 distinct numbers.",
+        why=tr(
+            "a and c are the same three numbers (same seed, fresh start); b is the next three "
+            "of the same sequence: 3 + 3 = 6 distinct numbers."
+        ),
     )
 
 
@@ -100,19 +117,26 @@ def _judge(case: Case, got: tuple, expected: None) -> str | None:
     out, _ = got
     seed, n = case.args
     if not isinstance(out, torch.Tensor):
-        return (
-            f"seeded_noise({seed}, {n}) returned {describe(out)}; return a torch tensor "
-            "(torch.randn(n, generator=...))."
+        return tr(
+            "seeded_noise({seed}, {n}) returned {got}; return a torch tensor "
+            "(torch.randn(n, generator=...)).",
+            seed=seed,
+            n=n,
+            got=describe(out),
         )
     if tuple(out.shape) != (n,):
-        return (
-            f"seeded_noise({seed}, {n}) returned shape {tuple(out.shape)}; expected ({n},): "
-            "one number per draw, torch.randn(n, ...)."
+        return tr(
+            "seeded_noise({seed}, {n}) returned shape {shape}; expected ({n},): "
+            "one number per draw, torch.randn(n, ...).",
+            seed=seed,
+            n=n,
+            shape=tuple(out.shape),
         )
     if out.dtype != torch.float32:
-        return (
-            f"seeded_noise returned {out.dtype}; the course's tensors are float32 (torch's "
-            "default), the dtype of the networks' weights."
+        return tr(
+            "seeded_noise returned {dtype}; the course's tensors are float32 (torch's "
+            "default), the dtype of the networks' weights.",
+            dtype=out.dtype,
         )
     return None
 
@@ -120,33 +144,34 @@ def _judge(case: Case, got: tuple, expected: None) -> str | None:
 def _judge_all(cases: list[Case], got: list[tuple], expected: list) -> str | None:
     (first, touched), (again, _), (other, _) = got
     if not torch.equal(first, again):
-        return (
+        return tr(
             "the same seed gave different numbers on two calls: draw from a generator you "
             "seed yourself, torch.Generator().manual_seed(seed), and pass it as generator=."
         )
     if touched:
-        return (
+        return tr(
             "your function changed torch's global random state (torch.manual_seed or a draw "
             "without generator=): every other cell's random numbers would shift. Use a "
             "torch.Generator of your own."
         )
     if torch.equal(first, other):
-        return (
+        return tr(
             "seeds 3 and 4 gave identical numbers: your generator ignores the seed argument; "
             "seed it with manual_seed(seed)."
         )
     if not bool(torch.isfinite(first).all()):
-        return "some numbers are NaN or infinite: draw them with torch.randn, unchanged."
+        return tr("some numbers are NaN or infinite: draw them with torch.randn, unchanged.")
     if bool((first >= 0).all()) and float(first.max()) < 1:
-        return (
+        return tr(
             "all the numbers lie in [0, 1): that is torch.rand, the uniform distribution; "
             "standard normal numbers come from torch.randn."
         )
     if abs(float(first.mean())) > 0.15 or abs(float(first.std()) - 1) > 0.15:
-        return (
-            f"the numbers have mean {float(first.mean()):.2f} and standard deviation "
-            f"{float(first.std()):.2f}; standard normal numbers have mean 0 and std 1 "
-            "(torch.randn, no scaling or shifting)."
+        return tr(
+            "the numbers have mean {mean:.2f} and standard deviation {std:.2f}; standard "
+            "normal numbers have mean 0 and std 1 (torch.randn, no scaling or shifting).",
+            mean=float(first.mean()),
+            std=float(first.std()),
         )
     return None
 
@@ -160,8 +185,7 @@ SEEDED_NOISE = CodingExercise(
     judge=_judge,
     across_cases=[(_judge_all, None)],
     prefix_errors=False,
-    success="seeded_noise is right: same seed, same numbers; another seed, other numbers; "
-    "torch's global random state untouched.",
+    success="",  # set by check_seeded_noise, in the reader's language
 )
 
 
@@ -172,4 +196,8 @@ def check_seeded_noise(fn: Callable[[int, int], torch.Tensor]) -> bool:
     Same seed ⇒ same numbers; different seeds ⇒ different numbers; torch's global random
     state untouched; the numbers look standard normal (mean ≈ 0, std ≈ 1, some negative).
     """
+    SEEDED_NOISE.success = tr(
+        "seeded_noise is right: same seed, same numbers; another seed, other numbers; "
+        "torch's global random state untouched."
+    )
     return SEEDED_NOISE.check(fn)
