@@ -100,3 +100,14 @@ def test_english_is_back_after_the_chinese_edition(chinese):
     box = BUILDERS["gae_explorer"]()
     assert box.title == "Generalized advantage estimation: drag γ and λ"
     assert not CJK.search(box.status.value + "".join(_figure_texts(box.view.fig)))
+
+
+def test_the_adaptation_explorer_hands_code_its_numbers_in_any_language(chinese):
+    box = BUILDERS["adaptation_explorer"]()
+    for controls in ({}, {"amplitude": 6.5}, {"k": 1, "steps": 3}):
+        box.show(controls)
+        assert set(box.errors) == {"MAML", "pre-trained"}
+        status = box.status.value  # Chinese: "MAML <b>…</b>，预训练模型 <b>…</b>"
+        assert "pre-trained" not in status
+        assert f"MAML <b>{box.errors['MAML']:.3f}</b>" in status
+        assert f"预训练模型 <b>{box.errors['pre-trained']:.3f}</b>" in status

@@ -412,6 +412,9 @@ def adaptation_explorer(
     Faint lines are the fits after 0, 1, … steps, the bold line after the last one; the dotted
     line is the family's mean curve (``family.mean_curve``), where pre-training aims. It
     opens on :func:`adaptation_default`'s task with K = 5 and one step of α = 0.01.
+
+    The box's ``errors`` holds the numbers its status line prints, ``{"MAML": mse,
+    "pre-trained": mse}`` after the last redraw, so code can read them in any language.
     """
     for name, learner in (("maml", maml), ("pretrained", pretrained)):
         if not isinstance(learner, MetaLearner):
@@ -463,6 +466,7 @@ def adaptation_explorer(
         artists.append((ax, truth, fits, final, support))
     axes[0].set_ylabel("y")
     view = PlotView(fig)
+    errors: dict[str, float] = {}  # the curve MSE of each model, as the status line prints it
 
     def update() -> str:
         amp, ph, k = controls["amplitude"].value, controls["phase"].value, controls["k"].value
@@ -470,7 +474,8 @@ def adaptation_explorer(
         x_s = x_pool[:k]
         y_s = amp * torch.sin(x_s + ph)
         y_true = (amp * torch.sin(x_eval + ph)).reshape(-1)
-        errors, verdicts = {}, {}
+        errors.clear()
+        verdicts = {}
         for (ax, truth, fits, final, support), (name, learner) in zip(artists, learners.items()):
             # one trajectory through the curve's points and the support points together
             path = adaptation_trajectory(
@@ -550,9 +555,11 @@ def adaptation_explorer(
         positions={"k": 3, "steps": 4},
         fixed={"inner_lr": tr("five sliders are too many to precompute together")},
     )
-    return explorer(
+    box = explorer(
         controls, view, update, title=tr("Adapting to a new task: MAML vs pre-training"), site=site
     )
+    box.errors = errors
+    return box
 
 
 def _both(names: Sequence[str]) -> str:
