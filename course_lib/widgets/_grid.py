@@ -45,6 +45,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
+from course_lib.i18n import tr
 from course_lib.validation import check_int
 
 __all__ = [
@@ -167,7 +168,7 @@ def live_values(control: widgets.Widget) -> tuple[str, list, list[str]] | None:
     ):
         return "select", list(control._options_values), list(control._options_labels)
     if isinstance(control, widgets.Checkbox | widgets.ToggleButton):
-        return "checkbox", [False, True], ["off", "on"]
+        return "checkbox", [False, True], [tr("off"), tr("on")]
     return None
 
 
@@ -198,7 +199,7 @@ def site_axes(box: widgets.VBox) -> list[Axis]:
         found = live_values(control)
         if found is None:
             kind, values, labels = "select", [control.value], [str(control.value)]
-            reason = "the site offers sliders, dropdowns, toggles and checkboxes only"
+            reason = tr("the site offers sliders, dropdowns, toggles and checkboxes only")
         else:
             kind, values, labels = found
             reason = grid.fixed.get(name, "")
@@ -239,10 +240,13 @@ def site_axes(box: widgets.VBox) -> list[Axis]:
     for (name, control, kind, values, labels, default, reason), (kept, stride) in zip(full, chosen):
         live = len(values)
         if reason:
-            note = f"fixed at {labels[default]}: {reason}"
+            note = tr("fixed at {value}: {reason}", value=labels[default], reason=reason)
         elif len(kept) < live:
-            note = f"{len(kept)} of its {live} positions: " + _describe(
-                labels, kept, stride, default
+            note = tr(
+                "{kept} of its {live} positions: {how}",
+                kept=len(kept),
+                live=live,
+                how=_describe(labels, kept, stride, default),
             )
         else:
             note = ""
@@ -265,21 +269,26 @@ def _describe(labels: Sequence[str], kept: Sequence[int], stride: int, default: 
     """How a thinned control's positions were chosen, e.g. "every 5th from 0.00, the default
     0.90 and the end 1.00"."""
     if kept == [default]:
-        return f"only the default {labels[default]}"
-    extra = []
-    if default % stride and default != len(labels) - 1:
-        extra.append(f"the default {labels[default]}")
-    if (len(labels) - 1) % stride:
-        extra.append(f"the end {labels[-1]}")
-    text = f"every {_ordinal(stride)} from {labels[0]}"
-    return text + (", " + " and ".join(extra) if extra else "")
+        return tr("only the default {value}", value=labels[default])
+    values = dict(nth=_ordinal(stride), first=labels[0], default=labels[default], end=labels[-1])
+    with_default = default % stride and default != len(labels) - 1
+    with_end = (len(labels) - 1) % stride
+    if with_default and with_end:
+        return tr("every {nth} from {first}, the default {default} and the end {end}", **values)
+    if with_default:
+        return tr("every {nth} from {first}, the default {default}", **values)
+    if with_end:
+        return tr("every {nth} from {first}, the end {end}", **values)
+    return tr("every {nth} from {first}", **values)
 
 
 def _ordinal(n: int) -> str:
+    """ "one", "2nd", "5th", … (in Chinese the plain count: "每 5 个")."""
     if n == 1:
-        return "one"
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+        return tr("one")
+    if 10 <= n % 100 <= 20 or n % 10 not in (1, 2, 3):
+        return tr("{n}th", n=n)
+    return {1: tr("{n}st", n=n), 2: tr("{n}nd", n=n), 3: tr("{n}rd", n=n)}[n % 10]
 
 
 # -- rendering ------------------------------------------------------------------------------

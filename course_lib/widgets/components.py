@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from course_lib.i18n import tr
 from course_lib.meta import LearningAlgorithm, TaskBatch
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.training import TrainResult
@@ -103,8 +104,8 @@ def component_explorer(
     best = min(labels, key=lambda label: views[label].task_losses.mean())
     gain = views[baseline].task_losses - views[best].task_losses
     controls = {
-        "component": widgets.Dropdown(options=labels, value=best, description="φ learns"),
-        "task": int_slider("new task", int(np.argmax(gain)), 0, len(gain) - 1),
+        "component": widgets.Dropdown(options=labels, value=best, description=tr("φ learns")),
+        "task": int_slider(tr("new task"), int(np.argmax(gain)), 0, len(gain) - 1),
     }
 
     fig, (curve_ax, task_ax) = new_figure(1, 2, figsize=(9.0, 3.0))
@@ -115,15 +116,15 @@ def component_explorer(
         (curves[label],) = curve_ax.plot(
             view.iterations, view.losses, color=palette[i % len(palette)], label=label
         )
-    curve_ax.set_xlabel("outer-loop iteration")
-    curve_ax.set_ylabel("query MSE after adapting")
-    curve_ax.set_title("outer loop: every selection")
+    curve_ax.set_xlabel(tr("outer-loop iteration"))
+    curve_ax.set_ylabel(tr("query MSE after adapting"))
+    curve_ax.set_title(tr("outer loop: every selection"))
     curve_ax.legend(fontsize=7)
     x = x_grid[:, 0].numpy()
-    (query_dots,) = task_ax.plot([], [], ".", color=COLORS["grey"], ms=3, label="query (truth)")
-    (before_line,) = task_ax.plot(x, x * 0, "--", color=COLORS["grey"], label="φ, before")
-    (after_line,) = task_ax.plot(x, x * 0, color=COLORS["blue"], lw=2, label="after inner loop")
-    (support_dots,) = task_ax.plot([], [], "o", color="black", ms=5, label="support")
+    (query_dots,) = task_ax.plot([], [], ".", color=COLORS["grey"], ms=3, label=tr("query (truth)"))
+    (before_line,) = task_ax.plot(x, x * 0, "--", color=COLORS["grey"], label=tr("φ, before"))
+    (after_line,) = task_ax.plot(x, x * 0, color=COLORS["blue"], lw=2, label=tr("after inner loop"))
+    (support_dots,) = task_ax.plot([], [], "o", color="black", ms=5, label=tr("support"))
     task_ax.set_xlabel("x")
     task_ax.set_ylabel("y")
     legend = task_ax.legend(fontsize=7, loc="lower left")
@@ -145,11 +146,18 @@ def component_explorer(
         after_key.set_color(curves[label].get_color())
         span = float(tasks.y_query[m].abs().max()) + 1.0
         task_ax.set_ylim(-span, span)
-        task_ax.set_title(f"new task {m}: φ learns {label}")
-        return (
-            f"<b>{label}</b>: query MSE {view.task_losses[m]:.3f} on this task; "
-            f"mean over {len(gain)} new tasks {view.task_losses.mean():.3f} "
-            f"({baseline}: {views[baseline].task_losses.mean():.3f})"
+        task_ax.set_title(tr("new task {m}: φ learns {label}", m=m, label=label))
+        return tr(
+            "<b>{label}</b>: query MSE {loss:.3f} on this task; "
+            "mean over {count} new tasks {mean:.3f} ({baseline}: {baseline_mean:.3f})",
+            label=label,
+            loss=view.task_losses[m],
+            count=len(gain),
+            mean=view.task_losses.mean(),
+            baseline=baseline,
+            baseline_mean=views[baseline].task_losses.mean(),
         )
 
-    return explorer(controls, view_box, update, title="What can φ be? Pick the learned component")
+    return explorer(
+        controls, view_box, update, title=tr("What can φ be? Pick the learned component")
+    )

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from matplotlib.colors import to_rgb
 
+from course_lib.i18n import tr
 from course_lib.meta import FewShotLearner, predictions_along_the_way
 from course_lib.meta.images import ImageTasks
 from course_lib.plotting import COLORS, PlotView, new_figure
@@ -125,11 +126,11 @@ def fewshot_explorer(
     }
     winners, losers = _sides(names, winners, losers)
     controls = {
-        "task": int_slider("new task", story_task(correct, winners, losers), 0, num_tasks - 1),
+        "task": int_slider(tr("new task"), story_task(correct, winners, losers), 0, num_tasks - 1),
         "k": widgets.ToggleButtons(
-            options=[(f"K = {k}", k) for k in shots], value=start_k, description="shots"
+            options=[(f"K = {k}", k) for k in shots], value=start_k, description=tr("shots")
         ),
-        "steps": int_slider("inner steps", start_steps, 0, max_steps),
+        "steps": int_slider(tr("inner steps"), start_steps, 0, max_steps),
     }
     num_query = n_way * k_query
     _, h, w = tasks.image_shape
@@ -152,9 +153,9 @@ def fewshot_explorer(
     ]
     ax_query.set_yticks([tile_h * (i + 0.5) for i in range(len(names))])
     ax_query.set_xticks([tile_w * (j + 0.5) for j in range(num_query)])
-    ax_query.set_xlabel("query images (true label below)")
-    ax_support.set_title("support set")
-    ax_support.set_xlabel("K images per label")
+    ax_query.set_xlabel(tr("query images (true label below)"))
+    ax_support.set_title(tr("support set"))
+    ax_support.set_xlabel(tr("K images per label"))
     for ax in (ax_support, ax_query):
         ax.grid(False)
         ax.tick_params(length=0, labelsize=8)
@@ -189,19 +190,30 @@ def fewshot_explorer(
         )
         ax_query.set_xticklabels([str(t) for t in truth])
         ax_query.set_title(
-            f"predicted labels after {steps} inner step{'s' if steps != 1 else ''} "
-            "(green: right, red: wrong)"
+            tr("predicted labels after {steps} inner step (green: right, red: wrong)", steps=steps)
+            if steps == 1
+            else tr(
+                "predicted labels after {steps} inner steps (green: right, red: wrong)", steps=steps
+            )
         )
         means = {
             name: (predictions[k][name][:, steps] == batch.y_query.numpy()).mean() for name in names
         }
         overall = ", ".join(f"{name} <b>{100 * acc:.0f}%</b>" for name, acc in means.items())
-        return (
-            f"task {i}: {n_way}-way {k}-shot. Accuracy over all {num_tasks} widget tasks "
-            f"after {steps} step{'s' if steps != 1 else ''}: {overall}"
+        values = dict(i=i, n_way=n_way, k=k, num_tasks=num_tasks, steps=steps, overall=overall)
+        if steps == 1:
+            return tr(
+                "task {i}: {n_way}-way {k}-shot. Accuracy over all {num_tasks} widget tasks "
+                "after {steps} step: {overall}",
+                **values,
+            )
+        return tr(
+            "task {i}: {n_way}-way {k}-shot. Accuracy over all {num_tasks} widget tasks "
+            "after {steps} steps: {overall}",
+            **values,
         )
 
-    return explorer(controls, view, update, title="A new task: who labels it right?")
+    return explorer(controls, view, update, title=tr("A new task: who labels it right?"))
 
 
 def _sides(

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from matplotlib.patches import Rectangle
 
+from course_lib.i18n import tr
 from course_lib.maml_rl.compare import rl2_paths
 from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve, greedy_paths
 from course_lib.plotting import COLORS, PlotView, new_figure
@@ -84,9 +85,9 @@ def maml_rl_explorer(
     if shown_steps > 3:
         raise ValueError(f"shown_steps must be an integer in [0, 3], got {shown_steps}")
     controls = {
-        "x": float_slider("goal x", gx, -LIMIT, LIMIT, 0.05),
-        "y": float_slider("goal y", gy, -LIMIT, LIMIT, 0.05),
-        "steps": int_slider("MAML-RL steps shown", shown_steps, 0, 3),
+        "x": float_slider(tr("goal x"), gx, -LIMIT, LIMIT, 0.05),
+        "y": float_slider(tr("goal y"), gy, -LIMIT, LIMIT, 0.05),
+        "steps": int_slider(tr("MAML-RL steps shown"), shown_steps, 0, 3),
     }
     fig, (ax_maml, ax_rl2) = new_figure(1, 2, figsize=(9.5, 4.2), sharex=True, sharey=True)
     view = PlotView(fig)
@@ -118,32 +119,48 @@ def maml_rl_explorer(
         for ax in (ax_maml, ax_rl2):
             ax.clear()
             ax.add_patch(Rectangle((-0.5, -0.5), 1, 1, fill=False, ls="--", color=COLORS["grey"]))
-            ax.plot(*goal_t[0].tolist(), marker="*", ms=16, color="black", ls="none", label="goal")
+            ax.plot(
+                *goal_t[0].tolist(), marker="*", ms=16, color="black", ls="none", label=tr("goal")
+            )
             ax.plot(0, 0, marker="o", color="black", ms=5, ls="none")
             ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", xlabel="x")
         returns = curve.returns[:, 0].tolist()
         for step in range(k + 1):
             reach = float(paths[step].norm(dim=-1).max())
-            label = f"θ_{step} (return {returns[step]:.1f})"
             if reach < 0.1:  # a path that stays at the start would hide under its marker
-                label += f", stays within {reach:.2f} of the start"
+                label = tr(
+                    "θ_{step} (return {ret:.1f}), stays within {reach:.2f} of the start",
+                    step=step,
+                    ret=returns[step],
+                    reach=reach,
+                )
+            else:
+                label = tr("θ_{step} (return {ret:.1f})", step=step, ret=returns[step])
             ax_maml.plot(*paths[step].T, color=_STEP_COLORS[step], lw=2, marker="o", ms=3,
                          label=label, zorder=3 + step)  # fmt: skip
         for e, path in enumerate(rl2):
-            label = f"episode {e + 1} (return {rl2_returns[e]:.1f})"
+            label = tr("episode {e} (return {ret:.1f})", e=e + 1, ret=rl2_returns[e])
             ax_rl2.plot(*path.T, color=_EPISODE_COLORS[e], lw=2, alpha=0.85, label=label)
-        ax_maml.set(ylabel="y", title=f"MAML-RL: mean path after 0..{k} gradient steps")
-        ax_rl2.set(title="RL²: one trial, weights fixed")
+        ax_maml.set(ylabel="y", title=tr("MAML-RL: mean path after 0..{k} gradient steps", k=k))
+        ax_rl2.set(title=tr("RL²: one trial, weights fixed"))
         ax_maml.legend(loc="upper left", fontsize=8)
         ax_rl2.legend(loc="upper left", fontsize=8)
         inside = max(abs(controls["x"].value), abs(controls["y"].value)) <= 0.5
-        where = "inside" if inside else "<b>outside</b>"
-        return (
-            f"goal {where} the training square (dashed). MAML-RL return after 0–3 steps: "
-            + ", ".join(f"{r:.1f}" for r in returns)
-            + "; RL² episodes 1–3: "
-            + ", ".join(f"{r:.1f}" for r in rl2_returns.tolist())
-            + f" (each step: {num_trajectories} episodes)"
+        values = dict(
+            maml=", ".join(f"{r:.1f}" for r in returns),
+            rl2=", ".join(f"{r:.1f}" for r in rl2_returns.tolist()),
+            n=num_trajectories,
+        )
+        if inside:
+            return tr(
+                "goal inside the training square (dashed). MAML-RL return after 0–3 steps: "
+                "{maml}; RL² episodes 1–3: {rl2} (each step: {n} episodes)",
+                **values,
+            )
+        return tr(
+            "goal <b>outside</b> the training square (dashed). MAML-RL return after 0–3 steps: "
+            "{maml}; RL² episodes 1–3: {rl2} (each step: {n} episodes)",
+            **values,
         )
 
-    return explorer(controls, view, update, title="Adapt by gradient steps vs adapt by memory")
+    return explorer(controls, view, update, title=tr("Adapt by gradient steps vs adapt by memory"))

@@ -14,6 +14,7 @@ import torch
 from matplotlib.patches import FancyBboxPatch
 from torch import Tensor
 
+from course_lib.i18n import tr
 from course_lib.meta import (
     MetaLearner,
     SineModel,
@@ -173,16 +174,20 @@ def param_space_explorer(
     check_int("opening['inner_steps']", opening["inner_steps"], 1, 5)
     check_int("opening['outer_steps']", opening["outer_steps"], 0, 8)
     controls = {
-        "inner_lr": float_slider("inner step α", 0.1, 0.0, 0.3, 0.01),
-        "num_tasks": int_slider("tasks", opening["num_tasks"], 1, len(tasks)),
-        "inner_steps": int_slider("inner steps", opening["inner_steps"], 1, 5),
-        "outer_steps": int_slider("outer steps", opening["outer_steps"], 0, 8),
+        "inner_lr": float_slider(tr("inner step α"), 0.1, 0.0, 0.3, 0.01),
+        "num_tasks": int_slider(tr("tasks"), opening["num_tasks"], 1, len(tasks)),
+        "inner_steps": int_slider(tr("inner steps"), opening["inner_steps"], 1, 5),
+        "outer_steps": int_slider(tr("outer steps"), opening["outer_steps"], 0, 8),
     }
     fig, axes = new_figure(1, 2, figsize=(9.0, 3.8), sharex=True, sharey=True)
     a_grid, b_grid = torch.linspace(-0.5, 4.5, 90), torch.linspace(-0.6, 3.6, 80)
     contours = []  # drawn once; the sliders only toggle their visibility
     for ax, title in zip(
-        axes, ("MAML: φ moves by the gradient at θ", "pre-training: φ moves by the gradient at φ")
+        axes,
+        (
+            tr("MAML: φ moves by the gradient at θ"),
+            tr("pre-training: φ moves by the gradient at φ"),
+        ),
     ):
         per_task = []
         for m in range(len(tasks)):
@@ -201,10 +206,10 @@ def param_space_explorer(
             per_task.append(ax.plot(*tasks[m], marker="*", ms=11, color=_TASK_COLORS[m], ls="")[0])
         contours.append(per_task)
         ax.set_title(title)
-        ax.set_xlabel("a (amplitude)")
+        ax.set_xlabel(tr("a (amplitude)"))
         ax.set_xlim(-0.5, 4.5)
         ax.set_ylim(-0.6, 3.6)
-    axes[0].set_ylabel("b (phase)")
+    axes[0].set_ylabel(tr("b (phase)"))
     dynamic: list = []
     view = PlotView(fig)
 
@@ -255,7 +260,7 @@ def param_space_explorer(
                             ms=4,
                         )
                     )
-                    label = "θ^m: inner loop from the final φ" if m == 0 else None
+                    label = tr("θ^m: inner loop from the final φ") if m == 0 else None
                     dynamic.extend(
                         ax.plot(
                             *inner[-1],
@@ -275,7 +280,7 @@ def param_space_explorer(
                     lw=2,
                     marker="o",
                     ms=4,
-                    label="φ0 → φ1 → … outer loop",
+                    label=tr("φ0 → φ1 → … outer loop"),
                 )
             )
             dynamic.append(
@@ -302,20 +307,28 @@ def param_space_explorer(
                 steps=settings["inner_steps"],
             ).item()
             dynamic.append(ax.legend(loc="upper right", fontsize=8))
-        return (
-            f"query loss after the inner loop, from the final φ: MAML <b>{after['maml']:.3f}</b>, "
-            f"pre-training <b>{after['pretrain']:.3f}</b> ({n} task{'s' if n > 1 else ''}, "
-            f"{settings['outer_steps']} outer step{'s' if settings['outer_steps'] != 1 else ''})"
+        outer_steps = settings["outer_steps"]
+        return tr(
+            "query loss after the inner loop, from the final φ: MAML <b>{maml:.3f}</b>, "
+            "pre-training <b>{pretrain:.3f}</b> ({tasks}, {steps})",
+            maml=after["maml"],
+            pretrain=after["pretrain"],
+            tasks=tr("{n} tasks", n=n) if n > 1 else tr("{n} task", n=n),
+            steps=(
+                tr("{n} outer step", n=outer_steps)
+                if outer_steps == 1
+                else tr("{n} outer steps", n=outer_steps)
+            ),
         )
 
     # Its frames are large (about 35 KB: contours and paths): every outer step, fewer of the rest.
     site = SiteGrid(
         max_frames=81,
         positions={"num_tasks": 3, "inner_steps": 3},
-        fixed={"inner_lr": "four sliders are too many to precompute together"},
+        fixed={"inner_lr": tr("four sliders are too many to precompute together")},
     )
     return explorer(
-        controls, view, update, title="Inner and outer loops in the (a, b) plane", site=site
+        controls, view, update, title=tr("Inner and outer loops in the (a, b) plane"), site=site
     )
 
 
@@ -399,6 +412,9 @@ def adaptation_explorer(
     Faint lines are the fits after 0, 1, … steps, the bold line after the last one; the dotted
     line is the family's mean curve (``family.mean_curve``), where pre-training aims. It
     opens on :func:`adaptation_default`'s task with K = 5 and one step of α = 0.01.
+
+    The box's ``errors`` holds the numbers its status line prints, ``{"MAML": mse,
+    "pre-trained": mse}`` after the last redraw, so code can read them in any language.
     """
     for name, learner in (("maml", maml), ("pretrained", pretrained)):
         if not isinstance(learner, MetaLearner):
@@ -423,32 +439,34 @@ def adaptation_explorer(
         maml, pretrained, x_pool[:start_k], x_eval, inner_lr=start_lr, steps=start_steps
     )
     controls = {
-        "amplitude": float_slider("amplitude A", task["amplitude"], 0.1, 7.0, 0.1),
-        "phase": float_slider("phase φ", task["phase"], -math.pi, 2 * math.pi, 0.05),
-        "k": int_slider("K points", start_k, 1, max_k),
-        "steps": int_slider("inner steps", start_steps, 0, max_steps),
-        "inner_lr": float_slider("step size α", start_lr, 0.001, 0.05, 0.001, fmt=".3f"),
+        "amplitude": float_slider(tr("amplitude A"), task["amplitude"], 0.1, 7.0, 0.1),
+        "phase": float_slider(tr("phase φ"), task["phase"], -math.pi, 2 * math.pi, 0.05),
+        "k": int_slider(tr("K points"), start_k, 1, max_k),
+        "steps": int_slider(tr("inner steps"), start_steps, 0, max_steps),
+        "inner_lr": float_slider(tr("step size α"), start_lr, 0.001, 0.05, 0.001, fmt=".3f"),
     }
     fig, axes = new_figure(1, 2, figsize=(9.0, 3.2), sharey=True)
     learners = {"MAML": maml, "pre-trained": pretrained}
+    shown = {"MAML": "MAML", "pre-trained": tr("pre-trained")}  # the names the reader sees
     x_np = x_eval.reshape(-1).numpy()
     mean_np = family.mean_curve(x_eval).reshape(-1).numpy()
     artists = []
     for ax, (name, color) in zip(
         axes, (("MAML", COLORS["blue"]), ("pre-trained", COLORS["orange"]))
     ):
-        (truth,) = ax.plot([], [], color=COLORS["grey"], ls="--", lw=1.5, label="true task")
-        ax.plot(x_np, mean_np, color="black", ls=":", lw=1.2, label="mean of all tasks")
+        (truth,) = ax.plot([], [], color=COLORS["grey"], ls="--", lw=1.5, label=tr("true task"))
+        ax.plot(x_np, mean_np, color="black", ls=":", lw=1.2, label=tr("mean of all tasks"))
         fits = [ax.plot([], [], color=color, lw=1, alpha=0.25)[0] for _ in range(max_steps)]
-        (final,) = ax.plot([], [], color=color, lw=2.4, label="fit after the last step")
-        (support,) = ax.plot([], [], "o", color="black", ms=5, label="K support points")
+        (final,) = ax.plot([], [], color=color, lw=2.4, label=tr("fit after the last step"))
+        (support,) = ax.plot([], [], "o", color="black", ms=5, label=tr("K support points"))
         ax.set_xlim(lo, hi)
         ax.set_xlabel("x")
-        ax.set_title(name)
+        ax.set_title(shown[name])
         ax.legend(loc="lower left", fontsize=7)
         artists.append((ax, truth, fits, final, support))
     axes[0].set_ylabel("y")
     view = PlotView(fig)
+    errors: dict[str, float] = {}  # the curve MSE of each model, as the status line prints it
 
     def update() -> str:
         amp, ph, k = controls["amplitude"].value, controls["phase"].value, controls["k"].value
@@ -456,7 +474,8 @@ def adaptation_explorer(
         x_s = x_pool[:k]
         y_s = amp * torch.sin(x_s + ph)
         y_true = (amp * torch.sin(x_eval + ph)).reshape(-1)
-        errors, verdicts = {}, {}
+        errors.clear()
+        verdicts = {}
         for (ax, truth, fits, final, support), (name, learner) in zip(artists, learners.items()):
             # one trajectory through the curve's points and the support points together
             path = adaptation_trajectory(
@@ -474,44 +493,79 @@ def adaptation_explorer(
             errors[name] = by_step[-1]
             if diverged(support_loss):
                 verdicts[name] = "diverged"
-                ax.set_title(f"{name}: DIVERGED (α too large)")
+                ax.set_title(tr("{name}: DIVERGED (α too large)", name=shown[name]))
             elif overfitted(support_loss, by_step):
                 verdicts[name] = "overfitted"
-                ax.set_title(f"{name}: fits the K points, not the curve")
+                ax.set_title(tr("{name}: fits the K points, not the curve", name=shown[name]))
             else:
-                ax.set_title(name)
-        outside = []
-        if not 0.1 <= amp <= 5.0:
-            outside.append("amplitude")
-        if not 0.0 <= ph <= math.pi:
-            outside.append("phase")
-        note = f" <i>(outside the training range: {' and '.join(outside)})</i>" if outside else ""
-        blew_up = [name for name, v in verdicts.items() if v == "diverged"]
-        overfit = [name for name, v in verdicts.items() if v == "overfitted"]
+                ax.set_title(shown[name])
+        outside = (not 0.1 <= amp <= 5.0, not 0.0 <= ph <= math.pi)  # amplitude, phase
+        note = {
+            (True, True): " " + tr("<i>(outside the training range: amplitude and phase)</i>"),
+            (True, False): " " + tr("<i>(outside the training range: amplitude)</i>"),
+            (False, True): " " + tr("<i>(outside the training range: phase)</i>"),
+        }.get(outside, "")
+        blew_up = [shown[name] for name, v in verdicts.items() if v == "diverged"]
+        overfit = [shown[name] for name, v in verdicts.items() if v == "overfitted"]
         if blew_up:
-            note += (
-                f" <b style='color:{COLORS['red']}'>⚠ {' and '.join(blew_up)} diverged</b>: with "
-                f"α = {lr:g} the steps overshoot: the support loss grew on several of them and "
-                "ends above where it started; take a smaller step size."
+            note += " " + tr(
+                "<b style='color:{red}'>⚠ {names} diverged</b>: with "
+                "α = {lr:g} the steps overshoot: the support loss grew on several of them and "
+                "ends above where it started; take a smaller step size.",
+                red=COLORS["red"],
+                names=_both(blew_up),
+                lr=lr,
             )
         if overfit:
-            note += (
-                f" <b>{' and '.join(overfit)}</b>: the support loss fell but the error on the "
-                f"curve rose: {k} point{'s' if k != 1 else ''} cannot pin down a sinusoid "
-                "(overfitting, not divergence)."
+            values = dict(names=_both(overfit), k=k)
+            note += " " + (
+                tr(
+                    "<b>{names}</b>: the support loss fell but the error on the curve rose: "
+                    "{k} point cannot pin down a sinusoid (overfitting, not divergence).",
+                    **values,
+                )
+                if k == 1
+                else tr(
+                    "<b>{names}</b>: the support loss fell but the error on the curve rose: "
+                    "{k} points cannot pin down a sinusoid (overfitting, not divergence).",
+                    **values,
+                )
+            )
+        values = dict(lo=lo, hi=hi, steps=steps, maml=errors["MAML"], pre=errors["pre-trained"])
+        if steps == 1:
+            return (
+                tr(
+                    "MSE on [{lo:g}, {hi:g}] after {steps} step: "
+                    "MAML <b>{maml:.3f}</b>, pre-trained <b>{pre:.3f}</b>",
+                    **values,
+                )
+                + note
             )
         return (
-            f"MSE on [{lo:g}, {hi:g}] after {steps} step{'s' if steps != 1 else ''}: "
-            f"MAML <b>{errors['MAML']:.3f}</b>, pre-trained <b>{errors['pre-trained']:.3f}</b>{note}"
+            tr(
+                "MSE on [{lo:g}, {hi:g}] after {steps} steps: "
+                "MAML <b>{maml:.3f}</b>, pre-trained <b>{pre:.3f}</b>",
+                **values,
+            )
+            + note
         )
 
     site = SiteGrid(
         max_frames=144,
         positions={"k": 3, "steps": 4},
-        fixed={"inner_lr": "five sliders are too many to precompute together"},
+        fixed={"inner_lr": tr("five sliders are too many to precompute together")},
     )
-    return explorer(
-        controls, view, update, title="Adapting to a new task: MAML vs pre-training", site=site
+    box = explorer(
+        controls, view, update, title=tr("Adapting to a new task: MAML vs pre-training"), site=site
+    )
+    box.errors = errors
+    return box
+
+
+def _both(names: Sequence[str]) -> str:
+    """One name, or two joined as "A and B" in the current language."""
+    return (
+        tr("{first} and {second}", first=names[0], second=names[1]) if len(names) == 2 else names[0]
     )
 
 
@@ -561,11 +615,11 @@ def two_loops_diagram():
                 color=color,
             )
 
-    box(1.1, 2.5, "φ\n(what is meta-learned)", COLORS["yellow"], h=0.9)
+    box(1.1, 2.5, tr("φ\n(what is meta-learned)"), COLORS["yellow"], h=0.9)
     for y, m in ((4.0, "m"), (1.0, "n")):
-        box(3.6, y, f"support set of task {m}", COLORS["sky"])
+        box(3.6, y, tr("support set of task {m}", m=m), COLORS["sky"])
         box(6.0, y, f"θ^{m}", "white", w=1.0)
-        box(8.3, y, f"loss l^{m} on the\nquery set of task {m}", COLORS["sky"], h=0.9)
+        box(8.3, y, tr("loss l^{m} on the\nquery set of task {m}", m=m), COLORS["sky"], h=0.9)
         arrow(
             (2.05, 2.75) if m == "m" else (2.05, 2.25),
             (6.0, y - 0.35) if m == "m" else (6.0, y + 0.35),
@@ -577,7 +631,7 @@ def two_loops_diagram():
     ax.text(
         4.8,
         4.72,
-        "inner loop, for every task: learn θ from φ and the support set, e.g. θ = φ − α∇L",
+        tr("inner loop, for every task: learn θ from φ and the support set, e.g. θ = φ − α∇L"),
         ha="center",
         fontsize=8.5,
         color=COLORS["blue"],
@@ -586,6 +640,10 @@ def two_loops_diagram():
     arrow((8.3, 3.55), (8.3, 2.85), "", "black")
     arrow((8.3, 1.45), (8.3, 2.15), "", "black")
     arrow(
-        (7.45, 2.5), (2.1, 2.5), "outer loop: φ ← φ − β ∇_φ L(φ)", COLORS["red"], offset=(0.4, 0.12)
+        (7.45, 2.5),
+        (2.1, 2.5),
+        tr("outer loop: φ ← φ − β ∇_φ L(φ)"),
+        COLORS["red"],
+        offset=(0.4, 0.12),
     )
     return fig

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import torch
 from matplotlib.patches import Circle, Rectangle
 
+from course_lib.i18n import tr
 from course_lib.pearl.evaluate import adaptation_trial, destinations, prefix_posteriors
 from course_lib.pearl.train import PEARLAgent, PEARLConfig
 from course_lib.plotting import COLORS, PlotView, new_figure
@@ -52,13 +53,15 @@ def _goal_controls(config: PEARLConfig, goal: tuple[float, float]) -> dict:
         angle = math.degrees(math.atan2(goal[1], goal[0]))
         check_real("goal angle (degrees)", angle, 0.0, 180.0)
         return {
-            "angle": float_slider("goal angle (°)", round(angle / 5) * 5, 0.0, 180.0, 5.0, ".0f")
+            "angle": float_slider(
+                tr("goal angle (°)"), round(angle / 5) * 5, 0.0, 180.0, 5.0, ".0f"
+            )
         }
     lo, hi = config.goal_low, config.goal_high
     x, y = (check_real(f"goal {n}", v, lo, hi) for n, v in zip("xy", goal))
     return {
-        "x": float_slider("goal x", round(x / 0.05) * 0.05, lo, hi, 0.05),
-        "y": float_slider("goal y", round(y / 0.05) * 0.05, lo, hi, 0.05),
+        "x": float_slider(tr("goal x"), round(x / 0.05) * 0.05, lo, hi, 0.05),
+        "y": float_slider(tr("goal y"), round(y / 0.05) * 0.05, lo, hi, 0.05),
     }
 
 
@@ -87,7 +90,7 @@ def pearl_explorer(
     )
     controls = {
         **_goal_controls(config, (gx, gy)),
-        "seen": int_slider("transitions seen", start, 0, total),
+        "seen": int_slider(tr("transitions seen"), start, 0, total),
     }
     fig, (ax_plane, ax_spread) = new_figure(1, 2, figsize=(10.0, 4.2), width_ratios=(1.2, 1.0))
     view = PlotView(fig)
@@ -119,7 +122,7 @@ def pearl_explorer(
                 ls="--",
                 color=COLORS["grey"],
                 lw=1,
-                label="possible goals",
+                label=tr("possible goals"),
             )
             ax.add_patch(Circle(g, config.goal_radius, fill=False, color="black", lw=1, ls=":"))
             ax.set(xlim=(-1.3, 1.3), ylim=(-0.5, 1.4))
@@ -129,7 +132,7 @@ def pearl_explorer(
                 Rectangle((lo, lo), hi - lo, hi - lo, fill=False, ls="--", color=COLORS["grey"])
             )
             ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1))
-        ax.plot(*g, marker="*", ms=16, color="black", ls="none", label="goal")
+        ax.plot(*g, marker="*", ms=16, color="black", ls="none", label=tr("goal"))
         ax.plot(0, 0, marker="o", color="black", ms=5, ls="none")
 
     def update() -> str:
@@ -144,33 +147,47 @@ def pearl_explorer(
             if shown == 0:
                 continue
             path = trial.paths[e, 0, : shown + 1]
-            label = f"episode {e + 1} (return {trial.returns[e, 0]:.1f})"
+            label = tr("episode {e} (return {ret:.1f})", e=e + 1, ret=float(trial.returns[e, 0]))
             ax_plane.plot(*path.T, color=_EPISODE_COLORS[e], lw=2, marker="o", ms=2.5, label=label)
         belief = means[seen] + variances[seen].sqrt() * noise
         ends = destinations(agent, config, belief)
         ax_plane.scatter(*ends.T, s=10, color=COLORS["purple"], alpha=0.6,
-                         label=f"where z ~ q(z | {seen} transitions) leads")  # fmt: skip
+                         label=tr("where z ~ q(z | {seen} transitions) leads", seen=seen))  # fmt: skip
         ax_plane.set(
-            aspect="equal", xlabel="x", ylabel="y", title="one trial, and the belief as places"
+            aspect="equal", xlabel="x", ylabel="y", title=tr("one trial, and the belief as places")
         )
         ax_plane.legend(loc="lower left", fontsize=7)
 
         ax_spread.clear()
         spread = variances.sqrt().mean(-1)
         ax_spread.plot(
-            range(len(spread)), spread, color=COLORS["purple"], label="posterior std (mean over z)"
+            range(len(spread)),
+            spread,
+            color=COLORS["purple"],
+            label=tr("posterior std (mean over z)"),
         )
         for e in range(1, EPISODES):
             ax_spread.axvline(e * steps, color=COLORS["grey"], ls=":", lw=1)
-        ax_spread.axvline(seen, color="black", lw=1.5, label=f"{seen} transitions seen")
-        ax_spread.axhline(1.0, color=COLORS["grey"], ls="--", lw=1, label="prior std (1)")
-        ax_spread.set(xlabel="transitions seen (dotted: episode ends)", ylabel="posterior std",
-                      ylim=(0, 1.1), title="the belief narrows as transitions arrive")  # fmt: skip
+        ax_spread.axvline(
+            seen, color="black", lw=1.5, label=tr("{seen} transitions seen", seen=seen)
+        )
+        ax_spread.axhline(1.0, color=COLORS["grey"], ls="--", lw=1, label=tr("prior std (1)"))
+        ax_spread.set(xlabel=tr("transitions seen (dotted: episode ends)"),
+                      ylabel=tr("posterior std"), ylim=(0, 1.1),
+                      title=tr("the belief narrows as transitions arrive"))  # fmt: skip
         ax_spread.legend(loc="upper right", fontsize=8)
         returns = ", ".join(f"{r:.1f}" for r in trial.returns[:, 0].tolist())
-        return (
-            f"goal ({g[0]:.2f}, {g[1]:.2f}); returns of episodes 1–{EPISODES}: {returns}; posterior "
-            f"std after {seen} transitions {float(spread[seen]):.3f} (prior 1)"
+        return tr(
+            "goal ({x:.2f}, {y:.2f}); returns of episodes 1–{episodes}: {returns}; posterior "
+            "std after {seen} transitions {spread:.3f} (prior 1)",
+            x=g[0],
+            y=g[1],
+            episodes=EPISODES,
+            returns=returns,
+            seen=seen,
+            spread=float(spread[seen]),
         )
 
-    return explorer(controls, view, update, title="PEARL: infer the task, then act on the belief")
+    return explorer(
+        controls, view, update, title=tr("PEARL: infer the task, then act on the belief")
+    )

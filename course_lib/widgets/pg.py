@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from course_lib.i18n import tr
 from course_lib.pg import discounted_return
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.tabular import (
@@ -72,9 +73,9 @@ def return_value_explorer(
     if episode > 19:
         raise ValueError(f"episode must be in [0, 19], got {episode}")
     controls = {
-        "gamma": float_slider("discount γ", gamma, 0.0, 1.0, 0.05),
-        "epsilon": float_slider("randomness ε", epsilon, 0.0, 1.0, 0.05),
-        "episode": int_slider("episode", episode, 0, 19),
+        "gamma": float_slider(tr("discount γ"), gamma, 0.0, 1.0, 0.05),
+        "epsilon": float_slider(tr("randomness ε"), epsilon, 0.0, 1.0, 0.05),
+        "episode": int_slider(tr("episode"), episode, 0, 19),
     }
     S = mdp.num_states
     names = list(mdp.state_names)
@@ -86,15 +87,15 @@ def return_value_explorer(
     (q_right,) = ax_v.plot(x + 0.2, np.zeros(S), ">", color=COLORS["green"], label="Q(s, right)")
     labels = [ax_v.text(i, 0, "", ha="center", va="bottom", fontsize=8) for i in range(S)]
     ax_v.set_xticks(x, names)
-    ax_v.set_xlabel("state")
-    ax_v.set_ylabel("value")
+    ax_v.set_xlabel(tr("state"))
+    ax_v.set_ylabel(tr("value"))
     ax_v.legend(loc="upper left", ncol=3, fontsize=8)
     ax_v.set_ylim(0, 1.3)  # values lie in [0, 1]; the headroom keeps the legend off the bars
     (path,) = ax_e.step([], [], where="post", color=COLORS["purple"], marker="o", ms=3)
     ax_e.set_yticks(x, names)
     ax_e.set_ylim(-0.8, S - 0.2)
-    ax_e.set_xlabel("time step t")
-    ax_e.set_ylabel("state s_t")
+    ax_e.set_xlabel(tr("time step t"))
+    ax_e.set_ylabel(tr("state s_t"))
 
     def update() -> str:
         g, eps = controls["gamma"].value, controls["epsilon"].value
@@ -105,7 +106,7 @@ def return_value_explorer(
             label.set_text(f"{v:.2f}")
         q_left.set_ydata(Q[:, 0].numpy())
         q_right.set_ydata(Q[:, 1].numpy())
-        ax_v.set_title(f"exact values, γ = {g:.2f}, ε = {eps:.2f}")
+        ax_v.set_title(tr("exact values, γ = {g:.2f}, ε = {eps:.2f}", g=g, eps=eps))
 
         generator = torch.Generator().manual_seed(controls["episode"].value)
         ep = sample_episodes(mdp, policy, 1, generator=generator, max_steps=200)
@@ -115,17 +116,21 @@ def return_value_explorer(
         ax_e.set_xlim(-0.5, max(T, 8) + 0.5)
         G0 = float(discounted_return(ep.rewards[:, 0], g))
         final = float(ep.rewards[-1, 0])
-        ax_e.set_title(f"one episode: {T} steps, G_0 = {G0:.3f}")
-        return (
-            f"G_0 = γ^{T - 1} × {final:g} = {G0:.3f} for this episode; its expectation over all "
-            f"episodes is V(s0) = {V[0]:.3f}. Values rise toward the goal while γ is large; "
-            f"at γ = 0 only the next reward counts."
+        ax_e.set_title(tr("one episode: {T} steps, G_0 = {G0:.3f}", T=T, G0=G0))
+        return tr(
+            "G_0 = γ^{power} × {final:g} = {G0:.3f} for this episode; its expectation over all "
+            "episodes is V(s0) = {V0:.3f}. Values rise toward the goal while γ is large; "
+            "at γ = 0 only the next reward counts.",
+            power=T - 1,
+            final=final,
+            G0=G0,
+            V0=float(V[0]),
         )
 
     # γ at every step; fewer ε values and episodes, so that the site holds about 300 frames.
     site = SiteGrid(max_frames=315, positions={"epsilon": 5, "episode": 3})
     return explorer(
-        controls, view, update, title="Returns and values on the chain: drag γ and ε", site=site
+        controls, view, update, title=tr("Returns and values on the chain: drag γ and ε"), site=site
     )
 
 
@@ -208,10 +213,10 @@ def q_learning_explorer(
     check_int("episode", episode, 0, K)
     controls = {
         "epsilon": widgets.ToggleButtons(
-            options=[(f"ε = {e:g}", e) for e in runs], value=epsilon, description="behaviour"
+            options=[(f"ε = {e:g}", e) for e in runs], value=epsilon, description=tr("behaviour")
         ),
-        "run": int_slider("run", run, 0, R - 1),
-        "episode": int_slider("after episode", episode, 0, K),
+        "run": int_slider(tr("run"), run, 0, R - 1),
+        "episode": int_slider(tr("after episode"), episode, 0, K),
     }
     S = mdp.num_states
     names = mdp.state_names or tuple(f"s{s}" for s in range(S))
@@ -226,15 +231,17 @@ def q_learning_explorer(
     for i in range(mdp.num_actions):
         ax_q.plot(
             x + (i - 0.5) * width, q_star[:, i].numpy(), "_", color="black", ms=16, mew=2,
-            label="Q* (value iteration)" if i == 0 else None,
+            label=tr("Q* (value iteration)") if i == 0 else None,
         )  # fmt: skip
     ax_q.set_xticks(x, names)
-    ax_q.set(xlabel="state", ylabel="action value", ylim=(0, 1.25))
+    ax_q.set(xlabel=tr("state"), ylabel=tr("action value"), ylim=(0, 1.25))
     ax_q.legend(loc="upper left", ncol=3, fontsize=8)
     (curve,) = ax_e.semilogy([], [], color=COLORS["blue"], label="max |Q − Q*|")
-    marker = ax_e.axvline(0, color=COLORS["grey"], ls="--", lw=1, label="shown episode")
-    ax_e.set(xlabel="episode", ylabel="max over (s, a) of |Q − Q*|", xlim=(0, K), ylim=(1e-8, 2))
-    ax_e.set_title("distance to Q*")
+    marker = ax_e.axvline(0, color=COLORS["grey"], ls="--", lw=1, label=tr("shown episode"))
+    ax_e.set(
+        xlabel=tr("episode"), ylabel=tr("max over (s, a) of |Q − Q*|"), xlim=(0, K), ylim=(1e-8, 2)
+    )
+    ax_e.set_title(tr("distance to Q*"))
     ax_e.legend(loc="lower left", fontsize=8)
     optimal = _arrows(greedy_actions(q_star), mdp.action_names)
 
@@ -248,17 +255,29 @@ def q_learning_explorer(
         errors = (result.history[:, r] - q_star).abs().amax((-2, -1)).clamp_min(1e-12)
         curve.set_data(np.arange(K + 1), errors.numpy())
         marker.set_xdata([k, k])
-        ax_q.set_title(f"Q after {k} episodes (ε = {controls['epsilon'].value:g}, run {r})")
+        ax_q.set_title(
+            tr(
+                "Q after {k} episodes (ε = {eps:g}, run {r})",
+                k=k,
+                eps=controls["epsilon"].value,
+                r=r,
+            )
+        )
         greedy = _arrows(greedy_actions(Q), mdp.action_names)
         settled = settled_episode(result, q_star, r)
-        story = (
-            f"its greedy policy became optimal for good after episode {settled}"
-            if settled is not None
-            else "its greedy policy never became optimal in these episodes"
-        )
-        return (
-            f"After {k} episodes: greedy policy {greedy} (optimal {optimal}), "
-            f"max |Q − Q*| = {float(errors[k]):.2g}. In this run {story}."
+        values = dict(k=k, greedy=greedy, optimal=optimal, error=float(errors[k]), settled=settled)
+        if settled is not None:
+            return tr(
+                "After {k} episodes: greedy policy {greedy} (optimal {optimal}), "
+                "max |Q − Q*| = {error:.2g}. In this run its greedy policy became optimal for good "
+                "after episode {settled}.",
+                **values,
+            )
+        return tr(
+            "After {k} episodes: greedy policy {greedy} (optimal {optimal}), "
+            "max |Q − Q*| = {error:.2g}. In this run its greedy policy never became optimal in "
+            "these episodes.",
+            **values,
         )
 
-    return explorer(controls, view, update, title="Q-learning on the chain: Q against Q*")
+    return explorer(controls, view, update, title=tr("Q-learning on the chain: Q against Q*"))

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 import torch
 
+from course_lib.i18n import tr
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.ppo import clipped_surrogate_loss, compute_gae
 from course_lib.validation import check_real
@@ -63,7 +64,7 @@ def clip_objective_explorer(clip_coef: float = 0.2, r_max: float = 2.0) -> widge
     """
     check_real("clip_coef", clip_coef, 0.05, 0.5)  # the slider's range: nothing is clamped
     check_real("r_max", r_max, 1.2, 5.0)
-    controls = {"clip_coef": float_slider("clip ε", clip_coef, 0.05, 0.5, 0.05)}
+    controls = {"clip_coef": float_slider(tr("clip ε"), clip_coef, 0.05, 0.5, 0.05)}
     ratios = np.linspace(0.0, r_max, 161)[1:]
     fig, axes = new_figure(1, 2, figsize=(8.5, 3.0), sharey=False)
     view = PlotView(fig)
@@ -75,10 +76,15 @@ def clip_objective_explorer(clip_coef: float = 0.2, r_max: float = 2.0) -> widge
             objective, gradient = clip_objective_curve(ratios, adv, eps)
             flat = gradient == 0.0
             _shade_runs(
-                ax, ratios, flat, color=COLORS["grey"], alpha=0.2, lw=0, label="zero gradient"
+                ax, ratios, flat, color=COLORS["grey"], alpha=0.2, lw=0, label=tr("zero gradient")
             )
             ax.plot(
-                ratios, ratios * adv, color=COLORS["grey"], ls="--", lw=1, label="r·A (unclipped)"
+                ratios,
+                ratios * adv,
+                color=COLORS["grey"],
+                ls="--",
+                lw=1,
+                label=tr("r·A (unclipped)"),
             )
             ax.plot(
                 ratios,
@@ -90,21 +96,26 @@ def clip_objective_explorer(clip_coef: float = 0.2, r_max: float = 2.0) -> widge
             for edge in (1 - eps, 1 + eps):
                 ax.axvline(edge, color=COLORS["grey"], lw=0.8, ls=":")
             ax.axvline(1.0, color="black", lw=0.6)
-            ax.set_xlabel("probability ratio r = π_new / π_old")
+            ax.set_xlabel(tr("probability ratio r = π_new / π_old"))
             ax.set_title(
-                f"A {'> 0' if adv > 0 else '< 0'}: {'make the action likelier' if adv > 0 else 'make it less likely'}"
+                tr("A > 0: make the action likelier")
+                if adv > 0
+                else tr("A < 0: make it less likely")
             )
             ax.set_xlim(0, r_max)
             ax.set_ylim(-r_max - 0.1, r_max + 0.1)
-        axes[0].set_ylabel("objective (to maximise)")
+        axes[0].set_ylabel(tr("objective (to maximise)"))
         axes[0].legend(loc="upper left")
-        return (
-            f"ε = {eps:.2f}: with A &gt; 0 the gradient vanishes once r &gt; {1 + eps:.2f}; "
-            f"with A &lt; 0 once r &lt; {1 - eps:.2f}. On the other side the unclipped term stays "
-            "active, so a step that made things <i>worse</i> is always corrected."
+        return tr(
+            "ε = {eps:.2f}: with A &gt; 0 the gradient vanishes once r &gt; {upper:.2f}; "
+            "with A &lt; 0 once r &lt; {lower:.2f}. On the other side the unclipped term stays "
+            "active, so a step that made things <i>worse</i> is always corrected.",
+            eps=eps,
+            upper=1 + eps,
+            lower=1 - eps,
         )
 
-    return explorer(controls, view, update, title="The clipped surrogate objective L^CLIP(r)")
+    return explorer(controls, view, update, title=tr("The clipped surrogate objective L^CLIP(r)"))
 
 
 # A fixed 12-step rollout of one environment: episode 1 terminates at t = 4 (reward 1 at the
@@ -141,8 +152,8 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
     check_real("gamma", gamma, 0.0, 1.0)
     check_real("lam", lam, 0.0, 1.0)
     controls = {
-        "gamma": float_slider("discount γ", gamma, 0.0, 1.0, 0.05),
-        "lam": float_slider("GAE λ", lam, 0.0, 1.0, 0.05),
+        "gamma": float_slider(tr("discount γ"), gamma, 0.0, 1.0, 0.05),
+        "lam": float_slider(tr("GAE λ"), lam, 0.0, 1.0, 0.05),
     }
     rewards, values, next_values, terminated, episode_end = _gae_inputs(GAE_EXAMPLE)
     T = rewards.shape[0]
@@ -155,11 +166,11 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
         ax.axvline(term + 0.5, color=COLORS["red"], lw=1.5)
         ax.axvline(trunc + 0.5, color=COLORS["orange"], lw=1.5, ls="--")
 
-    ax_r.bar(t, rewards[:, 0].numpy(), color=COLORS["green"], width=0.6, label="reward r_t")
-    ax_r.plot(t, values[:, 0].numpy(), "o", color=COLORS["purple"], ms=4, label="critic V(s_t)")
+    ax_r.bar(t, rewards[:, 0].numpy(), color=COLORS["green"], width=0.6, label=tr("reward r_t"))
+    ax_r.plot(t, values[:, 0].numpy(), "o", color=COLORS["purple"], ms=4, label=tr("critic V(s_t)"))
     mark_ends(ax_r)
-    ax_r.text(term + 0.6, 1.4, "terminated", color=COLORS["red"], fontsize=8, va="top")
-    ax_r.text(trunc + 0.6, 1.4, "truncated", color=COLORS["orange"], fontsize=8, va="top")
+    ax_r.text(term + 0.6, 1.4, tr("terminated"), color=COLORS["red"], fontsize=8, va="top")
+    ax_r.text(trunc + 0.6, 1.4, tr("truncated"), color=COLORS["orange"], fontsize=8, va="top")
     ax_r.set_ylim(0, 1.5)
     ax_r.legend(loc="upper left", ncol=2)
 
@@ -171,7 +182,12 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
         ax_a.clear()
         ax_a.axhline(0, color="black", lw=0.6)
         ax_a.plot(
-            t, td[:, 0].numpy(), ":", color=COLORS["sky"], marker=".", label="λ = 0 (TD error δ_t)"
+            t,
+            td[:, 0].numpy(),
+            ":",
+            color=COLORS["sky"],
+            marker=".",
+            label=tr("λ = 0 (TD error δ_t)"),
         )
         ax_a.plot(
             t,
@@ -179,7 +195,7 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
             "--",
             color=COLORS["grey"],
             marker=".",
-            label="λ = 1 (Monte Carlo − V)",
+            label=tr("λ = 1 (Monte Carlo − V)"),
         )
         ax_a.bar(
             t,
@@ -190,16 +206,22 @@ def gae_explorer(gamma: float = 0.9, lam: float = 0.8) -> widgets.VBox:
             label=f"A_t, λ = {l:.2f}",
         )
         mark_ends(ax_a)
-        ax_a.set_xlabel("time step t")
-        ax_a.set_ylabel("advantage")
+        ax_a.set_xlabel(tr("time step t"))
+        ax_a.set_ylabel(tr("advantage"))
         ax_a.set_xticks(t)
         ax_a.set_ylim(-1.0, 1.3)
         ax_a.legend(loc="upper left", ncol=3)
         horizon = math.inf if g * l >= 1 else 1 / (1 - g * l)
         horizon_text = "∞" if math.isinf(horizon) else f"{horizon:.1f}"
-        return (
-            f"γλ = {g * l:.2f}: a reward's credit fades by γλ per step back (about {horizon_text} steps), "
-            f"and stops at every episode end. A_0 = {adv[0, 0].item():+.3f}, A_5 = {adv[5, 0].item():+.3f}."
+        return tr(
+            "γλ = {gl:.2f}: a reward's credit fades by γλ per step back (about {horizon} steps), "
+            "and stops at every episode end. A_0 = {a0:+.3f}, A_5 = {a5:+.3f}.",
+            gl=g * l,
+            horizon=horizon_text,
+            a0=adv[0, 0].item(),
+            a5=adv[5, 0].item(),
         )
 
-    return explorer(controls, view, update, title="Generalized advantage estimation: drag γ and λ")
+    return explorer(
+        controls, view, update, title=tr("Generalized advantage estimation: drag γ and λ")
+    )

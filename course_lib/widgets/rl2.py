@@ -13,6 +13,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
+from course_lib.i18n import tr
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
 from course_lib.rl2.envs import RandomGoalMazeVectorEnv, shortest_path_lengths
@@ -122,8 +123,8 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
     if step is None:
         step = min(max(commit_step(batch, trial), 1), steps - 1)
     controls = {
-        "trial": int_slider("trial", trial, 0, num_trials - 1),
-        "step": int_slider("step t", step, 0, steps - 1),
+        "trial": int_slider(tr("trial"), trial, 0, num_trials - 1),
+        "step": int_slider(tr("step t"), step, 0, steps - 1),
     }
     fig, (ax_pulls, ax_post, ax_prob) = new_figure(1, 3, figsize=(10.5, 3.2))
     view = PlotView(fig)
@@ -150,9 +151,9 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
         ax_pulls.set(
             xlim=(0.5, steps + 0.5),
             ylim=(-0.5, k - 0.5),
-            xlabel="pull",
-            ylabel="arm",
-            title=f"pulls before step {t} (filled: reward 1)",
+            xlabel=tr("pull"),
+            ylabel=tr("arm"),
+            title=tr("pulls before step {t} (filled: reward 1)", t=t),
         )
         ax_pulls.set_yticks(range(k))
         # 2. Beta posteriors after t pulls; dashed: the true p_i
@@ -162,34 +163,46 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
                 x,
                 _beta_pdf(x, 1 + float(succ[t, arm]), 1 + float(fail[t, arm])),
                 color=color,
-                label=f"arm {arm}",
+                label=tr("arm {arm}", arm=arm),
             )
             ax_post.axvline(p[arm], color=color, ls="--", lw=1)
-        ax_post.set(xlabel="p", ylabel="density", title="Bayesian posteriors Beta(1+s, 1+f)")
+        ax_post.set(
+            xlabel="p", ylabel=tr("density"), title=tr("Bayesian posteriors Beta(1+s, 1+f)")
+        )
         ax_post.legend(fontsize=7, ncol=2)
         # 3. the agent's policy at step t
         probs = batch.probs[t, i].numpy()
         ax_prob.bar(range(k), probs, color=[_ARM_COLORS[a % len(_ARM_COLORS)] for a in range(k)])
         ax_prob.set(
             ylim=(0, 1),
-            xlabel="arm",
-            ylabel="π(arm | h_t)",
-            title=f"agent's action probabilities, step {t}",
+            xlabel=tr("arm"),
+            ylabel=tr("π(arm | h_t)"),
+            title=tr("agent's action probabilities, step {t}", t=t),
         )
         ax_prob.set_xticks(range(k))
         total = rewards[:t].sum()
         best = int(p.argmax())
         tried = sorted(set(actions[:t].tolist()))
-        verdict = "the best arm" if actions[t] == best else f"not the best arm ({best})"
-        return (
-            f"trial {i}, step {t}: arms tried so far {tried}, reward so far {total:.0f}; "
-            f"the agent pulls arm {actions[t]} next, {verdict}; "
-            f"π(best arm {best} | h_t) = {probs[best]:.2f}"
+        values = dict(
+            i=i, t=t, tried=tried, total=total, arm=actions[t], best=best, p_best=probs[best]
+        )
+        if actions[t] == best:
+            return tr(
+                "trial {i}, step {t}: arms tried so far {tried}, reward so far {total:.0f}; "
+                "the agent pulls arm {arm} next, the best arm; "
+                "π(best arm {best} | h_t) = {p_best:.2f}",
+                **values,
+            )
+        return tr(
+            "trial {i}, step {t}: arms tried so far {tried}, reward so far {total:.0f}; "
+            "the agent pulls arm {arm} next, not the best arm ({best}); "
+            "π(best arm {best} | h_t) = {p_best:.2f}",
+            **values,
         )
 
     site = SiteGrid(max_frames=100)  # three panels a frame (about 20 KB): fewer trials
     return explorer(
-        controls, view, update, title="RL² on a bandit trial: explore, then commit", site=site
+        controls, view, update, title=tr("RL² on a bandit trial: explore, then commit"), site=site
     )
 
 
@@ -222,7 +235,7 @@ def draw_maze(ax: Axes, free: np.ndarray, start: tuple[int, int], goal: tuple[in
         color=COLORS["yellow"],
         edgecolors="black",
         zorder=4,
-        label="goal (hidden)",
+        label=tr("goal (hidden)"),
     )
     ax.scatter(
         start[1],
@@ -232,7 +245,7 @@ def draw_maze(ax: Axes, free: np.ndarray, start: tuple[int, int], goal: tuple[in
         color=COLORS["sky"],
         edgecolors="black",
         zorder=4,
-        label="start",
+        label=tr("start"),
     )
     ax.set_xticks([])
     ax.set_yticks([])
@@ -259,9 +272,9 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
         trial = representative_maze_trial(batch)
     check_int("trial", trial, 0, num_trials - 1)
     controls = {
-        "trial": int_slider("trial", trial, 0, num_trials - 1),
-        "episode": int_slider("episode", 1, 1, env.episodes_per_trial),
-        "step": int_slider("step", env.max_steps, 0, env.max_steps),
+        "trial": int_slider(tr("trial"), trial, 0, num_trials - 1),
+        "episode": int_slider(tr("episode"), 1, 1, env.episodes_per_trial),
+        "step": int_slider(tr("step"), env.max_steps, 0, env.max_steps),
     }
     fig, ax = new_figure(figsize=(4.2, 4.2))
     view = PlotView(fig)
@@ -293,23 +306,35 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
             lw=2.5,
             marker="o",
             ms=3,
-            label=f"episode {e}",
+            label=tr("episode {e}", e=e),
         )
         ax.scatter(
             cols[-1], rows[-1], s=120, color=colors[e % len(colors)], edgecolors="black", zorder=5
         )
-        ax.set_title(f"trial {i}, episode {e}: step {len(path) - 1} of {len(paths[e - 1]) - 1}")
+        ax.set_title(
+            tr(
+                "trial {i}, episode {e}: step {t} of {total}",
+                i=i,
+                e=e,
+                t=len(path) - 1,
+                total=len(paths[e - 1]) - 1,
+            )
+        )
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, fontsize=7, frameon=False)
         lengths = ", ".join(str(len(p) - 1) for p in paths)
         shortest = int(shortest_path_lengths(free, start)[goal])
-        return f"episode lengths in this trial: {lengths} (shortest path: {shortest})"
+        return tr(
+            "episode lengths in this trial: {lengths} (shortest path: {shortest})",
+            lengths=lengths,
+            shortest=shortest,
+        )
 
     site = SiteGrid(max_frames=420, positions={"trial": 4})  # small frames (about 3 KB): every step
     return explorer(
         controls,
         view,
         update,
-        title="RL² in the maze: explore once, then walk straight back",
+        title=tr("RL² in the maze: explore once, then walk straight back"),
         site=site,
     )
 
@@ -346,7 +371,7 @@ def trial_diagram(episodes_per_trial: int = 3, steps_per_episode: int = 3, trial
             ax.text(
                 (ep_start + x - 0.25) / 2,
                 -0.15,
-                f"episode {episode + 1}",
+                tr("episode {e}", e=episode + 1),
                 ha="center",
                 fontsize=8,
                 color=COLORS["green"],
@@ -355,7 +380,7 @@ def trial_diagram(episodes_per_trial: int = 3, steps_per_episode: int = 3, trial
         ax.text(
             (trial_start + x - 0.25) / 2,
             -0.55,
-            f"trial {trial + 1}: one task, h carried across its episodes",
+            tr("trial {n}: one task, h carried across its episodes", n=trial + 1),
             ha="center",
             fontsize=8,
             color=COLORS["orange"],
@@ -364,7 +389,10 @@ def trial_diagram(episodes_per_trial: int = 3, steps_per_episode: int = 3, trial
     ax.text(
         0.0,
         1.05,
-        "input x_t = [o_t, a_{t-1}, r_{t-1}, d_{t-1}]  →  GRU  →  π(a_t | h_t), V(h_t);   blue arrows: h_t passed on",
+        tr(  # no values: the braces are the notation's subscripts, not placeholders
+            "input x_t = [o_t, a_{t-1}, r_{t-1}, d_{t-1}]  →  GRU  →  π(a_t | h_t), V(h_t);   "
+            "blue arrows: h_t passed on"
+        ),
         fontsize=8,
     )
     ax.set(xlim=(-0.8, x), ylim=(-0.7, 1.2))

@@ -9,6 +9,7 @@ import torch
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
 
+from course_lib.i18n import tr
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.sampling import (
     minibatch_indices,
@@ -55,10 +56,16 @@ def use_summary(used: np.ndarray, epochs: int) -> str:
     """What the shuffled-epochs histogram shows, in words, from the counts themselves."""
     lo, hi = int(used.min()), int(used.max())
     if lo == hi == epochs:
-        return f"shuffled: every sample used exactly {epochs} times (one blue spike at E)"
-    return (
-        f"shuffled: uses range {lo}–{hi}, mean {used.mean():.2f} (samples that fell in a "
-        "dropped tail lose that epoch)"
+        return tr(
+            "shuffled: every sample used exactly {epochs} times (one blue spike at E)",
+            epochs=epochs,
+        )
+    return tr(
+        "shuffled: uses range {lo}–{hi}, mean {mean:.2f} (samples that fell in a "
+        "dropped tail lose that epoch)",
+        lo=lo,
+        hi=hi,
+        mean=used.mean(),
     )
 
 
@@ -133,20 +140,20 @@ def sampling_explorer(
         epochs = sampling_default(n, batch_size, seed)
     check_int("epochs", epochs, 1, MAX_EPOCHS)
     controls = {
-        "n": int_slider("buffer size n", n, 4, 256),
-        "batch_size": int_slider("batch size", batch_size, 1, 64),
-        "epochs": int_slider("epochs E", epochs, 1, MAX_EPOCHS),
-        "seed": int_slider("seed", seed, 0, 99),
+        "n": int_slider(tr("buffer size n"), n, 4, 256),
+        "batch_size": int_slider(tr("batch size"), batch_size, 1, 64),
+        "epochs": int_slider(tr("epochs E"), epochs, 1, MAX_EPOCHS),
+        "seed": int_slider(tr("seed"), seed, 0, 99),
         "drop_last": widgets.Checkbox(value=drop_last, description="drop_last"),
     }
     fig, (ax_grid, ax_count) = new_figure(1, 2, figsize=(9.0, 3.2), width_ratios=[1.6, 1])
     image = ax_grid.imshow(np.zeros((1, 1)), aspect="auto", interpolation="nearest")
     # Horizontal, below the grid: its tick labels may grow (1 … 255) without moving the plots.
     colorbar = fig.colorbar(
-        image, ax=ax_grid, location="bottom", label="minibatch id", aspect=40, pad=0.02
+        image, ax=ax_grid, location="bottom", label=tr("minibatch id"), aspect=40, pad=0.02
     )
-    ax_grid.set_xlabel("sample index")
-    ax_grid.set_ylabel("epoch")
+    ax_grid.set_xlabel(tr("sample index"))
+    ax_grid.set_ylabel(tr("epoch"))
     ax_grid.grid(False)
     view = PlotView(fig)
 
@@ -163,7 +170,7 @@ def sampling_explorer(
         colorbar.update_normal(image)
         colorbar.locator = MaxNLocator(nbins=max(min(count, 10), 1), integer=True)
         colorbar.update_ticks()
-        ax_grid.set_title("minibatch id of each sample (white: dropped)", fontsize=10)
+        ax_grid.set_title(tr("minibatch id of each sample (white: dropped)"), fontsize=10)
         ax_grid.set_yticks(range(v["epochs"]))
 
         used = visit_counts([b for epoch in batches for b in epoch], v["n"]).numpy()
@@ -177,26 +184,36 @@ def sampling_explorer(
             [used, replaced],
             bins=bins,
             color=[COLORS["blue"], COLORS["orange"]],
-            label=["shuffled epochs", "with replacement"],
+            label=[tr("shuffled epochs"), tr("with replacement")],
         )
-        ax_count.set_xlabel("times a sample was used")
-        ax_count.set_ylabel("number of samples")
+        ax_count.set_xlabel(tr("times a sample was used"))
+        ax_count.set_ylabel(tr("number of samples"))
         # Below the axes, so it never covers a bar.
         ax_count.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2)
         never = int((replaced == 0).sum())
         ax_count.set_title(
-            f"with replacement: {never} of {v['n']} never used, uses "
-            f"{int(replaced.min())}–{int(replaced.max())}",
+            tr(
+                "with replacement: {never} of {n} never used, uses {lo}–{hi}",
+                never=never,
+                n=v["n"],
+                lo=int(replaced.min()),
+                hi=int(replaced.max()),
+            ),
             fontsize=10,
         )
 
         dropped = v["n"] % v["batch_size"] if v["drop_last"] else 0
         last = len(batches[0][-1]) if batches[0] else 0
-        return (
-            f"<b>{num_batches(v['n'], v['batch_size'], drop_last=v['drop_last'])}</b> minibatches per epoch "
-            f"(last one holds {last}); <b>{dropped}</b> samples dropped per epoch; "
-            f"{use_summary(used, v['epochs'])}."
+        return tr(
+            "<b>{batches}</b> minibatches per epoch (last one holds {last}); <b>{dropped}</b> "
+            "samples dropped per epoch; {summary}.",
+            batches=num_batches(v["n"], v["batch_size"], drop_last=v["drop_last"]),
+            last=last,
+            dropped=dropped,
+            summary=use_summary(used, v["epochs"]),
         )
 
-    site = SiteGrid(max_frames=240, fixed={"seed": "another seed only reshuffles the same picture"})
-    return explorer(controls, view, update, title="Minibatch sampling explorer", site=site)
+    site = SiteGrid(
+        max_frames=240, fixed={"seed": tr("another seed only reshuffles the same picture")}
+    )
+    return explorer(controls, view, update, title=tr("Minibatch sampling explorer"), site=site)
