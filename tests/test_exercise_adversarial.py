@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+import pkgutil
 import signal
 import sys
 import time
@@ -42,6 +43,7 @@ from course_lib.exercises.components import (
 from course_lib.exercises.fewshot import (
     check_chance_accuracy,
     check_most_changed_layer,
+    check_pixel_yardstick,
     check_zero_step_maml,
 )
 from course_lib.exercises.maml import check_second_order_term
@@ -51,9 +53,18 @@ from course_lib.exercises.maml_rl import (
     check_rl2_inner_loop,
 )
 from course_lib.exercises.meta import check_maml_objective, check_which_phi
+from course_lib.exercises.pearl import (
+    check_efficiency_prediction,
+    check_encoder_gradient,
+    check_posterior_variance,
+)
 from course_lib.exercises.pg import check_constant_baseline, check_value_at_gamma_zero
 from course_lib.exercises.ppo import check_clipped_value, check_flat_gradient
-from course_lib.exercises.rl2 import check_input_size, check_reset_each_episode
+from course_lib.exercises.rl2 import (
+    check_input_size,
+    check_reset_each_episode,
+    check_thompson_short_horizon,
+)
 from course_lib.exercises.sampling import (
     check_batches_per_epoch,
     check_drop_last_uses,
@@ -64,6 +75,7 @@ from course_lib.exercises.start import (
     check_paper_scale,
     check_seeded_noise,
 )
+from course_lib.stats import Interval
 
 TIME_SCALE = 0.1  # time limits shrink tenfold here: the hanging answers cost less
 
@@ -466,7 +478,14 @@ QUESTIONS = {
     "reset_each_episode": check_reset_each_episode,
     "rl2_inner_loop": check_rl2_inner_loop,
     "episodes_needed": lambda a: check_episodes_needed(a, steps=3, num_trajectories=20),
-    "ood_prediction": lambda a: check_ood_prediction(a, {"MAML-RL": -20.0, "RL²": -35.0}),
+    "ood_prediction": lambda a: check_ood_prediction(a, Interval(-0.4, 0.3, 100)),
+    "thompson_short_horizon": check_thompson_short_horizon,
+    "pixel_yardstick": lambda a: check_pixel_yardstick(a, 0.871, 0.417),
+    "posterior_variance": check_posterior_variance,
+    "encoder_gradient": check_encoder_gradient,
+    "efficiency_prediction": lambda a: check_efficiency_prediction(
+        a, {"RL²": 2.0e6, "MAML-RL": 4.0e6, "PEARL": 1.0e5}
+    ),
 }
 
 
@@ -553,4 +572,37 @@ def test_the_counts(capsys):
             print(f"{name:>22}: {len(_adversaries(spec))} adversarial answers")
         print(f"{'each question':>22}: {len(QUESTION_ADVERSARIES)} adversarial answers")
         print(f"{'in all':>22}: {len(CODING_CASES) + len(QUESTION_CASES)}")
-    assert len(QUESTIONS) == 22 and len({s.checker for s in CODING.values()}) == 11
+    assert len(QUESTIONS) == 27 and len({s.checker for s in CODING.values()}) == 11
+
+
+#: Checkers not in the sweep above, with the reason (none may be left out silently).
+NOT_SWEPT = {
+    "check_product_of_gaussians": "hand-written coding checker, not yet on CodingExercise",
+    "check_choice": "the harness's multiple-choice helper: swept through every question using it",
+    "check_number": "the harness's number helper: swept through every question using it",
+}
+
+
+def _every_checker() -> dict[str, Callable]:
+    """Every ``check_*`` function defined in a module of course_lib.exercises."""
+    found = {}
+    for info in pkgutil.iter_modules(exercises.__path__):
+        module = importlib.import_module(f"course_lib.exercises.{info.name}")
+        for name, obj in vars(module).items():
+            if name.startswith("check_") and getattr(obj, "__module__", None) == module.__name__:
+                found[name] = obj
+    return found
+
+
+def test_every_checker_is_in_the_sweep():
+    swept = {s.checker for s in CODING.values()} | set(QUESTIONS.values())
+    wrapped = {f"check_{name}" for name, q in QUESTIONS.items() if q.__name__ == "<lambda>"}
+    wrapped |= {f"check_{name}_question" for name in QUESTIONS}  # the components module's names
+    checkers = _every_checker()
+    assert len(checkers) > 30  # the discovery works
+    missing = sorted(
+        name
+        for name, fn in checkers.items()
+        if fn not in swept and name not in wrapped and name not in NOT_SWEPT
+    )
+    assert not missing, f"checkers missing from the adversarial sweep: {missing}"
