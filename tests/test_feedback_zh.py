@@ -134,7 +134,7 @@ def test_maml_rl_summed_trajectories_and_episode_count(chinese, capsys):
     out = _feedback(capsys, check_dice_objective, summed)
     assert "✗ 值不对" in out and "你对 N 条轨迹求了和；应取平均" in out
     out = _feedback(capsys, check_episodes_needed, 2, steps=2, num_trajectories=20)
-    assert "2 个回合 is not it: 这数的是梯度步；每一步都要用它自己的一批 20 个新回合来计算" in out
+    assert "2 个回合 不对：这数的是梯度步；每一步都要用它自己的一批 20 个新回合来计算" in out
 
 
 def test_a_failed_checkpoint_reads_in_chinese(chinese):
@@ -148,3 +148,49 @@ def test_a_failed_checkpoint_reads_in_chinese(chinese):
     assert message.startswith("第 08 章检查点：2 条断言中有 2 条不成立")
     assert "  ✗ MAML-RL reaches the bar：0.5，界限 1（余量 -0.5）" in message
     assert "配对差 0.1 ± 0.3（须大于 0）" in message
+
+
+def test_harness_choice_wrong_answer(chinese, capsys):
+    from course_lib.exercises.harness import check_choice
+
+    out = _feedback(capsys, check_choice, "b", "a", {"b": "原因。"})
+    assert out == "✗ 'b' 不对：原因。\n"
+
+
+def test_harness_number_likely_cause(chinese, capsys):
+    from course_lib.exercises.harness import check_number
+
+    out = _feedback(capsys, check_number, -0.5, 0.5, 1e-3)
+    assert out == "✗ -0.5 不对：符号反了：检查差值（或损失）是谁减谁。\n"
+
+
+def test_harness_feedback_from_the_sandbox_child(chinese, capsys):
+    from course_lib.exercises.fewshot import check_prototype_logits
+
+    def unfinished(support, support_labels, query, n_way):
+        raise NotImplementedError
+
+    out = _feedback(capsys, check_prototype_logits, unfinished)
+    assert "尚未实现：把 `raise NotImplementedError` 换成你的代码。" in out
+
+
+def test_fewshot_chance_as_a_percentage(chinese, capsys):
+    from course_lib.exercises.fewshot import check_chance_accuracy
+
+    out = _feedback(capsys, check_chance_accuracy, 20)
+    assert out == "✗ 20 不对：请写成 0 到 1 之间的小数（20% 即 0.2）。\n"
+
+
+def test_pearl_posterior_variance_is_a_precision(chinese, capsys):
+    from course_lib.exercises.pearl import check_posterior_variance
+
+    out = _feedback(capsys, check_posterior_variance, 7)
+    assert out == "✗ 7 不对：这是精度 1 + 3 × 2；方差是它的倒数\n"
+
+
+def test_options_printed_by_chapters(chinese):
+    from course_lib.exercises.components import more_steps_options
+    from course_lib.exercises.pg import baseline_options
+
+    assert baseline_options()["a"] == "平均值仍是精确梯度；方差增大"
+    assert more_steps_options()["c"] == "查询集与支持集取自不同的任务"

@@ -17,7 +17,12 @@ import math
 from course_lib.exercises.harness import check_choice, check_number, safe_checker
 from course_lib.i18n import tr
 
-__all__ = ["check_more_steps_question", "check_shift_question", "check_no_gradient_question"]
+__all__ = [
+    "more_steps_options",
+    "check_more_steps_question",
+    "check_shift_question",
+    "check_no_gradient_question",
+]
 
 MORE_STEPS_OPTIONS = {
     "a": "the step size α = 0.01 is too large, so the inner loop diverges",
@@ -26,6 +31,19 @@ MORE_STEPS_OPTIONS = {
     "c": "the query set is drawn from a different task than the support set",
     "d": "gradient descent only reduces the loss in expectation, so more steps add noise",
 }
+
+
+def more_steps_options() -> dict[str, str]:
+    """:data:`MORE_STEPS_OPTIONS` in the reader's language, for a chapter to print."""
+    return {
+        "a": tr("the step size α = 0.01 is too large, so the inner loop diverges"),
+        "b": tr(
+            "the inner loop fits the 5 support points better and better, "
+            "but a random φ knows nothing about sinusoids, so the fit gets worse elsewhere"
+        ),
+        "c": tr("the query set is drawn from a different task than the support set"),
+        "d": tr("gradient descent only reduces the loss in expectation, so more steps add noise"),
+    }
 
 
 @safe_checker

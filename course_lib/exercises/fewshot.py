@@ -27,6 +27,7 @@ from course_lib.exercises.harness import (
     plain_number,
     safe_checker,
 )
+from course_lib.i18n import tr
 from course_lib.meta.classifiers import prototype_logits
 
 __all__ = [
@@ -45,21 +46,21 @@ def _cases() -> list[Case]:
     labels = torch.tensor([2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1])  # shuffled, not sorted
     listed = [
         (
-            "3 support points in 2-D, 2 classes",
+            tr("3 support points in 2-D, 2 classes"),
             torch.tensor([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0]]),
             torch.tensor([0, 0, 1]),
             torch.tensor([[1.0, 1.0], [0.0, 3.0]]),
             2,
         ),
         (
-            "a 3-way 4-shot task whose labels come in mixed order",
+            tr("a 3-way 4-shot task whose labels come in mixed order"),
             torch.randn(12, 5, generator=generator),
             labels,
             torch.randn(7, 5, generator=generator),
             3,
         ),
         (
-            "classes with different numbers of support images (3, 1 and 2)",
+            tr("classes with different numbers of support images (3, 1 and 2)"),
             torch.randn(6, 4, generator=generator),
             torch.tensor([1, 0, 0, 2, 0, 2]),
             torch.randn(5, 4, generator=generator),
@@ -67,7 +68,7 @@ def _cases() -> list[Case]:
         ),
     ]
     return [
-        Case(f"on {d}", (s.requires_grad_(True), y, q.requires_grad_(True), n))
+        Case(tr("on {what}", what=d), (s.requires_grad_(True), y, q.requires_grad_(True), n))
         for d, s, y, q, n in listed
     ]
 
@@ -87,73 +88,106 @@ def _diagnose(got: Tensor, support: Tensor, labels: Tensor, query: Tensor, n_way
     suspects = [
         (
             sq(means),
-            "these are the squared distances themselves: a logit must be *larger* for "
-            "a closer prototype, so return minus the distance, −‖f(x) − c_n‖².",
+            tr(
+                "these are the squared distances themselves: a logit must be *larger* for "
+                "a closer prototype, so return minus the distance, −‖f(x) − c_n‖²."
+            ),
         ),
         (
             -sq(means).sqrt(),
-            "you took the square root: prototypical networks score with the "
-            "*squared* Euclidean distance (no sqrt).",
+            tr(
+                "you took the square root: prototypical networks score with the "
+                "*squared* Euclidean distance (no sqrt)."
+            ),
         ),
         (
             -sq(sums),
-            "the prototype of a class is the *mean* of its support features; you "
-            "summed them (divide by the number of support images of that class).",
+            tr(
+                "the prototype of a class is the *mean* of its support features; you "
+                "summed them (divide by the number of support images of that class)."
+            ),
         ),
         (
             -sq(first),
-            "each prototype must average *all* support images of its class, not "
-            "take the first one.",
+            tr(
+                "each prototype must average *all* support images of its class, not "
+                "take the first one."
+            ),
         ),
         (
             -sq(by_position),
-            "prototype n must average the support features whose *label* is "
-            "n; your code took support rows by position (labels are not sorted).",
+            tr(
+                "prototype n must average the support features whose *label* is "
+                "n; your code took support rows by position (labels are not sorted)."
+            ),
         ),
         (
             -((query.unsqueeze(1) - means) ** 2).mean(-1),
-            "you averaged the squared differences "
-            "over the D feature dimensions; sum them instead (‖·‖² is a sum).",
+            tr(
+                "you averaged the squared differences "
+                "over the D feature dimensions; sum them instead (‖·‖² is a sum)."
+            ),
         ),
         (
             torch.softmax(right, -1),
-            "you returned probabilities (a softmax); return the logits "
-            "and let cross-entropy apply the softmax.",
+            tr(
+                "you returned probabilities (a softmax); return the logits "
+                "and let cross-entropy apply the softmax."
+            ),
         ),
         (
             torch.nn.functional.normalize(query, dim=-1)
             @ torch.nn.functional.normalize(means, dim=-1).T,
-            "that is cosine similarity; prototypical networks use minus the squared "
-            "Euclidean distance.",
+            tr(
+                "that is cosine similarity; prototypical networks use minus the squared "
+                "Euclidean distance."
+            ),
         ),
     ]
     for wrong, message in suspects:
         if wrong.shape == got.shape and torch.allclose(got, wrong, atol=1e-4):
             return message
-    return f"the logits differ from −‖f(x) − c_n‖² by up to {(got - right).abs().max().item():.3g}."
+    return tr(
+        "the logits differ from −‖f(x) − c_n‖² by up to {gap:.3g}.",
+        gap=(got - right).abs().max().item(),
+    )
 
 
 def _judge(case: Case, got: object, right: Tensor) -> str | None:
     support, labels, query, n_way = case.args
     if not isinstance(got, Tensor):
-        return f"{case.label}: return a torch tensor of logits, got {describe(got)}."
+        return tr(
+            "{case}: return a torch tensor of logits, got {what}.",
+            case=case.label,
+            what=describe(got),
+        )
     q, n = query.shape[0], n_way
     if got.shape == (n, q) and n != q:
-        return (
-            f"{case.label}: the result has shape {tuple(got.shape)}, transposed: one row per "
-            f"query image, one column per class ([Q, N] = [{q}, {n}])."
+        return tr(
+            "{case}: the result has shape {shape}, transposed: one row per "
+            "query image, one column per class ([Q, N] = [{q}, {n}]).",
+            case=case.label,
+            shape=tuple(got.shape),
+            q=q,
+            n=n,
         )
     if got.shape != (q, n):
-        return (
-            f"{case.label}: the logits must have shape [Q, N] = [{q}, {n}], got {tuple(got.shape)}."
+        return tr(
+            "{case}: the logits must have shape [Q, N] = [{q}, {n}], got {shape}.",
+            case=case.label,
+            q=q,
+            n=n,
+            shape=tuple(got.shape),
         )
     if not got.is_floating_point():
-        return f"{case.label}: the logits must be floats, got {got.dtype}."
+        return tr(
+            "{case}: the logits must be floats, got {dtype}.", case=case.label, dtype=got.dtype
+        )
     values = got.detach().float()
     if not torch.allclose(values, right, atol=1e-4):
         return f"{case.label}: " + _diagnose(values, support.detach(), labels, query.detach(), n)
     if not got.requires_grad:
-        return (
+        return tr(
             "the values are right, but no gradient flows back to the "
             "features: don't use .detach(), .item(), numpy or torch.no_grad(); "
             "the embedding network is trained through these logits."
@@ -169,12 +203,12 @@ PROTOTYPE_LOGITS = CodingExercise(
         case.args[0].detach(), case.args[1], case.args[2].detach(), case.args[3]
     ),
     judge=_judge,
-    changed_input=lambda name: (
-        f"your function changed `{name}` in place: leave its inputs as they are and build new "
-        "tensors."
+    changed_input=lambda name: tr(
+        "your function changed `{name}` in place: leave its inputs as they are and build new "
+        "tensors.",
+        name=name,
     ),
-    success="prototype_logits is right: minus the squared distance to each class "
-    "mean, [Q, N], differentiable, with labels in any order.",
+    success="",  # set by check_prototype_logits, in the reader's language
 )
 
 
@@ -186,6 +220,10 @@ def check_prototype_logits(fn: Callable[[Tensor, Tensor, Tensor, int], Tensor]) 
     rows labelled n), on three cases, inputs left unchanged, and differentiable with respect
     to the features (the embedding is trained through these logits).
     """
+    PROTOTYPE_LOGITS.success = tr(
+        "prototype_logits is right: minus the squared distance to each class "
+        "mean, [Q, N], differentiable, with labels in any order."
+    )
     return PROTOTYPE_LOGITS.check(fn)
 
 
@@ -197,18 +235,24 @@ def check_chance_accuracy(answer: object) -> bool:
         0.2,
         1e-3,
         hints=[
-            (20, "write it as a fraction between 0 and 1 (20% is 0.2)."),
-            (0.1, "there are 10 digits, but a task only asks to choose among its N = 5 labels."),
-            (1 / 40, "the data set has 40 classes, but a task only uses N = 5 of them."),
-            (1 / 16, "the meta-test set has 16 classes, but one task only uses N = 5."),
-            (1 / 24, "24 is the number of meta-training classes; a task has N = 5 labels."),
-            (1 / 1000, "the data set has 1,000 characters, but a task only uses N = 5 of them."),
-            (1 / 200, "the meta-test set has 200 characters, but one task only uses N = 5."),
-            (1 / 28, "28 is the number of typefaces (instances of a class), not of labels."),
-            (0.5, "a guess is right with probability 1/N, and N = 5 here, not 2."),
-            (lambda a: a > 1, "an accuracy is a fraction between 0 and 1."),
+            (20, tr("write it as a fraction between 0 and 1 (20% is 0.2).")),
+            (
+                0.1,
+                tr("there are 10 digits, but a task only asks to choose among its N = 5 labels."),
+            ),
+            (1 / 40, tr("the data set has 40 classes, but a task only uses N = 5 of them.")),
+            (1 / 16, tr("the meta-test set has 16 classes, but one task only uses N = 5.")),
+            (1 / 24, tr("24 is the number of meta-training classes; a task has N = 5 labels.")),
+            (
+                1 / 1000,
+                tr("the data set has 1,000 characters, but a task only uses N = 5 of them."),
+            ),
+            (1 / 200, tr("the meta-test set has 200 characters, but one task only uses N = 5.")),
+            (1 / 28, tr("28 is the number of typefaces (instances of a class), not of labels.")),
+            (0.5, tr("a guess is right with probability 1/N, and N = 5 here, not 2.")),
+            (lambda a: a > 1, tr("an accuracy is a fraction between 0 and 1.")),
         ],
-        why="a guess picks one of N = 5 labels, right with probability 1/5.",
+        why=tr("a guess picks one of N = 5 labels, right with probability 1/5."),
     )
 
 
@@ -219,19 +263,33 @@ def check_zero_step_maml(answer: object) -> bool:
         answer,
         "a",
         {
-            "b": "MAML's φ is trained to be good *after* the inner loop, and before it the head "
-            "cannot know which output stands for which class: labels are shuffled in every task.",
-            "c": "0% would mean the network always picks a wrong label, which needs knowing the "
-            "right one. Without the support set it can only guess: right 1 time in N.",
-            "d": "nothing can beat chance without looking at the support set: the labels 0…4 "
-            "are assigned to the task's classes in a fresh random order every time.",
+            "b": tr(
+                "MAML's φ is trained to be good *after* the inner loop, and before it the head "
+                "cannot know which output stands for which class: labels are shuffled in every "
+                "task."
+            ),
+            "c": tr(
+                "0% would mean the network always picks a wrong label, which needs knowing the "
+                "right one. Without the support set it can only guess: right 1 time in N."
+            ),
+            "d": tr(
+                "nothing can beat chance without looking at the support set: the labels 0…4 "
+                "are assigned to the task's classes in a fresh random order every time."
+            ),
         },
-        why="labels are a fresh permutation in every task, so before adapting to the support "
-        "set no output unit means any particular class: about 1/N = 20%.",
+        why=tr(
+            "labels are a fresh permutation in every task, so before adapting to the support "
+            "set no output unit means any particular class: about 1/N = 20%."
+        ),
     )
 
 
 _LAYER_CHOICES = {"a": "hidden layer 1", "b": "hidden layer 2", "c": "head"}
+
+
+def _layer_names() -> dict[str, str]:
+    """The layers as the reader reads them (``_LAYER_CHOICES`` are the measurement's keys)."""
+    return {"a": tr("hidden layer 1"), "b": tr("hidden layer 2"), "c": tr("head")}
 
 
 @safe_checker
@@ -260,44 +318,63 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
             broken.append(name)
     if len(values) < 2:
         raise CannotJudge(f"the changes of {broken} are not finite numbers: re-run the training")
+    shown = _layer_names()
     largest = max(values, key=values.get)
     correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
-    measured = ", ".join(f"{_LAYER_CHOICES[k]} {100 * v:.1f}%" for k, v in values.items())
+    measured = tr(", ").join(
+        tr("{layer} {change:.1f}%", layer=shown[k], change=100 * v) for k, v in values.items()
+    )
     if broken:
-        measured += f" ({', '.join(broken)}: not a number in this run, left out)"
+        left_out = tr(", ").join(shown[k] for k, n in _LAYER_CHOICES.items() if n in broken)
+        measured += tr(" ({layers}: not a number in this run, left out)", layers=left_out)
     if correct == "d":
         reasons = {
-            key: f"the changes were within a factor 1.5 of each other ({measured}): no layer "
-            "stands out."
+            key: tr(
+                "the changes were within a factor 1.5 of each other ({measured}): no layer "
+                "stands out.",
+                measured=measured,
+            )
             for key in _LAYER_CHOICES
         }
     else:
-        best = f"{_LAYER_CHOICES[correct]} ({100 * values[correct]:.1f}%)"
+        best = tr("{layer} ({change:.1f}%)", layer=shown[correct], change=100 * values[correct])
         reasons = {
             key: (
-                f"{_LAYER_CHOICES[key]} moved {100 * values[key]:.1f}% of its size in this "
-                f"run, less than the {best}."
+                tr(
+                    "{layer} moved {change:.1f}% of its size in this run, less than the {best}.",
+                    layer=shown[key],
+                    change=100 * values[key],
+                    best=best,
+                )
                 if key in values
-                else f"{_LAYER_CHOICES[key]}'s change is not a number in this run ({measured})."
+                else tr(
+                    "{layer}'s change is not a number in this run ({measured}).",
+                    layer=shown[key],
+                    measured=measured,
+                )
             )
             for key in _LAYER_CHOICES
             if key != correct
         }
-        reasons["d"] = (
-            f"the layers did not change equally ({measured}): the inner loop moves some "
-            "layers far more than others."
+        reasons["d"] = tr(
+            "the layers did not change equally ({measured}): the inner loop moves some "
+            "layers far more than others.",
+            measured=measured,
         )
     return check_choice(
         answer,
         correct,
         reasons,
         options=["a", "b", "c", "d"],
-        why=f"measured relative changes: {measured}."
-        + (
-            " Raghu et al. (2020) saw the same on Omniglot and mini-ImageNet: MAML's inner "
-            "loop mostly re-fits the head and reuses the body's features (feature reuse)."
+        why=(
+            tr(
+                "measured relative changes: {measured}. Raghu et al. (2020) saw the same on "
+                "Omniglot and mini-ImageNet: MAML's inner loop mostly re-fits the head and "
+                "reuses the body's features (feature reuse).",
+                measured=measured,
+            )
             if correct == "c"
-            else ""
+            else tr("measured relative changes: {measured}.", measured=measured)
         ),
     )
 
@@ -318,21 +395,37 @@ def check_pixel_yardstick(answer: object, digits: float, characters: float) -> b
     """
     digits = plain_number(digits, "this run's digits accuracy")
     characters = plain_number(characters, "this run's characters accuracy")
-    measured = f"this run: digits {100 * digits:.1f}%, characters {100 * characters:.1f}%"
+    measured = tr(
+        "this run: digits {digits:.1f}%, characters {characters:.1f}%",
+        digits=100 * digits,
+        characters=100 * characters,
+    )
     gap = digits - characters
     correct = "c" if abs(gap) < _SAME else ("a" if gap > 0 else "b")
     why = {
-        "a": "two handwritten 7s share most of their ink, so the class mean of the raw pixels "
-        "already separates the digits; two typefaces' drawings of one character (hairline or "
-        "heavy strokes, serifs, brush shapes, a slight turn) can be as far apart pixel by pixel "
-        "as two different characters, so the characters need learned features",
-        "b": "the characters' instances were closer to their class means than the digits' were",
-        "c": "pixels separated both data sets about equally well",
+        "a": tr(
+            "two handwritten 7s share most of their ink, so the class mean of the raw pixels "
+            "already separates the digits; two typefaces' drawings of one character (hairline or "
+            "heavy strokes, serifs, brush shapes, a slight turn) can be as far apart pixel by "
+            "pixel as two different characters, so the characters need learned features"
+        ),
+        "b": tr("the characters' instances were closer to their class means than the digits' were"),
+        "c": tr("pixels separated both data sets about equally well"),
     }
+    higher = {"a": tr("the digits scored higher"), "b": tr("the characters scored higher")}
     reasons = {
-        key: f"{_YARDSTICK_CHOICES[correct]} scored higher ({measured}): {why[correct]}."
+        key: tr(
+            "{higher} ({measured}): {why}.",
+            higher=higher[correct],
+            measured=measured,
+            why=why[correct],
+        )
         if correct != "c"
-        else f"the two differ by less than {100 * _SAME:.0f} points ({measured})."
+        else tr(
+            "the two differ by less than {points:.0f} points ({measured}).",
+            points=100 * _SAME,
+            measured=measured,
+        )
         for key in _YARDSTICK_CHOICES
         if key != correct
     }
@@ -341,5 +434,5 @@ def check_pixel_yardstick(answer: object, digits: float, characters: float) -> b
         correct,
         reasons,
         options=list(_YARDSTICK_CHOICES),
-        why=f"{measured}: {why[correct]}.",
+        why=tr("{measured}: {why}.", measured=measured, why=why[correct]),
     )

@@ -106,6 +106,7 @@ from typing import Any
 
 from course_lib.exercises import sandbox
 from course_lib.exercises.sandbox import Opaque, Task, TimeLimit, bounded_time
+from course_lib.i18n import tr
 
 __all__ = [
     "NOT_ANSWERED",
@@ -235,8 +236,11 @@ def _check_limits(time_limit: object, max_items: object) -> None:
 
 def _not_a_function(fn: Any) -> StudentError:
     return StudentError(
-        f"expected a function, got {describe(fn)}: pass the function itself "
-        "(its name, without parentheses)."
+        tr(
+            "expected a function, got {what}: pass the function itself "
+            "(its name, without parentheses).",
+            what=describe(fn),
+        )
     )
 
 
@@ -247,14 +251,16 @@ def _items(fn: Callable, max_items: int | None, too_many: str | None, /, *args, 
         return out
     if not isinstance(out, Iterable) or isinstance(out, (str, bytes)):
         raise StudentError(
-            f"your function returned {type(out).__name__}; it should return or "
-            "yield the items one by one."
+            tr(
+                "your function returned {kind}; it should return or yield the items one by one.",
+                kind=type(out).__name__,
+            )
         )
     items = []
     for item in out:
         if len(items) == max_items:
             raise StudentError(
-                too_many or f"stopped after {max_items} items: your generator never stops."
+                too_many or tr("stopped after {n} items: your generator never stops.", n=max_items)
             )
         items.append(item)
     return items
@@ -358,32 +364,55 @@ def _write_back(target: Any, before: Any, after: Any) -> None:
 # Exceptions → feedback
 # ---------------------------------------------------------------------------------------
 
-_NUMPY = (
-    "your code mixes numpy and torch: autograd cannot follow a numpy array. Stay in torch "
-    "(torch.exp, torch.clamp, torch.min, torch.zeros …) and keep tensors as tensors."
-)
-_INPLACE = (
-    "your code changes a tensor autograd needs in place (`+=`, `x[...] = …`, or a method "
-    "ending in `_` such as `.clamp_()`): build a new tensor instead "
-    "(`x = x + …`, `torch.clamp(x, …)`)."
-)
-_DTYPE = (
-    "your code mixes float64 (double) and float32 (float) tensors, or integers with floats: "
-    "create tensors as float32 (`torch.tensor(…, dtype=torch.float32)`, `.float()`), "
-    "the dtype of the network's weights."
-)
-_SHAPE = (
-    "your code has a shape mismatch: two tensors that should line up do not. Print the `.shape` of "
-    "each and check which dimension is the batch (broadcasting needs equal sizes or 1)."
-)
-_MEMORY = (
-    "your code asked for more memory than it may use here (the checker allows "
-    f"{sandbox.MEMORY_LIMIT_BYTES // 2**30} GiB): a tensor or list far larger than the inputs, "
-    "or one that never stops growing?"
-)
+
+# Each feedback is a function, so it is worded in the language set when the error is explained
+# (in the sandbox's child too: the fork inherits the reader's language).
+def _NUMPY() -> str:
+    return tr(
+        "your code mixes numpy and torch: autograd cannot follow a numpy array. Stay in torch "
+        "(torch.exp, torch.clamp, torch.min, torch.zeros …) and keep tensors as tensors."
+    )
+
+
+def _INPLACE() -> str:
+    return tr(
+        "your code changes a tensor autograd needs in place (`+=`, `x[...] = …`, or a method "
+        "ending in `_` such as `.clamp_()`): build a new tensor instead "
+        "(`x = x + …`, `torch.clamp(x, …)`)."
+    )
+
+
+def _DTYPE() -> str:
+    return tr(
+        "your code mixes float64 (double) and float32 (float) tensors, or integers with floats: "
+        "create tensors as float32 (`torch.tensor(…, dtype=torch.float32)`, `.float()`), "
+        "the dtype of the network's weights."
+    )
+
+
+def _SHAPE() -> str:
+    return tr(
+        "your code has a shape mismatch: two tensors that should line up do not. Print the "
+        "`.shape` of each and check which dimension is the batch (broadcasting needs equal "
+        "sizes or 1)."
+    )
+
+
+def _NOT_IMPLEMENTED() -> str:
+    return tr("not implemented yet: replace `raise NotImplementedError` with your code.")
+
+
+def _MEMORY() -> str:
+    return tr(
+        "your code asked for more memory than it may use here (the checker allows "
+        "{gib} GiB): a tensor or list far larger than the inputs, or one that never stops "
+        "growing?",
+        gib=sandbox.MEMORY_LIMIT_BYTES // 2**30,
+    )
+
 
 # (exception type or None for any, regex on the message, feedback), first match wins.
-_PATTERNS: list[tuple[type | None, str, str]] = [
+_PATTERNS: list[tuple[type | None, str, Callable[[], str]]] = [
     (MemoryError, r"", _MEMORY),
     (
         RuntimeError,
@@ -409,19 +438,27 @@ _PATTERNS: list[tuple[type | None, str, str]] = [
         r"number of dimensions",
         _SHAPE,
     ),
-    (IndexError, r"", "your code indexes out of range: check the bounds of your loop or slice."),
-    (ZeroDivisionError, r"", "your code divides by zero."),
-    (RecursionError, r"", "your function calls itself without end."),
+    (
+        IndexError,
+        r"",
+        lambda: tr("your code indexes out of range: check the bounds of your loop or slice."),
+    ),
+    (ZeroDivisionError, r"", lambda: tr("your code divides by zero.")),
+    (RecursionError, r"", lambda: tr("your function calls itself without end.")),
     (
         SystemExit,
         r"",
-        "your code called exit() (SystemExit): a function being checked must return its "
-        "result, not stop the program.",
+        lambda: tr(
+            "your code called exit() (SystemExit): a function being checked must return its "
+            "result, not stop the program."
+        ),
     ),
     (
         KeyboardInterrupt,
         r"",
-        "your code raised KeyboardInterrupt: a function being checked must return its result.",
+        lambda: tr(
+            "your code raised KeyboardInterrupt: a function being checked must return its result."
+        ),
     ),
 ]
 
@@ -439,7 +476,7 @@ def _student_line(error: BaseException) -> str:
             continue
         code = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
         if code:
-            return f" (line {frame.lineno}: `{code}`)"
+            return tr(" (line {line}: `{code}`)", line=frame.lineno, code=code)
     return ""
 
 
@@ -454,11 +491,12 @@ def _message(error: BaseException) -> str:
 def explain(error: BaseException, time_limit: float | None = None) -> str:
     """A sentence naming the likely mistake behind ``error``, with the student's line."""
     if isinstance(error, NotImplementedError):
-        return "not implemented yet: replace `raise NotImplementedError` with your code."
+        return _NOT_IMPLEMENTED()
     if isinstance(error, TimeoutError) and time_limit is not None:
-        return (
-            f"your code ran for more than {time_limit:g} s and was stopped: is there a loop that "
-            "never ends (a `while` whose condition never becomes false)?"
+        return tr(
+            "your code ran for more than {limit:g} s and was stopped: is there a loop that "
+            "never ends (a `while` whose condition never becomes false)?",
+            limit=time_limit,
         )
     message = _message(error)
     where = _student_line(error)
@@ -467,8 +505,8 @@ def explain(error: BaseException, time_limit: float | None = None) -> str:
         if (kind is None or isinstance(error, kind)) and re.search(pattern, message):
             # The allocator's own words add nothing a student can use (MemoryError has none).
             detail = f" [{name}: {message}]" if message and feedback is not _MEMORY else ""
-            return f"{feedback}{where}{detail}"
-    return f"your code raised {name}: {message}{where}"
+            return f"{feedback()}{where}{detail}"
+    return tr("your code raised {name}: {message}{where}", name=name, message=message, where=where)
 
 
 # ---------------------------------------------------------------------------------------
@@ -554,9 +592,10 @@ def _filled(cell: types.CellType) -> bool:
 
 
 def _library_message(name: str) -> str:
-    return (
-        f"that is the library's own `{name}` (or a call of it) handed in as the answer: "
-        "write your own version; the library's is shown after the exercise to compare."
+    return tr(
+        "that is the library's own `{name}` (or a call of it) handed in as the answer: "
+        "write your own version; the library's is shown after the exercise to compare.",
+        name=name,
     )
 
 
@@ -640,20 +679,27 @@ def check_choice(
         raise ValueError(f"options must be distinct and include the correct one, got {choices!r}")
     listed = ", ".join(repr(c) for c in choices)
     if _not_answered(answer):
-        return report.fail(f"not answered yet: set `answer` to one of {listed}.")
+        return report.fail(tr("not answered yet: set `answer` to one of {listed}.", listed=listed))
     text = _plain_text(answer)
     if text is None:
         return report.fail(
-            f"{describe(answer)} is not one of the choices {listed}: give your choice as a "
-            f'string, e.g. answer = "{choices[0]}".'
+            tr(
+                "{what} is not one of the choices {listed}: give your choice as a "
+                'string, e.g. answer = "{first}".',
+                what=describe(answer),
+                listed=listed,
+                first=choices[0],
+            )
         )
     chosen = _folded(text)
     if chosen == _folded(str(correct)):
-        return report.ok(f"right{': ' + why if why else '.'}")
+        return report.ok(tr("right: {why}", why=why) if why else tr("right."))
     for choice, reason in reasons.items():
         if chosen == _folded(str(choice)):
-            return report.fail(f"{_shown(text)} is not it: {reason}")
-    return report.fail(f"{_shown(text)} is not one of the choices {listed}.")
+            return report.fail(tr("{shown} is not it: {reason}", shown=_shown(text), reason=reason))
+    return report.fail(
+        tr("{shown} is not one of the choices {listed}.", shown=_shown(text), listed=listed)
+    )
 
 
 def _plain_number(answer: Any) -> float | str:
@@ -661,12 +707,15 @@ def _plain_number(answer: Any) -> float | str:
     only Python, numpy and 0-d torch numbers are read (their values, in C)."""
     cls = type(answer)
     if cls is bool:
-        return f"{answer} is a truth value; give a number."
+        return tr("{answer} is a truth value; give a number.", answer=answer)
     if cls is int:
         try:
             return float(answer)
         except OverflowError:
-            return f"that number is too large to be the answer (about 10^{int(answer.bit_length() * 0.30103)})."
+            return tr(
+                "that number is too large to be the answer (about 10^{digits}).",
+                digits=int(answer.bit_length() * 0.30103),
+            )
     if cls is float:
         value = answer
     elif cls is str:
@@ -674,26 +723,32 @@ def _plain_number(answer: Any) -> float | str:
         try:
             float(text)
         except ValueError:
-            return f"give a number, got the text {_shown(answer)}."
-        return f"{_shown(answer)} is text: write the number without quotes (answer = {text})."
+            return tr("give a number, got the text {shown}.", shown=_shown(answer))
+        return tr(
+            "{shown} is text: write the number without quotes (answer = {text}).",
+            shown=_shown(answer),
+            text=text,
+        )
     else:
         torch, np = sys.modules.get("torch"), sys.modules.get("numpy")
         if np is not None and issubclass(cls, np.generic) and cls.__module__ == "numpy":
             if not np.issubdtype(answer.dtype, np.number) or np.issubdtype(
                 answer.dtype, np.complexfloating
             ):
-                return f"give a number, got {describe(answer)}."
+                return tr("give a number, got {what}.", what=describe(answer))
             value = float(answer)
         elif torch is not None and cls is torch.Tensor:
             if answer.numel() != 1 or answer.is_complex() or answer.dtype == torch.bool:
-                return f"give one number, got a tensor of shape {tuple(answer.shape)}."
+                return tr(
+                    "give one number, got a tensor of shape {shape}.", shape=tuple(answer.shape)
+                )
             value = float(answer.detach().reshape(-1)[0])
         else:
-            return f"give a number (an int or a float), got {describe(answer)}."
+            return tr("give a number (an int or a float), got {what}.", what=describe(answer))
     if math.isnan(value):
-        return "the answer is NaN: give a number."
+        return tr("the answer is NaN: give a number.")
     if math.isinf(value):
-        return "the answer is infinite: give a finite number."
+        return tr("the answer is infinite: give a finite number.")
     return value
 
 
@@ -704,22 +759,26 @@ def _close_to(a: float, b: float, tol: float) -> bool:
 def _likely_cause(answer: float, expected: float, tol: float) -> str | None:
     """A mistake the number itself suggests, when no listed hint matched."""
     if expected != 0 and _close_to(answer, -expected, tol):
-        return "the sign is flipped: check which way round the difference (or the loss) goes."
+        return tr("the sign is flipped: check which way round the difference (or the loss) goes.")
     if 0 < abs(expected) <= 1 and _close_to(answer, 100 * expected, 100 * tol):
-        return "that looks like a percentage: give it as a fraction (50% is 0.5)."
+        return tr("that looks like a percentage: give it as a fraction (50% is 0.5).")
     if abs(expected) > 1 and _close_to(answer, expected / 100, tol / 100):
-        return "that looks like a fraction where a larger number is asked for: is it a percentage?"
+        return tr(
+            "that looks like a fraction where a larger number is asked for: is it a percentage?"
+        )
     whole = float(expected).is_integer() and tol < 0.5
     if whole and not float(answer).is_integer():
-        return "the answer is a whole number: count, don't average."
+        return tr("the answer is a whole number: count, don't average.")
     if whole and abs(answer - expected) == 1:
-        return "off by one: check whether the first (or the last) item counts."
+        return tr("off by one: check whether the first (or the last) item counts.")
     if expected != 0 and _close_to(answer, 2 * expected, 2 * tol):
-        return "twice too large: is something counted twice?"
+        return tr("twice too large: is something counted twice?")
     if expected != 0 and _close_to(answer, expected / 2, tol / 2):
-        return "half the right size: is something counted once that happens twice, or divided by 2?"
+        return tr(
+            "half the right size: is something counted once that happens twice, or divided by 2?"
+        )
     if expected != 0 and abs(answer - expected) <= 0.05 * abs(expected):
-        return "close, but outside the tolerance: compute it exactly instead of rounding."
+        return tr("close, but outside the tolerance: compute it exactly instead of rounding.")
     return None
 
 
@@ -745,13 +804,17 @@ def check_number(
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     report = Report()
     if _not_answered(answer):
-        return report.fail("not answered yet: set `answer` to a number.")
+        return report.fail(tr("not answered yet: set `answer` to a number."))
     value = _plain_number(answer)
     if isinstance(value, str):
         return report.fail(value)
     shown = f"{value:g}{unit}"
     if abs(value - expected) <= tol:
-        return report.ok(f"{shown} is right{': ' + why if why else '.'}")
+        return report.ok(
+            tr("{shown} is right: {why}", shown=shown, why=why)
+            if why
+            else tr("{shown} is right.", shown=shown)
+        )
     for match, reason in hints:
         if callable(match):
             try:
@@ -761,9 +824,10 @@ def check_number(
         else:
             hit = abs(value - float(match)) <= tol
         if hit:
-            return report.fail(f"{shown} is not it: {reason}")
+            return report.fail(tr("{shown} is not it: {reason}", shown=shown, reason=reason))
     cause = _likely_cause(value, float(expected), float(tol))
-    return report.fail(f"{shown} is not it: {cause or 're-read the question and try again.'}")
+    reason = cause or tr("re-read the question and try again.")
+    return report.fail(tr("{shown} is not it: {reason}", shown=shown, reason=reason))
 
 
 def plain_number(value: Any, what: str) -> float:
@@ -771,7 +835,9 @@ def plain_number(value: Any, what: str) -> float:
     :class:`CannotJudge` naming it: no answer can be judged against a broken measurement."""
     plain = _plain_number(value)
     if isinstance(plain, str):
-        raise CannotJudge(f"{what} is not a finite number ({plain.rstrip('.')})")
+        raise CannotJudge(
+            tr("{what} is not a finite number ({why})", what=what, why=plain.rstrip(".。"))
+        )
     return plain
 
 
@@ -790,11 +856,15 @@ def safe_checker(checker: Callable[..., bool]) -> Callable[..., bool]:
         except StudentError as error:
             return Report().fail(str(error))
         except CannotJudge as error:
-            return Report().fail(f"the check cannot judge an answer yet: {error}.")
+            return Report().fail(tr("the check cannot judge an answer yet: {error}.", error=error))
         except (Exception, SystemExit) as error:  # the checker's own bug: no traceback
             return Report().fail(
-                f"the checker could not finish ({type(error).__name__}: {_message(error)}). "
-                "Check what your function returns; if it looks right, tell the course authors."
+                tr(
+                    "the checker could not finish ({kind}: {message}). Check what your function "
+                    "returns; if it looks right, tell the course authors.",
+                    kind=type(error).__name__,
+                    message=_message(error),
+                )
             )
 
     return wrapped
@@ -840,9 +910,10 @@ def _prefixed(label: str, judgement: Judgement) -> Judgement:
 
 
 def _changed_input(name: str) -> Judgement:
-    return (
-        f"your function changed its input `{name}` in place: the caller still needs it. Build "
-        "new tensors (x = x + …, torch.zeros_like(x)) and leave the inputs as they are."
+    return tr(
+        "your function changed its input `{name}` in place: the caller still needs it. Build "
+        "new tensors (x = x + …, torch.zeros_like(x)) and leave the inputs as they are.",
+        name=name,
     )
 
 
@@ -920,10 +991,11 @@ class CodingExercise:
             )
         if replaced is None:
             return None
-        return (
-            f"the library's `{replaced}` was replaced in this session, so the check cannot "
+        return tr(
+            "the library's `{name}` was replaced in this session, so the check cannot "
             "trust its reference: restart the kernel (Kernel → Restart) and run the chapter's "
-            "cells again."
+            "cells again.",
+            name=replaced,
         )
 
     def check(self, fn: Any) -> bool:
@@ -952,7 +1024,9 @@ class CodingExercise:
                 if self.per_case_ok:
                     report.ok(case.label)
         if len(got) < len(cases):  # the child ended early without an outcome (cannot happen)
-            return report.fail("the checker lost track of your function's results; run it again.")
+            return report.fail(
+                tr("the checker lost track of your function's results; run it again.")
+            )
         for judge_all, ok_line in self.across_cases:
             if (problem := judge_all(cases, got, expected)) is not None:
                 return _fail(report, problem)
@@ -964,12 +1038,14 @@ class CodingExercise:
         if outcome.library is not None:
             return _library_message(outcome.library)
         if outcome.hook_removed:
-            return (
+            return tr(
                 "your code replaced the checker's profile hook (sys.setprofile), so the checker "
                 "cannot see what it calls: remove that from your function."
             )
         if outcome.error is not None:
-            if not self.prefix_errors or outcome.error.startswith("not implemented"):
+            if not self.prefix_errors or outcome.error.startswith(
+                ("not implemented", _NOT_IMPLEMENTED())
+            ):
                 return outcome.error
             return f"{case.label}: {outcome.error}"
         (after_args, after_kwargs) = outcome.inputs
@@ -1005,7 +1081,9 @@ def compare_with_ours(obj: Any, passed: bool):
 
         return show_source(obj)
     print(
-        "Our version appears here once your answer passes the check above "
-        "(run the check cell, then this one)."
+        tr(
+            "Our version appears here once your answer passes the check above "
+            "(run the check cell, then this one)."
+        )
     )
     return None

@@ -23,6 +23,7 @@ from course_lib.exercises.harness import (
     library_answer,
     safe_checker,
 )
+from course_lib.i18n import tr
 from course_lib.pearl.encoder import ContextEncoder, product_of_gaussians
 
 __all__ = [
@@ -47,69 +48,103 @@ def _close(a: Tensor, b: Tensor) -> bool:
 def _variance_hint(got: Tensor, means: Tensor, variances: Tensor) -> str:
     precision = 1.0 / variances
     candidates = {
-        "you added the variances; a product of Gaussians adds the *precisions* 1/σ² (and the "
-        "variance is one over their sum)": [variances.sum(0), 1.0 + variances.sum(0)],
-        "the prior factor N(0, 1) is missing: it adds precision 1, so 1/σ² = 1 + Σ_n 1/σ_n²": [
+        tr(
+            "you added the variances; a product of Gaussians adds the *precisions* 1/σ² (and the "
+            "variance is one over their sum)"
+        ): [variances.sum(0), 1.0 + variances.sum(0)],
+        tr("the prior factor N(0, 1) is missing: it adds precision 1, so 1/σ² = 1 + Σ_n 1/σ_n²"): [
             1.0 / precision.sum(0)
         ],
-        "you returned the precision 1/σ²; return the variance, one over it": [
+        tr("you returned the precision 1/σ²; return the variance, one over it"): [
             1.0 + precision.sum(0)
         ],
-        "you returned the standard deviation; return the variance σ²": [
+        tr("you returned the standard deviation; return the variance σ²"): [
             (1.0 / (1.0 + precision.sum(0))).sqrt()
         ],
-        "you averaged the variances; precisions add, so every factor narrows the posterior": [
+        tr("you averaged the variances; precisions add, so every factor narrows the posterior"): [
             variances.mean(0)
         ],
     }
     for hint, values in candidates.items():
         if any(_close(got, v) for v in values):
             return hint
-    return "the variance must be 1 / (1 + Σ_n 1/σ_n²): the prior's precision 1 plus each factor's"
+    return tr(
+        "the variance must be 1 / (1 + Σ_n 1/σ_n²): the prior's precision 1 plus each factor's"
+    )
 
 
 def _mean_hint(got: Tensor, means: Tensor, variances: Tensor) -> str:
     precision = 1.0 / variances
     weighted = (precision * means).sum(0)
     candidates = {
-        "the prior is missing from the mean: its precision 1 belongs in the denominator, "
-        "μ = Σ_n (μ_n/σ_n²) / (1 + Σ_n 1/σ_n²) (its mean 0 adds nothing to the numerator)": [
-            weighted / precision.sum(0)
-        ],
-        "you averaged the means; weight each μ_n by its precision 1/σ_n², so sure factors count "
-        "more": [means.mean(0), means.sum(0) / (len(means) + 1)],
-        "you weighted the means by their variances; weight them by their precisions 1/σ_n²": [
+        tr(
+            "the prior is missing from the mean: its precision 1 belongs in the denominator, "
+            "μ = Σ_n (μ_n/σ_n²) / (1 + Σ_n 1/σ_n²) (its mean 0 adds nothing to the numerator)"
+        ): [weighted / precision.sum(0)],
+        tr(
+            "you averaged the means; weight each μ_n by its precision 1/σ_n², so sure factors count "
+            "more"
+        ): [means.mean(0), means.sum(0) / (len(means) + 1)],
+        tr("you weighted the means by their variances; weight them by their precisions 1/σ_n²"): [
             (variances * means).sum(0) / (1.0 + variances.sum(0)),
             (variances * means).sum(0) / variances.sum(0),
         ],
-        "you forgot to divide by the total precision: μ = σ² · Σ_n μ_n/σ_n²": [weighted],
+        tr("you forgot to divide by the total precision: μ = σ² · Σ_n μ_n/σ_n²"): [weighted],
     }
     for hint, values in candidates.items():
         if any(_close(got, v) for v in values):
             return hint
-    return "the mean must be σ² · Σ_n μ_n/σ_n² (precision-weighted, the prior's mean 0 included)"
+    return tr(
+        "the mean must be σ² · Σ_n μ_n/σ_n² (precision-weighted, the prior's mean 0 included)"
+    )
 
 
 def _as_pair(out: object, d: int) -> tuple[Tensor, Tensor]:
     if not (isinstance(out, tuple | list) and len(out) == 2):
         raise StudentError(
-            f"return a pair (mean, variance), each a tensor of shape [{d}]; got {type(out).__name__}"
+            tr(
+                "return a pair (mean, variance), each a tensor of shape [{d}]; got {kind}",
+                d=d,
+                kind=type(out).__name__,
+            )
         )
     mean, variance = out
-    for name, value in (("mean", mean), ("variance", variance)):
+    for name, value in ((tr("the mean"), mean), (tr("the variance"), variance)):
         if not isinstance(value, Tensor):
-            raise StudentError(f"the {name} must be a torch tensor, got {type(value).__name__}")
+            raise StudentError(
+                tr(
+                    "{name} must be a torch tensor, got {kind}",
+                    name=name,
+                    kind=type(value).__name__,
+                )
+            )
         if value.shape != (d,):
             hint = (
-                " (you reduced over the latent dimensions: sum over the transitions, dim 0)"
+                tr(" (you reduced over the latent dimensions: sum over the transitions, dim 0)")
                 if value.dim() == 1
                 else ""
             )
             raise StudentError(
-                f"the {name} must have shape [{d}] (one per latent dimension), got "
-                f"{list(value.shape)}{hint}"
+                tr(
+                    "{name} must have shape [{d}] (one per latent dimension), got {shape}{hint}",
+                    name=name,
+                    d=d,
+                    shape=list(value.shape),
+                    hint=hint,
+                )
             )
     return mean.detach().to(torch.float64), variance.detach().to(torch.float64)
+
+
+def _where(n: int, d: int) -> str:
+    """The case's name, "on 4 factors in 3 dimensions", as whole phrases (no plural suffixes)."""
+    if n > 1 and d > 1:
+        return tr("on {n} factors in {d} dimensions", n=n, d=d)
+    if n > 1:
+        return tr("on {n} factors in {d} dimension", n=n, d=d)
+    if d > 1:
+        return tr("on {n} factor in {d} dimensions", n=n, d=d)
+    return tr("on {n} factor in {d} dimension", n=n, d=d)
 
 
 @safe_checker
@@ -121,23 +156,27 @@ def check_product_of_gaussians(fn: Callable[[Tensor, Tensor], tuple[Tensor, Tens
         return report.fail(message)
     for seed, (n, d) in enumerate([(4, 3), (1, 2), (6, 1)]):
         means, variances = _case(seed, n, d)
-        where = f"on {n} factor{'s' if n > 1 else ''} in {d} dimension{'s' if d > 1 else ''}"
+        where = _where(n, d)
         try:
             got = _as_pair(call(fn, means.clone(), variances.clone(), time_limit=2.0), d)
         except StudentError as error:
-            return report.fail(f"{where}: {error}")
+            return report.fail(tr("{where}: {error}", where=where, error=error))
         want = product_of_gaussians(means, variances)
         if not _close(got[1], want[1]):
             return report.fail(
-                f"{where}: the variance is wrong", hint=_variance_hint(got[1], means, variances)
+                tr("{where}: the variance is wrong", where=where),
+                hint=_variance_hint(got[1], means, variances),
             )
         if not _close(got[0], want[0]):
             return report.fail(
-                f"{where}: the mean is wrong", hint=_mean_hint(got[0], means, variances)
+                tr("{where}: the mean is wrong", where=where),
+                hint=_mean_hint(got[0], means, variances),
             )
     report.ok(
-        "mean and variance match the posterior on three cases: precisions add (the prior's 1 "
-        "included) and the mean is precision-weighted."
+        tr(
+            "mean and variance match the posterior on three cases: precisions add (the prior's 1 "
+            "included) and the mean is precision-weighted."
+        )
     )
     return True
 
@@ -151,16 +190,18 @@ def check_posterior_variance(answer: object) -> bool:
         1 / 7,
         0.002,
         hints=[
-            (1 / 6, "that leaves out the prior: it adds precision 1, so 1/σ² = 1 + 3 × 2 = 7"),
-            (1.5, "that adds the variances; a product adds precisions (1/0.5 = 2 each)"),
-            (2.5, "that adds the variances and the prior's; precisions add, not variances"),
-            (7, "that is the precision 1 + 3 × 2; the variance is one over it"),
-            (0.5, "the product of several factors is narrower than any one of them"),
-            (1 / 3, "that counts one factor; all three multiply in: 1 + 2 + 2 + 2"),
-            (1 / 5, "that counts two factors; all three multiply in: 1 + 2 + 2 + 2"),
+            (1 / 6, tr("that leaves out the prior: it adds precision 1, so 1/σ² = 1 + 3 × 2 = 7")),
+            (1.5, tr("that adds the variances; a product adds precisions (1/0.5 = 2 each)")),
+            (2.5, tr("that adds the variances and the prior's; precisions add, not variances")),
+            (7, tr("that is the precision 1 + 3 × 2; the variance is one over it")),
+            (0.5, tr("the product of several factors is narrower than any one of them")),
+            (1 / 3, tr("that counts one factor; all three multiply in: 1 + 2 + 2 + 2")),
+            (1 / 5, tr("that counts two factors; all three multiply in: 1 + 2 + 2 + 2")),
         ],
-        why="precisions add: 1 (the prior) + 3 × 1/0.5 = 7, so σ² = 1/7 ≈ 0.143; each transition "
-        "narrows the belief, whatever its order.",
+        why=tr(
+            "precisions add: 1 (the prior) + 3 × 1/0.5 = 7, so σ² = 1/7 ≈ 0.143; each transition "
+            "narrows the belief, whatever its order."
+        ),
     )
 
 
@@ -173,15 +214,21 @@ def check_encoder_gradient(answer: object) -> bool:
         answer,
         "b",
         {
-            "a": "the actor sees z with its gradient stopped (z.detach()): the paper trains the "
-            "encoder through the critic, whose Bellman error says directly whether z identifies "
-            "the task.",
-            "c": "that is another design (VariBAD decodes rewards and transitions); PEARL's "
-            "encoder has no decoder, it learns from the critic's loss and the KL term.",
-            "d": "the encoder is trained with everything else, in every gradient step.",
+            "a": tr(
+                "the actor sees z with its gradient stopped (z.detach()): the paper trains the "
+                "encoder through the critic, whose Bellman error says directly whether z "
+                "identifies the task."
+            ),
+            "c": tr(
+                "that is another design (VariBAD decodes rewards and transitions); PEARL's "
+                "encoder has no decoder, it learns from the critic's loss and the KL term."
+            ),
+            "d": tr("the encoder is trained with everything else, in every gradient step."),
         },
-        why="the critics read z, so their Bellman error's gradient flows into the encoder; the KL "
-        "term pulls q(z|c) toward the prior (the information bottleneck).",
+        why=tr(
+            "the critics read z, so their Bellman error's gradient flows into the encoder; the "
+            "KL term pulls q(z|c) toward the prior (the information bottleneck)."
+        ),
     )
 
 
@@ -192,19 +239,28 @@ def check_efficiency_prediction(answer: object, steps: Mapping[str, float]) -> b
     ``steps`` holds this run's steps to the target (inf where a family never reached it)."""
     names = ("RL²", "MAML-RL", "PEARL")
     correct = min(names, key=lambda n: steps[n])
-    shown = {n: ("never" if steps[n] == float("inf") else f"{steps[n]:,.0f}") for n in names}
-    summary = ", ".join(f"{n} {shown[n]}" for n in names)
+    shown = {n: (tr("never") if steps[n] == float("inf") else f"{steps[n]:,.0f}") for n in names}
+    summary = tr(", ").join(f"{n} {shown[n]}" for n in names)
     reasons = {
-        "RL²": "RL² learns on-policy: every PPO iteration plays fresh trials and throws them away "
-        f"after one update (this run's steps to the target: {summary}).",
-        "MAML-RL": "MAML-RL needs on-policy episodes for every inner and outer step, and with "
-        f"sparse rewards its episodes rarely see any reward at all ({summary}).",
-        "PEARL": f"not in this run ({summary}).",
+        "RL²": tr(
+            "RL² learns on-policy: every PPO iteration plays fresh trials and throws them away "
+            "after one update (this run's steps to the target: {summary}).",
+            summary=summary,
+        ),
+        "MAML-RL": tr(
+            "MAML-RL needs on-policy episodes for every inner and outer step, and with "
+            "sparse rewards its episodes rarely see any reward at all ({summary}).",
+            summary=summary,
+        ),
+        "PEARL": tr("not in this run ({summary}).", summary=summary),
     }
     return check_choice(
         answer,
         correct,
         {n: reasons[n] for n in names if n != correct},
-        why=f"this run's environment steps to the target: {summary}. Off-policy learning reuses "
-        "every transition in many gradient steps.",
+        why=tr(
+            "this run's environment steps to the target: {summary}. Off-policy learning reuses "
+            "every transition in many gradient steps.",
+            summary=summary,
+        ),
     )

@@ -36,6 +36,7 @@ __all__ = [
     "check_value_at_gamma_zero",
     "check_reward_to_go",
     "check_constant_baseline",
+    "baseline_options",
     "check_q_learning_update",
 ]
 
@@ -265,6 +266,16 @@ BASELINE_OPTIONS = {
     "c": "the average stays the exact gradient; the variance shrinks",
     "d": "nothing changes: same average, same variance",
 }
+
+
+def baseline_options() -> dict[str, str]:
+    """:data:`BASELINE_OPTIONS` in the reader's language, for a chapter to print."""
+    return {
+        "a": tr("the average stays the exact gradient; the variance grows"),
+        "b": tr("the average moves away from the exact gradient (the estimate becomes biased)"),
+        "c": tr("the average stays the exact gradient; the variance shrinks"),
+        "d": tr("nothing changes: same average, same variance"),
+    }
 
 
 @safe_checker
