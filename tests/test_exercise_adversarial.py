@@ -1,6 +1,6 @@
 """Every checker against answers built to hang it, escape it, crash it or fool it (issue 28 §4).
 
-For each of the 9 coding checkers: answers an alarm cannot stop (a loop that catches
+For each of the 12 coding checkers: answers an alarm cannot stop (a loop that catches
 ``BaseException`` around a C call, one long C call, a sleep), answers that leave (``sys.exit``,
 ``os._exit``, a segfault, ``KeyboardInterrupt``), answers that fill memory or recurse, return
 values that lie (``__eq__`` always true, ``__float__`` raising, attribute access exiting, 10**400,
@@ -9,7 +9,7 @@ a helper in another module, with the profile hook removed), and wrong answers th
 the comparison (mutating the inputs after computing the right result, zeroing them first,
 monkeypatching the checker, its library and ``torch.allclose`` before returning a wrong value).
 
-For each of the 22 question checkers: answers that are not plain values (``__eq__`` always
+For each of the 27 question checkers: answers that are not plain values (``__eq__`` always
 true, a ``str`` subclass with hostile methods, an object that pretends to be a ``str``, numbers
 too large for a float, ``__float__`` raising or exiting, NaN, infinities, booleans, containers).
 
@@ -57,6 +57,7 @@ from course_lib.exercises.pearl import (
     check_efficiency_prediction,
     check_encoder_gradient,
     check_posterior_variance,
+    check_product_of_gaussians,
 )
 from course_lib.exercises.pg import check_constant_baseline, check_value_at_gamma_zero
 from course_lib.exercises.ppo import check_clipped_value, check_flat_gradient
@@ -158,6 +159,11 @@ def _second_order(model, params, task, alpha):
     return {n: -alpha * h for n, h in zip(params, hv)}
 
 
+def _posterior(means, variances):
+    precision = 1.0 + (1.0 / variances).sum(0)
+    return (means / variances).sum(0) / precision, 1.0 / precision
+
+
 def _noise(seed, n):
     return torch.randn(n, generator=torch.Generator().manual_seed(seed))
 
@@ -240,6 +246,12 @@ CODING = {
         "course_lib.maml_rl.dice",
         "dice_surrogate",
         lambda lib, lp, r, g: lib(lp, r, None, g),
+    ),
+    "product_of_gaussians": Coding(
+        check_product_of_gaussians,
+        _posterior,
+        "course_lib.pearl.encoder",
+        "product_of_gaussians",
     ),
 }
 
@@ -572,12 +584,11 @@ def test_the_counts(capsys):
             print(f"{name:>22}: {len(_adversaries(spec))} adversarial answers")
         print(f"{'each question':>22}: {len(QUESTION_ADVERSARIES)} adversarial answers")
         print(f"{'in all':>22}: {len(CODING_CASES) + len(QUESTION_CASES)}")
-    assert len(QUESTIONS) == 27 and len({s.checker for s in CODING.values()}) == 11
+    assert len(QUESTIONS) == 27 and len({s.checker for s in CODING.values()}) == 12
 
 
 #: Checkers not in the sweep above, with the reason (none may be left out silently).
 NOT_SWEPT = {
-    "check_product_of_gaussians": "hand-written coding checker, not yet on CodingExercise",
     "check_choice": "the harness's multiple-choice helper: swept through every question using it",
     "check_number": "the harness's number helper: swept through every question using it",
 }

@@ -15,12 +15,12 @@ import torch
 from torch import Tensor
 
 from course_lib.exercises.harness import (
-    Report,
+    Case,
+    CodingExercise,
+    Problem,
     StudentError,
-    call,
     check_choice,
     check_number,
-    library_answer,
     safe_checker,
 )
 from course_lib.i18n import tr
@@ -133,7 +133,7 @@ def _as_pair(out: object, d: int) -> tuple[Tensor, Tensor]:
                     hint=hint,
                 )
             )
-    return mean.detach().to(torch.float64), variance.detach().to(torch.float64)
+    return mean.detach().to(torch.float64).clone(), variance.detach().to(torch.float64).clone()
 
 
 def _where(n: int, d: int) -> str:
@@ -147,38 +147,50 @@ def _where(n: int, d: int) -> str:
     return tr("on {n} factor in {d} dimension", n=n, d=d)
 
 
+def _cases() -> list[Case]:
+    """Three posteriors: several factors in several dimensions, one factor, one dimension."""
+    cases = []
+    for seed, (n, d) in enumerate([(4, 3), (1, 2), (6, 1)]):
+        means, variances = _case(seed, n, d)
+        cases.append(Case(_where(n, d), (means, variances)))
+    return cases
+
+
+def _observe(fn: Callable, means: Tensor, variances: Tensor) -> tuple[Tensor, Tensor]:
+    """Runs with the answer (in the sandbox's child): its output as a checked (mean, variance)."""
+    return _as_pair(fn(means, variances), means.shape[1])
+
+
+def _judge(case: Case, got: tuple[Tensor, Tensor], want: tuple[Tensor, Tensor]) -> Problem | None:
+    """The variance first (the mean's formula uses it), each wrong one with its likely mistake."""
+    means, variances = case.args
+    if not _close(got[1], want[1]):
+        return Problem(tr("the variance is wrong"), _variance_hint(got[1], means, variances))
+    if not _close(got[0], want[0]):
+        return Problem(tr("the mean is wrong"), _mean_hint(got[0], means, variances))
+    return None
+
+
+PRODUCT_OF_GAUSSIANS = CodingExercise(
+    library=(product_of_gaussians, ContextEncoder.forward),
+    arg_names=("means", "variances"),
+    cases=_cases,
+    observe=_observe,
+    reference=lambda case: product_of_gaussians(*case.args),
+    judge=_judge,
+    success="",  # set by check_product_of_gaussians, in the reader's language
+)
+
+
 @safe_checker
 def check_product_of_gaussians(fn: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]) -> bool:
     """Check ``fn(means [N, d], variances [N, d]) -> (mean [d], variance [d])``: the posterior
     N(0, I) · Π_n N(means_n, variances_n), per latent dimension."""
-    report = Report()
-    if (message := library_answer(fn, product_of_gaussians, ContextEncoder)) is not None:
-        return report.fail(message)
-    for seed, (n, d) in enumerate([(4, 3), (1, 2), (6, 1)]):
-        means, variances = _case(seed, n, d)
-        where = _where(n, d)
-        try:
-            got = _as_pair(call(fn, means.clone(), variances.clone(), time_limit=2.0), d)
-        except StudentError as error:
-            return report.fail(tr("{where}: {error}", where=where, error=error))
-        want = product_of_gaussians(means, variances)
-        if not _close(got[1], want[1]):
-            return report.fail(
-                tr("{where}: the variance is wrong", where=where),
-                hint=_variance_hint(got[1], means, variances),
-            )
-        if not _close(got[0], want[0]):
-            return report.fail(
-                tr("{where}: the mean is wrong", where=where),
-                hint=_mean_hint(got[0], means, variances),
-            )
-    report.ok(
-        tr(
-            "mean and variance match the posterior on three cases: precisions add (the prior's 1 "
-            "included) and the mean is precision-weighted."
-        )
+    PRODUCT_OF_GAUSSIANS.success = tr(
+        "mean and variance match the posterior on three cases: precisions add (the prior's 1 "
+        "included) and the mean is precision-weighted."
     )
-    return True
+    return PRODUCT_OF_GAUSSIANS.check(fn)
 
 
 @safe_checker
