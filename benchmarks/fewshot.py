@@ -35,6 +35,7 @@ Usage:
     python benchmarks/fewshot.py --quick              # the chapter's scale: 500 iterations, 5-way 1-shot
     python benchmarks/fewshot.py --settings 5x1 20x5 --splits characters --workers 1
     python benchmarks/fewshot.py --skip-protocol      # only the speed table
+    python benchmarks/fewshot.py --inner-lrs 0.4 0.1 0.03   # (c) only: why FOMAML fails at α = 0.4
 """
 
 from __future__ import annotations
@@ -99,11 +100,13 @@ class Job:
     iterations: int
     seed: int
     eval_tasks: int
+    inner_lr: float = INNER_LR  # trained and tested at this step size
 
     @property
     def label(self) -> str:
         suffix = " (CNN)" if self.backbone == "cnn" else ""
-        return f"{self.method}{suffix}"
+        step = "" if self.inner_lr == INNER_LR else f" α={self.inner_lr:g}"
+        return f"{self.method}{suffix}{step}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def run_job(job: Job) -> dict:
         }
     config = FewShotConfig(
         method=job.method, n_way=job.n_way, k_shot=job.k_shot, k_query=5,
-        iterations=job.iterations, meta_batch_size=META_BATCH[job.n_way], inner_lr=INNER_LR,
+        iterations=job.iterations, meta_batch_size=META_BATCH[job.n_way], inner_lr=job.inner_lr,
         hidden_sizes=CNN if job.backbone == "cnn" else HIDDEN, backbone=job.backbone,
         seed=job.seed, log_every=job.iterations,
     )  # fmt: skip
@@ -314,6 +317,31 @@ def protocol(args) -> None:
         print(f"  {name}: {shown}")
 
 
+def step_sizes(args) -> None:
+    """(c) Why FOMAML fails at α = 0.4: MAML and FOMAML trained and tested at each inner step
+    size of ``--inner-lrs``, 5-way 1-shot, new characters. FOMAML's meta-gradient drops the
+    second-order term (Chapter 5), the term that grows with α; if that is the cause, FOMAML
+    should recover as α shrinks while MAML, which keeps the term, should not need to."""
+    iterations = args.iterations or (QUICK_ITERATIONS if args.quick else FULL_ITERATIONS)
+    jobs = [
+        Job("characters", 5, 1, method, "mlp", iterations, args.seed, args.eval_tasks, lr)
+        for lr in args.inner_lrs
+        for method in ("maml", "fomaml")
+    ]
+    print(f"\n(c) inner step size: MAML and FOMAML at α in {args.inner_lrs}, 5-way 1-shot, "
+          f"new characters, {iterations} iterations, seed {args.seed}", flush=True)  # fmt: skip
+    with ProcessPoolExecutor(args.workers) as pool:
+        results = list(pool.map(run_job, jobs))
+    print(f"{'α':>7}  {'MAML, 1 step %':>15}  {'FOMAML, 1 step %':>17}  FOMAML − MAML")
+    for lr in args.inner_lrs:
+        maml, fomaml = (
+            next(r for r in results if r["job"].inner_lr == lr and r["job"].method == m)
+            for m in ("maml", "fomaml")
+        )
+        gap = 100 * (fomaml["one"].mean - maml["one"].mean)
+        print(f"{lr:>7g}  {_percent(maml['one']):>15}  {_percent(fomaml['one']):>17}  {gap:+.1f}")
+
+
 def _setting(text: str) -> tuple[int, int]:
     try:
         n, k = (int(v) for v in text.lower().split("x"))
@@ -339,6 +367,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=3.0, help="timing window per cell of (a)")
+    parser.add_argument(
+        "--inner-lrs", type=float, nargs="*",
+        help="(c) only: MAML and FOMAML at these inner step sizes (why FOMAML fails at 0.4)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.iterations is not None and args.iterations < 1:
         raise SystemExit(f"--iterations must be >= 1, got {args.iterations}")
@@ -346,9 +378,14 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit("--workers must be >= 1, --eval-tasks >= 2 and --seconds > 0")
     if args.settings:
         [_setting(s) for s in args.settings]  # named before any work starts
+    if args.inner_lrs is not None and (not args.inner_lrs or min(args.inner_lrs) <= 0):
+        raise SystemExit(f"--inner-lrs must be one or more step sizes > 0, got {args.inner_lrs}")
     torch.set_num_threads(1)
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
           f"1 thread per process, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")  # fmt: skip
+    if args.inner_lrs:
+        step_sizes(args)
+        return
     if not args.skip_speed:
         speed(args.seconds)
     if not args.skip_protocol:

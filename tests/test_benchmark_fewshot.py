@@ -46,3 +46,17 @@ def test_a_tiny_run_prints_the_table(capsys):
 def test_bad_arguments_are_named(argv, message):
     with pytest.raises(SystemExit, match=message):
         bench.main(argv)
+
+
+def test_the_step_size_study_prints_both_methods_at_each_step(capsys):
+    bench.main(["--inner-lrs", "0.4", "0.05", "--iterations", "2", "--eval-tasks", "4",
+                "--workers", "1"])  # fmt: skip
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith(("0.4 ", "0.05 "))]
+    assert [row[0] for row in rows] == ["0.4", "0.05"]
+    assert all(len(row) == 8 for row in rows)  # α, two "mean ± half-width" cells, the gap
+
+
+def test_the_step_size_study_refuses_a_step_of_zero():
+    with pytest.raises(SystemExit, match="--inner-lrs must be"):
+        bench.main(["--inner-lrs", "0"])
