@@ -155,11 +155,23 @@ def report(out: dict) -> None:
     print(
         f"sample efficiency: target {eff['target']:.2f} (the weakest learner's best post-adaptation return)"
     )
+    base = eff["steps"]["PEARL"]
     for f in FAMILIES:
         s, r = eff["steps"][f], eff["ratio"][f]
         reached = "never" if s == math.inf else f"{s:,.0f} steps"
         note = "" if eff["learned"][f] else " (never beat standing still)"
+        if f != "PEARL" and not math.isnan(r):
+            note += _bracket(out["curves"][f], s, base)
         print(f"  {f:8s} {reached}" + ("" if math.isnan(r) else f" = {r:.1f} x PEARL's") + note)
+
+
+def _bracket(curve: list, steps: float, base: float) -> str:
+    """The curve is scored only at its evaluation points: the family first reached the target
+    somewhere after its last point below it, so its true ratio lies between the two points'."""
+    before = [s for s, _ in curve if s < steps]
+    if not before:
+        return ""
+    return f" (its point before, {before[-1]:,.0f}, was below: between {before[-1] / base:.1f} x and {steps / base:.1f} x)"
 
 
 def main(argv: list[str] | None = None) -> int:

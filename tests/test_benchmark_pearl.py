@@ -35,6 +35,11 @@ def _figures():
             "ratio": {"RL²": 32.0, "MAML-RL": math.nan, "PEARL": 1.0},
             "learned": {"RL²": True, "MAML-RL": False, "PEARL": True},
         },
+        "curves": {
+            "RL²": [(10_000, 0.0), (128_000, 1.0), (256_000, 2.0)],
+            "MAML-RL": [(8_000, 0.0), (1.2e6, 0.0)],
+            "PEARL": [(2_000, 0.5), (8_000, 1.5)],
+        },
     }
 
 
@@ -43,6 +48,8 @@ def test_report_prints_the_adaptation_table_and_the_ratio(capsys):
     out = capsys.readouterr().out
     assert "sparse point robot" in out and "-3.00 ± 0.50" in out and "—" in out
     assert "RL²      256,000 steps = 32.0 x PEARL's" in out
+    # Scored only at its evaluation points: the crossing lies after the point below the target.
+    assert "(its point before, 128,000, was below: between 16.0 x and 32.0 x)" in out
     assert "MAML-RL  never (never beat standing still)" in out
     assert "PEARL episode 2 - episode 1 (paired): +0.50 ± 0.40 (above 0)" in out
 
