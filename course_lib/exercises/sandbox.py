@@ -827,7 +827,8 @@ _HEADER = struct.Struct(">Q")
 
 def outcome_to_plain(outcome: Outcome) -> dict:
     return {
-        "error": outcome.error,
+        # str(): a translated message is a str subclass (i18n.Text), and only plain data crosses.
+        "error": None if outcome.error is None else str(outcome.error),
         "raw": outcome.raw,
         "inputs": outcome.inputs,
         "library": outcome.library,
