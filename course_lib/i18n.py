@@ -14,16 +14,23 @@ in its own order::
     print(tr("MAML-RL after one step: {mean:.2f}", mean=score))
 
 Error messages raised at the library's edge stay English, as torch's do.
+
+A Chinese character takes two columns of a monospaced output, and Python pads a string by its
+number of characters. So a translated message pads by *display width* when it is formatted with
+one, in a chapter's f-string (``f"{tr('player'):<16}"``) as in a message's own placeholders
+(``tr("{name:12s} …", name=…)``), and the columns of a printed table still line up.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import string
+import unicodedata
 import warnings
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "set_language", "language", "tr", "catalog"]
+__all__ = ["LANGUAGES", "set_language", "language", "tr", "catalog", "display_width", "pad"]
 
 #: The languages the course is written in; English is the source.
 LANGUAGES = ("en", "zh")
@@ -79,20 +86,71 @@ def catalog(language: str) -> dict[str, str]:
 
 
 def tr(message: str, /, **values: object) -> str:
-    """``message`` in the current language, with ``values`` filled into its ``{placeholders}``."""
+    """``message`` in the current language, with ``values`` filled into its ``{placeholders}``.
+
+    Outside English the result pads by display width when formatted (see the module docstring).
+    """
     if not isinstance(message, str):
         raise TypeError(f"message must be a str, got {type(message).__name__}")
-    text = (
-        message
-        if _current["language"] == "en"
-        else catalog(_current["language"]).get(message, message)
-    )
+    if _current["language"] == "en":
+        return message.format(**values) if values else message
+    text = catalog(_current["language"]).get(message, message)
     if not values:
-        return text
+        return Text(text)
     try:
-        return text.format(**values)
+        return Text(_WIDE.vformat(text, (), values))
     except (KeyError, IndexError, ValueError):  # a broken translation must not break the chapter
-        return message.format(**values)
+        return Text(_WIDE.vformat(message, (), values))
+
+
+def display_width(text: str) -> int:
+    """How many columns ``text`` takes in a monospaced font: 2 for a wide (CJK) character, 0 for
+    a combining mark, 1 otherwise (Unicode's East Asian Width, UAX #11)."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+#: A string's format spec: ``[[fill]align][width][.precision][s]`` (the format mini-language).
+_STRING_SPEC = re.compile(
+    r"(?:(?P<fill>.)?(?P<align>[<>^]))?(?P<width>\d+)?(?:\.(?P<precision>\d+))?s?", re.S
+)
+
+
+def pad(text: str, spec: str) -> str:
+    """``format(text, spec)``, but padded to the spec's width in display columns."""
+    match = _STRING_SPEC.fullmatch(spec)
+    if match is None:  # not a string spec: let str say what is wrong with it
+        return format(str(text), spec)
+    text = str(text)
+    if match["precision"] is not None:
+        text = text[: int(match["precision"])]
+    room = int(match["width"] or 0) - display_width(text)
+    if room <= 0:
+        return text
+    fill, align = match["fill"] or " ", match["align"] or "<"
+    left = {"<": 0, ">": room, "^": room // 2}[align]
+    return fill * left + text + fill * (room - left)
+
+
+class Text(str):
+    """A translated message: a ``str`` that pads by display width in a format spec."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return pad(self, spec)
+
+
+class _WideFormatter(string.Formatter):
+    """``str.format`` that pads every string value by display width (numbers as usual)."""
+
+    def format_field(self, value: object, spec: str) -> str:
+        return pad(value, spec) if isinstance(value, str) else format(value, spec)
+
+
+_WIDE = _WideFormatter()
 
 
 def placeholders(message: str) -> set[str]:

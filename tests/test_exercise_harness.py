@@ -657,3 +657,25 @@ def test_the_fallback_without_an_alarm_uses_a_watchdog(monkeypatch):
     thread.start()
     thread.join(timeout=20)
     assert results and results[0].startswith("your code ran for more than 0.3 s")
+
+
+def test_torch_wrapping_its_own_functions_is_not_tampering():
+    # torch._dynamo's first import (torch.func's jvp imports it lazily) wraps torch.manual_seed
+    # in torch's own code: not the answer's doing. A wrapper the answer writes still counts.
+    import functools
+    import importlib
+
+    from course_lib.exercises import sandbox
+
+    importlib.import_module("torch._dynamo")
+    wrapper = torch.manual_seed
+    original = wrapper.__wrapped__  # what torch.manual_seed was before that import
+    records = [("torch", {"manual_seed": wrapper}, {"manual_seed": original})]
+    assert sandbox._changed_names(records) == []
+
+    @functools.wraps(original)
+    def student(*args):
+        return original(0)
+
+    records = [("torch", {"manual_seed": student}, {"manual_seed": original})]
+    assert sandbox._changed_names(records) == ["torch.manual_seed"]

@@ -94,7 +94,7 @@ def test_meta_step_up_the_gradient(chinese, capsys):
         return {n: p + inner_lr * g for (n, p), g in zip(params.items(), grads)}
 
     out = _feedback(capsys, check_inner_step, ascent)
-    assert "在 1-40-40-1 网络上，α = 0.01: 你沿梯度*上升*了：θ = φ − α·∇L，是减号。" in out
+    assert "在 1-40-40-1 网络上，α = 0.01：你沿梯度*上升*了：θ = φ − α·∇L，是减号。" in out
 
 
 def test_maml_second_order_term_wrong_sign(chinese, capsys):
@@ -112,7 +112,7 @@ def test_maml_second_order_term_wrong_sign(chinese, capsys):
         return {n: inner_lr * hv[n] for n in hv}
 
     out = _feedback(capsys, check_second_order_term, flipped)
-    assert "在 1-40-40-1 网络上，α = 0.01: 你的项符号反了：∂θ/∂φ = I − α∇²l_s" in out
+    assert "在 1-40-40-1 网络上，α = 0.01：你的项符号反了：∂θ/∂φ = I − α∇²l_s" in out
 
 
 def test_rl2_first_step_is_told_in_chinese_from_the_child(chinese, capsys):
@@ -121,7 +121,7 @@ def test_rl2_first_step_is_told_in_chinese_from_the_child(chinese, capsys):
         return torch.cat([obs, one_hot, reward[:, None], end[:, None]], dim=1)
 
     out = _feedback(capsys, check_trial_input, no_first_step)
-    assert "在试验的第一步上（prev_action = -1）: one_hot（或索引）收到了 prev_action = -1。" in out
+    assert "在试验的第一步上（prev_action = -1）：one_hot（或索引）收到了 prev_action = -1。" in out
     assert "记住：prev_action = -1 表示还没有动作" in out
 
 
@@ -194,3 +194,63 @@ def test_options_printed_by_chapters(chinese):
 
     assert baseline_options()["a"] == "平均值仍是精确梯度；方差增大"
     assert more_steps_options()["c"] == "查询集与支持集取自不同的任务"
+
+
+def test_a_crash_in_the_sandbox_is_told_in_chinese(chinese, capsys):
+    import os
+
+    def exits(rewards, gamma):  # the message is made in the parent, from the child's status
+        os._exit(3)
+
+    out = _feedback(capsys, check_reward_to_go, exits)
+    assert "你的代码在返回结果之前结束了进程（os._exit(3) 或崩溃）：请返回结果，不要退出。" in out
+
+
+def test_a_replaced_library_is_told_in_chinese(chinese, capsys):
+    import course_lib.stats
+
+    def tampers(rewards, gamma):
+        course_lib.stats.mean_ci = lambda *a, **k: None
+        return rewards
+
+    out = _feedback(capsys, check_reward_to_go, tampers)
+    assert (
+        "你的代码在运行时替换了课程库、检查函数或 torch 的一部分（course_lib.stats.mean_ci）" in out
+    )
+
+
+def test_a_wrong_typed_answer_is_named_in_chinese(chinese, capsys):
+    from course_lib.exercises.harness import describe
+
+    out = _feedback(capsys, check_reward_to_go, lambda rewards, gamma: rewards.tolist())
+    assert "奖励 [1, 2, 3]，γ = 0.5：你的函数返回了 一个 list；" in out
+    assert [describe(v) for v in (None, True, 1.5, "x", (1,), torch.zeros(1))] == [
+        "None",
+        "一个布尔值（True）",
+        "一个 Python float",
+        "一个字符串",
+        "一个 tuple",
+        "一个 torch 张量",
+    ]
+
+
+def test_a_hint_line_is_in_chinese(chinese, capsys):
+    from course_lib.exercises.harness import Report
+
+    assert Report().fail("不对。", hint="乘以 2") is False
+    assert capsys.readouterr().out == "✗ 不对。\n  提示：乘以 2\n"
+
+
+def test_chapter_6_names_its_families_and_layers_in_chinese(chinese, capsys):
+    from course_lib.exercises.fewshot import check_most_changed_layer
+    from course_lib.meta.characters import _split_descriptions
+    from course_lib.meta.classifiers import layer_names
+
+    assert _split_descriptions("typefaces")[2] == "元测试汉字（按字体划分）"
+    params = {"body.0.weight": 0, "body.2.weight": 0, "body.4.weight": 0, "head.weight": 0}
+    assert list(layer_names(params).values()) == ["隐藏层 1", "隐藏层 2", "隐藏层 3", "输出头"]
+    # The checker reads this run's measurement under its Chinese layer names.
+    moves = {"隐藏层 1": 0.04, "隐藏层 2": 0.05, "输出头": 0.35}
+    assert check_most_changed_layer("c", moves) is True
+    out = _feedback(capsys, check_most_changed_layer, "a", moves)
+    assert "隐藏层 1 4.0%" in out

@@ -221,3 +221,24 @@ def test_first_in_is_where_the_course_first_uses_the_term_and_names_it_in_chines
                 f"{term.english!r}: Ch {first} uses it first but never writes {term.chinese}"
             )
     assert not problems, "\n".join(problems)
+
+
+def test_the_chinese_edition_gets_a_chinese_table():
+    from course_lib.i18n import set_language
+
+    set_language("zh")
+    try:
+        table = glossary_table().data
+        chapter_table = glossary_table(chapter=0).data
+    finally:
+        set_language("en")
+    assert table.startswith("| 中文 | 英文 | 首次出现 |\n|---|---|---|\n")
+    assert "| 回合 — 笔记中称为一局 | episode | 第 1 章 |" in table
+    assert "| 强化学习 | reinforcement learning | 全部 |" in chapter_table
+    assert table.count("\n") == len(TERMS) + 1
+
+
+def test_every_note_in_words_has_its_chinese():
+    # Symbols and code (γ, `torch.randperm`) read the same in both editions; words do not.
+    worded = [t for t in TERMS if re.search(r"[A-Za-z]{4,}", re.sub(r"`[^`]*`", "", t.note))]
+    assert worded and [t.english for t in worded if not t.note_zh] == []

@@ -61,6 +61,22 @@ def test_chinese_comes_from_the_catalogs_and_falls_back_to_english(zh):
     assert i18n.tr("never translated") == "never translated"
 
 
+def test_chinese_pads_by_display_width_so_columns_line_up(zh):
+    # A CJK character draws two columns wide: padding by len() would push the next column right.
+    assert i18n.display_width("本次运行 ab") == 11
+    label = i18n.tr("Reading this run:")  # 本次运行的结果： is 8 characters, 16 columns
+    assert f"{label:<20}|" == label + "    |"
+    assert f"{label:>18}|{label:^20}|" == "  " + label + "|  " + label + "  |"
+    assert f"{label:.4}|{label:4}|" == "本次运行|" + label + "|"  # precision cuts; too wide: as is
+    # A message's own placeholders pad by display width too, tr'd or not; numbers as usual.
+    assert i18n.tr("{name:10s}|{x:5.1f}", name="回合", x=2.0) == "回合      |  2.0"
+    assert i18n.tr("{name:>6}|", name=label) == label + "|"
+    # English is untouched: plain str, padded by characters.
+    i18n.set_language("en")
+    assert type(i18n.tr("Reading this run:")) is str
+    assert f"{i18n.tr('{name:6s}|', name='回合')}" == "回合    |"
+
+
 def test_placeholders_and_bad_input():
     assert i18n.placeholders("after {k} steps: {mean:.2f}") == {"k", "mean"}
     with pytest.raises(ValueError, match="language must be one of"):

@@ -87,6 +87,83 @@ def test_each_chinese_cell_uses_the_glossary_terms_its_english_names(path):
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
 
+#: Algorithm names and other acronyms (PPO, GAE, MDP, UCB1, MSE): the Chinese edition writes them
+#: as the English does, so an English cell naming only the acronym does not ask for the long name.
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9²]+")
+#: Where a glossary word is not the term: "returns" the verb ("`f(x)` returns a tensor"), "state"
+#: the verb ("the paper states", "* state Reptile's update"), "prior" the adjective ("prior
+#: algorithms"). A code span reads as CODE here, so "`f` returns" is a subject and a verb.
+_NOT_THE_TERM = {
+    "return": re.compile(
+        r"(?:\b(?:CODE|that|which|it|they|and|or|to|then|also|function)\s+|[;,(]\s*(?:or\s+)?)"
+        r"returns?\)?\s+(?:(?:a|an|the|its|their|one|lists?|CODE|θ)\b|\()",
+        re.IGNORECASE,
+    ),
+    "state": re.compile(
+        r"\b(?:we|paper|papers|notes|to|they|it)\s+states?\b(?!\s+(?:of|value|s|space))|^\s*[*-]\s+state\b",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    "prior": re.compile(r"\bprior\s+(?:work|algorithms?|methods?|results?|approaches)\b", re.I),
+}
+_CODE_SPAN = re.compile(r"`[^`]*`")
+
+
+def _spellings() -> list[tuple[re.Pattern, object]]:
+    """Every spelling of every glossary term as a pattern, longest first: "Gittins index" and
+    "posterior sampling" are read before "index" and "posterior", "inductive bias" before
+    "bias", so a longer term's words do not also count as the shorter one."""
+    pairs = [(s, t) for t in TERMS for s in (t.english, *t.also) if not _ACRONYM.fullmatch(s)]
+    pairs.sort(key=lambda pair: -len(pair[0]))
+    return [(re.compile(_spelling(s), re.IGNORECASE), t) for s, t in pairs]
+
+
+def _spelling(term: str) -> str:
+    """A term as a whole word; a hyphen and a space match each other; a plural 's' allowed."""
+    word = re.escape(term).replace(r"\-", "[- ]").replace(r"\ ", "[- ]")
+    return rf"(?<![\w-]){word}(?:e?s)?(?![\w-])"
+
+
+def terms_used(english: str) -> list:
+    """The glossary terms an English cell uses in its prose (not in code, maths, links or its
+    reading list), each once."""
+    text = _READING_LIST.sub("", _NOT_PROSE.sub(" ", _CODE_SPAN.sub(" CODE ", english)))
+    for pattern in _NOT_THE_TERM.values():
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    used = []
+    for pattern, term in _spellings():
+        if pattern.search(text):
+            text = pattern.sub(" ", text)
+            if term not in used:
+                used.append(term)
+    return used
+
+
+def test_terms_used_reads_terms_not_their_homonyms():
+    used = lambda text: [t.english for t in terms_used(text)]  # noqa: E731
+    assert used("`f(x)` returns a tensor, and (or returns) lists") == []
+    assert used("`f(x)` returns a tensor; the returns of each run") == ["return"]
+    assert used("the loop, returns and values") == ["return"]
+    assert used("The paper states it; the state of the chain") == ["state"]
+    assert used("PEARL outperforms prior algorithms") == []
+    assert used("the Gittins index") == ["Gittins index"]
+    assert used("the inductive bias of a model") == ["inductive bias"]
+    assert used("posterior sampling") == ["posterior sampling"]
+    assert used("PPO with GAE") == []  # acronyms only: no long Chinese name is asked for
+    assert used("Proximal Policy Optimization") == ["Proximal Policy Optimization"]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=IDS)
+def test_each_chinese_cell_uses_the_glossary_terms_its_english_uses(path):
+    problems = [
+        f"{context}: the English uses {term.english!r}, the Chinese lacks {term.chinese}"
+        for (context, english), chinese in translate.translations(_catalog(path)).items()
+        if context is not None
+        for term in terms_used(english)
+        if term.chinese not in chinese
+    ]
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
 #: What may stay English in Chinese prose (code, maths, links and URLs are removed first, and
 #: the reading list, whose entries keep their original titles): JupyterLab's own menu items,
 #: which the reader clicks as written, and paper titles quoted where a chapter names its source.

@@ -304,28 +304,30 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
     """
     if not isinstance(changes, Mapping):
         raise CannotJudge(f"changes must map layer names to numbers, got {describe(changes)}")
-    missing = [name for name in _LAYER_CHOICES.values() if name not in changes]
+    # layer_changes names the layers in the chapter's language; English keys are read too.
+    shown = _layer_names()
+    names = {k: n if n in changes else shown[k] for k, n in _LAYER_CHOICES.items()}
+    missing = [name for name in names.values() if name not in changes]
     if missing:
         raise CannotJudge(
             f"this run's changes lack {missing} (they hold {sorted(map(str, changes))}): run "
             "the cell that measures layer_changes first"
         )
     values, broken = {}, []
-    for key, name in _LAYER_CHOICES.items():
+    for key, name in names.items():
         try:
             values[key] = plain_number(changes[name], f"the change of {name}")
         except CannotJudge:
             broken.append(name)
     if len(values) < 2:
         raise CannotJudge(f"the changes of {broken} are not finite numbers: re-run the training")
-    shown = _layer_names()
     largest = max(values, key=values.get)
     correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
     measured = tr(", ").join(
         tr("{layer} {change:.1f}%", layer=shown[k], change=100 * v) for k, v in values.items()
     )
     if broken:
-        left_out = tr(", ").join(shown[k] for k, n in _LAYER_CHOICES.items() if n in broken)
+        left_out = tr(", ").join(shown[k] for k, n in names.items() if n in broken)
         measured += tr(" ({layers}: not a number in this run, left out)", layers=left_out)
     if correct == "d":
         reasons = {

@@ -154,7 +154,7 @@ class Report:
         self.failed = True
         self._print(f"✗ {message}")
         if hint:
-            self._print(f"  Hint: {hint}")
+            self._print(tr("  Hint: {hint}", hint=hint))
         return False
 
     def note(self, message: str) -> None:
@@ -189,23 +189,23 @@ def describe(value: Any) -> str:
     if value is None:
         return "None"
     if cls is bool:
-        return f"a bool ({value})"
+        return tr("a bool ({value})", value=value)
     if cls in (int, float, complex):
-        return f"a Python {cls.__name__}"
+        return tr("a Python {name}", name=cls.__name__)
     if cls is str:
-        return "a string"
+        return tr("a string")
     if cls in (list, tuple, dict, set):
-        return f"a {cls.__name__}"
+        return tr("a {name}", name=cls.__name__)
     if cls is Opaque:
-        return f"a {value.type_name} object"
+        return tr("a {name} object", name=value.type_name)
     torch, np = sys.modules.get("torch"), sys.modules.get("numpy")
     if torch is not None and isinstance(value, torch.Tensor):
-        return "a torch tensor"
+        return tr("a torch tensor")
     if np is not None and issubclass(cls, np.ndarray):
-        return "a numpy array"
+        return tr("a numpy array")
     if np is not None and issubclass(cls, np.generic):
-        return f"a numpy scalar (numpy.{cls.__name__})"
-    return f"a {sandbox._type_name(value)} object"
+        return tr("a numpy scalar (numpy.{name})", name=cls.__name__)
+    return tr("a {name} object", name=sandbox._type_name(value))
 
 
 def uses_numpy(fn: Any) -> bool:
@@ -905,8 +905,10 @@ def _answer(fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
 
 def _prefixed(label: str, judgement: Judgement) -> Judgement:
     if isinstance(judgement, Problem):
-        return Problem(f"{label}: {judgement.message}", judgement.hint)
-    return f"{label}: {judgement}"
+        return Problem(
+            tr("{case}: {message}", case=label, message=judgement.message), judgement.hint
+        )
+    return tr("{case}: {message}", case=label, message=judgement)
 
 
 def _changed_input(name: str) -> Judgement:
@@ -1047,7 +1049,7 @@ class CodingExercise:
                 ("not implemented", _NOT_IMPLEMENTED())
             ):
                 return outcome.error
-            return f"{case.label}: {outcome.error}"
+            return tr("{case}: {message}", case=case.label, message=outcome.error)
         (after_args, after_kwargs) = outcome.inputs
         for name, old, new in zip(self.arg_names, before[0], after_args[1:]):
             if name is not None and not sandbox.same(old, new):

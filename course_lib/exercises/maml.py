@@ -234,7 +234,7 @@ def _judge(case: Case, term: object, reference: dict) -> str | None:
     model, phi, task, alpha = case.args
     label = case.label
     if (problem := _check_returned(term, phi)) is not None:
-        return f"{label}: {problem}"
+        return tr("{case}: {message}", case=label, message=problem)
     scale = _scale(reference)
     if _gap(term, reference) <= _RELATIVE * scale:
         return None
@@ -246,7 +246,7 @@ def _judge(case: Case, term: object, reference: dict) -> str | None:
         )
     for sentence, wrong in _mistakes(model, phi, task, alpha):
         if _gap(term, wrong) <= _RELATIVE * max(_scale(wrong), 1e-12):
-            return f"{label}: {sentence}"
+            return tr("{case}: {message}", case=label, message=sentence)
     flat_ref = torch.cat([reference[n].reshape(-1) for n in phi]).double()
     flat = torch.cat([term[n].detach().reshape(-1) for n in phi]).double()
     cosine = (flat @ flat_ref / (flat.norm() * flat_ref.norm())).item()

@@ -228,10 +228,10 @@ def _judge(case: Case, seen: dict, expected: dict) -> str | None:
     model, params, x, y, lr, x_q, y_q = case.args
     per_weight, theta, reference = case.data, seen["theta"], expected["theta"]
     if (problem := _check_shape(theta, params)) is not None:
-        return f"{case.label}: {problem}"
+        return tr("{case}: {message}", case=case.label, message=problem)
     if _gap(theta, reference) > _CLOSE:
         mistake = _value_mistake(theta, model, params, x, y, lr, reference, per_weight)
-        return f"{case.label}: {mistake}"
+        return tr("{case}: {message}", case=case.label, message=mistake)
     if not all(theta[n].requires_grad for n in params):
         return tr(
             "θ is detached from φ: the outer loop cannot send a gradient back. Don't call "

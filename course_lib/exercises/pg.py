@@ -212,7 +212,7 @@ def _judge(case: Case, out: object, expected: torch.Tensor) -> Problem | str | N
     rewards, gamma = case.args
     returns = _as_returns(out, len(rewards))
     if isinstance(returns, str):
-        return f"{case.label}: {returns}"
+        return tr("{case}: {message}", case=case.label, message=returns)
     got, (rtol, atol) = returns
     if torch.allclose(got, expected, rtol=rtol, atol=atol):
         return None
@@ -465,7 +465,7 @@ def _judge_q(case: Case, out: object, expected: torch.Tensor) -> Problem | str |
     Q, s, a, r, s_next, terminal, alpha, gamma = case.args
     got = _as_table(out, tuple(Q.shape))
     if isinstance(got, str):
-        return f"{case.label}: {got}"
+        return tr("{case}: {message}", case=case.label, message=got)
     if torch.allclose(got, expected, rtol=1e-9, atol=1e-12):
         return None
     mistakes = _q_mistakes(Q, s, a, r, s_next, terminal, alpha, gamma)

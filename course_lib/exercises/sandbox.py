@@ -57,6 +57,8 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from course_lib.i18n import tr
+
 __all__ = [
     "Opaque",
     "Task",
@@ -510,9 +512,11 @@ def isolation_available() -> bool:
         _PROBE["forks"] = _probe()
         if not _PROBE["forks"]:
             print(
-                "Note: this Python cannot run checks in a separate process, so each check runs "
-                "in the notebook's own process: an answer that never returns may need Kernel → "
-                "Interrupt.",
+                tr(
+                    "Note: this Python cannot run checks in a separate process, so each check "
+                    "runs in the notebook's own process: an answer that never returns may need "
+                    "Kernel → Interrupt."
+                ),
                 file=sys.stderr,
             )
     return _PROBE["forks"]
@@ -584,7 +588,7 @@ class Run:
 
 def _explain_default(error: BaseException, time_limit: float | None) -> str:
     if isinstance(error, TimeoutError) and time_limit is not None:
-        return f"ran for more than {time_limit:g} s"
+        return tr("ran for more than {limit:g} s", limit=time_limit)
     return f"{_type_name(error)}: {error}"
 
 
@@ -686,19 +690,34 @@ def _changed_names(records: list[tuple[str, dict, dict]]) -> list[str]:
         f"{name}.{key}"
         for name, space, before in records
         for key, value in before.items()
-        if space.get(key, _MISSING) is not value
+        if space.get(key, _MISSING) is not value and not _torch_wrapped(space.get(key), value)
     ]
 
 
 _MISSING = object()
 
 
-def _tampered(changed: list[str]) -> str:
-    shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")
+def _torch_wrapped(new: object, old: object) -> bool:
+    """Whether torch itself wrapped ``old`` as ``new``: the first import of torch._dynamo
+    (which torch.func's transforms import lazily) replaces torch.manual_seed by a wrapper of
+    it, defined in torch's own files. A wrapper written by the answer lives elsewhere."""
+    code, torch = getattr(new, "__code__", None), _torch()
     return (
-        f"your code replaced parts of the course's library, the checker or torch while it ran "
-        f"({shown}): the check cannot trust anything measured after that. Leave them as they "
-        "are and compute the answer yourself."
+        getattr(new, "__wrapped__", None) is old
+        and code is not None
+        and torch is not None
+        and code.co_filename.startswith(os.path.dirname(torch.__file__) + os.sep)
+    )
+
+
+def _tampered(changed: list[str], tr: Callable = tr) -> str:
+    # tr is bound now, like _run_one's helpers: the answer may have replaced the module's.
+    shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")
+    return tr(
+        "your code replaced parts of the course's library, the checker or torch while it ran "
+        "({shown}): the check cannot trust anything measured after that. Leave them as they "
+        "are and compute the answer yourself.",
+        shown=shown,
     )
 
 
@@ -771,7 +790,7 @@ def _safe_explain(explain: Callable, error: BaseException) -> str:
     try:
         return explain(error, None)
     except Exception:  # an exception whose str() misbehaves
-        return f"your code raised {_type_name(error)}"
+        return tr("your code raised {name}", name=_type_name(error))
 
 
 def _run_here(
@@ -808,7 +827,8 @@ _HEADER = struct.Struct(">Q")
 
 def outcome_to_plain(outcome: Outcome) -> dict:
     return {
-        "error": outcome.error,
+        # str(): a translated message is a str subclass (i18n.Text), and only plain data crosses.
+        "error": None if outcome.error is None else str(outcome.error),
         "raw": outcome.raw,
         "inputs": outcome.inputs,
         "library": outcome.library,
@@ -825,19 +845,24 @@ def _send(
     _plain: Callable = outcome_to_plain,
     _dumps: Callable = pickle.dumps,
     _write: Callable = os.write,
+    tr: Callable = tr,  # bound now, like the helpers above
 ) -> None:
     """One length-prefixed frame on the pipe (its helpers bound now: see _run_one)."""
     try:
         data = _dumps(_plain(outcome), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as error:
         data = pickle.dumps(
-            {"error": f"the result could not be sent back ({type(error).__name__})"}
+            {"error": tr("the result could not be sent back ({name})", name=type(error).__name__)}
         )
     if len(data) > MAX_RESULT_BYTES:
         data = pickle.dumps(
             {
-                "error": f"your function returned {len(data) / 2**20:.0f} MB of data; the checker "
-                f"accepts at most {MAX_RESULT_BYTES // 2**20} MB (a tensor far larger than its inputs?)",
+                "error": tr(
+                    "your function returned {size:.0f} MB of data; the checker accepts at most "
+                    "{limit} MB (a tensor far larger than its inputs?)",
+                    size=len(data) / 2**20,
+                    limit=MAX_RESULT_BYTES // 2**20,
+                ),
                 "output": outcome.output,
             }
         )
@@ -862,8 +887,10 @@ def _plain_to_outcome(plain: Any) -> Outcome:
     """The parent's reading of a child's frame; anything malformed (an answer that broke the
     child's machinery) becomes an error outcome, never a result."""
     broken = Outcome(
-        error="your code broke the checker's process, so its result cannot be read: leave the "
-        "checker's and the library's code alone."
+        error=tr(
+            "your code broke the checker's process, so its result cannot be read: leave the "
+            "checker's and the library's code alone."
+        )
     )
     if type(plain) is not dict or not set(plain) <= set(_FIELDS) | {"raw"}:
         return broken
@@ -969,18 +996,24 @@ class _Reader:
 def _death(status: int) -> str:
     if os.WIFEXITED(status):
         code = os.WEXITSTATUS(status)
-        return (
-            f"your code ended the process (os._exit({code}) or a crash) before returning a "
-            "result: return the result instead of exiting."
+        return tr(
+            "your code ended the process (os._exit({code}) or a crash) before returning a "
+            "result: return the result instead of exiting.",
+            code=code,
         )
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         if sig == signal.SIGXCPU:
             return "__timeout__"
-        hint = " (it may have run out of memory)" if sig == signal.SIGKILL else ""
-        return f"your code crashed the checker's process (signal {name}){hint}."
-    return "your code ended the checker's process."
+        if sig == signal.SIGKILL:
+            return tr(
+                "your code crashed the checker's process (signal {name}) (it may have run out "
+                "of memory).",
+                name=name,
+            )
+        return tr("your code crashed the checker's process (signal {name}).", name=name)
+    return tr("your code ended the checker's process.")
 
 
 class _ForkedRun(Run):

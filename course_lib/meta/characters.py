@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from course_lib.i18n import tr
 from course_lib.meta.images import ImageTasks
 from course_lib.validation import check_choice, check_int, check_seed
 
@@ -707,10 +708,24 @@ def character_split(
     held_out = [i for i, t in enumerate(data.typefaces) if t.family in TEST_FAMILIES]
     seen = [i for i in everyone if i not in held_out]
     instances = (everyone,) * 3 if split == "characters" else (seen, seen, held_out)
-    names = ("meta-training", "meta-validation", "meta-test")
     return tuple(  # type: ignore[return-value]
-        data.tasks(sorted(c), i, f"{name} characters ({split} split)")
-        for name, c, i in zip(names, parts, instances)
+        data.tasks(sorted(c), i, description)
+        for description, c, i in zip(_split_descriptions(split), parts, instances)
+    )
+
+
+def _split_descriptions(split: str) -> tuple[str, str, str]:
+    """The three families' names as a reader sees them (whole phrases, for translation)."""
+    if split == "characters":
+        return (
+            tr("meta-training characters (characters split)"),
+            tr("meta-validation characters (characters split)"),
+            tr("meta-test characters (characters split)"),
+        )
+    return (
+        tr("meta-training characters (typefaces split)"),
+        tr("meta-validation characters (typefaces split)"),
+        tr("meta-test characters (typefaces split)"),
     )
 
 

@@ -40,6 +40,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 from tqdm.auto import tqdm
 
+from course_lib.i18n import tr
 from course_lib.meta.functional import Params, adapt, meta_loss
 from course_lib.meta.images import IMAGE_SHAPE, ImageTasks, check_images, digit_split
 from course_lib.meta.tasks import TaskBatch
@@ -733,10 +734,19 @@ def choose_inner_lr(
 
 def layer_names(params: Mapping[str, Tensor]) -> dict[str, str]:
     """Parameter-name prefix → readable name of each layer: ``{"body.0.": "hidden layer 1", …,
-    "head.": "head"}``."""
+    "head.": "head"}`` (in the chapter's language: the names are printed as they are)."""
     hidden = sorted({n.split(".")[1] for n in params if n.startswith("body.")}, key=int)
-    names = {f"body.{i}.": f"hidden layer {k}" for k, i in enumerate(hidden, start=1)}
-    return {**names, "head.": "head"}
+    names = {f"body.{i}.": _hidden_layer(k) for k, i in enumerate(hidden, start=1)}
+    return {**names, "head.": tr("head")}
+
+
+def _hidden_layer(k: int) -> str:
+    # The first two by their own messages, shared with the checker that names them.
+    if k == 1:
+        return tr("hidden layer 1")
+    if k == 2:
+        return tr("hidden layer 2")
+    return tr("hidden layer {k}", k=k)
 
 
 def layer_changes(learner: FewShotLearner, tasks: TaskBatch, *, steps: int) -> dict[str, float]:
