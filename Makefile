@@ -112,11 +112,12 @@ notebooks-other-cpu: zh
 	$(OTHER_CPU) $(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 		notebooks-zh/
 
-# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing). The
-# kernels render each widget's site frames into $(SITE_FRAMES) as they build it, so book-check
-# builds the site from these runs without executing a chapter again.
+# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing), in
+# English and in Chinese (notebooks-zh/, served as zh/). The kernels render each widget's site
+# frames into $(SITE_FRAMES) as they build it, so book-check builds both languages of the site
+# from these runs without executing a chapter again.
 browser: export COURSE_SITE_FRAMES := $(SITE_FRAMES)
-browser: setup
+browser: zh
 	bash scripts/install_browser.sh
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/browser --ignore=tests/browser/test_site.py
 
