@@ -392,28 +392,53 @@ def grid_html(manifest: dict, frames_url: str, language: str = "en") -> str:
 SITE_COLOURS = 256
 
 
-def site_frame(cached: Path, dest: Path) -> None:
-    """Write the site's copy of the cached frame ``cached`` to ``dest`` (see SITE_COLOURS)."""
+def palette_frame(cached: Path) -> Path:
+    """The site's version of the cached frame ``cached`` (see SITE_COLOURS), made once."""
     kept = cached.parent / "palette" / cached.name
-    if not kept.exists():
-        import io
+    if kept.exists():
+        return kept
+    import io
 
-        from PIL import Image
+    from PIL import Image
 
-        data = cached.read_bytes()
-        with Image.open(io.BytesIO(data)) as image:
-            rgb = image.convert("RGB")
-        if rgb.getcolors(SITE_COLOURS) is None:  # more colours than a palette holds
-            out = io.BytesIO()
-            rgb.quantize(
-                SITE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-            ).save(out, "WEBP", lossless=True, method=1, quality=50)
-            data = min(data, out.getvalue(), key=len)
-        kept.parent.mkdir(exist_ok=True)
-        staged = kept.with_name(f".{kept.name}.{os.getpid()}")
-        staged.write_bytes(data)
-        os.replace(staged, kept)  # two builds at once both succeed
-    shutil.copyfile(kept, dest)
+    data = cached.read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = image.convert("RGB")
+    if rgb.getcolors(SITE_COLOURS) is None:  # more colours than a palette holds
+        out = io.BytesIO()
+        rgb.quantize(SITE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            out, "WEBP", lossless=True, method=1, quality=50
+        )
+        data = min(data, out.getvalue(), key=len)
+    kept.parent.mkdir(exist_ok=True)
+    staged = kept.with_name(f".{kept.name}.{os.getpid()}")
+    staged.write_bytes(data)
+    os.replace(staged, kept)  # two builds at once both succeed
+    return kept
+
+
+def site_frame(cached: Path, dest: Path) -> None:
+    """Write the site's copy of the cached frame ``cached`` to ``dest``."""
+    shutil.copyfile(palette_frame(cached), dest)
+
+
+def prepare_frames(executed: list[Path], frames: Path, jobs: int) -> int:
+    """Make the site's version of every frame the executed chapters' widgets will show, ``jobs``
+    processes at a time (rendering the pages then only copies them); return how many were made."""
+    todo = set()
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        state = widget_state(nb)
+        for model_id in shown_widgets(nb):
+            for key in grid_keys(state, model_id) or []:
+                manifest = load_manifest(frames / key)
+                for frame in manifest["frames"] if manifest else ():
+                    if not (frames / key / "palette" / frame["file"]).exists():
+                        todo.add(frames / key / frame["file"])
+    if todo:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(palette_frame, sorted(todo), chunksize=16))
+    return len(todo)
 
 
 def staticize_widgets(
@@ -934,6 +959,12 @@ def main(argv: list[str] | None = None) -> int:
             name, wall, cpu = f.result()
             print(f"[book] {name}: executed in {wall:.1f} s wall, {cpu:.1f} s kernel CPU")
 
+    t1, c1 = time.perf_counter(), time.process_time() + _children_cpu()
+    made = prepare_frames([p for paths in executed.values() for p in paths], args.frames, args.jobs)
+    print(
+        f"[book] {made} site frames made (SITE_COLOURS) in {time.perf_counter() - t1:.1f} s wall, "
+        f"{time.process_time() + _children_cpu() - c1:.1f} s CPU; the others were cached"
+    )
     site = args.out / "site"
     site.mkdir(parents=True, exist_ok=True)
     available = {lang: {p.stem + ".html" for p in paths} for lang, paths in chapters_of.items()}
