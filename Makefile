@@ -112,11 +112,12 @@ notebooks-other-cpu: zh
 	$(OTHER_CPU) $(BIN)/pytest $(PYTEST_FLAGS) -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 		notebooks-zh/
 
-# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing). The
-# kernels render each widget's site frames into $(SITE_FRAMES) as they build it, so book-check
-# builds the site from these runs without executing a chapter again.
+# Every chapter in JupyterLab + headless Chromium (installs Debian's chromium if missing), in
+# English and in Chinese (notebooks-zh/, served as zh/). The kernels render each widget's site
+# frames into $(SITE_FRAMES) as they build it, so book-check builds both languages of the site
+# from these runs without executing a chapter again.
 browser: export COURSE_SITE_FRAMES := $(SITE_FRAMES)
-browser: setup
+browser: zh
 	bash scripts/install_browser.sh
 	$(BIN)/pytest $(PYTEST_FLAGS) tests/browser --ignore=tests/browser/test_site.py
 
@@ -132,23 +133,27 @@ student: zh
 	$(BIN)/python scripts/make_student.py --src notebooks --out student
 	$(BIN)/python scripts/make_student.py --src notebooks-zh --out student-zh
 
-# Course site in _build/site/ (open _build/site/index.html, no network needed): every chapter
-# executed with its quick settings and rendered to static HTML; each widget's controls work
-# there, over frames its own code drew for a grid of their values (cached in $(SITE_FRAMES)
-# by the widget's code and data: an unchanged widget is not drawn again).
-book: setup
+# Course site in _build/site/ (open _build/site/index.html, no network needed), in English and,
+# under _build/site/zh/, in Chinese (run from notebooks-zh/), a switch on every page: every
+# chapter executed with its quick settings and rendered to static HTML; each widget's controls
+# work there, over frames its own code drew for a grid of their values (cached in
+# $(SITE_FRAMES) by the widget's code and data: an unchanged widget is not drawn again).
+BOOK_LANGUAGES := --languages en zh --lang-src zh=notebooks-zh
+book: zh
 	rm -rf _build
-	$(BIN)/python scripts/build_book.py --src notebooks --out _build --jobs 2 --frames $(SITE_FRAMES)
+	$(BIN)/python scripts/build_book.py --src notebooks --out _build --jobs 2 --frames $(SITE_FRAMES) \
+		$(BOOK_LANGUAGES)
 
-# The course site as make test checks it: built into test-artifacts/book/ from the chapters the
-# browser phase executed (test-artifacts/executed, each reused only if it matches notebooks/ and
-# its widgets' frames are cached), then tests/test_book.py and the site in headless Chromium
-# from disk (tests/browser/test_site.py).
-book-check: setup
+# The course site as make test checks it, both languages: built into test-artifacts/book/ from
+# the chapters the browser phase executed (test-artifacts/executed, its zh/ for the Chinese, each
+# reused only if it matches notebooks/ or notebooks-zh/ and its widgets' frames are cached),
+# then tests/test_book.py and the site in headless Chromium from disk (tests/browser/test_site.py).
+book-check: zh
 	bash scripts/install_browser.sh
 	rm -rf test-artifacts/book
 	$(BIN)/python scripts/build_book.py --src notebooks --out test-artifacts/book --jobs 2 \
-		--frames $(SITE_FRAMES) $(if $(wildcard test-artifacts/executed),--executed-dir test-artifacts/executed)
+		--frames $(SITE_FRAMES) $(BOOK_LANGUAGES) \
+		$(if $(wildcard test-artifacts/executed),--executed-dir test-artifacts/executed)
 	BOOK_DIR=test-artifacts/book $(BIN)/pytest $(PYTEST_FLAGS) tests/test_book.py tests/browser/test_site.py
 
 strip: setup

@@ -18,18 +18,23 @@ Steps (``make book``):
 2. Render each executed notebook with nbconvert's ``lab`` template into ``OUT/site/NN_x.html``
    with a navigation bar (previous · contents · next, and a language switch when the site has
    more than one language). A widget with a site grid becomes plain HTML controls (range
-   inputs, selects, checkboxes) over its precomputed frames (``OUT/site/frames/``, lossless
-   WebP), with a line for every control the site thins or keeps fixed; a few lines of inline
-   JavaScript swap the frame. Any other widget is shown as the images of its saved state with a
-   note that it is live in JupyterLab. Progress bars become their final text line.
+   inputs, selects, checkboxes) over its precomputed frames (``OUT/site/frames/``, WebP: see
+   ``SITE_COLOURS``), with a line for every control the site thins or keeps fixed; a few lines
+   of inline JavaScript swap the frame. Any other widget is shown as the images of its saved
+   state with a note that it is live in JupyterLab. Progress bars become their final text line.
+   What pages would repeat goes into shared files named by their content: the long style
+   blocks into ``OUT/site/assets/``, the plots into ``OUT/site/images/`` (lossless WebP).
 3. Write ``OUT/site/index.html`` (the chapters in course order), copy MathJax from the
    ``jupyter-server-mathjax`` package into ``OUT/site/mathjax/``, write ``OUT/grids.json``
-   (every grid's manifest, for the tests) and print the size of each chapter.
+   (every grid's manifest, for the tests) and print the size of each chapter in each language.
 
 Languages: ``--languages en`` (the default) builds the English site at ``OUT/site/``. Every
-further language L (e.g. ``--languages en zh --lang-src zh=DIR``) is built from the
-notebooks in DIR into ``OUT/site/L/``, and every page then carries a switch to the same page
-in the other languages.
+further language L (e.g. ``--languages en zh --lang-src zh=DIR``, as ``make book`` does) is
+executed from the notebooks in DIR (its executed copies in ``OUT/executed/L/``) into
+``OUT/site/L/``, and every page then carries a switch to the same page in the other
+languages. Its widgets draw their frames in that language: a grid's cache key covers its
+pictures and labels, so the languages share a cached grid only where they draw the same
+frames, and the site's ``frames/`` and ``images/`` hold a picture both languages show once.
 
 Nothing is fetched, at build time or when reading: no CDN for MathJax, fonts or scripts.
 """
@@ -68,14 +73,65 @@ CONTROL_MODELS = {
     "ToggleButtonsModel", "ToggleButtonModel", "RadioButtonsModel", "IntTextModel",
     "FloatTextModel", "BoundedIntTextModel", "BoundedFloatTextModel", "TextModel", "ButtonModel",
 }  # fmt: skip
-LIVE_NOTE = (
-    "This widget is live in JupyterLab: open the chapter there and move its controls to redraw "
-    "the plot. Shown here: its initial state."
-)
-GRID_NOTE = (
-    "Live on this page, without Python: every picture was drawn by this widget's own code in "
-    "this chapter's run when the site was built; moving a control shows the matching one."
-)
+# What the site itself says, in each language (the chapters' own text comes from their runs).
+SITE_TEXT = {
+    "en": {
+        "live_note": (
+            "This widget is live in JupyterLab: open the chapter there and move its controls to "
+            "redraw the plot. Shown here: its initial state."
+        ),
+        "grid_note": (
+            "Live on this page, without Python: every picture was drawn by this widget's own "
+            "code in this chapter's run when the site was built; moving a control shows the "
+            "matching one."
+        ),
+        "fewer": (
+            " Fewer positions than in JupyterLab (<code>make lab</code>), where every value is "
+            "live: {notes}."
+        ),
+        "note_sep": "; ",
+        "every": " It offers every position the widget offers in JupyterLab.",
+        "no_widget": "(an interactive widget: run the chapter in JupyterLab to see it)",
+        "contents": "Contents",
+        "site_title": "Meta-RL course",
+        "heading": "Reinforcement learning and meta-RL: the course",
+        "intro": (
+            'Each chapter below was executed with its quick settings (<code>SCALE = "quick"</code>) '
+            "when this site was built. Its widgets work here without Python: every picture was "
+            "drawn by the widget's own code for a grid of its control values; JupyterLab "
+            "(<code>make lab</code>) offers every value."
+        ),
+    },
+    "zh": {
+        "live_note": (
+            "这个交互控件在 JupyterLab 中可以实时操作：在那里打开本章，拖动控件即可重新绘图。"
+            "此处显示的是它的初始状态。"
+        ),
+        "grid_note": (
+            "在本页无需 Python 即可操作：每张图都是构建本站时，这个交互控件自己的代码在本章的运行中"
+            "画出的；拖动控件即显示对应的那一张。"
+        ),
+        "fewer": "取值比 JupyterLab（<code>make lab</code>）中少，在那里每个取值都可实时操作：{notes}。",
+        "note_sep": "；",
+        "every": "它提供了这个控件在 JupyterLab 中的全部取值。",
+        "no_widget": "（交互控件：请在 JupyterLab 中运行本章查看）",
+        "contents": "目录",
+        "site_title": "强化学习与元强化学习课程",
+        "heading": "强化学习与元强化学习：课程",
+        "intro": (
+            '下面每一章都在构建本站时以快速设置（<code>SCALE = "quick"</code>）运行过。'
+            "其中的交互控件在这里无需 Python 即可操作：每张图都是控件自己的代码为一组控件取值画出的；"
+            "JupyterLab（<code>make lab</code>）提供全部取值。"
+        ),
+    },
+}
+
+
+def site_text(language: str) -> dict[str, str]:
+    """The site's own sentences in ``language`` (English for a language without them)."""
+    return SITE_TEXT.get(language, SITE_TEXT["en"])
+
+
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 SITE_BUDGET_MB = 60  # the whole site, every language (tests/test_book.py holds it)
 CACHE_DAYS = 30  # cached grids unused this long are deleted after a build
@@ -191,8 +247,10 @@ def _image_value(entry: dict) -> str | None:
     return None
 
 
-def widget_html(state: dict, model_id: str) -> str:
-    """Static HTML for one displayed widget: images, texts, controls' values, and the note."""
+def widget_html(state: dict, model_id: str, language: str = "en") -> str:
+    """Static HTML for one displayed widget: images, texts, controls' values, and the note
+    (in ``language``)."""
+    text = site_text(language)
     parts, controls, images = [], [], 0
     for mid in _walk(state, model_id):
         entry = state.get(mid)
@@ -241,14 +299,12 @@ def widget_html(state: dict, model_id: str) -> str:
         parts.insert(
             first_image, '<div class="book-widget-controls">' + " · ".join(controls) + "</div>"
         )
-        parts.append(f'<div class="book-widget-note">{LIVE_NOTE}</div>')
+        parts.append(f'<div class="book-widget-note">{text["live_note"]}</div>')
         cls = "book-widget book-widget-live"
     else:
         cls = "book-widget"
     if not parts:
-        parts.append(
-            '<div class="book-widget-note">(an interactive widget: run the chapter in JupyterLab to see it)</div>'
-        )
+        parts.append(f'<div class="book-widget-note">{text["no_widget"]}</div>')
     return f'<div class="{cls}" data-images="{images}">' + "\n".join(parts) + "</div>"
 
 
@@ -286,10 +342,11 @@ def _default_index(axes: list[dict]) -> int:
     return index
 
 
-def grid_html(manifest: dict, frames_url: str) -> str:
+def grid_html(manifest: dict, frames_url: str, language: str = "en") -> str:
     """A widget with a site grid: its title, its controls as HTML inputs, the frame of the
-    default position, its status line, and what the site leaves out; the frame table rides in a
-    JSON block that the page's script reads."""
+    default position, its status line, and what the site leaves out (in ``language``); the
+    frame table rides in a JSON block that the page's script reads."""
+    text = site_text(language)
     axes = manifest["axes"]
     frames = manifest["frames"]
     statuses = list(dict.fromkeys(f["status"] for f in frames))
@@ -308,12 +365,8 @@ def grid_html(manifest: dict, frames_url: str) -> str:
         for a in axes
         if a["note"]
     ]
-    note = GRID_NOTE + (
-        " Fewer positions than in JupyterLab (<code>make lab</code>), where every value is live: "
-        + "; ".join(notes)
-        + "."
-        if notes
-        else " It offers every position the widget offers in JupyterLab."
+    note = text["grid_note"] + (
+        text["fewer"].format(notes=text["note_sep"].join(notes)) if notes else text["every"]
     )
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     controls = "\n".join(_control_html(i, a) for i, a in enumerate(axes))
@@ -329,11 +382,71 @@ def grid_html(manifest: dict, frames_url: str) -> str:
     )
 
 
+# The site's frames: two languages of every grid fit the size budget only in fewer bytes than the
+# cache's lossless WebP (27 MB a language). A frame of at most 256 colours is copied as it is
+# (WebP stores it as a palette, pixel for pixel); one with more (anti-aliased lines and text over
+# many colours) gets its own 256-colour palette by median cut, without dithering: 17% fewer frame
+# bytes over the site, a mean error of 0.025 of a level per channel (216 of the course's frames;
+# 0.09% of the pixels off by more than 8 levels, anti-aliasing between two colours). Each palette
+# frame is kept beside its cached original, in ``palette/``, and made once.
+SITE_COLOURS = 256
+
+
+def palette_frame(cached: Path) -> Path:
+    """The site's version of the cached frame ``cached`` (see SITE_COLOURS), made once."""
+    kept = cached.parent / "palette" / cached.name
+    if kept.exists():
+        return kept
+    import io
+
+    from PIL import Image
+
+    data = cached.read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = image.convert("RGB")
+    if rgb.getcolors(SITE_COLOURS) is None:  # more colours than a palette holds
+        out = io.BytesIO()
+        rgb.quantize(SITE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            out, "WEBP", lossless=True, method=1, quality=50
+        )
+        data = min(data, out.getvalue(), key=len)
+    kept.parent.mkdir(exist_ok=True)
+    staged = kept.with_name(f".{kept.name}.{os.getpid()}")
+    staged.write_bytes(data)
+    os.replace(staged, kept)  # two builds at once both succeed
+    return kept
+
+
+def site_frame(cached: Path, dest: Path) -> None:
+    """Write the site's copy of the cached frame ``cached`` to ``dest``."""
+    shutil.copyfile(palette_frame(cached), dest)
+
+
+def prepare_frames(executed: list[Path], frames: Path, jobs: int) -> int:
+    """Make the site's version of every frame the executed chapters' widgets will show, ``jobs``
+    processes at a time (rendering the pages then only copies them); return how many were made."""
+    todo = set()
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        state = widget_state(nb)
+        for model_id in shown_widgets(nb):
+            for key in grid_keys(state, model_id) or []:
+                manifest = load_manifest(frames / key)
+                for frame in manifest["frames"] if manifest else ():
+                    if not (frames / key / "palette" / frame["file"]).exists():
+                        todo.add(frames / key / frame["file"])
+    if todo:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(palette_frame, sorted(todo), chunksize=16))
+    return len(todo)
+
+
 def staticize_widgets(
     nb: nbformat.NotebookNode,
     frames: Path | None = None,
     site: Path | None = None,
     frames_url: str = "frames/",
+    language: str = "en",
 ) -> dict:
     """Replace every widget output by HTML: a widget with a site grid (its frames in
     ``frames``) by live controls over its frames, copied to ``site/frames/``; any other by
@@ -358,12 +471,12 @@ def staticize_widgets(
                 (site / "frames").mkdir(parents=True, exist_ok=True)
                 for file in {f["file"] for f in manifest["frames"]}:
                     if not (site / "frames" / file).exists():
-                        shutil.copyfile(frames / manifest["key"] / file, site / "frames" / file)
+                        site_frame(frames / manifest["key"] / file, site / "frames" / file)
                     done["frame_files"].add(file)
-                out["data"] = {"text/html": grid_html(manifest, frames_url)}
+                out["data"] = {"text/html": grid_html(manifest, frames_url, language)}
                 done["grids"].append(manifest)
             else:
-                out["data"] = {"text/html": widget_html(state, model_id)}
+                out["data"] = {"text/html": widget_html(state, model_id, language)}
             done["widgets"] += 1
     nb.metadata.pop("widgets", None)
     return done
@@ -556,18 +669,66 @@ def nav_html(
         else "<span></span>"
     )
     switch = language_switch(languages or [language], language, chapters[i][0], available or {})
-    return f'<nav class="book-nav">{prev}<a href="index.html">Contents</a>{switch}{nxt}</nav>'
+    contents = site_text(language)["contents"]
+    return f'<nav class="book-nav">{prev}<a href="index.html">{contents}</a>{switch}{nxt}</nav>'
 
 
-INDEX_TEXT = {
-    "en": (
-        "Reinforcement learning and meta-RL: the course",
-        'Each chapter below was executed with its quick settings (<code>SCALE = "quick"</code>) '
-        "when this site was built. Its widgets work here without Python: every picture was drawn "
-        "by the widget's own code for a grid of its control values; JupyterLab "
-        "(<code>make lab</code>) offers every value.",
-    ),
-}
+# What every page would otherwise repeat, moved into files at the site root that every page and
+# language shares, named by their content: JupyterLab's theme (240 KB in each page) and the
+# other long style blocks, and the plots' PNGs, re-encoded as lossless WebP (a third of the
+# bytes, the same pixels) where that is smaller, and no longer base64-inflated by a third.
+STYLE_BLOCK = re.compile(r"<style([^>]*)>(.*?)</style>", flags=re.S)
+INLINE_IMAGE = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
+SHARED_STYLE_BYTES = 4096  # shorter style blocks (the site's own CSS) stay in the page
+
+
+def _content_file(folder: Path, data: bytes, suffix: str) -> str:
+    """Write ``data`` once into ``folder`` under its content's hash; return the file name."""
+    import hashlib
+
+    name = hashlib.sha256(data).hexdigest()[:20] + suffix
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / name).exists():
+        (folder / name).write_bytes(data)
+    return name
+
+
+def _image_file(folder: Path, png: bytes) -> str:
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        out = io.BytesIO()
+        image.save(out, "WEBP", lossless=True, method=1, quality=50)
+    webp = out.getvalue()
+    return (
+        _content_file(folder, webp, ".webp")
+        if len(webp) < len(png)
+        else _content_file(folder, png, ".png")
+    )
+
+
+def share_assets(body: str, root: Path, depth: str) -> tuple[str, set[str]]:
+    """Move the long style blocks and the inline PNGs of ``body`` into ``root/assets/`` and
+    ``root/images/`` (``depth`` leads from the page to ``root``); return the new body and the
+    image files it shows."""
+    import base64
+
+    images = set()
+
+    def style(m: re.Match) -> str:
+        if len(m.group(2)) < SHARED_STYLE_BYTES:
+            return m.group(0)
+        name = _content_file(root / "assets", m.group(2).encode(), ".css")
+        return f'<link rel="stylesheet" href="{depth}assets/{name}">'
+
+    def image(m: re.Match) -> str:
+        name = _image_file(root / "images", base64.b64decode(m.group(1)))
+        images.add(name)
+        return f'src="{depth}images/{name}"'
+
+    return INLINE_IMAGE.sub(image, STYLE_BLOCK.sub(style, body)), images
 
 
 def render(
@@ -602,7 +763,7 @@ def render(
     )
     pages = []
     for i, (_, nb) in enumerate(notebooks):
-        done = staticize_widgets(nb, frames, root, frames_url=f"{depth}frames/")
+        done = staticize_widgets(nb, frames, root, frames_url=f"{depth}frames/", language=language)
         body, _ = exporter.from_notebook_node(
             nb,
             resources={
@@ -616,6 +777,7 @@ def render(
             body = body.replace("</head>", f"<style>{PLAYER_CSS}</style>\n</head>", 1)
         nav = nav_html(chapters, i, languages, language, available)
         body = re.sub(r"(<body[^>]*>)", lambda m, nav=nav: m.group(1) + nav, body, count=1)
+        body, images = share_assets(body, root, depth)
         if done["grids"]:
             body = body.replace("</body>", f"<script>{BOOK_JS}</script>\n</body>", 1)
         (site / chapters[i][0]).write_text(body, encoding="utf-8")
@@ -626,20 +788,21 @@ def render(
                 "page_bytes": len(body.encode()),
                 "grids": done["grids"],
                 "frame_files": done["frame_files"],
+                "image_files": images,
             }
         )
-    heading, intro = INDEX_TEXT.get(language, INDEX_TEXT["en"])
+    text = site_text(language)
     items = "\n".join(
         f'<li><a href="{f}">{html.escape(t)}</a> <span class="file">({html.escape(Path(f).stem)}.ipynb)</span></li>'
         for f, t in chapters
     )
     switch = language_switch(languages, language, "index.html", available or {})
     index = f"""<!DOCTYPE html>
-<html lang="{language}"><head><meta charset="utf-8"><title>Meta-RL course</title>
+<html lang="{language}"><head><meta charset="utf-8"><title>{text["site_title"]}</title>
 <style>body {{ font: 16px/1.6 system-ui, sans-serif; max-width: 760px; margin: 40px auto; padding: 0 16px; }}
 .file {{ color: #78909c; font-size: 13px; }} .book-lang {{ float: right; font-size: 14px; }}</style></head>
-<body>{switch}<h1>{heading}</h1>
-<p>{intro}</p>
+<body>{switch}<h1>{text["heading"]}</h1>
+<p>{text["intro"]}</p>
 <ol class="toc">
 {items}
 </ol></body></html>
@@ -652,43 +815,64 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:.1f} MB"
 
 
+def _sizes(folder: Path) -> dict[str, int]:
+    return {f.name: f.stat().st_size for f in folder.glob("*")} if folder.exists() else {}
+
+
 def report_sizes(site: Path, built: dict[str, list[dict]]) -> dict:
-    """Print the size of each chapter (its page and the frames only it uses) and of the whole
-    site; return the figures (also written into grids.json)."""
-    frame_size = (
-        {f.name: f.stat().st_size for f in (site / "frames").glob("*")}
-        if (site / "frames").exists()
-        else {}
-    )
+    """Print the size of each chapter in each language (its page, its frames and its images)
+    and of the whole site; return the figures (also written into grids.json). A frame or image
+    that two pages show (the same picture in both languages: one with no text on it) is one
+    file, counted in each chapter that shows it and once in the total."""
+    frame_size, image_size = _sizes(site / "frames"), _sizes(site / "images")
     rows = []
-    print("[book] size per chapter (page + its frames):")
+    print("[book] size per chapter and language (page + its frames + its images):")
     for language, pages in built.items():
         for page in pages:
             frames_bytes = sum(frame_size.get(f, 0) for f in page["frame_files"])
+            images_bytes = sum(image_size.get(f, 0) for f in page["image_files"])
             counts = [len(m["frames"]) for m in page["grids"]]
-            rows.append(
-                {
-                    "language": language,
-                    "chapter": Path(page["file"]).stem,
-                    "page_bytes": page["page_bytes"],
-                    "frames_bytes": frames_bytes,
-                    "frames": sum(counts),
-                    "frame_files": len(page["frame_files"]),
-                    "grids": counts,
-                }
-            )
+            row = {
+                "language": language,
+                "chapter": Path(page["file"]).stem,
+                "page_bytes": page["page_bytes"],
+                "frames_bytes": frames_bytes,
+                "images_bytes": images_bytes,
+                "frames": sum(counts),
+                "frame_files": len(page["frame_files"]),
+                "grids": counts,
+            }
+            row["bytes"] = row["page_bytes"] + frames_bytes + images_bytes
+            rows.append(row)
             print(
-                f"  {language} {Path(page['file']).stem:28s} {_mb(page['page_bytes'] + frames_bytes):>8s}"
-                f"  (page {_mb(page['page_bytes'])}, {sum(counts)} frames in {len(counts)} widgets:"
-                f" {'+'.join(map(str, counts)) or '-'}, {_mb(frames_bytes)})"
+                f"  {language} {row['chapter']:28s} {_mb(row['bytes']):>8s}  (page "
+                f"{_mb(row['page_bytes'])}, images {_mb(images_bytes)}, {sum(counts)} frames in "
+                f"{len(counts)} widgets: {'+'.join(map(str, counts)) or '-'}, {_mb(frames_bytes)})"
             )
     total = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
     mathjax = sum(f.stat().st_size for f in (site / "mathjax").rglob("*") if f.is_file())
+    styles = sum(_sizes(site / "assets").values())
+    per_language = {lang: sum(r["bytes"] for r in rows if r["language"] == lang) for lang in built}
+    shared = [
+        f
+        for f in frame_size
+        if all(any(f in p["frame_files"] for p in pages) for pages in built.values())
+    ]
     print(
-        f"[book] site {_mb(total)} in all (budget {SITE_BUDGET_MB} MB): MathJax {_mb(mathjax)}, "
-        f"{sum(r['frames'] for r in rows)} frames ({len(frame_size)} files, {_mb(sum(frame_size.values()))})"
+        f"[book] site {_mb(total)} in all (budget {SITE_BUDGET_MB} MB): "
+        + ", ".join(f"{lang} pages {_mb(n)}" for lang, n in per_language.items())
+        + f"; MathJax {_mb(mathjax)}, shared styles {_mb(styles)}; "
+        f"{sum(r['frames'] for r in rows)} frames ({len(frame_size)} files, "
+        f"{_mb(sum(frame_size.values()))}; {len(shared)} files shown in every language)"
     )
-    return {"chapters": rows, "total_bytes": total, "mathjax_bytes": mathjax}
+    return {
+        "chapters": rows,
+        "total_bytes": total,
+        "mathjax_bytes": mathjax,
+        "styles_bytes": styles,
+        "language_bytes": per_language,
+        "frame_files_in_every_language": len(shared),
+    }
 
 
 def prune_cache(frames: Path, used: set[str]) -> None:
@@ -775,6 +959,12 @@ def main(argv: list[str] | None = None) -> int:
             name, wall, cpu = f.result()
             print(f"[book] {name}: executed in {wall:.1f} s wall, {cpu:.1f} s kernel CPU")
 
+    t1, c1 = time.perf_counter(), time.process_time() + _children_cpu()
+    made = prepare_frames([p for paths in executed.values() for p in paths], args.frames, args.jobs)
+    print(
+        f"[book] {made} site frames made (SITE_COLOURS) in {time.perf_counter() - t1:.1f} s wall, "
+        f"{time.process_time() + _children_cpu() - c1:.1f} s CPU; the others were cached"
+    )
     site = args.out / "site"
     site.mkdir(parents=True, exist_ok=True)
     available = {lang: {p.stem + ".html" for p in paths} for lang, paths in chapters_of.items()}
@@ -800,7 +990,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = report_sizes(site, built)
     pages = {
         lang: [
-            {k: v for k, v in p.items() if k not in ("grids", "frame_files")}
+            {k: v for k, v in p.items() if k not in ("grids", "frame_files", "image_files")}
             | {"grids": [m["key"] for m in p["grids"]]}
             for p in pages
         ]

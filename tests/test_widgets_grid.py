@@ -1,6 +1,6 @@
 """The course site's widget grids (course_lib/widgets/_grid.py): every widget's grid covers its
-default and claims only values its live controls offer; frames are the widget's own PNGs,
-cached by code and data.
+default and claims only values its live controls offer, in English and in Chinese (the site
+has both); frames are the widget's own PNGs, cached by code and data.
 
 Every public widget factory is built headless on small inputs (tests/site_widgets.py).
 """
@@ -12,14 +12,18 @@ import io
 import itertools
 import json
 import math
+import re
+import warnings
 
 import ipywidgets as widgets
+import matplotlib
 import numpy as np
 import pytest
 from PIL import Image
 from site_widgets import BUILDERS
 
 import course_lib.widgets as course_widgets
+from course_lib import i18n
 from course_lib.plotting import PlotView, new_figure
 from course_lib.widgets import _grid
 from course_lib.widgets._base import explorer, float_slider, int_slider
@@ -39,9 +43,19 @@ def test_every_widget_factory_has_a_builder():
     assert set(BUILDERS) == set(course_widgets.__all__)
 
 
-@pytest.fixture(scope="module", params=list(BUILDERS))
+@pytest.fixture(
+    params=[(lang, name) for lang in i18n.LANGUAGES for name in BUILDERS],
+    ids=[f"{lang}-{name}" for lang in i18n.LANGUAGES for name in BUILDERS],
+)
 def box(request):
-    return BUILDERS[request.param]()
+    """Each widget, built (and tested) in each language of the course; English afterwards."""
+    lang, name = request.param
+    with matplotlib.rc_context(), warnings.catch_warnings():
+        i18n.set_language(lang)
+        try:
+            yield BUILDERS[name]()
+        finally:
+            i18n.set_language("en")
 
 
 def _refused(control, values) -> list:
@@ -74,6 +88,10 @@ def test_site_grid_covers_the_default_and_claims_only_live_values(box):
         assert len(set(axis.labels)) == len(axis.labels), "two positions with one readout"
         # Fewer positions than live only with a line saying how they were chosen, or why fixed.
         assert (len(axis.values) < axis.live) == bool(axis.note), (axis.name, axis.note)
+        if axis.kind == "checkbox":  # the site's "off"/"on" in the widget's language
+            assert set(axis.labels) <= {i18n.tr("off"), i18n.tr("on")}, axis.labels
+        if i18n.language() == "zh" and axis.note:  # the page's line about it, in Chinese
+            assert re.search(r"[\u4e00-\u9fff]", axis.note), axis.note
         if axis.name in box.site.fixed:
             assert axis.values == (control.value,) and box.site.fixed[axis.name] in axis.note
     assert math.prod(len(a.values) for a in axes) <= box.site.max_frames

@@ -1,6 +1,9 @@
 """Fixtures for the real-browser tests: one JupyterLab server and one headless Chromium per
 test session, and a runner that keeps two chapters' kernels busy at once.
 
+The server holds every chapter in English (``notebooks/``, at its root) and in Chinese
+(``notebooks-zh/``, built by ``make zh``, in its ``zh/`` folder): the tests open each one.
+
 Run them with ``.venv/bin/pytest -q tests/browser`` (``make test`` does). They are skipped
 only when the environment variable ``COURSE_SKIP_BROWSER=1`` is set. A missing
 ``/usr/bin/chromium`` is installed with ``scripts/install_browser.sh`` (Debian's package).
@@ -8,6 +11,8 @@ only when the environment variable ``COURSE_SKIP_BROWSER=1`` is set. A missing
 Environment variables:
     COURSE_SKIP_BROWSER=1            skip these tests (say why in your CI log).
     COURSE_BROWSER_NOTEBOOKS=DIR     test the notebooks in DIR instead of notebooks/.
+    COURSE_BROWSER_LANGUAGES="en zh" the editions to open (default both; the Chinese one is
+                                     built from DIR's catalogs into notebooks-zh/ if missing).
     COURSE_BROWSER_CONCURRENCY=N     chapters running at once (default 2; 1 = one by one).
     UPDATE_SCREENSHOTS=1             also write docs/screenshots/<chapter>.png (for the README).
 """
@@ -18,6 +23,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 NOTEBOOKS = Path(os.environ.get("COURSE_BROWSER_NOTEBOOKS", ROOT / "notebooks"))
+LANGUAGES = tuple(os.environ.get("COURSE_BROWSER_LANGUAGES", "en zh").split())
 TIMINGS: dict[str, dict[str, float]] = {}
 SESSION_START = time.monotonic()
 
@@ -38,7 +45,28 @@ def chapter_notebooks() -> list[Path]:
     return sorted(p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("."))
 
 
+def served_notebooks() -> dict[str, Path]:
+    """{path in the server: notebook}: each English chapter by its name, then each Chinese one
+    as ``zh/<name>`` (the same code cells, the prose from its catalog, ``LANGUAGE = "zh"``)."""
+    unknown = set(LANGUAGES) - {"en", "zh"}
+    if unknown:
+        raise ValueError(f"COURSE_BROWSER_LANGUAGES takes en and zh, got {sorted(unknown)}")
+    served = {p.name: p for p in chapter_notebooks()} if "en" in LANGUAGES else {}
+    if "zh" in LANGUAGES:
+        zh = NOTEBOOKS.with_name(NOTEBOOKS.name + "-zh")  # notebooks/ -> notebooks-zh/
+        wanted = [zh / p.name for p in chapter_notebooks()]
+        if not all(p.exists() for p in wanted):  # what `make zh` does
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / "translate.py"), "build",
+                 "--src", str(NOTEBOOKS), "--out", str(zh)],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        served |= {f"zh/{p.name}": p for p in wanted}
+    return served
+
+
 # Discovered once, when the tests are collected: the server copies and the runner runs these.
+SERVED = served_notebooks()
 CHAPTER_PATHS = chapter_notebooks()
 
 
@@ -55,7 +83,7 @@ def lab_server():
     """A private JupyterLab on a copy of the chapters, in a temporary folder. Even if a test
     fails it is stopped by its pid, its log is kept in test-artifacts/browser/ and the folder
     (token config, cookie secret, notebook copies) is deleted."""
-    server = LabServer(CHAPTER_PATHS)
+    server = LabServer(SERVED)
     try:
         server.start()
         yield server
@@ -152,7 +180,7 @@ class Runner:
 @pytest.fixture(scope="session")
 def runner(browser, lab_server):
     concurrency = int(os.environ.get("COURSE_BROWSER_CONCURRENCY", "2"))
-    r = Runner(browser, lab_server, [p.name for p in CHAPTER_PATHS], concurrency)
+    r = Runner(browser, lab_server, list(SERVED), concurrency)
     try:
         yield r
     finally:

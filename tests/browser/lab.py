@@ -137,9 +137,13 @@ PRIVATE_DIRS = {
 @dataclass
 class LabServer:
     """A private JupyterLab serving a copy of ``notebooks`` from ``workdir`` (a new temporary
-    folder unless given); :meth:`stop` ends it, :meth:`remove` deletes ``workdir``."""
+    folder unless given); :meth:`stop` ends it, :meth:`remove` deletes ``workdir``.
 
-    notebooks: list[Path]
+    ``notebooks`` is a list of files (served by their names) or a mapping {path in the server:
+    file}, e.g. ``{"zh/01_rl_from_zero.ipynb": ...}`` for the Chinese edition in a folder of its
+    own beside the English chapters."""
+
+    notebooks: list[Path] | dict[str, Path]
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="course-lab-")))
     port: int = field(default_factory=free_port)
     token: str = field(default_factory=lambda: secrets.token_hex(16))
@@ -155,7 +159,7 @@ class LabServer:
 
     def url(self, notebook: str) -> str:
         """The notebook in a workspace of its own (two tabs may run at once), reset on load."""
-        workspace = Path(notebook).stem.replace(".", "-")
+        workspace = notebook.removesuffix(".ipynb").replace("/", "-").replace(".", "-")
         return f"http://127.0.0.1:{self.port}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
 
     def command(self) -> list[str]:
@@ -191,8 +195,14 @@ class LabServer:
 
     def start(self, timeout: float = 60.0) -> LabServer:
         self.root.mkdir(parents=True)
-        for nb in self.notebooks:
-            shutil.copy2(nb, self.root / nb.name)
+        files = (
+            self.notebooks
+            if isinstance(self.notebooks, dict)
+            else {nb.name: nb for nb in self.notebooks}
+        )
+        for name, nb in files.items():
+            (self.root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(nb, self.root / name)
         self._write_config()
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(

@@ -1,6 +1,8 @@
 """Every chapter, the way a student uses it: JupyterLab in Chromium, Run All Cells, then play.
 
-For each notebook in ``notebooks/`` (discovered, in course order) the test checks that
+For each notebook in ``notebooks/`` (discovered, in course order) and for its Chinese edition
+in ``notebooks-zh/`` (served as ``zh/<name>``: the same code, Chinese prose, printing and drawing
+in Chinese) the test checks that
 
 * every code cell ran and no cell shows an error (in the notebook model and in the page);
 * every widget the chapter displays renders (no "Error displaying widget"), with its plot;
@@ -10,27 +12,51 @@ For each notebook in ``notebooks/`` (discovered, in course order) the test check
   printed its success line starting with "✓";
 * a widget self-test (Chapter 0: a cell printing "✓ widgets work" only once the *browser* has
   moved its slider) said "not checked yet" after Run All, and says "✓ widgets work" when run
-  again after the test moved the slider: proof that the front end, not the kernel, moved it.
+  again after the test moved the slider: proof that the front end, not the kernel, moved it
+  (in the Chinese edition, the same lines in Chinese, read from the chapter's catalog).
 
-Before/after screenshots of each widget go to ``test-artifacts/browser/``.
+Before/after screenshots of each widget go to ``test-artifacts/browser/`` (the Chinese ones
+prefixed ``zh_``); the saved runs to ``test-artifacts/executed/`` (``zh/`` for the Chinese),
+from which ``make book-check`` builds both languages of the site.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import CHAPTER_PATHS, SCREENSHOTS, TIMINGS
+from course_lib.i18n import catalog
+
+from .conftest import SCREENSHOTS, SERVED, TIMINGS
 from .lab import has_controls, move_one_control, run_command, view_hash
 
 EXECUTED = Path(__file__).resolve().parents[2] / "test-artifacts" / "executed"
 RUN_TIMEOUT_S = 280  # one chapter, while another runs beside it; the suite's budget is 300 s
-CHAPTERS = [p.name for p in CHAPTER_PATHS]
-SELF_TEST = "✓ widgets work"  # printed by Chapter 0's check only after the browser moved a slider
+CHAPTERS = list(SERVED)  # "01_rl_from_zero.ipynb", …, "zh/01_rl_from_zero.ipynb", …
+# Chapter 0's widget check prints the first only after the browser moved its slider.
+SELF_TEST = "✓ widgets work"
+NOT_YET = "◻ widgets not checked yet"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _in_language(lang: str, english: str) -> str:
+    """How a line that starts with ``english`` starts in ``lang``: its catalog's translation of
+    the message that starts so, up to its first colon or placeholder."""
+    if lang == "en":
+        return english
+    found = [text for msgid, text in catalog(lang).items() if msgid.startswith(english)]
+    assert len(found) == 1, f"{len(found)} {lang} messages start with {english!r}"
+    return re.split(r"[:：{]", found[0])[0].strip()
+
+
+def _language(name: str) -> str:
+    return name.split("/")[0] if "/" in name else "en"
+
 
 _JS_SELECT_CELL = (
     """(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }"""
@@ -58,29 +84,31 @@ def _stdout(cell: dict) -> str:
     )
 
 
-def _check_widget_self_test(chapter, cells: list[dict]) -> None:
+def _check_widget_self_test(chapter, cells: list[dict], lang: str) -> None:
     """Re-run each self-test cell after the sliders were moved; it must now print SELF_TEST."""
+    works, not_yet = _in_language(lang, SELF_TEST), _in_language(lang, NOT_YET)
     for i, cell in enumerate(cells):
         if cell["type"] != "code" or SELF_TEST not in cell["source"]:
             continue
-        assert "not checked yet" in _stdout(cell), (
-            f"cell {i}: before anyone moved the slider the self-test must say 'not checked yet'"
+        assert not_yet in _stdout(cell), (
+            f"cell {i}: before anyone moved the slider the self-test must say {not_yet!r}"
         )
         chapter.page.evaluate(_JS_SELECT_CELL, i)
         run_command(chapter.page, "notebook:run-cell")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             text = _stdout(chapter.model()["cells"][i])
-            if SELF_TEST in text:
+            if works in text:
                 break
             chapter.page.wait_for_timeout(250)
-        assert SELF_TEST in text, f"cell {i} re-run after moving the slider printed:\n{text}"
+        assert works in text, f"cell {i} re-run after moving the slider printed:\n{text}"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_in_jupyterlab(name, runner, artifacts):
     chapter = runner.get(name)
-    stem = name.removesuffix(".ipynb")
+    lang = _language(name)
+    stem = name.removesuffix(".ipynb").replace("/", "_")  # zh/01_x.ipynb -> zh_01_x
     try:
         run_s, reruns = chapter.run_to_end(RUN_TIMEOUT_S)
         TIMINGS.setdefault(name, {}).update(run_s=round(run_s, 1), reruns=reruns)
@@ -136,6 +164,9 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
                 )
             if not has_controls(output):
                 continue  # a progress bar or a live training curve: rendering is all it promises
+            if lang == "zh":  # its title, labels and status line as the page shows them
+                shown = output.inner_text()
+                assert CJK.search(shown), f"widget {k} shows no Chinese: {shown[:200]!r}"
             before = view_hash(output)
             chapter.screenshot(artifacts / f"{stem}_widget{k}_before.png", output)
             action = move_one_control(chapter.page, output)
@@ -147,13 +178,13 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
             )
             chapter.page.wait_for_timeout(300)  # let the new image paint before the screenshot
             chapter.screenshot(artifacts / f"{stem}_widget{k}_after.png", output)
-            if moved == 0 and os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            if moved == 0 and lang == "en" and os.environ.get("UPDATE_SCREENSHOTS") == "1":
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(
                     artifacts / f"{stem}_widget{k}_after.png", SCREENSHOTS / f"{stem}.png"
                 )
             moved += 1
-        if moved == 0 and os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        if moved == 0 and lang == "en" and os.environ.get("UPDATE_SCREENSHOTS") == "1":
             # No widget with controls: show the chapter's first plot widget (e.g. a live
             # training curve), else the page after the run.
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -162,7 +193,7 @@ def test_chapter_in_jupyterlab(name, runner, artifacts):
         TIMINGS[name].update(
             widgets=len(outputs), moved=moved, widgets_s=round(time.monotonic() - t0, 1)
         )
-        _check_widget_self_test(chapter, cells)
+        _check_widget_self_test(chapter, cells, lang)
     except Exception:
         chapter.screenshot(artifacts / f"{stem}_FAILED.png")
         raise
