@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, evaluate_rl2, train_rl2
+from course_lib.rl2 import RL2Config, evaluate_rl2, train_rl2
 from course_lib.rl2.analysis import bandit_exploration, mean_and_stderr, paired_difference
 from course_lib.rl2.baselines import PAPER_TABLE1 as PAPER
 from course_lib.rl2.baselines import (
@@ -46,6 +46,7 @@ from course_lib.rl2.baselines import (
     gittins_label,
     gittins_method,
 )
+from course_lib.tasks import BernoulliBanditVectorEnv
 
 
 def entropy_schedule(

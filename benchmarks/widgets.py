@@ -28,13 +28,8 @@ from course_lib.meta import (
     meta_train,
 )
 from course_lib.plotting import render_png
-from course_lib.rl2 import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
-    RL2Config,
-    evaluate_rl2,
-    make_agent,
-)
+from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.widgets import (
     adaptation_explorer,
     bandit_trial_viewer,

@@ -90,9 +90,17 @@ def check_callback(callback: object) -> Callback | None:
     return callback
 
 
-def make_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
-    """A ``torch.Generator`` on ``device`` seeded with ``seed``: the only randomness a trainer draws from."""
-    return torch.Generator(device=check_device(device)).manual_seed(check_seed(seed))
+def make_generator(seed: int | None, device: str | torch.device = "cpu") -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``: the only randomness a trainer draws from.
+
+    ``seed=None`` gives a generator seeded by the operating system: a task family's vector env
+    holds one until its first ``reset(seed=...)``, as gymnasium's envs do.
+    """
+    generator = torch.Generator(device=check_device(device))
+    if seed is None:
+        generator.seed()
+        return generator
+    return generator.manual_seed(check_seed(seed))
 
 
 @contextlib.contextmanager

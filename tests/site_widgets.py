@@ -99,7 +99,8 @@ def _fewshot():
 
 
 def _bandit():
-    from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, evaluate_rl2, make_agent
+    from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+    from course_lib.tasks import BernoulliBanditVectorEnv
     from course_lib.widgets import bandit_trial_viewer
 
     env = BernoulliBanditVectorEnv(8, k=5, episodes_per_trial=10)
@@ -108,7 +109,8 @@ def _bandit():
 
 
 def _maze():
-    from course_lib.rl2 import RandomGoalMazeVectorEnv, RL2Config, evaluate_rl2, make_agent
+    from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+    from course_lib.tasks import RandomGoalMazeVectorEnv
     from course_lib.widgets import maze_replay
 
     env = RandomGoalMazeVectorEnv(4, "room4", episodes_per_trial=3, max_steps=8)

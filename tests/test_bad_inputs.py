@@ -44,7 +44,8 @@ from course_lib.meta.train import MetaConfig, meta_train, outer_gradient
 from course_lib.pearl.train import PEARLConfig
 from course_lib.pg import ReinforceConfig
 from course_lib.ppo import PPOConfig
-from course_lib.rl2 import baselines, envs, trial
+from course_lib.rl2 import baselines, trial
+from course_lib.tasks import bandits, mazes
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.train import RL2Config, evaluate_rl2, make_agent, rollout_trials, train_rl2
 
@@ -119,13 +120,13 @@ def _meta_learner():
 
 
 def _bandit_batch():
-    env = envs.BernoulliBanditVectorEnv(num_envs=4, k=3, episodes_per_trial=5)
+    env = bandits.BernoulliBanditVectorEnv(num_envs=4, k=3, episodes_per_trial=5)
     agent = make_agent(env, RL2Config(hidden_size=8))
     return evaluate_rl2(agent, env, seed=0)["batch"]
 
 
 def _maze():
-    env = envs.RandomGoalMazeVectorEnv(num_envs=2, layout="room4", max_steps=5)
+    env = mazes.RandomGoalMazeVectorEnv(num_envs=2, layout="room4", max_steps=5)
     agent = make_agent(env, RL2Config(hidden_size=8))
     return env, evaluate_rl2(agent, env, seed=0)["batch"]
 
@@ -297,7 +298,7 @@ case(
 case(
     "repro-rl2-one-env-single-pull",
     lambda: train_rl2(
-        envs.BernoulliBanditVectorEnv(num_envs=1, k=2, episodes_per_trial=1),
+        bandits.BernoulliBanditVectorEnv(num_envs=1, k=2, episodes_per_trial=1),
         RL2Config(num_minibatches=1, iterations=1),
         progress=False,
     ),
@@ -307,7 +308,7 @@ case(
 )
 case(
     "repro-rl2-more-minibatches-than-envs",
-    lambda: train_rl2(envs.BernoulliBanditVectorEnv(num_envs=1), RL2Config(), progress=False),
+    lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=1), RL2Config(), progress=False),
     V,
     "env.num_envs (1) must be >= config.num_minibatches (4)",
 )
@@ -824,62 +825,62 @@ case("meta-grid-xy", lambda: landscape.sine_loss_grid(V4, V4, K5, torch.zeros(4)
 for _name, _call, _error, _frag in [
     (
         "bandit-k-1",
-        lambda: envs.BernoulliBandit(k=1),
+        lambda: bandits.BernoulliBandit(k=1),
         V,
         "k must be an integer in [2, 1_000], got 1",
     ),  # fmt: skip
     (
         "bandit-k-huge",
-        lambda: envs.BernoulliBandit(k=10**9),
+        lambda: bandits.BernoulliBandit(k=10**9),
         V,
         "k must be an integer in [2, 1_000], got 1000000000",
     ),  # fmt: skip
-    ("bandit-k-str", lambda: envs.BernoulliBandit(k="5"), T, "k must be an integer"),
+    ("bandit-k-str", lambda: bandits.BernoulliBandit(k="5"), T, "k must be an integer"),
     (
         "bandit-n-0",
-        lambda: envs.BernoulliBandit(episodes_per_trial=0),
+        lambda: bandits.BernoulliBandit(episodes_per_trial=0),
         V,
         "episodes_per_trial must be an integer in [1, 100_000], got 0",
     ),  # fmt: skip
     (
         "bandit-n-huge",
-        lambda: envs.BernoulliBandit(episodes_per_trial=10**9),
+        lambda: bandits.BernoulliBandit(episodes_per_trial=10**9),
         V,
         "episodes_per_trial must be an integer in [1, 100_000]",
     ),  # fmt: skip
     (
         "bandit-step-before-reset",
-        lambda: envs.BernoulliBandit().step(0),
+        lambda: bandits.BernoulliBandit().step(0),
         RuntimeError,
         "call reset() before step()",
     ),  # fmt: skip
     (
         "bandit-step-arm",
-        lambda: _reset(envs.BernoulliBandit(k=3)).step(7),
+        lambda: _reset(bandits.BernoulliBandit(k=3)).step(7),
         V,
         "action must be an arm index in [0, 2], got 7",
     ),  # fmt: skip
     (
         "bandit-vec-envs-0",
-        lambda: envs.BernoulliBanditVectorEnv(num_envs=0),
+        lambda: bandits.BernoulliBanditVectorEnv(num_envs=0),
         V,
         "num_envs must be an integer in [1, 100_000], got 0",
     ),  # fmt: skip
     (
         "bandit-vec-envs-huge",
-        lambda: envs.BernoulliBanditVectorEnv(num_envs=10**9),
+        lambda: bandits.BernoulliBanditVectorEnv(num_envs=10**9),
         V,
         "num_envs must be an integer in [1, 100_000]",
     ),  # fmt: skip
     (
         "bandit-vec-k-huge",
-        lambda: envs.BernoulliBanditVectorEnv(k=10**8),
+        lambda: bandits.BernoulliBanditVectorEnv(k=10**8),
         V,
         "k must be an integer in [2, 1_000]",
     ),  # fmt: skip
     (
         "bandit-vec-actions-range",
-        lambda: _reset_vec(envs.BernoulliBanditVectorEnv(num_envs=2, k=3)).step_tensor(
+        lambda: _reset_vec(bandits.BernoulliBanditVectorEnv(num_envs=2, k=3)).step_tensor(
             torch.tensor([0, 5])
         ),
         V,
@@ -887,7 +888,7 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "bandit-vec-actions-shape",
-        lambda: _reset_vec(envs.BernoulliBanditVectorEnv(num_envs=2, k=3)).step_tensor(
+        lambda: _reset_vec(bandits.BernoulliBanditVectorEnv(num_envs=2, k=3)).step_tensor(
             torch.tensor([0, 1, 2])
         ),
         V,
@@ -895,7 +896,7 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "bandit-vec-actions-float",
-        lambda: _reset_vec(envs.BernoulliBanditVectorEnv(num_envs=2, k=3)).step_tensor(
+        lambda: _reset_vec(bandits.BernoulliBanditVectorEnv(num_envs=2, k=3)).step_tensor(
             torch.tensor([0.5, 1.0])
         ),
         T,
@@ -903,87 +904,87 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "bandit-vec-seed",
-        lambda: envs.BernoulliBanditVectorEnv().reset_tensor(seed=-1),
+        lambda: bandits.BernoulliBanditVectorEnv().reset_tensor(seed=-1),
         V,
         "seed must be an integer >= 0, got -1",
     ),  # fmt: skip
-    ("maze-layout", lambda: envs.RandomGoalMaze(layout="nope"), V, "layout must be a name in"),
-    ("maze-layout-int", lambda: envs.RandomGoalMaze(layout=3), T, "layout must be a name in"),
+    ("maze-layout", lambda: mazes.RandomGoalMaze(layout="nope"), V, "layout must be a name in"),
+    ("maze-layout-int", lambda: mazes.RandomGoalMaze(layout=3), T, "layout must be a name in"),
     (
         "maze-layout-huge",
-        lambda: envs.RandomGoalMaze(layout="#" * 10**6),
+        lambda: mazes.RandomGoalMaze(layout="#" * 10**6),
         V,
         "layout must be at most",
     ),  # fmt: skip
     (
         "maze-max-steps-0",
-        lambda: envs.RandomGoalMaze(max_steps=0),
+        lambda: mazes.RandomGoalMaze(max_steps=0),
         V,
         "max_steps must be an integer in [1, 10_000], got 0",
     ),  # fmt: skip
     (
         "maze-max-steps-huge",
-        lambda: envs.RandomGoalMaze(max_steps=10**9),
+        lambda: mazes.RandomGoalMaze(max_steps=10**9),
         V,
         "max_steps must be an integer in [1, 10_000]",
     ),  # fmt: skip
     (
         "maze-episodes-huge",
-        lambda: envs.RandomGoalMaze(episodes_per_trial=10**9),
+        lambda: mazes.RandomGoalMaze(episodes_per_trial=10**9),
         V,
         "episodes_per_trial must be an integer in [1, 100_000]",
     ),  # fmt: skip
     (
         "maze-step-cost",
-        lambda: envs.RandomGoalMaze(step_cost=-0.1),
+        lambda: mazes.RandomGoalMaze(step_cost=-0.1),
         V,
         "step_cost must be in [0.0, 1.0], got -0.1",
     ),  # fmt: skip
     (
         "maze-goal-reward-nan",
-        lambda: envs.RandomGoalMaze(goal_reward=math.nan),
+        lambda: mazes.RandomGoalMaze(goal_reward=math.nan),
         V,
         "goal_reward must be in",
     ),  # fmt: skip
     (
         "maze-observe-walls",
-        lambda: envs.RandomGoalMaze(observe_walls="yes"),
+        lambda: mazes.RandomGoalMaze(observe_walls="yes"),
         T,
         "observe_walls must be True or False, got 'yes'",
     ),  # fmt: skip
     (
         "maze-vec-envs-0",
-        lambda: envs.RandomGoalMazeVectorEnv(num_envs=0),
+        lambda: mazes.RandomGoalMazeVectorEnv(num_envs=0),
         V,
         "num_envs must be an integer in [1, 100_000], got 0",
     ),  # fmt: skip
     (
         "maze-vec-envs-huge",
-        lambda: envs.RandomGoalMazeVectorEnv(num_envs=10**9),
+        lambda: mazes.RandomGoalMazeVectorEnv(num_envs=10**9),
         V,
         "num_envs must be an integer in [1, 100_000]",
     ),  # fmt: skip
     (
         "maze-random-rooms",
-        lambda: envs.random_maze_layout((0, 3), np.random.default_rng(0)),
+        lambda: mazes.random_maze_layout((0, 3), np.random.default_rng(0)),
         V,
         "rooms",
     ),  # fmt: skip
     (
         "maze-random-rooms-huge",
-        lambda: envs.random_maze_layout((10**6, 3), np.random.default_rng(0)),
+        lambda: mazes.random_maze_layout((10**6, 3), np.random.default_rng(0)),
         V,
         "rooms",
     ),  # fmt: skip
     (
         "maze-random-rng",
-        lambda: envs.random_maze_layout((3, 3), 0),
+        lambda: mazes.random_maze_layout((3, 3), 0),
         T,
         "rng must be a numpy.random.Generator, got int",
     ),  # fmt: skip
     (
         "maze-random-loops",
-        lambda: envs.random_maze_layout((3, 3), np.random.default_rng(0), loops=2.0),
+        lambda: mazes.random_maze_layout((3, 3), np.random.default_rng(0), loops=2.0),
         V,
         "loops must be in [0.0, 1.0], got 2.0",
     ),  # fmt: skip
@@ -1093,13 +1094,13 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "make-agent-config",
-        lambda: make_agent(envs.BernoulliBanditVectorEnv(), {}),
+        lambda: make_agent(bandits.BernoulliBanditVectorEnv(), {}),
         T,
         "config must be an RL2Config, got dict",
     ),  # fmt: skip
     (
         "rollout-agent",
-        lambda: rollout_trials("agent", envs.BernoulliBanditVectorEnv(), 0),
+        lambda: rollout_trials("agent", bandits.BernoulliBanditVectorEnv(), 0),
         T,
         "agent must be a RecurrentActorCritic, got str",
     ),  # fmt: skip
@@ -1111,14 +1112,14 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "rollout-seed",
-        lambda: rollout_trials(RecurrentActorCritic(8, 5, 8), envs.BernoulliBanditVectorEnv(), -1),
+        lambda: rollout_trials(RecurrentActorCritic(8, 5, 8), bandits.BernoulliBanditVectorEnv(), -1),
         V,
         "seed must be an integer >= 0, got -1",
     ),  # fmt: skip
     (
         "rollout-seed-huge",
         lambda: rollout_trials(
-            RecurrentActorCritic(8, 5, 8), envs.BernoulliBanditVectorEnv(), 2**63
+            RecurrentActorCritic(8, 5, 8), bandits.BernoulliBanditVectorEnv(), 2**63
         ),
         V,
         "seed must be an integer in [0, 2**63)",
@@ -1126,7 +1127,7 @@ for _name, _call, _error, _frag in [
     (
         "rollout-mismatch",
         lambda: rollout_trials(
-            RecurrentActorCritic(7, 2, 8), envs.BernoulliBanditVectorEnv(k=5), 0
+            RecurrentActorCritic(7, 2, 8), bandits.BernoulliBanditVectorEnv(k=5), 0
         ),
         V,
         "the agent reads 7 inputs and has 2 actions, but the env needs 8 inputs and 5 actions",
@@ -1134,7 +1135,7 @@ for _name, _call, _error, _frag in [
     (
         "rollout-greedy",
         lambda: rollout_trials(
-            RecurrentActorCritic(8, 5, 8), envs.BernoulliBanditVectorEnv(), 0, greedy="yes"
+            RecurrentActorCritic(8, 5, 8), bandits.BernoulliBanditVectorEnv(), 0, greedy="yes"
         ),
         T,
         "greedy must be True or False, got 'yes'",
@@ -1142,7 +1143,7 @@ for _name, _call, _error, _frag in [
     (
         "evaluate-seed",
         lambda: evaluate_rl2(
-            RecurrentActorCritic(8, 5, 8), envs.BernoulliBanditVectorEnv(), seed="0"
+            RecurrentActorCritic(8, 5, 8), bandits.BernoulliBanditVectorEnv(), seed="0"
         ),
         T,
         "seed must be an integer",
@@ -1150,7 +1151,7 @@ for _name, _call, _error, _frag in [
     (
         "evaluate-mismatch",
         lambda: evaluate_rl2(
-            RecurrentActorCritic(7, 2, 8), envs.BernoulliBanditVectorEnv(), seed=0
+            RecurrentActorCritic(7, 2, 8), bandits.BernoulliBanditVectorEnv(), seed=0
         ),
         V,
         "the agent reads 7 inputs",
@@ -1163,26 +1164,26 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "train-config",
-        lambda: train_rl2(envs.BernoulliBanditVectorEnv(num_envs=8), {"seed": 1}),
+        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), {"seed": 1}),
         T,
         "config must be an RL2Config, got dict",
     ),  # fmt: skip
     (
         "train-callback",
-        lambda: train_rl2(envs.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), callback="x"),
+        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), callback="x"),
         T,
         "callback must be callable",
     ),  # fmt: skip
     (
         "train-agent",
-        lambda: train_rl2(envs.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), agent="agent"),
+        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), agent="agent"),
         T,
         "agent must be a RecurrentActorCritic, got str",
     ),  # fmt: skip
     (
         "train-agent-mismatch",
         lambda: train_rl2(
-            envs.BernoulliBanditVectorEnv(num_envs=8),
+            bandits.BernoulliBanditVectorEnv(num_envs=8),
             RL2Config(),
             agent=RecurrentActorCritic(7, 2, 8),
         ),
@@ -1191,7 +1192,7 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "train-progress",
-        lambda: train_rl2(envs.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), progress="no"),
+        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), progress="no"),
         T,
         "progress must be True or False, got 'no'",
     ),  # fmt: skip
@@ -1800,7 +1801,7 @@ def test_the_largest_seed_trains_every_trainer():
                 progress=False,
             ),  # fmt: skip
             train_rl2(
-                envs.BernoulliBanditVectorEnv(num_envs=4, k=2, episodes_per_trial=3),
+                bandits.BernoulliBanditVectorEnv(num_envs=4, k=2, episodes_per_trial=3),
                 RL2Config(iterations=1, hidden_size=8, num_minibatches=2, seed=seed),
                 progress=False,
             ),  # fmt: skip
@@ -1812,7 +1813,7 @@ def test_the_largest_seed_trains_every_trainer():
 
 def test_the_smallest_rl2_run_that_is_accepted_trains_without_nan():
     """One env of single-pull trials, with minibatches of 2 steps: the edge the config allows."""
-    env = envs.BernoulliBanditVectorEnv(num_envs=2, k=2, episodes_per_trial=1)
+    env = bandits.BernoulliBanditVectorEnv(num_envs=2, k=2, episodes_per_trial=1)
     config = RL2Config(iterations=2, hidden_size=8, num_minibatches=1)
     with time_limit(60):
         result = train_rl2(env, config, progress=False)

@@ -11,9 +11,9 @@ from course_lib.maml_rl.compare import (
     rl2_navigation_env,
     rl2_paths,
 )
-from course_lib.maml_rl.envs import oracle_return
 from course_lib.maml_rl.train import MAMLRLConfig, make_policy
 from course_lib.rl2 import RL2Config, make_agent, train_rl2
+from course_lib.tasks.navigation import oracle_return
 from course_lib.widgets import maml_rl_explorer
 
 STEPS = 6

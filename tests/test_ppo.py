@@ -435,7 +435,8 @@ def test_ppo_and_rl2_call_the_same_update(monkeypatch):
     """Both trainers go through course_lib.ppo.ppo_update: one update, one set of diagnostics."""
     import course_lib.ppo as ppo
     import course_lib.rl2.train as rl2_train
-    from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, train_rl2
+    from course_lib.rl2 import RL2Config, train_rl2
+    from course_lib.tasks import BernoulliBanditVectorEnv
 
     assert rl2_train.ppo_update is ppo.ppo_update
     calls = []

@@ -6,16 +6,13 @@ import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
 
-import course_lib.rl2 as rl2
-from course_lib.rl2 import (
+from course_lib import tasks
+from course_lib.rl2 import TrialWrapper, input_size, reset_hidden, trial_input
+from course_lib.tasks import (
     BernoulliBandit,
     BernoulliBanditVectorEnv,
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
-    TrialWrapper,
-    input_size,
-    reset_hidden,
-    trial_input,
 )
 
 
@@ -43,10 +40,10 @@ def test_check_env_passes_on_trial_wrapper():
 
 
 def test_registered_ids_make_env_and_vector_env():
-    env = gym.make(rl2.BANDIT_ID, k=4, episodes_per_trial=3)
+    env = gym.make(tasks.BANDIT_ID, k=4, episodes_per_trial=3)
     assert env.action_space.n == 4
     vec = gym.make_vec(
-        rl2.MAZE_ID, num_envs=6, vectorization_mode="vector_entry_point", layout="room5"
+        tasks.MAZE_ID, num_envs=6, vectorization_mode="vector_entry_point", layout="room5"
     )
     assert isinstance(vec, RandomGoalMazeVectorEnv)
     obs, _ = vec.reset(seed=0)

@@ -8,23 +8,19 @@ import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
 
-import course_lib.rl2 as rl2
-from course_lib.rl2 import (
+from course_lib import tasks
+from course_lib.rl2 import RL2Config, TrialWrapper, evaluate_rl2, make_agent, train_rl2
+from course_lib.rl2.analysis import maze_paths, maze_shortest_paths
+from course_lib.rl2.train import episode_lengths
+from course_lib.tasks import (
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
     RandomMaze,
     RandomMazeVectorEnv,
-    RL2Config,
-    TrialWrapper,
-    evaluate_rl2,
-    make_agent,
     random_maze_layout,
     shortest_path_lengths,
-    train_rl2,
 )
-from course_lib.rl2.analysis import maze_paths, maze_shortest_paths
-from course_lib.rl2.envs import next_cell_table, parse_layout
-from course_lib.rl2.train import episode_lengths
+from course_lib.tasks.mazes import next_cell_table, parse_layout
 from course_lib.widgets import maze_replay
 
 torch.set_num_threads(1)
@@ -108,10 +104,10 @@ def test_random_maze_env_passes_check_env_and_redraws_the_maze_per_trial():
 
 
 def test_registered_id_makes_the_random_maze_and_its_vector_env():
-    env = gym.make(rl2.RANDOM_MAZE_ID, rooms=(2, 2))
+    env = gym.make(tasks.RANDOM_MAZE_ID, rooms=(2, 2))
     assert env.observation_space.shape == (5 * 5 + 4,)
     vec = gym.make_vec(
-        rl2.RANDOM_MAZE_ID, num_envs=3, vectorization_mode="vector_entry_point", rooms=(2, 2)
+        tasks.RANDOM_MAZE_ID, num_envs=3, vectorization_mode="vector_entry_point", rooms=(2, 2)
     )
     assert isinstance(vec, RandomMazeVectorEnv) and vec.reset(seed=0)[0].shape == (3, 29)
 

@@ -7,12 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_lib.rl2 import RandomGoalMazeVectorEnv, RandomMazeVectorEnv, RL2Config, evaluate_rl2
+from course_lib.rl2 import RL2Config, evaluate_rl2
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.analysis import maze_behaviour
-from course_lib.rl2.envs import layout_string, parse_layout, random_maze_layout
 from course_lib.rl2.train import StopWhenShort, rollout_trials, train_rl2
 from course_lib.rl2.trial import input_size
+from course_lib.tasks import RandomGoalMazeVectorEnv, RandomMazeVectorEnv
+from course_lib.tasks.mazes import layout_string, parse_layout, random_maze_layout
 
 torch.set_num_threads(1)
 

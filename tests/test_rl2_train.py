@@ -6,8 +6,6 @@ import pytest
 import torch
 
 from course_lib.rl2 import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
     RecurrentActorCritic,
     RL2Config,
     episode_lengths,
@@ -19,6 +17,7 @@ from course_lib.rl2 import (
     trial_input,
 )
 from course_lib.rl2.analysis import bandit_exploration, bandit_posterior_counts, maze_paths
+from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 
 torch.set_num_threads(1)
 

@@ -19,7 +19,7 @@ from course_lib.maml_rl.dice import (
     discounted_reward_to_go,
     reinforce_surrogate,
 )
-from course_lib.maml_rl.envs import Navigation2DVectorEnv
+from course_lib.tasks.navigation import Navigation2DVectorEnv
 from course_lib.tasks.point_robot import SparsePointRobotVectorEnv
 
 # ------------------------------------------------------------------ §2 nothing hangs
@@ -137,8 +137,8 @@ def test_adaptation_curve_caps_its_work():
 
 
 def test_rollout_trials_has_a_work_budget():
-    from course_lib.rl2.envs import RandomGoalMazeVectorEnv
     from course_lib.rl2.train import RL2Config, make_agent, rollout_trials
+    from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
 
     env = RandomGoalMazeVectorEnv(1000, "room4", episodes_per_trial=100, max_steps=1000)
     agent = make_agent(env, RL2Config(hidden_size=4))
@@ -245,7 +245,7 @@ def test_components_refuse_empty_step_sizes_and_negative_inner_lr():
 
 
 def test_maze_search_checks_bounds_and_walls():
-    from course_lib.rl2.envs import next_cell_table, parse_layout, shortest_path_lengths
+    from course_lib.tasks.mazes import next_cell_table, parse_layout, shortest_path_lengths
 
     free, start = parse_layout("room4")
     assert shortest_path_lengths(free, start)[start] == 0
@@ -265,7 +265,7 @@ def test_maze_search_checks_bounds_and_walls():
 
 
 def test_numpy_ints_in_rooms_are_accepted():
-    from course_lib.rl2.envs import RandomMazeVectorEnv
+    from course_lib.tasks.mazes import RandomMazeVectorEnv
 
     env = RandomMazeVectorEnv(2, rooms=(np.int64(2), np.int32(2)))
     assert env.num_envs == 2

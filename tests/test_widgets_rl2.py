@@ -4,13 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.rl2 import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
-    RL2Config,
-    evaluate_rl2,
-    make_agent,
-)
+from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.widgets import bandit_trial_viewer, maze_replay
 
 torch.set_num_threads(1)
@@ -180,7 +175,7 @@ def test_maze_replay_skips_trials_that_show_no_exploration():
 
 def test_draw_maze_rejects_bad_input_with_the_argument_named():
     from course_lib.plotting import new_figure
-    from course_lib.rl2.envs import parse_layout
+    from course_lib.tasks.mazes import parse_layout
     from course_lib.widgets.rl2 import draw_maze
 
     free, start = parse_layout("room4")

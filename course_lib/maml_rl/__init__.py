@@ -1,18 +1,15 @@
 """MAML for reinforcement learning (Chapter 8): adapt a policy by gradient steps, beside RL².
 
+It learns 2-D navigation, a task family of :mod:`course_lib.tasks` (also RL²'s in Chapter 8).
+
 Modules, in reading order:
-    envs        2-D navigation (gymnasium Env + batched VectorEnv), the tasks of both methods
     dice        the magic box and the policy-gradient surrogate whose derivatives, of every
                 order, are correct estimates (DiCE); the exact tiny-MDP meta-gradient check
     train       the Gaussian policy, the batched rollout, the inner policy-gradient step, the
                 outer loop (MAMLRLConfig, train_maml_rl) and the adaptation evaluation
     compare     RL² on the same goals, goals outside the training square, confidence intervals
     bandits     MAML-RL on Chapter 7's Bernoulli bandits (BanditMAMLConfig, train_bandit_maml)
-
-Importing this package registers ``course_lib/Navigation2D-v0`` with gymnasium.
 """
-
-import gymnasium as gym
 
 from course_lib.maml_rl.bandits import (
     BanditCurve,
@@ -38,13 +35,6 @@ from course_lib.maml_rl.dice import (
     meta_gradient_check,
     reinforce_surrogate,
 )
-from course_lib.maml_rl.envs import (
-    DISCRETE_MOVES,
-    NAVIGATION_ID,
-    Navigation2D,
-    Navigation2DVectorEnv,
-    oracle_return,
-)
 from course_lib.maml_rl.train import (
     AdaptationCurve,
     GaussianPolicy,
@@ -60,19 +50,7 @@ from course_lib.maml_rl.train import (
     uniform_goals,
 )
 
-if NAVIGATION_ID not in gym.registry:
-    gym.register(
-        id=NAVIGATION_ID,
-        entry_point="course_lib.maml_rl.envs:Navigation2D",
-        vector_entry_point="course_lib.maml_rl.envs:Navigation2DVectorEnv",
-    )
-
 __all__ = [
-    "NAVIGATION_ID",
-    "DISCRETE_MOVES",
-    "Navigation2D",
-    "Navigation2DVectorEnv",
-    "oracle_return",
     "magic_box",
     "dice_surrogate",
     "reinforce_surrogate",

@@ -10,7 +10,7 @@ Both methods are scored on the same new goals:
 
 RL²'s agent (Chapter 7's :class:`~course_lib.rl2.RecurrentActorCritic`) has a categorical
 head, so it plays the ``"discrete"`` version of the same tasks (9 moves, same dynamics and
-reward, see :mod:`course_lib.maml_rl.envs`).
+reward, see :mod:`course_lib.tasks.navigation`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.envs import DISCRETE_MOVES, Navigation2DVectorEnv
 from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.train import TrialBatch, episode_returns, rollout_trials
 from course_lib.stats import mean_ci_along
+from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
 from course_lib.validation import check_int, check_real, check_seed
 
 __all__ = [

@@ -37,11 +37,11 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
 from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
-from course_lib.maml_rl.envs import move, navigation_reward, reached_goal
 from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
 from course_lib.stats import mean_ci_along
+from course_lib.tasks.navigation import move, navigation_reward, reached_goal
 from course_lib.training import (
     Callback,
     Row,

@@ -35,13 +35,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.envs import Navigation2DVectorEnv, oracle_return
 from course_lib.maml_rl.train import GaussianPolicy, MAMLRLConfig, adaptation_curve, train_maml_rl
 from course_lib.pearl.evaluate import adaptation_trial
 from course_lib.pearl.train import TASKS, PEARLAgent, PEARLConfig, train_pearl
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.train import RL2Config, episode_returns, rollout_trials, train_rl2
 from course_lib.stats import Interval, mean_ci
+from course_lib.tasks.navigation import Navigation2DVectorEnv, oracle_return
 from course_lib.tasks.point_robot import (
     SparsePointRobotVectorEnv,
     random_half_circle_goals,

@@ -18,7 +18,7 @@ One iteration (the authors' ``MetaRLAlgorithm.train``, katerakelly/oyster), top 
 
 Everything batches over tasks: a collection step moves every episode of every task at once through
 the natively batched env (:class:`~course_lib.tasks.SparsePointRobotVectorEnv` or Chapter 8's
-:class:`~course_lib.maml_rl.envs.Navigation2DVectorEnv`), and a gradient step runs all
+:class:`~course_lib.tasks.navigation.Navigation2DVectorEnv`), and a gradient step runs all
 ``meta_batch_size`` tasks' batches through each network in one call.
 
 **Differences from the authors' code**, besides SAC v2 (see :mod:`course_lib.pearl.sac`) and the
@@ -39,7 +39,6 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from course_lib.maml_rl.envs import Navigation2DVectorEnv
 from course_lib.pearl.buffer import MAX_STORED, MultiTaskReplayBuffer
 from course_lib.pearl.encoder import ContextEncoder, kl_to_prior
 from course_lib.pearl.sac import (
@@ -51,6 +50,7 @@ from course_lib.pearl.sac import (
     soft_q_target,
     temperature_loss,
 )
+from course_lib.tasks.navigation import Navigation2DVectorEnv
 from course_lib.tasks.point_robot import SparsePointRobotVectorEnv, random_half_circle_goals
 from course_lib.training import (
     Callback,

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.rl2.envs import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
 from course_lib.rl2.train import TrialBatch, episode_lengths
+from course_lib.tasks.mazes import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
 from course_lib.validation import check_int, check_real
 
 __all__ = [

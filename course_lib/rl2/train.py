@@ -34,8 +34,9 @@ from course_lib.ppo import (
     ppo_update,
 )
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.envs import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.rl2.trial import input_size, reset_hidden, trial_input
+from course_lib.tasks.bandits import BernoulliBanditVectorEnv
+from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
 from course_lib.training import (
     Callback,
     Stopwatch,

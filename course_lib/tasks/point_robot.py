@@ -4,7 +4,7 @@ reward only inside a small radius of it.
 A point starts every episode at the origin and observes only its own position ``(x, y)``. The
 goal (the **task**, 任务) lies on the upper half of the unit circle, at an angle drawn uniformly
 from [0, π]; the agent is never told where. It moves by ``0.1 · clip(a, −1, 1)`` per axis (the
-normalised actions of Chapter 8's 2-D navigation, :func:`course_lib.maml_rl.envs.move`) and is
+normalised actions of Chapter 8's 2-D navigation, :func:`course_lib.tasks.navigation.move`) and is
 rewarded only inside the goal radius (0.2):
 
     r = 1 − ‖position − goal‖  if ‖position − goal‖ ≤ goal_radius,  else 0.
@@ -67,7 +67,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from course_lib.maml_rl.envs import DISCRETE_MOVES, MAX_STEP, check_batched_actions, move
+from course_lib.tasks.navigation import DISCRETE_MOVES, MAX_STEP, check_batched_actions, move
 from course_lib.validation import check_choice, check_int, check_real
 
 __all__ = [

@@ -28,7 +28,7 @@ Two action types share these dynamics:
   of 0.1 keeps it up to 0.05 per axis from a goal, so it can rarely get within the 0.01 that
   terminates an episode: a handicap the oracle returns of :func:`oracle_return` measure.
 
-As in Chapter 7's envs, the family comes twice with the same rules:
+As every family in :mod:`course_lib.tasks`, this one comes twice with the same rules:
 
 * :class:`Navigation2D`, a plain ``gymnasium.Env`` that passes
   ``gymnasium.utils.env_checker.check_env``. ``reset()`` keeps the goal for
@@ -37,7 +37,8 @@ As in Chapter 7's envs, the family comes twice with the same rules:
 * :class:`Navigation2DVectorEnv`, ``num_envs`` copies stepped at once as torch tensors
   (``step_tensor``; ``step`` speaks numpy). A finished episode restarts at the origin in
   the same step (``AutoresetMode.SAME_STEP``); after a trial's last episode the env draws
-  a new goal. This is the interface :func:`course_lib.rl2.train_rl2` drives.
+  a new goal. It is a :class:`~course_lib.tasks.base.TrialVectorEnv`, the interface
+  :func:`course_lib.rl2.train_rl2` drives.
 
 Registered id: ``course_lib/Navigation2D-v0`` (``gymnasium.make_vec(...,
 vectorization_mode="vector_entry_point")`` gives the batched version).
@@ -51,9 +52,10 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from course_lib.tasks.base import TrialVectorEnv
+from course_lib.training import make_generator
 from course_lib.validation import check_int, check_real
 
 __all__ = [
@@ -226,14 +228,12 @@ class Navigation2D(gym.Env):
         return self.position.copy(), reward, terminated, truncated, info
 
 
-class Navigation2DVectorEnv(VectorEnv):
+class Navigation2DVectorEnv(TrialVectorEnv):
     """``num_envs`` :class:`Navigation2D` copies stepped at once as torch tensors.
 
     ``goal`` (``[num_envs, 2]``, also ``task``) and ``position`` are tensors. ``fix_goals``
     fixes the goals for evaluation (e.g. outside the training square).
     """
-
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(
         self,
@@ -256,7 +256,7 @@ class Navigation2DVectorEnv(VectorEnv):
         )
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = torch.Generator().manual_seed(0)
+        self.generator = make_generator(0)
         self.fixed_goals: torch.Tensor | None = None
         self.goal = self._draw_goals()
         self.position = torch.zeros(self.num_envs, 2)
@@ -299,7 +299,7 @@ class Navigation2DVectorEnv(VectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
         if seed is not None:
-            self.generator = torch.Generator().manual_seed(int(seed))
+            self.generator = make_generator(int(seed))
         self._restart(self._draw_goals())
         return self.position.clone()
 
@@ -326,11 +326,16 @@ class Navigation2DVectorEnv(VectorEnv):
             self.episode = torch.where(trial_end, 0, self.episode)
         return self.position.clone(), reward, episode_end, trial_end
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), {"goal": self.goal.numpy().copy()}
+    def _task_info(self) -> dict[str, np.ndarray]:
+        return {"goal": self.goal.numpy().copy()}
 
-    def step(self, actions):
+    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
+        return self.last_terminated  # within reach of the goal; the other ends hit max_steps
+
+    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.last_final_position
+
+    def _as_actions(self, actions: object) -> torch.Tensor:
         if self.action_type == "discrete":
             actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
             bad = actions.shape != (self.num_envs,) or bool(
@@ -343,14 +348,7 @@ class Navigation2DVectorEnv(VectorEnv):
             expected = f"a finite array of shape ({self.num_envs}, 2)"
         if bad:
             raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        info = {
-            "trial_end": trial_end.numpy(),
-            "final_obs": self.last_final_position.numpy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        terminated = self.last_terminated.numpy()
-        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy() & ~terminated, info
+        return actions
 
 
 def oracle_return(
