@@ -44,6 +44,7 @@ __all__ = [
     "TrainResult",
     "check_callback",
     "make_generator",
+    "derive_seed",
     "seeded",
     "Stopwatch",
     "finish_progress",
@@ -101,6 +102,17 @@ def make_generator(seed: int | None, device: str | torch.device = "cpu") -> torc
         generator.seed()
         return generator
     return generator.manual_seed(check_seed(seed))
+
+
+def derive_seed(seed: int, offset: int, *, stride: int = 1) -> int:
+    """A seed of its own for one part of a run: ``(seed · stride + offset) mod 2**63``.
+
+    One config seed has to feed several streams (each iteration's tasks, the actions, the
+    minibatch shuffles) that must not repeat one another; ``offset`` names the part and a
+    ``stride`` larger than the number of parts keeps two seeds' parts apart (seed 0 at offset
+    1 is not seed 1 at offset 0 when ``stride > 1``).
+    """
+    return (check_seed(seed) * stride + offset) % 2**63
 
 
 @contextlib.contextmanager

@@ -32,7 +32,17 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course_lib import checkpoints, evaluation, nets, plotting, ppo, sampling, training, validation
+from course_lib import (
+    checkpoints,
+    evaluation,
+    nets,
+    plotting,
+    ppo,
+    sampling,
+    training,
+    trials,
+    validation,
+)
 from course_lib.maml_rl.bandits import BanditMAMLConfig
 from course_lib.maml_rl.train import MAMLRLConfig
 from course_lib.meta import evaluation as meta_evaluation
@@ -44,10 +54,11 @@ from course_lib.meta.train import MetaConfig, meta_train, outer_gradient
 from course_lib.pearl.train import PEARLConfig
 from course_lib.pg import ReinforceConfig
 from course_lib.ppo import PPOConfig
-from course_lib.rl2 import baselines, trial
-from course_lib.tasks import bandits, mazes
+from course_lib.rl2 import baselines
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.train import RL2Config, evaluate_rl2, make_agent, rollout_trials, train_rl2
+from course_lib.rl2.train import RL2Config, evaluate_rl2, make_agent, train_rl2
+from course_lib.tasks import bandits, mazes
+from course_lib.trials import rollout_trials
 
 TIMEOUT_S = 10  # generous: the machine is shared; every case below fails in milliseconds
 
@@ -1003,51 +1014,51 @@ def _reset_vec(env):
 
 
 for _name, _call, _error, _frag in [
-    ("input-size-0", lambda: trial.input_size(0, 2), V, "obs_size must be an integer"),
-    ("input-size-str", lambda: trial.input_size(1, "2"), T, "num_actions must be an integer"),
+    ("input-size-0", lambda: trials.input_size(0, 2), V, "obs_size must be an integer"),
+    ("input-size-str", lambda: trials.input_size(1, "2"), T, "num_actions must be an integer"),
     (
         "trial-input-list",
-        lambda: trial.trial_input([0.0], V4.long(), V4, V4, 2),
+        lambda: trials.trial_input([0.0], V4.long(), V4, V4, 2),
         T,
         "obs must be a torch.Tensor, got list",
     ),  # fmt: skip
     (
         "trial-input-action-range",
-        lambda: trial.trial_input(torch.zeros(4, 1), torch.tensor([0, 1, 2, 5]), V4, V4, 3),
+        lambda: trials.trial_input(torch.zeros(4, 1), torch.tensor([0, 1, 2, 5]), V4, V4, 3),
         V,
         "prev_action must hold -1 or indices in [0, 2], got 5",
     ),  # fmt: skip
     (
         "trial-input-batch",
-        lambda: trial.trial_input(torch.zeros(4, 1), torch.zeros(3).long(), V4, V4, 3),
+        lambda: trials.trial_input(torch.zeros(4, 1), torch.zeros(3).long(), V4, V4, 3),
         V,
         "prev_action [3]",
     ),  # fmt: skip
     (
         "trial-input-reward-shape",
-        lambda: trial.trial_input(torch.zeros(4, 1), V4.long(), V41, V4, 3),
+        lambda: trials.trial_input(torch.zeros(4, 1), V4.long(), V41, V4, 3),
         V,
         "prev_reward [4, 1]",
     ),  # fmt: skip
     (
         "trial-input-float-action",
-        lambda: trial.trial_input(torch.zeros(4, 1), V4 + 0.5, V4, V4, 3),
+        lambda: trials.trial_input(torch.zeros(4, 1), V4 + 0.5, V4, V4, 3),
         T,
         "prev_action must be an integer tensor",
     ),  # fmt: skip
     (
         "reset-hidden-shape",
-        lambda: trial.reset_hidden(torch.zeros(4, 8), torch.zeros(3, dtype=torch.bool)),
+        lambda: trials.reset_hidden(torch.zeros(4, 8), torch.zeros(3, dtype=torch.bool)),
         V,
         "trial_end must have shape [4], got [3]",
     ),  # fmt: skip
     (
         "reset-hidden-list",
-        lambda: trial.reset_hidden([0.0], V4),
+        lambda: trials.reset_hidden([0.0], V4),
         T,
         "hidden must be a torch.Tensor, got list",
     ),  # fmt: skip
-    ("wrapper-env", lambda: trial.TrialWrapper("env"), T, "env must be a gymnasium Env"),
+    ("wrapper-env", lambda: trials.TrialWrapper("env"), T, "env must be a gymnasium Env"),
     ("agent-input-0", lambda: RecurrentActorCritic(0, 2), V, "input_size must be an integer"),
     ("agent-actions-1", lambda: RecurrentActorCritic(4, 1), V, "num_actions must be an integer"),
     (
@@ -1090,7 +1101,7 @@ for _name, _call, _error, _frag in [
         "make-agent-env",
         lambda: make_agent("env", RL2Config()),
         T,
-        "env must be a BernoulliBanditVectorEnv or RandomGoalMazeVectorEnv (or a batched env",
+        "env must be a TrialVectorEnv with Discrete actions (a task family of course_lib.tasks",
     ),  # fmt: skip
     (
         "make-agent-config",
@@ -1108,11 +1119,13 @@ for _name, _call, _error, _frag in [
         "rollout-env",
         lambda: rollout_trials(RecurrentActorCritic(7, 2, 8), "env", 0),
         T,
-        "env must be a BernoulliBanditVectorEnv or RandomGoalMazeVectorEnv (or a batched env",
+        "env must be a TrialVectorEnv with Discrete actions (a task family of course_lib.tasks",
     ),  # fmt: skip
     (
         "rollout-seed",
-        lambda: rollout_trials(RecurrentActorCritic(8, 5, 8), bandits.BernoulliBanditVectorEnv(), -1),
+        lambda: rollout_trials(
+            RecurrentActorCritic(8, 5, 8), bandits.BernoulliBanditVectorEnv(), -1
+        ),
         V,
         "seed must be an integer >= 0, got -1",
     ),  # fmt: skip
@@ -1160,7 +1173,7 @@ for _name, _call, _error, _frag in [
         "train-env",
         lambda: train_rl2("env", RL2Config()),
         T,
-        "env must be a BernoulliBanditVectorEnv or RandomGoalMazeVectorEnv (or a batched env",
+        "env must be a TrialVectorEnv with Discrete actions (a task family of course_lib.tasks",
     ),  # fmt: skip
     (
         "train-config",

@@ -7,13 +7,14 @@ import torch
 from gymnasium.utils.env_checker import check_env
 
 from course_lib import tasks
-from course_lib.rl2 import TrialWrapper, input_size, reset_hidden, trial_input
+from course_lib.rl2 import TrialWrapper, reset_hidden, trial_input
 from course_lib.tasks import (
     BernoulliBandit,
     BernoulliBanditVectorEnv,
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
 )
+from course_lib.trials import input_size
 
 
 @pytest.mark.parametrize(

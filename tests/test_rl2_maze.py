@@ -11,7 +11,6 @@ from gymnasium.utils.env_checker import check_env
 from course_lib import tasks
 from course_lib.rl2 import RL2Config, TrialWrapper, evaluate_rl2, make_agent, train_rl2
 from course_lib.rl2.analysis import maze_paths, maze_shortest_paths
-from course_lib.rl2.train import episode_lengths
 from course_lib.tasks import (
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
@@ -21,6 +20,7 @@ from course_lib.tasks import (
     shortest_path_lengths,
 )
 from course_lib.tasks.mazes import next_cell_table, parse_layout
+from course_lib.trials import episode_lengths
 from course_lib.widgets import maze_replay
 
 torch.set_num_threads(1)

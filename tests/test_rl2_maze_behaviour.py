@@ -10,10 +10,10 @@ import torch.nn.functional as F
 from course_lib.rl2 import RL2Config, evaluate_rl2
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.analysis import maze_behaviour
-from course_lib.rl2.train import StopWhenShort, rollout_trials, train_rl2
-from course_lib.rl2.trial import input_size
+from course_lib.rl2.train import StopWhenShort, train_rl2
 from course_lib.tasks import RandomGoalMazeVectorEnv, RandomMazeVectorEnv
 from course_lib.tasks.mazes import layout_string, parse_layout, random_maze_layout
+from course_lib.trials import input_size, rollout_trials
 
 torch.set_num_threads(1)
 

@@ -8,16 +8,15 @@ import torch
 from course_lib.rl2 import (
     RecurrentActorCritic,
     RL2Config,
-    episode_lengths,
     evaluate_rl2,
     make_agent,
     reset_hidden,
-    rollout_trials,
     train_rl2,
     trial_input,
 )
 from course_lib.rl2.analysis import bandit_exploration, bandit_posterior_counts, maze_paths
 from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
+from course_lib.trials import episode_lengths, rollout_trials
 
 torch.set_num_threads(1)
 

@@ -137,8 +137,9 @@ def test_adaptation_curve_caps_its_work():
 
 
 def test_rollout_trials_has_a_work_budget():
-    from course_lib.rl2.train import RL2Config, make_agent, rollout_trials
+    from course_lib.rl2.train import RL2Config, make_agent
     from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
+    from course_lib.trials import rollout_trials
 
     env = RandomGoalMazeVectorEnv(1000, "room4", episodes_per_trial=100, max_steps=1000)
     agent = make_agent(env, RL2Config(hidden_size=4))

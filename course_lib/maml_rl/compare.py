@@ -20,9 +20,9 @@ from torch import Tensor
 
 from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.train import TrialBatch, episode_returns, rollout_trials
 from course_lib.stats import mean_ci_along
 from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
+from course_lib.trials import TrialBatch, episode_returns, rollout_trials
 from course_lib.validation import check_int, check_real, check_seed
 
 __all__ = [

@@ -39,7 +39,7 @@ from course_lib.maml_rl.train import GaussianPolicy, MAMLRLConfig, adaptation_cu
 from course_lib.pearl.evaluate import adaptation_trial
 from course_lib.pearl.train import TASKS, PEARLAgent, PEARLConfig, train_pearl
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.train import RL2Config, episode_returns, rollout_trials, train_rl2
+from course_lib.rl2.train import RL2Config, train_rl2
 from course_lib.stats import Interval, mean_ci
 from course_lib.tasks.navigation import Navigation2DVectorEnv, oracle_return
 from course_lib.tasks.point_robot import (
@@ -48,6 +48,7 @@ from course_lib.tasks.point_robot import (
     sparse_oracle_return,
 )
 from course_lib.training import TrainResult
+from course_lib.trials import episode_returns, rollout_trials
 from course_lib.validation import check_choice, check_int, check_seed
 
 __all__ = [

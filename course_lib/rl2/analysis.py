@@ -1,6 +1,6 @@
 """Read played trials back: posteriors, paths, shortest paths and fair comparisons.
 
-Pure bookkeeping over a :class:`~course_lib.rl2.train.TrialBatch` (no learning here): the
+Pure bookkeeping over a :class:`~course_lib.trials.TrialBatch` (no learning here): the
 Beta posteriors a Bayesian observer would hold after each pull of a bandit trial, how
 widely a bandit player explored and whether it ended on the best arm, the
 cells a maze agent walked through, episode by episode, the shortest path it could have
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.rl2.train import TrialBatch, episode_lengths
 from course_lib.tasks.mazes import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
+from course_lib.trials import TrialBatch, episode_lengths
 from course_lib.validation import check_int, check_real
 
 __all__ = [

@@ -12,8 +12,9 @@ One iteration, top to bottom:
    runs, for ``update_epochs`` passes over minibatches of *whole trials*: each minibatch
    re-runs its trials from the zero state and back-propagates through them.
 
-Maze trials end at different steps (an episode ends early at the goal); they are padded
-to the longest trial and the padding is masked out of every loss and statistic.
+The trials themselves (the RL² input, the hidden-state reset, the rollout, per-episode
+statistics) live in :mod:`course_lib.trials`, shared with the chapters that score RL² beside
+other methods.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from course_lib.ppo import (
     ppo_update,
 )
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.trial import input_size, reset_hidden, trial_input
-from course_lib.tasks.bandits import BernoulliBanditVectorEnv
+from course_lib.tasks.base import TrialVectorEnv
 from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
 from course_lib.training import (
     Callback,
@@ -45,56 +45,24 @@ from course_lib.training import (
     make_generator,
     seeded,
 )
+from course_lib.trials import (
+    TrialBatch,
+    check_policy_fits,
+    check_trial_env,
+    episode_lengths,
+    input_size,
+    rollout_trials,
+)
 from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = [
     "RL2Config",
-    "TrialBatch",
     "make_agent",
-    "rollout_trials",
     "trials",
-    "episode_lengths",
-    "episode_returns",
     "train_rl2",
     "evaluate_rl2",
     "StopWhenShort",
 ]
-
-VectorEnvT = BernoulliBanditVectorEnv | RandomGoalMazeVectorEnv
-
-#: What :func:`rollout_trials` uses of an env; any batched env that has it (and Discrete
-#: actions) can be trained, e.g. Chapter 8's ``Navigation2DVectorEnv(action_type="discrete")``.
-_TRIAL_INTERFACE = ("num_envs", "episodes_per_trial", "task", "reset_tensor", "step_tensor")
-
-
-def _has_trial_interface(env: object) -> bool:
-    space = getattr(env, "single_action_space", None)
-    return all(hasattr(env, name) for name in _TRIAL_INTERFACE) and hasattr(space, "n")
-
-
-def _check_env(env: object) -> None:
-    if not isinstance(env, BernoulliBanditVectorEnv | RandomGoalMazeVectorEnv) and not (
-        _has_trial_interface(env)
-    ):
-        raise TypeError(
-            f"env must be a BernoulliBanditVectorEnv or RandomGoalMazeVectorEnv (or a batched env "
-            f"with {_TRIAL_INTERFACE} and Discrete actions), got {type(env).__name__}"
-        )
-
-
-def _check_agent_fits(agent: object, env: VectorEnvT) -> RecurrentActorCritic:
-    """The agent must read this env's RL² input and choose among its actions."""
-    if not isinstance(agent, RecurrentActorCritic):
-        raise TypeError(f"agent must be a RecurrentActorCritic, got {type(agent).__name__}")
-    _check_env(env)
-    num_actions = int(env.single_action_space.n)
-    needed = input_size(env.single_observation_space.shape[0], num_actions)
-    if (agent.input_size, agent.num_actions) != (needed, num_actions):
-        raise ValueError(
-            f"the agent reads {agent.input_size} inputs and has {agent.num_actions} actions, "
-            f"but the env needs {needed} inputs and {num_actions} actions"
-        )
-    return agent
 
 
 @dataclass
@@ -136,30 +104,9 @@ class RL2Config:
         check_real("reward_scale", self.reward_scale, 0.0, 1e6, lo_open=True)
 
 
-@dataclass
-class TrialBatch:
-    """A batch of ``N`` trials, time-major ``[T, N, ...]``; ``valid`` masks the padding."""
-
-    inputs: torch.Tensor  # [T, N, D] RL² input vectors
-    actions: torch.Tensor  # [T, N]
-    logp: torch.Tensor  # [T, N] log π(a_t | h_t) when collected
-    probs: torch.Tensor  # [T, N, A] the policy's action probabilities
-    values: torch.Tensor  # [T, N]
-    rewards: torch.Tensor  # [T, N] (0 on padding)
-    episode_end: torch.Tensor  # [T, N] bool: this step ended an episode
-    trial_end: torch.Tensor  # [T, N] bool: this step ended the trial
-    valid: torch.Tensor  # [T, N] bool: the step belongs to the trial (not padding)
-    task: torch.Tensor  # [N, ...] each trial's task (arm probabilities or goal cell)
-
-    @property
-    def trial_returns(self) -> torch.Tensor:
-        """Total reward of each trial, ``[N]``."""
-        return self.rewards.sum(0)
-
-
-def make_agent(env: VectorEnvT, config: RL2Config) -> RecurrentActorCritic:
+def make_agent(env: TrialVectorEnv, config: RL2Config) -> RecurrentActorCritic:
     """A fresh agent sized for ``env``, with weights drawn from ``config.seed`` (global RNG untouched)."""
-    _check_env(env)
+    check_trial_env(env)
     if not isinstance(config, RL2Config):
         raise TypeError(f"config must be an RL2Config, got {type(config).__name__}")
     obs_size = env.single_observation_space.shape[0]
@@ -173,115 +120,6 @@ def make_agent(env: VectorEnvT, config: RL2Config) -> RecurrentActorCritic:
             config.observation_only,
         )
     return agent.to(config.device)
-
-
-#: The work one :func:`rollout_trials` call may imply, in env steps (envs × episodes × steps):
-#: the batch it keeps grows with it. Chapter 7's largest trial batch is well under a million;
-#: 10 million steps are minutes of CPU and about a gigabyte of kept tensors.
-ROLLOUT_STEP_BUDGET = 10_000_000
-
-
-def _max_trial_steps(env: VectorEnvT) -> int:
-    return env.episodes_per_trial * getattr(env, "max_steps", 1)
-
-
-@torch.inference_mode()
-def rollout_trials(
-    agent: RecurrentActorCritic, env: VectorEnvT, seed: int, *, greedy: bool = False
-) -> TrialBatch:
-    """Play one trial in each of ``env.num_envs`` envs, all starting together.
-
-    Args:
-        agent: the policy (its hidden state starts at zero).
-        env: a batched env; each of its ``num_envs`` copies plays one trial on a new task.
-        seed: seeds the tasks, the env's randomness and the action sampling.
-        greedy: take the most probable action instead of sampling.
-    """
-    _check_agent_fits(agent, env)
-    work = env.num_envs * _max_trial_steps(env)
-    if work > ROLLOUT_STEP_BUDGET:
-        raise ValueError(
-            f"env.num_envs × episodes_per_trial × max_steps = {env.num_envs} × "
-            f"{env.episodes_per_trial} × {getattr(env, 'max_steps', 1)} = {work:_} env steps "
-            f"exceeds rollout_trials' budget of {ROLLOUT_STEP_BUDGET:_}"
-        )
-    seed = check_seed(seed)
-    check_bool("greedy", greedy)
-    gen = torch.Generator().manual_seed((seed + 1) % 2**63)
-    device = agent.policy_head.weight.device  # the env runs on the CPU; the network may not
-    n, num_actions = env.num_envs, agent.num_actions
-    obs = env.reset_tensor(seed)
-    task = env.task.clone()
-    h = agent.initial_state(n)
-    prev_action = torch.full((n,), -1, dtype=torch.long)
-    prev_reward = torch.zeros(n)
-    prev_end = torch.zeros(n)
-    done = torch.zeros(n, dtype=torch.bool)
-    rows: dict[str, list[torch.Tensor]] = {
-        k: []
-        for k in (
-            "inputs",
-            "actions",
-            "logp",
-            "probs",
-            "values",
-            "rewards",
-            "episode_end",
-            "trial_end",
-            "valid",
-        )
-    }
-    for _ in range(_max_trial_steps(env)):
-        x = trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
-        logits, value, h = agent.step(x.to(device), h)
-        logits, value = logits.cpu(), value.cpu()  # (both .to and .cpu are no-ops on the CPU)
-        log_probs = torch.log_softmax(logits, dim=-1)
-        probs = log_probs.exp()
-        action = (
-            probs.argmax(-1) if greedy else torch.multinomial(probs, 1, generator=gen).squeeze(1)
-        )
-        obs, reward, episode_end, trial_end = env.step_tensor(action)
-        valid = ~done
-        for key, val in (
-            ("inputs", x),
-            ("actions", action),
-            ("logp", log_probs.gather(1, action[:, None]).squeeze(1)),
-            ("probs", probs),
-            ("values", value),
-            ("rewards", reward * valid),
-            ("episode_end", episode_end & valid),
-            ("trial_end", trial_end & valid),
-            ("valid", valid),
-        ):
-            rows[key].append(val)
-        done = done | trial_end
-        h = reset_hidden(
-            h, trial_end.to(device)
-        )  # rule 2: memory survives episode ends, not trial ends
-        prev_action, prev_reward, prev_end = action, reward, episode_end.float()
-        if bool(done.all()):
-            break
-    return TrialBatch(**{k: torch.stack(v) for k, v in rows.items()}, task=task)
-
-
-def episode_lengths(batch: TrialBatch) -> torch.Tensor:
-    """Steps taken in each episode of each trial, ``[N, episodes_per_trial]``."""
-    return _per_episode(batch, batch.valid.float())
-
-
-def episode_returns(batch: TrialBatch) -> torch.Tensor:
-    """Reward collected in each episode of each trial, ``[N, episodes_per_trial]``."""
-    return _per_episode(batch, batch.rewards)
-
-
-def _per_episode(batch: TrialBatch, values: torch.Tensor) -> torch.Tensor:
-    ends = batch.episode_end.long()
-    index = torch.cumsum(ends, 0) - ends  # episode index of each step within its trial
-    num_episodes = int(ends.sum(0).max().item())
-    index = index.clamp(max=max(num_episodes - 1, 0))
-    out = torch.zeros(batch.valid.shape[1], max(num_episodes, 1))
-    out.scatter_add_(1, index.T, (values * batch.valid).T)
-    return out
 
 
 def trials(
@@ -303,7 +141,7 @@ def trials(
 
 
 def train_rl2(
-    env: VectorEnvT,
+    env: TrialVectorEnv,
     config: RL2Config | None = None,
     callback: Callback | None = None,
     *,
@@ -328,7 +166,7 @@ def train_rl2(
     config = RL2Config() if config is None else config
     if not isinstance(config, RL2Config):
         raise TypeError(f"config must be an RL2Config, got {type(config).__name__}")
-    _check_env(env)
+    check_trial_env(env)
     check_callback(callback)
     check_bool("progress", progress)
     n = env.num_envs
@@ -336,8 +174,8 @@ def train_rl2(
         raise ValueError(
             f"env.num_envs ({n}) must be >= config.num_minibatches ({config.num_minibatches})"
         )
-    check_minibatch_size(n // config.num_minibatches * _max_trial_steps(env), config.norm_adv)
-    agent = make_agent(env, config) if agent is None else _check_agent_fits(agent, env)
+    check_minibatch_size(n // config.num_minibatches * env.max_trial_steps, config.norm_adv)
+    agent = make_agent(env, config) if agent is None else check_policy_fits(agent, env)
     optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
     shuffle = make_generator(config.seed)
     result = TrainResult(agent, config, [])
@@ -383,7 +221,7 @@ def train_rl2(
 
 
 def evaluate_rl2(
-    agent: RecurrentActorCritic, env: VectorEnvT, *, seed: int, greedy: bool = False
+    agent: RecurrentActorCritic, env: TrialVectorEnv, *, seed: int, greedy: bool = False
 ) -> dict[str, object]:
     """Play ``env.num_envs`` trials on new tasks (no learning); summary statistics.
 

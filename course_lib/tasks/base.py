@@ -71,6 +71,27 @@ class TrialVectorEnv(VectorEnv):
     """
 
     metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
+    #: The most steps one episode can last (a bandit's episode is one pull).
+    max_steps: int = 1
+
+    @property
+    def max_trial_steps(self) -> int:
+        """The most steps one trial can last: ``episodes_per_trial × max_steps``."""
+        return self.episodes_per_trial * self.max_steps
+
+    @property
+    def task(self) -> torch.Tensor:
+        """The current task of every env, ``[num_envs, ...]``."""
+        raise NotImplementedError
+
+    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
+        """Start a new trial (a new task) in every env; returns the first observations."""
+        raise NotImplementedError
+
+    def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """One step of every env: ``(obs, reward, episode_end, trial_end)``, all tensors; where
+        an episode ended, ``obs`` is already the next episode's first observation."""
+        raise NotImplementedError
 
     def _task_info(self) -> dict[str, np.ndarray]:
         """The current tasks, for ``reset``'s info."""
@@ -87,6 +108,10 @@ class TrialVectorEnv(VectorEnv):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         obs = self.reset_tensor(seed)
         return obs.numpy(), self._task_info()
+
+    def _step_info(self) -> dict[str, np.ndarray]:
+        """What a family adds to ``step``'s info (e.g. the point robot's dense reward)."""
+        return {}
 
     def _as_actions(self, actions: object) -> torch.Tensor:
         """gymnasium's numpy actions as the tensor ``step_tensor`` takes (discrete by default)."""
@@ -107,6 +132,7 @@ class TrialVectorEnv(VectorEnv):
             "trial_end": trial_end.numpy(),
             "final_obs": self._final_obs(obs).numpy(),
             "_final_obs": episode_end.numpy(),
+            **self._step_info(),
         }
         return (
             obs.numpy(),

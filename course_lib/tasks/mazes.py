@@ -564,7 +564,7 @@ class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
 
     Each env holds its own walls (``free_cells`` ``[num_envs, cells]``, ``next_cell``
     ``[num_envs, cells, 4]``). ``task`` is the ``[num_envs, H, W]`` grid of the current
-    trials (0 free, 1 wall, 2 goal), so a :class:`~course_lib.rl2.train.TrialBatch` keeps
+    trials (0 free, 1 wall, 2 goal), so a :class:`~course_lib.trials.TrialBatch` keeps
     every trial's maze; :meth:`trial_layout` reads one back.
     """
 

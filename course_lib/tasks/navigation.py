@@ -69,6 +69,7 @@ __all__ = [
     "navigation_reward",
     "move",
     "check_batched_actions",
+    "numpy_actions",
     "reached_goal",
     "oracle_return",
 ]
@@ -139,6 +140,24 @@ def check_batched_actions(actions: object, num_envs: int, action_type: str) -> t
             )
     elif not bool(torch.isfinite(actions).all()):
         raise ValueError("actions must be finite numbers, got NaN or inf")
+    return actions
+
+
+def numpy_actions(actions: object, num_envs: int, action_type: str) -> torch.Tensor:
+    """gymnasium's numpy ``actions`` for ``num_envs`` point agents as a checked tensor: move
+    indices (discrete) or finite 2-d actions (continuous)."""
+    if action_type == "discrete":
+        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
+        bad = actions.shape != (num_envs,) or bool(
+            ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
+        )
+        expected = f"{num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
+    else:
+        actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
+        bad = actions.shape != (num_envs, 2) or not bool(torch.isfinite(actions).all())
+        expected = f"a finite array of shape ({num_envs}, 2)"
+    if bad:
+        raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
     return actions
 
 
@@ -336,19 +355,7 @@ class Navigation2DVectorEnv(TrialVectorEnv):
         return self.last_final_position
 
     def _as_actions(self, actions: object) -> torch.Tensor:
-        if self.action_type == "discrete":
-            actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-            bad = actions.shape != (self.num_envs,) or bool(
-                ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
-            )
-            expected = f"{self.num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
-        else:
-            actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
-            bad = actions.shape != (self.num_envs, 2) or not bool(torch.isfinite(actions).all())
-            expected = f"a finite array of shape ({self.num_envs}, 2)"
-        if bad:
-            raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
-        return actions
+        return numpy_actions(actions, self.num_envs, self.action_type)
 
 
 def oracle_return(

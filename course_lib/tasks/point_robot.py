@@ -52,7 +52,7 @@ reward ``−distance``, the reward measured after the move.
 As with every task family of the course, it comes twice with the same rules:
 :class:`SparsePointRobot`, a plain ``gymnasium.Env`` that passes ``check_env``, and
 :class:`SparsePointRobotVectorEnv`, ``num_envs`` copies stepped at once as torch tensors (the
-interface Chapter 7's :func:`course_lib.rl2.rollout_trials` and PEARL's rollouts drive).
+interface Chapter 7's :func:`course_lib.trials.rollout_trials` and PEARL's rollouts drive).
 """
 
 from __future__ import annotations
@@ -64,10 +64,17 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from course_lib.tasks.navigation import DISCRETE_MOVES, MAX_STEP, check_batched_actions, move
+from course_lib.tasks.base import TrialVectorEnv
+from course_lib.tasks.navigation import (
+    DISCRETE_MOVES,
+    MAX_STEP,
+    check_batched_actions,
+    move,
+    numpy_actions,
+)
+from course_lib.training import make_generator
 from course_lib.validation import check_choice, check_int, check_real
 
 __all__ = [
@@ -221,7 +228,7 @@ class SparsePointRobot(gym.Env):
         return self.position.copy(), reward, False, truncated, info
 
 
-class SparsePointRobotVectorEnv(VectorEnv):
+class SparsePointRobotVectorEnv(TrialVectorEnv):
     """``num_envs`` :class:`SparsePointRobot` copies stepped at once as torch tensors.
 
     ``goal`` (also ``task``, ``[num_envs, 2]``) and ``position`` are tensors; ``fix_goals``
@@ -229,8 +236,6 @@ class SparsePointRobotVectorEnv(VectorEnv):
     at the origin in the same step (``AutoresetMode.SAME_STEP``); ``last_final_position`` holds
     the position it ended at, ``last_dense_reward`` the dense reward of the last step.
     """
-
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(
         self,
@@ -250,7 +255,7 @@ class SparsePointRobotVectorEnv(VectorEnv):
         )
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = torch.Generator().manual_seed(0)
+        self.generator = make_generator(0)
         self.fixed_goals: torch.Tensor | None = None
         self.goal = self._draw_goals()
         self.position = torch.zeros(self.num_envs, 2)
@@ -293,7 +298,7 @@ class SparsePointRobotVectorEnv(VectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
         if seed is not None:
-            self.generator = torch.Generator().manual_seed(int(seed))
+            self.generator = make_generator(int(seed))
         self._restart(self._draw_goals())
         return self.position.clone()
 
@@ -319,32 +324,20 @@ class SparsePointRobotVectorEnv(VectorEnv):
             self.episode = torch.where(trial_end, 0, self.episode)
         return self.position.clone(), reward, episode_end, trial_end
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), {"goal": self.goal.numpy().copy()}
+    def _task_info(self) -> dict[str, np.ndarray]:
+        return {"goal": self.goal.numpy().copy()}
 
-    def step(self, actions):
-        if self.action_type == "discrete":
-            actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-            bad = actions.shape != (self.num_envs,) or bool(
-                ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
-            )
-            expected = f"{self.num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
-        else:
-            actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
-            bad = actions.shape != (self.num_envs, 2) or not bool(torch.isfinite(actions).all())
-            expected = f"a finite array of shape ({self.num_envs}, 2)"
-        if bad:
-            raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        info = {
-            "dense_reward": self.last_dense_reward.numpy(),
-            "trial_end": trial_end.numpy(),
-            "final_obs": self.last_final_position.numpy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy(), info
+    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
+        return self.last_terminated  # never: every episode runs to max_steps
+
+    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.last_final_position
+
+    def _step_info(self) -> dict[str, np.ndarray]:
+        return {"dense_reward": self.last_dense_reward.numpy()}
+
+    def _as_actions(self, actions: object) -> torch.Tensor:
+        return numpy_actions(actions, self.num_envs, self.action_type)
 
 
 def sparse_oracle_return(
