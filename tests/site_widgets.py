@@ -119,7 +119,7 @@ def _maze():
 
 
 def _maml_rl():
-    from course_lib.maml_rl.compare import rl2_navigation_env
+    from course_lib.compare.maml_rl_vs_rl2 import rl2_navigation_env
     from course_lib.maml_rl.train import MAMLRLConfig, make_policy
     from course_lib.rl2 import RL2Config, make_agent
     from course_lib.widgets import maml_rl_explorer

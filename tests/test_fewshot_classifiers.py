@@ -14,7 +14,6 @@ from course_lib.meta.classifiers import (
     FewShotConfig,
     FewShotNet,
     adaptation_accuracy,
-    confidence_interval,
     evaluate_fewshot,
     layer_changes,
     pixel_prototypes,
@@ -139,14 +138,6 @@ def test_predictions_along_the_way_shape(split, test_tasks):
     learner = _train("scratch", split).model
     labels = predictions_along_the_way(learner, test_tasks, max_steps=2, chunk=5)
     assert labels.shape == (12, 3, 15) and labels.dtype == torch.long
-
-
-def test_confidence_interval():
-    mean, half = confidence_interval(torch.tensor([0.0, 1.0] * 50))
-    assert mean == 0.5
-    assert half == pytest.approx(1.96 * 0.5025 / 10, rel=1e-3)
-    with pytest.raises(ValueError, match="at least 2"):
-        confidence_interval(torch.tensor([1.0]))
 
 
 def test_config_errors_name_the_argument():

@@ -93,7 +93,7 @@ def test_adaptation_curve_shapes_and_fixed_set():
     assert a.per_bandit.shape == (3, 50) and a.mean.shape == (3,) and a.ci.shape == (3,)
     assert torch.equal(a.per_bandit, b.per_bandit)
     # Step 0 is the uniform policy: expected trial reward = 10 · mean of the arm means.
-    from course_lib.rl2.baselines import evaluation_bandits
+    from course_lib.tasks import evaluation_bandits
 
     probs = torch.as_tensor(evaluation_bandits(5, range(50)), dtype=torch.float32)
     torch.testing.assert_close(a.per_bandit[0], 10 * probs.mean(1))

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from course_lib import pg, tabular
+from course_lib.compare.maml_rl_vs_rl2 import goals_outside
 from course_lib.evaluation import evaluate
-from course_lib.maml_rl.compare import goals_outside
 from course_lib.maml_rl.dice import (
     TinyMDP,
     dice_surrogate,

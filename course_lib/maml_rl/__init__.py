@@ -1,4 +1,6 @@
-"""MAML for reinforcement learning (Chapter 8): adapt a policy by gradient steps, beside RL².
+"""MAML for reinforcement learning (Chapter 8): adapt a policy by gradient steps.
+
+Chapter 8 sets it beside RL² on the same goals in :mod:`course_lib.compare.maml_rl_vs_rl2`.
 
 It learns 2-D navigation, a task family of :mod:`course_lib.tasks` (also RL²'s in Chapter 8).
 
@@ -7,7 +9,6 @@ Modules, in reading order:
                 order, are correct estimates (DiCE); the exact tiny-MDP meta-gradient check
     train       the Gaussian policy, the batched rollout, the inner policy-gradient step, the
                 outer loop (MAMLRLConfig, train_maml_rl) and the adaptation evaluation
-    compare     RL² on the same goals, goals outside the training square, confidence intervals
     bandits     MAML-RL on Chapter 7's Bernoulli bandits (BanditMAMLConfig, train_bandit_maml)
 """
 
@@ -17,14 +18,6 @@ from course_lib.maml_rl.bandits import (
     BanditPolicy,
     bandit_adaptation_curve,
     train_bandit_maml,
-)
-from course_lib.maml_rl.compare import (
-    comparison_rows,
-    explorer_goal,
-    goals_outside,
-    rl2_episode_returns,
-    rl2_navigation_env,
-    rl2_paths,
 )
 from course_lib.maml_rl.dice import (
     TinyMDP,
@@ -70,12 +63,6 @@ __all__ = [
     "adaptation_curve",
     "AdaptationCurve",
     "greedy_paths",
-    "rl2_navigation_env",
-    "rl2_episode_returns",
-    "rl2_paths",
-    "goals_outside",
-    "explorer_goal",
-    "comparison_rows",
     "BanditMAMLConfig",
     "BanditPolicy",
     "BanditCurve",

@@ -29,8 +29,8 @@ import torch
 from torch import Tensor, nn
 
 from course_lib.maml_rl.dice import dice_surrogate
-from course_lib.rl2.baselines import evaluation_bandits
 from course_lib.stats import mean_ci_along
+from course_lib.tasks.bandits import evaluation_bandits
 from course_lib.training import (
     Callback,
     Row,
@@ -245,7 +245,7 @@ def bandit_adaptation_curve(
 ) -> BanditCurve:
     """Reward per trial after 0, 1, ..., ``steps`` inner steps on a fixed evaluation set.
 
-    Bandit i has the arm means of ``course_lib.rl2.baselines.evaluation_bandits(k, range(N))``
+    Bandit i has the arm means of ``course_lib.tasks.evaluation_bandits(k, range(N))``
     (drawn from seed i, the set RL² and the classic baselines are scored on); each inner step
     spends one trial of ``pulls_per_step`` pulls (drawn from ``seed``). A trial's score is its
     *expected* total reward given the policy, ``pulls_per_step · π_{φ_j} · p`` (exact, so the

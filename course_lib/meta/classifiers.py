@@ -78,7 +78,6 @@ __all__ = [
     "layer_changes",
     "layer_names",
     "pixel_prototypes",
-    "confidence_interval",
     "meta_iterations_per_second",
     "choose_inner_lr",
     "BACKBONES",
@@ -605,17 +604,6 @@ def meta_iterations_per_second(
 # ---------------------------------------------------------------------------------------
 # Evaluation: accuracy on new tasks, with the papers' 95% confidence interval
 # ---------------------------------------------------------------------------------------
-
-
-def confidence_interval(values: Tensor) -> tuple[float, float]:
-    """(mean, half-width of the 95% interval) of per-task accuracies: 1.96 · std / √n.
-
-    This is how the MAML and prototypical-network papers report few-shot accuracy
-    (e.g. 600 test tasks, "mean ± 95% confidence interval"); the course computes it once,
-    in :func:`course_lib.stats.mean_ci`.
-    """
-    interval = mean_ci(torch.as_tensor(values, dtype=torch.float64).flatten())
-    return interval.mean, interval.half_width
 
 
 @dataclass

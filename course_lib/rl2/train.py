@@ -19,7 +19,6 @@ other methods.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -225,8 +224,8 @@ def evaluate_rl2(
 ) -> dict[str, object]:
     """Play ``env.num_envs`` trials on new tasks (no learning); summary statistics.
 
-    Returns a dict with ``mean_trial_return``, ``stderr`` (of that mean), ``trial_returns``
-    ``[N]``, ``episode_lengths`` ``[N, E]`` and ``mean_episode_lengths`` (list over the
+    Returns a dict with ``mean_trial_return``, ``trial_returns`` ``[N]`` (its interval:
+    ``course_lib.stats.mean_ci(result["trial_returns"])``), ``episode_lengths`` ``[N, E]`` and ``mean_episode_lengths`` (list over the
     episode index), and the raw ``batch`` (:class:`TrialBatch`) for plots and widgets.
     """
     batch = rollout_trials(agent, env, seed, greedy=greedy)
@@ -234,8 +233,6 @@ def evaluate_rl2(
     lengths = episode_lengths(batch)
     return {
         "mean_trial_return": float(returns.mean()),
-        # one trial has no spread to measure (torch would warn and return NaN)
-        "stderr": float(returns.std() / len(returns) ** 0.5) if len(returns) > 1 else math.nan,
         "trial_returns": returns,
         "episode_lengths": lengths,
         "mean_episode_lengths": lengths.mean(0).tolist(),

@@ -16,7 +16,12 @@ Each family is a gymnasium ``Env`` that passes ``check_env`` and a natively batc
 
 import gymnasium as gym
 
-from course_lib.tasks.bandits import BANDIT_ID, BernoulliBandit, BernoulliBanditVectorEnv
+from course_lib.tasks.bandits import (
+    BANDIT_ID,
+    BernoulliBandit,
+    BernoulliBanditVectorEnv,
+    evaluation_bandits,
+)
 from course_lib.tasks.base import TrialVectorEnv
 from course_lib.tasks.mazes import (
     MAZE_ID,
@@ -69,6 +74,7 @@ __all__ = [
     "BANDIT_ID",
     "BernoulliBandit",
     "BernoulliBanditVectorEnv",
+    "evaluation_bandits",
     "MAZE_ID",
     "RANDOM_MAZE_ID",
     "MAZE_LAYOUTS",

@@ -11,6 +11,7 @@ Registered id: ``course_lib/BernoulliBandit-v0``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -27,9 +28,15 @@ from course_lib.tasks.base import (
     new_trial_due,
 )
 from course_lib.training import make_generator
-from course_lib.validation import check_int
+from course_lib.validation import check_int, check_seed
 
-__all__ = ["BANDIT_ID", "MAX_ARMS", "BernoulliBandit", "BernoulliBanditVectorEnv"]
+__all__ = [
+    "BANDIT_ID",
+    "MAX_ARMS",
+    "BernoulliBandit",
+    "BernoulliBanditVectorEnv",
+    "evaluation_bandits",
+]
 
 BANDIT_ID = "course_lib/BernoulliBandit-v0"
 #: At most this many arms (a cap stated in the errors).
@@ -136,3 +143,17 @@ class BernoulliBanditVectorEnv(TrialVectorEnv):
 
     def _task_info(self) -> dict[str, np.ndarray]:
         return {"arm_probs": self.arm_probs.numpy().copy()}
+
+
+def evaluation_bandits(k: int, seeds: Sequence[int]) -> np.ndarray:
+    """A fixed evaluation set: ``[len(seeds), k]`` arm probabilities, bandit i drawn from seed i.
+
+    Seeding each bandit on its own (``numpy.random.default_rng(seeds[i])``) makes bandit i
+    the same whatever else is in the set, so sets can be cut and compared by seed.
+    """
+    k = check_int("k", k, minimum=2)
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or len(seeds) == 0:
+        raise TypeError(
+            f"seeds must be a non-empty sequence of ints (e.g. range(1000)), got {seeds!r}"
+        )
+    return np.stack([np.random.default_rng(check_seed(s, "seeds[i]")).random(k) for s in seeds])

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from course_lib.maml_rl import compare
-from course_lib.maml_rl.compare import (
+from course_lib.compare import maml_rl_vs_rl2 as compare
+from course_lib.compare.maml_rl_vs_rl2 import (
     comparison_rows,
     explorer_goal,
     rl2_episode_returns,
@@ -111,7 +111,7 @@ def test_widget_bad_inputs(agent):
 
 
 def test_goals_outside_the_training_square():
-    from course_lib.maml_rl.compare import goals_outside
+    from course_lib.compare.maml_rl_vs_rl2 import goals_outside
 
     goals = goals_outside(50, seed=3)
     assert goals.shape == (50, 2)
