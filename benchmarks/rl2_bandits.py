@@ -194,7 +194,7 @@ def run_setting(n: int, k: int, seed: int, protocol: Protocol, progress: bool) -
     for i, (trials_per_iteration, config) in enumerate(schedule(n, protocol.quick)):
         env = BernoulliBanditVectorEnv(trials_per_iteration, k=k, episodes_per_trial=n)
         config = dataclasses.replace(config, seed=seed + 7 * i)
-        agent = train_rl2(env, config, agent=agent, progress=progress).model
+        agent = train_rl2(config, env, agent=agent, progress=progress).model
     row = {"train_wall_s": time.perf_counter() - wall, "train_cpu_s": time.process_time() - cpu}
     bandits = evaluation_bandits(k, protocol.eval_seeds)
     rl2 = evaluate_rl2(agent, EvaluationBandits(bandits, n), seed=10_000 + seed)

@@ -43,7 +43,6 @@ from course_lib.training import (
     Row,
     TrainResult,
     check_callback,
-    linear_anneal,
     make_generator,
     seeded,
     train_loop,
@@ -794,13 +793,6 @@ def train(
 
     def iteration(i: int) -> Row:
         nonlocal obs, episodes_before
-        lr = (
-            linear_anneal(config.learning_rate, i, config.num_updates)
-            if config.anneal_lr
-            else config.learning_rate
-        )
-        for group in optimizer.param_groups:
-            group["lr"] = lr
         rollout, obs = collect_rollout(
             agent,
             envs,
@@ -821,7 +813,6 @@ def train(
             "episode_return": float(np.mean(recent)) if recent else float("nan"),
             "episode_length": float(np.mean(envs.length_queue)) if recent else float("nan"),
             "episodes": float(envs.episode_count - episodes_before),
-            "learning_rate": lr,
             **diagnostics,
         }
         episodes_before = envs.episode_count
@@ -831,6 +822,7 @@ def train(
         return train_loop(
             result, iteration, iterations=config.num_updates, callback=callback,
             progress=progress, desc=f"PPO {config.env_id}", show="episode_return",
+            optimizer=optimizer, learning_rate=config.learning_rate, anneal=config.anneal_lr,
         )  # fmt: skip
     finally:
         envs.close()

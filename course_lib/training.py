@@ -50,6 +50,8 @@ __all__ = [
     "finish_progress",
     "train_loop",
     "linear_anneal",
+    "log_due",
+    "RunningMean",
 ]
 
 Row = dict[str, float]
@@ -166,6 +168,28 @@ def linear_anneal(start: float, iteration: int, iterations: int, end: float = 0.
     return end + (start - end) * (1.0 - (iteration - 1) / iterations)
 
 
+def log_due(iteration: int, every: int, iterations: int) -> bool:
+    """Whether iteration ``iteration`` (1-based) logs a row: every ``every``-th, and the last."""
+    return iteration % every == 0 or iteration == iterations
+
+
+class RunningMean:
+    """The mean of the values added since the last :meth:`take`: a row's ``loss`` when a trainer
+    logs every ``log_every`` iterations (the mean over those iterations, not the last one)."""
+
+    def __init__(self) -> None:
+        self.total, self.count = 0.0, 0
+
+    def add(self, value: float) -> None:
+        self.total, self.count = self.total + value, self.count + 1
+
+    def take(self) -> float:
+        """The mean so far; starts again from nothing."""
+        mean = self.total / self.count
+        self.total, self.count = 0.0, 0
+        return mean
+
+
 def train_loop(
     result: TrainResult,
     iteration: Callable[[int], Row | None],
@@ -175,6 +199,9 @@ def train_loop(
     progress: bool,
     desc: str,
     show: str | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    learning_rate: float | None = None,
+    anneal: bool = False,
 ) -> TrainResult:
     """The one trainer loop: call ``iteration(i)`` for i = 1..``iterations`` and log its rows.
 
@@ -184,6 +211,10 @@ def train_loop(
     row to ``result.history``; runs ``callback(row, result.model)``, whose ``True`` stops
     training; and keeps a ``tqdm`` bar (showing the row's ``show`` column, e.g.
     ``"episode_return"``) that says so when a callback stopped it early.
+
+    Given an ``optimizer`` and its ``learning_rate``, the loop sets the step size before every
+    iteration (with ``anneal``, falling linearly to 0 over the run: :func:`linear_anneal`) and
+    logs it as the row's ``learning_rate``.
     """
     from tqdm.auto import tqdm
 
@@ -193,12 +224,19 @@ def train_loop(
     try:
         for i in range(1, iterations + 1):
             clock.resume()
+            lr = None
+            if optimizer is not None:
+                lr = linear_anneal(learning_rate, i, iterations) if anneal else learning_rate
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
             numbers = iteration(i)
             seconds = clock.pause()
             bar.update(1)
             if numbers is None:
                 continue
             row = {"iteration": float(i), **numbers, "seconds": seconds}
+            if lr is not None:
+                row["learning_rate"] = lr
             if "env_steps" in row and seconds > 0:
                 row["steps_per_second"] = row["env_steps"] / seconds
             result.history.append(row)

@@ -309,8 +309,8 @@ case(
 case(
     "repro-rl2-one-env-single-pull",
     lambda: train_rl2(
-        bandits.BernoulliBanditVectorEnv(num_envs=1, k=2, episodes_per_trial=1),
         RL2Config(num_minibatches=1, iterations=1),
+        bandits.BernoulliBanditVectorEnv(num_envs=1, k=2, episodes_per_trial=1),
         progress=False,
     ),
     V,
@@ -319,7 +319,7 @@ case(
 )
 case(
     "repro-rl2-more-minibatches-than-envs",
-    lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=1), RL2Config(), progress=False),
+    lambda: train_rl2(RL2Config(), bandits.BernoulliBanditVectorEnv(num_envs=1), progress=False),
     V,
     "env.num_envs (1) must be >= config.num_minibatches (4)",
 )
@@ -1171,33 +1171,33 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "train-env",
-        lambda: train_rl2("env", RL2Config()),
+        lambda: train_rl2(RL2Config(), "env"),
         T,
         "env must be a TrialVectorEnv with Discrete actions (a task family of course_lib.tasks",
     ),  # fmt: skip
     (
         "train-config",
-        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), {"seed": 1}),
+        lambda: train_rl2({"seed": 1}, bandits.BernoulliBanditVectorEnv(num_envs=8)),
         T,
         "config must be an RL2Config, got dict",
     ),  # fmt: skip
     (
         "train-callback",
-        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), callback="x"),
+        lambda: train_rl2(RL2Config(), bandits.BernoulliBanditVectorEnv(num_envs=8), callback="x"),
         T,
         "callback must be callable",
     ),  # fmt: skip
     (
         "train-agent",
-        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), agent="agent"),
+        lambda: train_rl2(RL2Config(), bandits.BernoulliBanditVectorEnv(num_envs=8), agent="agent"),
         T,
         "agent must be a RecurrentActorCritic, got str",
     ),  # fmt: skip
     (
         "train-agent-mismatch",
         lambda: train_rl2(
-            bandits.BernoulliBanditVectorEnv(num_envs=8),
             RL2Config(),
+            bandits.BernoulliBanditVectorEnv(num_envs=8),
             agent=RecurrentActorCritic(7, 2, 8),
         ),
         V,
@@ -1205,7 +1205,7 @@ for _name, _call, _error, _frag in [
     ),  # fmt: skip
     (
         "train-progress",
-        lambda: train_rl2(bandits.BernoulliBanditVectorEnv(num_envs=8), RL2Config(), progress="no"),
+        lambda: train_rl2(RL2Config(), bandits.BernoulliBanditVectorEnv(num_envs=8), progress="no"),
         T,
         "progress must be True or False, got 'no'",
     ),  # fmt: skip
@@ -1814,8 +1814,8 @@ def test_the_largest_seed_trains_every_trainer():
                 progress=False,
             ),  # fmt: skip
             train_rl2(
-                bandits.BernoulliBanditVectorEnv(num_envs=4, k=2, episodes_per_trial=3),
                 RL2Config(iterations=1, hidden_size=8, num_minibatches=2, seed=seed),
+                bandits.BernoulliBanditVectorEnv(num_envs=4, k=2, episodes_per_trial=3),
                 progress=False,
             ),  # fmt: skip
         ]
@@ -1829,7 +1829,7 @@ def test_the_smallest_rl2_run_that_is_accepted_trains_without_nan():
     env = bandits.BernoulliBanditVectorEnv(num_envs=2, k=2, episodes_per_trial=1)
     config = RL2Config(iterations=2, hidden_size=8, num_minibatches=1)
     with time_limit(60):
-        result = train_rl2(env, config, progress=False)
+        result = train_rl2(config, env, progress=False)
     assert all(math.isfinite(row["policy_loss"]) for row in result.history)
 
 

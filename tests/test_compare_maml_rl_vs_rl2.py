@@ -26,7 +26,7 @@ def agent():
 
 def test_train_rl2_accepts_the_navigation_env():
     env = rl2_navigation_env(8, max_steps=STEPS)
-    result = train_rl2(env, RL2Config(iterations=2, hidden_size=16), progress=False)
+    result = train_rl2(RL2Config(iterations=2, hidden_size=16), env, progress=False)
     assert len(result.history) == 2
     assert result.history[-1]["env_steps"] == 2 * 8 * 3 * STEPS
 

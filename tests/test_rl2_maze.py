@@ -190,7 +190,7 @@ def test_paths_follow_each_trials_own_walls_and_shortest_path_is_a_floor(played)
 def test_train_rl2_runs_on_random_mazes_and_logs_five_episode_lengths():
     env = RandomMazeVectorEnv(8, rooms=(2, 2), max_steps=6)
     config = RL2Config(iterations=2, hidden_size=8, num_minibatches=2, seed=0)
-    result = train_rl2(env, config, progress=False)
+    result = train_rl2(config, env, progress=False)
     assert [f"len_ep{j}" in result.history[-1] for j in range(1, 6)] == [True] * 5
 
 

@@ -44,7 +44,7 @@ def _blackbox(config, callback=None):
 
 def _rl2(config, callback=None):
     return train_rl2(
-        BernoulliBanditVectorEnv(16, k=3, episodes_per_trial=4), config, callback, progress=False
+        config, BernoulliBanditVectorEnv(16, k=3, episodes_per_trial=4), callback, progress=False
     )
 
 

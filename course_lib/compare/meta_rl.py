@@ -280,7 +280,7 @@ def train_family(
                                episodes=CURVE_EPISODES, seed=seed)[-1]  # fmt: skip
 
         every = max(1, c.iterations // evaluations)
-        result = train_rl2(env, c, _curve_callback(score, every, curve), progress=progress)
+        result = train_rl2(c, env, _curve_callback(score, every, curve), progress=progress)
     elif family == "MAML-RL":
         c = configs.maml
 

@@ -38,7 +38,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
-from tqdm.auto import tqdm
 
 from course_lib.meta.functional import Params, adapt, meta_loss
 from course_lib.meta.images import IMAGE_SHAPE, ImageTasks, check_images, digit_split
@@ -46,11 +45,14 @@ from course_lib.meta.tasks import TaskBatch
 from course_lib.stats import Z95, Interval, mean_ci
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
+    RunningMean,
     TrainResult,
     check_callback,
+    log_due,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import (
     check_choice,
@@ -471,12 +473,9 @@ def train_fewshot(
     generator = make_generator(config.seed)  # tasks and minibatches are drawn on the CPU
     optimizer = torch.optim.Adam(params.values(), lr=config.learning_rate)
     images_per_step = config.meta_batch_size * config.n_way * (config.k_shot + config.k_query)
-    clock, running, count = Stopwatch(), 0.0, 0
-    bar = tqdm(
-        range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
-    )
-    for iteration in bar:
-        clock.resume()
+    loss_mean = RunningMean()
+
+    def iteration(i: int) -> Row | None:
         if pretrain:
             x, y = tasks.labelled_batch(images_per_step, generator)
             batch = (x.to(config.device), y.to(config.device))
@@ -492,20 +491,16 @@ def train_fewshot(
         for p, g in zip(params.values(), grads):
             p.grad = g
         optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {
-                "iteration": float(iteration),
-                "loss": running / count,
-                "accuracy": _batch_accuracy(config, model, params, batch),
-                "seconds": seconds,
-            }
-            result.history.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}", accuracy=f"{row['accuracy']:.2f}")
-            running, count = 0.0, 0
-            if callback is not None and callback(row, _learner(config, model, params)):
-                break
+        loss_mean.add(loss.item())
+        if not log_due(i, config.log_every, config.iterations):
+            return None
+        result.model = _learner(config, model, params)  # what the callback sees
+        return {"loss": loss_mean.take(), "accuracy": _batch_accuracy(config, model, params, batch)}
+
+    train_loop(
+        result, iteration, iterations=config.iterations, callback=callback,
+        progress=progress, desc=config.method, show="accuracy",
+    )  # fmt: skip
     result.model = _learner(config, model, params)
     return result
 

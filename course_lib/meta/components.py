@@ -37,7 +37,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call, vmap
-from tqdm.auto import tqdm
 
 from course_lib.meta.architecture import MIX_KEY, MixedActivationMLP, check_activations
 from course_lib.meta.augmentation import augment_support
@@ -46,7 +45,16 @@ from course_lib.meta.functional import MAX_INNER_STEPS, Params, _check_tasks, ad
 from course_lib.meta.learned_update import adapt_with_rule, init_update_rule
 from course_lib.meta.reweighting import init_weighting_net, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
-from course_lib.training import Callback, Stopwatch, TrainResult, check_callback, make_generator
+from course_lib.training import (
+    Callback,
+    Row,
+    RunningMean,
+    TrainResult,
+    check_callback,
+    log_due,
+    make_generator,
+    train_loop,
+)
 from course_lib.validation import (
     check_device,
     check_hidden_sizes,
@@ -425,12 +433,9 @@ def learn_components(
         ]
         or [{"params": [torch.zeros(1, requires_grad=True)]}]  # nothing learned: a no-op run
     )
-    result = TrainResult(None, config, [])
-    clock, running, count = Stopwatch(), 0.0, 0
-    label = "+".join(config.components) or "nothing"
-    bar = tqdm(range(1, config.iterations + 1), desc=label, disable=not progress, mininterval=0.5)
-    for iteration in bar:
-        clock.resume()
+    result, loss_mean = TrainResult(None, config, []), RunningMean()
+
+    def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
         loss = component_meta_loss(
             model,
@@ -444,15 +449,15 @@ def learn_components(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {"iteration": float(iteration), "loss": running / count, "seconds": seconds}
-            row.update(_summary(phi, model))
-            result.history.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}")
-            running, count = 0.0, 0
-            if callback is not None and callback(row, _snapshot(model, phi, config)):
-                break
+        loss_mean.add(loss.item())
+        if not log_due(i, config.log_every, config.iterations):
+            return None
+        result.model = _snapshot(model, phi, config)  # what the callback sees
+        return {"loss": loss_mean.take(), **_summary(phi, model)}
+
+    train_loop(
+        result, iteration, iterations=config.iterations, callback=callback,
+        progress=progress, desc="+".join(config.components) or "nothing", show="loss",
+    )  # fmt: skip
     result.model = _snapshot(model, phi, config)
     return result

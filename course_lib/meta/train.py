@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from course_lib.meta.functional import (
     InnerLR,
@@ -43,7 +42,16 @@ from course_lib.meta.functional import (
 )
 from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
-from course_lib.training import Callback, Stopwatch, TrainResult, check_callback, make_generator
+from course_lib.training import (
+    Callback,
+    Row,
+    RunningMean,
+    TrainResult,
+    check_callback,
+    log_due,
+    make_generator,
+    train_loop,
+)
 from course_lib.validation import (
     check_choice,
     check_device,
@@ -246,13 +254,9 @@ def meta_train(
             config,
         )
 
-    result = TrainResult(None, config, [])
-    clock, running, count = Stopwatch(), 0.0, 0
-    bar = tqdm(
-        range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
-    )
-    for iteration in bar:
-        clock.resume()
+    result, loss_mean = TrainResult(None, config, []), RunningMean()
+
+    def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
         loss, grads = outer_gradient(
             config.method,
@@ -268,24 +272,23 @@ def meta_train(
             for name, a in inner_lr.items():
                 a.grad = grads["lr." + name]
         optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
+        loss_mean.add(loss.item())
+        if not log_due(i, config.log_every, config.iterations):
+            return None
+        row = {
+            "loss": loss_mean.take(),
+            "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads.values())).item(),
+        }
+        if config.method == "metasgd":
+            row["mean_inner_lr"] = (
+                torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
+            )
+        result.model = learner()  # what the callback sees: a snapshot of the weights so far
+        return row
 
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {
-                "iteration": float(iteration),
-                "loss": running / count,
-                "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads.values())).item(),
-                "seconds": seconds,
-            }
-            if config.method == "metasgd":
-                row["mean_inner_lr"] = (
-                    torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
-                )
-            result.history.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}")
-            running, count = 0.0, 0
-            if callback is not None and callback(row, learner()):
-                break
+    train_loop(
+        result, iteration, iterations=config.iterations, callback=callback,
+        progress=progress, desc=config.method, show="loss",
+    )  # fmt: skip
     result.model = learner()
     return result

@@ -19,11 +19,11 @@ other methods.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from torch.distributions import Categorical
-from tqdm.auto import tqdm
 
 from course_lib.ppo import (
     EvaluateFn,
@@ -34,15 +34,18 @@ from course_lib.ppo import (
     ppo_update,
 )
 from course_lib.rl2.agent import RecurrentActorCritic
+from course_lib.stats import mean_and_stderr
 from course_lib.tasks.base import TrialVectorEnv
 from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
     TrainResult,
     check_callback,
+    derive_seed,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.trials import (
     TrialBatch,
@@ -58,6 +61,7 @@ __all__ = [
     "RL2Config",
     "make_agent",
     "trials",
+    "trial_advantages",
     "train_rl2",
     "evaluate_rl2",
     "StopWhenShort",
@@ -140,8 +144,8 @@ def trials(
 
 
 def train_rl2(
+    config: RL2Config,
     env: TrialVectorEnv,
-    config: RL2Config | None = None,
     callback: Callback | None = None,
     *,
     agent: RecurrentActorCritic | None = None,
@@ -150,8 +154,8 @@ def train_rl2(
     """Train an RL² agent with recurrent PPO; returns a :class:`~course_lib.training.TrainResult`.
 
     Args:
-        env: a batched env; ``env.num_envs`` trials are collected per iteration.
         config: hyperparameters and seed (:class:`RL2Config`).
+        env: a batched task family; ``env.num_envs`` trials are collected per iteration.
         callback: ``callback(row, agent)`` after each iteration; ``True`` stops training.
         agent: continue training this agent instead of a fresh one.
         progress: show a tqdm progress bar.
@@ -159,64 +163,76 @@ def train_rl2(
     History rows: ``iteration``, ``env_steps``, ``trials`` (seen so far), ``trial_return``
     (mean total reward of this iteration's trials), the :func:`~course_lib.ppo.ppo_update`
     diagnostics (``policy_loss``, ``value_loss``, ``entropy`` in nats, ``approx_kl``,
-    ``clip_fraction``, ``explained_variance``, ``epochs``), ``seconds``, and for maze trials
-    ``len_ep1``, ``len_ep2``, ... (mean steps per episode index).
+    ``clip_fraction``, ``explained_variance``, ``epochs``), ``learning_rate``, ``seconds``, and
+    for maze trials ``len_ep1``, ``len_ep2``, ... (mean steps per episode index).
     """
-    config = RL2Config() if config is None else config
+    agent = _check_train_args(config, env, callback, progress, agent)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
+    shuffle = make_generator(config.seed)
+    env_steps = 0
+
+    def iteration(i: int) -> Row:
+        nonlocal env_steps
+        # Fresh tasks every iteration: each draws its trials from a seed of its own.
+        batch = rollout_trials(agent, env, derive_seed(config.seed, i - 1, stride=100_003))
+        advantages, returns = trial_advantages(batch, config)
+        diagnostics = ppo_update(
+            *trials(agent, batch, advantages, returns), optimizer, config, generator=shuffle
+        )
+        env_steps += int(batch.valid.sum())
+        row = {
+            "env_steps": float(env_steps),
+            "trials": float(i * env.num_envs),
+            "trial_return": float(batch.trial_returns.mean()),
+            **diagnostics,
+        }
+        if env.episodes_per_trial > 1 and isinstance(env, RandomGoalMazeVectorEnv):
+            for j, length in enumerate(episode_lengths(batch).mean(0).tolist()):
+                row[f"len_ep{j + 1}"] = length
+        return row
+
+    return train_loop(
+        TrainResult(agent, config, []), iteration, iterations=config.iterations,
+        callback=callback, progress=progress, desc="RL² (PPO over trials)",
+        show="trial_return", optimizer=optimizer, learning_rate=config.learning_rate,
+        anneal=config.anneal_lr,
+    )  # fmt: skip
+
+
+def trial_advantages(batch: TrialBatch, config: RL2Config) -> tuple[torch.Tensor, torch.Tensor]:
+    """GAE over whole trials (Chapter 3's :func:`~course_lib.ppo.compute_gae`): the trial end is
+    the only terminal, so the discount runs across the episodes of a trial and exploring in
+    episode 1 gets credit for the reward it earns in episode 2."""
+    next_values = torch.cat([batch.values[1:], torch.zeros_like(batch.values[:1])])
+    return compute_gae(
+        batch.rewards * config.reward_scale,
+        batch.values,
+        next_values,
+        batch.trial_end,
+        batch.trial_end | ~batch.valid,
+        config.gamma,
+        config.gae_lambda,
+    )
+
+
+def _check_train_args(
+    config: object, env: object, callback: object, progress: object, agent: object
+) -> RecurrentActorCritic:
+    """The arguments of :func:`train_rl2`, checked; returns the agent to train."""
     if not isinstance(config, RL2Config):
         raise TypeError(f"config must be an RL2Config, got {type(config).__name__}")
     check_trial_env(env)
     check_callback(callback)
     check_bool("progress", progress)
-    n = env.num_envs
-    if n < config.num_minibatches:
+    if env.num_envs < config.num_minibatches:
         raise ValueError(
-            f"env.num_envs ({n}) must be >= config.num_minibatches ({config.num_minibatches})"
+            f"env.num_envs ({env.num_envs}) must be >= config.num_minibatches "
+            f"({config.num_minibatches})"
         )
-    check_minibatch_size(n // config.num_minibatches * env.max_trial_steps, config.norm_adv)
-    agent = make_agent(env, config) if agent is None else check_policy_fits(agent, env)
-    optimizer = torch.optim.Adam(agent.parameters(), lr=config.learning_rate, eps=1e-5)
-    shuffle = make_generator(config.seed)
-    result = TrainResult(agent, config, [])
-    clock, env_steps = Stopwatch(), 0
-    for it in tqdm(range(config.iterations), desc="RL² (PPO over trials)", disable=not progress):
-        clock.resume()
-        if config.anneal_lr:
-            optimizer.param_groups[0]["lr"] = config.learning_rate * (1.0 - it / config.iterations)
-        # 1. collect: one trial per env, fresh tasks (seeds differ per iteration)
-        batch = rollout_trials(agent, env, (config.seed * 100_003 + it) % 2**63)
-        # 2. advantages: the trial end is the only terminal; discount crosses episodes
-        next_values = torch.cat([batch.values[1:], torch.zeros_like(batch.values[:1])])
-        advantages, returns = compute_gae(
-            batch.rewards * config.reward_scale,
-            batch.values,
-            next_values,
-            batch.trial_end,
-            batch.trial_end | ~batch.valid,
-            config.gamma,
-            config.gae_lambda,
-        )
-        # 3. the PPO update, on minibatches of whole trials
-        diagnostics = ppo_update(
-            *trials(agent, batch, advantages, returns), optimizer, config, generator=shuffle
-        )
-        seconds = clock.pause()
-        env_steps += int(batch.valid.sum())
-        row = {
-            "iteration": float(it + 1),
-            "env_steps": float(env_steps),
-            "trials": float((it + 1) * n),
-            "trial_return": float(batch.trial_returns.mean()),
-            **diagnostics,
-            "seconds": seconds,
-        }
-        if env.episodes_per_trial > 1 and isinstance(env, RandomGoalMazeVectorEnv):
-            for j, length in enumerate(episode_lengths(batch).mean(0).tolist()):
-                row[f"len_ep{j + 1}"] = length
-        result.history.append(row)
-        if callback is not None and callback(row, agent):
-            break
-    return result
+    check_minibatch_size(
+        env.num_envs // config.num_minibatches * env.max_trial_steps, config.norm_adv
+    )
+    return make_agent(env, config) if agent is None else check_policy_fits(agent, env)
 
 
 def evaluate_rl2(
@@ -224,15 +240,18 @@ def evaluate_rl2(
 ) -> dict[str, object]:
     """Play ``env.num_envs`` trials on new tasks (no learning); summary statistics.
 
-    Returns a dict with ``mean_trial_return``, ``trial_returns`` ``[N]`` (its interval:
-    ``course_lib.stats.mean_ci(result["trial_returns"])``), ``episode_lengths`` ``[N, E]`` and ``mean_episode_lengths`` (list over the
-    episode index), and the raw ``batch`` (:class:`TrialBatch`) for plots and widgets.
+    Returns a dict with ``mean_trial_return``, ``stderr`` (of that mean, from
+    :func:`course_lib.stats.mean_and_stderr`; NaN for one trial), ``trial_returns`` ``[N]``,
+    ``episode_lengths`` ``[N, E]`` and ``mean_episode_lengths`` (list over the episode index),
+    and the raw ``batch`` (:class:`TrialBatch`) for plots and widgets.
     """
     batch = rollout_trials(agent, env, seed, greedy=greedy)
     returns = batch.trial_returns
     lengths = episode_lengths(batch)
     return {
         "mean_trial_return": float(returns.mean()),
+        # one trial has no spread to measure
+        "stderr": mean_and_stderr(returns)[1] if len(returns) > 1 else math.nan,
         "trial_returns": returns,
         "episode_lengths": lengths,
         "mean_episode_lengths": lengths.mean(0).tolist(),
