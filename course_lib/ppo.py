@@ -69,7 +69,6 @@ __all__ = [
     "collect_rollout",
     "compute_gae",
     "clipped_surrogate_loss",
-    "masked_mean",
     "ppo_loss",
     "PPOBatch",
     "ppo_update",
@@ -528,11 +527,6 @@ def clipped_surrogate_loss(
     if mask is None:
         return -objective.mean()
     return -(objective * mask).sum() / mask.sum()
-
-
-def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """Mean of ``x`` over the entries where ``mask`` is True (all entries if ``mask`` is None)."""
-    return x.mean() if mask is None else x[mask].mean()
 
 
 def _check_loss_inputs(args: dict[str, Any]) -> None:

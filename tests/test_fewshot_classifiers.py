@@ -149,7 +149,7 @@ def test_config_errors_name_the_argument():
         FewShotConfig(k_shot=1.5)
     with pytest.raises(ValueError, match=r"inner_steps must be in \[1, 20\]"):
         FewShotConfig(inner_steps=50)
-    with pytest.raises(ValueError, match=r"iterations must be in \[1, 1_000_000\]"):
+    with pytest.raises(ValueError, match=r"iterations must be an integer in \[1, 1_000_000\]"):
         FewShotConfig(iterations=10**7)
     with pytest.raises(ValueError, match="only makes sense for 'protonet'"):
         FewShotConfig(method="maml", hidden_sizes=())
@@ -172,7 +172,7 @@ def test_evaluation_rejects_wrong_shapes_and_labels(split, test_tasks):
     wrong_labels = TaskBatch(test_tasks.x_support, test_tasks.y_support + 5, *test_tasks[2:])
     with pytest.raises(ValueError, match=r"labels in 0\.\.4"):
         evaluate_fewshot(learner, wrong_labels)
-    with pytest.raises(ValueError, match=r"max_steps must be in \[0, 100\]"):
+    with pytest.raises(ValueError, match=r"max_steps must be an integer in \[0, 100\]"):
         evaluate_fewshot(learner, test_tasks, max_steps=1000)
     with pytest.raises(ValueError, match=r"\[S, 1, 8, 8\]"):
         learner.adapt(test_tasks.x_support, test_tasks.y_support, steps=1)

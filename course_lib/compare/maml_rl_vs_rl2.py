@@ -22,6 +22,7 @@ from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.stats import mean_ci_along
 from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
+from course_lib.training import make_generator
 from course_lib.trials import TrialBatch, episode_returns, rollout_trials
 from course_lib.validation import check_int, check_real, check_seed
 
@@ -142,7 +143,7 @@ def goals_outside(
     inner = check_real("inner", inner, 0.0, 10.0)
     if not inner < outer:
         raise ValueError(f"need 0 <= inner < outer <= 10, got inner={inner}, outer={outer}")
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     draw = (2 * torch.rand(4 * num_goals, 2, generator=gen) - 1) * outer
     found = draw[draw.abs().amax(1) > inner]
     missing = num_goals - len(found)

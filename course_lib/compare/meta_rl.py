@@ -47,7 +47,7 @@ from course_lib.tasks.point_robot import (
     random_half_circle_goals,
     sparse_oracle_return,
 )
-from course_lib.training import TrainResult
+from course_lib.training import TrainResult, make_generator
 from course_lib.trials import episode_returns, rollout_trials
 from course_lib.validation import check_choice, check_int, check_seed
 
@@ -77,7 +77,7 @@ CURVE_EPISODES = 4
 def new_goals(task: str, num_goals: int, seed: int) -> Tensor:
     """``[num_goals, 2]`` goals of ``task`` from their own seed: the new goals all families meet."""
     check_choice("task", task, TASKS)
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     check_int("num_goals", num_goals, 1, 100_000)
     if task == "navigation":
         return torch.rand(num_goals, 2, generator=gen) - 0.5

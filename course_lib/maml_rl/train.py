@@ -643,7 +643,7 @@ def adaptation_curve(
             f"{goals.shape[0]} × {num_trajectories} × {max_steps} = {work:_} env steps exceeds "
             f"the budget of {ADAPTATION_STEP_BUDGET:_}"
         )
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     if params is None:
         params = dict(policy.named_parameters())
     elif not isinstance(params, Mapping) or set(params) != {
@@ -695,7 +695,7 @@ def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int
         raise ValueError(f"goal_index must be in [0, {len(curve.goals) - 1}], got {goal_index}")
     goal = curve.goals[goal_index : goal_index + 1]
     max_steps = curve.positions.shape[1]
-    gen = torch.Generator().manual_seed(0)  # unused: greedy paths draw no noise
+    gen = make_generator(0)  # unused: greedy paths draw no noise
     paths = []
     for theta in curve.params:
         one = {k: v[goal_index : goal_index + 1] for k, v in theta.items()}

@@ -108,8 +108,7 @@ class BlackBoxConfig:
         if self.iterations > 10_000_000:
             raise ValueError(f"iterations must be in [1, 10_000_000], got {self.iterations}")
         for name in ("meta_batch_size", "k_support", "k_query", "representation"):
-            if check_int(name, getattr(self, name), 1) > 10_000:
-                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
+            check_int(name, getattr(self, name), 1, 10_000)
         if self.k_min > self.k_support:
             raise ValueError(f"k_min must be <= k_support ({self.k_support}), got {self.k_min}")
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)

@@ -231,8 +231,7 @@ class FewShotConfig:
             check_int(name, getattr(self, name), 1)
         if self.meta_batch_size > 1000:
             raise ValueError(f"meta_batch_size must be in [1, 1000], got {self.meta_batch_size}")
-        if check_int("iterations", self.iterations, 1) > 1_000_000:
-            raise ValueError(f"iterations must be in [1, 1_000_000], got {self.iterations}")
+        check_int("iterations", self.iterations, 1, 1_000_000)
         if not 1 <= check_int("inner_steps", self.inner_steps, 1) <= 20:
             raise ValueError(f"inner_steps must be in [1, 20], got {self.inner_steps}")
         check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
@@ -768,8 +767,7 @@ def _check_learner(learner: object) -> None:
 
 
 def _check_steps(steps: object, name: str = "steps") -> None:
-    if check_int(name, steps, 0) > MAX_STEPS:
-        raise ValueError(f"{name} must be in [0, {MAX_STEPS}], got {steps}")
+    check_int(name, steps, 0, MAX_STEPS)
 
 
 def _check_labels(y: Tensor, name: str, n_way: int) -> None:

@@ -173,10 +173,8 @@ class ComponentConfig:
         if self.iterations > 1_000_000:
             raise ValueError(f"iterations must be in [1, 1_000_000], got {self.iterations}")
         for name in ("meta_batch_size", "k_support", "k_query"):
-            if check_int(name, getattr(self, name), 1) > 10_000:
-                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
-        if check_int("inner_steps", self.inner_steps, 1) > 100:
-            raise ValueError(f"inner_steps must be in [1, 100], got {self.inner_steps}")
+            check_int(name, getattr(self, name), 1, 10_000)
+        check_int("inner_steps", self.inner_steps, 1, 100)
         check_int("log_every", self.log_every, 1)
         check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
         check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
@@ -366,8 +364,7 @@ class LearningAlgorithm:
 
 
 def _check_steps(steps: object) -> int:
-    if check_int("steps", steps, 0) > MAX_INNER_STEPS:
-        raise ValueError(f"steps must be in [0, {MAX_INNER_STEPS}], got {steps}")
+    check_int("steps", steps, 0, MAX_INNER_STEPS)
     return int(steps)
 
 
