@@ -21,7 +21,7 @@ from torch import Tensor
 from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.stats import mean_ci_along
-from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
+from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv, check_goals
 from course_lib.training import make_generator
 from course_lib.trials import TrialBatch, episode_returns, rollout_trials
 from course_lib.validation import check_int, check_real, check_seed
@@ -50,14 +50,6 @@ def rl2_navigation_env(
     )
 
 
-def _goals(goals: object) -> Tensor:
-    if not isinstance(goals, Tensor):
-        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
-    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
-        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
-    return goals.float()
-
-
 def _check_agent(agent: object) -> RecurrentActorCritic:
     if not isinstance(agent, RecurrentActorCritic) or agent.num_actions != len(DISCRETE_MOVES):
         raise TypeError(
@@ -71,7 +63,7 @@ def _play(
     agent: RecurrentActorCritic, goals: Tensor, episodes_per_trial: int, max_steps: int, seed: int
 ) -> TrialBatch:
     _check_agent(agent)
-    goals = _goals(goals)
+    goals = check_goals(goals)
     check_int("episodes_per_trial", episodes_per_trial, minimum=1)
     env = rl2_navigation_env(len(goals), max_steps=max_steps, episodes_per_trial=episodes_per_trial)
     env.fix_goals(goals)
@@ -188,7 +180,7 @@ def explorer_goal(
     episode 2: it searched, then went to what it found) and one MAML-RL step helps (θ_1 above
     θ_0) is returned with its returns ``{"MAML-RL": [θ_0..θ_3], "RL²": [episodes 1..3]}``.
     """
-    goals = _goals(candidates)
+    goals = check_goals(candidates)
     check_real("grid", grid, 0.0, 1.0, lo_open=True)
     rounded = sorted({(round(x / grid) * grid, round(y / grid) * grid) for x, y in goals.tolist()})
     rl2 = {

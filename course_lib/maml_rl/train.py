@@ -41,7 +41,7 @@ from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
 from course_lib.stats import mean_ci_along
-from course_lib.tasks.navigation import move, navigation_reward, reached_goal
+from course_lib.tasks.navigation import check_goals, move, navigation_reward, reached_goal
 from course_lib.training import (
     Callback,
     Row,
@@ -623,7 +623,7 @@ def adaptation_curve(
     ``goal_radius`` pick the task family's reward (see :func:`task_rules`).
     """
     task_rules(task, goal_radius)
-    goals = _check_goals(goals)
+    goals = check_goals(goals)
     check_int("steps", steps, minimum=0)
     if steps > 20:
         raise ValueError(f"steps must be an integer in [0, 20], got {steps}")
@@ -676,16 +676,6 @@ def _last(batch: Trajectories) -> Tensor:
     return torch.where(
         batch.mask[-1][..., None], move(batch.obs[-1], batch.actions[-1]), batch.obs[-1]
     )
-
-
-def _check_goals(goals: object) -> Tensor:
-    if not isinstance(goals, Tensor):
-        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
-    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
-        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
-    if not bool(torch.isfinite(goals).all()):
-        raise ValueError("goals must be finite")
-    return goals.float()
 
 
 def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int = 0) -> Tensor:

@@ -69,6 +69,7 @@ __all__ = [
     "navigation_reward",
     "move",
     "check_batched_actions",
+    "check_goals",
     "numpy_actions",
     "reached_goal",
     "oracle_return",
@@ -356,6 +357,17 @@ class Navigation2DVectorEnv(TrialVectorEnv):
 
     def _as_actions(self, actions: object) -> torch.Tensor:
         return numpy_actions(actions, self.num_envs, self.action_type)
+
+
+def check_goals(goals: object) -> torch.Tensor:
+    """``goals`` if it is a finite float tensor ``[G, 2]`` of navigation goals (G >= 1)."""
+    if not isinstance(goals, torch.Tensor):
+        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
+    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
+        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
+    if not bool(torch.isfinite(goals).all()):
+        raise ValueError("goals must be finite")
+    return goals.float()
 
 
 def oracle_return(
