@@ -65,6 +65,7 @@ __all__ = [
     "DISCRETE_LEVELS",
     "DISCRETE_MOVES",
     "Navigation2D",
+    "PointVectorEnv",
     "Navigation2DVectorEnv",
     "navigation_reward",
     "move",
@@ -248,7 +249,84 @@ class Navigation2D(gym.Env):
         return self.position.copy(), reward, terminated, truncated, info
 
 
-class Navigation2DVectorEnv(TrialVectorEnv):
+class PointVectorEnv(TrialVectorEnv):
+    """``num_envs`` points on the plane, each walking to a hidden goal from the origin: the
+    rules 2-D navigation and the sparse point robot share (moves, fixed goals, SAME_STEP
+    autoreset, a new goal when a trial ends). A family says how goals are drawn
+    (``_draw_goals``) and what a step pays (``step_tensor``); ``goal`` (also ``task``,
+    ``[num_envs, 2]``) and ``position`` are tensors.
+    """
+
+    def _draw_goals(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    @property
+    def task(self) -> torch.Tensor:
+        """The current goals, ``[num_envs, 2]``."""
+        return self.goal
+
+    def fix_goals(self, goals: torch.Tensor | None) -> None:
+        """Every new trial uses these goals ``[num_envs, 2]`` instead of random ones (``None``
+        goes back to random goals): how a trained agent is evaluated on chosen goals, e.g.
+        outside the training square. The current trials restart with the new goals."""
+        if goals is None:
+            self.fixed_goals = None
+            return
+        goals = torch.as_tensor(goals, dtype=torch.float32)
+        if goals.shape != (self.num_envs, 2) or not bool(torch.isfinite(goals).all()):
+            raise ValueError(
+                f"goals must be finite with shape ({self.num_envs}, 2), got {tuple(goals.shape)}"
+            )
+        self.fixed_goals = goals.clone()
+        self._restart(self.fixed_goals)
+
+    def _restart(self, goals: torch.Tensor) -> None:
+        self.goal = goals.clone()
+        self.position.zero_()
+        self.steps.zero_()
+        self.episode.zero_()
+
+    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
+        """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
+        if seed is not None:
+            self.generator = make_generator(int(seed))
+        self._restart(self._draw_goals())
+        return self.position.clone()
+
+    def _move(self, actions: torch.Tensor) -> None:
+        check_batched_actions(actions, self.num_envs, self.action_type)
+        if self.action_type == "discrete":
+            self.position = self.position + DISCRETE_MOVES[actions.long()]
+        else:
+            self.position = move(self.position, actions)
+
+    def _autoreset(self, episode_end: torch.Tensor) -> torch.Tensor:
+        """Where an episode ended: back to the origin (its last position kept in
+        ``last_final_position``); where that ended the trial: a new goal. Returns ``trial_end``."""
+        self.last_final_position = self.position.clone()
+        self.position = torch.where(episode_end[:, None], 0.0, self.position)
+        self.steps = torch.where(episode_end, 0, self.steps)
+        self.episode += episode_end.long()
+        trial_end = self.episode >= self.episodes_per_trial
+        if bool(trial_end.any()):
+            self.goal = torch.where(trial_end[:, None], self._draw_goals(), self.goal)
+            self.episode = torch.where(trial_end, 0, self.episode)
+        return trial_end
+
+    def _task_info(self) -> dict[str, np.ndarray]:
+        return {"goal": self.goal.numpy().copy()}
+
+    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
+        return self.last_terminated
+
+    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.last_final_position
+
+    def _as_actions(self, actions: object) -> torch.Tensor:
+        return numpy_actions(actions, self.num_envs, self.action_type)
+
+
+class Navigation2DVectorEnv(PointVectorEnv):
     """``num_envs`` :class:`Navigation2D` copies stepped at once as torch tensors.
 
     ``goal`` (``[num_envs, 2]``, also ``task``) and ``position`` are tensors. ``fix_goals``
@@ -290,73 +368,17 @@ class Navigation2DVectorEnv(TrialVectorEnv):
         u = torch.rand(self.num_envs, 2, generator=self.generator)
         return self.goal_low + (self.goal_high - self.goal_low) * u
 
-    @property
-    def task(self) -> torch.Tensor:
-        """The current goals, ``[num_envs, 2]``."""
-        return self.goal
-
-    def fix_goals(self, goals: torch.Tensor | None) -> None:
-        """Every new trial uses these goals ``[num_envs, 2]`` instead of random ones (``None``
-        goes back to random goals): how a trained agent is evaluated on chosen goals, e.g.
-        outside the training square. The current trials restart with the new goals."""
-        if goals is None:
-            self.fixed_goals = None
-            return
-        goals = torch.as_tensor(goals, dtype=torch.float32)
-        if goals.shape != (self.num_envs, 2) or not bool(torch.isfinite(goals).all()):
-            raise ValueError(
-                f"goals must be finite with shape ({self.num_envs}, 2), got {tuple(goals.shape)}"
-            )
-        self.fixed_goals = goals.clone()
-        self._restart(self.fixed_goals)
-
-    def _restart(self, goals: torch.Tensor) -> None:
-        self.goal = goals.clone()
-        self.position.zero_()
-        self.steps.zero_()
-        self.episode.zero_()
-
-    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
-        """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
-        if seed is not None:
-            self.generator = make_generator(int(seed))
-        self._restart(self._draw_goals())
-        return self.position.clone()
-
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; where an episode
         ended (at the goal, or after ``max_steps``), ``obs`` is already the next episode's first
         observation (the origin)."""
-        check_batched_actions(actions, self.num_envs, self.action_type)
-        if self.action_type == "discrete":
-            self.position = self.position + DISCRETE_MOVES[actions.long()]
-        else:
-            self.position = move(self.position, actions)
+        self._move(actions)
         reward = navigation_reward(self.position, self.goal)
         self.steps += 1
         self.last_terminated = reached_goal(self.position, self.goal)
         episode_end = self.last_terminated | (self.steps >= self.max_steps)
-        self.last_final_position = self.position.clone()
-        self.position = torch.where(episode_end[:, None], 0.0, self.position)
-        self.steps = torch.where(episode_end, 0, self.steps)
-        self.episode += episode_end.long()
-        trial_end = self.episode >= self.episodes_per_trial
-        if bool(trial_end.any()):
-            self.goal = torch.where(trial_end[:, None], self._draw_goals(), self.goal)
-            self.episode = torch.where(trial_end, 0, self.episode)
+        trial_end = self._autoreset(episode_end)
         return self.position.clone(), reward, episode_end, trial_end
-
-    def _task_info(self) -> dict[str, np.ndarray]:
-        return {"goal": self.goal.numpy().copy()}
-
-    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
-        return self.last_terminated  # within reach of the goal; the other ends hit max_steps
-
-    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.last_final_position
-
-    def _as_actions(self, actions: object) -> torch.Tensor:
-        return numpy_actions(actions, self.num_envs, self.action_type)
 
 
 def check_goals(goals: object) -> torch.Tensor:

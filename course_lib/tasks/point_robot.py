@@ -66,13 +66,11 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from course_lib.tasks.base import TrialVectorEnv
 from course_lib.tasks.navigation import (
     DISCRETE_MOVES,
     MAX_STEP,
-    check_batched_actions,
+    PointVectorEnv,
     move,
-    numpy_actions,
 )
 from course_lib.training import make_generator
 from course_lib.validation import check_choice, check_int, check_real
@@ -228,7 +226,7 @@ class SparsePointRobot(gym.Env):
         return self.position.copy(), reward, False, truncated, info
 
 
-class SparsePointRobotVectorEnv(TrialVectorEnv):
+class SparsePointRobotVectorEnv(PointVectorEnv):
     """``num_envs`` :class:`SparsePointRobot` copies stepped at once as torch tensors.
 
     ``goal`` (also ``task``, ``[num_envs, 2]``) and ``position`` are tensors; ``fix_goals``
@@ -270,74 +268,19 @@ class SparsePointRobotVectorEnv(TrialVectorEnv):
             return self.fixed_goals.clone()
         return random_half_circle_goals(self.num_envs, self.generator)
 
-    @property
-    def task(self) -> torch.Tensor:
-        """The current goals, ``[num_envs, 2]``."""
-        return self.goal
-
-    def fix_goals(self, goals: torch.Tensor | None) -> None:
-        """Every new trial uses these goals ``[num_envs, 2]`` (``None``: random goals again); the
-        current trials restart with them."""
-        if goals is None:
-            self.fixed_goals = None
-            return
-        goals = torch.as_tensor(goals, dtype=torch.float32)
-        if goals.shape != (self.num_envs, 2) or not bool(torch.isfinite(goals).all()):
-            raise ValueError(
-                f"goals must be finite with shape ({self.num_envs}, 2), got {tuple(goals.shape)}"
-            )
-        self.fixed_goals = goals.clone()
-        self._restart(self.fixed_goals)
-
-    def _restart(self, goals: torch.Tensor) -> None:
-        self.goal = goals.clone()
-        self.position.zero_()
-        self.steps.zero_()
-        self.episode.zero_()
-
-    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
-        """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
-        if seed is not None:
-            self.generator = make_generator(int(seed))
-        self._restart(self._draw_goals())
-        return self.position.clone()
-
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every point. Returns ``(obs, sparse reward, episode_end, trial_end)``; where an
         episode ended (after ``max_steps`` moves), ``obs`` is already the next episode's start."""
-        check_batched_actions(actions, self.num_envs, self.action_type)
-        if self.action_type == "discrete":
-            self.position = self.position + DISCRETE_MOVES[actions.long()]
-        else:
-            self.position = move(self.position, actions)
+        self._move(actions)
         reward = sparse_reward(self.position, self.goal, self.goal_radius)
         self.last_dense_reward = dense_reward(self.position, self.goal)
         self.steps += 1
         episode_end = self.steps >= self.max_steps
-        self.last_final_position = self.position.clone()
-        self.position = torch.where(episode_end[:, None], 0.0, self.position)
-        self.steps = torch.where(episode_end, 0, self.steps)
-        self.episode += episode_end.long()
-        trial_end = self.episode >= self.episodes_per_trial
-        if bool(trial_end.any()):
-            self.goal = torch.where(trial_end[:, None], self._draw_goals(), self.goal)
-            self.episode = torch.where(trial_end, 0, self.episode)
+        trial_end = self._autoreset(episode_end)
         return self.position.clone(), reward, episode_end, trial_end
-
-    def _task_info(self) -> dict[str, np.ndarray]:
-        return {"goal": self.goal.numpy().copy()}
-
-    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
-        return self.last_terminated  # never: every episode runs to max_steps
-
-    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.last_final_position
 
     def _step_info(self) -> dict[str, np.ndarray]:
         return {"dense_reward": self.last_dense_reward.numpy()}
-
-    def _as_actions(self, actions: object) -> torch.Tensor:
-        return numpy_actions(actions, self.num_envs, self.action_type)
 
 
 def sparse_oracle_return(
