@@ -147,7 +147,7 @@ def test_config_errors_name_the_argument():
         FewShotConfig(n_way=1)
     with pytest.raises(TypeError, match="k_shot"):
         FewShotConfig(k_shot=1.5)
-    with pytest.raises(ValueError, match=r"inner_steps must be in \[1, 20\]"):
+    with pytest.raises(ValueError, match=r"inner_steps must be an integer in \[1, 20\]"):
         FewShotConfig(inner_steps=50)
     with pytest.raises(ValueError, match=r"iterations must be an integer in \[1, 1_000_000\]"):
         FewShotConfig(iterations=10**7)

@@ -45,6 +45,7 @@ from course_lib.meta.tasks import TaskBatch
 from course_lib.stats import Z95, Interval, mean_ci
 from course_lib.training import (
     Callback,
+    MetaLoopConfig,
     Row,
     RunningMean,
     TrainResult,
@@ -56,12 +57,10 @@ from course_lib.training import (
 )
 from course_lib.validation import (
     check_choice,
-    check_device,
     check_hidden_sizes,
     check_int,
     check_params,
     check_real,
-    check_seed,
     check_tensor,
 )
 
@@ -189,7 +188,7 @@ def _prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_
 
 
 @dataclass
-class FewShotConfig:
+class FewShotConfig(MetaLoopConfig):
     """One few-shot training run (defaults: 5-way 1-shot, the chapter's quick scale).
 
     Attributes:
@@ -209,6 +208,8 @@ class FewShotConfig:
         seed, device: the training contract; log_every: iterations between history rows.
     """
 
+    MAX_ITERATIONS, MAX_META_BATCH, INNER_STEPS = 1_000_000, 1000, (1, 20)  # images cost more
+
     method: str = "maml"
     n_way: int = 5
     k_shot: int = 1
@@ -226,16 +227,10 @@ class FewShotConfig:
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, FEWSHOT_METHODS)
+        self.check_meta_loop()
         check_int("n_way", self.n_way, 2)
-        for name in ("k_shot", "k_query", "meta_batch_size", "log_every"):
+        for name in ("k_shot", "k_query"):
             check_int(name, getattr(self, name), 1)
-        if self.meta_batch_size > 1000:
-            raise ValueError(f"meta_batch_size must be in [1, 1000], got {self.meta_batch_size}")
-        check_int("iterations", self.iterations, 1, 1_000_000)
-        if not 1 <= check_int("inner_steps", self.inner_steps, 1) <= 20:
-            raise ValueError(f"inner_steps must be in [1, 20], got {self.inner_steps}")
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         if len(self.hidden_sizes) > 4 or max(self.hidden_sizes, default=1) > 1024:
             raise ValueError(
@@ -247,8 +242,6 @@ class FewShotConfig:
                 f"got method {self.method!r}"
             )
         check_choice("backbone", self.backbone, BACKBONES)
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 @dataclass

@@ -47,6 +47,7 @@ from course_lib.meta.reweighting import init_weighting_net, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
     Callback,
+    MetaLoopConfig,
     Row,
     RunningMean,
     TrainResult,
@@ -56,11 +57,9 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
-    check_device,
     check_hidden_sizes,
     check_int,
     check_real,
-    check_seed,
 )
 
 __all__ = [
@@ -114,7 +113,7 @@ LOSSES = {
 
 
 @dataclass
-class ComponentConfig:
+class ComponentConfig(MetaLoopConfig):
     """Which components φ holds, and the hyperparameters of the run that learns them.
 
     Attributes:
@@ -169,15 +168,9 @@ class ComponentConfig:
             raise ValueError(
                 f"components must be distinct names from {COMPONENTS}, got {self.components!r}"
             )
-        check_int("iterations", self.iterations, 1)
-        if self.iterations > 1_000_000:
-            raise ValueError(f"iterations must be in [1, 1_000_000], got {self.iterations}")
-        for name in ("meta_batch_size", "k_support", "k_query"):
+        self.check_meta_loop()
+        for name in ("k_support", "k_query"):
             check_int(name, getattr(self, name), 1, 10_000)
-        check_int("inner_steps", self.inner_steps, 1, 100)
-        check_int("log_every", self.log_every, 1)
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
         check_real("augment_shift", self.augment_shift, 0.0, 10.0)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         if not self.hidden_sizes:
@@ -192,8 +185,6 @@ class ComponentConfig:
                 "the shift-and-flip augmentation (x - s*sign(x), -y) makes sense for regression "
                 f"targets only: use loss='mse' or drop 'augmentation', got loss={self.loss!r}"
             )
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 def initial_components(model: MixedActivationMLP, config: ComponentConfig) -> dict[str, Params]:

@@ -44,6 +44,7 @@ from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
     Callback,
+    MetaLoopConfig,
     Row,
     RunningMean,
     TrainResult,
@@ -54,12 +55,9 @@ from course_lib.training import (
 )
 from course_lib.validation import (
     check_choice,
-    check_device,
     check_hidden_sizes,
     check_int,
     check_params,
-    check_real,
-    check_seed,
     check_tensor,
 )
 
@@ -69,7 +67,7 @@ METHODS: tuple[str, ...] = ("maml", "fomaml", "reptile", "metasgd", "pretrain")
 
 
 @dataclass
-class MetaConfig:
+class MetaConfig(MetaLoopConfig):
     """Hyperparameters of one meta-training run (defaults: the MAML paper's sinusoid setup).
 
     Attributes:
@@ -87,6 +85,8 @@ class MetaConfig:
         log_every: iterations between history rows (each row averages the losses since the last).
     """
 
+    MAX_ITERATIONS, MAX_META_BATCH, INNER_STEPS = 10_000_000, 10_000, (0, 1000)  # pretrain: 0 steps
+
     method: str = "maml"
     iterations: int = 2000
     meta_batch_size: int = 25
@@ -102,22 +102,16 @@ class MetaConfig:
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
-        check_int("iterations", self.iterations, 1, 10_000_000)
-        for name in ("meta_batch_size", "k_support", "k_query"):
+        self.check_meta_loop()
+        for name in ("k_support", "k_query"):
             check_int(name, getattr(self, name), 1, 10_000)
-        check_int("log_every", self.log_every, 1)
-        check_int("inner_steps", self.inner_steps, 0, 1000)
         if self.method in ("maml", "fomaml", "metasgd", "reptile") and self.inner_steps < 1:
             raise ValueError(
                 f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
             )
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         if not self.hidden_sizes:
             raise ValueError("hidden_sizes must hold at least one layer width, got ()")
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 @dataclass
