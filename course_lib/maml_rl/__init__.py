@@ -13,7 +13,6 @@ Modules, in reading order:
 """
 
 from course_lib.maml_rl.bandits import (
-    BanditCurve,
     BanditMAMLConfig,
     BanditPolicy,
     bandit_adaptation_curve,
@@ -65,7 +64,6 @@ __all__ = [
     "greedy_paths",
     "BanditMAMLConfig",
     "BanditPolicy",
-    "BanditCurve",
     "train_bandit_maml",
     "bandit_adaptation_curve",
 ]

@@ -584,21 +584,30 @@ def _task_outputs(policy: nn.Module, adapted: Params, batch: Trajectories) -> Te
 
 @dataclass
 class AdaptationCurve:
-    """Returns on new goals after 0..K policy-gradient steps.
+    """Returns on new tasks after 0..K policy-gradient steps: MAML-RL's one curve type, for
+    2-D navigation (:func:`adaptation_curve`) and for bandits
+    (:func:`course_lib.maml_rl.bandits.bandit_adaptation_curve`).
 
-    ``returns [K+1, G]``: mean episode return per goal after k steps; ``positions``: the
-    ``[K+1, T, G, N, 2]`` positions after each move of those episodes (for pictures);
-    ``params``: θ_0 .. θ_K, each with a leading goal dimension G.
+    ``returns [K+1, G]``: mean return per task after k steps; ``goals``: the tasks (goals
+    ``[G, 2]``, or a bandit's arm probabilities ``[G, k]``); ``params``: θ_0 .. θ_K, each with a
+    leading task dimension G; ``positions``: for navigation, the ``[K+1, T, G, N, 2]`` positions
+    after each move of those episodes (for pictures), ``None`` for bandits.
     """
 
     returns: Tensor
-    positions: Tensor
+    positions: Tensor | None
     goals: Tensor
     params: list[Params]
 
-    def mean_and_ci(self) -> tuple[Tensor, Tensor]:
-        """Mean over goals after each step and the half-width of its 95% confidence interval."""
-        return mean_ci_along(self.returns)
+    @property
+    def mean(self) -> Tensor:
+        """Mean over tasks after each step, ``[K+1]``."""
+        return mean_ci_along(self.returns)[0]
+
+    @property
+    def ci(self) -> Tensor:
+        """Half-width of the 95% interval of :attr:`mean`, ``[K+1]``."""
+        return mean_ci_along(self.returns)[1]
 
 
 def adaptation_curve(
