@@ -54,7 +54,7 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from course_lib.tasks.base import TrialVectorEnv
+from course_lib.tasks.base import TrialVectorEnv, new_trial_due
 from course_lib.training import make_generator
 from course_lib.validation import check_int, check_real
 
@@ -70,6 +70,7 @@ __all__ = [
     "navigation_reward",
     "move",
     "check_batched_actions",
+    "move_point",
     "check_goals",
     "numpy_actions",
     "reached_goal",
@@ -178,6 +179,24 @@ def _single_spaces(action_type: str, max_steps: int) -> tuple[spaces.Box, spaces
     return obs, spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
 
 
+def move_point(
+    position: np.ndarray, action: object, action_type: str, action_space: spaces.Space
+) -> np.ndarray:
+    """One point's position after one ``action`` (a single env's step): a move index of
+    :data:`DISCRETE_MOVES`, or any finite 2-vector, normalised (the point moves by
+    ``0.1 · clip(a, −1, 1)``)."""
+    if action_type == "discrete":
+        if not action_space.contains(action):
+            raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
+        delta = DISCRETE_MOVES[int(action)].numpy()
+    else:
+        a = np.asarray(action, dtype=np.float32)
+        if a.shape != (2,) or not np.isfinite(a).all():
+            raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
+        delta = MAX_STEP * np.clip(a, -1.0, 1.0)
+    return (position + delta).astype(np.float32)
+
+
 class Navigation2D(gym.Env):
     """One point agent and one hidden goal (see the module docstring for the rules).
 
@@ -214,12 +233,7 @@ class Navigation2D(gym.Env):
         if "goal" in options:
             self.goal = np.asarray(options["goal"], dtype=np.float32).reshape(2)
             self.episode = 0
-        elif (
-            seed is not None
-            or options.get("new_task", False)
-            or self.goal is None
-            or self.episode >= self.episodes_per_trial
-        ):
+        elif new_trial_due(self, seed, options, self.goal):
             self.goal = self.np_random.uniform(self.goal_low, self.goal_high, 2).astype(np.float32)
             self.episode = 0
         self.position = np.zeros(2, dtype=np.float32)
@@ -229,16 +243,7 @@ class Navigation2D(gym.Env):
     def step(self, action):
         if self.goal is None:
             raise RuntimeError("call reset() before step()")
-        if self.action_type == "discrete":
-            if not self.action_space.contains(action):
-                raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
-            delta = DISCRETE_MOVES[int(action)].numpy()
-        else:  # any finite 2-vector, normalised: the env moves by 0.1 · clip(a, −1, 1)
-            a = np.asarray(action, dtype=np.float32)
-            if a.shape != (2,) or not np.isfinite(a).all():
-                raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
-            delta = MAX_STEP * np.clip(a, -1.0, 1.0)
-        self.position = (self.position + delta).astype(np.float32)
+        self.position = move_point(self.position, action, self.action_type, self.action_space)
         reward = -float(np.linalg.norm(self.position - self.goal))
         self.steps += 1
         terminated = bool(np.all(np.abs(self.position - self.goal) < GOAL_TOLERANCE))

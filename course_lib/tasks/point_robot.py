@@ -66,11 +66,13 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
+from course_lib.tasks.base import new_trial_due
 from course_lib.tasks.navigation import (
     DISCRETE_MOVES,
     MAX_STEP,
     PointVectorEnv,
     move,
+    move_point,
 )
 from course_lib.training import make_generator
 from course_lib.validation import check_choice, check_int, check_real
@@ -188,12 +190,7 @@ class SparsePointRobot(gym.Env):
                     f"options['goal'] must be a finite (x, y), got {options['goal']!r}"
                 )
             self.goal, self.episode = goal, 0
-        elif (
-            seed is not None
-            or options.get("new_task", False)
-            or self.goal is None
-            or self.episode >= self.episodes_per_trial
-        ):
+        elif new_trial_due(self, seed, options, self.goal):
             self.goal, self.episode = self._draw_goal(), 0
         self.position = np.zeros(2, dtype=np.float32)
         self.steps = 0
@@ -202,16 +199,7 @@ class SparsePointRobot(gym.Env):
     def step(self, action):
         if self.goal is None:
             raise RuntimeError("call reset() before step()")
-        if self.action_type == "discrete":
-            if not self.action_space.contains(action):
-                raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
-            delta = DISCRETE_MOVES[int(action)].numpy()
-        else:
-            a = np.asarray(action, dtype=np.float32)
-            if a.shape != (2,) or not np.isfinite(a).all():
-                raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
-            delta = MAX_STEP * np.clip(a, -1.0, 1.0)
-        self.position = (self.position + delta).astype(np.float32)
+        self.position = move_point(self.position, action, self.action_type, self.action_space)
         distance = float(np.linalg.norm(self.position - self.goal))
         reward = 1.0 - distance if distance <= self.goal_radius else 0.0
         self.steps += 1
