@@ -50,15 +50,13 @@ import torch
 
 from course_lib.maml_rl import (
     MAMLRLConfig,
-    Navigation2D,
-    Navigation2DVectorEnv,
     adaptation_curve,
     make_policy,
-    oracle_return,
     train_maml_rl,
     uniform_goals,
 )
 from course_lib.stats import mean_ci_along
+from course_lib.tasks import Navigation2D, Navigation2DVectorEnv, oracle_return
 
 PROTOCOLS = {
     # tristandeleu/pytorch-maml-rl's 2-D navigation config, Adam on a clipped outer objective

@@ -9,7 +9,7 @@ For 1,000 mazes of each generator, with the goal drawn uniformly among the rooms
 the start room, this prints the mean sweep length, the mean shortest path (BFS) and their
 ratio, for
 
-* ``course_lib.rl2.envs.random_maze_layout``: Aldous–Broder (uniform spanning tree), start
+* ``course_lib.tasks.mazes.random_maze_layout``: Aldous–Broder (uniform spanning tree), start
   in the centre room, the course's generator;
 * the peer: the depth-first "recursive backtracker", start in the corner, which the course
   used first (defined here; nothing else uses it).
@@ -24,7 +24,7 @@ import argparse
 
 import numpy as np
 
-from course_lib.rl2.envs import parse_layout, random_maze_layout, shortest_path_lengths
+from course_lib.tasks.mazes import parse_layout, random_maze_layout, shortest_path_lengths
 
 _MOVES = ((-1, 0), (0, 1), (1, 0), (0, -1))
 

@@ -2,7 +2,7 @@
 
 For each task family (Chapter 8's dense 2-D navigation and the PEARL paper's sparse point robot)
 the three families are trained with their own trainers at the reference size
-(:meth:`course_lib.pearl.compare.FamilyConfigs.reference`), then scored on the same new goals:
+(:meth:`course_lib.compare.meta_rl.FamilyConfigs.reference`), then scored on the same new goals:
 
 * **adaptation**: the return after 0, 1, 2, 3 episodes of a new goal (± 95% interval over the
   goals); MAML-RL, which needs K = 20 episodes per gradient step, after 0 episodes and after its
@@ -10,7 +10,7 @@ the three families are trained with their own trainers at the reference size
 * **meta-training sample efficiency**: each family's learning curve (post-adaptation return on
   held-out goals against meta-training environment steps: RL² and PEARL on episode 4 of a goal,
   MAML-RL after one step); the target is the weakest learner's best; the ratio is a family's
-  steps to the target over PEARL's (:func:`course_lib.pearl.compare.sample_efficiency`).
+  steps to the target over PEARL's (:func:`course_lib.compare.meta_rl.sample_efficiency`).
 
 The PEARL paper prints no table: its results are curves (Fig. 3: MuJoCo task families, average
 return against meta-training timesteps; §6.3: sparse 2-D navigation). We compare with what its
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from course_lib.pearl.compare import (  # noqa: E402
+from course_lib.compare.meta_rl import (  # noqa: E402
     FAMILIES,
     FamilyConfigs,
     adaptation_rows,

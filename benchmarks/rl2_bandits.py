@@ -35,17 +35,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, evaluate_rl2, train_rl2
-from course_lib.rl2.analysis import bandit_exploration, mean_and_stderr, paired_difference
+from course_lib.rl2 import RL2Config, evaluate_rl2, train_rl2
+from course_lib.rl2.analysis import bandit_exploration
 from course_lib.rl2.baselines import PAPER_TABLE1 as PAPER
 from course_lib.rl2.baselines import (
     TIE_RULES,
     baseline_returns,
     bayes_optimal_value,
-    evaluation_bandits,
     gittins_label,
     gittins_method,
 )
+from course_lib.stats import differences, mean_and_stderr
+from course_lib.tasks import BernoulliBanditVectorEnv, evaluation_bandits
 
 
 def entropy_schedule(
@@ -193,7 +194,7 @@ def run_setting(n: int, k: int, seed: int, protocol: Protocol, progress: bool) -
     for i, (trials_per_iteration, config) in enumerate(schedule(n, protocol.quick)):
         env = BernoulliBanditVectorEnv(trials_per_iteration, k=k, episodes_per_trial=n)
         config = dataclasses.replace(config, seed=seed + 7 * i)
-        agent = train_rl2(env, config, agent=agent, progress=progress).model
+        agent = train_rl2(config, env, agent=agent, progress=progress).model
     row = {"train_wall_s": time.perf_counter() - wall, "train_cpu_s": time.process_time() - cpu}
     bandits = evaluation_bandits(k, protocol.eval_seeds)
     rl2 = evaluate_rl2(agent, EvaluationBandits(bandits, n), seed=10_000 + seed)
@@ -235,7 +236,7 @@ def _row_lines(n: int, k: int, row: dict) -> list[str]:
         + (f" | {paper['rl2']:>6.1f}" if has_rl2 else ""),
         f"{'':>8}   gittins column = {gittins_label(k, n)}{exact}; minus gitt-disc (paired, ± se): "
         + "{:+.2f} ± {:.2f}".format(
-            *paired_difference(scores["gittins"], scores["gittins_discounted"])
+            *mean_and_stderr(differences(scores["gittins"], scores["gittins_discounted"]))
         ),
         f"{'':>8}   tuned on the evaluation bandits (authors' protocol, the 'ours' row): {on_eval}",
         f"{'':>8}   tuned on bandits of seeds {TUNING_SEEDS.start}-{TUNING_SEEDS.stop - 1} "
@@ -249,7 +250,7 @@ def _row_lines(n: int, k: int, row: dict) -> list[str]:
         diffs = "; ".join(
             f"{m} {d:+.2f} ± {se:.2f}"
             for m in ("gittins", "gittins_discounted", best)
-            for d, se in [paired_difference(scores["rl2"], scores[m])]
+            for d, se in [mean_and_stderr(differences(scores["rl2"], scores[m]))]
         )
         explored = row["exploration"]
         lines += [

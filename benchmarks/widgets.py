@@ -28,13 +28,8 @@ from course_lib.meta import (
     meta_train,
 )
 from course_lib.plotting import render_png
-from course_lib.rl2 import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
-    RL2Config,
-    evaluate_rl2,
-    make_agent,
-)
+from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.widgets import (
     adaptation_explorer,
     bandit_trial_viewer,
@@ -103,7 +98,8 @@ def _fewshot():
 
 def _maml_rl():
     # Ch 8: untrained policies of the chapter's quick sizes; each move adapts live (3 steps).
-    from course_lib.maml_rl import MAMLRLConfig, make_policy, rl2_navigation_env
+    from course_lib.compare.maml_rl_vs_rl2 import rl2_navigation_env
+    from course_lib.maml_rl import MAMLRLConfig, make_policy
     from course_lib.widgets import maml_rl_explorer
 
     policy = make_policy(MAMLRLConfig(hidden_sizes=(32, 32), init_log_std=-2.0))
@@ -113,7 +109,7 @@ def _maml_rl():
 
 def _pearl():
     # Ch 9: an untrained agent of the chapter's quick sizes on the sparse task; each new goal plays a trial.
-    from course_lib.pearl.compare import pearl_config
+    from course_lib.compare.meta_rl import pearl_config
     from course_lib.pearl.train import make_agent
     from course_lib.widgets import pearl_explorer
 

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from course_lib.ppo import MAX_ENVS, ActorCritic, make_envs
+from course_lib.training import make_generator
 from course_lib.validation import check_bool, check_env_id, check_int, check_real, check_seed
 
 __all__ = ["evaluate", "StopWhenSolved", "record_frames"]
@@ -70,7 +71,7 @@ def evaluate(
         active = np.ones(episodes, dtype=bool)
         if isinstance(agent, ActorCritic):
             device = next(agent.parameters()).device
-            generator = torch.Generator(device=device).manual_seed(seed)
+            generator = make_generator(seed, device)
         for _ in range(max_steps):
             if not active.any():
                 break

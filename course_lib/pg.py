@@ -53,6 +53,7 @@ from course_lib.validation import (
     check_hidden_sizes,
     check_int,
     check_real,
+    check_same_shape,
     check_seed,
 )
 
@@ -150,18 +151,6 @@ def reward_to_go(rewards: object, gamma: float) -> torch.Tensor:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_same_shape(**tensors: torch.Tensor) -> None:
-    for name, value in tensors.items():
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    shapes = {name: tuple(value.shape) for name, value in tensors.items()}
-    if len(set(shapes.values())) != 1:
-        raise ValueError(
-            f"{', '.join(shapes)} must share one shape [T, N] (or [T]); broadcasting them would "
-            f"give a silently wrong loss. Got {shapes}"
-        )
-
-
 def reinforce_loss(
     logprobs: torch.Tensor, weights: torch.Tensor, mask: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -172,9 +161,7 @@ def reinforce_loss(
     episode runs, 0 on padding) drops the steps after an episode's end. Shapes: all three
     ``[T, N]`` (or ``[T]`` for one episode); the sum runs over time, the mean over episodes.
     """
-    _check_same_shape(
-        logprobs=logprobs, weights=weights, **({} if mask is None else {"mask": mask})
-    )
+    check_same_shape(logprobs=logprobs, weights=weights, **({} if mask is None else {"mask": mask}))
     per_step = logprobs * weights.detach()
     if mask is not None:
         per_step = per_step * mask

@@ -43,7 +43,6 @@ from course_lib.training import (
     Row,
     TrainResult,
     check_callback,
-    linear_anneal,
     make_generator,
     seeded,
     train_loop,
@@ -70,7 +69,6 @@ __all__ = [
     "collect_rollout",
     "compute_gae",
     "clipped_surrogate_loss",
-    "masked_mean",
     "ppo_loss",
     "PPOBatch",
     "ppo_update",
@@ -531,11 +529,6 @@ def clipped_surrogate_loss(
     return -(objective * mask).sum() / mask.sum()
 
 
-def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """Mean of ``x`` over the entries where ``mask`` is True (all entries if ``mask`` is None)."""
-    return x.mean() if mask is None else x[mask].mean()
-
-
 def _check_loss_inputs(args: dict[str, Any]) -> None:
     """The seven tensors of :func:`ppo_loss` (and ``mask``, if given) share one shape; the
     coefficients are finite; a minibatch to normalise holds at least 2 samples."""
@@ -794,13 +787,6 @@ def train(
 
     def iteration(i: int) -> Row:
         nonlocal obs, episodes_before
-        lr = (
-            linear_anneal(config.learning_rate, i, config.num_updates)
-            if config.anneal_lr
-            else config.learning_rate
-        )
-        for group in optimizer.param_groups:
-            group["lr"] = lr
         rollout, obs = collect_rollout(
             agent,
             envs,
@@ -821,7 +807,6 @@ def train(
             "episode_return": float(np.mean(recent)) if recent else float("nan"),
             "episode_length": float(np.mean(envs.length_queue)) if recent else float("nan"),
             "episodes": float(envs.episode_count - episodes_before),
-            "learning_rate": lr,
             **diagnostics,
         }
         episodes_before = envs.episode_count
@@ -831,6 +816,7 @@ def train(
         return train_loop(
             result, iteration, iterations=config.num_updates, callback=callback,
             progress=progress, desc=f"PPO {config.env_id}", show="episode_return",
+            optimizer=optimizer, learning_rate=config.learning_rate, anneal=config.anneal_lr,
         )  # fmt: skip
     finally:
         envs.close()

@@ -18,7 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["Z95", "Interval", "mean_ci", "mean_ci_along", "paired_difference", "sign", "as_scores"]
+__all__ = [
+    "Z95",
+    "Interval",
+    "as_scores",
+    "mean_ci",
+    "mean_ci_along",
+    "mean_and_stderr",
+    "differences",
+    "paired_difference",
+    "sign",
+]
 
 #: The normal quantile of a two-sided 95% interval.
 Z95 = 1.959963984540054
@@ -93,14 +103,26 @@ def mean_ci_along(values: torch.Tensor, dim: int = -1) -> tuple[torch.Tensor, to
     return values.mean(dim), Z95 * values.std(dim) / math.sqrt(n)
 
 
-def paired_difference(a: object, b: object) -> Interval:
-    """Mean of ``a[i] − b[i]`` over tasks scored by both methods, with its 95% interval."""
+def mean_and_stderr(values: object) -> tuple[float, float]:
+    """Mean of ``values`` and its standard error, ``sd/√n`` (ddof 1): what a benchmark table
+    prints as "mean ± se" (the 95% interval is 1.96 of these, :func:`mean_ci`)."""
+    x = as_scores("values", values)
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size))
+
+
+def differences(a: object, b: object) -> np.ndarray:
+    """``a[i] − b[i]`` for two methods scored on the same tasks (checked: same length)."""
     x, y = as_scores("a", a), as_scores("b", b)
     if x.shape != y.shape:
         raise ValueError(
             f"a and b must score the same tasks (same length), got {x.size} and {y.size}"
         )
-    return mean_ci(x - y)
+    return x - y
+
+
+def paired_difference(a: object, b: object) -> Interval:
+    """Mean of ``a[i] − b[i]`` over tasks scored by both methods, with its 95% interval."""
+    return mean_ci(differences(a, b))
 
 
 def sign(difference: Interval) -> int:

@@ -30,13 +30,13 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import torch
 
 from course_lib.i18n import tr
-from course_lib.validation import check_device, check_seed
+from course_lib.validation import check_device, check_int, check_real, check_seed
 
 __all__ = [
     "Row",
@@ -44,11 +44,15 @@ __all__ = [
     "TrainResult",
     "check_callback",
     "make_generator",
+    "derive_seed",
     "seeded",
     "Stopwatch",
     "finish_progress",
     "train_loop",
     "linear_anneal",
+    "log_due",
+    "RunningMean",
+    "MetaLoopConfig",
 ]
 
 Row = dict[str, float]
@@ -90,9 +94,28 @@ def check_callback(callback: object) -> Callback | None:
     return callback
 
 
-def make_generator(seed: int, device: str | torch.device = "cpu") -> torch.Generator:
-    """A ``torch.Generator`` on ``device`` seeded with ``seed``: the only randomness a trainer draws from."""
-    return torch.Generator(device=check_device(device)).manual_seed(check_seed(seed))
+def make_generator(seed: int | None, device: str | torch.device = "cpu") -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``: the only randomness a trainer draws from.
+
+    ``seed=None`` gives a generator seeded by the operating system: a task family's vector env
+    holds one until its first ``reset(seed=...)``, as gymnasium's envs do.
+    """
+    generator = torch.Generator(device=check_device(device))
+    if seed is None:
+        generator.seed()
+        return generator
+    return generator.manual_seed(check_seed(seed))
+
+
+def derive_seed(seed: int, offset: int, *, stride: int = 1) -> int:
+    """A seed of its own for one part of a run: ``(seed · stride + offset) mod 2**63``.
+
+    One config seed has to feed several streams (each iteration's tasks, the actions, the
+    minibatch shuffles) that must not repeat one another; ``offset`` names the part and a
+    ``stride`` larger than the number of parts keeps two seeds' parts apart (seed 0 at offset
+    1 is not seed 1 at offset 0 when ``stride > 1``).
+    """
+    return (check_seed(seed) * stride + offset) % 2**63
 
 
 @contextlib.contextmanager
@@ -146,6 +169,28 @@ def linear_anneal(start: float, iteration: int, iterations: int, end: float = 0.
     return end + (start - end) * (1.0 - (iteration - 1) / iterations)
 
 
+def log_due(iteration: int, every: int, iterations: int) -> bool:
+    """Whether iteration ``iteration`` (1-based) logs a row: every ``every``-th, and the last."""
+    return iteration % every == 0 or iteration == iterations
+
+
+class RunningMean:
+    """The mean of the values added since the last :meth:`take`: a row's ``loss`` when a trainer
+    logs every ``log_every`` iterations (the mean over those iterations, not the last one)."""
+
+    def __init__(self) -> None:
+        self.total, self.count = 0.0, 0
+
+    def add(self, value: float) -> None:
+        self.total, self.count = self.total + value, self.count + 1
+
+    def take(self) -> float:
+        """The mean so far; starts again from nothing."""
+        mean = self.total / self.count
+        self.total, self.count = 0.0, 0
+        return mean
+
+
 def train_loop(
     result: TrainResult,
     iteration: Callable[[int], Row | None],
@@ -155,6 +200,9 @@ def train_loop(
     progress: bool,
     desc: str,
     show: str | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    learning_rate: float | None = None,
+    anneal: bool = False,
 ) -> TrainResult:
     """The one trainer loop: call ``iteration(i)`` for i = 1..``iterations`` and log its rows.
 
@@ -164,6 +212,10 @@ def train_loop(
     row to ``result.history``; runs ``callback(row, result.model)``, whose ``True`` stops
     training; and keeps a ``tqdm`` bar (showing the row's ``show`` column, e.g.
     ``"episode_return"``) that says so when a callback stopped it early.
+
+    Given an ``optimizer`` and its ``learning_rate``, the loop sets the step size before every
+    iteration (with ``anneal``, falling linearly to 0 over the run: :func:`linear_anneal`) and
+    logs it as the row's ``learning_rate``.
     """
     from tqdm.auto import tqdm
 
@@ -173,12 +225,19 @@ def train_loop(
     try:
         for i in range(1, iterations + 1):
             clock.resume()
+            lr = None
+            if optimizer is not None:
+                lr = linear_anneal(learning_rate, i, iterations) if anneal else learning_rate
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
             numbers = iteration(i)
             seconds = clock.pause()
             bar.update(1)
             if numbers is None:
                 continue
             row = {"iteration": float(i), **numbers, "seconds": seconds}
+            if lr is not None:
+                row["learning_rate"] = lr
             if "env_steps" in row and seconds > 0:
                 row["steps_per_second"] = row["env_steps"] / seconds
             result.history.append(row)
@@ -190,3 +249,29 @@ def train_loop(
     finally:
         finish_progress(bar, stopped)
     return result
+
+
+class MetaLoopConfig:
+    """What every meta-learning config (``MetaConfig``, ``FewShotConfig``, ``ComponentConfig``)
+    shares: an outer loop of ``iterations`` over ``meta_batch_size`` tasks, an inner loop of
+    ``inner_steps`` steps of size ``inner_lr``, Adam's ``learning_rate``, a row every
+    ``log_every`` iterations, the ``seed`` and the ``device``. Each config is a dataclass that
+    declares these fields with its own defaults, states its caps in the class variables below,
+    and calls :meth:`check_meta_loop` first in its ``__post_init__``.
+    """
+
+    #: The caps of this config's fields (a run beyond them takes hours or gigabytes).
+    MAX_ITERATIONS: ClassVar[int] = 1_000_000
+    MAX_META_BATCH: ClassVar[int] = 10_000
+    INNER_STEPS: ClassVar[tuple[int, int]] = (1, 100)
+
+    def check_meta_loop(self) -> None:
+        """The shared fields, checked (``TypeError``/``ValueError`` naming field and range)."""
+        check_int("iterations", self.iterations, 1, self.MAX_ITERATIONS)
+        check_int("meta_batch_size", self.meta_batch_size, 1, self.MAX_META_BATCH)
+        check_int("inner_steps", self.inner_steps, *self.INNER_STEPS)
+        check_int("log_every", self.log_every, 1)
+        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
+        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        check_seed(self.seed)
+        check_device(self.device)

@@ -135,8 +135,7 @@ def check_hidden_sizes(hidden_sizes: object, name: str = "hidden_sizes") -> tupl
             f"{name} must be a sequence of positive integers such as (64, 64), got {hidden_sizes!r}"
         )
     for h in hidden_sizes:
-        if check_int(f"{name} entries", h, 1) > 4096:
-            raise ValueError(f"{name} entries must be integers in [1, 4096], got {h}")
+        check_int(f"{name} entries", h, 1, 4096)
     return tuple(int(h) for h in hidden_sizes)
 
 

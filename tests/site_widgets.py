@@ -99,7 +99,8 @@ def _fewshot():
 
 
 def _bandit():
-    from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, evaluate_rl2, make_agent
+    from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+    from course_lib.tasks import BernoulliBanditVectorEnv
     from course_lib.widgets import bandit_trial_viewer
 
     env = BernoulliBanditVectorEnv(8, k=5, episodes_per_trial=10)
@@ -108,7 +109,8 @@ def _bandit():
 
 
 def _maze():
-    from course_lib.rl2 import RandomGoalMazeVectorEnv, RL2Config, evaluate_rl2, make_agent
+    from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+    from course_lib.tasks import RandomGoalMazeVectorEnv
     from course_lib.widgets import maze_replay
 
     env = RandomGoalMazeVectorEnv(4, "room4", episodes_per_trial=3, max_steps=8)
@@ -117,7 +119,7 @@ def _maze():
 
 
 def _maml_rl():
-    from course_lib.maml_rl.compare import rl2_navigation_env
+    from course_lib.compare.maml_rl_vs_rl2 import rl2_navigation_env
     from course_lib.maml_rl.train import MAMLRLConfig, make_policy
     from course_lib.rl2 import RL2Config, make_agent
     from course_lib.widgets import maml_rl_explorer

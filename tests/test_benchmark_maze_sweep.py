@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from maze_sweep import backtracker_maze, main, measure, sweep_steps  # noqa: E402
 
-from course_lib.rl2.envs import parse_layout, random_maze_layout, shortest_path_lengths  # noqa: E402
+from course_lib.tasks.mazes import parse_layout, random_maze_layout, shortest_path_lengths  # noqa: E402
 
 
 def test_backtracker_gives_a_perfect_maze_from_the_corner():

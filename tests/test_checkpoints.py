@@ -158,7 +158,9 @@ def test_huge_declared_sizes_are_refused_before_allocating(tmp_path):
     _forge(path, hidden_sizes=[8000, 8000])  # an 8 KB file asking for a 1.5 GB network
     assert path.stat().st_size < 20_000
     start = time.process_time()
-    with pytest.raises(ValueError, match=r"hidden_sizes entries must be integers in \[1, 4096\]"):
+    with pytest.raises(
+        ValueError, match=r"hidden_sizes entries must be an integer in \[1, 4_096\]"
+    ):
         load(path)
     path = save(_agent(), tmp_path / "a.pt")
     _forge(path, hidden_sizes=[4000, 4000])  # under the per-layer cap, but not what it holds

@@ -108,7 +108,7 @@ def test_bad_task_arguments(split):
         test.sample(1, 5.0, 1, 1)
     with pytest.raises(ValueError, match="k_shot"):
         test.sample(1, 5, 0, 1)
-    with pytest.raises(ValueError, match=r"num_tasks must be in \[1, 10000\]"):
+    with pytest.raises(ValueError, match=r"num_tasks must be an integer in \[1, 10_000\]"):
         test.sample(10_001, 5, 1, 1)
 
 

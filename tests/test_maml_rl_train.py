@@ -142,7 +142,7 @@ def test_adaptation_curve_shapes_and_paths():
     assert curve.returns.shape == (3, 2)
     assert curve.positions.shape == (3, 6, 2, 3, 2)
     assert len(curve.params) == 3
-    mean, half = curve.mean_and_ci()
+    mean, half = curve.mean, curve.ci
     assert mean.shape == half.shape == (3,)
     paths = greedy_paths(curve, policy, 1)
     assert paths.shape == (3, 7, 2) and torch.equal(paths[:, 0], torch.zeros(3, 2))

@@ -202,7 +202,7 @@ def test_classification_tasks_run_with_bce():
         ({"components": ("init", "init")}, ValueError, "components must be distinct names"),
         ({"iterations": 0}, ValueError, "iterations"),
         ({"iterations": 2.5}, TypeError, "iterations"),
-        ({"inner_steps": 101}, ValueError, "inner_steps must be in [1, 100]"),
+        ({"inner_steps": 101}, ValueError, "inner_steps must be an integer in [1, 100]"),
         ({"inner_lr": -0.1}, ValueError, "inner_lr"),
         ({"activations": ("relu", "swish")}, ValueError, "activations"),
         ({"activations": "relu"}, TypeError, "activations"),

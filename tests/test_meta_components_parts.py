@@ -149,7 +149,7 @@ def test_fit_tasks_matches_a_per_task_loop_and_stops_each_task_at_the_target():
     assert torch.all(parameter_distance(phi, already.theta) == 0)
     with pytest.raises(ValueError, match="target"):
         fit_tasks(net, phi, tasks, target=0.0)
-    with pytest.raises(ValueError, match=r"max_steps must be in \[1, 100_000\]"):
+    with pytest.raises(ValueError, match=r"max_steps must be an integer in \[1, 100_000\]"):
         fit_tasks(net, phi, tasks, target=0.1, max_steps=10**6)
 
 
@@ -219,7 +219,7 @@ def test_gradient_route_descends_and_counts():
         ({"survivors": 8}, "survivors must be in"),
         ({"max_steps": 0}, "max_steps"),
         ({"log10_lr_range": (-1.0, -3.0)}, "log10_lr_range must satisfy"),
-        ({"generations": 5000}, "generations must be in"),
+        ({"generations": 5000}, "generations must be an integer in"),
     ],
 )
 def test_evolution_config_rejects_bad_input(kwargs, words):
@@ -248,15 +248,15 @@ def test_wrong_types_raise_type_errors_naming_the_argument():
         CorruptedSupport(family="sinusoids")
     with pytest.raises(TypeError, match="loss_of_lr must be callable"):
         descend_inner_lr(0.5, start=0.01)
-    with pytest.raises(ValueError, match=r"hidden must be in \[1, 1024\]"):
+    with pytest.raises(ValueError, match=r"hidden must be an integer in \[1, 1_024\]"):
         init_update_rule(10**6)
-    with pytest.raises(ValueError, match=r"hidden must be in \[1, 1024\]"):
+    with pytest.raises(ValueError, match=r"hidden must be an integer in \[1, 1_024\]"):
         init_weighting_net(10**6)
     algorithm = learn_components(
         ComponentConfig(iterations=1, hidden_sizes=(4,)), progress=False
     ).model
     x = torch.zeros(3, 1)
-    with pytest.raises(ValueError, match=r"steps must be in \[0, 1000\]"):
+    with pytest.raises(ValueError, match=r"steps must be an integer in \[0, 1_000\]"):
         algorithm.adapt(x, x, steps=10**6)
     with pytest.raises(TypeError, match="steps"):
         algorithm.adapt(x, x, steps=1.5)

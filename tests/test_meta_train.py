@@ -96,14 +96,14 @@ def test_adaptation_trajectory_starts_at_phi():
     "field, value, message",
     [
         ("method", "maml2", "method must be one of"),
-        ("k_support", 0, "k_support must be an integer >= 1"),
-        ("k_query", -2, "k_query must be an integer >= 1"),
+        ("k_support", 0, r"k_support must be an integer in \[1, 10_000\]"),
+        ("k_query", -2, r"k_query must be an integer in \[1, 10_000\]"),
         ("inner_lr", -0.01, r"inner_lr must be in \(0.0, 10.0\]"),
         ("inner_lr", float("inf"), r"inner_lr must be in \(0.0, 10.0\]"),
         ("learning_rate", 0.0, r"learning_rate must be in \(0.0, 1.0\]"),
         ("iterations", 0, r"iterations must be an integer in \[1, 10_000_000\]"),
         ("inner_steps", 0, "inner_steps must be >= 1"),
-        ("hidden_sizes", (40, 0), "hidden_sizes entries must be an integer >= 1"),
+        ("hidden_sizes", (40, 0), r"hidden_sizes entries must be an integer in \[1, 4_096\]"),
         ("seed", 2**64, r"seed must be an integer in \[0, 2\*\*63\)"),
     ],
 )

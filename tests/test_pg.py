@@ -210,12 +210,12 @@ def test_evaluate_policy_is_seeded_and_greedy_is_deterministic(batch_and_agent):
         (
             lambda: reinforce_loss(torch.zeros(3, 2), torch.zeros(3, 1)),
             ValueError,
-            "must share one shape",
+            "must all have the same shape",
         ),
         (
             lambda: reinforce_loss(torch.zeros(3), torch.zeros(3), torch.zeros(4)),
             ValueError,
-            "must share one shape",
+            "must all have the same shape",
         ),
         (lambda: reinforce_loss([0.0], torch.zeros(1)), TypeError, "logprobs must be"),
         (lambda: ReinforceAgent(0, 2), ValueError, "obs_dim"),

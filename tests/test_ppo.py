@@ -435,7 +435,8 @@ def test_ppo_and_rl2_call_the_same_update(monkeypatch):
     """Both trainers go through course_lib.ppo.ppo_update: one update, one set of diagnostics."""
     import course_lib.ppo as ppo
     import course_lib.rl2.train as rl2_train
-    from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, train_rl2
+    from course_lib.rl2 import RL2Config, train_rl2
+    from course_lib.tasks import BernoulliBanditVectorEnv
 
     assert rl2_train.ppo_update is ppo.ppo_update
     calls = []
@@ -449,7 +450,7 @@ def test_ppo_and_rl2_call_the_same_update(monkeypatch):
     monkeypatch.setattr(rl2_train, "ppo_update", spy)
     train(PPOConfig(total_steps=512), progress=False)
     train_rl2(
-        BernoulliBanditVectorEnv(8, 3, 2), RL2Config(iterations=1, hidden_size=4), progress=False
+        RL2Config(iterations=1, hidden_size=4), BernoulliBanditVectorEnv(8, 3, 2), progress=False
     )
     # PPO's samples are transitions ([B]), RL²'s are whole trials ([N, T]).
     assert calls == [("PPOConfig", 1), ("RL2Config", 2)]

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from course_lib.rl2.analysis import mean_and_stderr, paired_difference
 from course_lib.rl2.baselines import (
     BASELINES,
     DISCOUNTED_GITTINS_HORIZON,
@@ -14,13 +13,14 @@ from course_lib.rl2.baselines import (
     baseline_returns,
     bayes_optimal_value,
     discounted_gittins_table,
-    evaluation_bandits,
     finite_horizon_gittins_table,
     gittins_label,
     gittins_method,
     most_probable_draw,
     run_baseline,
 )
+from course_lib.stats import differences, mean_and_stderr
+from course_lib.tasks import evaluation_bandits
 
 
 def test_random_baseline_is_n_over_2():
@@ -115,14 +115,16 @@ def test_authors_tie_rule_always_tries_the_lowest_arm_first():
     # on U(0, 1) bandits the lowest-index rule costs greedy 1-2 reward per 100 pulls
     bandits = evaluation_bandits(10, range(1000))
     lowest = baseline_returns("greedy", bandits, 100, seed=0, ties="lowest")
-    diff, se = paired_difference(baseline_returns("greedy", bandits, 100, seed=0), lowest)
+    diff, se = mean_and_stderr(
+        differences(baseline_returns("greedy", bandits, 100, seed=0), lowest)
+    )
     assert 0.5 < diff < 3.0 and diff > 3 * se
 
 
 def test_ots_mean_floor_is_never_below_the_mean_and_beats_thompson_on_long_trials():
     bandits = evaluation_bandits(5, range(1000))
     ots = baseline_returns("ots_mean_floor", bandits, 100, seed=0)
-    diff, se = paired_difference(ots, baseline_returns("thompson", bandits, 100, seed=0))
+    diff, se = mean_and_stderr(differences(ots, baseline_returns("thompson", bandits, 100, seed=0)))
     assert diff > 3 * se
 
 
@@ -185,8 +187,8 @@ def test_ots_with_one_draw_is_thompson_and_more_draws_exploit_more():
         baseline_returns("ots", bandits, 10, seed=3, ots_draws=1), thompson
     )
     # on 10-pull trials exploring less pays (greedy 6.6 against Thompson 5.7 in the paper)
-    diff, se = paired_difference(
-        baseline_returns("ots", bandits, 10, seed=3, ots_draws=15), thompson
+    diff, se = mean_and_stderr(
+        differences(baseline_returns("ots", bandits, 10, seed=3, ots_draws=15), thompson)
     )
     assert diff > 0.3 and diff > 5 * se
 
@@ -266,7 +268,9 @@ def test_discounted_index_is_above_the_mean_and_orders_the_posteriors():
 def test_discounted_gittins_plays_the_table():
     bandits = evaluation_bandits(5, range(1000))
     gittins = baseline_returns("gittins_discounted", bandits, 100, seed=0, gamma=0.99)
-    diff, se = paired_difference(gittins, baseline_returns("thompson", bandits, 100, seed=0))
+    diff, se = mean_and_stderr(
+        differences(gittins, baseline_returns("thompson", bandits, 100, seed=0))
+    )
     assert diff > 3 * se  # Duan et al. Table 1 at (100, 5): 78.3 against 74.7
 
 
@@ -343,14 +347,3 @@ def test_gittins_label_and_cap():
     assert gittins_label(5, 100) == "finite-horizon Gittins index (heuristic)"
     with pytest.raises(ValueError, match=f"n must be an integer in \\[1, {MAX_GITTINS_PULLS}\\]"):
         finite_horizon_gittins_table(MAX_GITTINS_PULLS + 1)
-
-
-def test_mean_and_paired_standard_errors():
-    mean, se = mean_and_stderr([1.0, 2.0, 3.0])
-    assert mean == 2.0 and se == pytest.approx(1 / 3**0.5)
-    a = np.arange(10.0)
-    assert paired_difference(a + 1, a) == (1.0, 0.0)  # same tasks: all the spread cancels
-    with pytest.raises(ValueError, match="same length"):
-        paired_difference(a, a[:5])
-    with pytest.raises(ValueError, match="1-D array of at least 2 numbers"):
-        mean_and_stderr([1.0])

@@ -8,23 +8,19 @@ import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
 
-import course_lib.rl2 as rl2
-from course_lib.rl2 import (
+from course_lib import tasks
+from course_lib.rl2 import RL2Config, TrialWrapper, evaluate_rl2, make_agent, train_rl2
+from course_lib.rl2.analysis import maze_paths, maze_shortest_paths
+from course_lib.tasks import (
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
     RandomMaze,
     RandomMazeVectorEnv,
-    RL2Config,
-    TrialWrapper,
-    evaluate_rl2,
-    make_agent,
     random_maze_layout,
     shortest_path_lengths,
-    train_rl2,
 )
-from course_lib.rl2.analysis import maze_paths, maze_shortest_paths
-from course_lib.rl2.envs import next_cell_table, parse_layout
-from course_lib.rl2.train import episode_lengths
+from course_lib.tasks.mazes import next_cell_table, parse_layout
+from course_lib.trials import episode_lengths
 from course_lib.widgets import maze_replay
 
 torch.set_num_threads(1)
@@ -108,10 +104,10 @@ def test_random_maze_env_passes_check_env_and_redraws_the_maze_per_trial():
 
 
 def test_registered_id_makes_the_random_maze_and_its_vector_env():
-    env = gym.make(rl2.RANDOM_MAZE_ID, rooms=(2, 2))
+    env = gym.make(tasks.RANDOM_MAZE_ID, rooms=(2, 2))
     assert env.observation_space.shape == (5 * 5 + 4,)
     vec = gym.make_vec(
-        rl2.RANDOM_MAZE_ID, num_envs=3, vectorization_mode="vector_entry_point", rooms=(2, 2)
+        tasks.RANDOM_MAZE_ID, num_envs=3, vectorization_mode="vector_entry_point", rooms=(2, 2)
     )
     assert isinstance(vec, RandomMazeVectorEnv) and vec.reset(seed=0)[0].shape == (3, 29)
 
@@ -194,7 +190,7 @@ def test_paths_follow_each_trials_own_walls_and_shortest_path_is_a_floor(played)
 def test_train_rl2_runs_on_random_mazes_and_logs_five_episode_lengths():
     env = RandomMazeVectorEnv(8, rooms=(2, 2), max_steps=6)
     config = RL2Config(iterations=2, hidden_size=8, num_minibatches=2, seed=0)
-    result = train_rl2(env, config, progress=False)
+    result = train_rl2(config, env, progress=False)
     assert [f"len_ep{j}" in result.history[-1] for j in range(1, 6)] == [True] * 5
 
 

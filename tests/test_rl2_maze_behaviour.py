@@ -7,12 +7,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_lib.rl2 import RandomGoalMazeVectorEnv, RandomMazeVectorEnv, RL2Config, evaluate_rl2
+from course_lib.rl2 import RL2Config, evaluate_rl2
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.rl2.analysis import maze_behaviour
-from course_lib.rl2.envs import layout_string, parse_layout, random_maze_layout
-from course_lib.rl2.train import StopWhenShort, rollout_trials, train_rl2
-from course_lib.rl2.trial import input_size
+from course_lib.rl2.train import StopWhenShort, train_rl2
+from course_lib.tasks import RandomGoalMazeVectorEnv, RandomMazeVectorEnv
+from course_lib.tasks.mazes import layout_string, parse_layout, random_maze_layout
+from course_lib.trials import input_size, rollout_trials
 
 torch.set_num_threads(1)
 
@@ -139,13 +140,13 @@ def test_stop_when_short_counts_the_trials_until_the_greedy_path_is_short():
         seed=0,
     )
     stop = StopWhenShort(probe, max_length=2)
-    result = train_rl2(train, config, callback=stop, progress=False)
+    result = train_rl2(config, train, callback=stop, progress=False)
     assert stop.trials == 8 * len(result.history) and stop.lengths[-1] == 2
     assert all(length > 2 for length in stop.lengths[:-1])
     never = StopWhenShort(probe, max_length=1)  # the goal is 2 steps away: never that short
     train_rl2(
-        train,
         RL2Config(iterations=2, hidden_size=8, num_minibatches=2),
+        train,
         callback=never,
         progress=False,
     )

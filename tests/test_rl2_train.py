@@ -6,19 +6,17 @@ import pytest
 import torch
 
 from course_lib.rl2 import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
     RecurrentActorCritic,
     RL2Config,
-    episode_lengths,
     evaluate_rl2,
     make_agent,
     reset_hidden,
-    rollout_trials,
     train_rl2,
     trial_input,
 )
 from course_lib.rl2.analysis import bandit_exploration, bandit_posterior_counts, maze_paths
+from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
+from course_lib.trials import episode_lengths, rollout_trials
 
 torch.set_num_threads(1)
 
@@ -115,7 +113,7 @@ def test_bandit_exploration_names_a_batch_that_is_not_bandits():
 def test_rollout_and_training_are_reproducible():
     def run(seed):
         env = BernoulliBanditVectorEnv(32, 3, 4)
-        result = train_rl2(env, RL2Config(iterations=2, hidden_size=8, seed=seed), progress=False)
+        result = train_rl2(RL2Config(iterations=2, hidden_size=8, seed=seed), env, progress=False)
         history = list(result.metric("trial_return")) + list(result.metric("approx_kl"))
         return history, result.model.policy_head.weight.detach().clone()
 
@@ -129,7 +127,7 @@ def test_rollout_and_training_are_reproducible():
 def test_short_rl2_run_beats_random_clearly():
     train_env = BernoulliBanditVectorEnv(250, k=5, episodes_per_trial=10)
     config = RL2Config(iterations=60, hidden_size=32, learning_rate=3e-3, seed=0)
-    result = train_rl2(train_env, config, progress=False)
+    result = train_rl2(config, train_env, progress=False)
     agent = result.model
     eval_env = BernoulliBanditVectorEnv(2000, k=5, episodes_per_trial=10)
     untrained = evaluate_rl2(make_agent(eval_env, config), eval_env, seed=7)
@@ -159,11 +157,11 @@ def test_bad_config(kwargs, match):
 
 def test_bad_train_arguments():
     with pytest.raises(TypeError, match="env must be"):
-        train_rl2("bandit", RL2Config(iterations=1), progress=False)
+        train_rl2(RL2Config(iterations=1), "bandit", progress=False)
     with pytest.raises(
         ValueError, match=r"env.num_envs \(2\) must be >= config.num_minibatches \(4\)"
     ):
-        train_rl2(BernoulliBanditVectorEnv(2), RL2Config(iterations=1), progress=False)
+        train_rl2(RL2Config(iterations=1), BernoulliBanditVectorEnv(2), progress=False)
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         RL2Config(iterations=1, seed=-1)
 

@@ -11,15 +11,15 @@ import pytest
 import torch
 
 from course_lib import pg, tabular
+from course_lib.compare.maml_rl_vs_rl2 import goals_outside
 from course_lib.evaluation import evaluate
-from course_lib.maml_rl.compare import goals_outside
 from course_lib.maml_rl.dice import (
     TinyMDP,
     dice_surrogate,
     discounted_reward_to_go,
     reinforce_surrogate,
 )
-from course_lib.maml_rl.envs import Navigation2DVectorEnv
+from course_lib.tasks.navigation import Navigation2DVectorEnv
 from course_lib.tasks.point_robot import SparsePointRobotVectorEnv
 
 # ------------------------------------------------------------------ §2 nothing hangs
@@ -137,8 +137,9 @@ def test_adaptation_curve_caps_its_work():
 
 
 def test_rollout_trials_has_a_work_budget():
-    from course_lib.rl2.envs import RandomGoalMazeVectorEnv
-    from course_lib.rl2.train import RL2Config, make_agent, rollout_trials
+    from course_lib.rl2.train import RL2Config, make_agent
+    from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
+    from course_lib.trials import rollout_trials
 
     env = RandomGoalMazeVectorEnv(1000, "room4", episodes_per_trial=100, max_steps=1000)
     agent = make_agent(env, RL2Config(hidden_size=4))
@@ -245,7 +246,7 @@ def test_components_refuse_empty_step_sizes_and_negative_inner_lr():
 
 
 def test_maze_search_checks_bounds_and_walls():
-    from course_lib.rl2.envs import next_cell_table, parse_layout, shortest_path_lengths
+    from course_lib.tasks.mazes import next_cell_table, parse_layout, shortest_path_lengths
 
     free, start = parse_layout("room4")
     assert shortest_path_lengths(free, start)[start] == 0
@@ -265,7 +266,7 @@ def test_maze_search_checks_bounds_and_walls():
 
 
 def test_numpy_ints_in_rooms_are_accepted():
-    from course_lib.rl2.envs import RandomMazeVectorEnv
+    from course_lib.tasks.mazes import RandomMazeVectorEnv
 
     env = RandomMazeVectorEnv(2, rooms=(np.int64(2), np.int32(2)))
     assert env.num_envs == 2

@@ -6,7 +6,16 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.stats import Z95, Interval, mean_ci, mean_ci_along, paired_difference, sign
+from course_lib.stats import (
+    Z95,
+    Interval,
+    differences,
+    mean_and_stderr,
+    mean_ci,
+    mean_ci_along,
+    paired_difference,
+    sign,
+)
 
 
 def test_mean_ci_is_the_normal_interval_with_ddof_1():
@@ -54,3 +63,15 @@ def test_mean_ci_along_matches_one_interval_per_row():
 def test_bad_input_is_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_mean_and_paired_standard_errors():
+    mean, se = mean_and_stderr([1.0, 2.0, 3.0])
+    assert mean == 2.0 and se == pytest.approx(1 / 3**0.5)
+    a = np.arange(10.0)
+    # same tasks: all the spread cancels
+    assert mean_and_stderr(differences(a + 1, a)) == (1.0, 0.0)
+    with pytest.raises(ValueError, match="same length"):
+        mean_and_stderr(differences(a, a[:5]))
+    with pytest.raises(ValueError, match="at least 2 numbers"):
+        mean_and_stderr([1.0])

@@ -23,7 +23,8 @@ from course_lib.meta.components import ComponentConfig, learn_components
 from course_lib.pearl.train import PEARLConfig, train_pearl
 from course_lib.pg import ReinforceConfig, train_reinforce
 from course_lib.ppo import PPOConfig, train
-from course_lib.rl2 import BernoulliBanditVectorEnv, RL2Config, train_rl2
+from course_lib.rl2 import RL2Config, train_rl2
+from course_lib.tasks import BernoulliBanditVectorEnv
 from course_lib.training import TrainResult
 
 torch.set_num_threads(1)
@@ -43,7 +44,7 @@ def _blackbox(config, callback=None):
 
 def _rl2(config, callback=None):
     return train_rl2(
-        BernoulliBanditVectorEnv(16, k=3, episodes_per_trial=4), config, callback, progress=False
+        config, BernoulliBanditVectorEnv(16, k=3, episodes_per_trial=4), callback, progress=False
     )
 
 

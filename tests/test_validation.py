@@ -140,7 +140,9 @@ def test_check_env_id():
 def test_check_hidden_sizes():
     assert check_hidden_sizes([8, 4]) == (8, 4)
     assert check_hidden_sizes(()) == ()
-    with pytest.raises(ValueError, match=r"hidden_sizes entries must be integers in \[1, 4096\]"):
+    with pytest.raises(
+        ValueError, match=r"hidden_sizes entries must be an integer in \[1, 4_096\]"
+    ):
         check_hidden_sizes((5000,))
     with pytest.raises(TypeError, match="hidden_sizes must be a sequence of positive integers"):
         check_hidden_sizes("64")

@@ -4,13 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from course_lib.rl2 import (
-    BernoulliBanditVectorEnv,
-    RandomGoalMazeVectorEnv,
-    RL2Config,
-    evaluate_rl2,
-    make_agent,
-)
+from course_lib.rl2 import RL2Config, evaluate_rl2, make_agent
+from course_lib.tasks import BernoulliBanditVectorEnv, RandomGoalMazeVectorEnv
 from course_lib.widgets import bandit_trial_viewer, maze_replay
 
 torch.set_num_threads(1)
@@ -64,7 +59,7 @@ def test_widgets_reject_the_wrong_batch(bandit_batch, maze):
 
 def _batch(actions, rewards, episode_end, task):
     """A hand-made TrialBatch: time-major [T, N] actions, rewards and episode-end flags."""
-    from course_lib.rl2.train import TrialBatch
+    from course_lib.trials import TrialBatch
 
     actions = torch.tensor(actions).T
     steps, n = actions.shape
@@ -157,7 +152,7 @@ def _maze_batch(lengths_per_trial):
 
 
 def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
-    from course_lib.rl2.train import episode_lengths
+    from course_lib.trials import episode_lengths
     from course_lib.widgets.rl2 import representative_maze_trial
 
     lengths = [(7, 13, 5), (12, 4, 4), (20, 3, 3)]  # trial 0 walks *longer* in episode 2
@@ -167,7 +162,7 @@ def test_maze_replay_opens_on_a_typical_trial_with_a_short_second_episode():
 
 
 def test_maze_replay_skips_trials_that_show_no_exploration():
-    from course_lib.rl2.train import episode_lengths
+    from course_lib.trials import episode_lengths
     from course_lib.widgets.rl2 import representative_maze_trial
 
     # trial 0 found the goal on the first branch (3, 3, 3): no exploration to show; among the
@@ -180,7 +175,7 @@ def test_maze_replay_skips_trials_that_show_no_exploration():
 
 def test_draw_maze_rejects_bad_input_with_the_argument_named():
     from course_lib.plotting import new_figure
-    from course_lib.rl2.envs import parse_layout
+    from course_lib.tasks.mazes import parse_layout
     from course_lib.widgets.rl2 import draw_maze
 
     free, start = parse_layout("room4")

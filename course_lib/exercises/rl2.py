@@ -3,7 +3,7 @@
 * :func:`check_input_size` (easy, a number): the length of the bandit agent's input vector.
 * :func:`check_trial_input` (coding): ``fn(obs, prev_action, prev_reward, prev_episode_end,
   num_actions)`` builds ``[o_t, one_hot(a_{t-1}), r_{t-1}, d_{t-1}]``, compared with
-  :func:`course_lib.rl2.trial.trial_input` part by part.
+  :func:`course_lib.trials.trial_input` part by part.
 * :func:`check_reset_each_episode` (think, a choice): what resetting h every episode does.
 * :func:`check_thompson_short_horizon` (think, a choice): why Thompson sampling scores below
   greedy when a trial has only 10 pulls.
@@ -25,7 +25,7 @@ from course_lib.exercises.harness import (
     safe_checker,
 )
 from course_lib.i18n import tr
-from course_lib.rl2.trial import trial_input
+from course_lib.trials import trial_input
 
 __all__ = [
     "check_trial_input",

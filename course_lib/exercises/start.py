@@ -22,7 +22,6 @@ from course_lib.exercises.harness import (
     safe_checker,
 )
 from course_lib.i18n import tr
-from course_lib.rl2.envs import _torch_generator
 from course_lib.training import make_generator, seeded
 
 __all__ = ["check_paper_scale", "check_distinct_draws", "check_seeded_noise"]
@@ -178,7 +177,7 @@ def _judge_all(cases: list[Case], got: list[tuple], expected: list) -> str | Non
 
 SEEDED_NOISE = CodingExercise(
     # The course's own ways to a seeded generator: building one is the exercise.
-    library=(make_generator, seeded, _torch_generator),
+    library=(make_generator, seeded),
     arg_names=("seed", "n"),
     cases=_cases,
     observe=_draw,

@@ -1,33 +1,22 @@
-"""MAML for reinforcement learning (Chapter 8): adapt a policy by gradient steps, beside RL².
+"""MAML for reinforcement learning (Chapter 8): adapt a policy by gradient steps.
+
+Chapter 8 sets it beside RL² on the same goals in :mod:`course_lib.compare.maml_rl_vs_rl2`.
+
+It learns 2-D navigation, a task family of :mod:`course_lib.tasks` (also RL²'s in Chapter 8).
 
 Modules, in reading order:
-    envs        2-D navigation (gymnasium Env + batched VectorEnv), the tasks of both methods
     dice        the magic box and the policy-gradient surrogate whose derivatives, of every
                 order, are correct estimates (DiCE); the exact tiny-MDP meta-gradient check
     train       the Gaussian policy, the batched rollout, the inner policy-gradient step, the
                 outer loop (MAMLRLConfig, train_maml_rl) and the adaptation evaluation
-    compare     RL² on the same goals, goals outside the training square, confidence intervals
     bandits     MAML-RL on Chapter 7's Bernoulli bandits (BanditMAMLConfig, train_bandit_maml)
-
-Importing this package registers ``course_lib/Navigation2D-v0`` with gymnasium.
 """
 
-import gymnasium as gym
-
 from course_lib.maml_rl.bandits import (
-    BanditCurve,
     BanditMAMLConfig,
     BanditPolicy,
     bandit_adaptation_curve,
     train_bandit_maml,
-)
-from course_lib.maml_rl.compare import (
-    comparison_rows,
-    explorer_goal,
-    goals_outside,
-    rl2_episode_returns,
-    rl2_navigation_env,
-    rl2_paths,
 )
 from course_lib.maml_rl.dice import (
     TinyMDP,
@@ -37,13 +26,6 @@ from course_lib.maml_rl.dice import (
     meta_gradient_bias,
     meta_gradient_check,
     reinforce_surrogate,
-)
-from course_lib.maml_rl.envs import (
-    DISCRETE_MOVES,
-    NAVIGATION_ID,
-    Navigation2D,
-    Navigation2DVectorEnv,
-    oracle_return,
 )
 from course_lib.maml_rl.train import (
     AdaptationCurve,
@@ -60,19 +42,7 @@ from course_lib.maml_rl.train import (
     uniform_goals,
 )
 
-if NAVIGATION_ID not in gym.registry:
-    gym.register(
-        id=NAVIGATION_ID,
-        entry_point="course_lib.maml_rl.envs:Navigation2D",
-        vector_entry_point="course_lib.maml_rl.envs:Navigation2DVectorEnv",
-    )
-
 __all__ = [
-    "NAVIGATION_ID",
-    "DISCRETE_MOVES",
-    "Navigation2D",
-    "Navigation2DVectorEnv",
-    "oracle_return",
     "magic_box",
     "dice_surrogate",
     "reinforce_surrogate",
@@ -92,15 +62,8 @@ __all__ = [
     "adaptation_curve",
     "AdaptationCurve",
     "greedy_paths",
-    "rl2_navigation_env",
-    "rl2_episode_returns",
-    "rl2_paths",
-    "goals_outside",
-    "explorer_goal",
-    "comparison_rows",
     "BanditMAMLConfig",
     "BanditPolicy",
-    "BanditCurve",
     "train_bandit_maml",
     "bandit_adaptation_curve",
 ]

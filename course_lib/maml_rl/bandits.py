@@ -29,8 +29,8 @@ import torch
 from torch import Tensor, nn
 
 from course_lib.maml_rl.dice import dice_surrogate
-from course_lib.rl2.baselines import evaluation_bandits
-from course_lib.stats import mean_ci_along
+from course_lib.maml_rl.train import AdaptationCurve
+from course_lib.tasks.bandits import evaluation_bandits
 from course_lib.training import (
     Callback,
     Row,
@@ -45,7 +45,6 @@ from course_lib.validation import check_bool, check_device, check_int, check_rea
 __all__ = [
     "BanditMAMLConfig",
     "BanditPolicy",
-    "BanditCurve",
     "pull_arms",
     "inner_gradient",
     "adapt_logits",
@@ -222,18 +221,6 @@ def train_bandit_maml(
     )  # fmt: skip
 
 
-@dataclass
-class BanditCurve:
-    """Expected reward of one trial (``pulls_per_step`` pulls) played by π_{φ_j}, j = 0..steps.
-
-    ``per_bandit [steps + 1, num_bandits]``; ``mean`` and ``ci`` (95% half-widths) over bandits.
-    """
-
-    per_bandit: Tensor
-    mean: Tensor
-    ci: Tensor
-
-
 def bandit_adaptation_curve(
     policy: BanditPolicy,
     *,
@@ -242,14 +229,16 @@ def bandit_adaptation_curve(
     steps: int = 3,
     num_bandits: int = 1000,
     seed: int = 0,
-) -> BanditCurve:
+) -> AdaptationCurve:
     """Reward per trial after 0, 1, ..., ``steps`` inner steps on a fixed evaluation set.
 
-    Bandit i has the arm means of ``course_lib.rl2.baselines.evaluation_bandits(k, range(N))``
+    Bandit i has the arm means of ``course_lib.tasks.evaluation_bandits(k, range(N))``
     (drawn from seed i, the set RL² and the classic baselines are scored on); each inner step
     spends one trial of ``pulls_per_step`` pulls (drawn from ``seed``). A trial's score is its
     *expected* total reward given the policy, ``pulls_per_step · π_{φ_j} · p`` (exact, so the
-    only noise left is that of the pulls the steps learned from).
+    only noise left is that of the pulls the steps learned from). The curve is MAML-RL's one
+    :class:`~course_lib.maml_rl.train.AdaptationCurve`: ``returns [steps + 1, N]``, ``goals``
+    the arm probabilities, ``params`` the logits φ_j, ``mean`` and ``ci`` over bandits.
     """
     if not isinstance(policy, BanditPolicy):
         raise TypeError(f"policy must be a BanditPolicy, got {type(policy).__name__}")
@@ -264,5 +253,5 @@ def bandit_adaptation_curve(
     arm_probs = torch.as_tensor(evaluation_bandits(k, range(n)), dtype=torch.float32).to(device)
     path = adapt_logits(policy, arm_probs, steps, pulls, gen, first_order=True)
     per_bandit = torch.stack([pulls * (p.softmax(-1) * arm_probs).sum(-1) for p in path]).detach()
-    mean, ci = mean_ci_along(per_bandit.cpu())
-    return BanditCurve(per_bandit.cpu(), mean, ci)
+    logits = [{"logits": p.detach().cpu()} for p in path]
+    return AdaptationCurve(per_bandit.cpu(), None, arm_probs.cpu(), logits)

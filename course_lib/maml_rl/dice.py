@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from course_lib.training import make_generator
 from course_lib.validation import check_bool, check_int, check_real, check_seed, check_tensor
 
 __all__ = [
@@ -276,7 +277,7 @@ def estimated_meta_gradient(
     ``num_trajectories=None`` replaces both batches by their exact expectations, which
     isolates the estimator's own error from sampling noise.
     """
-    gen = torch.Generator().manual_seed(seed)
+    gen = make_generator(seed)
     theta = theta.detach().requires_grad_()
     inner = _surrogate_on(mdp, theta, estimator, num_trajectories, gen)
     (g,) = torch.autograd.grad(inner, theta, create_graph=not first_order)
@@ -388,7 +389,7 @@ def meta_gradient_bias(
         )
     if n * r > 2_000_000:
         raise ValueError(f"num_trajectories * repeats must be <= 2000000, got {n} * {r}")
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     mdp = TinyMDP.default()
     theta = torch.tensor([[0.3, -0.2], [-0.4, 0.1]], dtype=torch.float64)
     target = exact_meta_gradient(mdp, theta, inner_lr)

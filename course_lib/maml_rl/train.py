@@ -37,11 +37,11 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
 from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
-from course_lib.maml_rl.envs import move, navigation_reward, reached_goal
 from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
 from course_lib.stats import mean_ci_along
+from course_lib.tasks.navigation import check_goals, move, navigation_reward, reached_goal
 from course_lib.training import (
     Callback,
     Row,
@@ -584,21 +584,30 @@ def _task_outputs(policy: nn.Module, adapted: Params, batch: Trajectories) -> Te
 
 @dataclass
 class AdaptationCurve:
-    """Returns on new goals after 0..K policy-gradient steps.
+    """Returns on new tasks after 0..K policy-gradient steps: MAML-RL's one curve type, for
+    2-D navigation (:func:`adaptation_curve`) and for bandits
+    (:func:`course_lib.maml_rl.bandits.bandit_adaptation_curve`).
 
-    ``returns [K+1, G]``: mean episode return per goal after k steps; ``positions``: the
-    ``[K+1, T, G, N, 2]`` positions after each move of those episodes (for pictures);
-    ``params``: θ_0 .. θ_K, each with a leading goal dimension G.
+    ``returns [K+1, G]``: mean return per task after k steps; ``goals``: the tasks (goals
+    ``[G, 2]``, or a bandit's arm probabilities ``[G, k]``); ``params``: θ_0 .. θ_K, each with a
+    leading task dimension G; ``positions``: for navigation, the ``[K+1, T, G, N, 2]`` positions
+    after each move of those episodes (for pictures), ``None`` for bandits.
     """
 
     returns: Tensor
-    positions: Tensor
+    positions: Tensor | None
     goals: Tensor
     params: list[Params]
 
-    def mean_and_ci(self) -> tuple[Tensor, Tensor]:
-        """Mean over goals after each step and the half-width of its 95% confidence interval."""
-        return mean_ci_along(self.returns)
+    @property
+    def mean(self) -> Tensor:
+        """Mean over tasks after each step, ``[K+1]``."""
+        return mean_ci_along(self.returns)[0]
+
+    @property
+    def ci(self) -> Tensor:
+        """Half-width of the 95% interval of :attr:`mean`, ``[K+1]``."""
+        return mean_ci_along(self.returns)[1]
 
 
 def adaptation_curve(
@@ -623,7 +632,7 @@ def adaptation_curve(
     ``goal_radius`` pick the task family's reward (see :func:`task_rules`).
     """
     task_rules(task, goal_radius)
-    goals = _check_goals(goals)
+    goals = check_goals(goals)
     check_int("steps", steps, minimum=0)
     if steps > 20:
         raise ValueError(f"steps must be an integer in [0, 20], got {steps}")
@@ -643,7 +652,7 @@ def adaptation_curve(
             f"{goals.shape[0]} × {num_trajectories} × {max_steps} = {work:_} env steps exceeds "
             f"the budget of {ADAPTATION_STEP_BUDGET:_}"
         )
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     if params is None:
         params = dict(policy.named_parameters())
     elif not isinstance(params, Mapping) or set(params) != {
@@ -678,16 +687,6 @@ def _last(batch: Trajectories) -> Tensor:
     )
 
 
-def _check_goals(goals: object) -> Tensor:
-    if not isinstance(goals, Tensor):
-        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
-    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
-        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
-    if not bool(torch.isfinite(goals).all()):
-        raise ValueError("goals must be finite")
-    return goals.float()
-
-
 def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int = 0) -> Tensor:
     """The mean-action path of θ_0 .. θ_K on one goal of ``curve``: ``[K+1, T+1, 2]`` from the origin."""
     check_int("goal_index", goal_index, minimum=0)
@@ -695,7 +694,7 @@ def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int
         raise ValueError(f"goal_index must be in [0, {len(curve.goals) - 1}], got {goal_index}")
     goal = curve.goals[goal_index : goal_index + 1]
     max_steps = curve.positions.shape[1]
-    gen = torch.Generator().manual_seed(0)  # unused: greedy paths draw no noise
+    gen = make_generator(0)  # unused: greedy paths draw no noise
     paths = []
     for theta in curve.params:
         one = {k: v[goal_index : goal_index + 1] for k, v in theta.items()}

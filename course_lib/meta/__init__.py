@@ -48,7 +48,6 @@ from course_lib.meta.classifiers import (
     FewShotNet,
     adaptation_accuracy,
     choose_inner_lr,
-    confidence_interval,
     evaluate_fewshot,
     layer_changes,
     meta_iterations_per_second,
@@ -186,7 +185,6 @@ __all__ = [
     "predictions_along_the_way",
     "evaluate_fewshot",
     "layer_changes",
-    "confidence_interval",
     "meta_iterations_per_second",
     "choose_inner_lr",
 ]

@@ -20,17 +20,19 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from course_lib.meta.functional import _check_tasks, mse
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
+    RunningMean,
     TrainResult,
     check_callback,
+    log_due,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import (
     check_device,
@@ -106,8 +108,7 @@ class BlackBoxConfig:
         if self.iterations > 10_000_000:
             raise ValueError(f"iterations must be in [1, 10_000_000], got {self.iterations}")
         for name in ("meta_batch_size", "k_support", "k_query", "representation"):
-            if check_int(name, getattr(self, name), 1) > 10_000:
-                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
+            check_int(name, getattr(self, name), 1, 10_000)
         if self.k_min > self.k_support:
             raise ValueError(f"k_min must be <= k_support ({self.k_support}), got {self.k_min}")
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
@@ -137,11 +138,9 @@ def train_blackbox(
         model = ConditionalNeuralProcess(config.hidden_sizes, config.representation)
     model = model.to(config.device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    result = TrainResult(model, config, [])
-    clock, running, count = Stopwatch(), 0.0, 0
-    bar = tqdm(range(1, config.iterations + 1), desc="cnp", disable=not progress, mininterval=0.5)
-    for iteration in bar:
-        clock.resume()
+    loss_mean = RunningMean()
+
+    def iteration(i: int) -> Row | None:
         k = int(torch.randint(config.k_min, config.k_support + 1, (1,), generator=generator))
         batch = tasks.sample(config.meta_batch_size, k, config.k_query, generator)
         batch = batch.to(config.device)
@@ -149,14 +148,15 @@ def train_blackbox(
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {"iteration": float(iteration), "loss": running / count, "seconds": seconds}
-            result.history.append(row)
-            running, count = 0.0, 0
-            if callback is not None and callback(row, model):
-                break
+        loss_mean.add(loss.item())
+        return (
+            {"loss": loss_mean.take()} if log_due(i, config.log_every, config.iterations) else None
+        )
+
+    result = train_loop(
+        TrainResult(model, config, []), iteration, iterations=config.iterations,
+        callback=callback, progress=progress, desc="cnp", show="loss",
+    )  # fmt: skip
     model.eval()
     return result
 

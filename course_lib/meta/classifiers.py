@@ -38,7 +38,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
-from tqdm.auto import tqdm
 
 from course_lib.i18n import tr
 from course_lib.meta.functional import Params, adapt, meta_loss
@@ -47,20 +46,22 @@ from course_lib.meta.tasks import TaskBatch
 from course_lib.stats import Z95, Interval, mean_ci
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    MetaLoopConfig,
+    Row,
+    RunningMean,
     TrainResult,
     check_callback,
+    log_due,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import (
     check_choice,
-    check_device,
     check_hidden_sizes,
     check_int,
     check_params,
     check_real,
-    check_seed,
     check_tensor,
 )
 
@@ -79,7 +80,6 @@ __all__ = [
     "layer_changes",
     "layer_names",
     "pixel_prototypes",
-    "confidence_interval",
     "meta_iterations_per_second",
     "choose_inner_lr",
     "BACKBONES",
@@ -189,7 +189,7 @@ def _prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_
 
 
 @dataclass
-class FewShotConfig:
+class FewShotConfig(MetaLoopConfig):
     """One few-shot training run (defaults: 5-way 1-shot, the chapter's quick scale).
 
     Attributes:
@@ -209,6 +209,8 @@ class FewShotConfig:
         seed, device: the training contract; log_every: iterations between history rows.
     """
 
+    MAX_ITERATIONS, MAX_META_BATCH, INNER_STEPS = 1_000_000, 1000, (1, 20)  # images cost more
+
     method: str = "maml"
     n_way: int = 5
     k_shot: int = 1
@@ -226,17 +228,10 @@ class FewShotConfig:
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, FEWSHOT_METHODS)
+        self.check_meta_loop()
         check_int("n_way", self.n_way, 2)
-        for name in ("k_shot", "k_query", "meta_batch_size", "log_every"):
+        for name in ("k_shot", "k_query"):
             check_int(name, getattr(self, name), 1)
-        if self.meta_batch_size > 1000:
-            raise ValueError(f"meta_batch_size must be in [1, 1000], got {self.meta_batch_size}")
-        if check_int("iterations", self.iterations, 1) > 1_000_000:
-            raise ValueError(f"iterations must be in [1, 1_000_000], got {self.iterations}")
-        if not 1 <= check_int("inner_steps", self.inner_steps, 1) <= 20:
-            raise ValueError(f"inner_steps must be in [1, 20], got {self.inner_steps}")
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         if len(self.hidden_sizes) > 4 or max(self.hidden_sizes, default=1) > 1024:
             raise ValueError(
@@ -248,8 +243,6 @@ class FewShotConfig:
                 f"got method {self.method!r}"
             )
         check_choice("backbone", self.backbone, BACKBONES)
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 @dataclass
@@ -473,12 +466,9 @@ def train_fewshot(
     generator = make_generator(config.seed)  # tasks and minibatches are drawn on the CPU
     optimizer = torch.optim.Adam(params.values(), lr=config.learning_rate)
     images_per_step = config.meta_batch_size * config.n_way * (config.k_shot + config.k_query)
-    clock, running, count = Stopwatch(), 0.0, 0
-    bar = tqdm(
-        range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
-    )
-    for iteration in bar:
-        clock.resume()
+    loss_mean = RunningMean()
+
+    def iteration(i: int) -> Row | None:
         if pretrain:
             x, y = tasks.labelled_batch(images_per_step, generator)
             batch = (x.to(config.device), y.to(config.device))
@@ -494,20 +484,16 @@ def train_fewshot(
         for p, g in zip(params.values(), grads):
             p.grad = g
         optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {
-                "iteration": float(iteration),
-                "loss": running / count,
-                "accuracy": _batch_accuracy(config, model, params, batch),
-                "seconds": seconds,
-            }
-            result.history.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}", accuracy=f"{row['accuracy']:.2f}")
-            running, count = 0.0, 0
-            if callback is not None and callback(row, _learner(config, model, params)):
-                break
+        loss_mean.add(loss.item())
+        if not log_due(i, config.log_every, config.iterations):
+            return None
+        result.model = _learner(config, model, params)  # what the callback sees
+        return {"loss": loss_mean.take(), "accuracy": _batch_accuracy(config, model, params, batch)}
+
+    train_loop(
+        result, iteration, iterations=config.iterations, callback=callback,
+        progress=progress, desc=config.method, show="accuracy",
+    )  # fmt: skip
     result.model = _learner(config, model, params)
     return result
 
@@ -606,17 +592,6 @@ def meta_iterations_per_second(
 # ---------------------------------------------------------------------------------------
 # Evaluation: accuracy on new tasks, with the papers' 95% confidence interval
 # ---------------------------------------------------------------------------------------
-
-
-def confidence_interval(values: Tensor) -> tuple[float, float]:
-    """(mean, half-width of the 95% interval) of per-task accuracies: 1.96 · std / √n.
-
-    This is how the MAML and prototypical-network papers report few-shot accuracy
-    (e.g. 600 test tasks, "mean ± 95% confidence interval"); the course computes it once,
-    in :func:`course_lib.stats.mean_ci`.
-    """
-    interval = mean_ci(torch.as_tensor(values, dtype=torch.float64).flatten())
-    return interval.mean, interval.half_width
 
 
 @dataclass
@@ -795,8 +770,7 @@ def _check_learner(learner: object) -> None:
 
 
 def _check_steps(steps: object, name: str = "steps") -> None:
-    if check_int(name, steps, 0) > MAX_STEPS:
-        raise ValueError(f"{name} must be in [0, {MAX_STEPS}], got {steps}")
+    check_int(name, steps, 0, MAX_STEPS)
 
 
 def _check_labels(y: Tensor, name: str, n_way: int) -> None:

@@ -37,7 +37,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.func import functional_call, vmap
-from tqdm.auto import tqdm
 
 from course_lib.meta.architecture import MIX_KEY, MixedActivationMLP, check_activations
 from course_lib.meta.augmentation import augment_support
@@ -46,13 +45,21 @@ from course_lib.meta.functional import MAX_INNER_STEPS, Params, _check_tasks, ad
 from course_lib.meta.learned_update import adapt_with_rule, init_update_rule
 from course_lib.meta.reweighting import init_weighting_net, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
-from course_lib.training import Callback, Stopwatch, TrainResult, check_callback, make_generator
+from course_lib.training import (
+    Callback,
+    MetaLoopConfig,
+    Row,
+    RunningMean,
+    TrainResult,
+    check_callback,
+    log_due,
+    make_generator,
+    train_loop,
+)
 from course_lib.validation import (
-    check_device,
     check_hidden_sizes,
     check_int,
     check_real,
-    check_seed,
 )
 
 __all__ = [
@@ -106,7 +113,7 @@ LOSSES = {
 
 
 @dataclass
-class ComponentConfig:
+class ComponentConfig(MetaLoopConfig):
     """Which components φ holds, and the hyperparameters of the run that learns them.
 
     Attributes:
@@ -161,17 +168,9 @@ class ComponentConfig:
             raise ValueError(
                 f"components must be distinct names from {COMPONENTS}, got {self.components!r}"
             )
-        check_int("iterations", self.iterations, 1)
-        if self.iterations > 1_000_000:
-            raise ValueError(f"iterations must be in [1, 1_000_000], got {self.iterations}")
-        for name in ("meta_batch_size", "k_support", "k_query"):
-            if check_int(name, getattr(self, name), 1) > 10_000:
-                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
-        if check_int("inner_steps", self.inner_steps, 1) > 100:
-            raise ValueError(f"inner_steps must be in [1, 100], got {self.inner_steps}")
-        check_int("log_every", self.log_every, 1)
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
+        self.check_meta_loop()
+        for name in ("k_support", "k_query"):
+            check_int(name, getattr(self, name), 1, 10_000)
         check_real("augment_shift", self.augment_shift, 0.0, 10.0)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         if not self.hidden_sizes:
@@ -186,8 +185,6 @@ class ComponentConfig:
                 "the shift-and-flip augmentation (x - s*sign(x), -y) makes sense for regression "
                 f"targets only: use loss='mse' or drop 'augmentation', got loss={self.loss!r}"
             )
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 def initial_components(model: MixedActivationMLP, config: ComponentConfig) -> dict[str, Params]:
@@ -358,8 +355,7 @@ class LearningAlgorithm:
 
 
 def _check_steps(steps: object) -> int:
-    if check_int("steps", steps, 0) > MAX_INNER_STEPS:
-        raise ValueError(f"steps must be in [0, {MAX_INNER_STEPS}], got {steps}")
+    check_int("steps", steps, 0, MAX_INNER_STEPS)
     return int(steps)
 
 
@@ -425,12 +421,9 @@ def learn_components(
         ]
         or [{"params": [torch.zeros(1, requires_grad=True)]}]  # nothing learned: a no-op run
     )
-    result = TrainResult(None, config, [])
-    clock, running, count = Stopwatch(), 0.0, 0
-    label = "+".join(config.components) or "nothing"
-    bar = tqdm(range(1, config.iterations + 1), desc=label, disable=not progress, mininterval=0.5)
-    for iteration in bar:
-        clock.resume()
+    result, loss_mean = TrainResult(None, config, []), RunningMean()
+
+    def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
         loss = component_meta_loss(
             model,
@@ -444,15 +437,15 @@ def learn_components(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {"iteration": float(iteration), "loss": running / count, "seconds": seconds}
-            row.update(_summary(phi, model))
-            result.history.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}")
-            running, count = 0.0, 0
-            if callback is not None and callback(row, _snapshot(model, phi, config)):
-                break
+        loss_mean.add(loss.item())
+        if not log_due(i, config.log_every, config.iterations):
+            return None
+        result.model = _snapshot(model, phi, config)  # what the callback sees
+        return {"loss": loss_mean.take(), **_summary(phi, model)}
+
+    train_loop(
+        result, iteration, iterations=config.iterations, callback=callback,
+        progress=progress, desc="+".join(config.components) or "nothing", show="loss",
+    )  # fmt: skip
     result.model = _snapshot(model, phi, config)
     return result

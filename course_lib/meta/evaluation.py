@@ -17,7 +17,7 @@ from torch.func import vmap
 from course_lib.meta.functional import InnerLR, _check_inner, _check_tasks, adapt, task_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.meta.train import MetaLearner
-from course_lib.validation import check_seed
+from course_lib.training import make_generator
 
 __all__ = ["AdaptationCurve", "adaptation_curve", "adaptation_trajectory", "evaluation_tasks"]
 
@@ -53,7 +53,7 @@ def evaluation_tasks(
 ) -> TaskBatch:
     """A fixed set of new tasks to compare methods on (a different seed stream from training)."""
     family = SinusoidTasks() if family is None else family
-    generator = torch.Generator().manual_seed(check_seed(seed))
+    generator = make_generator(seed)
     return family.sample(num_tasks, k_support, k_query, generator)
 
 

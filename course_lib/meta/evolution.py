@@ -57,17 +57,14 @@ class EvolutionConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if check_int("population", self.population, 2) > 1000:
-            raise ValueError(f"population must be in [2, 1000], got {self.population}")
-        if check_int("generations", self.generations, 1) > 1000:
-            raise ValueError(f"generations must be in [1, 1000], got {self.generations}")
+        check_int("population", self.population, 2, 1000)
+        check_int("generations", self.generations, 1, 1000)
         check_int("survivors", self.survivors, 1)
         if self.survivors >= self.population:
             raise ValueError(
                 f"survivors must be in [1, population - 1 = {self.population - 1}], got {self.survivors}"
             )
-        if check_int("max_steps", self.max_steps, 1) > 100:
-            raise ValueError(f"max_steps must be in [1, 100], got {self.max_steps}")
+        check_int("max_steps", self.max_steps, 1, 100)
         lo, hi = _check_pair("log10_lr_range", self.log10_lr_range, -8.0, 1.0)
         if lo > hi:
             raise ValueError(f"log10_lr_range must satisfy low <= high, got {self.log10_lr_range}")
@@ -163,8 +160,7 @@ def descend_inner_lr(
             f"loss_of_lr must be callable(inner_lr tensor) -> loss tensor, got {loss_of_lr!r}"
         )
     check_real("start", start, 0.0, 10.0, lo_open=True)
-    if check_int("iterations", iterations, 1) > 100_000:
-        raise ValueError(f"iterations must be in [1, 100_000], got {iterations}")
+    check_int("iterations", iterations, 1, 100_000)
     check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
     log_lr = torch.tensor(math.log(start), dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([log_lr], lr=learning_rate)

@@ -89,8 +89,7 @@ def fit_tasks(
     _check_tasks(tasks)
     check_real("target", target, 0.0, float("inf"), lo_open=True, hi_open=True)
     check_real("inner_lr", inner_lr, 0.0, 10.0, lo_open=True)
-    if check_int("max_steps", max_steps, 1) > 100_000:
-        raise ValueError(f"max_steps must be in [1, 100_000], got {max_steps}")
+    check_int("max_steps", max_steps, 1, 100_000)
     x, y = tasks.all_points()
     batch = x.shape[0]
     theta = {n: p.detach().expand(batch, *p.shape).clone() for n, p in start.items()}

@@ -310,8 +310,7 @@ def _check_rotations(rotations: object) -> tuple[int, ...]:
 
 
 def _check_num_tasks(num_tasks: object) -> None:
-    if check_int("num_tasks", num_tasks, 1) > MAX_TASKS:
-        raise ValueError(f"num_tasks must be in [1, {MAX_TASKS}], got {num_tasks}")
+    check_int("num_tasks", num_tasks, 1, MAX_TASKS)
 
 
 def describe_class(digit_rotation: tuple[int, int]) -> str:

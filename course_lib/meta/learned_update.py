@@ -44,8 +44,7 @@ __all__ = [
 
 def init_update_rule(hidden: int = 16, *, seed: int = 0) -> Params:
     """ψ for a 3 → ``hidden`` → 1 tanh network whose output starts at exactly zero (= SGD)."""
-    if check_int("hidden", hidden, 1) > 1024:
-        raise ValueError(f"hidden must be in [1, 1024], got {hidden}")
+    check_int("hidden", hidden, 1, 1024)
     generator = make_generator(check_seed(seed))
     return {
         "w1": torch.randn(hidden, 3, generator=generator) * 0.5,

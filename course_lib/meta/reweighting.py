@@ -93,8 +93,7 @@ def init_weighting_net(hidden: int = 8) -> Params:
     (ℓ ≲ 10) from outliers (ℓ ≳ 30). With random thresholds, most sit near log ℓ = 0 and on
     some seeds none separated the two, so the weights could not fall far for outliers.
     """
-    if check_int("hidden", hidden, 1) > 1024:
-        raise ValueError(f"hidden must be in [1, 1024], got {hidden}")
+    check_int("hidden", hidden, 1, 1024)
     return {
         "w1": torch.ones(hidden, 1),
         "b1": -torch.linspace(-6.0, 6.0, hidden),

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
 from course_lib.meta.functional import (
     InnerLR,
@@ -43,15 +42,22 @@ from course_lib.meta.functional import (
 )
 from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
-from course_lib.training import Callback, Stopwatch, TrainResult, check_callback, make_generator
+from course_lib.training import (
+    Callback,
+    MetaLoopConfig,
+    Row,
+    RunningMean,
+    TrainResult,
+    check_callback,
+    log_due,
+    make_generator,
+    train_loop,
+)
 from course_lib.validation import (
     check_choice,
-    check_device,
     check_hidden_sizes,
     check_int,
     check_params,
-    check_real,
-    check_seed,
     check_tensor,
 )
 
@@ -61,7 +67,7 @@ METHODS: tuple[str, ...] = ("maml", "fomaml", "reptile", "metasgd", "pretrain")
 
 
 @dataclass
-class MetaConfig:
+class MetaConfig(MetaLoopConfig):
     """Hyperparameters of one meta-training run (defaults: the MAML paper's sinusoid setup).
 
     Attributes:
@@ -79,6 +85,8 @@ class MetaConfig:
         log_every: iterations between history rows (each row averages the losses since the last).
     """
 
+    MAX_ITERATIONS, MAX_META_BATCH, INNER_STEPS = 10_000_000, 10_000, (0, 1000)  # pretrain: 0 steps
+
     method: str = "maml"
     iterations: int = 2000
     meta_batch_size: int = 25
@@ -94,24 +102,16 @@ class MetaConfig:
 
     def __post_init__(self) -> None:
         check_choice("method", self.method, METHODS)
-        check_int("iterations", self.iterations, 1, 10_000_000)
-        for name in ("meta_batch_size", "k_support", "k_query"):
-            if check_int(name, getattr(self, name), 1) > 10_000:
-                raise ValueError(f"{name} must be in [1, 10_000], got {getattr(self, name)}")
-        check_int("log_every", self.log_every, 1)
-        if check_int("inner_steps", self.inner_steps, 0) > 1000:
-            raise ValueError(f"inner_steps must be in [0, 1000], got {self.inner_steps}")
+        self.check_meta_loop()
+        for name in ("k_support", "k_query"):
+            check_int(name, getattr(self, name), 1, 10_000)
         if self.method in ("maml", "fomaml", "metasgd", "reptile") and self.inner_steps < 1:
             raise ValueError(
                 f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
             )
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
         self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
         if not self.hidden_sizes:
             raise ValueError("hidden_sizes must hold at least one layer width, got ()")
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 @dataclass
@@ -246,13 +246,9 @@ def meta_train(
             config,
         )
 
-    result = TrainResult(None, config, [])
-    clock, running, count = Stopwatch(), 0.0, 0
-    bar = tqdm(
-        range(1, config.iterations + 1), desc=config.method, disable=not progress, mininterval=0.5
-    )
-    for iteration in bar:
-        clock.resume()
+    result, loss_mean = TrainResult(None, config, []), RunningMean()
+
+    def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
         loss, grads = outer_gradient(
             config.method,
@@ -268,24 +264,23 @@ def meta_train(
             for name, a in inner_lr.items():
                 a.grad = grads["lr." + name]
         optimizer.step()
-        running, count = running + loss.item(), count + 1
-        seconds = clock.pause()
+        loss_mean.add(loss.item())
+        if not log_due(i, config.log_every, config.iterations):
+            return None
+        row = {
+            "loss": loss_mean.take(),
+            "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads.values())).item(),
+        }
+        if config.method == "metasgd":
+            row["mean_inner_lr"] = (
+                torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
+            )
+        result.model = learner()  # what the callback sees: a snapshot of the weights so far
+        return row
 
-        if iteration % config.log_every == 0 or iteration == config.iterations:
-            row = {
-                "iteration": float(iteration),
-                "loss": running / count,
-                "grad_norm": torch.sqrt(sum((g**2).sum() for g in grads.values())).item(),
-                "seconds": seconds,
-            }
-            if config.method == "metasgd":
-                row["mean_inner_lr"] = (
-                    torch.cat([a.detach().abs().flatten() for a in inner_lr.values()]).mean().item()
-                )
-            result.history.append(row)
-            bar.set_postfix(loss=f"{row['loss']:.3f}")
-            running, count = 0.0, 0
-            if callback is not None and callback(row, learner()):
-                break
+    train_loop(
+        result, iteration, iterations=config.iterations, callback=callback,
+        progress=progress, desc=config.method, show="loss",
+    )  # fmt: skip
     result.model = learner()
     return result

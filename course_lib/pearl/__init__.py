@@ -1,5 +1,7 @@
 """PEARL (Chapter 9): infer the task, then act on the belief; learn off-policy.
 
+Chapter 9 sets it beside RL² and MAML-RL in :mod:`course_lib.compare.meta_rl`.
+
 Modules, in reading order:
     encoder   the product-of-Gaussians posterior q(z | context) and its KL to the prior
     sac       soft actor-critic conditioned on z: twin Q, target critics, temperature
@@ -7,6 +9,4 @@ Modules, in reading order:
     train     the meta-training loop (PEARLConfig, train_pearl)
     evaluate  the adaptation protocol on new tasks: episode 1 from the prior, then posterior
               sampling; prefix posteriors and destinations for the widget
-    compare   RL², MAML-RL and PEARL on the same new goals (the only module that imports the
-              other families' trainers)
 """

@@ -20,7 +20,8 @@ from torch import Tensor
 
 from course_lib.pearl.encoder import product_of_gaussians
 from course_lib.pearl.train import PEARLAgent, PEARLConfig, make_env, play_episodes
-from course_lib.validation import check_int, check_seed
+from course_lib.training import make_generator
+from course_lib.validation import check_int
 
 __all__ = ["Trial", "adaptation_trial", "prefix_posteriors", "destinations", "explorer_goal"]
 
@@ -87,7 +88,7 @@ def adaptation_trial(
     _check_agent(agent, config)
     goals = _check_goals(goals)
     check_int("episodes", episodes, 1, MAX_EPISODES)
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     env = make_env(config, len(goals))
     contexts, masks, returns, paths, zs = [], [], [], [], []
     z = agent.prior_z(len(goals), gen)

@@ -18,7 +18,7 @@ One iteration (the authors' ``MetaRLAlgorithm.train``, katerakelly/oyster), top 
 
 Everything batches over tasks: a collection step moves every episode of every task at once through
 the natively batched env (:class:`~course_lib.tasks.SparsePointRobotVectorEnv` or Chapter 8's
-:class:`~course_lib.maml_rl.envs.Navigation2DVectorEnv`), and a gradient step runs all
+:class:`~course_lib.tasks.navigation.Navigation2DVectorEnv`), and a gradient step runs all
 ``meta_batch_size`` tasks' batches through each network in one call.
 
 **Differences from the authors' code**, besides SAC v2 (see :mod:`course_lib.pearl.sac`) and the
@@ -37,9 +37,7 @@ from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
-from course_lib.maml_rl.envs import Navigation2DVectorEnv
 from course_lib.pearl.buffer import MAX_STORED, MultiTaskReplayBuffer
 from course_lib.pearl.encoder import ContextEncoder, kl_to_prior
 from course_lib.pearl.sac import (
@@ -51,15 +49,16 @@ from course_lib.pearl.sac import (
     soft_q_target,
     temperature_loss,
 )
+from course_lib.tasks.navigation import Navigation2DVectorEnv
 from course_lib.tasks.point_robot import SparsePointRobotVectorEnv, random_half_circle_goals
 from course_lib.training import (
     Callback,
-    Stopwatch,
+    Row,
     TrainResult,
     check_callback,
-    finish_progress,
     make_generator,
     seeded,
+    train_loop,
 )
 from course_lib.validation import (
     check_bool,
@@ -482,14 +481,12 @@ def train_pearl(
             enc_buffer.add(tasks[which], rows)
         return episodes
 
-    clock = Stopwatch()
-    result = TrainResult(agent, c, [])
     all_tasks = torch.arange(c.num_train_tasks)
     initial = all_tasks.repeat_interleave(c.initial_episodes)
     env_steps = int(collect(initial, agent.prior_z(len(initial), gen)).mask.sum())
-    bar = tqdm(range(c.iterations), desc="PEARL", disable=not progress)
-    stopped = False
-    for it in bar:
+
+    def iteration(i: int) -> Row:
+        nonlocal env_steps
         tasks = torch.randperm(c.num_train_tasks, generator=gen)[: c.tasks_per_iteration]
         enc_buffer.clear(tasks)  # the context of these tasks: what is collected now
         prior_returns, post_returns = [], []
@@ -506,26 +503,21 @@ def train_pearl(
             post_returns.append(episodes.returns)
             env_steps += int(episodes.mask.sum())
         stats = [learner.step(rl_buffer, enc_buffer, gen) for _ in range(c.gradient_steps)]
-        seconds = clock.pause()
-        row = {
-            "iteration": float(it + 1),
+        return {
             "env_steps": float(env_steps),
-            "gradient_steps": float((it + 1) * c.gradient_steps),
+            "gradient_steps": float(i * c.gradient_steps),
             **{k: sum(s[k] for s in stats) / len(stats) for k in stats[0]},
             "alpha": float(agent.log_alpha.detach().exp()),
-            "prior_return": float(torch.cat(prior_returns).mean())
-            if prior_returns
-            else float("nan"),
-            "episode_return": float(torch.cat(post_returns).mean())
-            if post_returns
-            else float("nan"),
-            "seconds": seconds,
+            "prior_return": _mean_return(prior_returns),
+            "episode_return": _mean_return(post_returns),
         }
-        result.history.append(row)
-        bar.set_postfix(ret=f"{row['episode_return']:.2f}", refresh=False)
-        if callback is not None and callback(row, agent):
-            stopped = True
-            break
-        clock.resume()
-    finish_progress(bar, stopped)
-    return result
+
+    return train_loop(
+        TrainResult(agent, c, []), iteration, iterations=c.iterations, callback=callback,
+        progress=progress, desc="PEARL", show="episode_return",
+    )  # fmt: skip
+
+
+def _mean_return(returns: list[Tensor]) -> float:
+    """The mean return of the episodes collected (NaN when a run collects none of this kind)."""
+    return float(torch.cat(returns).mean()) if returns else float("nan")

@@ -27,7 +27,7 @@ class RecurrentActorCritic(nn.Module):
     """GRU (or memoryless MLP) trunk with a policy head and a value head.
 
     Args:
-        input_size: length of the RL² input vector (see ``trial.input_size``).
+        input_size: length of the RL² input vector (see :func:`course_lib.trials.input_size`).
         num_actions: number of discrete actions.
         hidden_size: GRU state size.
         recurrent: ``False`` gives the memoryless control (the state is never read).

@@ -1,24 +1,23 @@
 """Read played trials back: posteriors, paths, shortest paths and fair comparisons.
 
-Pure bookkeeping over a :class:`~course_lib.rl2.train.TrialBatch` (no learning here): the
+Pure bookkeeping over a :class:`~course_lib.trials.TrialBatch` (no learning here): the
 Beta posteriors a Bayesian observer would hold after each pull of a bandit trial, how
 widely a bandit player explored and whether it ended on the best arm, the
 cells a maze agent walked through, episode by episode, the shortest path it could have
 taken, and (:func:`maze_behaviour`) the strategies the notes name: explore first, then
-exploit; remember dead ends (记忆死胡同); explore the frontier first (优先探索边界). :func:`mean_and_stderr` and :func:`paired_difference` turn per-trial scores into the
-figures a benchmark prints: a method's mean with its standard error, and the difference of
-two methods measured on the *same* tasks, trial by trial.
+exploit; remember dead ends (记忆死胡同); explore the frontier first (优先探索边界). Per-trial scores
+become a benchmark's figures in :mod:`course_lib.stats` (a mean with its standard error,
+and the difference of two methods measured on the *same* tasks, trial by trial).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
-from course_lib.rl2.envs import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
-from course_lib.rl2.train import TrialBatch, episode_lengths
+from course_lib.tasks.mazes import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
+from course_lib.trials import TrialBatch, episode_lengths
 from course_lib.validation import check_int, check_real
 
 __all__ = [
@@ -28,40 +27,7 @@ __all__ = [
     "maze_behaviour",
     "maze_paths",
     "maze_shortest_paths",
-    "mean_and_stderr",
-    "paired_difference",
 ]
-
-
-def _scores(name: str, values: object) -> np.ndarray:
-    array = np.asarray(values.detach().cpu() if isinstance(values, torch.Tensor) else values)
-    if array.ndim != 1 or len(array) < 2 or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(
-            f"{name} must be a 1-D array of at least 2 numbers, got shape {array.shape}"
-        )
-    return array.astype(float)
-
-
-def mean_and_stderr(scores: object) -> tuple[float, float]:
-    """Mean of per-trial scores and its standard error, sd / sqrt(count)."""
-    x = _scores("scores", scores)
-    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
-
-
-def paired_difference(a: object, b: object) -> tuple[float, float]:
-    """Mean of ``a[i] − b[i]`` and its standard error, for two methods scored on the same tasks.
-
-    Pairing removes what the two scores share (an easy bandit is easy for both), so the
-    standard error of the difference is usually much smaller than sqrt(se_a² + se_b²)
-    (Thompson against optimistic Thompson on 1,000 bandits of 100 pulls: 0.08 against 0.72).
-    Claim "a beats b" only when the mean difference is a few of these standard errors above 0.
-    """
-    x, y = _scores("a", a), _scores("b", b)
-    if x.shape != y.shape:
-        raise ValueError(
-            f"a and b must score the same tasks (same length), got {len(x)} and {len(y)}"
-        )
-    return mean_and_stderr(x - y)
 
 
 def bandit_exploration(batch: TrialBatch, *, final: float = 0.2) -> dict[str, float]:

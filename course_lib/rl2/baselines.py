@@ -54,14 +54,13 @@ lowest-index rule costs greedy about 1 to 2 reward per 100-pull trial (measured 
 MT19937 generator; ours come from ``numpy.random.default_rng``, so the seeds are theirs, the
 bandits are not), and
 :func:`baseline_returns` plays any fixed set, one total per bandit, so two methods can be
-compared *paired*, bandit by bandit (see ``course_lib.rl2.analysis.paired_difference``).
+compared *paired*, bandit by bandit (see :func:`course_lib.stats.paired_difference`).
 :func:`bayes_optimal_value` is the exact expected total reward of the Bayes-optimal policy,
 the ceiling no algorithm can beat on average.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache, lru_cache
 
 import numpy as np
@@ -75,7 +74,6 @@ __all__ = [
     "MAX_GITTINS_PULLS",
     "run_baseline",
     "baseline_returns",
-    "evaluation_bandits",
     "bayes_optimal_value",
     "gittins_method",
     "gittins_label",
@@ -383,20 +381,6 @@ def most_probable_draw(draws: np.ndarray, succ: np.ndarray, fail: np.ndarray) ->
 
 
 # --------------------------------------------------------------------------- run
-
-
-def evaluation_bandits(k: int, seeds: Sequence[int]) -> np.ndarray:
-    """A fixed evaluation set: ``[len(seeds), k]`` arm probabilities, bandit i drawn from seed i.
-
-    Seeding each bandit on its own (``numpy.random.default_rng(seeds[i])``) makes bandit i
-    the same whatever else is in the set, so sets can be cut and compared by seed.
-    """
-    k = check_int("k", k, minimum=2)
-    if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or len(seeds) == 0:
-        raise TypeError(
-            f"seeds must be a non-empty sequence of ints (e.g. range(1000)), got {seeds!r}"
-        )
-    return np.stack([np.random.default_rng(check_seed(s, "seeds[i]")).random(k) for s in seeds])
 
 
 def _argmax(scores: np.ndarray, rng: np.random.Generator, ties: str) -> np.ndarray:

@@ -1,18 +1,48 @@
 """The RL task families, apart from the algorithms that learn them.
 
 Modules:
+    base         the one vector-env base (TrialVectorEnv) and what every family shares: tasks,
+                 episodes and trials, SAME_STEP autoreset, action checks
+    bandits      Bernoulli bandits (Ch 7, 8)
+    mazes        a maze with a hidden goal, and a new random maze every trial (Ch 7)
+    navigation   2-D navigation with a dense reward (Ch 8, 9)
     point_robot  the sparse point robot of the PEARL paper: goals on a half-circle, reward only
-                 inside a radius (gymnasium Env + natively batched torch VectorEnv)
+                 inside a radius (Ch 9)
 
-Chapter 8's 2-D navigation (dense reward) still lives in :mod:`course_lib.maml_rl.envs`; the
-library's re-housing moves it, with Chapter 7's bandits and mazes, into this package.
-
-Importing this package registers ``course_lib/SparsePointRobot-v0`` with gymnasium
+Each family is a gymnasium ``Env`` that passes ``check_env`` and a natively batched torch
+``VectorEnv`` with the same rules. Importing this package registers their ids with gymnasium
 (``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")`` gives the batched env).
 """
 
 import gymnasium as gym
 
+from course_lib.tasks.bandits import (
+    BANDIT_ID,
+    BernoulliBandit,
+    BernoulliBanditVectorEnv,
+    evaluation_bandits,
+)
+from course_lib.tasks.base import TrialVectorEnv
+from course_lib.tasks.mazes import (
+    MAZE_ID,
+    MAZE_LAYOUTS,
+    RANDOM_MAZE_ID,
+    RandomGoalMaze,
+    RandomGoalMazeVectorEnv,
+    RandomMaze,
+    RandomMazeVectorEnv,
+    layout_string,
+    parse_layout,
+    random_maze_layout,
+    shortest_path_lengths,
+)
+from course_lib.tasks.navigation import (
+    DISCRETE_MOVES,
+    NAVIGATION_ID,
+    Navigation2D,
+    Navigation2DVectorEnv,
+    oracle_return,
+)
 from course_lib.tasks.point_robot import (
     GOAL_RADIUS,
     SPARSE_POINT_ROBOT_ID,
@@ -25,14 +55,42 @@ from course_lib.tasks.point_robot import (
     sparse_reward,
 )
 
-if SPARSE_POINT_ROBOT_ID not in gym.registry:
-    gym.register(
-        id=SPARSE_POINT_ROBOT_ID,
-        entry_point="course_lib.tasks.point_robot:SparsePointRobot",
-        vector_entry_point="course_lib.tasks.point_robot:SparsePointRobotVectorEnv",
-    )
+for _id, _module, _env in (
+    (BANDIT_ID, "bandits", "BernoulliBandit"),
+    (MAZE_ID, "mazes", "RandomGoalMaze"),
+    (RANDOM_MAZE_ID, "mazes", "RandomMaze"),
+    (NAVIGATION_ID, "navigation", "Navigation2D"),
+    (SPARSE_POINT_ROBOT_ID, "point_robot", "SparsePointRobot"),
+):
+    if _id not in gym.registry:
+        gym.register(
+            id=_id,
+            entry_point=f"course_lib.tasks.{_module}:{_env}",
+            vector_entry_point=f"course_lib.tasks.{_module}:{_env}VectorEnv",
+        )
 
 __all__ = [
+    "TrialVectorEnv",
+    "BANDIT_ID",
+    "BernoulliBandit",
+    "BernoulliBanditVectorEnv",
+    "evaluation_bandits",
+    "MAZE_ID",
+    "RANDOM_MAZE_ID",
+    "MAZE_LAYOUTS",
+    "RandomGoalMaze",
+    "RandomGoalMazeVectorEnv",
+    "RandomMaze",
+    "RandomMazeVectorEnv",
+    "parse_layout",
+    "layout_string",
+    "random_maze_layout",
+    "shortest_path_lengths",
+    "NAVIGATION_ID",
+    "DISCRETE_MOVES",
+    "Navigation2D",
+    "Navigation2DVectorEnv",
+    "oracle_return",
     "SPARSE_POINT_ROBOT_ID",
     "GOAL_RADIUS",
     "SparsePointRobot",

@@ -4,7 +4,7 @@ reward only inside a small radius of it.
 A point starts every episode at the origin and observes only its own position ``(x, y)``. The
 goal (the **task**, 任务) lies on the upper half of the unit circle, at an angle drawn uniformly
 from [0, π]; the agent is never told where. It moves by ``0.1 · clip(a, −1, 1)`` per axis (the
-normalised actions of Chapter 8's 2-D navigation, :func:`course_lib.maml_rl.envs.move`) and is
+normalised actions of Chapter 8's 2-D navigation, :func:`course_lib.tasks.navigation.move`) and is
 rewarded only inside the goal radius (0.2):
 
     r = 1 − ‖position − goal‖  if ‖position − goal‖ ≤ goal_radius,  else 0.
@@ -52,7 +52,7 @@ reward ``−distance``, the reward measured after the move.
 As with every task family of the course, it comes twice with the same rules:
 :class:`SparsePointRobot`, a plain ``gymnasium.Env`` that passes ``check_env``, and
 :class:`SparsePointRobotVectorEnv`, ``num_envs`` copies stepped at once as torch tensors (the
-interface Chapter 7's :func:`course_lib.rl2.rollout_trials` and PEARL's rollouts drive).
+interface Chapter 7's :func:`course_lib.trials.rollout_trials` and PEARL's rollouts drive).
 """
 
 from __future__ import annotations
@@ -64,10 +64,17 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from course_lib.maml_rl.envs import DISCRETE_MOVES, MAX_STEP, check_batched_actions, move
+from course_lib.tasks.base import new_trial_due
+from course_lib.tasks.navigation import (
+    DISCRETE_MOVES,
+    MAX_STEP,
+    PointVectorEnv,
+    move,
+    move_point,
+)
+from course_lib.training import make_generator
 from course_lib.validation import check_choice, check_int, check_real
 
 __all__ = [
@@ -183,12 +190,7 @@ class SparsePointRobot(gym.Env):
                     f"options['goal'] must be a finite (x, y), got {options['goal']!r}"
                 )
             self.goal, self.episode = goal, 0
-        elif (
-            seed is not None
-            or options.get("new_task", False)
-            or self.goal is None
-            or self.episode >= self.episodes_per_trial
-        ):
+        elif new_trial_due(self, seed, options, self.goal):
             self.goal, self.episode = self._draw_goal(), 0
         self.position = np.zeros(2, dtype=np.float32)
         self.steps = 0
@@ -197,16 +199,7 @@ class SparsePointRobot(gym.Env):
     def step(self, action):
         if self.goal is None:
             raise RuntimeError("call reset() before step()")
-        if self.action_type == "discrete":
-            if not self.action_space.contains(action):
-                raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
-            delta = DISCRETE_MOVES[int(action)].numpy()
-        else:
-            a = np.asarray(action, dtype=np.float32)
-            if a.shape != (2,) or not np.isfinite(a).all():
-                raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
-            delta = MAX_STEP * np.clip(a, -1.0, 1.0)
-        self.position = (self.position + delta).astype(np.float32)
+        self.position = move_point(self.position, action, self.action_type, self.action_space)
         distance = float(np.linalg.norm(self.position - self.goal))
         reward = 1.0 - distance if distance <= self.goal_radius else 0.0
         self.steps += 1
@@ -221,7 +214,7 @@ class SparsePointRobot(gym.Env):
         return self.position.copy(), reward, False, truncated, info
 
 
-class SparsePointRobotVectorEnv(VectorEnv):
+class SparsePointRobotVectorEnv(PointVectorEnv):
     """``num_envs`` :class:`SparsePointRobot` copies stepped at once as torch tensors.
 
     ``goal`` (also ``task``, ``[num_envs, 2]``) and ``position`` are tensors; ``fix_goals``
@@ -229,8 +222,6 @@ class SparsePointRobotVectorEnv(VectorEnv):
     at the origin in the same step (``AutoresetMode.SAME_STEP``); ``last_final_position`` holds
     the position it ended at, ``last_dense_reward`` the dense reward of the last step.
     """
-
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
 
     def __init__(
         self,
@@ -250,7 +241,7 @@ class SparsePointRobotVectorEnv(VectorEnv):
         )
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = torch.Generator().manual_seed(0)
+        self.generator = make_generator(0)
         self.fixed_goals: torch.Tensor | None = None
         self.goal = self._draw_goals()
         self.position = torch.zeros(self.num_envs, 2)
@@ -265,86 +256,19 @@ class SparsePointRobotVectorEnv(VectorEnv):
             return self.fixed_goals.clone()
         return random_half_circle_goals(self.num_envs, self.generator)
 
-    @property
-    def task(self) -> torch.Tensor:
-        """The current goals, ``[num_envs, 2]``."""
-        return self.goal
-
-    def fix_goals(self, goals: torch.Tensor | None) -> None:
-        """Every new trial uses these goals ``[num_envs, 2]`` (``None``: random goals again); the
-        current trials restart with them."""
-        if goals is None:
-            self.fixed_goals = None
-            return
-        goals = torch.as_tensor(goals, dtype=torch.float32)
-        if goals.shape != (self.num_envs, 2) or not bool(torch.isfinite(goals).all()):
-            raise ValueError(
-                f"goals must be finite with shape ({self.num_envs}, 2), got {tuple(goals.shape)}"
-            )
-        self.fixed_goals = goals.clone()
-        self._restart(self.fixed_goals)
-
-    def _restart(self, goals: torch.Tensor) -> None:
-        self.goal = goals.clone()
-        self.position.zero_()
-        self.steps.zero_()
-        self.episode.zero_()
-
-    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
-        """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
-        if seed is not None:
-            self.generator = torch.Generator().manual_seed(int(seed))
-        self._restart(self._draw_goals())
-        return self.position.clone()
-
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every point. Returns ``(obs, sparse reward, episode_end, trial_end)``; where an
         episode ended (after ``max_steps`` moves), ``obs`` is already the next episode's start."""
-        check_batched_actions(actions, self.num_envs, self.action_type)
-        if self.action_type == "discrete":
-            self.position = self.position + DISCRETE_MOVES[actions.long()]
-        else:
-            self.position = move(self.position, actions)
+        self._move(actions)
         reward = sparse_reward(self.position, self.goal, self.goal_radius)
         self.last_dense_reward = dense_reward(self.position, self.goal)
         self.steps += 1
         episode_end = self.steps >= self.max_steps
-        self.last_final_position = self.position.clone()
-        self.position = torch.where(episode_end[:, None], 0.0, self.position)
-        self.steps = torch.where(episode_end, 0, self.steps)
-        self.episode += episode_end.long()
-        trial_end = self.episode >= self.episodes_per_trial
-        if bool(trial_end.any()):
-            self.goal = torch.where(trial_end[:, None], self._draw_goals(), self.goal)
-            self.episode = torch.where(trial_end, 0, self.episode)
+        trial_end = self._autoreset(episode_end)
         return self.position.clone(), reward, episode_end, trial_end
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), {"goal": self.goal.numpy().copy()}
-
-    def step(self, actions):
-        if self.action_type == "discrete":
-            actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-            bad = actions.shape != (self.num_envs,) or bool(
-                ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
-            )
-            expected = f"{self.num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
-        else:
-            actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
-            bad = actions.shape != (self.num_envs, 2) or not bool(torch.isfinite(actions).all())
-            expected = f"a finite array of shape ({self.num_envs}, 2)"
-        if bad:
-            raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        info = {
-            "dense_reward": self.last_dense_reward.numpy(),
-            "trial_end": trial_end.numpy(),
-            "final_obs": self.last_final_position.numpy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        terminated = np.zeros(self.num_envs, dtype=bool)
-        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy(), info
+    def _step_info(self) -> dict[str, np.ndarray]:
+        return {"dense_reward": self.last_dense_reward.numpy()}
 
 
 def sparse_oracle_return(

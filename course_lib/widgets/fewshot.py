@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
-import torch
 from matplotlib.colors import to_rgb
 
 from course_lib.i18n import tr
 from course_lib.meta import FewShotLearner, predictions_along_the_way
 from course_lib.meta.images import ImageTasks
 from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.training import make_generator
 from course_lib.validation import check_int, check_seed
 from course_lib.widgets._base import explorer, int_slider
 
@@ -106,7 +106,7 @@ def fewshot_explorer(
     for k in shots:
         tasks.check_task_shape(n_way, k, k_query)
 
-    generator = torch.Generator().manual_seed(seed)
+    generator = make_generator(seed)
     drawn, classes, predictions = {}, {}, {}  # all keyed by K
     for k in shots:
         classes[k] = tasks.sample_classes(num_tasks, n_way, generator)

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from matplotlib.patches import Rectangle
 
+from course_lib.compare.maml_rl_vs_rl2 import rl2_paths
 from course_lib.i18n import tr
-from course_lib.maml_rl.compare import rl2_paths
-from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve, greedy_paths
+from course_lib.maml_rl import GaussianPolicy, adaptation_curve, greedy_paths
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.validation import check_int, check_real

@@ -27,6 +27,7 @@ from course_lib.meta import (
     two_loop_paths,
 )
 from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.training import make_generator
 from course_lib.validation import check_int, check_real, check_seed
 from course_lib.widgets._base import explorer, float_slider, int_slider
 from course_lib.widgets._grid import SiteGrid
@@ -160,7 +161,7 @@ def param_space_explorer(
         _check_pair(name, pair)
     amplitude = torch.tensor([t[0] for t in tasks])
     phase = torch.tensor([t[1] for t in tasks])
-    batch = SinusoidTasks().make_tasks(amplitude, phase, k, k, torch.Generator().manual_seed(seed))
+    batch = SinusoidTasks().make_tasks(amplitude, phase, k, k, make_generator(seed))
 
     if opening is None:
         opening = (
@@ -430,9 +431,7 @@ def adaptation_explorer(
     lo, hi = _check_pair("x_range", x_range)
     if not lo < hi:
         raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}")
-    x_pool = lo + (hi - lo) * torch.rand(
-        max_k, 1, generator=torch.Generator().manual_seed(seed)
-    )  # support x's
+    x_pool = lo + (hi - lo) * torch.rand(max_k, 1, generator=make_generator(seed))  # support x's
     x_eval = torch.linspace(lo, hi, 200).reshape(-1, 1)
     start_k, start_steps, start_lr = min(5, max_k), 1, 0.01
     task = adaptation_default(

@@ -24,6 +24,7 @@ from course_lib.i18n import tr
 from course_lib.pearl.evaluate import adaptation_trial, destinations, prefix_posteriors
 from course_lib.pearl.train import PEARLAgent, PEARLConfig
 from course_lib.plotting import COLORS, PlotView, new_figure
+from course_lib.training import make_generator
 from course_lib.validation import check_int, check_real, check_seed
 from course_lib.widgets._base import explorer, float_slider, int_slider
 
@@ -94,9 +95,7 @@ def pearl_explorer(
     }
     fig, (ax_plane, ax_spread) = new_figure(1, 2, figsize=(10.0, 4.2), width_ratios=(1.2, 1.0))
     view = PlotView(fig)
-    noise = torch.randn(
-        BELIEF_SAMPLES, agent.latent_dim, generator=torch.Generator().manual_seed(seed)
-    )
+    noise = torch.randn(BELIEF_SAMPLES, agent.latent_dim, generator=make_generator(seed))
     trials: dict[tuple[float, float], tuple] = {}
 
     def current_goal() -> tuple[float, float]:

@@ -30,6 +30,7 @@ from course_lib.tabular import (
     solve_values,
 )
 from course_lib.td import QLearningResult, greedy_actions
+from course_lib.training import make_generator
 from course_lib.validation import check_int, check_real
 from course_lib.widgets._base import explorer, float_slider, int_slider
 from course_lib.widgets._grid import SiteGrid
@@ -108,7 +109,7 @@ def return_value_explorer(
         q_right.set_ydata(Q[:, 1].numpy())
         ax_v.set_title(tr("exact values, γ = {g:.2f}, ε = {eps:.2f}", g=g, eps=eps))
 
-        generator = torch.Generator().manual_seed(controls["episode"].value)
+        generator = make_generator(controls["episode"].value)
         ep = sample_episodes(mdp, policy, 1, generator=generator, max_steps=200)
         states = ep.states[:, 0].numpy()
         T = len(states)

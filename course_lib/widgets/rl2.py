@@ -1,6 +1,6 @@
 """Chapter 7 widgets: watch a trained RL² agent explore, then exploit.
 
-Both take the played trials (a :class:`~course_lib.rl2.train.TrialBatch` from
+Both take the played trials (a :class:`~course_lib.trials.TrialBatch` from
 ``evaluate_rl2(...)["batch"]``) computed once in the notebook; moving a slider only redraws.
 """
 
@@ -16,8 +16,8 @@ from matplotlib.colors import ListedColormap
 from course_lib.i18n import tr
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
-from course_lib.rl2.envs import RandomGoalMazeVectorEnv, shortest_path_lengths
-from course_lib.rl2.train import TrialBatch, episode_lengths
+from course_lib.tasks.mazes import RandomGoalMazeVectorEnv, shortest_path_lengths
+from course_lib.trials import TrialBatch, episode_lengths
 from course_lib.validation import check_int
 from course_lib.widgets._base import explorer, int_slider
 from course_lib.widgets._grid import SiteGrid

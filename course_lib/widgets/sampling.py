@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
-import torch
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
 
@@ -17,6 +16,7 @@ from course_lib.sampling import (
     num_batches,
     visit_counts,
 )
+from course_lib.training import make_generator
 from course_lib.validation import check_bool, check_int
 from course_lib.widgets._base import explorer, int_slider
 from course_lib.widgets._grid import SiteGrid
@@ -73,7 +73,7 @@ def batch_grid(
     n: int, batch_size: int, epochs: int, *, drop_last: bool, seed: int
 ) -> tuple[np.ndarray, list[list[list[int]]]]:
     """An ``epochs × n`` grid holding each sample's minibatch id (NaN where dropped), and the batches."""
-    g = torch.Generator().manual_seed(seed)
+    g = make_generator(seed)
     grid = np.full((epochs, n), np.nan)
     all_batches = []
     for e in range(epochs):
@@ -93,7 +93,7 @@ def replacement_counts(
         n,
         batch_size,
         num_batches=num_batches(n, batch_size, drop_last=drop_last) * epochs,
-        generator=torch.Generator().manual_seed(seed),
+        generator=make_generator(seed),
     )
     return visit_counts(draws, n).numpy()
 

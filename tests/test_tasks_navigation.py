@@ -6,8 +6,8 @@ import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
 
-from course_lib.maml_rl import NAVIGATION_ID, Navigation2D, Navigation2DVectorEnv
-from course_lib.maml_rl.envs import DISCRETE_MOVES, oracle_return
+from course_lib.tasks import NAVIGATION_ID, Navigation2D, Navigation2DVectorEnv
+from course_lib.tasks.navigation import DISCRETE_MOVES, oracle_return
 
 
 @pytest.mark.parametrize("action_type", ["continuous", "discrete"])

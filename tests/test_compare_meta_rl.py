@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from course_lib.pearl.compare import (
+from course_lib.compare.meta_rl import (
     FAMILIES,
     FamilyConfigs,
     LearningCurve,

@@ -28,7 +28,7 @@ Two action types share these dynamics:
   of 0.1 keeps it up to 0.05 per axis from a goal, so it can rarely get within the 0.01 that
   terminates an episode: a handicap the oracle returns of :func:`oracle_return` measure.
 
-As in Chapter 7's envs, the family comes twice with the same rules:
+As every family in :mod:`course_lib.tasks`, this one comes twice with the same rules:
 
 * :class:`Navigation2D`, a plain ``gymnasium.Env`` that passes
   ``gymnasium.utils.env_checker.check_env``. ``reset()`` keeps the goal for
@@ -37,7 +37,8 @@ As in Chapter 7's envs, the family comes twice with the same rules:
 * :class:`Navigation2DVectorEnv`, ``num_envs`` copies stepped at once as torch tensors
   (``step_tensor``; ``step`` speaks numpy). A finished episode restarts at the origin in
   the same step (``AutoresetMode.SAME_STEP``); after a trial's last episode the env draws
-  a new goal. This is the interface :func:`course_lib.rl2.train_rl2` drives.
+  a new goal. It is a :class:`~course_lib.tasks.base.TrialVectorEnv`, the interface
+  :func:`course_lib.rl2.train_rl2` drives.
 
 Registered id: ``course_lib/Navigation2D-v0`` (``gymnasium.make_vec(...,
 vectorization_mode="vector_entry_point")`` gives the batched version).
@@ -51,9 +52,10 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from course_lib.tasks.base import TrialVectorEnv, new_trial_due
+from course_lib.training import make_generator
 from course_lib.validation import check_int, check_real
 
 __all__ = [
@@ -63,10 +65,14 @@ __all__ = [
     "DISCRETE_LEVELS",
     "DISCRETE_MOVES",
     "Navigation2D",
+    "PointVectorEnv",
     "Navigation2DVectorEnv",
     "navigation_reward",
     "move",
     "check_batched_actions",
+    "move_point",
+    "check_goals",
+    "numpy_actions",
     "reached_goal",
     "oracle_return",
 ]
@@ -140,6 +146,24 @@ def check_batched_actions(actions: object, num_envs: int, action_type: str) -> t
     return actions
 
 
+def numpy_actions(actions: object, num_envs: int, action_type: str) -> torch.Tensor:
+    """gymnasium's numpy ``actions`` for ``num_envs`` point agents as a checked tensor: move
+    indices (discrete) or finite 2-d actions (continuous)."""
+    if action_type == "discrete":
+        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
+        bad = actions.shape != (num_envs,) or bool(
+            ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
+        )
+        expected = f"{num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
+    else:
+        actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
+        bad = actions.shape != (num_envs, 2) or not bool(torch.isfinite(actions).all())
+        expected = f"a finite array of shape ({num_envs}, 2)"
+    if bad:
+        raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
+    return actions
+
+
 def _check_action_type(action_type: object) -> str:
     if action_type not in _ACTION_TYPES:
         raise ValueError(f"action_type must be one of {_ACTION_TYPES}, got {action_type!r}")
@@ -153,6 +177,24 @@ def _single_spaces(action_type: str, max_steps: int) -> tuple[spaces.Box, spaces
     if action_type == "discrete":
         return obs, spaces.Discrete(len(DISCRETE_MOVES))
     return obs, spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
+
+
+def move_point(
+    position: np.ndarray, action: object, action_type: str, action_space: spaces.Space
+) -> np.ndarray:
+    """One point's position after one ``action`` (a single env's step): a move index of
+    :data:`DISCRETE_MOVES`, or any finite 2-vector, normalised (the point moves by
+    ``0.1 · clip(a, −1, 1)``)."""
+    if action_type == "discrete":
+        if not action_space.contains(action):
+            raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
+        delta = DISCRETE_MOVES[int(action)].numpy()
+    else:
+        a = np.asarray(action, dtype=np.float32)
+        if a.shape != (2,) or not np.isfinite(a).all():
+            raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
+        delta = MAX_STEP * np.clip(a, -1.0, 1.0)
+    return (position + delta).astype(np.float32)
 
 
 class Navigation2D(gym.Env):
@@ -191,12 +233,7 @@ class Navigation2D(gym.Env):
         if "goal" in options:
             self.goal = np.asarray(options["goal"], dtype=np.float32).reshape(2)
             self.episode = 0
-        elif (
-            seed is not None
-            or options.get("new_task", False)
-            or self.goal is None
-            or self.episode >= self.episodes_per_trial
-        ):
+        elif new_trial_due(self, seed, options, self.goal):
             self.goal = self.np_random.uniform(self.goal_low, self.goal_high, 2).astype(np.float32)
             self.episode = 0
         self.position = np.zeros(2, dtype=np.float32)
@@ -206,16 +243,7 @@ class Navigation2D(gym.Env):
     def step(self, action):
         if self.goal is None:
             raise RuntimeError("call reset() before step()")
-        if self.action_type == "discrete":
-            if not self.action_space.contains(action):
-                raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
-            delta = DISCRETE_MOVES[int(action)].numpy()
-        else:  # any finite 2-vector, normalised: the env moves by 0.1 · clip(a, −1, 1)
-            a = np.asarray(action, dtype=np.float32)
-            if a.shape != (2,) or not np.isfinite(a).all():
-                raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
-            delta = MAX_STEP * np.clip(a, -1.0, 1.0)
-        self.position = (self.position + delta).astype(np.float32)
+        self.position = move_point(self.position, action, self.action_type, self.action_space)
         reward = -float(np.linalg.norm(self.position - self.goal))
         self.steps += 1
         terminated = bool(np.all(np.abs(self.position - self.goal) < GOAL_TOLERANCE))
@@ -226,49 +254,16 @@ class Navigation2D(gym.Env):
         return self.position.copy(), reward, terminated, truncated, info
 
 
-class Navigation2DVectorEnv(VectorEnv):
-    """``num_envs`` :class:`Navigation2D` copies stepped at once as torch tensors.
-
-    ``goal`` (``[num_envs, 2]``, also ``task``) and ``position`` are tensors. ``fix_goals``
-    fixes the goals for evaluation (e.g. outside the training square).
+class PointVectorEnv(TrialVectorEnv):
+    """``num_envs`` points on the plane, each walking to a hidden goal from the origin: the
+    rules 2-D navigation and the sparse point robot share (moves, fixed goals, SAME_STEP
+    autoreset, a new goal when a trial ends). A family says how goals are drawn
+    (``_draw_goals``) and what a step pays (``step_tensor``); ``goal`` (also ``task``,
+    ``[num_envs, 2]``) and ``position`` are tensors.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
-
-    def __init__(
-        self,
-        num_envs: int = 1,
-        action_type: str = "continuous",
-        episodes_per_trial: int = 1,
-        max_steps: int = 100,
-        goal_low: float = -0.5,
-        goal_high: float = 0.5,
-    ):
-        self.num_envs = check_int("num_envs", num_envs, minimum=1)
-        if self.num_envs > 1_000_000:
-            raise ValueError(f"num_envs must be an integer in [1, 1000000], got {num_envs}")
-        self.action_type = _check_action_type(action_type)
-        self.episodes_per_trial, self.max_steps, self.goal_low, self.goal_high = _check_common(
-            episodes_per_trial, max_steps, goal_low, goal_high
-        )
-        self.single_observation_space, self.single_action_space = _single_spaces(
-            self.action_type, self.max_steps
-        )
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = torch.Generator().manual_seed(0)
-        self.fixed_goals: torch.Tensor | None = None
-        self.goal = self._draw_goals()
-        self.position = torch.zeros(self.num_envs, 2)
-        self.steps = torch.zeros(self.num_envs, dtype=torch.long)
-        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
-        self.last_terminated = torch.zeros(self.num_envs, dtype=torch.bool)
-
     def _draw_goals(self) -> torch.Tensor:
-        if self.fixed_goals is not None:
-            return self.fixed_goals.clone()
-        u = torch.rand(self.num_envs, 2, generator=self.generator)
-        return self.goal_low + (self.goal_high - self.goal_low) * u
+        raise NotImplementedError
 
     @property
     def task(self) -> torch.Tensor:
@@ -299,23 +294,20 @@ class Navigation2DVectorEnv(VectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
         if seed is not None:
-            self.generator = torch.Generator().manual_seed(int(seed))
+            self.generator = make_generator(int(seed))
         self._restart(self._draw_goals())
         return self.position.clone()
 
-    def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; where an episode
-        ended (at the goal, or after ``max_steps``), ``obs`` is already the next episode's first
-        observation (the origin)."""
+    def _move(self, actions: torch.Tensor) -> None:
         check_batched_actions(actions, self.num_envs, self.action_type)
         if self.action_type == "discrete":
             self.position = self.position + DISCRETE_MOVES[actions.long()]
         else:
             self.position = move(self.position, actions)
-        reward = navigation_reward(self.position, self.goal)
-        self.steps += 1
-        self.last_terminated = reached_goal(self.position, self.goal)
-        episode_end = self.last_terminated | (self.steps >= self.max_steps)
+
+    def _autoreset(self, episode_end: torch.Tensor) -> torch.Tensor:
+        """Where an episode ended: back to the origin (its last position kept in
+        ``last_final_position``); where that ended the trial: a new goal. Returns ``trial_end``."""
         self.last_final_position = self.position.clone()
         self.position = torch.where(episode_end[:, None], 0.0, self.position)
         self.steps = torch.where(episode_end, 0, self.steps)
@@ -324,33 +316,85 @@ class Navigation2DVectorEnv(VectorEnv):
         if bool(trial_end.any()):
             self.goal = torch.where(trial_end[:, None], self._draw_goals(), self.goal)
             self.episode = torch.where(trial_end, 0, self.episode)
+        return trial_end
+
+    def _task_info(self) -> dict[str, np.ndarray]:
+        return {"goal": self.goal.numpy().copy()}
+
+    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
+        return self.last_terminated
+
+    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.last_final_position
+
+    def _as_actions(self, actions: object) -> torch.Tensor:
+        return numpy_actions(actions, self.num_envs, self.action_type)
+
+
+class Navigation2DVectorEnv(PointVectorEnv):
+    """``num_envs`` :class:`Navigation2D` copies stepped at once as torch tensors.
+
+    ``goal`` (``[num_envs, 2]``, also ``task``) and ``position`` are tensors. ``fix_goals``
+    fixes the goals for evaluation (e.g. outside the training square).
+    """
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        action_type: str = "continuous",
+        episodes_per_trial: int = 1,
+        max_steps: int = 100,
+        goal_low: float = -0.5,
+        goal_high: float = 0.5,
+    ):
+        self.num_envs = check_int("num_envs", num_envs, minimum=1)
+        if self.num_envs > 1_000_000:
+            raise ValueError(f"num_envs must be an integer in [1, 1000000], got {num_envs}")
+        self.action_type = _check_action_type(action_type)
+        self.episodes_per_trial, self.max_steps, self.goal_low, self.goal_high = _check_common(
+            episodes_per_trial, max_steps, goal_low, goal_high
+        )
+        self.single_observation_space, self.single_action_space = _single_spaces(
+            self.action_type, self.max_steps
+        )
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self.generator = make_generator(0)
+        self.fixed_goals: torch.Tensor | None = None
+        self.goal = self._draw_goals()
+        self.position = torch.zeros(self.num_envs, 2)
+        self.steps = torch.zeros(self.num_envs, dtype=torch.long)
+        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
+        self.last_terminated = torch.zeros(self.num_envs, dtype=torch.bool)
+
+    def _draw_goals(self) -> torch.Tensor:
+        if self.fixed_goals is not None:
+            return self.fixed_goals.clone()
+        u = torch.rand(self.num_envs, 2, generator=self.generator)
+        return self.goal_low + (self.goal_high - self.goal_low) * u
+
+    def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; where an episode
+        ended (at the goal, or after ``max_steps``), ``obs`` is already the next episode's first
+        observation (the origin)."""
+        self._move(actions)
+        reward = navigation_reward(self.position, self.goal)
+        self.steps += 1
+        self.last_terminated = reached_goal(self.position, self.goal)
+        episode_end = self.last_terminated | (self.steps >= self.max_steps)
+        trial_end = self._autoreset(episode_end)
         return self.position.clone(), reward, episode_end, trial_end
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), {"goal": self.goal.numpy().copy()}
 
-    def step(self, actions):
-        if self.action_type == "discrete":
-            actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-            bad = actions.shape != (self.num_envs,) or bool(
-                ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
-            )
-            expected = f"{self.num_envs} move indices in [0, {len(DISCRETE_MOVES) - 1}]"
-        else:
-            actions = torch.as_tensor(np.asarray(actions, dtype=np.float32))
-            bad = actions.shape != (self.num_envs, 2) or not bool(torch.isfinite(actions).all())
-            expected = f"a finite array of shape ({self.num_envs}, 2)"
-        if bad:
-            raise ValueError(f"actions must be {expected}, got {actions.tolist()}")
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        info = {
-            "trial_end": trial_end.numpy(),
-            "final_obs": self.last_final_position.numpy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        terminated = self.last_terminated.numpy()
-        return obs.numpy(), reward.numpy(), terminated, episode_end.numpy() & ~terminated, info
+def check_goals(goals: object) -> torch.Tensor:
+    """``goals`` if it is a finite float tensor ``[G, 2]`` of navigation goals (G >= 1)."""
+    if not isinstance(goals, torch.Tensor):
+        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
+    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
+        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
+    if not bool(torch.isfinite(goals).all()):
+        raise ValueError("goals must be finite")
+    return goals.float()
 
 
 def oracle_return(

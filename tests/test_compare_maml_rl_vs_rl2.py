@@ -3,17 +3,17 @@
 import pytest
 import torch
 
-from course_lib.maml_rl import compare
-from course_lib.maml_rl.compare import (
+from course_lib.compare import maml_rl_vs_rl2 as compare
+from course_lib.compare.maml_rl_vs_rl2 import (
     comparison_rows,
     explorer_goal,
     rl2_episode_returns,
     rl2_navigation_env,
     rl2_paths,
 )
-from course_lib.maml_rl.envs import oracle_return
 from course_lib.maml_rl.train import MAMLRLConfig, make_policy
 from course_lib.rl2 import RL2Config, make_agent, train_rl2
+from course_lib.tasks.navigation import oracle_return
 from course_lib.widgets import maml_rl_explorer
 
 STEPS = 6
@@ -26,7 +26,7 @@ def agent():
 
 def test_train_rl2_accepts_the_navigation_env():
     env = rl2_navigation_env(8, max_steps=STEPS)
-    result = train_rl2(env, RL2Config(iterations=2, hidden_size=16), progress=False)
+    result = train_rl2(RL2Config(iterations=2, hidden_size=16), env, progress=False)
     assert len(result.history) == 2
     assert result.history[-1]["env_steps"] == 2 * 8 * 3 * STEPS
 
@@ -111,7 +111,7 @@ def test_widget_bad_inputs(agent):
 
 
 def test_goals_outside_the_training_square():
-    from course_lib.maml_rl.compare import goals_outside
+    from course_lib.compare.maml_rl_vs_rl2 import goals_outside
 
     goals = goals_outside(50, seed=3)
     assert goals.shape == (50, 2)

@@ -10,7 +10,7 @@ Both methods are scored on the same new goals:
 
 RL²'s agent (Chapter 7's :class:`~course_lib.rl2.RecurrentActorCritic`) has a categorical
 head, so it plays the ``"discrete"`` version of the same tasks (9 moves, same dynamics and
-reward, see :mod:`course_lib.maml_rl.envs`).
+reward, see :mod:`course_lib.tasks.navigation`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.envs import DISCRETE_MOVES, Navigation2DVectorEnv
 from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.train import TrialBatch, episode_returns, rollout_trials
 from course_lib.stats import mean_ci_along
+from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv, check_goals
+from course_lib.training import make_generator
+from course_lib.trials import TrialBatch, episode_returns, rollout_trials
 from course_lib.validation import check_int, check_real, check_seed
 
 __all__ = [
@@ -49,14 +50,6 @@ def rl2_navigation_env(
     )
 
 
-def _goals(goals: object) -> Tensor:
-    if not isinstance(goals, Tensor):
-        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
-    if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
-        raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
-    return goals.float()
-
-
 def _check_agent(agent: object) -> RecurrentActorCritic:
     if not isinstance(agent, RecurrentActorCritic) or agent.num_actions != len(DISCRETE_MOVES):
         raise TypeError(
@@ -70,7 +63,7 @@ def _play(
     agent: RecurrentActorCritic, goals: Tensor, episodes_per_trial: int, max_steps: int, seed: int
 ) -> TrialBatch:
     _check_agent(agent)
-    goals = _goals(goals)
+    goals = check_goals(goals)
     check_int("episodes_per_trial", episodes_per_trial, minimum=1)
     env = rl2_navigation_env(len(goals), max_steps=max_steps, episodes_per_trial=episodes_per_trial)
     env.fix_goals(goals)
@@ -142,7 +135,7 @@ def goals_outside(
     inner = check_real("inner", inner, 0.0, 10.0)
     if not inner < outer:
         raise ValueError(f"need 0 <= inner < outer <= 10, got inner={inner}, outer={outer}")
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     draw = (2 * torch.rand(4 * num_goals, 2, generator=gen) - 1) * outer
     found = draw[draw.abs().amax(1) > inner]
     missing = num_goals - len(found)
@@ -187,7 +180,7 @@ def explorer_goal(
     episode 2: it searched, then went to what it found) and one MAML-RL step helps (θ_1 above
     θ_0) is returned with its returns ``{"MAML-RL": [θ_0..θ_3], "RL²": [episodes 1..3]}``.
     """
-    goals = _goals(candidates)
+    goals = check_goals(candidates)
     check_real("grid", grid, 0.0, 1.0, lo_open=True)
     rounded = sorted({(round(x / grid) * grid, round(y / grid) * grid) for x, y in goals.tolist()})
     rl2 = {

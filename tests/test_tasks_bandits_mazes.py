@@ -1,4 +1,4 @@
-"""Chapter 7 environments and the trial wrapper: seeding, check_env, shapes, trial rules, bad input."""
+"""Chapter 7's task families (course_lib.tasks.bandits, .mazes): check_env, seeding, trials, the registry."""
 
 import gymnasium as gym
 import numpy as np
@@ -6,16 +6,12 @@ import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
 
-import course_lib.rl2 as rl2
-from course_lib.rl2 import (
+from course_lib import tasks
+from course_lib.tasks import (
     BernoulliBandit,
     BernoulliBanditVectorEnv,
     RandomGoalMaze,
     RandomGoalMazeVectorEnv,
-    TrialWrapper,
-    input_size,
-    reset_hidden,
-    trial_input,
 )
 
 
@@ -33,20 +29,11 @@ def test_check_env_passes(env):
     check_env(env, skip_render_check=True)
 
 
-@pytest.mark.filterwarnings("ignore:.*different from the unwrapped version")
-def test_check_env_passes_on_trial_wrapper():
-    check_env(TrialWrapper(BernoulliBandit(3, 4)), skip_render_check=True)
-    check_env(
-        TrialWrapper(RandomGoalMaze("room4", episodes_per_trial=2, max_steps=5)),
-        skip_render_check=True,
-    )
-
-
 def test_registered_ids_make_env_and_vector_env():
-    env = gym.make(rl2.BANDIT_ID, k=4, episodes_per_trial=3)
+    env = gym.make(tasks.BANDIT_ID, k=4, episodes_per_trial=3)
     assert env.action_space.n == 4
     vec = gym.make_vec(
-        rl2.MAZE_ID, num_envs=6, vectorization_mode="vector_entry_point", layout="room5"
+        tasks.MAZE_ID, num_envs=6, vectorization_mode="vector_entry_point", layout="room5"
     )
     assert isinstance(vec, RandomGoalMazeVectorEnv)
     obs, _ = vec.reset(seed=0)
@@ -137,41 +124,6 @@ def test_maze_vector_seeding_reproducible():
     assert not bool((a.goal == a.start_cell).any())
 
 
-def test_trial_input_layout_and_first_step():
-    x = trial_input(
-        torch.zeros(2, 1),
-        torch.tensor([-1, 2]),
-        torch.tensor([0.0, 1.0]),
-        torch.tensor([0.0, 1.0]),
-        3,
-    )
-    assert x.shape == (2, input_size(1, 3))
-    assert x[0].tolist() == [0, 0, 0, 0, 0, 0]  # a trial's first step: nothing happened yet
-    assert x[1].tolist() == [0, 0, 0, 1, 1, 1]
-
-
-def test_trial_wrapper_shapes_flags_and_fixed_task():
-    env = TrialWrapper(RandomGoalMaze("room4", episodes_per_trial=3, max_steps=2))
-    x, info = env.reset(seed=0)
-    goal = info["goal"]
-    assert x.shape == env.observation_space.shape == (36 + 4 + 2,)
-    assert x[36:].sum() == 0
-    ends, terminated, steps = [], False, 0
-    while not terminated:
-        x, _, terminated, truncated, info = env.step(2)
-        steps += 1
-        ends.append(info["episode_end"])
-        assert env.unwrapped.goal == goal  # the task stays fixed across the trial's episodes
-        assert x[36 + 2] == 1.0 and x[-1] == float(info["episode_end"])
-    assert info["episode"] == 3 and sum(ends) == 3 and steps <= 6
-
-
-def test_reset_hidden_only_at_trial_end():
-    h = torch.ones(3, 4)
-    out = reset_hidden(h, torch.tensor([False, True, False]))
-    assert out[1].abs().sum() == 0 and torch.equal(out[[0, 2]], h[[0, 2]])
-
-
 @pytest.mark.parametrize(
     "make, match",
     [
@@ -208,13 +160,3 @@ def test_bad_types_and_actions():
     vec.reset(seed=0)
     with pytest.raises(ValueError, match=r"actions must be 2 action indices in \[0, 2\]"):
         vec.step(np.array([0, 5]))
-
-
-def test_trial_wrapper_needs_discrete_actions():
-    class ContinuousBandit(BernoulliBandit):
-        def __init__(self):
-            super().__init__(2, 2)
-            self.action_space = gym.spaces.Box(-1.0, 1.0, shape=(1,))
-
-    with pytest.raises(TypeError, match="env.action_space must be Discrete"):
-        TrialWrapper(ContinuousBandit())

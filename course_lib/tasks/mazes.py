@@ -1,34 +1,20 @@
-"""The task families of Chapter 7: Bernoulli bandits, and mazes with a hidden goal.
+"""Mazes with a hidden goal (Chapter 7): a fixed maze, and a new random maze every trial.
 
-RL² vocabulary (the notes' terms): a **task** (任务) is one bandit (its arm probabilities) or
-one maze goal; an **episode** ends when the environment says so (one pull of an arm, or
-reaching the goal / hitting the step limit); a **trial** is ``episodes_per_trial`` episodes
-of the *same* task, back to back. The task is redrawn only when a new trial starts.
+A **task** is one goal cell (and, for :class:`RandomMaze`, one maze); an episode ends at the
+goal or at the step limit; a trial is ``episodes_per_trial`` episodes of the same task. The
+rules of every family (the single env and its batched
+:class:`~course_lib.tasks.base.TrialVectorEnv`) are in :mod:`course_lib.tasks.base`.
 
-Each family comes twice, with the same rules:
+The notes' maze is **a new random maze every trial** (``RandomMaze``, ``RandomMazeVectorEnv``):
+walls and goal are both redrawn when a trial starts, so nothing about a maze can be memorised
+across trials; within the trial's 5 episodes the agent can explore in the first ones and walk
+the shortest path in the last ones. :func:`random_maze_layout` draws the layouts and
+:func:`shortest_path_lengths` (breadth-first search) measures them: every generated goal is
+asserted reachable, and a hand-made layout with a free cell that cannot be reached from the
+start is refused.
 
-* a plain ``gymnasium.Env`` (``BernoulliBandit``, ``RandomGoalMaze``) that passes
-  ``gymnasium.utils.env_checker.check_env``: ``reset()`` keeps the task until
-  ``episodes_per_trial`` episodes have been played, then draws a new one
-  (``reset(seed=...)`` or ``reset(options={"new_task": True})`` always draws one);
-* a natively batched ``gymnasium.vector.VectorEnv`` (``BernoulliBanditVectorEnv``,
-  ``RandomGoalMazeVectorEnv``) that steps ``num_envs`` copies at once as torch tensors. It
-  resets a finished episode in the same step (``AutoresetMode.SAME_STEP``) and starts a new
-  trial (new task) after the trial's last episode. ``step`` speaks numpy, as gymnasium
-  expects; the trainer calls ``step_tensor`` and never leaves torch.
-
-The notes' maze is the third family: **a new random maze every trial** (``RandomMaze``,
-``RandomMazeVectorEnv``): walls and goal are both redrawn when a trial starts, so nothing
-about a maze can be memorised across trials; within the trial's 5 episodes the agent can
-explore in the first ones and walk the shortest path in the last ones.
-:func:`random_maze_layout` draws the layouts and :func:`shortest_path_lengths` (breadth-first
-search) measures them: every generated goal is asserted reachable, and a hand-made layout
-with a free cell that cannot be reached from the start is refused.
-
-Registered ids: ``course_lib/BernoulliBandit-v0``, ``course_lib/RandomGoalMaze-v0`` and
-``course_lib/RandomMaze-v0``;
-``gymnasium.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point")`` returns
-the batched versions.
+Registered ids: ``course_lib/RandomGoalMaze-v0`` and ``course_lib/RandomMaze-v0``
+(``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")`` gives the batched envs).
 """
 
 from __future__ import annotations
@@ -39,14 +25,20 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
-from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from course_lib.validation import check_bool, check_int, check_real, check_seed
+from course_lib.tasks.base import (
+    MAX_ENVS,
+    MAX_EPISODES,
+    MAX_STEPS,
+    TrialVectorEnv,
+    check_actions,
+    new_trial_due,
+)
+from course_lib.training import make_generator
+from course_lib.validation import check_bool, check_int, check_real
 
 __all__ = [
-    "BernoulliBandit",
-    "BernoulliBanditVectorEnv",
     "RandomGoalMaze",
     "RandomGoalMazeVectorEnv",
     "RandomMaze",
@@ -57,210 +49,12 @@ __all__ = [
     "random_maze_layout",
     "shortest_path_lengths",
     "next_cell_table",
-    "BANDIT_ID",
     "MAZE_ID",
     "RANDOM_MAZE_ID",
 ]
 
-BANDIT_ID = "course_lib/BernoulliBandit-v0"
 MAZE_ID = "course_lib/RandomGoalMaze-v0"
 RANDOM_MAZE_ID = "course_lib/RandomMaze-v0"
-
-
-def _torch_generator(seed: int | None) -> torch.Generator:
-    g = torch.Generator()
-    if seed is None:
-        g.seed()
-    else:
-        g.manual_seed(check_seed(seed))
-    return g
-
-
-#: Caps stated in the errors: beyond them one batch of trials takes gigabytes or hours.
-MAX_ARMS, MAX_EPISODES, MAX_ENVS, MAX_STEPS = 1000, 100_000, 100_000, 10_000
-
-
-def _check_actions(actions: object, num_envs: int, num_actions: int) -> torch.Tensor:
-    """One integer action in ``[0, num_actions)`` per env (a bad index would gather garbage)."""
-    if not isinstance(actions, torch.Tensor):
-        raise TypeError(f"actions must be a torch.Tensor, got {type(actions).__name__}")
-    if actions.is_floating_point() or actions.dtype == torch.bool:
-        raise TypeError(f"actions must be an integer tensor, got dtype {actions.dtype}")
-    if tuple(actions.shape) != (num_envs,):
-        raise ValueError(f"actions must have shape [{num_envs}], got {list(actions.shape)}")
-    if actions.numel() and not 0 <= int(actions.min()) <= int(actions.max()) < num_actions:
-        raise ValueError(
-            f"actions must be indices in [0, {num_actions - 1}], got {actions.tolist()}"
-        )
-    return actions.long()
-
-
-# ----------------------------------------------------------------------------- bandits
-
-
-def _new_trial_due(env: gym.Env, seed: int | None, options: dict | None, task: object) -> bool:
-    """A single env starts a new trial (draws a new task) on ``reset`` when it is seeded, when
-    asked to (``options={"new_task": True}``), before its first task, or after the trial's last
-    episode; otherwise the same task continues into the next episode."""
-    asked = bool((options or {}).get("new_task", False))
-    return seed is not None or asked or task is None or env.episode >= env.episodes_per_trial
-
-
-class BernoulliBandit(gym.Env):
-    """A k-armed Bernoulli bandit: arm i pays 1 with probability p_i, else 0.
-
-    The task is the vector p, drawn p_i ~ U[0, 1] at the start of each trial. Every episode
-    is a single pull, so a trial of ``episodes_per_trial`` = n episodes is n pulls of the
-    same bandit: exactly the setting of Duan et al. (2016), Table 1. The observation
-    carries no information (a constant 0): everything the agent learns about p comes from
-    the rewards it has seen, which is why it needs memory.
-
-    Args:
-        k: number of arms (>= 2).
-        episodes_per_trial: n, pulls per trial (>= 1).
-    """
-
-    metadata = {"render_modes": []}
-
-    def __init__(self, k: int = 5, episodes_per_trial: int = 10):
-        self.k = check_int("k", k, 2, MAX_ARMS)
-        self.episodes_per_trial = check_int(
-            "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
-        )
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
-        self.action_space = spaces.Discrete(self.k)
-        self.reward_bounds = (0.0, 1.0)
-        self.arm_probs: np.ndarray | None = None
-        self.episode = 0  # episodes finished in the current trial
-
-    def _obs(self) -> np.ndarray:
-        return np.zeros(1, dtype=np.float32)
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        if _new_trial_due(self, seed, options, self.arm_probs):
-            self.arm_probs = self.np_random.uniform(0.0, 1.0, size=self.k)
-            self.episode = 0
-        return self._obs(), {"arm_probs": self.arm_probs.copy(), "episode": self.episode}
-
-    def step(self, action):
-        if self.arm_probs is None:
-            raise RuntimeError("call reset() before step()")
-        if not self.action_space.contains(action):
-            raise ValueError(f"action must be an arm index in [0, {self.k - 1}], got {action!r}")
-        reward = float(self.np_random.random() < self.arm_probs[int(action)])
-        self.episode += 1
-        info = {"trial_end": self.episode >= self.episodes_per_trial, "episode": self.episode}
-        return self._obs(), reward, True, False, info
-
-
-class TrialVectorEnv(VectorEnv):
-    """The gymnasium face of a batched trial env, shared by the bandit and the mazes.
-
-    Subclasses implement the torch API the RL² rollout uses (``reset_tensor``,
-    ``step_tensor`` → ``(obs, reward, episode_end, trial_end)``, ``task``); this class wraps it
-    in gymnasium's numpy ``reset``/``step`` with SAME_STEP autoreset: a finished episode's
-    last observation is in ``info["final_obs"]`` and ``info["trial_end"]`` marks trial ends.
-    """
-
-    metadata = {"autoreset_mode": AutoresetMode.SAME_STEP, "render_modes": []}
-
-    def _task_info(self) -> dict[str, np.ndarray]:
-        """The current tasks, for ``reset``'s info."""
-        raise NotImplementedError
-
-    def _terminated(self, episode_end: torch.Tensor) -> torch.Tensor:
-        """Which episode ends are real terminations (the rest are time-limit truncations)."""
-        return episode_end
-
-    def _final_obs(self, obs: torch.Tensor) -> torch.Tensor:
-        """The last observation of the episodes that just ended."""
-        return obs
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        obs = self.reset_tensor(seed)
-        return obs.numpy(), self._task_info()
-
-    def step(self, actions):
-        n = int(self.single_action_space.n)
-        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
-        if actions.shape != (self.num_envs,) or bool(((actions < 0) | (actions >= n)).any()):
-            raise ValueError(
-                f"actions must be {self.num_envs} action indices in [0, {n - 1}], "
-                f"got {actions.tolist()}"
-            )
-        obs, reward, episode_end, trial_end = self.step_tensor(actions)
-        terminated = self._terminated(episode_end)
-        info = {
-            "trial_end": trial_end.numpy(),
-            "final_obs": self._final_obs(obs).numpy(),
-            "_final_obs": episode_end.numpy(),
-        }
-        return (
-            obs.numpy(),
-            reward.numpy().astype(np.float32),
-            terminated.numpy(),
-            (episode_end & ~terminated).numpy(),
-            info,
-        )
-
-
-class BernoulliBanditVectorEnv(TrialVectorEnv):
-    """``num_envs`` Bernoulli bandits stepped at once as torch tensors.
-
-    Same rules as :class:`BernoulliBandit`. Every step ends an episode; after
-    ``episodes_per_trial`` steps an env's trial ends (``info["trial_end"]``) and it draws a
-    new p in that same step. ``arm_probs`` is the ``[num_envs, k]`` tensor of current tasks.
-    """
-
-    def __init__(self, num_envs: int = 1, k: int = 5, episodes_per_trial: int = 10):
-        self.num_envs = check_int("num_envs", num_envs, 1, MAX_ENVS)
-        self.k = check_int("k", k, 2, MAX_ARMS)
-        self.episodes_per_trial = check_int(
-            "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
-        )
-        self.single_observation_space = spaces.Box(0.0, 1.0, shape=(1,), dtype=np.float32)
-        self.single_action_space = spaces.Discrete(self.k)
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = _torch_generator(None)
-        self.arm_probs = torch.rand(self.num_envs, self.k, generator=self.generator)
-        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
-        self._obs = torch.zeros(self.num_envs, 1)
-
-    @property
-    def task(self) -> torch.Tensor:
-        """The current tasks, ``[num_envs, k]`` arm probabilities."""
-        return self.arm_probs
-
-    def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
-        """Start a new trial (new p) in every env; returns the ``[num_envs, 1]`` observation."""
-        if seed is not None:
-            self.generator = _torch_generator(seed)
-        self.arm_probs = torch.rand(self.num_envs, self.k, generator=self.generator)
-        self.episode.zero_()
-        return self._obs.clone()
-
-    def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Pull one arm in every env. Returns ``(obs, reward, episode_end, trial_end)``."""
-        actions = _check_actions(actions, self.num_envs, self.k)
-        p = self.arm_probs.gather(1, actions.view(-1, 1)).squeeze(1)
-        reward = (torch.rand(self.num_envs, generator=self.generator) < p).float()
-        self.episode += 1
-        trial_end = self.episode >= self.episodes_per_trial
-        if bool(trial_end.any()):
-            fresh = torch.rand(self.num_envs, self.k, generator=self.generator)
-            self.arm_probs = torch.where(trial_end[:, None], fresh, self.arm_probs)
-            self.episode[trial_end] = 0
-        episode_end = torch.ones(self.num_envs, dtype=torch.bool)
-        return self._obs.clone(), reward, episode_end, trial_end
-
-    def _task_info(self) -> dict[str, np.ndarray]:
-        return {"arm_probs": self.arm_probs.numpy().copy()}
-
-
-# ----------------------------------------------------------------------------- mazes
-
 MAX_ROOMS = 15  # random mazes: at most 15 x 15 rooms (a 31 x 31 grid)
 # Actions: 0 up, 1 right, 2 down, 3 left.
 _MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])
@@ -564,7 +358,7 @@ class RandomGoalMaze(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        if _new_trial_due(self, seed, options, self.goal):
+        if new_trial_due(self, seed, options, self.goal):
             self._new_task()
             self.episode = 0
         self.position, self.steps = self.start, 0
@@ -636,7 +430,7 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
             walls = (self.next_cell == torch.arange(cells)[:, None]).float()
             table = torch.cat([table, walls], dim=1)
         self.obs_table = table
-        self.generator = _torch_generator(None)
+        self.generator = make_generator(None)
         self.goal = self._draw_goals(self.num_envs)
         self.position = torch.full((self.num_envs,), self.start_cell, dtype=torch.long)
         self.steps = torch.zeros(self.num_envs, dtype=torch.long)
@@ -670,7 +464,7 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new task) in every env; returns the observations."""
         if seed is not None:
-            self.generator = _torch_generator(seed)
+            self.generator = make_generator(seed)
         self._new_tasks(torch.ones(self.num_envs, dtype=torch.bool))
         self.position.fill_(self.start_cell)
         self.steps.zero_()
@@ -680,7 +474,7 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
     def step_tensor(self, actions: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Move every agent. Returns ``(obs, reward, episode_end, trial_end)``; ``obs`` is
         already the next episode's first observation where an episode ended."""
-        self.position = self._move(_check_actions(actions, self.num_envs, 4))
+        self.position = self._move(check_actions(actions, self.num_envs, 4))
         self.steps += 1
         at_goal = self.position == self.goal
         reward = torch.where(at_goal, self.goal_reward, -self.step_cost)
@@ -770,7 +564,7 @@ class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
 
     Each env holds its own walls (``free_cells`` ``[num_envs, cells]``, ``next_cell``
     ``[num_envs, cells, 4]``). ``task`` is the ``[num_envs, H, W]`` grid of the current
-    trials (0 free, 1 wall, 2 goal), so a :class:`~course_lib.rl2.train.TrialBatch` keeps
+    trials (0 free, 1 wall, 2 goal), so a :class:`~course_lib.trials.TrialBatch` keeps
     every trial's maze; :meth:`trial_layout` reads one back.
     """
 

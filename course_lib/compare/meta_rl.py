@@ -35,19 +35,20 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.envs import Navigation2DVectorEnv, oracle_return
 from course_lib.maml_rl.train import GaussianPolicy, MAMLRLConfig, adaptation_curve, train_maml_rl
 from course_lib.pearl.evaluate import adaptation_trial
 from course_lib.pearl.train import TASKS, PEARLAgent, PEARLConfig, train_pearl
 from course_lib.rl2.agent import RecurrentActorCritic
-from course_lib.rl2.train import RL2Config, episode_returns, rollout_trials, train_rl2
+from course_lib.rl2.train import RL2Config, train_rl2
 from course_lib.stats import Interval, mean_ci
+from course_lib.tasks.navigation import Navigation2DVectorEnv, oracle_return
 from course_lib.tasks.point_robot import (
     SparsePointRobotVectorEnv,
     random_half_circle_goals,
     sparse_oracle_return,
 )
-from course_lib.training import TrainResult
+from course_lib.training import TrainResult, make_generator
+from course_lib.trials import episode_returns, rollout_trials
 from course_lib.validation import check_choice, check_int, check_seed
 
 __all__ = [
@@ -76,7 +77,7 @@ CURVE_EPISODES = 4
 def new_goals(task: str, num_goals: int, seed: int) -> Tensor:
     """``[num_goals, 2]`` goals of ``task`` from their own seed: the new goals all families meet."""
     check_choice("task", task, TASKS)
-    gen = torch.Generator().manual_seed(check_seed(seed))
+    gen = make_generator(seed)
     check_int("num_goals", num_goals, 1, 100_000)
     if task == "navigation":
         return torch.rand(num_goals, 2, generator=gen) - 0.5
@@ -279,7 +280,7 @@ def train_family(
                                episodes=CURVE_EPISODES, seed=seed)[-1]  # fmt: skip
 
         every = max(1, c.iterations // evaluations)
-        result = train_rl2(env, c, _curve_callback(score, every, curve), progress=progress)
+        result = train_rl2(c, env, _curve_callback(score, every, curve), progress=progress)
     elif family == "MAML-RL":
         c = configs.maml
 
