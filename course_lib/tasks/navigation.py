@@ -262,6 +262,20 @@ class PointVectorEnv(TrialVectorEnv):
     ``[num_envs, 2]``) and ``position`` are tensors.
     """
 
+    def _start(self, observation_space: spaces.Box, action_space: spaces.Space) -> None:
+        """The spaces and the first trial's state, once a family has checked its arguments
+        (``num_envs`` and whatever its ``_draw_goals`` reads)."""
+        self.single_observation_space, self.single_action_space = observation_space, action_space
+        self.observation_space = batch_space(observation_space, self.num_envs)
+        self.action_space = batch_space(action_space, self.num_envs)
+        self.generator = make_generator(0)
+        self.fixed_goals: torch.Tensor | None = None
+        self.goal = self._draw_goals()
+        self.position = torch.zeros(self.num_envs, 2)
+        self.steps = torch.zeros(self.num_envs, dtype=torch.long)
+        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
+        self.last_terminated = torch.zeros(self.num_envs, dtype=torch.bool)
+
     def _draw_goals(self) -> torch.Tensor:
         raise NotImplementedError
 
@@ -347,25 +361,12 @@ class Navigation2DVectorEnv(PointVectorEnv):
         goal_low: float = -0.5,
         goal_high: float = 0.5,
     ):
-        self.num_envs = check_int("num_envs", num_envs, minimum=1)
-        if self.num_envs > 1_000_000:
-            raise ValueError(f"num_envs must be an integer in [1, 1000000], got {num_envs}")
+        self.num_envs = check_int("num_envs", num_envs, minimum=1, maximum=1_000_000)
         self.action_type = _check_action_type(action_type)
         self.episodes_per_trial, self.max_steps, self.goal_low, self.goal_high = _check_common(
             episodes_per_trial, max_steps, goal_low, goal_high
         )
-        self.single_observation_space, self.single_action_space = _single_spaces(
-            self.action_type, self.max_steps
-        )
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = make_generator(0)
-        self.fixed_goals: torch.Tensor | None = None
-        self.goal = self._draw_goals()
-        self.position = torch.zeros(self.num_envs, 2)
-        self.steps = torch.zeros(self.num_envs, dtype=torch.long)
-        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
-        self.last_terminated = torch.zeros(self.num_envs, dtype=torch.bool)
+        self._start(*_single_spaces(self.action_type, self.max_steps))
 
     def _draw_goals(self) -> torch.Tensor:
         if self.fixed_goals is not None:

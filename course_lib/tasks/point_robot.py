@@ -64,7 +64,6 @@ import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
-from gymnasium.vector.utils import batch_space
 
 from course_lib.tasks.base import new_trial_due
 from course_lib.tasks.navigation import (
@@ -74,7 +73,6 @@ from course_lib.tasks.navigation import (
     move,
     move_point,
 )
-from course_lib.training import make_generator
 from course_lib.validation import check_choice, check_int, check_real
 
 __all__ = [
@@ -236,18 +234,7 @@ class SparsePointRobotVectorEnv(PointVectorEnv):
         self.episodes_per_trial, self.max_steps, self.goal_radius = _check_common(
             episodes_per_trial, max_steps, goal_radius
         )
-        self.single_observation_space, self.single_action_space = _single_spaces(
-            self.action_type, self.max_steps
-        )
-        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.generator = make_generator(0)
-        self.fixed_goals: torch.Tensor | None = None
-        self.goal = self._draw_goals()
-        self.position = torch.zeros(self.num_envs, 2)
-        self.steps = torch.zeros(self.num_envs, dtype=torch.long)
-        self.episode = torch.zeros(self.num_envs, dtype=torch.long)
-        self.last_terminated = torch.zeros(self.num_envs, dtype=torch.bool)  # never: no early end
+        self._start(*_single_spaces(self.action_type, self.max_steps))  # never terminates early
         self.last_final_position = torch.zeros(self.num_envs, 2)
         self.last_dense_reward = torch.zeros(self.num_envs)
 
