@@ -31,6 +31,7 @@ from book_site import (
     built_book,
     language_dir,
 )
+from test_translations import english_left
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * 16).decode()
 
@@ -184,6 +185,28 @@ def test_site_fits_its_budget_and_reports_each_chapter(book, grids):
     assert [(r["language"], r["chapter"]) for r in sizes["chapters"]] == [
         (lang, p.stem) for lang, p in PAGES
     ]
+
+
+#: A line that shows an error raised at the library's edge, which stays English as torch's do.
+_EDGE_ERROR = re.compile(r"^\s*(?:TypeError|ValueError|ArgumentTypeError)\b")
+
+
+@pytest.mark.parametrize(("lang", "path"), [pg for pg in PAGES if pg[0] != "en"],
+                         ids=[i for i, pg in zip(PAGE_IDS, PAGES) if pg[0] != "en"])  # fmt: skip
+def test_no_english_sentence_is_printed_in_a_chinese_chapter(lang, path, book):
+    """Every line a Chinese chapter printed in its run (reading guides, tables, checkpoint lines,
+    checker feedback) is Chinese but for names, numbers and code, by the rule its prose keeps."""
+    executed = nbformat.read(_executed_path(book, lang, path), as_version=4)
+    left = [
+        (line.strip()[:100], words)
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream" and o.name == "stdout"
+        for line in "".join(o.text).splitlines()
+        if not _EDGE_ERROR.match(line) and (words := english_left(line))
+    ]
+    assert not left, f"{path.name} printed English: {left}"
 
 
 @pytest.mark.parametrize(("lang", "path"), [pg for pg in PAGES if pg[0] != "en"],
