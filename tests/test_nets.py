@@ -1,4 +1,4 @@
-"""course_lib.nets: CleanRL's layer_init and the MLP every agent is built from (bad inputs: test_bad_inputs)."""
+"""course_lib.nets: CleanRL's layer_init and the MLP every agent is built from (bad inputs: test_bad_inputs_nets)."""
 
 import math
 
