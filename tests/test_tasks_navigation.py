@@ -182,3 +182,9 @@ def test_bad_actions_and_goals():
         vec.fix_goals(torch.zeros(2, 2))
     with pytest.raises(ValueError, match="num_envs must be an integer"):
         Navigation2DVectorEnv(0)
+
+
+@pytest.mark.parametrize("goal", [(0.1, float("nan")), (0.1, 0.2, 0.3)])
+def test_a_given_goal_must_be_a_finite_pair(goal):
+    with pytest.raises(ValueError, match=r"options\['goal'\] must be a finite \(x, y\)"):
+        Navigation2D().reset(seed=0, options={"goal": goal})

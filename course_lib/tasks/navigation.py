@@ -64,6 +64,7 @@ __all__ = [
     "GOAL_TOLERANCE",
     "DISCRETE_LEVELS",
     "DISCRETE_MOVES",
+    "PointEnv",
     "Navigation2D",
     "PointVectorEnv",
     "Navigation2DVectorEnv",
@@ -197,7 +198,35 @@ def move_point(
     return (position + delta).astype(np.float32)
 
 
-class Navigation2D(gym.Env):
+class PointEnv(gym.Env):
+    """One point walking from the origin to a hidden goal: the reset that 2-D navigation and the
+    sparse point robot share (a goal given in ``options``, or a new one when a trial is due). A
+    family says how a goal is drawn (``_draw_goal``) and what a step pays (``step``)."""
+
+    goal: np.ndarray | None
+    episode: int
+
+    def _draw_goal(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        options = options or {}
+        if "goal" in options:
+            goal = np.asarray(options["goal"], dtype=np.float32).reshape(-1)
+            if goal.shape != (2,) or not np.isfinite(goal).all():
+                raise ValueError(
+                    f"options['goal'] must be a finite (x, y), got {options['goal']!r}"
+                )
+            self.goal, self.episode = goal, 0
+        elif new_trial_due(self, seed, options, self.goal):
+            self.goal, self.episode = self._draw_goal(), 0
+        self.position = np.zeros(2, dtype=np.float32)
+        self.steps = 0
+        return self.position.copy(), {"goal": self.goal.copy(), "episode": self.episode}
+
+
+class Navigation2D(PointEnv):
     """One point agent and one hidden goal (see the module docstring for the rules).
 
     Args:
@@ -227,18 +256,8 @@ class Navigation2D(gym.Env):
         self.steps = 0
         self.episode = 0
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        options = options or {}
-        if "goal" in options:
-            self.goal = np.asarray(options["goal"], dtype=np.float32).reshape(2)
-            self.episode = 0
-        elif new_trial_due(self, seed, options, self.goal):
-            self.goal = self.np_random.uniform(self.goal_low, self.goal_high, 2).astype(np.float32)
-            self.episode = 0
-        self.position = np.zeros(2, dtype=np.float32)
-        self.steps = 0
-        return self.position.copy(), {"goal": self.goal.copy(), "episode": self.episode}
+    def _draw_goal(self) -> np.ndarray:
+        return self.np_random.uniform(self.goal_low, self.goal_high, 2).astype(np.float32)
 
     def step(self, action):
         if self.goal is None:

@@ -58,17 +58,15 @@ interface Chapter 7's :func:`course_lib.trials.rollout_trials` and PEARL's rollo
 from __future__ import annotations
 
 import math
-from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium import spaces
 
-from course_lib.tasks.base import new_trial_due
 from course_lib.tasks.navigation import (
     DISCRETE_MOVES,
     MAX_STEP,
+    PointEnv,
     PointVectorEnv,
     move,
     move_point,
@@ -143,7 +141,7 @@ def _single_spaces(action_type: str, max_steps: int) -> tuple[spaces.Box, spaces
     return obs, spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
 
 
-class SparsePointRobot(gym.Env):
+class SparsePointRobot(PointEnv):
     """One point, one hidden goal on the half-circle, reward only near it (module docstring).
 
     Args:
@@ -177,22 +175,6 @@ class SparsePointRobot(gym.Env):
     def _draw_goal(self) -> np.ndarray:
         angle = self.np_random.uniform(0.0, math.pi)
         return np.array([math.cos(angle), math.sin(angle)], dtype=np.float32)
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
-        options = options or {}
-        if "goal" in options:
-            goal = np.asarray(options["goal"], dtype=np.float32).reshape(-1)
-            if goal.shape != (2,) or not np.isfinite(goal).all():
-                raise ValueError(
-                    f"options['goal'] must be a finite (x, y), got {options['goal']!r}"
-                )
-            self.goal, self.episode = goal, 0
-        elif new_trial_due(self, seed, options, self.goal):
-            self.goal, self.episode = self._draw_goal(), 0
-        self.position = np.zeros(2, dtype=np.float32)
-        self.steps = 0
-        return self.position.copy(), {"goal": self.goal.copy(), "episode": self.episode}
 
     def step(self, action):
         if self.goal is None:
