@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from course_lib.nets import mlp
-from course_lib.sampling import minibatch_indices
+from course_lib.sampling import split_minibatches
 from course_lib.training import (
     Callback,
     Row,
@@ -673,7 +673,8 @@ def ppo_update(
     *,
     generator: torch.Generator | None = None,
 ) -> dict[str, float]:
-    """``update_epochs`` passes over ``batch``, each cut into ``num_minibatches`` shuffled minibatches.
+    """``update_epochs`` passes over ``batch``, each cut into ``num_minibatches`` shuffled minibatches
+    (:func:`course_lib.sampling.split_minibatches`: exactly that many, sizes within one).
 
     Per minibatch: recompute log-probabilities, entropy and values of its samples with the
     current weights (``evaluate``), take :func:`ppo_loss`, clip the global gradient norm,
@@ -684,13 +685,12 @@ def ppo_update(
     (one reduction for every statistic), and ``epochs`` actually run.
     """
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
-    minibatch_size = len(batch) // config.num_minibatches
     totals: dict[str, float] = {}
     steps = epochs = 0
     for _ in range(config.update_epochs):
         epochs += 1
         epoch_kl = []
-        for index in minibatch_indices(len(batch), minibatch_size, generator=generator):
+        for index in split_minibatches(len(batch), config.num_minibatches, generator=generator):
             index = torch.as_tensor(index)
             minibatch = batch[index]
             logprob, entropy, values = evaluate(index)

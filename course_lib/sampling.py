@@ -6,9 +6,11 @@ per epoch. PyTorch spells this
 
     BatchSampler(SubsetRandomSampler(range(n), generator=g), batch_size, drop_last)
 
-and :func:`minibatch_indices` returns exactly those batches as lists. Sampling *with
-replacement* (:func:`minibatch_indices_with_replacement`) is the contrast: some samples are
-seen several times in an epoch and others not at all.
+and :func:`minibatch_indices` returns exactly those batches as lists. PPO asks for a number
+of minibatches rather than a size: :func:`split_minibatches` cuts the same shuffle into exactly
+that many, as equal as the buffer allows. Sampling *with replacement*
+(:func:`minibatch_indices_with_replacement`) is the contrast: some samples are seen several
+times in an epoch and others not at all.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from course_lib.validation import check_bool, check_int
 
 __all__ = [
     "minibatch_indices",
+    "split_minibatches",
     "minibatch_indices_with_replacement",
     "iterate_minibatches",
     "visit_counts",
@@ -75,6 +78,25 @@ def minibatch_indices(
     order = torch.randperm(n, generator=generator).tolist()
     stop = n - n % batch_size if drop_last else n
     return [order[i : min(i + batch_size, stop)] for i in range(0, stop, batch_size)]
+
+
+def split_minibatches(
+    n: int, num_minibatches: int, *, generator: torch.Generator | None = None
+) -> list[list[int]]:
+    """One shuffled epoch over ``range(n)``, cut into exactly ``num_minibatches`` minibatches
+    whose sizes differ by at most one (the first ``n % num_minibatches`` are one larger).
+
+    Where ``num_minibatches`` divides ``n`` this is :func:`minibatch_indices` with
+    ``batch_size = n // num_minibatches``: the same shuffle, the same batches. Where it does
+    not, cutting by size would leave a short last batch (250 trials in 4 minibatches of 62
+    would run a fifth minibatch of 2, one more gradient step on a noisy handful; SB3 warns of
+    this "truncated mini-batch"); cutting by count spreads the remainder instead: 63, 63, 62, 62.
+    """
+    n = check_int("n", n, 1, MAX_SAMPLES)
+    count = check_int("num_minibatches", num_minibatches, 1, n)  # no empty minibatch
+    _check_generator(generator)
+    order = torch.randperm(n, generator=generator)
+    return [part.tolist() for part in order.tensor_split(count)]
 
 
 def minibatch_indices_with_replacement(

@@ -462,6 +462,26 @@ def test_ppo_update_stops_epochs_at_target_kl():
     assert result.history[0]["epochs"] == 1.0  # any real step exceeds a KL of 1e-9
 
 
+def test_ppo_update_takes_exactly_num_minibatches_steps_per_epoch():
+    """250 samples in 4 minibatches: 4 steps of 63, 63, 62, 62 per epoch, no fifth step of 2."""
+    from course_lib.rl2 import RL2Config  # RL²'s batches of trials need not divide evenly
+
+    weight = torch.nn.Parameter(torch.zeros(()))
+    batch = PPOBatch(torch.zeros(250), torch.randn(250, generator=torch.Generator().manual_seed(0)),
+                     torch.zeros(250), torch.zeros(250))  # fmt: skip
+    sizes = []
+
+    def evaluate(index):
+        sizes.append(len(index))
+        zeros = weight * torch.zeros(len(index))
+        return zeros, zeros, zeros
+
+    config = RL2Config(update_epochs=2, num_minibatches=4)
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    ppo_update(batch, evaluate, optimizer, config, generator=torch.Generator().manual_seed(0))
+    assert sizes == [63, 63, 62, 62] * 2
+
+
 def test_minibatches_of_one_sample_are_refused_when_normalising_advantages():
     with pytest.raises(ValueError, match="norm_adv=True needs minibatches of at least 2 samples"):
         PPOConfig(num_envs=2, num_steps=4, num_minibatches=8, total_steps=8)

@@ -9,6 +9,7 @@ from course_lib.sampling import (
     minibatch_indices,
     minibatch_indices_with_replacement,
     num_batches,
+    split_minibatches,
     visit_counts,
 )
 
@@ -48,6 +49,46 @@ def test_with_drop_last_every_batch_is_full(n, batch_size, seed):
     assert len(batches) == n // batch_size == num_batches(n, batch_size, drop_last=True)
     flat = [i for b in batches for i in b]
     assert len(set(flat)) == len(flat) == n - n % batch_size
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 300), count=st.integers(1, 40), seed=st.integers(0, 2**31 - 1))
+def test_split_minibatches_is_exactly_count_batches_within_one_of_each_other(n, count, seed):
+    count = min(count, n)
+    batches = split_minibatches(n, count, generator=torch.Generator().manual_seed(seed))
+    sizes = [len(b) for b in batches]
+    assert len(batches) == count and max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
+    assert sorted(i for b in batches for i in b) == list(range(n))
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(1, 40), count=st.integers(1, 12), seed=st.integers(0, 2**31 - 1))
+def test_split_minibatches_equals_minibatch_indices_where_count_divides(size, count, seed):
+    n = size * count  # PPO's batches always divide: the same shuffle, the same batches
+    split = split_minibatches(n, count, generator=torch.Generator().manual_seed(seed))
+    cut = minibatch_indices(n, size, generator=torch.Generator().manual_seed(seed))
+    assert split == cut
+
+
+def test_split_minibatches_spreads_the_remainder():
+    """250 trials in 4 minibatches: 63, 63, 62, 62, not 62, 62, 62, 62 and a fifth of 2."""
+    g = torch.Generator().manual_seed(0)
+    assert [len(b) for b in split_minibatches(250, 4, generator=g)] == [63, 63, 62, 62]
+    assert [len(b) for b in minibatch_indices(250, 250 // 4)] == [62, 62, 62, 62, 2]
+
+
+@pytest.mark.parametrize(
+    "n, count, match",
+    [
+        (0, 1, r"n must be an integer in \[1, 100_000_000\], got 0"),
+        (3, 4, r"num_minibatches must be an integer in \[1, 3\], got 4"),
+        (3, 0, r"num_minibatches must be an integer in \[1, 3\], got 0"),
+        (3, 1.5, r"num_minibatches must be an integer in \[1, 3\], got 1.5"),
+    ],
+)
+def test_split_minibatches_bad_input(n, count, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        split_minibatches(n, count)
 
 
 def test_notes_example_64_by_10():
