@@ -187,3 +187,22 @@ def test_memoryless_observation_only_agent_ignores_the_extra_inputs():
     y[:, 5:] = torch.rand(3, 6)  # different previous action / reward / flag
     h = agent.initial_state(3)
     torch.testing.assert_close(agent.step(x, h)[0], agent.step(y, h)[0])
+
+
+def test_num_minibatches_that_does_not_divide_the_trials_still_runs_that_many(monkeypatch):
+    """The reported case: RL2Config(num_minibatches=3) with 4 envs ran 4 minibatches of 1 trial
+    (4 // 3 = 1 per minibatch); now 3 minibatches of 2, 1 and 1 trials per epoch."""
+    from course_lib import ppo
+
+    cuts = []
+
+    def spy(n, num_minibatches, *, generator=None):
+        batches = real(n, num_minibatches, generator=generator)
+        cuts.append([len(b) for b in batches])
+        return batches
+
+    real = ppo.split_minibatches
+    monkeypatch.setattr(ppo, "split_minibatches", spy)
+    config = RL2Config(iterations=1, hidden_size=4, update_epochs=2, num_minibatches=3)
+    train_rl2(config, BernoulliBanditVectorEnv(4, k=3, episodes_per_trial=2), progress=False)
+    assert cuts == [[2, 1, 1], [2, 1, 1]]
