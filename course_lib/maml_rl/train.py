@@ -138,8 +138,10 @@ class MAMLRLConfig:
     activation: str = choice("tanh", tuple(ACTIVATIONS))  # hidden non-linearity of that MLP
     init_log_std: float = bounded(0.0, -5.0, 2.0)  # initial log σ of the Gaussian policy
     max_steps: int = bounded(100, 1, 1000)  # episode length
-    goal_low: float = bounded(-0.5, -10.0, 10.0)  # training goals: uniform on [low, high]²
-    goal_high: float = bounded(0.5, -10.0, 10.0)
+    goal_low: float = bounded(
+        -0.5, -10.0, 10.0, high_open=True
+    )  # training goals: uniform on [low, high]²
+    goal_high: float = bounded(0.5, -10.0, 10.0, low_open=True)  # and > goal_low
     # or "sparse_point_robot" (goals on the half-circle; goal_low/high unused)
     task: str = choice("navigation", TASKS)
     goal_radius: float = bounded(0.2, 0.0, 2.0, low_open=True)  # the sparse task's reward radius

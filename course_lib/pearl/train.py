@@ -136,11 +136,14 @@ class PEARLConfig:
     target_entropy: float | None = bounded(None, -1e3, 1e3)  # None: −dim(A) = −2
     critic_reward: str = choice("dense", CRITIC_REWARDS)  # "dense" (the authors') or "task"
     next_obs_in_context: bool = declared(False, FLAG)  # context rows (s, a, r) or (s, a, r, s′)
-    buffer_capacity: int = bounded(100_000, 1, 100_000_000)  # transitions kept per task
+    # transitions kept per task (times num_train_tasks, capped below by the buffers' memory)
+    buffer_capacity: int = bounded(100_000, 1, MAX_STORED // sum(FIELDS.values()))
     max_steps: int = bounded(20, 1, 1_000)  # episode length (max_path_length)
     goal_radius: float = bounded(0.2, 0.0, 2.0, low_open=True)  # the sparse task's reward radius
-    goal_low: float = bounded(-0.5, -10.0, 10.0)  # navigation goals: uniform on [low, high]²
-    goal_high: float = bounded(0.5, -10.0, 10.0)
+    goal_low: float = bounded(
+        -0.5, -10.0, 10.0, high_open=True
+    )  # navigation goals: uniform on [low, high]²
+    goal_high: float = bounded(0.5, -10.0, 10.0, low_open=True)  # and > goal_low
     seed: int = declared(0, SEED)  # seeds the weights, the goals, the episodes and the batches
     device: str = declared("cpu", DEVICE)
 
