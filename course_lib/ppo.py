@@ -49,14 +49,15 @@ from course_lib.training import (
 )
 from course_lib.validation import (
     DEVICE,
-    ENV_ID,
     FLAG,
     SEED,
     WIDTHS,
+    Checked,
     bounded,
     check_bool,
     check_declared,
     check_device,
+    check_env_id,
     check_int,
     check_real,
     check_same_shape,
@@ -91,6 +92,13 @@ __all__ = [
 MAX_ENVS, MAX_STEPS_PER_ROLLOUT, MAX_BATCH, MAX_TOTAL_STEPS = 4096, 100_000, 1_000_000, 10**8
 
 
+def _gym_id(value: object, name: str) -> str:
+    """A registered gymnasium id; an empty string is a missing id (TypeError), as ``None`` is."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string such as 'CartPole-v1', got {value!r}")
+    return check_env_id(value, name)
+
+
 @dataclass
 class PPOConfig:
     """Every PPO hyperparameter, with defaults that solve CartPole-v1 in ~50k steps.
@@ -100,7 +108,7 @@ class PPOConfig:
     ``total_steps // batch_size`` updates.
     """
 
-    env_id: str = declared("CartPole-v1", ENV_ID)
+    env_id: str = declared("CartPole-v1", Checked(_gym_id))
     num_envs: int = bounded(16, 1, MAX_ENVS)  # parallel environments in the vector env
     num_steps: int = bounded(32, 1, MAX_STEPS_PER_ROLLOUT)  # steps per environment per rollout
     total_steps: int = bounded(50_000, 1, MAX_TOTAL_STEPS)  # env steps in the run (all envs)
