@@ -37,6 +37,7 @@ __all__ = [
     "Range",
     "Choice",
     "Checked",
+    "Widths",
     "FLAG",
     "SEED",
     "DEVICE",
@@ -324,7 +325,29 @@ class Checked:
         return self.function(value, name)
 
 
-Spec = Range | Choice | Checked
+@dataclass(frozen=True)
+class Widths:
+    """MLP layer widths: at most ``max_layers`` entries (at least one if ``nonempty``), each in
+    ``[1, max_width]``."""
+
+    nonempty: bool = False
+    max_layers: int | None = None
+    max_width: int = 4096
+
+    def check(self, name: str, value: object) -> tuple[int, ...]:
+        widths = check_hidden_sizes(value, name)
+        if self.nonempty and not widths:
+            raise ValueError(f"{name} must hold at least one layer width, got ()")
+        too_many = self.max_layers is not None and len(widths) > self.max_layers
+        if too_many or max(widths, default=1) > self.max_width:
+            raise ValueError(
+                f"{name} must be at most {self.max_layers} widths in [1, {self.max_width}], "
+                f"got {widths}"
+            )
+        return widths
+
+
+Spec = Range | Choice | Checked | Widths
 
 
 def _bool(value: object, name: str) -> bool:
@@ -336,15 +359,11 @@ def _device(value: object, name: str):
     return value  # kept as given (a string stays a string in the config and its checkpoint)
 
 
-def _widths(value: object, name: str) -> tuple[int, ...]:
-    return check_hidden_sizes(value, name)
-
-
 #: The common specs: a True/False switch, a seed, a device, MLP widths, a gymnasium id.
 FLAG = Checked(_bool)
 SEED = Range(0, MAX_SEED + 1, integer=True, high_open=True)
 DEVICE = Checked(_device)
-WIDTHS = Checked(_widths)
+WIDTHS = Widths()
 ENV_ID = Checked(check_env_id)
 
 

@@ -39,6 +39,7 @@ from course_lib.validation import (
     SEED,
     Choice,
     Range,
+    Widths,
     available_device_types,
     declared_ranges,
 )
@@ -135,6 +136,18 @@ for _cls in CONFIGS:
                 V,
                 _name,
             )
+    for _name, _spec in declared_ranges(_cls).items():
+        if isinstance(_spec, Widths):  # one width too wide, one layer too many, none at all
+            _bad = [(_spec.max_width + 1,)]
+            _bad += [] if _spec.max_layers is None else [(1,) * (_spec.max_layers + 1)]
+            _bad += [()] if _spec.nonempty else []
+            for _value in _bad:
+                case(
+                    f"config-widths-{_cls.__name__}.{_name}={_value!r}",
+                    lambda c=_cls, f=_name, v=_value: c(**{f: v}),
+                    V,
+                    _name,
+                )
     case(
         f"config-{_cls.__name__}.seed=2**63",
         lambda c=_cls: c(seed=2**63),
@@ -201,6 +214,8 @@ def test_every_field_declares_its_range_of_its_kind(cls):
             assert spec.optional == (f.type == "float | None"), (cls.__name__, f.name)
         if f.type == "bool":
             assert spec is FLAG, (cls.__name__, f.name)
+        if f.type == "tuple[int, ...]":
+            assert isinstance(spec, Widths), (cls.__name__, f.name)
         if isinstance(spec, Choice):
             assert f.default in spec.options
         assert spec.check(f.name, f.default) == f.default

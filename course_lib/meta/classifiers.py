@@ -59,7 +59,7 @@ from course_lib.training import (
 from course_lib.validation import (
     DEVICE,
     SEED,
-    WIDTHS,
+    Widths,
     bounded,
     check_choice,
     check_declared,
@@ -224,7 +224,7 @@ class FewShotConfig(MetaLoopConfig):
     inner_lr: float = bounded(0.4, 0.0, 10.0, low_open=True)
     inner_steps: int = bounded(1, 1, 20)
     learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
-    hidden_sizes: tuple[int, ...] = declared((64, 64), WIDTHS)
+    hidden_sizes: tuple[int, ...] = declared((64, 64), Widths(max_layers=4, max_width=1024))
     backbone: str = choice("mlp", BACKBONES)
     seed: int = declared(0, SEED)
     device: str = declared("cpu", DEVICE)
@@ -232,10 +232,6 @@ class FewShotConfig(MetaLoopConfig):
 
     def __post_init__(self) -> None:
         check_declared(self)
-        if len(self.hidden_sizes) > 4 or max(self.hidden_sizes, default=1) > 1024:
-            raise ValueError(
-                f"hidden_sizes must be at most 4 widths in [1, 1024], got {self.hidden_sizes}"
-            )
         if not self.hidden_sizes and self.method != "protonet":
             raise ValueError(
                 f"hidden_sizes=() (no body: raw pixels) only makes sense for 'protonet', "

@@ -59,8 +59,8 @@ from course_lib.training import (
 from course_lib.validation import (
     DEVICE,
     SEED,
-    WIDTHS,
     Checked,
+    Widths,
     bounded,
     check_declared,
     check_int,
@@ -169,7 +169,7 @@ class ComponentConfig(MetaLoopConfig):
     inner_lr: float = bounded(0.01, 0.0, 10.0, low_open=True)
     inner_steps: int = bounded(1, 1, 100)
     learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
-    hidden_sizes: tuple[int, ...] = declared((40, 40), WIDTHS)
+    hidden_sizes: tuple[int, ...] = declared((40, 40), Widths(nonempty=True))
     activations: tuple[str, ...] = declared(("relu",), Checked(_activations))
     loss: str = choice("mse", tuple(LOSSES))
     augment_shift: float = bounded(1.0, 0.0, 10.0)
@@ -179,8 +179,6 @@ class ComponentConfig(MetaLoopConfig):
 
     def __post_init__(self) -> None:
         check_declared(self)
-        if not self.hidden_sizes:
-            raise ValueError("hidden_sizes must hold at least one layer width, got ()")
         if "augmentation" in self.components and self.loss != "mse":
             raise ValueError(
                 "the shift-and-flip augmentation (x - s*sign(x), -y) makes sense for regression "

@@ -56,7 +56,7 @@ from course_lib.training import (
 from course_lib.validation import (
     DEVICE,
     SEED,
-    WIDTHS,
+    Widths,
     bounded,
     check_declared,
     check_params,
@@ -97,7 +97,7 @@ class MetaConfig(MetaLoopConfig):
     inner_lr: float = bounded(0.01, 0.0, 10.0, low_open=True)
     inner_steps: int = bounded(1, 0, 1000)  # 0 only for "pretrain" (checked below)
     learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
-    hidden_sizes: tuple[int, ...] = declared((40, 40), WIDTHS)
+    hidden_sizes: tuple[int, ...] = declared((40, 40), Widths(nonempty=True))
     seed: int = declared(0, SEED)
     device: str = declared("cpu", DEVICE)
     log_every: int = bounded(100, 1, 10_000_000)
@@ -108,8 +108,6 @@ class MetaConfig(MetaLoopConfig):
             raise ValueError(
                 f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
             )
-        if not self.hidden_sizes:
-            raise ValueError("hidden_sizes must hold at least one layer width, got ()")
 
 
 @dataclass
