@@ -236,6 +236,7 @@ def check_params(params: object, default, name: str = "params"):
 #     gamma: float = bounded(0.98, 0.0, 1.0)
 #     variant: str = choice("baseline", VARIANTS)
 #     anneal_lr: bool = declared(True, FLAG)
+#     hidden_sizes: tuple[int, ...] = declared((64, 64), WIDTHS)
 #
 # The spec lives in the field's ``metadata["range"]``. ``check_declared(self)``, called first in
 # every config's ``__post_init__``, checks each field against it (the messages of ``check_int``
@@ -262,8 +263,8 @@ class Range:
         if value is None and self.optional:
             return None
         if not self.integer:
-            lo, hi = self.low, self.high
-            return check_real(name, value, lo, hi, lo_open=self.low_open, hi_open=self.high_open)
+            lo_open, hi_open = self.low_open, self.high_open
+            return check_real(name, value, self.low, self.high, lo_open=lo_open, hi_open=hi_open)
         if self.high_open:  # a half-open integer range: the seeds' [0, 2**63)
             bounds = f"in [{self.low}, {_power(self.high)})"
             if isinstance(value, bool) or not isinstance(value, Integral):
