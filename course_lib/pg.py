@@ -46,15 +46,20 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
+    DEVICE,
+    ENV_ID,
+    SEED,
+    WIDTHS,
+    bounded,
     check_bool,
-    check_choice,
+    check_declared,
     check_device,
-    check_env_id,
-    check_hidden_sizes,
     check_int,
     check_real,
     check_same_shape,
     check_seed,
+    choice,
+    declared,
 )
 
 __all__ = [
@@ -393,36 +398,20 @@ class ReinforceConfig:
     regressing V_φ(s_t) on the returns G_t.
     """
 
-    env_id: str = "CartPole-v1"
-    variant: str = "baseline"  # "plain", "reward_to_go" or "baseline" (see VARIANTS)
-    iterations: int = 40  # policy updates
-    episodes_per_batch: int = 8  # complete episodes per update = parallel envs
-    gamma: float = 0.99  # discount factor γ (折扣因子)
-    learning_rate: float = 1e-2  # Adam step size of the policy
-    value_learning_rate: float = 3e-2  # Adam step size of the value baseline
-    value_steps: int = 10  # value regression steps per iteration (baseline only)
-    hidden_sizes: tuple[int, ...] = (32,)  # MLP widths of policy and value
-    seed: int = 0
-    device: str = "cpu"
+    env_id: str = declared("CartPole-v1", ENV_ID)
+    variant: str = choice("baseline", VARIANTS)  # "plain", "reward_to_go" or "baseline"
+    iterations: int = bounded(40, 1, MAX_ITERATIONS)  # policy updates
+    episodes_per_batch: int = bounded(8, 2, MAX_ENVS)  # complete episodes per update = envs
+    gamma: float = bounded(0.99, 0.0, 1.0)  # discount factor γ (折扣因子)
+    learning_rate: float = bounded(1e-2, 0.0, 1.0, low_open=True)  # Adam step size, policy
+    value_learning_rate: float = bounded(3e-2, 0.0, 1.0, low_open=True)  # ... of the baseline
+    value_steps: int = bounded(10, 1, MAX_VALUE_STEPS)  # value regression steps per iteration
+    hidden_sizes: tuple[int, ...] = declared((32,), WIDTHS)  # MLP widths of policy and value
+    seed: int = declared(0, SEED)
+    device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_env_id(self.env_id)
-        check_choice("variant", self.variant, VARIANTS)
-        check_int("iterations", self.iterations, 1)
-        if self.iterations > MAX_ITERATIONS:
-            raise ValueError(f"iterations must be <= {MAX_ITERATIONS}, got {self.iterations}")
-        check_int("episodes_per_batch", self.episodes_per_batch, 2)
-        if self.episodes_per_batch > MAX_ENVS:
-            raise ValueError(
-                f"episodes_per_batch must be <= {MAX_ENVS}, got {self.episodes_per_batch}"
-            )
-        check_real("gamma", self.gamma, 0.0, 1.0)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_real("value_learning_rate", self.value_learning_rate, 0.0, 1.0, lo_open=True)
-        check_int("value_steps", self.value_steps, 1, MAX_VALUE_STEPS)
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        check_seed(self.seed)
-        check_device(self.device)
+        check_declared(self)  # every field is checked against its declared range alone
 
 
 def train_reinforce(

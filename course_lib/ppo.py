@@ -48,19 +48,25 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
+    DEVICE,
+    FLAG,
+    SEED,
+    WIDTHS,
+    Checked,
+    bounded,
     check_bool,
+    check_declared,
     check_device,
-    check_hidden_sizes,
+    check_env_id,
     check_int,
     check_real,
     check_same_shape,
-    check_seed,
     check_tensor,
+    declared,
 )
 
 __all__ = [
     "PPOConfig",
-    "check_update_fields",
     "ActorCritic",
     "gaussian_log_prob",
     "gaussian_entropy",
@@ -86,6 +92,13 @@ __all__ = [
 MAX_ENVS, MAX_STEPS_PER_ROLLOUT, MAX_BATCH, MAX_TOTAL_STEPS = 4096, 100_000, 1_000_000, 10**8
 
 
+def _gym_id(value: object, name: str) -> str:
+    """A registered gymnasium id; an empty string is a missing id (TypeError), as ``None`` is."""
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string such as 'CartPole-v1', got {value!r}")
+    return check_env_id(value, name)
+
+
 @dataclass
 class PPOConfig:
     """Every PPO hyperparameter, with defaults that solve CartPole-v1 in ~50k steps.
@@ -95,42 +108,33 @@ class PPOConfig:
     ``total_steps // batch_size`` updates.
     """
 
-    env_id: str = "CartPole-v1"
-    num_envs: int = 16  # parallel environments in the vector env
-    num_steps: int = 32  # steps per environment per rollout
-    total_steps: int = 50_000  # environment steps in the whole run (all envs together)
-    learning_rate: float = 2e-3  # Adam step size at the start
-    anneal_lr: bool = True  # decay the learning rate linearly to 0 over the run
-    gamma: float = 0.98  # discount factor γ (折扣因子)
-    gae_lambda: float = 0.8  # GAE λ: 0 = one-step TD, 1 = Monte-Carlo
-    num_minibatches: int = 2  # minibatches per epoch (the batch must split evenly)
-    update_epochs: int = 10  # passes over each rollout
-    clip_coef: float = 0.2  # ε in clip(r, 1 − ε, 1 + ε)
-    clip_vloss: bool = False  # also clip the value update around the old values
-    ent_coef: float = 0.0  # entropy bonus weight (exploration)
-    vf_coef: float = 0.5  # value-loss weight
-    max_grad_norm: float = 0.5  # global gradient-norm clip
-    target_kl: float | None = None  # stop the epochs early once approx KL exceeds this
-    norm_adv: bool = True  # normalise advantages per minibatch
-    hidden_sizes: tuple[int, ...] = (64, 64)  # MLP widths of actor and critic
-    init_log_std: float = 0.0  # Gaussian policies only: initial log σ of every action dim
-    reward_scale: float = 1.0  # multiply rewards before learning (episode stats stay raw)
-    seed: int = 0
-    device: str = "cpu"
+    env_id: str = declared("CartPole-v1", Checked(_gym_id))
+    num_envs: int = bounded(16, 1, MAX_ENVS)  # parallel environments in the vector env
+    num_steps: int = bounded(32, 1, MAX_STEPS_PER_ROLLOUT)  # steps per environment per rollout
+    total_steps: int = bounded(50_000, 1, MAX_TOTAL_STEPS)  # env steps in the run (all envs)
+    learning_rate: float = bounded(2e-3, 0.0, 1.0, low_open=True)  # Adam step size at the start
+    anneal_lr: bool = declared(True, FLAG)  # decay the learning rate linearly to 0 over the run
+    gamma: float = bounded(0.98, 0.0, 1.0)  # discount factor γ (折扣因子)
+    gae_lambda: float = bounded(0.8, 0.0, 1.0)  # GAE λ: 0 = one-step TD, 1 = Monte-Carlo
+    num_minibatches: int = bounded(2, 1, 100_000)  # minibatches per epoch (must split evenly)
+    update_epochs: int = bounded(10, 1, 1000)  # passes over each rollout
+    clip_coef: float = bounded(0.2, 0.0, 1.0, low_open=True)  # ε in clip(r, 1 − ε, 1 + ε)
+    clip_vloss: bool = declared(False, FLAG)  # also clip the value update around the old values
+    ent_coef: float = bounded(0.0, 0.0, 100.0)  # entropy bonus weight (exploration)
+    vf_coef: float = bounded(0.5, 0.0, 100.0)  # value-loss weight
+    max_grad_norm: float = bounded(0.5, 0.0, 1e6, low_open=True)  # global gradient-norm clip
+    # stop the epochs early once approx KL exceeds this (None: never)
+    target_kl: float | None = bounded(None, 0.0, 100.0, low_open=True)
+    norm_adv: bool = declared(True, FLAG)  # normalise advantages per minibatch
+    hidden_sizes: tuple[int, ...] = declared((64, 64), WIDTHS)  # MLP widths of actor and critic
+    init_log_std: float = bounded(0.0, -5.0, 2.0)  # Gaussian policies only: initial log σ
+    # multiply rewards before learning (episode stats stay raw)
+    reward_scale: float = bounded(1.0, 0.0, math.inf, low_open=True, high_open=True)
+    seed: int = declared(0, SEED)
+    device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.env_id, str) or not self.env_id:
-            raise TypeError(
-                f"env_id must be a non-empty string such as 'CartPole-v1', got {self.env_id!r}"
-            )
-        if self.env_id not in gym.registry:
-            raise ValueError(
-                f"env_id must be a registered gymnasium id such as 'CartPole-v1', got {self.env_id!r}"
-            )
-        check_int("num_envs", self.num_envs, 1, MAX_ENVS)
-        check_int("num_steps", self.num_steps, 1, MAX_STEPS_PER_ROLLOUT)
-        check_int("total_steps", self.total_steps, 1, MAX_TOTAL_STEPS)
-        check_update_fields(self)
+        check_declared(self)  # each field against its declared range; below, between fields
         if self.batch_size > MAX_BATCH:
             raise ValueError(
                 f"the batch num_envs × num_steps must be <= {MAX_BATCH:_} transitions, "
@@ -147,9 +151,6 @@ class PPOConfig:
                 f"into whole minibatches, got num_minibatches={self.num_minibatches}"
             )
         check_minibatch_size(self.batch_size // self.num_minibatches, self.norm_adv)
-        check_real("reward_scale", self.reward_scale, 0.0, math.inf, lo_open=True, hi_open=True)
-        check_real("init_log_std", self.init_log_std, -5.0, 2.0)
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
 
     @property
     def batch_size(self) -> int:
@@ -163,25 +164,6 @@ class PPOConfig:
     @property
     def num_updates(self) -> int:
         return self.total_steps // self.batch_size
-
-
-def check_update_fields(config: Any) -> None:
-    """Validate the fields every config that runs :func:`ppo_update` shares (PPO's and RL²'s)."""
-    check_int("num_minibatches", config.num_minibatches, 1, 100_000)
-    check_int("update_epochs", config.update_epochs, 1, 1000)
-    check_seed(config.seed)
-    check_device(config.device)
-    check_real("learning_rate", config.learning_rate, 0.0, 1.0, lo_open=True)
-    check_real("gamma", config.gamma, 0.0, 1.0)
-    check_real("gae_lambda", config.gae_lambda, 0.0, 1.0)
-    check_real("clip_coef", config.clip_coef, 0.0, 1.0, lo_open=True)
-    check_real("ent_coef", config.ent_coef, 0.0, 100.0)
-    check_real("vf_coef", config.vf_coef, 0.0, 100.0)
-    check_real("max_grad_norm", config.max_grad_norm, 0.0, 1e6, lo_open=True)
-    if config.target_kl is not None:
-        check_real("target_kl", config.target_kl, 0.0, 100.0, lo_open=True)
-    for name in ("anneal_lr", "clip_vloss", "norm_adv"):
-        check_bool(name, getattr(config, name))
 
 
 def check_minibatch_size(minibatch_size: int, norm_adv: bool) -> None:

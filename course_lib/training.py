@@ -30,13 +30,13 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
 
 from course_lib.i18n import tr
-from course_lib.validation import check_device, check_int, check_real, check_seed
+from course_lib.validation import check_device, check_seed
 
 __all__ = [
     "Row",
@@ -256,22 +256,7 @@ class MetaLoopConfig:
     shares: an outer loop of ``iterations`` over ``meta_batch_size`` tasks, an inner loop of
     ``inner_steps`` steps of size ``inner_lr``, Adam's ``learning_rate``, a row every
     ``log_every`` iterations, the ``seed`` and the ``device``. Each config is a dataclass that
-    declares these fields with its own defaults, states its caps in the class variables below,
-    and calls :meth:`check_meta_loop` first in its ``__post_init__``.
+    declares these fields with its own defaults and ranges
+    (``course_lib.validation.bounded``: a few images cost more than many sinusoid points, so
+    the caps differ) and calls ``check_declared(self)`` first in its ``__post_init__``.
     """
-
-    #: The caps of this config's fields (a run beyond them takes hours or gigabytes).
-    MAX_ITERATIONS: ClassVar[int] = 1_000_000
-    MAX_META_BATCH: ClassVar[int] = 10_000
-    INNER_STEPS: ClassVar[tuple[int, int]] = (1, 100)
-
-    def check_meta_loop(self) -> None:
-        """The shared fields, checked (``TypeError``/``ValueError`` naming field and range)."""
-        check_int("iterations", self.iterations, 1, self.MAX_ITERATIONS)
-        check_int("meta_batch_size", self.meta_batch_size, 1, self.MAX_META_BATCH)
-        check_int("inner_steps", self.inner_steps, *self.INNER_STEPS)
-        check_int("log_every", self.log_every, 1)
-        check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_seed(self.seed)
-        check_device(self.device)

@@ -13,8 +13,10 @@ ValueError" convention still catch it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 __all__ = [
@@ -32,6 +34,20 @@ __all__ = [
     "check_same_shape",
     "check_env_id",
     "check_params",
+    "Range",
+    "Choice",
+    "Checked",
+    "Widths",
+    "FLAG",
+    "SEED",
+    "DEVICE",
+    "WIDTHS",
+    "ENV_ID",
+    "declared",
+    "bounded",
+    "choice",
+    "declared_ranges",
+    "check_declared",
 ]
 
 
@@ -209,3 +225,192 @@ def check_params(params: object, default, name: str = "params"):
             "pass None for the model's own"
         )
     return params
+
+
+# -- Ranges declared with a config's fields ---------------------------------------------------
+#
+# A config states each field's accepted values where it declares the field, as pydantic's
+# ``Field(ge=..., le=...)`` or an attrs validator does, but with nothing beyond ``dataclasses``:
+#
+#     num_envs: int = bounded(16, 1, 4096)
+#     gamma: float = bounded(0.98, 0.0, 1.0)
+#     variant: str = choice("baseline", VARIANTS)
+#     anneal_lr: bool = declared(True, FLAG)
+#     hidden_sizes: tuple[int, ...] = declared((64, 64), WIDTHS)
+#
+# The spec lives in the field's ``metadata["range"]``. ``check_declared(self)``, called first in
+# every config's ``__post_init__``, checks each field against it (the messages of ``check_int``
+# and ``check_real``); ``declared_ranges(cls)`` hands the specs to tests that generate bad and
+# edge values from them. Only the checks between fields stay in ``__post_init__``.
+
+
+@dataclass(frozen=True)
+class Range:
+    """The numbers a field accepts: ``low`` to ``high`` (closed unless ``*_open``).
+
+    ``integer`` fields take ints only (bools refused); ``high=math.inf`` means no cap, which
+    only float fields may have. ``optional`` also accepts ``None`` (a switch that is off).
+    """
+
+    low: float
+    high: float
+    integer: bool = False
+    low_open: bool = False
+    high_open: bool = False
+    optional: bool = False
+
+    def check(self, name: str, value: object):
+        if value is None and self.optional:
+            return None
+        if not self.integer:
+            lo_open, hi_open = self.low_open, self.high_open
+            return check_real(name, value, self.low, self.high, lo_open=lo_open, hi_open=hi_open)
+        if self.high_open:  # a half-open integer range: the seeds' [0, 2**63)
+            bounds = f"in [{self.low}, {_power(self.high)})"
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                raise ArgumentTypeError(f"{name} must be an integer {bounds}, got {value!r}")
+            if not self.low <= value < self.high:
+                raise ValueError(f"{name} must be an integer {bounds}, got {value}")
+            return int(value)
+        return check_int(name, value, int(self.low), int(self.high))
+
+    @property
+    def edges(self) -> tuple[float, ...]:
+        """The accepted extremes (closed, finite ends only): each must construct."""
+        ends = [] if self.low_open else [self.low]
+        if not self.high_open and math.isfinite(self.high):
+            ends.append(self.high)
+        return tuple(int(e) if self.integer else e for e in ends)
+
+    @property
+    def outside(self) -> tuple[float, ...]:
+        """The nearest refused values just beyond each finite end."""
+        if self.integer:
+            values = [int(self.low) - 1]
+            if math.isfinite(self.high):
+                values.append(int(self.high) if self.high_open else int(self.high) + 1)
+            return tuple(values)
+        below = self.low if self.low_open else math.nextafter(self.low, -math.inf)
+        values = [below]
+        if math.isfinite(self.high):
+            values.append(self.high if self.high_open else math.nextafter(self.high, math.inf))
+        return tuple(values)
+
+
+def _power(n: float) -> str:
+    """``2**63`` rather than nineteen digits, for a bound that is a large power of two."""
+    k = int(n).bit_length() - 1
+    return f"2**{k}" if k >= 32 and 2**k == n else f"{int(n):_}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the strings ``options``."""
+
+    options: tuple[str, ...]
+
+    def check(self, name: str, value: object) -> str:
+        return check_choice(name, value, self.options)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A value that a named check function accepts: ``check(value, name) -> value``.
+
+    For what is not a number or a choice: a flag, a device, layer widths, an env id.
+    """
+
+    function: Callable[[object, str], object]
+
+    def check(self, name: str, value: object):
+        return self.function(value, name)
+
+
+@dataclass(frozen=True)
+class Widths:
+    """MLP layer widths: at most ``max_layers`` entries (at least one if ``nonempty``), each in
+    ``[1, max_width]``."""
+
+    nonempty: bool = False
+    max_layers: int | None = None
+    max_width: int = 4096
+
+    def check(self, name: str, value: object) -> tuple[int, ...]:
+        widths = check_hidden_sizes(value, name)
+        if self.nonempty and not widths:
+            raise ValueError(f"{name} must hold at least one layer width, got ()")
+        too_many = self.max_layers is not None and len(widths) > self.max_layers
+        if too_many or max(widths, default=1) > self.max_width:
+            raise ValueError(
+                f"{name} must be at most {self.max_layers} widths in [1, {self.max_width}], "
+                f"got {widths}"
+            )
+        return widths
+
+
+Spec = Range | Choice | Checked | Widths
+
+
+def _bool(value: object, name: str) -> bool:
+    return check_bool(name, value)
+
+
+def _device(value: object, name: str):
+    check_device(value, name)
+    return value  # kept as given (a string stays a string in the config and its checkpoint)
+
+
+#: The common specs: a True/False switch, a seed, a device, MLP widths, a gymnasium id.
+FLAG = Checked(_bool)
+SEED = Range(0, MAX_SEED + 1, integer=True, high_open=True)
+DEVICE = Checked(_device)
+WIDTHS = Widths()
+ENV_ID = Checked(check_env_id)
+
+
+def declared(default, spec: Spec, **field_kwargs):
+    """A dataclass field with default ``default`` whose accepted values are ``spec``."""
+    if isinstance(default, list | dict | set):
+        raise TypeError("declared() needs an immutable default (use a tuple)")
+    return dataclasses.field(default=default, metadata={"range": spec}, **field_kwargs)
+
+
+def bounded(
+    default,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+    optional: bool = False,
+):
+    """A field of numbers in ``[low, high]``: integers if ``default`` is an int (so write
+    ``0.0``, not ``0``, for a float field), floats otherwise; ``None`` default = optional."""
+    integer = isinstance(default, int) and not isinstance(default, bool)
+    spec = Range(low, high, integer, low_open, high_open, optional or default is None)
+    return declared(default, spec)
+
+
+def choice(default: str, options: Sequence[str]):
+    """A field that takes one of the strings ``options``."""
+    return declared(default, Choice(tuple(options)))
+
+
+def declared_ranges(config_cls) -> dict[str, Spec]:
+    """Each field of a config dataclass (class or instance) mapped to its declared spec.
+
+    The public way for tests and tools to read what a config accepts: ``Range`` fields give
+    their ``low``/``high``/``edges``/``outside``; every spec has ``check(name, value)``.
+    Fields declared without a spec are left out.
+    """
+    return {
+        f.name: f.metadata["range"] for f in dataclasses.fields(config_cls) if "range" in f.metadata
+    }
+
+
+def check_declared(config) -> None:
+    """Check every declared field of ``config`` against its spec, in declaration order, and
+    store the normalised value (an int, a float, a tuple of widths). Raises the spec's
+    ``TypeError``/``ValueError``, naming the field, the accepted values and what was given."""
+    for name, spec in declared_ranges(config).items():
+        object.__setattr__(config, name, spec.check(name, getattr(config, name)))

@@ -113,7 +113,7 @@ def test_adaptation_curve_shapes_and_fixed_set():
         ({"iterations": 10**6}, ValueError, "iterations must be an integer in [1, 100_000]"),
         ({"meta_batch_size": 1.5}, TypeError, "meta_batch_size must be an integer in [1, 10_000]"),
         ({"learn_inner_lr": "yes"}, TypeError, "learn_inner_lr must be True or False, got 'yes'"),
-        ({"seed": -1}, ValueError, "seed must be an integer >= 0, got -1"),
+        ({"seed": -1}, ValueError, "seed must be an integer in [0, 2**63), got -1"),
         ({"device": "gpu"}, ValueError, "device must be a torch device string"),
     ],
 )

@@ -155,17 +155,29 @@ def test_adaptation_curve_shapes_and_paths():
     [
         ({"method": "reptile"}, ValueError, "method must be one of"),
         ({"estimator": "lvc"}, ValueError, "estimator must be one of"),
-        ({"iterations": 0}, ValueError, "iterations must be an integer >= 1"),
-        ({"iterations": 10**6}, ValueError, r"iterations must be in \[1, 100000\]"),
-        ({"num_trajectories": 1}, ValueError, "num_trajectories must be an integer >= 2"),
+        ({"iterations": 0}, ValueError, r"iterations must be an integer in \[1, 100_000\], got 0"),
+        (
+            {"iterations": 10**6},
+            ValueError,
+            r"iterations must be an integer in \[1, 100_000\], got 1000000",
+        ),
+        (
+            {"num_trajectories": 1},
+            ValueError,
+            r"num_trajectories must be an integer in \[2, 200_000\], got 1",
+        ),
         ({"meta_batch_size": 1000, "num_trajectories": 1000}, ValueError, "<= 200000"),
         ({"inner_lr": -0.1}, ValueError, "inner_lr must be in"),
         ({"first_order": "yes"}, TypeError, "first_order must be True or False"),
         ({"learning_rate": 0.0}, ValueError, "learning_rate must be in"),
         ({"hidden_sizes": 64}, TypeError, "hidden_sizes must be a sequence"),
         ({"goal_low": 1.0}, ValueError, "goal_low must be < goal_high"),
-        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
-        ({"max_steps": 5000}, ValueError, r"max_steps must be an integer in \[1, 1000\]"),
+        ({"seed": -1}, ValueError, r"seed must be an integer in \[0, 2\*\*63\), got -1"),
+        (
+            {"max_steps": 5000},
+            ValueError,
+            r"max_steps must be an integer in \[1, 1_000\], got 5000",
+        ),
     ],
 )
 def test_bad_config(kwargs, error, match):

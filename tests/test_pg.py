@@ -225,8 +225,16 @@ def test_evaluate_policy_is_seeded_and_greedy_is_deterministic(batch_and_agent):
         (lambda: make_episode_envs(3, 2), TypeError, "env_id"),
         (lambda: collect_episodes("agent", None), TypeError, "agent must be a ReinforceAgent"),
         (lambda: ReinforceConfig(variant="ppo"), ValueError, "variant must be one of"),
-        (lambda: ReinforceConfig(iterations=0), ValueError, "iterations must be an integer >= 1"),
-        (lambda: ReinforceConfig(iterations=10**6), ValueError, "iterations must be <= 100000"),
+        (
+            lambda: ReinforceConfig(iterations=0),
+            ValueError,
+            r"iterations must be an integer in \[1, 100_000\], got 0",
+        ),
+        (
+            lambda: ReinforceConfig(iterations=10**6),
+            ValueError,
+            r"iterations must be an integer in \[1, 100_000\], got 1000000",
+        ),
         (lambda: ReinforceConfig(episodes_per_batch=1), ValueError, "episodes_per_batch"),
         (lambda: ReinforceConfig(gamma=-0.1), ValueError, "gamma"),
         (lambda: ReinforceConfig(learning_rate=0), ValueError, "learning_rate"),

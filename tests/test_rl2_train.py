@@ -162,7 +162,7 @@ def test_bad_train_arguments():
         ValueError, match=r"env.num_envs \(2\) must be >= config.num_minibatches \(4\)"
     ):
         train_rl2(RL2Config(iterations=1), BernoulliBanditVectorEnv(2), progress=False)
-    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*63\), got -1"):
         RL2Config(iterations=1, seed=-1)
 
 

@@ -1,12 +1,22 @@
+import dataclasses
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from course_lib.validation import (
+    DEVICE,
+    FLAG,
+    SEED,
+    WIDTHS,
     ArgumentTypeError,
+    Choice,
+    Range,
+    bounded,
     check_bool,
     check_choice,
+    check_declared,
     check_device,
     check_env_id,
     check_hidden_sizes,
@@ -15,6 +25,9 @@ from course_lib.validation import (
     check_same_shape,
     check_seed,
     check_tensor,
+    choice,
+    declared,
+    declared_ranges,
 )
 
 
@@ -146,3 +159,74 @@ def test_check_hidden_sizes():
         check_hidden_sizes((5000,))
     with pytest.raises(TypeError, match="hidden_sizes must be a sequence of positive integers"):
         check_hidden_sizes("64")
+
+
+# -- ranges declared with a config's fields
+
+
+def test_range_checks_with_the_messages_of_check_int_and_check_real():
+    counts = Range(1, 4096, integer=True)
+    assert counts.check("num_envs", 16) == 16
+    with pytest.raises(ValueError, match=r"num_envs must be an integer in \[1, 4_096\], got 0"):
+        counts.check("num_envs", 0)
+    with pytest.raises(ArgumentTypeError, match="num_envs must be an integer"):
+        counts.check("num_envs", 2.0)
+    rates = Range(0.0, 1.0, low_open=True)
+    with pytest.raises(ValueError, match=r"lr must be in \(0.0, 1.0\], got 0.0"):
+        rates.check("lr", 0.0)
+    assert Range(0.0, 1.0, optional=True).check("target_kl", None) is None
+    with pytest.raises(ValueError, match="target_kl must be in"):
+        Range(0.0, 1.0, optional=True).check("target_kl", math.nan)
+    with pytest.raises(TypeError, match="target_kl must be a number"):
+        Range(0.0, 1.0).check("target_kl", None)
+
+
+def test_range_edges_and_the_values_just_outside():
+    assert Range(1, 10, integer=True).edges == (1, 10)
+    assert Range(1, 10, integer=True).outside == (0, 11)
+    assert Range(0.0, 1.0, low_open=True).edges == (1.0,)
+    assert Range(0.0, 1.0, low_open=True).outside == (0.0, math.nextafter(1.0, 2.0))
+    assert Range(0.0, math.inf, low_open=True, high_open=True).outside == (0.0,)
+    assert SEED.edges == (0,) and SEED.outside == (-1, 2**63)
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*63\), got -1"):
+        SEED.check("seed", -1)
+
+
+def test_bounded_takes_its_kind_from_the_default():
+    assert bounded(3, 1, 10).metadata["range"] == Range(1, 10, integer=True)
+    assert bounded(0.5, 0.0, 1.0).metadata["range"] == Range(0.0, 1.0)
+    assert bounded(None, 0.0, 1.0).metadata["range"].optional
+    assert choice("a", ["a", "b"]).metadata["range"] == Choice(("a", "b"))
+    with pytest.raises(TypeError, match="immutable default"):
+        declared([64], WIDTHS)
+
+
+@dataclasses.dataclass
+class _Toy:
+    steps: int = bounded(10, 1, 100)
+    rate: float = bounded(0.1, 0.0, 1.0, low_open=True)
+    widths: tuple[int, ...] = declared((4,), WIDTHS)
+    mode: str = choice("fast", ("fast", "slow"))
+    on: bool = declared(True, FLAG)
+    device: str = declared("cpu", DEVICE)
+    note: str = "not declared"
+
+    def __post_init__(self):
+        check_declared(self)
+
+
+def test_declared_ranges_and_check_declared():
+    ranges = declared_ranges(_Toy)
+    assert list(ranges) == ["steps", "rate", "widths", "mode", "on", "device"]
+    assert declared_ranges(_Toy()) == ranges  # an instance reads the same
+    toy = _Toy(steps=np.int64(5), rate=1, widths=[8, 8])
+    assert (type(toy.steps), toy.rate, toy.widths) == (int, 1.0, (8, 8))  # normalised
+    assert toy.device == "cpu"  # a device string stays a string
+    with pytest.raises(ValueError, match=r"steps must be an integer in \[1, 100\], got 101"):
+        _Toy(steps=101)
+    with pytest.raises(ValueError, match=r"mode must be one of \('fast', 'slow'\), got 'x'"):
+        _Toy(mode="x")
+    with pytest.raises(TypeError, match="on must be True or False"):
+        _Toy(on="yes")
+    with pytest.raises(ValueError, match="device is 'meta', but this machine has no"):
+        _Toy(device="meta")

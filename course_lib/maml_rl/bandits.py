@@ -40,7 +40,19 @@ from course_lib.training import (
     seeded,
     train_loop,
 )
-from course_lib.validation import check_bool, check_device, check_int, check_real, check_seed
+from course_lib.validation import (
+    DEVICE,
+    FLAG,
+    SEED,
+    bounded,
+    check_bool,
+    check_declared,
+    check_device,
+    check_int,
+    check_real,
+    check_seed,
+    declared,
+)
 
 __all__ = [
     "BanditMAMLConfig",
@@ -64,30 +76,21 @@ MAX_EVAL_BANDITS = 100_000
 class BanditMAMLConfig:
     """Every hyperparameter of MAML-RL on Bernoulli bandits (k arms, U(0, 1) arm means)."""
 
-    k: int = 5  # arms per bandit
-    pulls_per_step: int = 10  # pulls an inner step learns from (one trial of Chapter 7)
-    inner_steps: int = 1  # inner policy-gradient steps during meta-training
-    inner_lr: float = 1.0  # α at the start of meta-training
-    learn_inner_lr: bool = True  # meta-learn α with φ (False: α stays at inner_lr)
-    first_order: bool = False  # True: treat ĝ as a constant in the outer gradient (FOMAML)
-    meta_batch_size: int = 64  # bandits per outer iteration
-    iterations: int = 200  # outer iterations
-    learning_rate: float = 0.05  # Adam step size of the outer loop
-    seed: int = 0  # seeds the bandits and the pulls
-    device: str = "cpu"
+    k: int = bounded(5, 2, MAX_ARMS)  # arms per bandit
+    # pulls an inner step learns from (one trial of Chapter 7); >= 2: leave-one-out baseline
+    pulls_per_step: int = bounded(10, 2, MAX_PULLS)
+    inner_steps: int = bounded(1, 1, MAX_INNER_STEPS)  # inner policy-gradient steps in training
+    inner_lr: float = bounded(1.0, 0.0, 1000.0, low_open=True)  # α at the start; α = exp(log α)
+    learn_inner_lr: bool = declared(True, FLAG)  # meta-learn α with φ (False: α stays)
+    first_order: bool = declared(False, FLAG)  # True: ĝ a constant in the outer gradient (FOMAML)
+    meta_batch_size: int = bounded(64, 1, MAX_BATCH)  # bandits per outer iteration
+    iterations: int = bounded(200, 1, MAX_ITERATIONS)  # outer iterations
+    learning_rate: float = bounded(0.05, 0.0, 1.0, low_open=True)  # Adam step size, outer loop
+    seed: int = declared(0, SEED)  # seeds the bandits and the pulls
+    device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_int("k", self.k, 2, MAX_ARMS)
-        check_int("pulls_per_step", self.pulls_per_step, 2, MAX_PULLS)  # leave-one-out baseline
-        check_int("inner_steps", self.inner_steps, 1, MAX_INNER_STEPS)
-        check_real("inner_lr", self.inner_lr, 0.0, 1000.0, lo_open=True)  # α = exp(log α)
-        check_bool("learn_inner_lr", self.learn_inner_lr)
-        check_bool("first_order", self.first_order)
-        check_int("meta_batch_size", self.meta_batch_size, 1, MAX_BATCH)
-        check_int("iterations", self.iterations, 1, MAX_ITERATIONS)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_seed(self.seed)
-        check_device(self.device)
+        check_declared(self)  # every field is checked against its declared range alone
 
 
 class BanditPolicy(nn.Module):

@@ -53,13 +53,19 @@ from course_lib.training import (
 )
 from course_lib.trpo import trpo_step
 from course_lib.validation import (
+    DEVICE,
+    FLAG,
+    SEED,
+    WIDTHS,
+    bounded,
     check_bool,
     check_choice,
-    check_device,
+    check_declared,
     check_hidden_sizes,
     check_int,
     check_real,
-    check_seed,
+    choice,
+    declared,
 )
 
 __all__ = [
@@ -110,73 +116,47 @@ class MAMLRLConfig:
     TRPO with δ = 0.01.
     """
 
-    method: str = "maml"  # "maml" or "pretrain" (no inner step: one policy for all tasks)
-    iterations: int = 500  # outer iterations
-    meta_batch_size: int = 20  # tasks (goals) per outer iteration
-    num_trajectories: int = 20  # episodes per task for each policy-gradient step
-    inner_lr: float = 0.1  # α, the inner policy-gradient step size
-    first_order: bool = False  # True: FOMAML (do not differentiate through the inner step)
-    estimator: str = "dice"  # inner surrogate: "dice" (right Hessian) or "reinforce"
-    outer_optimizer: str = "clip"  # "clip": Adam on the clipped surrogate; "trpo": one TRPO step
-    learning_rate: float = 3e-3  # Adam step size of the outer loop ("clip")
-    update_epochs: int = 1  # Adam steps per outer batch (each re-runs the inner step; "clip")
-    clip_coef: float = 0.2  # PPO ratio clip ε of the outer objective ("clip")
-    max_grad_norm: float = 1.0  # global gradient-norm clip of the outer step ("clip")
-    max_kl: float = 0.01  # TRPO's trust region δ on the post-adaptation policies ("trpo")
-    cg_iterations: int = 10  # conjugate-gradient iterations of the natural step ("trpo")
-    gamma: float = 0.99  # discount
-    hidden_sizes: tuple[int, ...] = (64, 64)  # MLP of the policy mean
-    activation: str = "tanh"  # hidden non-linearity of that MLP: "tanh" or "relu"
-    init_log_std: float = 0.0  # initial log σ of the Gaussian policy (state-independent)
-    max_steps: int = 100  # episode length
-    goal_low: float = -0.5  # training goals: uniform on [goal_low, goal_high]²
-    goal_high: float = 0.5
-    task: str = (
-        "navigation"  # or "sparse_point_robot" (goals on the half-circle; goal_low/high unused)
-    )
-    goal_radius: float = 0.2  # the sparse task's reward radius
-    seed: int = 0  # seeds the weights, the goals and the actions
-    device: str = "cpu"
+    method: str = choice("maml", METHODS)  # or "pretrain" (no inner step: one policy for all)
+    iterations: int = bounded(500, 1, MAX_ITERATIONS)  # outer iterations
+    # tasks (goals) per outer iteration, and episodes per task for each policy-gradient step
+    # (>= 2: a leave-one-out baseline); their product is capped below
+    meta_batch_size: int = bounded(20, 1, MAX_EPISODES_PER_BATCH // 2)
+    num_trajectories: int = bounded(20, 2, MAX_EPISODES_PER_BATCH)
+    inner_lr: float = bounded(0.1, 0.0, 100.0)  # α, the inner policy-gradient step size
+    first_order: bool = declared(False, FLAG)  # True: FOMAML (no gradient through the inner step)
+    estimator: str = choice("dice", tuple(ESTIMATORS))  # inner surrogate: "dice" or "reinforce"
+    # "clip": Adam on the clipped surrogate; "trpo": one TRPO step
+    outer_optimizer: str = choice("clip", OUTER_OPTIMIZERS)
+    learning_rate: float = bounded(3e-3, 0.0, 1.0, low_open=True)  # outer Adam step ("clip")
+    update_epochs: int = bounded(1, 1, 100)  # Adam steps per outer batch ("clip")
+    clip_coef: float = bounded(0.2, 0.0, 10.0, low_open=True)  # PPO ratio clip ε ("clip")
+    max_grad_norm: float = bounded(1.0, 0.0, 1e6, low_open=True)  # outer gradient clip ("clip")
+    max_kl: float = bounded(0.01, 0.0, 1.0, low_open=True)  # TRPO's trust region δ ("trpo")
+    cg_iterations: int = bounded(10, 1, 100)  # conjugate-gradient iterations ("trpo")
+    gamma: float = bounded(0.99, 0.0, 1.0)  # discount
+    hidden_sizes: tuple[int, ...] = declared((64, 64), WIDTHS)  # MLP of the policy mean
+    activation: str = choice("tanh", tuple(ACTIVATIONS))  # hidden non-linearity of that MLP
+    init_log_std: float = bounded(0.0, -5.0, 2.0)  # initial log σ of the Gaussian policy
+    max_steps: int = bounded(100, 1, 1000)  # episode length
+    goal_low: float = bounded(
+        -0.5, -10.0, 10.0, high_open=True
+    )  # training goals: uniform on [low, high]²
+    goal_high: float = bounded(0.5, -10.0, 10.0, low_open=True)  # and > goal_low
+    # or "sparse_point_robot" (goals on the half-circle; goal_low/high unused)
+    task: str = choice("navigation", TASKS)
+    goal_radius: float = bounded(0.2, 0.0, 2.0, low_open=True)  # the sparse task's reward radius
+    seed: int = declared(0, SEED)  # seeds the weights, the goals and the actions
+    device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_choice("method", self.method, METHODS)
-        check_choice("task", self.task, TASKS)
-        check_real("goal_radius", self.goal_radius, 0.0, 2.0, lo_open=True)
-        check_choice("estimator", self.estimator, tuple(ESTIMATORS))
-        check_choice("outer_optimizer", self.outer_optimizer, OUTER_OPTIMIZERS)
-        check_choice("activation", self.activation, tuple(ACTIVATIONS))
-        check_real("max_kl", self.max_kl, 0.0, 1.0, lo_open=True)
-        check_int("cg_iterations", self.cg_iterations, 1, 100)
-        check_int("iterations", self.iterations, minimum=1)
-        if self.iterations > MAX_ITERATIONS:
-            raise ValueError(f"iterations must be in [1, {MAX_ITERATIONS}], got {self.iterations}")
-        check_int("meta_batch_size", self.meta_batch_size, minimum=1)
-        check_int("num_trajectories", self.num_trajectories, minimum=2)  # baseline: leave-one-out
-        check_int("max_steps", self.max_steps, minimum=1)
+        check_declared(self)
         if self.meta_batch_size * self.num_trajectories > MAX_EPISODES_PER_BATCH:
             raise ValueError(
                 f"meta_batch_size * num_trajectories must be <= {MAX_EPISODES_PER_BATCH}, got "
                 f"{self.meta_batch_size} * {self.num_trajectories}"
             )
-        if self.max_steps > 1000:
-            raise ValueError(f"max_steps must be an integer in [1, 1000], got {self.max_steps}")
-        check_real("inner_lr", self.inner_lr, 0.0, 100.0)
-        check_bool("first_order", self.first_order)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_int("update_epochs", self.update_epochs, minimum=1)
-        if self.update_epochs > 100:
-            raise ValueError(f"update_epochs must be in [1, 100], got {self.update_epochs}")
-        check_real("clip_coef", self.clip_coef, 0.0, 10.0, lo_open=True)
-        check_real("max_grad_norm", self.max_grad_norm, 0.0, 1e6, lo_open=True)
-        check_real("gamma", self.gamma, 0.0, 1.0)
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        check_real("init_log_std", self.init_log_std, -5.0, 2.0)
-        check_real("goal_low", self.goal_low, -10.0, 10.0)
-        check_real("goal_high", self.goal_high, -10.0, 10.0)
         if not self.goal_low < self.goal_high:
             raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 class GaussianPolicy(nn.Module):

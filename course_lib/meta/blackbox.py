@@ -35,11 +35,12 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
-    check_device,
-    check_hidden_sizes,
-    check_int,
-    check_real,
-    check_seed,
+    DEVICE,
+    SEED,
+    WIDTHS,
+    bounded,
+    check_declared,
+    declared,
 )
 
 __all__ = ["ConditionalNeuralProcess", "BlackBoxConfig", "train_blackbox", "blackbox_mse"]
@@ -90,31 +91,22 @@ class BlackBoxConfig:
         log_every: iterations between history rows.
     """
 
-    iterations: int = 2000
-    meta_batch_size: int = 25
-    k_support: int = 10
-    k_min: int = 3
-    k_query: int = 10
-    hidden_sizes: tuple[int, ...] = (64, 64)
-    representation: int = 64
-    learning_rate: float = 1e-3
-    seed: int = 0
-    device: str = "cpu"
-    log_every: int = 100
+    iterations: int = bounded(2000, 1, 10_000_000)
+    meta_batch_size: int = bounded(25, 1, 10_000)
+    k_support: int = bounded(10, 1, 10_000)
+    k_min: int = bounded(3, 1, 10_000)  # and <= k_support
+    k_query: int = bounded(10, 1, 10_000)
+    hidden_sizes: tuple[int, ...] = declared((64, 64), WIDTHS)
+    representation: int = bounded(64, 1, 10_000)
+    learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
+    seed: int = declared(0, SEED)
+    device: str = declared("cpu", DEVICE)
+    log_every: int = bounded(100, 1, 10_000_000)
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "meta_batch_size", "k_support", "k_min", "k_query", "log_every"):
-            check_int(name, getattr(self, name), 1)
-        if self.iterations > 10_000_000:
-            raise ValueError(f"iterations must be in [1, 10_000_000], got {self.iterations}")
-        for name in ("meta_batch_size", "k_support", "k_query", "representation"):
-            check_int(name, getattr(self, name), 1, 10_000)
+        check_declared(self)
         if self.k_min > self.k_support:
             raise ValueError(f"k_min must be <= k_support ({self.k_support}), got {self.k_min}")
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_seed(self.seed)
-        check_device(self.device)
 
 
 def train_blackbox(

@@ -57,12 +57,18 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
+    DEVICE,
+    SEED,
+    Widths,
+    bounded,
     check_choice,
-    check_hidden_sizes,
+    check_declared,
     check_int,
     check_params,
     check_real,
     check_tensor,
+    choice,
+    declared,
 )
 
 __all__ = [
@@ -209,40 +215,28 @@ class FewShotConfig(MetaLoopConfig):
         seed, device: the training contract; log_every: iterations between history rows.
     """
 
-    MAX_ITERATIONS, MAX_META_BATCH, INNER_STEPS = 1_000_000, 1000, (1, 20)  # images cost more
-
-    method: str = "maml"
-    n_way: int = 5
-    k_shot: int = 1
-    k_query: int = 5
-    iterations: int = 500
-    meta_batch_size: int = 16
-    inner_lr: float = 0.4
-    inner_steps: int = 1
-    learning_rate: float = 1e-3
-    hidden_sizes: tuple[int, ...] = (64, 64)
-    backbone: str = "mlp"
-    seed: int = 0
-    device: str = "cpu"
-    log_every: int = 50
+    method: str = choice("maml", FEWSHOT_METHODS)
+    n_way: int = bounded(5, 2, 1000)
+    k_shot: int = bounded(1, 1, 10_000)
+    k_query: int = bounded(5, 1, 10_000)
+    iterations: int = bounded(500, 1, 1_000_000)
+    meta_batch_size: int = bounded(16, 1, 1000)  # images cost more than sinusoid points
+    inner_lr: float = bounded(0.4, 0.0, 10.0, low_open=True)
+    inner_steps: int = bounded(1, 1, 20)
+    learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
+    hidden_sizes: tuple[int, ...] = declared((64, 64), Widths(max_layers=4, max_width=1024))
+    backbone: str = choice("mlp", BACKBONES)
+    seed: int = declared(0, SEED)
+    device: str = declared("cpu", DEVICE)
+    log_every: int = bounded(50, 1, 10_000_000)
 
     def __post_init__(self) -> None:
-        check_choice("method", self.method, FEWSHOT_METHODS)
-        self.check_meta_loop()
-        check_int("n_way", self.n_way, 2)
-        for name in ("k_shot", "k_query"):
-            check_int(name, getattr(self, name), 1)
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        if len(self.hidden_sizes) > 4 or max(self.hidden_sizes, default=1) > 1024:
-            raise ValueError(
-                f"hidden_sizes must be at most 4 widths in [1, 1024], got {self.hidden_sizes}"
-            )
+        check_declared(self)
         if not self.hidden_sizes and self.method != "protonet":
             raise ValueError(
                 f"hidden_sizes=() (no body: raw pixels) only makes sense for 'protonet', "
                 f"got method {self.method!r}"
             )
-        check_choice("backbone", self.backbone, BACKBONES)
 
 
 @dataclass

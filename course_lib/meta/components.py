@@ -57,9 +57,16 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
-    check_hidden_sizes,
+    DEVICE,
+    SEED,
+    Checked,
+    Widths,
+    bounded,
+    check_declared,
     check_int,
     check_real,
+    choice,
+    declared,
 )
 
 __all__ = [
@@ -112,6 +119,28 @@ LOSSES = {
 }
 
 
+def check_component_names(components: object, name: str = "components") -> tuple[str, ...]:
+    """A tuple of distinct names from ``COMPONENTS`` (a lone string is refused, not split)."""
+    if isinstance(components, str):
+        raise TypeError(
+            f"{name} must be a tuple of names from {COMPONENTS}, got the string "
+            f"{components!r} (write ({components!r},))"
+        )
+    if not isinstance(components, tuple | list):
+        raise TypeError(f"{name} must be a tuple of names from {COMPONENTS}, got {components!r}")
+    names = tuple(components)
+    if not all(isinstance(c, str) for c in names):
+        raise TypeError(f"{name} must be a tuple of names (str) from {COMPONENTS}, got {names!r}")
+    unknown = [c for c in names if c not in COMPONENTS]
+    if unknown or len(set(names)) != len(names):
+        raise ValueError(f"{name} must be distinct names from {COMPONENTS}, got {names!r}")
+    return names
+
+
+def _activations(activations: object, name: str) -> tuple[str, ...]:
+    return check_activations(activations)
+
+
 @dataclass
 class ComponentConfig(MetaLoopConfig):
     """Which components φ holds, and the hyperparameters of the run that learns them.
@@ -132,54 +161,24 @@ class ComponentConfig(MetaLoopConfig):
         seed, device, log_every: as in every trainer of the course.
     """
 
-    components: tuple[str, ...] = ("init",)
-    iterations: int = 1000
-    meta_batch_size: int = 25
-    k_support: int = 5
-    k_query: int = 10
-    inner_lr: float = 0.01
-    inner_steps: int = 1
-    learning_rate: float = 1e-3
-    hidden_sizes: tuple[int, ...] = (40, 40)
-    activations: tuple[str, ...] = ("relu",)
-    loss: str = "mse"
-    augment_shift: float = 1.0
-    seed: int = 0
-    device: str = "cpu"
-    log_every: int = 50
+    components: tuple[str, ...] = declared(("init",), Checked(check_component_names))
+    iterations: int = bounded(1000, 1, 1_000_000)
+    meta_batch_size: int = bounded(25, 1, 10_000)
+    k_support: int = bounded(5, 1, 10_000)
+    k_query: int = bounded(10, 1, 10_000)
+    inner_lr: float = bounded(0.01, 0.0, 10.0, low_open=True)
+    inner_steps: int = bounded(1, 1, 100)
+    learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
+    hidden_sizes: tuple[int, ...] = declared((40, 40), Widths(nonempty=True))
+    activations: tuple[str, ...] = declared(("relu",), Checked(_activations))
+    loss: str = choice("mse", tuple(LOSSES))
+    augment_shift: float = bounded(1.0, 0.0, 10.0)
+    seed: int = declared(0, SEED)
+    device: str = declared("cpu", DEVICE)
+    log_every: int = bounded(50, 1, 10_000_000)
 
     def __post_init__(self) -> None:
-        if isinstance(self.components, str):
-            raise TypeError(
-                f"components must be a tuple of names from {COMPONENTS}, got the string "
-                f"{self.components!r} (write ({self.components!r},))"
-            )
-        if not isinstance(self.components, tuple | list):
-            raise TypeError(
-                f"components must be a tuple of names from {COMPONENTS}, got {self.components!r}"
-            )
-        self.components = tuple(self.components)
-        if not all(isinstance(c, str) for c in self.components):
-            raise TypeError(
-                f"components must be a tuple of names (str) from {COMPONENTS}, got {self.components!r}"
-            )
-        unknown = [c for c in self.components if c not in COMPONENTS]
-        if unknown or len(set(self.components)) != len(self.components):
-            raise ValueError(
-                f"components must be distinct names from {COMPONENTS}, got {self.components!r}"
-            )
-        self.check_meta_loop()
-        for name in ("k_support", "k_query"):
-            check_int(name, getattr(self, name), 1, 10_000)
-        check_real("augment_shift", self.augment_shift, 0.0, 10.0)
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        if not self.hidden_sizes:
-            raise ValueError("hidden_sizes must hold at least one layer width, got ()")
-        self.activations = check_activations(self.activations)
-        if not isinstance(self.loss, str):
-            raise TypeError(f"loss must be one of {tuple(LOSSES)} (a str), got {self.loss!r}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {tuple(LOSSES)}, got {self.loss!r}")
+        check_declared(self)
         if "augmentation" in self.components and self.loss != "mse":
             raise ValueError(
                 "the shift-and-flip augmentation (x - s*sign(x), -y) makes sense for regression "

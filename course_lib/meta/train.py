@@ -54,11 +54,15 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
-    check_choice,
-    check_hidden_sizes,
-    check_int,
+    DEVICE,
+    SEED,
+    Widths,
+    bounded,
+    check_declared,
     check_params,
     check_tensor,
+    choice,
+    declared,
 )
 
 __all__ = ["METHODS", "MetaConfig", "MetaLearner", "meta_train", "outer_gradient"]
@@ -85,33 +89,25 @@ class MetaConfig(MetaLoopConfig):
         log_every: iterations between history rows (each row averages the losses since the last).
     """
 
-    MAX_ITERATIONS, MAX_META_BATCH, INNER_STEPS = 10_000_000, 10_000, (0, 1000)  # pretrain: 0 steps
-
-    method: str = "maml"
-    iterations: int = 2000
-    meta_batch_size: int = 25
-    k_support: int = 10
-    k_query: int = 10
-    inner_lr: float = 0.01
-    inner_steps: int = 1
-    learning_rate: float = 1e-3
-    hidden_sizes: tuple[int, ...] = (40, 40)
-    seed: int = 0
-    device: str = "cpu"
-    log_every: int = 100
+    method: str = choice("maml", METHODS)
+    iterations: int = bounded(2000, 1, 10_000_000)
+    meta_batch_size: int = bounded(25, 1, 10_000)
+    k_support: int = bounded(10, 1, 10_000)
+    k_query: int = bounded(10, 1, 10_000)
+    inner_lr: float = bounded(0.01, 0.0, 10.0, low_open=True)
+    inner_steps: int = bounded(1, 0, 1000)  # 0 only for "pretrain" (checked below)
+    learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)
+    hidden_sizes: tuple[int, ...] = declared((40, 40), Widths(nonempty=True))
+    seed: int = declared(0, SEED)
+    device: str = declared("cpu", DEVICE)
+    log_every: int = bounded(100, 1, 10_000_000)
 
     def __post_init__(self) -> None:
-        check_choice("method", self.method, METHODS)
-        self.check_meta_loop()
-        for name in ("k_support", "k_query"):
-            check_int(name, getattr(self, name), 1, 10_000)
+        check_declared(self)
         if self.method in ("maml", "fomaml", "metasgd", "reptile") and self.inner_steps < 1:
             raise ValueError(
                 f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
             )
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        if not self.hidden_sizes:
-            raise ValueError("hidden_sizes must hold at least one layer width, got ()")
 
 
 @dataclass

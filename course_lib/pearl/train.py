@@ -61,13 +61,16 @@ from course_lib.training import (
     train_loop,
 )
 from course_lib.validation import (
+    DEVICE,
+    FLAG,
+    SEED,
+    WIDTHS,
+    bounded,
     check_bool,
-    check_choice,
-    check_device,
-    check_hidden_sizes,
+    check_declared,
     check_int,
-    check_real,
-    check_seed,
+    choice,
+    declared,
 )
 
 __all__ = [
@@ -104,73 +107,49 @@ class PEARLConfig:
     At these sizes one iteration takes minutes on a CPU; the chapter's quick scale is far smaller.
     """
 
-    task: str = "sparse_point_robot"  # "navigation" (dense, Chapter 8) or "sparse_point_robot"
-    iterations: int = 500  # collect-then-learn iterations (num_iterations)
-    num_train_tasks: int = (
-        80  # training goals, drawn once from the task distribution (n_train_tasks)
-    )
-    initial_episodes: int = (
-        10  # per training task before learning, z from the prior (num_initial_steps / 20)
-    )
-    tasks_per_iteration: int = 10  # tasks collected for per iteration (num_tasks_sample)
-    prior_episodes: int = 5  # per collected task, z from the prior (num_steps_prior / 20)
-    posterior_episodes: int = (
-        45  # per collected task, z from the posterior (num_steps_posterior / 20)
-    )
-    gradient_steps: int = 1000  # SAC steps per iteration (num_train_steps_per_itr)
-    meta_batch_size: int = 16  # tasks per gradient step (meta_batch)
-    batch_size: int = 256  # actor-critic transitions per task per step
-    context_size: int = 1024  # context transitions per task per step (embedding_batch_size)
-    latent_dim: int = 5  # d, the size of z
-    hidden_sizes: tuple[int, ...] = (300, 300, 300)  # actor and critics (net_size)
-    encoder_hidden_sizes: tuple[int, ...] = (200, 200, 200)
-    learning_rate: float = 3e-4  # Adam, for the actor, the critics, the encoder and α
-    gamma: float = 0.9  # discount (the sparse point robot's; 0.99 in the default config)
-    tau: float = 0.005  # Polyak rate of the target critics (soft_target_tau)
-    reward_scale: float = 1.0  # rewards × this in the Bellman target (theirs: 100, i.e. α = 0.01)
-    kl_weight: float = 1.0  # β, the weight of KL(q(z|c) ‖ prior) (kl_lambda)
-    autotune_alpha: bool = True  # tune the temperature α to keep the entropy near the target
-    alpha: float = 1.0  # α (the starting value when tuned)
-    target_entropy: float | None = None  # None: −dim(A) = −2
-    critic_reward: str = "dense"  # "dense" (the authors' code on the sparse task) or "task"
-    next_obs_in_context: bool = False  # context rows (s, a, r) or (s, a, r, s′)
-    buffer_capacity: int = 100_000  # transitions kept per task in the replay buffer
-    max_steps: int = 20  # episode length (max_path_length)
-    goal_radius: float = 0.2  # the sparse task's reward radius
-    goal_low: float = -0.5  # navigation goals: uniform on [goal_low, goal_high]²
-    goal_high: float = 0.5
-    seed: int = 0  # seeds the weights, the goals, the collected episodes and the batches
-    device: str = "cpu"
+    task: str = choice("sparse_point_robot", TASKS)  # "navigation" (dense, Ch 8) or sparse
+    iterations: int = bounded(500, 1, 100_000)  # collect-then-learn iterations (num_iterations)
+    # training goals, drawn once from the task distribution (n_train_tasks)
+    num_train_tasks: int = bounded(80, 1, 10_000)
+    # per training task before learning, z from the prior (num_initial_steps / 20)
+    initial_episodes: int = bounded(10, 1, 10_000)
+    # tasks collected for per iteration (num_tasks_sample); also <= num_train_tasks
+    tasks_per_iteration: int = bounded(10, 1, 10_000)
+    prior_episodes: int = bounded(5, 0, 10_000)  # per task, z from the prior (num_steps_prior / 20)
+    # per collected task, z from the posterior (num_steps_posterior / 20)
+    posterior_episodes: int = bounded(45, 0, 10_000)
+    gradient_steps: int = bounded(1000, 1, 1_000_000)  # SAC steps per iteration
+    meta_batch_size: int = bounded(16, 1, 10_000)  # tasks per gradient step (meta_batch)
+    batch_size: int = bounded(256, 1, 100_000)  # actor-critic transitions per task per step
+    context_size: int = bounded(1024, 1, 100_000)  # context transitions per task per step
+    latent_dim: int = bounded(5, 1, 1_000)  # d, the size of z
+    hidden_sizes: tuple[int, ...] = declared((300, 300, 300), WIDTHS)  # actor, critics (net_size)
+    encoder_hidden_sizes: tuple[int, ...] = declared((200, 200, 200), WIDTHS)
+    learning_rate: float = bounded(3e-4, 0.0, 1.0, low_open=True)  # Adam, for every network and α
+    gamma: float = bounded(0.9, 0.0, 1.0, high_open=True)  # discount (the sparse point robot's)
+    tau: float = bounded(0.005, 0.0, 1.0, low_open=True)  # Polyak rate of the target critics
+    # rewards × this in the Bellman target (theirs: 100, i.e. α = 0.01)
+    reward_scale: float = bounded(1.0, 0.0, 1e6, low_open=True)
+    kl_weight: float = bounded(1.0, 0.0, 1e6)  # β, the weight of KL(q(z|c) ‖ prior) (kl_lambda)
+    autotune_alpha: bool = declared(True, FLAG)  # tune α to keep the entropy near the target
+    alpha: float = bounded(1.0, 0.0, 1e3, low_open=True)  # α (the starting value when tuned)
+    target_entropy: float | None = bounded(None, -1e3, 1e3)  # None: −dim(A) = −2
+    critic_reward: str = choice("dense", CRITIC_REWARDS)  # "dense" (the authors') or "task"
+    next_obs_in_context: bool = declared(False, FLAG)  # context rows (s, a, r) or (s, a, r, s′)
+    # transitions kept per task (times num_train_tasks, capped below by the buffers' memory)
+    buffer_capacity: int = bounded(100_000, 1, MAX_STORED // sum(FIELDS.values()))
+    max_steps: int = bounded(20, 1, 1_000)  # episode length (max_path_length)
+    goal_radius: float = bounded(0.2, 0.0, 2.0, low_open=True)  # the sparse task's reward radius
+    goal_low: float = bounded(
+        -0.5, -10.0, 10.0, high_open=True
+    )  # navigation goals: uniform on [low, high]²
+    goal_high: float = bounded(0.5, -10.0, 10.0, low_open=True)  # and > goal_low
+    seed: int = declared(0, SEED)  # seeds the weights, the goals, the episodes and the batches
+    device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_choice("task", self.task, TASKS)
-        check_choice("critic_reward", self.critic_reward, CRITIC_REWARDS)
-        check_int("iterations", self.iterations, 1, 100_000)
-        check_int("num_train_tasks", self.num_train_tasks, 1, 10_000)
-        check_int("initial_episodes", self.initial_episodes, 1, 10_000)
+        check_declared(self)
         check_int("tasks_per_iteration", self.tasks_per_iteration, 1, self.num_train_tasks)
-        check_int("prior_episodes", self.prior_episodes, 0, 10_000)
-        check_int("posterior_episodes", self.posterior_episodes, 0, 10_000)
-        check_int("gradient_steps", self.gradient_steps, 1, 1_000_000)
-        check_int("meta_batch_size", self.meta_batch_size, 1, 10_000)
-        check_int("batch_size", self.batch_size, 1, 100_000)
-        check_int("context_size", self.context_size, 1, 100_000)
-        check_int("latent_dim", self.latent_dim, 1, 1_000)
-        self.hidden_sizes = check_hidden_sizes(self.hidden_sizes)
-        self.encoder_hidden_sizes = check_hidden_sizes(
-            self.encoder_hidden_sizes, "encoder_hidden_sizes"
-        )
-        check_real("learning_rate", self.learning_rate, 0.0, 1.0, lo_open=True)
-        check_real("gamma", self.gamma, 0.0, 1.0, hi_open=True)
-        check_real("tau", self.tau, 0.0, 1.0, lo_open=True)
-        check_real("reward_scale", self.reward_scale, 0.0, 1e6, lo_open=True)
-        check_real("kl_weight", self.kl_weight, 0.0, 1e6)
-        check_bool("autotune_alpha", self.autotune_alpha)
-        check_real("alpha", self.alpha, 0.0, 1e3, lo_open=True)
-        if self.target_entropy is not None:
-            check_real("target_entropy", self.target_entropy, -1e3, 1e3)
-        check_bool("next_obs_in_context", self.next_obs_in_context)
-        check_int("buffer_capacity", self.buffer_capacity, 1, 100_000_000)
         stored = self.num_train_tasks * self.buffer_capacity * sum(FIELDS.values())
         if stored > MAX_STORED:
             raise ValueError(
@@ -185,14 +164,8 @@ class PEARLConfig:
                     f"meta_batch_size * {name} must be <= {MAX_ROWS:_} rows per gradient step, got "
                     f"{self.meta_batch_size} * {getattr(self, name)}"
                 )
-        check_int("max_steps", self.max_steps, 1, 1_000)
-        check_real("goal_radius", self.goal_radius, 0.0, 2.0, lo_open=True)
-        check_real("goal_low", self.goal_low, -10.0, 10.0)
-        check_real("goal_high", self.goal_high, -10.0, 10.0)
         if not self.goal_low < self.goal_high:
             raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
-        check_seed(self.seed)
-        check_device(self.device)
 
     @property
     def transition_size(self) -> int:

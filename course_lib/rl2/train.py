@@ -29,7 +29,6 @@ from course_lib.ppo import (
     EvaluateFn,
     PPOBatch,
     check_minibatch_size,
-    check_update_fields,
     compute_gae,
     ppo_update,
 )
@@ -55,7 +54,17 @@ from course_lib.trials import (
     input_size,
     rollout_trials,
 )
-from course_lib.validation import check_bool, check_int, check_real, check_seed
+from course_lib.validation import (
+    DEVICE,
+    FLAG,
+    SEED,
+    bounded,
+    check_bool,
+    check_declared,
+    check_real,
+    check_seed,
+    declared,
+)
 
 __all__ = [
     "RL2Config",
@@ -77,34 +86,31 @@ class RL2Config:
     the update is one whole trial.
     """
 
-    iterations: int = 100  # PPO iterations (each: one batch of trials, then the update)
-    hidden_size: int = 128  # GRU state size (the agent's memory)
-    recurrent: bool = True  # False: the memoryless MLP control
-    observation_only: bool = False  # True: the agent reads only the observation (no a, r, d)
-    learning_rate: float = 1e-3  # Adam step size
-    anneal_lr: bool = False  # decay the learning rate linearly to 0 over the iterations
-    gamma: float = 0.99  # discount, running across the episodes of a trial
-    gae_lambda: float = 0.3  # GAE λ
-    update_epochs: int = 2  # passes over the batch per iteration
-    num_minibatches: int = 4  # minibatches of whole trials per epoch
-    clip_coef: float = 0.2  # PPO ratio clip ε
-    clip_vloss: bool = False  # also clip the value update around the old values
-    ent_coef: float = 0.01  # entropy bonus (keeps the policy from collapsing onto one arm)
-    vf_coef: float = 0.5  # weight of the value loss
-    max_grad_norm: float = 0.5  # global gradient-norm clip
-    target_kl: float | None = None  # stop the epochs early once approx KL exceeds this
-    norm_adv: bool = True  # normalise advantages per minibatch, over its real (unpadded) steps
-    reward_scale: float = 1.0  # rewards × this for learning (long trials: < 1 keeps values O(1))
-    seed: int = 0  # seeds the weights, the tasks, the actions and the minibatch shuffles
-    device: str = "cpu"
+    iterations: int = bounded(100, 1, 1_000_000)  # PPO iterations (a batch of trials, an update)
+    hidden_size: int = bounded(128, 1, 4096)  # GRU state size (the agent's memory)
+    recurrent: bool = declared(True, FLAG)  # False: the memoryless MLP control
+    observation_only: bool = declared(False, FLAG)  # True: reads only the observation (no a, r, d)
+    learning_rate: float = bounded(1e-3, 0.0, 1.0, low_open=True)  # Adam step size
+    anneal_lr: bool = declared(False, FLAG)  # decay the learning rate linearly to 0
+    gamma: float = bounded(0.99, 0.0, 1.0)  # discount, running across the episodes of a trial
+    gae_lambda: float = bounded(0.3, 0.0, 1.0)  # GAE λ
+    update_epochs: int = bounded(2, 1, 1000)  # passes over the batch per iteration
+    num_minibatches: int = bounded(4, 1, 100_000)  # minibatches of whole trials per epoch
+    clip_coef: float = bounded(0.2, 0.0, 1.0, low_open=True)  # PPO ratio clip ε
+    clip_vloss: bool = declared(False, FLAG)  # also clip the value update around the old values
+    ent_coef: float = bounded(0.01, 0.0, 100.0)  # entropy bonus (keeps the policy off one arm)
+    vf_coef: float = bounded(0.5, 0.0, 100.0)  # weight of the value loss
+    max_grad_norm: float = bounded(0.5, 0.0, 1e6, low_open=True)  # global gradient-norm clip
+    # stop the epochs early once approx KL exceeds this (None: never)
+    target_kl: float | None = bounded(None, 0.0, 100.0, low_open=True)
+    norm_adv: bool = declared(True, FLAG)  # normalise advantages per minibatch (real steps)
+    # rewards × this for learning (long trials: < 1 keeps values O(1))
+    reward_scale: float = bounded(1.0, 0.0, 1e6, low_open=True)
+    seed: int = declared(0, SEED)  # seeds the weights, the tasks, the actions, the shuffles
+    device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_int("iterations", self.iterations, 1, 1_000_000)
-        check_int("hidden_size", self.hidden_size, 1, 4096)
-        check_bool("recurrent", self.recurrent)
-        check_bool("observation_only", self.observation_only)
-        check_update_fields(self)
-        check_real("reward_scale", self.reward_scale, 0.0, 1e6, lo_open=True)
+        check_declared(self)  # the PPO fields declare PPOConfig's ranges (a test holds them equal)
 
 
 def make_agent(env: TrialVectorEnv, config: RL2Config) -> RecurrentActorCritic:
