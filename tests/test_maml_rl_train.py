@@ -139,7 +139,8 @@ def test_adaptation_curve_shapes_and_paths():
     policy = make_policy(TINY)
     goals = torch.tensor([[0.2, 0.3], [-0.4, 0.1]])
     curve = adaptation_curve(policy, goals, steps=2, num_trajectories=3, max_steps=6)
-    assert curve.returns.shape == (3, 2)
+    assert curve.steps == [0, 1, 2] and curve.per_task.shape == (2, 3)
+    assert curve.metric == "return" and curve.higher_is_better and torch.equal(curve.tasks, goals)
     assert curve.positions.shape == (3, 6, 2, 3, 2)
     assert len(curve.params) == 3
     mean, half = curve.mean, curve.ci
@@ -147,7 +148,7 @@ def test_adaptation_curve_shapes_and_paths():
     paths = greedy_paths(curve, policy, 1)
     assert paths.shape == (3, 7, 2) and torch.equal(paths[:, 0], torch.zeros(3, 2))
     same = adaptation_curve(policy, goals, steps=2, num_trajectories=3, max_steps=6)
-    assert torch.equal(curve.returns, same.returns)
+    assert torch.equal(curve.per_task, same.per_task)
 
 
 @pytest.mark.parametrize(

@@ -66,7 +66,6 @@ from course_lib.meta.components import (
     squared_error,
 )
 from course_lib.meta.evaluation import (
-    AdaptationCurve,
     adaptation_curve,
     adaptation_trajectory,
     evaluation_tasks,
@@ -128,7 +127,6 @@ __all__ = [
     "BlackBoxConfig",
     "train_blackbox",
     "blackbox_mse",
-    "AdaptationCurve",
     "adaptation_curve",
     "adaptation_trajectory",
     "evaluation_tasks",

@@ -1,0 +1,70 @@
+"""What a learner scores on new tasks after 0, 1, …, K adaptation steps: the adaptation curve.
+
+Every meta-learner of the course is judged the same way (Finn et al., 2017, Figures 2 and 5):
+take tasks it has never seen, adapt k steps on each, score it, and plot the mean over tasks
+against k. One type holds that result for every family: the sinusoid regressors of Chapters 4
+and 5 (:func:`course_lib.meta.adaptation_curve`, query MSE, lower is better) and MAML-RL on 2-D
+navigation and on bandits (:func:`course_lib.maml_rl.adaptation_curve`,
+:func:`course_lib.maml_rl.bandit_adaptation_curve`, return, higher is better).
+
+The module sits beside :mod:`course_lib.stats` and imports nothing else of the course, so
+``meta`` and ``maml_rl`` both build curves without an import arrow between the two families.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from torch import Tensor
+
+from course_lib.stats import mean_ci_along
+
+__all__ = ["AdaptationCurve"]
+
+
+@dataclass
+class AdaptationCurve:
+    """The score of each new task (rows) after each number of adaptation steps (columns).
+
+    ``per_task [num_tasks, len(steps)]`` is one orientation for every family, the one of a
+    table of results (a row per task, as :func:`course_lib.meta.steps_to_reach` reads it).
+    The statistics are over tasks, in float64 (:func:`course_lib.stats.mean_ci_along`).
+
+    The optional fields are what MAML-RL's pictures need and a sinusoid curve leaves ``None``:
+    ``tasks`` the tasks' parameters (navigation goals ``[G, 2]``, a bandit's arm probabilities
+    ``[G, k]``); ``params`` θ_0 .. θ_K, each with a leading task dimension; ``positions`` the
+    navigation positions after each move, ``[K+1, T, G, N, 2]`` (steps first, as played).
+    """
+
+    steps: list[int]
+    per_task: Tensor
+    metric: str  # what is scored, for labels: "query MSE", "return", "reward per trial"
+    higher_is_better: bool
+    tasks: Tensor | None = None
+    params: list[dict[str, Tensor]] | None = None
+    positions: Tensor | None = None
+
+    @property
+    def num_tasks(self) -> int:
+        return self.per_task.shape[0]
+
+    @property
+    def mean(self) -> Tensor:
+        """Mean score over tasks after each step, ``[len(steps)]``."""
+        return self.per_task.double().mean(0)
+
+    @property
+    def std(self) -> Tensor:
+        """Standard deviation over tasks (ddof 1) after each step."""
+        return self.per_task.double().std(0)
+
+    @property
+    def stderr(self) -> Tensor:
+        """Standard error of :attr:`mean` (the ± of a "mean ± se" table entry)."""
+        return self.std / math.sqrt(self.num_tasks)
+
+    @property
+    def ci(self) -> Tensor:
+        """Half-width of the 95% interval of :attr:`mean` (1.96 standard errors)."""
+        return mean_ci_along(self.per_task, dim=0)[1]
