@@ -29,7 +29,10 @@ class AdaptationCurve:
 
     ``per_task [num_tasks, len(steps)]`` is one orientation for every family, the one of a
     table of results (a row per task, as :func:`course_lib.meta.steps_to_reach` reads it).
-    The statistics are over tasks, in float64 (:func:`course_lib.stats.mean_ci_along`).
+    The statistics are over tasks, in ``per_task``'s dtype: the sinusoid's query MSEs stay in
+    float32, as computed; MAML-RL's returns are stored in float64, the precision its intervals
+    (:func:`course_lib.stats.mean_ci_along`) have always been computed in. So every number a
+    chapter printed before the two curve types became one is unchanged, bit for bit.
 
     The optional fields are what MAML-RL's pictures need and a sinusoid curve leaves ``None``:
     ``tasks`` the tasks' parameters (navigation goals ``[G, 2]``, a bandit's arm probabilities
@@ -52,12 +55,12 @@ class AdaptationCurve:
     @property
     def mean(self) -> Tensor:
         """Mean score over tasks after each step, ``[len(steps)]``."""
-        return self.per_task.double().mean(0)
+        return self.per_task.mean(0)
 
     @property
     def std(self) -> Tensor:
         """Standard deviation over tasks (ddof 1) after each step."""
-        return self.per_task.double().std(0)
+        return self.per_task.std(0)
 
     @property
     def stderr(self) -> Tensor:
@@ -67,4 +70,4 @@ class AdaptationCurve:
     @property
     def ci(self) -> Tensor:
         """Half-width of the 95% interval of :attr:`mean` (1.96 standard errors)."""
-        return mean_ci_along(self.per_task, dim=0)[1]
+        return mean_ci_along(self.per_task, dim=0)[1].to(self.per_task.dtype)

@@ -9,7 +9,7 @@ from course_lib.stats import Z95, mean_ci
 
 
 def test_statistics_are_over_tasks_and_match_stats():
-    per_task = torch.tensor([[3.0, 1.0], [5.0, 2.0], [4.0, 6.0]])  # 3 tasks, steps 0 and 1
+    per_task = torch.tensor([[3.0, 1.0], [5.0, 2.0], [4.0, 6.0]], dtype=torch.float64)  # 3 tasks
     curve = AdaptationCurve([0, 1], per_task, "query MSE", higher_is_better=False)
     assert curve.num_tasks == 3 and curve.tasks is None and curve.params is None
     torch.testing.assert_close(curve.mean, torch.tensor([4.0, 3.0], dtype=torch.float64))
@@ -18,3 +18,10 @@ def test_statistics_are_over_tasks_and_match_stats():
     torch.testing.assert_close(curve.ci, Z95 * curve.stderr)
     interval = mean_ci(per_task[:, 1])
     assert math.isclose(curve.ci[1].item(), interval.half_width) and interval.mean == 3.0
+
+
+def test_statistics_keep_the_scores_dtype():
+    curve = AdaptationCurve([0, 1], torch.rand(5, 2), "query MSE", higher_is_better=False)
+    assert {curve.mean.dtype, curve.std.dtype, curve.stderr.dtype, curve.ci.dtype} == {
+        torch.float32
+    }

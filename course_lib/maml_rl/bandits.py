@@ -256,7 +256,7 @@ def bandit_adaptation_curve(
     logits = [{"logits": p.detach().cpu()} for p in path]
     return AdaptationCurve(
         list(range(steps + 1)),
-        per_bandit.cpu().T,
+        per_bandit.cpu().T.double(),  # float64, the statistics' precision (see AdaptationCurve)
         "reward per trial",
         True,
         arm_probs.cpu(),

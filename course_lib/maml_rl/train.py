@@ -648,8 +648,9 @@ def adaptation_curve(
                     policy, theta, batch, inner_lr=inner_lr, gamma=gamma, per_task=True
                 )
             thetas.append(theta)
-    # ``.T``: rows = goals, as a view of the [K+1, G] stack (the statistics reduce in the same order).
-    per_goal = torch.stack(returns).T
+    # Rows = goals: ``.T`` of the [K+1, G] stack, a view, so the statistics reduce in the same
+    # order as before; float64, the statistics' precision (see AdaptationCurve).
+    per_goal = torch.stack(returns).T.double()
     return AdaptationCurve(
         list(range(steps + 1)), per_goal, "return", True, goals, thetas, torch.stack(positions)
     )
