@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from course_lib.adaptation import AdaptationCurve
@@ -25,3 +26,12 @@ def test_statistics_keep_the_scores_dtype():
     assert {curve.mean.dtype, curve.std.dtype, curve.stderr.dtype, curve.ci.dtype} == {
         torch.float32
     }
+
+
+def test_scores_and_interval_read_one_step():
+    per_task = torch.tensor([[0.2, 0.6], [0.4, 0.8], [0.3, 0.9]])
+    curve = AdaptationCurve([0, 5], per_task, "query accuracy", higher_is_better=True)
+    assert torch.equal(curve.scores(5), per_task[:, 1])
+    assert curve.interval(5) == mean_ci(per_task[:, 1])
+    with pytest.raises(ValueError, match=r"steps must be one of the evaluated \[0, 5\], got 1"):
+        curve.scores(1)

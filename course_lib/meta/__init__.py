@@ -43,7 +43,6 @@ from course_lib.meta.characters import (
 from course_lib.meta.classifiers import (
     FEWSHOT_METHODS,
     FewShotConfig,
-    FewShotEvaluation,
     FewShotLearner,
     FewShotNet,
     adaptation_accuracy,
@@ -175,7 +174,6 @@ __all__ = [
     "FewShotNet",
     "FewShotConfig",
     "FewShotLearner",
-    "FewShotEvaluation",
     "train_fewshot",
     "prototype_logits",
     "pixel_prototypes",
