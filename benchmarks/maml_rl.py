@@ -55,7 +55,6 @@ from course_lib.maml_rl import (
     train_maml_rl,
     uniform_goals,
 )
-from course_lib.stats import mean_ci_along
 from course_lib.tasks import Navigation2D, Navigation2DVectorEnv, oracle_return
 
 PROTOCOLS = {
@@ -134,7 +133,7 @@ def train_and_evaluate(config: MAMLRLConfig, new_goals: int, seed: int) -> None:
             max_steps=config.max_steps,
             seed=seed + 1,
         )
-        mean, half = mean_ci_along(curve.returns)
+        mean, half = curve.mean, curve.ci
         means[name] = mean
         cells = " ".join(f"{m:9.2f} ± {h:4.2f}" for m, h in zip(mean.tolist(), half.tolist()))
         print(f"{name:12s} {cells}")

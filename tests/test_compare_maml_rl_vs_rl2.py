@@ -65,7 +65,7 @@ def test_explorer_goal_picks_the_most_improved_goal_that_shows_both_stories(monk
 
     class Curve:
         def __init__(self, goal):
-            self.returns = torch.tensor([[*maml[round(float(goal[0, 0]), 2)], -3.0, -3.0]]).T
+            self.per_task = torch.tensor([[*maml[round(float(goal[0, 0]), 2)], -3.0, -3.0]])
 
     monkeypatch.setattr(compare, "rl2_paths", fake_paths)
     monkeypatch.setattr(compare, "adaptation_curve", lambda policy, goal, **kw: Curve(goal))

@@ -90,13 +90,13 @@ def test_adaptation_curve_shapes_and_fixed_set():
     policy = BanditPolicy(5, 10.0)
     a = bandit_adaptation_curve(policy, steps=2, num_bandits=50, seed=3)
     b = bandit_adaptation_curve(policy, steps=2, num_bandits=50, seed=3)
-    assert a.returns.shape == (3, 50) and a.mean.shape == (3,) and a.ci.shape == (3,)
-    assert torch.equal(a.returns, b.returns)
+    assert a.per_task.shape == (50, 3) and a.mean.shape == (3,) and a.ci.shape == (3,)
+    assert torch.equal(a.per_task, b.per_task)
     # Step 0 is the uniform policy: expected trial reward = 10 · mean of the arm means.
     from course_lib.tasks import evaluation_bandits
 
     probs = torch.as_tensor(evaluation_bandits(5, range(50)), dtype=torch.float32)
-    torch.testing.assert_close(a.returns[0], 10 * probs.mean(1))
+    torch.testing.assert_close(a.per_task[:, 0], 10 * probs.mean(1), check_dtype=False)
 
 
 @pytest.mark.parametrize(

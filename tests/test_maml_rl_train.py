@@ -20,6 +20,7 @@ from course_lib.maml_rl.train import (
 )
 from course_lib.meta.functional import adapt
 from course_lib.ppo import gaussian_log_prob
+from course_lib.stats import mean_ci_along
 
 TINY = MAMLRLConfig(
     iterations=3, meta_batch_size=3, num_trajectories=4, max_steps=6, hidden_sizes=(8,)
@@ -139,15 +140,19 @@ def test_adaptation_curve_shapes_and_paths():
     policy = make_policy(TINY)
     goals = torch.tensor([[0.2, 0.3], [-0.4, 0.1]])
     curve = adaptation_curve(policy, goals, steps=2, num_trajectories=3, max_steps=6)
-    assert curve.returns.shape == (3, 2)
+    assert curve.steps == [0, 1, 2] and curve.per_task.shape == (2, 3)
+    assert curve.metric == "return" and curve.higher_is_better and torch.equal(curve.tasks, goals)
     assert curve.positions.shape == (3, 6, 2, 3, 2)
     assert len(curve.params) == 3
     mean, half = curve.mean, curve.ci
+    # The statistics the old [K+1, G] curve reported, bit for bit (mean_ci_along over goals).
+    old_mean, old_half = mean_ci_along(curve.per_task.T.float())
+    assert torch.equal(mean, old_mean) and torch.equal(half, old_half)
     assert mean.shape == half.shape == (3,)
     paths = greedy_paths(curve, policy, 1)
     assert paths.shape == (3, 7, 2) and torch.equal(paths[:, 0], torch.zeros(3, 2))
     same = adaptation_curve(policy, goals, steps=2, num_trajectories=3, max_steps=6)
-    assert torch.equal(curve.returns, same.returns)
+    assert torch.equal(curve.per_task, same.per_task)
 
 
 @pytest.mark.parametrize(

@@ -69,7 +69,8 @@ def test_adaptation_curve_shapes_and_step_zero_is_the_loss_at_phi():
     tasks = evaluation_tasks(7, k_support=5, k_query=20, seed=0)
     curve = adaptation_curve(learner, tasks, max_steps=4, inner_lr=0.02)
     assert curve.steps == [0, 1, 2, 3, 4] and curve.per_task.shape == (7, 5)
-    assert curve.mean.shape == curve.std.shape == curve.stderr.shape == (5,)
+    assert curve.mean.shape == curve.std.shape == curve.stderr.shape == curve.ci.shape == (5,)
+    assert curve.metric == "query MSE" and not curve.higher_is_better and curve.tasks is None
     at_phi = torch.stack(
         [mse(learner.predict(tasks.x_query[i]), tasks.y_query[i]) for i in range(7)]
     )

@@ -195,7 +195,7 @@ def explorer_goal(
             policy, torch.tensor([goal]), steps=3, num_trajectories=num_trajectories,
             inner_lr=inner_lr, max_steps=max_steps, seed=seed,
         )  # fmt: skip
-        maml = curve.returns[:, 0].tolist()
+        maml = curve.per_task[0].tolist()
         if maml[1] > maml[0]:
             return goal, {"MAML-RL": maml, "RL²": rl2[goal].tolist()}
     raise ValueError("no candidate goal shows both stories (RL² exploring, a helpful MAML-RL step)")

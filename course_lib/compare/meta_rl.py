@@ -132,7 +132,7 @@ def maml_rl_returns(
         inner_lr=config.inner_lr, gamma=config.gamma, max_steps=config.max_steps, seed=seed,
         task=config.task, goal_radius=config.goal_radius,
     )  # fmt: skip
-    return curve.returns
+    return curve.per_task.T
 
 
 def pearl_returns(

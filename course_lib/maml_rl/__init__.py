@@ -28,7 +28,6 @@ from course_lib.maml_rl.dice import (
     reinforce_surrogate,
 )
 from course_lib.maml_rl.train import (
-    AdaptationCurve,
     GaussianPolicy,
     MAMLRLConfig,
     adapt_policies,
@@ -60,7 +59,6 @@ __all__ = [
     "train_maml_rl",
     "uniform_goals",
     "adaptation_curve",
-    "AdaptationCurve",
     "greedy_paths",
     "BanditMAMLConfig",
     "BanditPolicy",

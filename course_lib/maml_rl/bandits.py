@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from course_lib.adaptation import AdaptationCurve
 from course_lib.maml_rl.dice import dice_surrogate
-from course_lib.maml_rl.train import AdaptationCurve
 from course_lib.tasks.bandits import evaluation_bandits
 from course_lib.training import (
     Callback,
@@ -239,8 +239,8 @@ def bandit_adaptation_curve(
     (drawn from seed i, the set RL² and the classic baselines are scored on); each inner step
     spends one trial of ``pulls_per_step`` pulls (drawn from ``seed``). A trial's score is its
     *expected* total reward given the policy, ``pulls_per_step · π_{φ_j} · p`` (exact, so the
-    only noise left is that of the pulls the steps learned from). The curve is MAML-RL's one
-    :class:`~course_lib.maml_rl.train.AdaptationCurve`: ``returns [steps + 1, N]``, ``goals``
+    only noise left is that of the pulls the steps learned from). The result is the course's one
+    :class:`~course_lib.adaptation.AdaptationCurve`: ``per_task [N, steps + 1]``, ``tasks``
     the arm probabilities, ``params`` the logits φ_j, ``mean`` and ``ci`` over bandits.
     """
     if not isinstance(policy, BanditPolicy):
@@ -257,4 +257,11 @@ def bandit_adaptation_curve(
     path = adapt_logits(policy, arm_probs, steps, pulls, gen, first_order=True)
     per_bandit = torch.stack([pulls * (p.softmax(-1) * arm_probs).sum(-1) for p in path]).detach()
     logits = [{"logits": p.detach().cpu()} for p in path]
-    return AdaptationCurve(per_bandit.cpu(), None, arm_probs.cpu(), logits)
+    return AdaptationCurve(
+        list(range(steps + 1)),
+        per_bandit.cpu().T.double(),  # float64, the statistics' precision (see AdaptationCurve)
+        "reward per trial",
+        True,
+        arm_probs.cpu(),
+        logits,
+    )

@@ -36,11 +36,11 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
+from course_lib.adaptation import AdaptationCurve
 from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
 from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
-from course_lib.stats import mean_ci_along
 from course_lib.tasks.navigation import check_goals, move, navigation_reward, reached_goal
 from course_lib.training import (
     Callback,
@@ -79,7 +79,6 @@ __all__ = [
     "train_maml_rl",
     "make_policy",
     "adaptation_curve",
-    "AdaptationCurve",
     "uniform_goals",
     "task_goals",
     "task_rules",
@@ -562,34 +561,6 @@ def _task_outputs(policy: nn.Module, adapted: Params, batch: Trajectories) -> Te
     )
 
 
-@dataclass
-class AdaptationCurve:
-    """Returns on new tasks after 0..K policy-gradient steps: MAML-RL's one curve type, for
-    2-D navigation (:func:`adaptation_curve`) and for bandits
-    (:func:`course_lib.maml_rl.bandits.bandit_adaptation_curve`).
-
-    ``returns [K+1, G]``: mean return per task after k steps; ``goals``: the tasks (goals
-    ``[G, 2]``, or a bandit's arm probabilities ``[G, k]``); ``params``: θ_0 .. θ_K, each with a
-    leading task dimension G; ``positions``: for navigation, the ``[K+1, T, G, N, 2]`` positions
-    after each move of those episodes (for pictures), ``None`` for bandits.
-    """
-
-    returns: Tensor
-    positions: Tensor | None
-    goals: Tensor
-    params: list[Params]
-
-    @property
-    def mean(self) -> Tensor:
-        """Mean over tasks after each step, ``[K+1]``."""
-        return mean_ci_along(self.returns)[0]
-
-    @property
-    def ci(self) -> Tensor:
-        """Half-width of the 95% interval of :attr:`mean`, ``[K+1]``."""
-        return mean_ci_along(self.returns)[1]
-
-
 def adaptation_curve(
     policy: GaussianPolicy,
     goals: Tensor,
@@ -657,7 +628,12 @@ def adaptation_curve(
                     policy, theta, batch, inner_lr=inner_lr, gamma=gamma, per_task=True
                 )
             thetas.append(theta)
-    return AdaptationCurve(torch.stack(returns), torch.stack(positions), goals, thetas)
+    # Rows = goals: ``.T`` of the [K+1, G] stack, a view, so the statistics reduce in the same
+    # order as before; float64, the statistics' precision (see AdaptationCurve).
+    per_goal = torch.stack(returns).T.double()
+    return AdaptationCurve(
+        list(range(steps + 1)), per_goal, "return", True, goals, thetas, torch.stack(positions)
+    )
 
 
 def _last(batch: Trajectories) -> Tensor:
@@ -670,9 +646,9 @@ def _last(batch: Trajectories) -> Tensor:
 def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int = 0) -> Tensor:
     """The mean-action path of θ_0 .. θ_K on one goal of ``curve``: ``[K+1, T+1, 2]`` from the origin."""
     check_int("goal_index", goal_index, minimum=0)
-    if goal_index >= len(curve.goals):
-        raise ValueError(f"goal_index must be in [0, {len(curve.goals) - 1}], got {goal_index}")
-    goal = curve.goals[goal_index : goal_index + 1]
+    if goal_index >= curve.num_tasks:
+        raise ValueError(f"goal_index must be in [0, {curve.num_tasks - 1}], got {goal_index}")
+    goal = curve.tasks[goal_index : goal_index + 1]
     max_steps = curve.positions.shape[1]
     gen = make_generator(0)  # unused: greedy paths draw no noise
     paths = []

@@ -43,7 +43,6 @@ from course_lib.meta.characters import (
 from course_lib.meta.classifiers import (
     FEWSHOT_METHODS,
     FewShotConfig,
-    FewShotEvaluation,
     FewShotLearner,
     FewShotNet,
     adaptation_accuracy,
@@ -66,7 +65,6 @@ from course_lib.meta.components import (
     squared_error,
 )
 from course_lib.meta.evaluation import (
-    AdaptationCurve,
     adaptation_curve,
     adaptation_trajectory,
     evaluation_tasks,
@@ -128,7 +126,6 @@ __all__ = [
     "BlackBoxConfig",
     "train_blackbox",
     "blackbox_mse",
-    "AdaptationCurve",
     "adaptation_curve",
     "adaptation_trajectory",
     "evaluation_tasks",
@@ -177,7 +174,6 @@ __all__ = [
     "FewShotNet",
     "FewShotConfig",
     "FewShotLearner",
-    "FewShotEvaluation",
     "train_fewshot",
     "prototype_logits",
     "pixel_prototypes",

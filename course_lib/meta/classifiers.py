@@ -29,7 +29,6 @@ body through those features.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -39,11 +38,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
+from course_lib.adaptation import AdaptationCurve
 from course_lib.i18n import tr
 from course_lib.meta.functional import Params, adapt, meta_loss
 from course_lib.meta.images import IMAGE_SHAPE, ImageTasks, check_images, digit_split
 from course_lib.meta.tasks import TaskBatch
-from course_lib.stats import Z95, Interval, mean_ci
 from course_lib.training import (
     Callback,
     MetaLoopConfig,
@@ -76,7 +75,6 @@ __all__ = [
     "FewShotNet",
     "FewShotConfig",
     "FewShotLearner",
-    "FewShotEvaluation",
     "prototype_logits",
     "train_fewshot",
     "adaptation_accuracy",
@@ -588,38 +586,6 @@ def meta_iterations_per_second(
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class FewShotEvaluation:
-    """Query accuracy of each task (rows) after 0..S inner steps (columns)."""
-
-    steps: list[int]
-    per_task: Tensor  # [num_tasks, S + 1]
-
-    @property
-    def mean(self) -> Tensor:
-        return self.per_task.mean(0)
-
-    @property
-    def ci95(self) -> Tensor:
-        """Half-width of the 95% confidence interval of :attr:`mean`, per number of steps."""
-        return Z95 * self.per_task.std(0) / math.sqrt(self.per_task.shape[0])
-
-    def scores(self, steps: int) -> Tensor:
-        """Each task's accuracy after ``steps`` inner steps: ``[num_tasks]``."""
-        if steps not in self.steps:
-            raise ValueError(f"steps must be one of the evaluated {self.steps}, got {steps!r}")
-        return self.per_task[:, self.steps.index(steps)]
-
-    def interval(self, steps: int) -> Interval:
-        """Mean accuracy after ``steps`` inner steps with its 95% interval (``course_lib.stats``)."""
-        return mean_ci(self.scores(steps))
-
-    def at(self, steps: int) -> tuple[float, float]:
-        """(mean accuracy, 95% half-width) after ``steps`` inner steps."""
-        interval = self.interval(steps)
-        return interval.mean, interval.half_width
-
-
 def adaptation_accuracy(
     learner: FewShotLearner,
     tasks: TaskBatch,
@@ -669,10 +635,10 @@ def predictions_along_the_way(
 
 def evaluate_fewshot(
     learner: FewShotLearner, tasks: TaskBatch, *, max_steps: int = 10, head_only: bool | None = None
-) -> FewShotEvaluation:
+) -> AdaptationCurve:
     """The papers' protocol on new tasks: accuracy after 0..S steps, mean ± 95% interval."""
     per_task = adaptation_accuracy(learner, tasks, max_steps=max_steps, head_only=head_only)
-    return FewShotEvaluation(list(range(max_steps + 1)), per_task)
+    return AdaptationCurve(list(range(max_steps + 1)), per_task, "query accuracy", True)
 
 
 def choose_inner_lr(

@@ -4,43 +4,22 @@
 support points of many new tasks (the paper's Figure 2 and Table 2), with the mean and the
 spread over tasks. Every method is evaluated by the same procedure, so the curves compare
 the initializations φ (and, for Meta-SGD, the learned step sizes), not the evaluation code.
+The result is the course's one :class:`~course_lib.adaptation.AdaptationCurve`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.func import vmap
 
+from course_lib.adaptation import AdaptationCurve
 from course_lib.meta.functional import InnerLR, _check_inner, _check_tasks, adapt, task_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.meta.train import MetaLearner
 from course_lib.training import make_generator
 
-__all__ = ["AdaptationCurve", "adaptation_curve", "adaptation_trajectory", "evaluation_tasks"]
-
-
-@dataclass
-class AdaptationCurve:
-    """Query MSE of each task (rows) after each number of inner steps (columns)."""
-
-    steps: list[int]
-    per_task: Tensor  # [num_tasks, len(steps)]
-
-    @property
-    def mean(self) -> Tensor:
-        return self.per_task.mean(0)
-
-    @property
-    def std(self) -> Tensor:
-        return self.per_task.std(0)
-
-    @property
-    def stderr(self) -> Tensor:
-        """Standard error of the mean over tasks (the ± of a table entry)."""
-        return self.std / self.per_task.shape[0] ** 0.5
+__all__ = ["adaptation_curve", "adaptation_trajectory", "evaluation_tasks"]
 
 
 def evaluation_tasks(
@@ -92,7 +71,9 @@ def adaptation_curve(
 
     with torch.no_grad():
         per_task = vmap(losses_along_the_way)(*tasks)
-    return AdaptationCurve(list(range(max_steps + 1)), per_task.detach())
+    return AdaptationCurve(
+        list(range(max_steps + 1)), per_task.detach(), "query MSE", higher_is_better=False
+    )
 
 
 def adaptation_trajectory(

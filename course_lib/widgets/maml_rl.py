@@ -124,7 +124,7 @@ def maml_rl_explorer(
             )
             ax.plot(0, 0, marker="o", color="black", ms=5, ls="none")
             ax.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), aspect="equal", xlabel="x")
-        returns = curve.returns[:, 0].tolist()
+        returns = curve.per_task[0].tolist()
         for step in range(k + 1):
             reach = float(paths[step].norm(dim=-1).max())
             if reach < 0.1:  # a path that stays at the start would hide under its marker
