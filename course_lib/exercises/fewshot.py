@@ -303,15 +303,21 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
     and said so; with fewer than two layers left there is nothing to judge.
     """
     if not isinstance(changes, Mapping):
-        raise CannotJudge(f"changes must map layer names to numbers, got {describe(changes)}")
+        raise CannotJudge(
+            tr("changes must map layer names to numbers, got {what}", what=describe(changes))
+        )
     # layer_changes names the layers in the chapter's language; English keys are read too.
     shown = _layer_names()
     names = {k: n if n in changes else shown[k] for k, n in _LAYER_CHOICES.items()}
     missing = [name for name in names.values() if name not in changes]
     if missing:
         raise CannotJudge(
-            f"this run's changes lack {missing} (they hold {sorted(map(str, changes))}): run "
-            "the cell that measures layer_changes first"
+            tr(
+                "this run's changes lack {missing} (they hold {held}): run the cell that "
+                "measures layer_changes first",
+                missing=missing,
+                held=sorted(map(str, changes)),
+            )
         )
     values, broken = {}, []
     for key, name in names.items():
@@ -320,7 +326,9 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
         except CannotJudge:
             broken.append(name)
     if len(values) < 2:
-        raise CannotJudge(f"the changes of {broken} are not finite numbers: re-run the training")
+        raise CannotJudge(
+            tr("the changes of {broken} are not finite numbers: re-run the training", broken=broken)
+        )
     largest = max(values, key=values.get)
     correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
     measured = tr(", ").join(
