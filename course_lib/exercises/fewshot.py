@@ -27,7 +27,7 @@ from course_lib.exercises.harness import (
     plain_number,
     safe_checker,
 )
-from course_lib.i18n import tr
+from course_lib.i18n import listing, tr
 from course_lib.meta.classifiers import prototype_logits
 
 __all__ = [
@@ -331,11 +331,11 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
         )
     largest = max(values, key=values.get)
     correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
-    measured = tr(", ").join(
+    measured = listing(
         tr("{layer} {change:.1f}%", layer=shown[k], change=100 * v) for k, v in values.items()
     )
     if broken:
-        left_out = tr(", ").join(shown[k] for k, n in names.items() if n in broken)
+        left_out = listing(shown[k] for k, n in names.items() if n in broken)
         measured += tr(" ({layers}: not a number in this run, left out)", layers=left_out)
     if correct == "d":
         reasons = {
