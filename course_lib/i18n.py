@@ -28,9 +28,19 @@ import re
 import string
 import unicodedata
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "set_language", "language", "tr", "catalog", "display_width", "pad"]
+__all__ = [
+    "LANGUAGES",
+    "set_language",
+    "language",
+    "tr",
+    "listing",
+    "catalog",
+    "display_width",
+    "pad",
+]
 
 #: The languages the course is written in; English is the source.
 LANGUAGES = ("en", "zh")
@@ -101,6 +111,18 @@ def tr(message: str, /, **values: object) -> str:
         return Text(_WIDE.vformat(text, (), values))
     except (KeyError, IndexError, ValueError):  # a broken translation must not break the chapter
         return Text(_WIDE.vformat(message, (), values))
+
+
+#: What separates the items of a printed list: the middle of each language's CLDR list pattern
+#: (``babel.lists.format_list``: "{0}, {1}" in English, "{0}、{1}" in Chinese, the enumeration
+#: comma, not the clause comma "，"). The last item gets no "and"/"和": these lists are read
+#: as rows of results, not as sentences.
+LIST_SEPARATORS = {"en": ", ", "zh": "、"}
+
+
+def listing(items: Iterable[object]) -> str:
+    """``items`` printed as one list in the current language: ``a, b, c`` or ``甲、乙、丙``."""
+    return Text(LIST_SEPARATORS[_current["language"]].join(str(item) for item in items))
 
 
 def display_width(text: str) -> int:

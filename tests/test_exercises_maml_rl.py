@@ -186,7 +186,10 @@ def test_ood_prediction_with_broken_results_cannot_judge(lead, says, capsys):
 
 @pytest.mark.parametrize(
     "steps, trajectories, says",
-    [(-1, 20, "steps must be an integer in [1, 1_000]"), (3, 0, "num_trajectories must be")],
+    [
+        (-1, 20, "passed steps = -1 and num_trajectories = 20; they must be whole numbers"),
+        (3, 0, "num_trajectories in [1, 100000]"),
+    ],
 )
 def test_episodes_needed_with_bad_sizes_accepts_nothing(steps, trajectories, says, capsys):
     for answer in (0, -20, steps * trajectories):

@@ -133,3 +133,12 @@ def test_build_translates_prose_and_only_the_language_line_of_the_code(tmp_path,
     assert nb.cells[2].source == english.cells[2].source
     assert nb.cells[2].metadata["nbval_reference"][0]["text"] == "x"
     assert "nbval_reference_zh" not in nb.cells[2].metadata
+
+
+def test_a_printed_list_takes_each_languages_separator(zh):
+    items = ["楷体 7", "宋体 5", 3]
+    assert i18n.listing(items) == "楷体 7、宋体 5、3"
+    assert f"{i18n.listing(['甲', '乙']):<7}|" == "甲、乙 |"  # pads by display width
+    i18n.set_language("en")
+    assert i18n.listing(iter(["serif 7", "sans 5"])) == "serif 7, sans 5"
+    assert i18n.listing([]) == ""

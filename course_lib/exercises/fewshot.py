@@ -27,7 +27,7 @@ from course_lib.exercises.harness import (
     plain_number,
     safe_checker,
 )
-from course_lib.i18n import tr
+from course_lib.i18n import listing, tr
 from course_lib.meta.classifiers import prototype_logits
 
 __all__ = [
@@ -303,15 +303,21 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
     and said so; with fewer than two layers left there is nothing to judge.
     """
     if not isinstance(changes, Mapping):
-        raise CannotJudge(f"changes must map layer names to numbers, got {describe(changes)}")
+        raise CannotJudge(
+            tr("changes must map layer names to numbers, got {what}", what=describe(changes))
+        )
     # layer_changes names the layers in the chapter's language; English keys are read too.
     shown = _layer_names()
     names = {k: n if n in changes else shown[k] for k, n in _LAYER_CHOICES.items()}
     missing = [name for name in names.values() if name not in changes]
     if missing:
         raise CannotJudge(
-            f"this run's changes lack {missing} (they hold {sorted(map(str, changes))}): run "
-            "the cell that measures layer_changes first"
+            tr(
+                "this run's changes lack {missing} (they hold {held}): run the cell that "
+                "measures layer_changes first",
+                missing=missing,
+                held=sorted(map(str, changes)),
+            )
         )
     values, broken = {}, []
     for key, name in names.items():
@@ -320,14 +326,16 @@ def check_most_changed_layer(answer: object, changes: Mapping[str, float]) -> bo
         except CannotJudge:
             broken.append(name)
     if len(values) < 2:
-        raise CannotJudge(f"the changes of {broken} are not finite numbers: re-run the training")
+        raise CannotJudge(
+            tr("the changes of {broken} are not finite numbers: re-run the training", broken=broken)
+        )
     largest = max(values, key=values.get)
     correct = "d" if values[largest] < 1.5 * min(values.values()) else largest
-    measured = tr(", ").join(
+    measured = listing(
         tr("{layer} {change:.1f}%", layer=shown[k], change=100 * v) for k, v in values.items()
     )
     if broken:
-        left_out = tr(", ").join(shown[k] for k, n in names.items() if n in broken)
+        left_out = listing(shown[k] for k, n in names.items() if n in broken)
         measured += tr(" ({layers}: not a number in this run, left out)", layers=left_out)
     if correct == "d":
         reasons = {

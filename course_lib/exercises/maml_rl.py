@@ -269,8 +269,15 @@ def check_episodes_needed(answer: object, *, steps: int, num_trajectories: int) 
     try:
         steps = check_int("steps", steps, 1, 1000)
         num_trajectories = check_int("num_trajectories", num_trajectories, 1, 100_000)
-    except (TypeError, ValueError) as error:
-        raise CannotJudge(str(error)) from None
+    except (TypeError, ValueError):  # the edge's English error, worded for the reader here
+        raise CannotJudge(
+            tr(
+                "the chapter passed steps = {steps!r} and num_trajectories = {n!r}; they must be "
+                "whole numbers, steps in [1, 1000] and num_trajectories in [1, 100000]",
+                steps=steps,
+                n=num_trajectories,
+            )
+        ) from None
     expected = steps * num_trajectories
     return check_number(
         answer,

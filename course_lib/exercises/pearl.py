@@ -23,7 +23,7 @@ from course_lib.exercises.harness import (
     check_number,
     safe_checker,
 )
-from course_lib.i18n import tr
+from course_lib.i18n import listing, tr
 from course_lib.pearl.encoder import ContextEncoder, product_of_gaussians
 
 __all__ = [
@@ -252,7 +252,7 @@ def check_efficiency_prediction(answer: object, steps: Mapping[str, float]) -> b
     names = ("RL²", "MAML-RL", "PEARL")
     correct = min(names, key=lambda n: steps[n])
     shown = {n: (tr("never") if steps[n] == float("inf") else f"{steps[n]:,.0f}") for n in names}
-    summary = tr(", ").join(f"{n} {shown[n]}" for n in names)
+    summary = listing(f"{n} {shown[n]}" for n in names)
     reasons = {
         "RL²": tr(
             "RL² learns on-policy: every PPO iteration plays fresh trials and throws them away "

@@ -620,7 +620,7 @@ class _Captured(io.TextIOBase):
     def take(self) -> str:
         text = "".join(self.parts)
         if self.cut:
-            text += f"\n… ({self.cut:_} more characters of output cut)\n"
+            text += tr("\n… ({cut:_} more characters of output cut)\n", cut=self.cut)
         self.parts, self.size, self.cut = [], 0, 0
         return text
 

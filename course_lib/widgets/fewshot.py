@@ -15,7 +15,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_rgb
 
-from course_lib.i18n import tr
+from course_lib.i18n import listing, tr
 from course_lib.meta import FewShotLearner, predictions_along_the_way
 from course_lib.meta.images import ImageTasks
 from course_lib.plotting import COLORS, PlotView, new_figure
@@ -199,7 +199,7 @@ def fewshot_explorer(
         means = {
             name: (predictions[k][name][:, steps] == batch.y_query.numpy()).mean() for name in names
         }
-        overall = ", ".join(f"{name} <b>{100 * acc:.0f}%</b>" for name, acc in means.items())
+        overall = listing(f"{name} <b>{100 * acc:.0f}%</b>" for name, acc in means.items())
         values = dict(i=i, n_way=n_way, k=k, num_tasks=num_tasks, steps=steps, overall=overall)
         if steps == 1:
             return tr(
