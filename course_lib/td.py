@@ -268,6 +268,8 @@ def q_learning(
     ``num_runs`` learners run side by side, each on its own episodes.
     """
     _check_q_learning_args(mdp, num_episodes, num_runs, max_steps)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
     gamma = check_real("gamma", gamma, 0.0, 1.0)
     alpha = check_real("step_size", step_size, 0.0, 1.0, lo_open=True)
     epsilon = check_real("epsilon", epsilon, 0.0, 1.0)

@@ -116,6 +116,8 @@ class FewShotNet(nn.Module):
         backbone: str = "mlp",
     ):
         super().__init__()
+        n_out = check_int("n_out", n_out, 1, 10_000)
+        hidden_sizes = check_hidden_sizes(hidden_sizes)
         self.image_shape = tuple(image_shape)
         self.backbone = check_choice("backbone", backbone, BACKBONES)
         layers: list[nn.Module] = []
