@@ -202,6 +202,9 @@ VALID_BY_NAME: dict[str, Callable[[], object]] = {
     "mdp": _lazy(_chain_mdp),
     "tasks": bad_inputs.TASKS,
     "params": bad_inputs.SINE_PARAMS,
+    "model": bad_inputs.SINE,
+    "x": lambda: bad_inputs.K5,
+    "y": lambda: bad_inputs.K5,
     "env_id": lambda: "CartPole-v1",
     **{
         name: (lambda: torch.zeros(4))
@@ -265,6 +268,8 @@ NO_BASELINE = {
     "course_lib.widgets.maml_rl.maml_rl_explorer": "needs a navigation-trained agent",
     "course_lib.maml_rl.dice.dice_surrogate": "needs time-major [T, N] tensors",
     "course_lib.maml_rl.dice.reinforce_surrogate": "needs time-major [T, N] tensors",
+    "course_lib.meta.blackbox.blackbox_mse": "needs a black-box model, not the sine regressor",
+    "course_lib.meta.images.check_images": "needs [..., 1, 8, 8] images",
 }
 
 

@@ -56,6 +56,7 @@ __all__ = [
 
 def magic_box(x: Tensor) -> Tensor:
     """⊡(x) = exp(x − ⊥x): 1 in value; its derivative of every order carries the ∇x factors."""
+    check_tensor("x", x, floating=True)
     return torch.exp(x - x.detach())
 
 
