@@ -73,6 +73,8 @@ def sample_runs(
 
     (``sample_episodes`` checks ``mdp`` and ``policy``.)
     """
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
     R = check_int("num_runs", num_runs, 1, MAX_RUNS)
     K = check_int("num_episodes", num_episodes, 1, MAX_EPISODES // R)
     max_steps = check_int("max_steps", max_steps, 1, MAX_STEPS)
