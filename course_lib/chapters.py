@@ -8,6 +8,7 @@ disagree), so adding or renaming a chapter is one line here and one command.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 from course_lib import glossary
 
@@ -96,10 +97,13 @@ CHAPTERS: tuple[Chapter, ...] = (
 
 def chapter(number: int) -> Chapter:
     """The chapter with this number; ``ValueError`` naming the numbers that exist."""
+    if isinstance(number, bool) or not isinstance(number, Integral):
+        raise TypeError(f"number must be an integer chapter number, got {number!r}")
     for c in CHAPTERS:
         if c.number == number:
             return c
-    raise ValueError(f"no chapter {number!r}; the chapters are {[c.number for c in CHAPTERS]}")
+    numbers = [c.number for c in CHAPTERS]
+    raise ValueError(f"no chapter {number}: number must be one of {numbers}, got {number}")
 
 
 def _key_terms(number: int, limit: int = 3) -> str:

@@ -52,10 +52,38 @@ class Claim:
         return self.margin / self.noise
 
 
+def _finite(name: str, x: object, *, nan_ok: bool = False) -> float:
+    """``x`` as a finite float: a Python, numpy or 0-d torch number (a run's results are any).
+
+    ``nan_ok``: a NaN result (a diverged run) is kept, so that its claim fails (a NaN margin
+    never holds) and the checkpoint reports it, instead of an error hiding the other claims.
+    """
+    if isinstance(x, bool | str) or not hasattr(x, "__float__"):
+        raise TypeError(f"{name} must be a finite number, got {x!r}")
+    v = float(x)
+    if not (math.isfinite(v) or (nan_ok and math.isnan(v))):
+        raise ValueError(f"{name} must be a finite number, got {v}")
+    return v
+
+
+def _check_bound_claim(
+    statement: object, value: object, bound: object, noise: object, detail: object
+) -> tuple[float, float]:
+    """A NaN result (a diverged run) must not become a claim with a NaN margin: say so here."""
+    if not isinstance(statement, str):
+        raise TypeError(f"statement must be a str, got {statement!r}")
+    if not isinstance(detail, str):
+        raise TypeError(f"detail must be a str, got {detail!r}")
+    if noise is not None and _finite("noise", noise) < 0:
+        raise ValueError(f"noise must be None or a finite number >= 0, got {noise}")
+    return _finite("value", value, nan_ok=True), _finite("bound", bound)
+
+
 def at_least(
     statement: str, value: float, bound: float, *, noise: float | None = None, detail: str = ""
 ) -> Claim:
     """``value ≥ bound`` (a threshold such as CartPole's 475); margin ``value − bound``."""
+    _check_bound_claim(statement, value, bound, noise, detail)
     return Claim(
         statement,
         float(value) - float(bound),
@@ -68,6 +96,7 @@ def at_most(
     statement: str, value: float, bound: float, *, noise: float | None = None, detail: str = ""
 ) -> Claim:
     """``value ≤ bound``; margin ``bound − value``."""
+    _check_bound_claim(statement, value, bound, noise, detail)
     return Claim(
         statement,
         float(bound) - float(value),

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course_lib.i18n import language, tr
+from course_lib.validation import check_int
 
 __all__ = ["Term", "TERMS", "chinese", "find", "glossary_table"]
 
@@ -500,6 +501,8 @@ def glossary_table(chapter: int | None = None):
     """
     from IPython.display import Markdown
 
+    if chapter is not None:
+        check_int("chapter", chapter, 0, max(t.chapter for t in TERMS))
     chinese_first = language() == "zh"
     header = tr("| English | 中文 | First in |")
     rows = [header, "|---|---|---|"]

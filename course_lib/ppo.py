@@ -168,7 +168,8 @@ class PPOConfig:
 
 def check_minibatch_size(minibatch_size: int, norm_adv: bool) -> None:
     """Normalising advantages needs a standard deviation: at least 2 samples per minibatch."""
-    if norm_adv and minibatch_size < 2:
+    minibatch_size = check_int("minibatch_size", minibatch_size, 1)
+    if check_bool("norm_adv", norm_adv) and minibatch_size < 2:
         raise ValueError(
             "norm_adv=True needs minibatches of at least 2 samples (a 1-sample minibatch has no "
             f"standard deviation, and its normalised advantage is NaN), got {minibatch_size}: "
@@ -330,6 +331,7 @@ def make_envs(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv
     gymnasium's ``RecordEpisodeStatistics`` records the return and length of the last 20
     finished episodes (raw rewards, before any ``reward_scale``).
     """
+    env_id = check_env_id(env_id)
     check_int("num_envs", num_envs, 1, MAX_ENVS)
     envs = gym.make_vec(
         env_id,

@@ -46,6 +46,7 @@ def num_batches(n: int, batch_size: int, *, drop_last: bool = False) -> int:
     """How many minibatches one epoch over ``n`` samples yields."""
     n = check_int("n", n, minimum=0)
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    check_bool("drop_last", drop_last)
     return n // batch_size if drop_last else -(-n // batch_size)
 
 

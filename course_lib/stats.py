@@ -96,6 +96,11 @@ def mean_ci_along(values: torch.Tensor, dim: int = -1) -> tuple[torch.Tensor, to
         raise TypeError(
             f"values must be a tensor with at least one dimension, got {type(values).__name__}"
         )
+    if isinstance(dim, bool) or not isinstance(dim, int) or not -values.dim() <= dim < values.dim():
+        raise TypeError(
+            f"dim must be an integer in [-{values.dim()}, {values.dim() - 1}] (a dimension of "
+            f"values), got {dim!r}"
+        )
     n = values.shape[dim]
     if n < 2:
         raise ValueError(f"values must hold at least 2 scores along dim {dim}, got {n}")

@@ -353,6 +353,8 @@ def sample_episodes(
     An episode still running after ``max_steps`` steps is cut there (truncated).
     """
     policy = _check_policy(mdp, policy).detach()
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
     n = check_int("num_episodes", num_episodes, 1)
     if n > MAX_EPISODES:
         raise ValueError(f"num_episodes must be <= {MAX_EPISODES}, got {n}")

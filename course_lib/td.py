@@ -73,6 +73,8 @@ def sample_runs(
 
     (``sample_episodes`` checks ``mdp`` and ``policy``.)
     """
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
     R = check_int("num_runs", num_runs, 1, MAX_RUNS)
     K = check_int("num_episodes", num_episodes, 1, MAX_EPISODES // R)
     max_steps = check_int("max_steps", max_steps, 1, MAX_STEPS)
@@ -268,6 +270,8 @@ def q_learning(
     ``num_runs`` learners run side by side, each on its own episodes.
     """
     _check_q_learning_args(mdp, num_episodes, num_runs, max_steps)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r}")
     gamma = check_real("gamma", gamma, 0.0, 1.0)
     alpha = check_real("step_size", step_size, 0.0, 1.0, lo_open=True)
     epsilon = check_real("epsilon", epsilon, 0.0, 1.0)

@@ -27,6 +27,7 @@ learned to read one trainer can read them all:
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ import numpy as np
 import torch
 
 from course_lib.i18n import tr
-from course_lib.validation import check_device, check_seed
+from course_lib.validation import check_device, check_int, check_real, check_seed
 
 __all__ = [
     "Row",
@@ -115,6 +116,8 @@ def derive_seed(seed: int, offset: int, *, stride: int = 1) -> int:
     ``stride`` larger than the number of parts keeps two seeds' parts apart (seed 0 at offset
     1 is not seed 1 at offset 0 when ``stride > 1``).
     """
+    offset = check_int("offset", offset, 0)
+    stride = check_int("stride", stride, 1)
     return (check_seed(seed) * stride + offset) % 2**63
 
 
@@ -166,11 +169,18 @@ class Stopwatch:
 def linear_anneal(start: float, iteration: int, iterations: int, end: float = 0.0) -> float:
     """``start`` at iteration 1, falling linearly towards ``end`` (reached after the last one):
     the learning-rate schedule of CleanRL's PPO, ``start · (1 − (i − 1) / n)`` for ``end = 0``."""
+    start = check_real("start", start, -math.inf, math.inf)
+    end = check_real("end", end, -math.inf, math.inf)
+    iterations = check_int("iterations", iterations, 1)
+    iteration = check_int("iteration", iteration, 1)
     return end + (start - end) * (1.0 - (iteration - 1) / iterations)
 
 
 def log_due(iteration: int, every: int, iterations: int) -> bool:
     """Whether iteration ``iteration`` (1-based) logs a row: every ``every``-th, and the last."""
+    iteration = check_int("iteration", iteration, 1)
+    every = check_int("every", every, 1)
+    iterations = check_int("iterations", iterations, 1)
     return iteration % every == 0 or iteration == iterations
 
 

@@ -17,3 +17,12 @@ def test_case_count():
     assert {"repro", "config", "ppo", "eval", "sampling", "nets", "training", "meta", "rl2"} <= prefixes  # fmt: skip
     assert {"widget", "plotting", "checkpoints"} <= prefixes
     assert len({p.id for p in cases}) == len(cases), "two cases share a name"
+
+
+def test_generated_sweep_count():
+    """The generated sweep (tests/test_bad_inputs_generated.py) reaches every public callable it
+    can build a valid call for; the README quotes its counts (``test_counts`` prints them)."""
+    generated = importlib.import_module("test_bad_inputs_generated")
+    ids = [case.id for case in generated.CASES]
+    assert len(ids) >= 1000 and len(set(ids)) == len(ids), "two generated cases share a name"
+    assert len(generated.reached_pairs()) >= 250

@@ -135,7 +135,7 @@ def goals_outside(
     inner = check_real("inner", inner, 0.0, 10.0)
     if not inner < outer:
         raise ValueError(f"need 0 <= inner < outer <= 10, got inner={inner}, outer={outer}")
-    gen = make_generator(seed)
+    gen = make_generator(check_seed(seed))
     draw = (2 * torch.rand(4 * num_goals, 2, generator=gen) - 1) * outer
     found = draw[draw.abs().amax(1) > inner]
     missing = num_goals - len(found)

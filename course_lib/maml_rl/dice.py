@@ -56,6 +56,7 @@ __all__ = [
 
 def magic_box(x: Tensor) -> Tensor:
     """⊡(x) = exp(x − ⊥x): 1 in value; its derivative of every order carries the ∇x factors."""
+    check_tensor("x", x, floating=True)
     return torch.exp(x - x.detach())
 
 
@@ -389,7 +390,7 @@ def meta_gradient_bias(
         )
     if n * r > 2_000_000:
         raise ValueError(f"num_trajectories * repeats must be <= 2000000, got {n} * {r}")
-    gen = make_generator(seed)
+    gen = make_generator(check_seed(seed))
     mdp = TinyMDP.default()
     theta = torch.tensor([[0.3, -0.2], [-0.4, 0.1]], dtype=torch.float64)
     target = exact_meta_gradient(mdp, theta, inner_lr)

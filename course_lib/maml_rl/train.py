@@ -27,6 +27,7 @@ Python step per time step, never one per task.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -180,7 +181,8 @@ class GaussianPolicy(nn.Module):
             activation=ACTIVATIONS[activation],
             out_gain=0.01,
         )
-        self.log_std = nn.Parameter(torch.full((2,), float(init_log_std)))
+        init_log_std = check_real("init_log_std", init_log_std, -5.0, 2.0)
+        self.log_std = nn.Parameter(torch.full((2,), init_log_std))
 
     def forward(self, obs: Tensor) -> Tensor:
         mean = self.mean(obs)
@@ -436,6 +438,9 @@ def gaussian_kl(mean_p: Tensor, log_std_p: Tensor, mean_q: Tensor, log_std_q: Te
 
 def uniform_goals(num_goals: int, low: float, high: float, generator: torch.Generator) -> Tensor:
     """``[num_goals, 2]`` goals uniform on the square [low, high]²."""
+    num_goals = check_int("num_goals", num_goals, 1, 1_000_000)
+    low = check_real("low", low, -math.inf, math.inf)
+    high = check_real("high", high, low, math.inf)
     return low + (high - low) * torch.rand(num_goals, 2, generator=generator)
 
 

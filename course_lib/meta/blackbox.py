@@ -40,6 +40,8 @@ from course_lib.validation import (
     WIDTHS,
     bounded,
     check_declared,
+    check_hidden_sizes,
+    check_int,
     declared,
 )
 
@@ -55,6 +57,8 @@ class ConditionalNeuralProcess(nn.Module):
 
     def __init__(self, hidden_sizes: Sequence[int] = (64, 64), representation: int = 64):
         super().__init__()
+        hidden_sizes = check_hidden_sizes(hidden_sizes)
+        representation = check_int("representation", representation, 1, 4096)
         self.encoder = _relu_mlp(2, hidden_sizes, representation)
         self.decoder = _relu_mlp(1 + representation, hidden_sizes, 1)
 

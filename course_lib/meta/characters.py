@@ -43,7 +43,7 @@ from torch import Tensor
 
 from course_lib.i18n import tr
 from course_lib.meta.images import ImageTasks
-from course_lib.validation import check_choice, check_int, check_seed
+from course_lib.validation import check_choice, check_int, check_real, check_seed
 
 __all__ = [
     "IMAGE_SIZE",
@@ -334,6 +334,25 @@ class Jitter:
     shift_x: float = 0.0
     shift_y: float = 0.0
     stroke: int = 0
+
+    def __post_init__(self) -> None:
+        # A NaN or a string here would only surface as a raw PIL/numpy error (or a blank glyph)
+        # when the instance is rendered: refuse it where the jitter is made.
+        for name, (lo, hi, lo_open) in _JITTER_BOUNDS.items():
+            check_real(name, getattr(self, name), lo, hi, lo_open=lo_open)
+        check_int("stroke", self.stroke, -1, 1)
+
+
+#: What a :class:`Jitter` accepts: wider than :data:`JITTER_RANGES` (the ranges drawn), so that a
+#: hand-made jitter can exaggerate, but finite, and a positive size.
+_JITTER_BOUNDS = {
+    "rotation": (-180.0, 180.0, False),
+    "shear": (-1.0, 1.0, False),
+    "scale": (0.0, 4.0, True),
+    "aspect": (0.0, 4.0, True),
+    "shift_x": (-1.0, 1.0, False),
+    "shift_y": (-1.0, 1.0, False),
+}
 
 
 #: The jitter's ranges: uniform on each (rotation in degrees, shifts as image fractions).

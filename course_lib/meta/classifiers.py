@@ -62,6 +62,7 @@ from course_lib.validation import (
     bounded,
     check_choice,
     check_declared,
+    check_hidden_sizes,
     check_int,
     check_params,
     check_real,
@@ -120,6 +121,8 @@ class FewShotNet(nn.Module):
         backbone: str = "mlp",
     ):
         super().__init__()
+        n_out = check_int("n_out", n_out, 1, 10_000)
+        hidden_sizes = check_hidden_sizes(hidden_sizes)
         self.image_shape = tuple(image_shape)
         self.backbone = check_choice("backbone", backbone, BACKBONES)
         layers: list[nn.Module] = []

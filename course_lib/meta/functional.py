@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, grad, vmap
 
 from course_lib.meta.tasks import TaskBatch
-from course_lib.validation import check_int, check_real, check_same_shape
+from course_lib.validation import check_int, check_real, check_same_shape, check_tensor
 
 __all__ = [
     "Params",
@@ -67,6 +67,8 @@ def task_loss(
     model: nn.Module, params: Mapping[str, Tensor], x: Tensor, y: Tensor, loss_fn: LossFn = mse
 ) -> Tensor:
     """``loss_fn`` of ``model`` evaluated with ``params`` (not its own weights) on one task's points."""
+    check_tensor("x", x)
+    check_tensor("y", y)
     return loss_fn(functional_call(model, dict(params), (x,)), y)
 
 
@@ -261,6 +263,7 @@ def reptile_inner_loop(
     step on one minibatch that also helps the other. (Repeating one batch turns that term into
     a penalty on the gradient's norm.)
     """
+    _check_inner(inner_lr, steps)
     params = {name: p.detach() for name, p in params.items()}
 
     def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Params:

@@ -428,7 +428,9 @@ def oracle_return(
     """
     _check_action_type(action_type)
     check_int("max_steps", max_steps, 1, 10_000)
-    goals = torch.as_tensor(goals, dtype=torch.float32)
+    if not isinstance(goals, torch.Tensor | np.ndarray):  # a list [x, y] is one goal, not [G, 2]
+        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
+    goals = check_goals(torch.as_tensor(goals, dtype=torch.float32))
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
     alive = torch.ones(len(goals), dtype=torch.bool)
     for _ in range(max_steps):

@@ -119,6 +119,7 @@ def random_half_circle_goals(
 ) -> torch.Tensor:
     """``[num_goals, 2]`` goals at angles drawn uniformly from [0, π] with ``generator``."""
     n = check_int("num_goals", num_goals, 1, MAX_ENVS)
+    radius = check_real("radius", radius, 0.0, 10.0, lo_open=True)
     angles = math.pi * torch.rand(n, generator=generator)
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
 
@@ -254,6 +255,8 @@ def sparse_oracle_return(
     check_choice("action_type", action_type, _ACTION_TYPES)
     check_int("max_steps", max_steps, 1, 10_000)
     radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
+    if not isinstance(goals, torch.Tensor | np.ndarray):
+        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
     goals = torch.as_tensor(goals, dtype=torch.float32)
     if goals.dim() != 2 or goals.shape[1] != 2:
         raise ValueError(f"goals must have shape [G, 2], got {tuple(goals.shape)}")

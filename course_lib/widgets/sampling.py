@@ -17,7 +17,7 @@ from course_lib.sampling import (
     visit_counts,
 )
 from course_lib.training import make_generator
-from course_lib.validation import check_bool, check_int
+from course_lib.validation import check_bool, check_int, check_seed
 from course_lib.widgets._base import explorer, int_slider
 from course_lib.widgets._grid import SiteGrid
 
@@ -34,6 +34,9 @@ __all__ = [
 UNUSED_SHARE = 0.1
 MAX_EPOCHS = 10
 
+#: The largest side (samples or epochs) a grid is drawn for: far past what a plot can show.
+MAX_GRID = 10_000
+
 _PALETTE = [c for name, c in COLORS.items() if name != "grey"]
 
 
@@ -44,7 +47,7 @@ def batch_colormap(num_batches: int) -> ListedColormap:
     spaced colours of a continuous map (neighbouring ids look alike, the colour bar tells
     them apart). Colours never repeat, so two batches never share one.
     """
-    k = max(num_batches, 1)
+    k = max(check_int("num_batches", num_batches, 0, MAX_GRID * MAX_GRID), 1)
     if k <= len(_PALETTE):
         return ListedColormap(_PALETTE[:k])
     if k <= 20:
@@ -73,7 +76,9 @@ def batch_grid(
     n: int, batch_size: int, epochs: int, *, drop_last: bool, seed: int
 ) -> tuple[np.ndarray, list[list[list[int]]]]:
     """An ``epochs × n`` grid holding each sample's minibatch id (NaN where dropped), and the batches."""
-    g = make_generator(seed)
+    n = check_int("n", n, 1, MAX_GRID)
+    epochs = check_int("epochs", epochs, 1, MAX_GRID)
+    g = make_generator(check_seed(seed))
     grid = np.full((epochs, n), np.nan)
     all_batches = []
     for e in range(epochs):
@@ -89,6 +94,8 @@ def replacement_counts(
 ) -> np.ndarray:
     """How often each of ``n`` samples is drawn when E epochs' worth of minibatches (the same
     number of batches as ``epochs`` shuffled epochs) are drawn *with* replacement."""
+    epochs = check_int("epochs", epochs, 1, MAX_GRID)
+    seed = check_seed(seed)
     draws = minibatch_indices_with_replacement(
         n,
         batch_size,
