@@ -259,6 +259,19 @@ class Range:
     high_open: bool = False
     optional: bool = False
 
+    def __post_init__(self) -> None:
+        # A declaration is code too: a typo here would silently accept or refuse every value.
+        for flag in ("integer", "low_open", "high_open", "optional"):
+            check_bool(flag, getattr(self, flag))
+        check_real("low", self.low, -1e300, 1e300)  # a finite number: every range has a floor
+        if isinstance(self.high, bool) or not isinstance(self.high, Real) or math.isnan(self.high):
+            raise ArgumentTypeError(f"high must be a number or math.inf, got {self.high!r}")
+        if self.high < self.low or (self.integer and math.isinf(self.high)):
+            raise ValueError(
+                f"high must be >= low, and finite for an integer range, got low={self.low}, "
+                f"high={self.high}"
+            )
+
     def check(self, name: str, value: object):
         if value is None and self.optional:
             return None
@@ -334,6 +347,12 @@ class Widths:
     nonempty: bool = False
     max_layers: int | None = None
     max_width: int = 4096
+
+    def __post_init__(self) -> None:
+        check_bool("nonempty", self.nonempty)
+        if self.max_layers is not None:
+            check_int("max_layers", self.max_layers, 1)
+        check_int("max_width", self.max_width, 1)
 
     def check(self, name: str, value: object) -> tuple[int, ...]:
         widths = check_hidden_sizes(value, name)
