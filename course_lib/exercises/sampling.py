@@ -25,7 +25,8 @@ from course_lib.exercises.harness import (
     safe_checker,
 )
 from course_lib.i18n import tr
-from course_lib.sampling import iterate_minibatches, minibatch_indices
+from course_lib.sampling import MAX_SAMPLES, iterate_minibatches, minibatch_indices
+from course_lib.validation import check_int
 
 __all__ = [
     "reference_minibatches",
@@ -38,6 +39,8 @@ __all__ = [
 
 def reference_minibatches(n: int, batch_size: int, generator: torch.Generator | None = None):
     """The reference answer: one shuffle per epoch, then consecutive slices of it."""
+    n = check_int("n", n, 0, MAX_SAMPLES)
+    batch_size = check_int("batch_size", batch_size, 1)
     order = torch.randperm(n, generator=generator)
     for start in range(0, n, batch_size):
         yield order[start : start + batch_size].tolist()

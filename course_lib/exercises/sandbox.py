@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from course_lib.i18n import tr
+from course_lib.validation import check_bool, check_real
 
 __all__ = [
     "Opaque",
@@ -403,6 +404,9 @@ def bounded_time(seconds: float) -> Iterator[None]:
     ``SIGALRM`` on the main thread where it exists (an outer timer is given back what is left
     of it); elsewhere a watchdog thread raises asynchronously in this thread, which a C call
     delays until it returns."""
+    seconds = check_real(
+        "seconds", seconds, 0.0, 86_400.0, lo_open=True
+    )  # setitimer fails raw on NaN, inf, str
     use_alarm = (
         hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     )
@@ -560,6 +564,7 @@ def run_tasks(
     an exception into feedback. After a task is killed or the child dies, no later task runs.
     """
     explain = explain or _explain_default
+    check_bool("snapshots", snapshots)
     if tasks and isolation_available():
         return _ForkedRun(tasks, watch or {}, explain, snapshots)
     return Run(_run_here(tasks, watch or {}, explain, snapshots))

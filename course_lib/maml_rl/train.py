@@ -65,6 +65,7 @@ from course_lib.validation import (
     check_hidden_sizes,
     check_int,
     check_real,
+    check_seed,
     choice,
     declared,
 )
@@ -283,13 +284,14 @@ def task_rules(task: str, goal_radius: float = 0.2) -> tuple:
     inside ``goal_radius``, 0 outside, no early end.
     """
     check_choice("task", task, TASKS)
+    # Checked for both tasks: a NaN radius handed to navigation is a mistake even though unused.
+    radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
     if task == "navigation":
         return navigation_reward, reached_goal
     # Imported here: course_lib.tasks imports this package's env module, so a top-level import
     # would be circular (the library's re-housing moves navigation into course_lib.tasks).
     from course_lib.tasks.point_robot import sparse_reward
 
-    radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
     return partial(sparse_reward, goal_radius=radius), _never
 
 
@@ -608,7 +610,7 @@ def adaptation_curve(
             f"{goals.shape[0]} × {num_trajectories} × {max_steps} = {work:_} env steps exceeds "
             f"the budget of {ADAPTATION_STEP_BUDGET:_}"
         )
-    gen = make_generator(seed)
+    gen = make_generator(check_seed(seed))  # None would draw unseeded: not reproducible
     if params is None:
         params = dict(policy.named_parameters())
     elif not isinstance(params, Mapping) or set(params) != {

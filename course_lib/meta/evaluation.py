@@ -18,6 +18,7 @@ from course_lib.meta.functional import InnerLR, _check_inner, _check_tasks, adap
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.meta.train import MetaLearner
 from course_lib.training import make_generator
+from course_lib.validation import check_seed
 
 __all__ = ["adaptation_curve", "adaptation_trajectory", "evaluation_tasks"]
 
@@ -32,7 +33,7 @@ def evaluation_tasks(
 ) -> TaskBatch:
     """A fixed set of new tasks to compare methods on (a different seed stream from training)."""
     family = SinusoidTasks() if family is None else family
-    generator = make_generator(seed)
+    generator = make_generator(check_seed(seed))  # None would draw unseeded: not reproducible
     return family.sample(num_tasks, k_support, k_query, generator)
 
 
