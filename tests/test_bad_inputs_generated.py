@@ -21,6 +21,7 @@ may only shrink (a listed parameter that the sweep now reaches fails the test un
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import dataclasses
 import enum
@@ -120,6 +121,14 @@ def kind(annotation: object) -> str | None:
         return "tensor"
     if base is torch.Generator:
         return "generator"
+    if typing.get_origin(base) is collections.abc.Callable or base is collections.abc.Callable:
+        return "callable"
+    if (
+        isinstance(base, type)
+        and dataclasses.is_dataclass(base)
+        and base.__name__.endswith("Config")
+    ):
+        return "config"
     return None
 
 
@@ -145,6 +154,10 @@ def bad_values(annotation: object) -> list[tuple[str, object]]:
         return [("list", [0.0, 1.0]), *none]
     if k == "generator":
         return [("int", 3), ("str", "seed")]
+    if k == "callable":
+        return [("int", 3), *none]
+    if k == "config":  # another object in place of a config (a dict of its fields, say)
+        return [("dict", {"seed": 0}), *none]
     return []
 
 

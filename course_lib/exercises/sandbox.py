@@ -563,6 +563,10 @@ def run_tasks(
     while a task runs is reported in ``Outcome.library``. ``explain(error, time_limit)`` turns
     an exception into feedback. After a task is killed or the child dies, no later task runs.
     """
+    if explain is not None and not callable(explain):
+        raise TypeError(
+            f"explain must be None or a function (error, time_limit) -> str, got {explain!r}"
+        )
     explain = explain or _explain_default
     check_bool("snapshots", snapshots)
     if tasks and isolation_available():

@@ -69,6 +69,8 @@ def task_loss(
     """``loss_fn`` of ``model`` evaluated with ``params`` (not its own weights) on one task's points."""
     check_tensor("x", x)
     check_tensor("y", y)
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (prediction, target) -> loss, got {loss_fn!r}")
     return loss_fn(functional_call(model, dict(params), (x,)), y)
 
 
