@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
-import pkgutil
 import signal
 import sys
 import time
@@ -32,6 +31,7 @@ from collections.abc import Callable
 import pytest
 import torch
 from torch.func import functional_call
+from zh_feedback_probe import every_checker  # the one discovery of the checkers
 
 from course_lib import exercises
 from course_lib.exercises import sandbox
@@ -594,22 +594,11 @@ NOT_SWEPT = {
 }
 
 
-def _every_checker() -> dict[str, Callable]:
-    """Every ``check_*`` function defined in a module of course_lib.exercises."""
-    found = {}
-    for info in pkgutil.iter_modules(exercises.__path__):
-        module = importlib.import_module(f"course_lib.exercises.{info.name}")
-        for name, obj in vars(module).items():
-            if name.startswith("check_") and getattr(obj, "__module__", None) == module.__name__:
-                found[name] = obj
-    return found
-
-
 def test_every_checker_is_in_the_sweep():
     swept = {s.checker for s in CODING.values()} | set(QUESTIONS.values())
     wrapped = {f"check_{name}" for name, q in QUESTIONS.items() if q.__name__ == "<lambda>"}
     wrapped |= {f"check_{name}_question" for name in QUESTIONS}  # the components module's names
-    checkers = _every_checker()
+    checkers = every_checker()
     assert len(checkers) > 30  # the discovery works
     missing = sorted(
         name
