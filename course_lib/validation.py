@@ -31,6 +31,9 @@ __all__ = [
     "check_hidden_sizes",
     "check_choice",
     "check_tensor",
+    "check_finite",
+    "check_instance",
+    "check_sequence",
     "check_same_shape",
     "check_env_id",
     "check_params",
@@ -164,8 +167,20 @@ def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
     return value
 
 
-def check_tensor(name: str, value: object, *, ndim: int | None = None, floating: bool = False):
-    """``value`` if it is a ``torch.Tensor`` (of ``ndim`` dimensions, of a floating dtype if asked)."""
+def check_tensor(
+    name: str,
+    value: object,
+    *,
+    ndim: int | None = None,
+    floating: bool = False,
+    finite: bool = False,
+):
+    """``value`` if it is a ``torch.Tensor`` (of ``ndim`` dimensions, of a floating dtype, with
+    no NaN or ±inf, each where asked).
+
+    ``finite`` is for data that a NaN would poison without an error: a reward, an advantage or
+    a log-probability that is NaN turns every number computed from it into NaN, silently.
+    """
     import torch
 
     if not isinstance(value, torch.Tensor):
@@ -176,7 +191,63 @@ def check_tensor(name: str, value: object, *, ndim: int | None = None, floating:
         )
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
+    if finite:
+        check_finite(name, value)
     return value
+
+
+def check_finite(name: str, value):
+    """``value`` (a tensor) if none of its entries is NaN or ±inf; else how many of each."""
+    import torch
+
+    if value.is_floating_point() or value.is_complex():
+        bad = ~torch.isfinite(value.detach())
+        if bool(bad.any()):
+            nan = int(torch.isnan(value.detach()).sum())
+            raise ValueError(
+                f"{name} must hold finite numbers (no NaN or ±inf), got {nan} NaN and "
+                f"{int(bad.sum()) - nan} infinite of {value.numel()} entries"
+            )
+    return value
+
+
+def check_instance(name: str, value: object, types, what: str):
+    """``value`` if it is an instance of ``types``; else a TypeError saying ``what`` is wanted
+    (such as ``"a torch.nn.Module"``) and what was given."""
+    if not isinstance(value, types):
+        shown = repr(value)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {shown}")
+    return value
+
+
+def check_sequence(
+    name: str,
+    value: object,
+    *,
+    of: type | tuple[type, ...] | None = None,
+    length: int | None = None,
+    min_length: int = 0,
+    max_length: int = 1_000_000,
+) -> tuple:
+    """``value`` as a tuple if it is a list or tuple (not a str) of ``length`` items (or of
+    ``min_length`` to ``max_length``), each an instance of ``of`` where given (bools are not ints)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a list or tuple, got {type(value).__name__} {value!r:.80}")
+    items = tuple(value)
+    if length is not None and len(items) != length:
+        raise ValueError(f"{name} must have {length} items, got {len(items)}: {value!r:.80}")
+    if not min_length <= len(items) <= max_length:
+        raise ValueError(f"{name} must have {min_length} to {max_length:_} items, got {len(items)}")
+    if of is not None:
+        for i, item in enumerate(items):
+            wrong_bool = isinstance(item, bool) and of in (int, Integral, float, Real)
+            if wrong_bool or not isinstance(item, of):
+                wanted = (
+                    of.__name__ if isinstance(of, type) else " or ".join(t.__name__ for t in of)
+                )
+                raise TypeError(f"{name}[{i}] must be of type {wanted}, got {item!r:.80}")
+    return items
 
 
 def check_same_shape(**tensors: object) -> None:

@@ -34,8 +34,8 @@ import typing
 from collections.abc import Callable
 from pathlib import Path
 
-import bad_inputs
 import pytest
+import sweep_registry
 import torch
 from bad_inputs import TIMEOUT_S, time_limit
 
@@ -105,8 +105,10 @@ def _strip_optional(annotation: object) -> tuple[object, bool]:
 
 
 def kind(annotation: object) -> str | None:
-    """The kind of bad values an annotation calls for, or None when it says too little."""
+    """The kind of bad values an annotation calls for, or None when it says too little
+    (``object``, ``Any``, no annotation: :data:`BAD_BY_PARAM` or :data:`EXEMPT` says)."""
     base, _ = _strip_optional(annotation)
+    origin = typing.get_origin(base)
     if base is bool:
         return "bool"
     if base is int:
@@ -115,13 +117,13 @@ def kind(annotation: object) -> str | None:
         return "float"
     if base is str:
         return "str"
-    if typing.get_origin(base) is typing.Literal:
+    if origin is typing.Literal:
         return "literal"
     if base is torch.Tensor:
         return "tensor"
     if base is torch.Generator:
         return "generator"
-    if typing.get_origin(base) is collections.abc.Callable or base is collections.abc.Callable:
+    if origin is collections.abc.Callable or base is collections.abc.Callable:
         return "callable"
     if (
         isinstance(base, type)
@@ -129,14 +131,29 @@ def kind(annotation: object) -> str | None:
         and base.__name__.endswith("Config")
     ):
         return "config"
+    if origin in (collections.abc.Mapping, dict) or base in (dict, collections.abc.Mapping):
+        return "mapping"
+    if origin in (collections.abc.Sequence, tuple, list) or base in (tuple, list):
+        return "sequence"
+    if origin in (typing.Union, types.UnionType):
+        return "union"
+    if isinstance(base, type) and base not in (object, inspect.Parameter.empty):
+        return "class"
     return None
 
 
 _NAN = float("nan")
 
 
+def _element_type(annotation: object) -> object:
+    args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+    return args[0] if args else None
+
+
 def bad_values(annotation: object) -> list[tuple[str, object]]:
-    """``(label, bad value)`` pairs for one parameter, generated from its annotation."""
+    """``(label, bad value)`` pairs for one parameter, generated from its annotation.
+
+    ``object()`` is the universal wrong type: no annotation but ``object``/``Any`` admits it."""
     base, optional = _strip_optional(annotation)
     k = kind(annotation)
     none = [] if optional else [("None", None)]
@@ -158,10 +175,40 @@ def bad_values(annotation: object) -> list[tuple[str, object]]:
         return [("int", 3), *none]
     if k == "config":  # another object in place of a config (a dict of its fields, say)
         return [("dict", {"seed": 0}), *none]
+    if k == "mapping":
+        return [("list", [1, 2]), *none]
+    if k == "sequence":
+        element = _element_type(base) in (int, float)
+        return [
+            ("int", 3),
+            ("object", object()),
+            *([("str-element", ("x",))] if element else []),
+            *none,
+        ]
+    if k in ("union", "class"):
+        return [("object", object()), *none]
     return []
 
 
+def _with_one_nan(tensor: torch.Tensor) -> torch.Tensor:
+    bad = tensor.detach().clone()
+    bad.view(-1)[0] = _NAN
+    return bad
+
+
+def case_values(qualname: str, param: inspect.Parameter, annotation: object, kwargs: dict):
+    """Every ``(label, bad value)`` of one parameter: from its annotation, a NaN in its valid
+    tensor (when the baseline has a floating one), and the area's hand-written ones."""
+    values = bad_values(annotation)
+    valid = kwargs.get(param.name)
+    if isinstance(valid, torch.Tensor) and valid.is_floating_point() and valid.numel():
+        values.append(("nan", _with_one_nan(valid)))
+    values.extend(BAD_BY_PARAM.get(f"{qualname}-{param.name}", list)())
+    return values
+
+
 # ------------------------------------------------------------------------ valid baselines
+# The registry lives in tests/sweep_registry/, one module per area of course_lib.
 #: Valid example values for required parameters, by kind (small, so that no baseline trains).
 VALID_BY_KIND: dict[str, Callable[[], object]] = {
     "int": lambda: 2,
@@ -169,103 +216,15 @@ VALID_BY_KIND: dict[str, Callable[[], object]] = {
     "bool": lambda: True,
     "generator": lambda: torch.Generator().manual_seed(0),
 }
-
-
-def _lazy(make: Callable[[], object]) -> Callable[[], object]:
-    return bad_inputs.Lazy(make)
-
-
-def _rl2_agent():
-    from course_lib.rl2.train import RL2Config, make_agent
-    from course_lib.tasks import bandits
-
-    env = bandits.BernoulliBanditVectorEnv(num_envs=2, k=2, episodes_per_trial=2)
-    return make_agent(env, RL2Config(hidden_size=8))
-
-
-def _pearl_agent():
-    from course_lib.pearl.train import PEARLConfig, make_agent
-
-    return make_agent(PEARLConfig(hidden_sizes=(8,), encoder_hidden_sizes=(8,)))
-
-
-def _gaussian_policy():
-    from course_lib.maml_rl.train import GaussianPolicy
-
-    return GaussianPolicy((8,))
-
-
-def _reinforce_agent():
-    from course_lib.pg import ReinforceAgent
-
-    return ReinforceAgent(4, 2, (8,))
-
-
-def _chain_mdp():
-    from course_lib.tabular import chain_mdp
-
-    return chain_mdp(3)
-
-
-#: Where the kind is not enough: by parameter name (tensors of one shape where the name is
-#: used alike across modules: a rollout's four steps, a batch of goals on the plane).
-VALID_BY_NAME: dict[str, Callable[[], object]] = {
-    "goals": lambda: torch.tensor([[0.1, 0.2], [0.3, -0.1]]),
-    "goal": lambda: torch.tensor([0.1, 0.2]),
-    "mdp": _lazy(_chain_mdp),
-    "tasks": bad_inputs.TASKS,
-    "params": bad_inputs.SINE_PARAMS,
-    "model": bad_inputs.SINE,
-    "x": lambda: bad_inputs.K5,
-    "y": lambda: bad_inputs.K5,
-    "env_id": lambda: "CartPole-v1",
-    **{
-        name: (lambda: torch.zeros(4))
-        for name in ("rewards", "values", "returns", "advantages", "logprob", "old_logprob")
-    },
-}
-
-
-def _tabular_policy():
-    return torch.full((3, 2), 0.5)  # chain_mdp(3): 3 states, 2 actions
-
-
-def _first_baseline():
-    from course_lib.rl2.baselines import BASELINES
-
-    return BASELINES[0]
-
-
-#: Where neither is enough: the missing required arguments of one callable.
-VALID_BY_CALLABLE: dict[str, Callable[[], dict[str, object]]] = {
-    "course_lib.ppo.ppo_loss": lambda: {"old_values": torch.zeros(4), "entropy": torch.zeros(4)},
-    "course_lib.ppo.compute_gae": lambda: {
-        "next_values": torch.zeros(4),
-        "terminated": torch.zeros(4),
-        "episode_end": torch.zeros(4),
-    },
-    "course_lib.rl2.baselines.run_baseline": lambda: {"name": _first_baseline()},
-    "course_lib.rl2.baselines.baseline_returns": lambda: {
-        "name": _first_baseline(),
-        "arm_probs": __import__("numpy").array([[0.2, 0.8]]),
-    },
-    "course_lib.claims.at_least": lambda: {"statement": "a claim"},
-    "course_lib.claims.at_most": lambda: {"statement": "a claim"},
-    "course_lib.tabular.score_function_gradient": lambda: {"theta": torch.zeros(3, 2)},
-    "course_lib.tabular.policy_evaluation": lambda: {"policy": _tabular_policy()},
-    "course_lib.tabular.sample_episodes": lambda: {"policy": _tabular_policy()},
-    "course_lib.td.sample_runs": lambda: {"policy": _tabular_policy()},
-    "course_lib.evaluation.evaluate": lambda: {"agent": bad_inputs.AGENT(), "episodes": 2},
-}
-
-#: By annotation (a class): the library's own objects at tiny sizes.
-VALID_BY_TYPE: dict[str, Callable[[], object]] = {
-    "RecurrentActorCritic": _lazy(_rl2_agent),
-    "PEARLAgent": _lazy(_pearl_agent),
-    "GaussianPolicy": _lazy(_gaussian_policy),
-    "ReinforceAgent": _lazy(_reinforce_agent),
-    "TabularMDP": _lazy(_chain_mdp),
-}
+VALID_BY_NAME = sweep_registry.merged("VALID_BY_NAME")
+VALID_BY_TYPE = sweep_registry.merged("VALID_BY_TYPE")
+VALID_BY_CALLABLE = sweep_registry.merged("VALID_BY_CALLABLE")
+BAD_BY_PARAM = sweep_registry.merged("BAD_BY_PARAM")
+NO_BASELINE = sweep_registry.merged("NO_BASELINE")
+RECORDS = sweep_registry.merged("RECORDS")
+INTENDED = sweep_registry.merged("INTENDED")
+EXEMPT = sweep_registry.merged("EXEMPT")
+KNOWN_GAPS = sweep_registry.merged("KNOWN_GAPS")
 
 _NO_VALUE = object()
 
@@ -301,53 +260,6 @@ def baseline(obj: Callable) -> dict[str, object] | None:
     return kwargs
 
 
-#: Callables with no baseline here: a valid call trains or builds a data set (seconds to minutes),
-#: so a bad value that slipped through would run that long. Their parameters are in the
-#: unreached list until a cheap valid call exists.
-NO_BASELINE = {
-    "course_lib.maml_rl.train.train_maml_rl": "trains",
-    "course_lib.maml_rl.bandits.train_bandit_maml": "trains",
-    "course_lib.pearl.train.train_pearl": "trains",
-    "course_lib.meta.characters.build_character_set": "renders a character set (minutes)",
-    "course_lib.meta.characters.common_characters": "reads the font tables (2.5 s)",
-    "course_lib.meta.images.digit_split": "builds the digit data set",
-    "course_lib.rl2.baselines.discounted_gittins_table": "solves the Gittins table (1.5 s)",
-    "course_lib.sampling.iterate_minibatches": "needs at least one tensor (*tensors)",
-    "course_lib.compare.maml_rl_vs_rl2.rl2_episode_returns": "needs a navigation-trained agent",
-    "course_lib.compare.maml_rl_vs_rl2.rl2_paths": "needs a navigation-trained agent",
-    "course_lib.widgets.maml_rl.maml_rl_explorer": "needs a navigation-trained agent",
-    "course_lib.maml_rl.dice.dice_surrogate": "needs time-major [T, N] tensors",
-    "course_lib.maml_rl.dice.reinforce_surrogate": "needs time-major [T, N] tensors",
-    "course_lib.meta.blackbox.blackbox_mse": "needs a black-box model, not the sine regressor",
-    "course_lib.meta.images.check_images": "needs [..., 1, 8, 8] images",
-}
-
-
-#: Result records: dataclasses the library builds from values it has already checked and hands
-#: back (a student reads them, never builds one), so their fields are not an input edge.
-RECORDS = {
-    "course_lib.compare.meta_rl.LearningCurve": "built by compare.meta_rl from a run's history",
-    "course_lib.exercises.sandbox.Outcome": "built by the sandbox from a child's report",
-    "course_lib.stats.Interval": "built by stats.mean_ci and friends from checked samples",
-}
-
-#: Gaps the sweep found in files other helpers own this session (reported to the lead, not fixed
-#: here), by case id or by ``callable-parameter`` for all its cases. ``strict`` xfail: the day one is fixed its case passes and must leave this table.
-KNOWN_GAPS: dict[str, str] = {
-    # A case id (or callable-parameter) the library still gets wrong, with why: the case runs as
-    # a strict xfail, so fixing the gap fails the test until the entry leaves this table.
-}
-
-
-#: Generated bad values that a callable accepts on purpose, a reason each; the test checks it
-#: does (so the table cannot hide a crash).
-INTENDED = {
-    "course_lib.claims.at_least-value-nan": "a diverged run's NaN makes its claim fail, visibly",
-    "course_lib.claims.at_most-value-nan": "a diverged run's NaN makes its claim fail, visibly",
-    "course_lib.validation.Range-high-inf": "high=math.inf declares a float field with no cap",
-}
-
-
 def generated_cases() -> list:
     """One ``pytest.param`` per (callable, parameter, bad value), ids ``module.name-param-label``."""
     cases = []
@@ -360,7 +272,7 @@ def generated_cases() -> list:
         for param, annotation in parameters(obj):
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD, param.POSITIONAL_ONLY):
                 continue
-            for label, value in bad_values(annotation):
+            for label, value in case_values(qualname, param, annotation, kwargs):
                 case_id = f"{qualname}-{param.name}-{label}"
                 if case_id in INTENDED:
                     continue
@@ -378,9 +290,11 @@ def test_intended_accepts_are_accepted(case_id):
     """What :data:`INTENDED` lists really is accepted: the call returns."""
     qualname, name, label = case_id.split("-", 2)
     obj = public_callables()[qualname]
-    value = dict(bad_values(dict((p.name, a) for p, a in parameters(obj))[name]))[label]
+    kwargs = baseline(obj)
+    param, annotation = next((p, a) for p, a in parameters(obj) if p.name == name)
+    value = dict(case_values(qualname, param, annotation, kwargs))[label]
     with time_limit(TIMEOUT_S):
-        obj(**{**baseline(obj), name: value})
+        obj(**{**kwargs, name: value})
 
 
 def swept_callables() -> list:
@@ -425,9 +339,8 @@ def test_generated_bad_input_gives_a_clear_error(obj, kwargs, name, value):
 
 
 # --------------------------------------------------------------------------------- coverage
-#: Parameters no generated value can honestly be wrong for, a reason each. (``*args`` and
-#: ``**kwargs`` are exempt by rule: they pass through to a callee that checks its own.)
-EXEMPT: dict[str, str] = {}
+# EXEMPT (from the registry): parameters no value can honestly be wrong for, a reason each.
+# ``*args`` and ``**kwargs`` are exempt by rule: they pass through to a callee that checks its own.
 
 
 def all_pairs() -> set[str]:
