@@ -160,7 +160,7 @@ def bad_values(annotation: object) -> list[tuple[str, object]]:
     if k == "bool":
         return [("str", "yes"), ("int", 1), *none]
     if k == "int":
-        return [("str", "3"), ("float", 2.5), ("bool", True), *none]
+        return [("str", "3"), ("float", 2.5), ("bool", True), ("negative", -1), *none]
     if k == "float":
         return [("str", "0.5"), ("nan", _NAN), ("inf", math.inf), ("-inf", -math.inf), *none]
     if k == "str":
@@ -225,6 +225,7 @@ RECORDS = sweep_registry.merged("RECORDS")
 INTENDED = sweep_registry.merged("INTENDED")
 EXEMPT = sweep_registry.merged("EXEMPT")
 KNOWN_GAPS = sweep_registry.merged("KNOWN_GAPS")
+HUGE_CONTRADICTS = sweep_registry.merged("HUGE_CONTRADICTS")
 
 _NO_VALUE = object()
 
@@ -336,6 +337,52 @@ def test_generated_bad_input_gives_a_clear_error(obj, kwargs, name, value):
             assert name in str(err) and "got" in str(err), f"unclear message {str(err)!r}"
             return
     pytest.fail(f"{name}={value!r} accepted silently, returned {result!r}")
+
+
+#: An int far beyond any size a course run uses: each int parameter must refuse it, or return
+#: quickly with it (a seed, a counter in arithmetic). A raw MemoryError, a torch allocation
+#: failure or a hang is a size or a work product that nothing caps.
+HUGE = 10**12
+
+
+def huge_cases() -> list:
+    """One ``pytest.param`` per int parameter of a callable with a baseline: ``HUGE`` in it."""
+    cases = []
+    for qualname, obj in public_callables().items():
+        if qualname in NO_BASELINE or qualname in RECORDS or (kwargs := baseline(obj)) is None:
+            continue
+        for param, annotation in parameters(obj):
+            if kind(annotation) == "int" and param.kind not in (
+                param.VAR_POSITIONAL,
+                param.VAR_KEYWORD,
+                param.POSITIONAL_ONLY,
+            ):
+                cases.append(pytest.param(obj, kwargs, param.name, id=f"{qualname}-{param.name}"))
+    return cases
+
+
+@pytest.mark.parametrize("obj, kwargs, name", huge_cases())
+def test_a_huge_int_is_refused_or_harmless(obj, kwargs, name):
+    """``name=10**12`` either gets a clear error (as above) or returns within the time limit.
+    Where 10**12 is a legal value that the *other* arguments then contradict (a tensor is not
+    10**12-d), :data:`HUGE_CONTRADICTS` says so and the error may name them instead."""
+    qualname = f"{obj.__module__}.{obj.__qualname__}"
+    with time_limit(TIMEOUT_S):
+        try:
+            result = obj(**{**kwargs, name: HUGE})
+            if isinstance(result, contextlib.AbstractContextManager):
+                with result:
+                    pass
+            elif isinstance(result, types.GeneratorType):
+                next(result, None)
+        except TimeoutError:
+            raise
+        except Exception as err:  # noqa: BLE001 - every exception is judged below
+            assert isinstance(err, TypeError | ValueError), f"raw error {err!r}"
+            if f"{qualname}-{name}" in HUGE_CONTRADICTS:
+                assert "got" in str(err), f"unclear message {str(err)!r}"
+            else:
+                assert name in str(err) and "got" in str(err), f"unclear message {str(err)!r}"
 
 
 # --------------------------------------------------------------------------------- coverage

@@ -46,6 +46,8 @@ TABLES = {
     "EXEMPT": "parameters no bad value exists for",
     # case id or "module.name-parameter" → the gap the library still has (a strict xfail)
     "KNOWN_GAPS": "known gaps",
+    # "module.name-parameter" → why 10**12 is legal there, and the other arguments contradict it
+    "HUGE_CONTRADICTS": "huge ints refused through another argument",
 }
 
 
