@@ -65,8 +65,46 @@ def _is_swept_elsewhere_or_paramless(obj: type) -> bool:
     )
 
 
+class Method:
+    """A public method of a public class, called on a fresh instance each time (so that no case
+    sees what an earlier one did to it). The instance comes from the registry's ``INSTANCES``
+    (an env after ``reset``, say) or else from the class's own baseline call."""
+
+    def __init__(self, cls: type, name: str):
+        self.cls, self.name = cls, name
+        self.function = vars(cls)[name]
+        self.__module__, self.__qualname__ = cls.__module__, f"{cls.__qualname__}.{name}"
+
+    def instance(self) -> object:
+        key = f"{self.cls.__module__}.{self.cls.__qualname__}"
+        if key in INSTANCES:
+            return INSTANCES[key]()
+        return self.cls(**baseline(self.cls))
+
+    def has_instance(self) -> bool:
+        key = f"{self.cls.__module__}.{self.cls.__qualname__}"
+        return key in INSTANCES or (key not in NO_BASELINE and baseline(self.cls) is not None)
+
+    def __call__(self, **kwargs):
+        return getattr(self.instance(), self.name)(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<method {self.__module__}.{self.__qualname__}>"
+
+
+def _public_methods(cls: type) -> dict[str, Method]:
+    """The plain functions a class defines itself (not inherited, not static or class methods,
+    not properties), with no leading underscore."""
+    return {
+        name: Method(cls, name)
+        for name, member in vars(cls).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    }
+
+
 def public_callables() -> dict[str, Callable]:
-    """``{"module.name": callable}`` for every public function and class (see the rule above)."""
+    """``{"module.name": callable}`` for every public function and class (see the rule above),
+    and ``{"module.Class.method": Method}`` for each public method of those classes."""
     found: dict[str, Callable] = {}
     for module in public_modules():
         for name, obj in vars(module).items():
@@ -74,13 +112,18 @@ def public_callables() -> dict[str, Callable]:
                 continue
             if inspect.isclass(obj) and _is_swept_elsewhere_or_paramless(obj):
                 continue
-            if inspect.isfunction(obj) or inspect.isclass(obj):
+            if inspect.isfunction(inspect.unwrap(obj)) or inspect.isclass(obj):
                 found[f"{module.__name__}.{name}"] = obj
+            if inspect.isclass(obj):
+                for method_name, method in _public_methods(obj).items():
+                    found[f"{module.__name__}.{name}.{method_name}"] = method
     return found
 
 
 def parameters(obj: Callable) -> list[tuple[inspect.Parameter, object]]:
     """``(parameter, resolved annotation)`` pairs; ``self`` dropped; unresolved → the string."""
+    if isinstance(obj, Method):
+        obj = obj.function
     target = obj.__init__ if inspect.isclass(obj) else obj
     try:
         hints = typing.get_type_hints(target)
@@ -227,6 +270,7 @@ INTENDED = sweep_registry.merged("INTENDED")
 EXEMPT = sweep_registry.merged("EXEMPT")
 KNOWN_GAPS = sweep_registry.merged("KNOWN_GAPS")
 HUGE_CONTRADICTS = sweep_registry.merged("HUGE_CONTRADICTS")
+INSTANCES = sweep_registry.merged("INSTANCES")
 
 _NO_VALUE = object()
 
@@ -245,7 +289,10 @@ def valid_value(param: inspect.Parameter, annotation: object) -> object:
 
 
 def baseline(obj: Callable) -> dict[str, object] | None:
-    """Keyword arguments of a valid call (the required ones only), or None if one has no example."""
+    """Keyword arguments of a valid call (the required ones only), or None if one has no example
+    (or, for a method, its class has no instance)."""
+    if isinstance(obj, Method) and not obj.has_instance():
+        return None
     kwargs: dict[str, object] = {}
     given = VALID_BY_CALLABLE.get(f"{obj.__module__}.{obj.__qualname__}", dict)()
     for param, annotation in parameters(obj):
