@@ -27,6 +27,7 @@ The outer gradient per method:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -35,6 +36,10 @@ from torch import Tensor, nn
 from course_lib.meta.functional import (
     InnerLR,
     Params,
+    _check_inner,
+    _check_meta_args,
+    _check_model,
+    _check_weights,
     adapt,
     meta_loss,
     mse,
@@ -58,6 +63,8 @@ from course_lib.validation import (
     SEED,
     Widths,
     bounded,
+    check_bool,
+    check_choice,
     check_declared,
     check_params,
     check_tensor,
@@ -125,6 +132,19 @@ class MetaLearner:
     inner_lr: InnerLR
     config: MetaConfig
 
+    def __post_init__(self) -> None:
+        check_choice("method", self.method, METHODS)
+        _check_model(self.model)
+        # A diverged run's φ is still handed back (its history says so): NaN is not refused here.
+        _check_weights("params", self.params, self.model, finite=False)
+        _check_inner(self.inner_lr, 0, self.params)
+        if not isinstance(self.config, MetaConfig):
+            raise TypeError(f"config must be a MetaConfig, got {type(self.config).__name__}")
+        if self.method != self.config.method:
+            raise ValueError(
+                f"method must be the config's method {self.config.method!r}, got {self.method!r}"
+            )
+
     def adapt(self, x: Tensor, y: Tensor, *, steps: int, inner_lr: InnerLR | None = None) -> Params:
         """θ after ``steps`` inner steps on the support set ``x, y`` (``[K, 1]``) from φ."""
         lr = self.inner_lr if inner_lr is None else inner_lr
@@ -154,6 +174,17 @@ def outer_gradient(
     (MAML family), the mixture loss at φ (pre-training) or the loss of θ on its own task
     (Reptile, a diagnostic only).
     """
+    check_choice("method", method, METHODS)
+    _check_meta_args(model, params, tasks, inner_lr, inner_steps, steps_name="inner_steps")
+    if method == "metasgd" and not isinstance(inner_lr, Mapping):
+        raise TypeError(
+            f"inner_lr must be a dict of learned step sizes for method 'metasgd', got {inner_lr!r}"
+        )
+    if method != "reptile" and not all(p.requires_grad for p in params.values()):
+        raise ValueError(
+            f"params must require grad for method {method!r} (use init_params(model)), "
+            "got tensors without requires_grad"
+        )
     names = list(params)
     if method in ("maml", "fomaml", "metasgd"):
         loss = meta_loss(
@@ -212,6 +243,7 @@ def meta_train(
     if not isinstance(config, MetaConfig):
         raise TypeError(f"config must be a MetaConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     tasks = SinusoidTasks() if tasks is None else tasks
     if not callable(getattr(tasks, "sample", None)):
         raise TypeError(
