@@ -43,15 +43,15 @@ from course_lib.meta.binary_tasks import binary_cross_entropy
 from course_lib.meta.functional import (
     MAX_INNER_STEPS,
     Params,
+    _adapt,
     _check_data,
     _check_inner,
     _check_support,
     _check_tasks,
     _check_weights,
-    adapt,
     mse,
 )
-from course_lib.meta.learned_update import adapt_with_rule, init_update_rule
+from course_lib.meta.learned_update import _adapt_with_rule, init_update_rule
 from course_lib.meta.reweighting import init_weighting_net, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
@@ -311,12 +311,13 @@ def adapt_with_components(
             f"got shape {tuple(y.shape)}"
         )
     _check_inner_args(inner_lr, steps, loss)  # as adapt: a negative α climbs the loss
+    return _adapt_with_components(model, phi, x, y, inner_lr, steps, loss)
+
+
+def _adapt_with_components(model, phi, x, y, inner_lr, steps: int, loss: str) -> Params:
+    """:func:`adapt_with_components` without the checks: its callers checked the inputs once
+    (inside ``vmap`` the same checks would run on every trace of the inner loop)."""
     step_sizes = phi.get("step_sizes")
-    if step_sizes is not None and not step_sizes:
-        raise ValueError(
-            "phi['step_sizes'] must hold one step-size tensor per weight, got an empty dict "
-            "(leave the key out to use the one hand-set inner_lr)"
-        )
     loss_fn, point_loss = LOSSES[loss]
     if "augmentation" in phi:  # 数据增强: more support points, made from the real ones
         x, y = augment_support(x, y, phi["augmentation"]["shift"])
@@ -330,29 +331,13 @@ def adapt_with_components(
             for name, p in start.items()
         }
     if "update_rule" in phi:
-        theta = adapt_with_rule(
-            model,
-            start,
-            x,
-            y,
-            rule=phi["update_rule"],
-            inner_lr=step_sizes,
-            steps=steps,
-            loss_fn=loss_fn,
-            fixed=mix,
-        )
+        rule = phi["update_rule"]
+        theta = _adapt_with_rule(model, start, x, y, rule, step_sizes, steps, loss_fn, mix)
         return {**theta, **mix}
     # The mixing logits ride along with step size 0: the inner loop never changes the
     # architecture, yet gradients reach it through every forward pass.
-    return adapt(
-        model,
-        {**start, **mix},
-        x,
-        y,
-        inner_lr={**step_sizes, MIX_KEY: torch.zeros_like(mix[MIX_KEY])},
-        steps=steps,
-        loss_fn=loss_fn,
-    )
+    inner_lr = {**step_sizes, MIX_KEY: torch.zeros_like(mix[MIX_KEY])}
+    return _adapt(model, {**start, **mix}, x, y, inner_lr, steps, False, loss_fn)
 
 
 def component_meta_loss(
@@ -376,9 +361,7 @@ def component_meta_loss(
     loss_fn = LOSSES[loss][0]
 
     def query_loss(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
-        theta = adapt_with_components(
-            model, phi, x_s, y_s, inner_lr=inner_lr, steps=steps, loss=loss
-        )
+        theta = _adapt_with_components(model, phi, x_s, y_s, inner_lr, steps, loss)
         return loss_fn(functional_call(model, theta, (x_q,)), y_q)
 
     return vmap(query_loss)(*tasks)

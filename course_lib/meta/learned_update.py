@@ -90,6 +90,11 @@ def rule_update(rule: Mapping[str, Tensor], g: Tensor, theta: Tensor, progress: 
     _check_data("g", g, min_ndim=0)
     _check_data("theta", theta, min_ndim=0)
     check_real("progress", progress, 0.0, 1.0)
+    return _rule_update(rule, g, theta, progress)
+
+
+def _rule_update(rule, g: Tensor, theta: Tensor, progress: float) -> Tensor:
+    """:func:`rule_update` without the checks, for the inner loop (checked once, on entry)."""
     features = torch.stack([g, theta, torch.full_like(g, progress)], dim=-1)
     hidden = torch.tanh(features @ rule["w1"].T + rule["b1"])
     return (hidden @ rule["w2"].T + rule["b2"]).squeeze(-1)
@@ -122,6 +127,11 @@ def adapt_with_rule(
     _check_net("rule", rule, 3)
     _check_inner(inner_lr, steps, params)
     _check_loss_fn(loss_fn)
+    return _adapt_with_rule(model, params, x, y, rule, inner_lr, steps, loss_fn, fixed)
+
+
+def _adapt_with_rule(model, params, x, y, rule, inner_lr, steps, loss_fn, fixed) -> Params:
+    """:func:`adapt_with_rule` without the checks (its callers checked the inputs once)."""
     theta = dict(params)
     loss_grad = grad(lambda p: _task_loss(model, {**p, **fixed}, x, y, loss_fn))
     for t in range(steps):
@@ -129,7 +139,7 @@ def adapt_with_rule(
         theta = {
             name: theta[name]
             - (inner_lr[name] if isinstance(inner_lr, Mapping) else inner_lr) * g[name]
-            + rule_update(rule, g[name], theta[name], t / steps)
+            + _rule_update(rule, g[name], theta[name], t / steps)
             for name in theta
         }
     return theta
@@ -182,10 +192,10 @@ def rule_effects(
     with torch.no_grad():
         g = torch.cat([gradients[n].reshape(-1, weights[n].numel()) for n in weights], dim=1)
         theta = torch.cat([weights[n].reshape(-1) for n in weights]).expand_as(g)
-        at_zero_gradient = rule_update(rule, torch.zeros_like(theta[0]), theta[0], progress)
-        origin = rule_update(rule, torch.zeros(1), torch.zeros(1), progress)
+        at_zero_gradient = _rule_update(rule, torch.zeros_like(theta[0]), theta[0], progress)
+        origin = _rule_update(rule, torch.zeros(1), torch.zeros(1), progress)
         by_weight = at_zero_gradient - origin
-        by_gradient = rule_update(rule, g, theta, progress) - at_zero_gradient
+        by_gradient = _rule_update(rule, g, theta, progress) - at_zero_gradient
         large = g.abs() >= g.abs().flatten().quantile(0.99)
         slope, slope_fit = _fit(by_weight, theta[0])
         sign_size, sign_fit = _fit(by_weight, theta[0].sign())

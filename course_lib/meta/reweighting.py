@@ -115,6 +115,11 @@ def example_weights(net: Mapping[str, Tensor], losses: Tensor) -> Tensor:
         raise ValueError(
             f"losses must be per-example losses >= 0, got a minimum of {losses.min().item():.3g}"
         )
+    return _example_weights(net, losses)
+
+
+def _example_weights(net: Mapping[str, Tensor], losses: Tensor) -> Tensor:
+    """:func:`example_weights` without the checks, for the inner loop's loss."""
     feature = torch.log(losses + 1e-6)[..., None]  # losses span decades: read them in log scale
     hidden = torch.tanh(feature @ net["w1"].T + net["b1"])
     raw = torch.sigmoid(hidden @ net["w2"].T + net["b2"]).squeeze(-1)
@@ -135,6 +140,6 @@ def weighted_loss(net: Mapping[str, Tensor], point_loss: PointLoss) -> LossFn:
 
     def loss(prediction: Tensor, target: Tensor) -> Tensor:
         losses = point_loss(prediction, target)
-        return (example_weights(net, losses) * losses).mean()
+        return (_example_weights(net, losses) * losses).mean()
 
     return loss
