@@ -204,8 +204,8 @@ def _check_inner(
             check_real("inner_lr", float(inner_lr.detach()), 0.0, 100.0)
     else:
         raise TypeError(
-            "inner_lr must be a float >= 0 or a dict of per-parameter tensors (or a 0-d float "
-            f"tensor), got {type(inner_lr).__name__} {inner_lr!r:.60}"
+            "inner_lr must be a float >= 0 or a dict of per-parameter tensors, got "
+            f"{type(inner_lr).__name__} {inner_lr!r:.60} (a 0-d float tensor counts as a float)"
         )
 
 

@@ -69,7 +69,7 @@ def two_loop_paths(
     check_choice("method", method, PATH_METHODS)
     _check_inner(inner_lr, inner_steps, name="inner_steps")
     _check_tasks(tasks)
-    if tasks.x_support.shape[2:] != (1,) or tasks.y_support.shape[2:] != (1,):
+    if tasks.x_support.shape[2:] != (1,) or tasks.x_query.shape[2:] != (1,):
         raise ValueError(
             "tasks must be sinusoid tasks of the (a, b) model ([B, K, 1] points), got shapes "
             f"{[tuple(t.shape) for t in tasks]}"

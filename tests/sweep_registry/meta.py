@@ -473,11 +473,11 @@ BAD_BY_PARAM = {
     _M + "train.MetaLearner-method": lambda: [("other-than-config", "reptile")],
     _M + "train.outer_gradient-method": lambda: [("unknown", "sgd")],
     _M + "models.mlp_regressor-hidden": lambda: [("empty", ()), ("zero", (0,))],
-    "course_lib.widgets.meta.diverged-support_losses": lambda: [
+    "course_lib.widgets.meta.diverged-support_losses": lambda: [("empty", [])],
+    "course_lib.widgets.meta.overfitted-curve_errors": lambda: [
         ("empty", []),
-        ("str-element", ["x"]),
+        ("length", [1.0]),  # one value per step, as support_losses
     ],
-    "course_lib.widgets.meta.overfitted-curve_errors": lambda: [("empty", [])],
     "course_lib.widgets.meta.overfitted-support_losses": lambda: [("empty", [])],
     "course_lib.widgets.meta.adaptation_default-x_eval": lambda: [("1-d", K5.reshape(-1))],
     "course_lib.widgets.components.precompute_views-x_grid": lambda: [("1-d", K5.reshape(-1))],
