@@ -279,7 +279,7 @@ RECORDS = {
 }
 
 INTENDED = {
-    _M + "train.MetaLearner-params-nan-weight": "a diverged run's φ is handed back with its "
+    _M + "train.MetaLearner-params-nan_weight": "a diverged run's φ is handed back with its "
     "history (whose NaN loss says so); adapt and the evaluations refuse it as an input",
 }
 
@@ -316,8 +316,8 @@ def _bad_params():
         ("empty", {}),
         ("missing", {n: p for n, p in good.items() if n != first}),
         ("shape", {**good, first: torch.zeros(7)}),
-        ("nan-weight", _nan_dict(good)),
-        ("not-tensor", {**good, first: [0.0]}),
+        ("nan_weight", _nan_dict(good)),
+        ("not_tensor", {**good, first: [0.0]}),
     ]
 
 
@@ -328,16 +328,16 @@ def _bad_tasks():
     nan = good.y_support.clone()
     nan[0, 0, 0] = float("nan")
     return [
-        ("nan-inside", good._replace(y_support=nan)),
-        ("tuple-of-3", tuple(good)[:3]),
-        ("k-mismatch", good._replace(y_support=good.y_support[:, :2])),
-        ("b-mismatch", TaskBatch(good.x_support[:2], good.y_support[:2], *good[2:])),
+        ("nan_inside", good._replace(y_support=nan)),
+        ("tuple_of_3", tuple(good)[:3]),
+        ("k_mismatch", good._replace(y_support=good.y_support[:, :2])),
+        ("b_mismatch", TaskBatch(good.x_support[:2], good.y_support[:2], *good[2:])),
     ]
 
 
 def _bad_xy():
     """Targets for another number of points than x has (a 1-d y is class labels: valid)."""
-    return [("k-mismatch", K5[:3])]
+    return [("k_mismatch", K5[:3])]
 
 
 BAD_BY_PARAM = {
@@ -361,7 +361,7 @@ BAD_BY_PARAM = {
     _M + "geometry.fit_tasks-start": _bad_params,
     _M + "geometry.nearby-params": lambda: [
         ("empty", {}),
-        ("nan-weight", _nan_dict(bad_inputs.SINE_PARAMS())),
+        ("nan_weight", _nan_dict(bad_inputs.SINE_PARAMS())),
     ],
     # task batches: NaN inside, a 3-tuple, K or B that disagree
     **{
@@ -390,8 +390,8 @@ BAD_BY_PARAM = {
             "learned_update.adapt_with_rule",
         )
     },
-    _M + "augmentation.augment_support-x": lambda: [("1-d", K5.reshape(-1))],
-    _M + "components.learn_components-tasks": lambda: [("int", 3), ("no-sample", object())],
+    _M + "augmentation.augment_support-x": lambda: [("1_d", K5.reshape(-1))],
+    _M + "components.learn_components-tasks": lambda: [("int", 3), ("no_sample", object())],
     "course_lib.widgets.meta.final_objectives-tasks": lambda: [("object", object()), *_bad_tasks()],
     "course_lib.widgets.meta.param_space_default-batch": lambda: [
         ("object", object()),
@@ -405,13 +405,13 @@ BAD_BY_PARAM = {
     ],
     _M + "functional.mse-target": lambda: [("shape", K5.reshape(-1))],
     _M + "components.squared_error-target": lambda: [("shape", K5[:3])],
-    _M + "evaluation.adaptation_trajectory-y_support": lambda: [("k-mismatch", K5[:3])],
+    _M + "evaluation.adaptation_trajectory-y_support": lambda: [("k_mismatch", K5[:3])],
     # step sizes: negative (gradient ascent), a 0-d tensor that is negative or NaN
     **{
         _M + f"{callable_}-inner_lr": lambda: [
             ("negative", -1.0),
-            ("negative-tensor", torch.tensor(-1.0)),
-            ("nan-tensor", torch.tensor(float("nan"))),
+            ("negative_tensor", torch.tensor(-1.0)),
+            ("nan_tensor", torch.tensor(float("nan"))),
             ("bool", True),
         ]
         for callable_ in (
@@ -427,8 +427,8 @@ BAD_BY_PARAM = {
     _M + "components.adapt_with_components-steps": lambda: [("negative", -1), ("huge", 10**9)],
     _M + "components.adapt_with_components-phi": lambda: [
         ("empty", {}),
-        ("no-init", {"architecture": PHI()["architecture"]}),
-        ("unknown-component", {**PHI(), "optimizer": {}}),
+        ("no_init", {"architecture": PHI()["architecture"]}),
+        ("unknown_component", {**PHI(), "optimizer": {}}),
     ],
     _M + "components.adapt_with_components-loss": lambda: [("unknown", "l1")],
     _M + "components.component_meta_loss-loss": lambda: [("unknown", "l1")],
@@ -444,19 +444,19 @@ BAD_BY_PARAM = {
         ("unknown", ("lr",)),
         ("int", 3),
     ],
-    _M + "augmentation.augment_support-shift": lambda: [("1-d", torch.zeros(2))],
+    _M + "augmentation.augment_support-shift": lambda: [("1_d", torch.zeros(2))],
     _M + "binary_tasks.accuracy-target": lambda: [("shape", LABELS[:, :3])],
     _M + "binary_tasks.binary_cross_entropy-target": lambda: [
         ("shape", LABELS[:, :3]),
-        ("not-0-1", LABELS * 3),
+        ("not_0_1", LABELS * 3),
     ],
     _M + "binary_tasks.label-offset": lambda: [("length", torch.zeros(3))],
-    _M + "binary_tasks.label-x": lambda: [("not-2-d-points", torch.rand(2, 5, 3))],
-    _M + "geometry.steps_to_reach-per_task": lambda: [("1-d", torch.rand(4))],
+    _M + "binary_tasks.label-x": lambda: [("not_2_d_points", torch.rand(2, 5, 3))],
+    _M + "geometry.steps_to_reach-per_task": lambda: [("1_d", torch.rand(4))],
     _M + "geometry.parameter_distance-theta": lambda: [
         ("missing", {"0.weight": torch.zeros(3, 8, 1)})
     ],
-    _M + "geometry.nearest_fit-fits": lambda: [("empty", {}), ("not-fits", {"phi": 3})],
+    _M + "geometry.nearest_fit-fits": lambda: [("empty", {}), ("not_fits", {"phi": 3})],
     _M + "landscape.sine_loss_grid-y": lambda: [("size", K5[:3])],
     _M + "learned_update.rule_update-theta": lambda: [("shape", K5[:3])],
     _M + "learned_update.rule_update-rule": lambda: [("missing", {"w1": torch.zeros(4, 3)})],
@@ -470,7 +470,7 @@ BAD_BY_PARAM = {
         ("negative", -torch.rand(5, generator=_gen()))
     ],
     _M + "reweighting.weighted_loss-net": lambda: [("empty", {})],
-    _M + "train.MetaLearner-method": lambda: [("other-than-config", "reptile")],
+    _M + "train.MetaLearner-method": lambda: [("other_than_config", "reptile")],
     _M + "train.outer_gradient-method": lambda: [("unknown", "sgd")],
     _M + "models.mlp_regressor-hidden": lambda: [("empty", ()), ("zero", (0,))],
     "course_lib.widgets.meta.diverged-support_losses": lambda: [("empty", [])],
@@ -479,8 +479,8 @@ BAD_BY_PARAM = {
         ("length", [1.0]),  # one value per step, as support_losses
     ],
     "course_lib.widgets.meta.overfitted-support_losses": lambda: [("empty", [])],
-    "course_lib.widgets.meta.adaptation_default-x_eval": lambda: [("1-d", K5.reshape(-1))],
-    "course_lib.widgets.components.precompute_views-x_grid": lambda: [("1-d", K5.reshape(-1))],
+    "course_lib.widgets.meta.adaptation_default-x_eval": lambda: [("1_d", K5.reshape(-1))],
+    "course_lib.widgets.components.precompute_views-x_grid": lambda: [("1_d", K5.reshape(-1))],
     "course_lib.widgets.components.component_explorer-baseline": lambda: [("unknown", "nope")],
 }
 
