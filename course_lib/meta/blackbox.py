@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from course_lib.meta.functional import _check_tasks, mse
+from course_lib.meta.functional import _check_tasks, _mse
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
     Callback,
@@ -145,7 +145,7 @@ def train_blackbox(
         k = int(torch.randint(config.k_min, config.k_support + 1, (1,), generator=generator))
         batch = tasks.sample(config.meta_batch_size, k, config.k_query, generator)
         batch = batch.to(config.device)
-        loss = mse(model(batch.x_support, batch.y_support, batch.x_query), batch.y_query)
+        loss = _mse(model(batch.x_support, batch.y_support, batch.x_query), batch.y_query)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

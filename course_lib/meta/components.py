@@ -216,7 +216,7 @@ def _check_config(config: object) -> ComponentConfig:
     return config
 
 
-def _check_phi(phi: object, model: MixedActivationMLP) -> None:
+def _check_phi(phi: object, model: MixedActivationMLP, *, finite: bool = True) -> None:
     """φ as :func:`initial_components` builds it: ``init`` and ``architecture`` and learned
     components by name, each a dict of tensors; ``init`` holds every weight of ``model``."""
     if not isinstance(phi, Mapping):
@@ -233,9 +233,9 @@ def _check_phi(phi: object, model: MixedActivationMLP) -> None:
         )
     for name, group in phi.items():
         if name not in ("init", "architecture"):
-            _check_weights(f"phi[{name!r}]", group)
-    _check_weights("phi['architecture']", phi["architecture"])
-    _check_weights("phi['init']", phi["init"], model, fixed=phi["architecture"])
+            _check_weights(f"phi[{name!r}]", group, finite=finite)
+    _check_weights("phi['architecture']", phi["architecture"], finite=finite)
+    _check_weights("phi['init']", phi["init"], model, fixed=phi["architecture"], finite=finite)
     for key, tensor in phi.get("step_sizes", {}).items():
         if key not in phi["init"] or tensor.shape != phi["init"][key].shape:
             raise ValueError(
@@ -358,6 +358,12 @@ def component_meta_loss(
     _check_phi(phi, model)
     _check_tasks(tasks)
     _check_inner_args(inner_lr, steps, loss)
+    return _component_meta_loss(model, phi, tasks, inner_lr, steps, loss)
+
+
+def _component_meta_loss(model, phi, tasks, inner_lr, steps: int, loss: str) -> Tensor:
+    """:func:`component_meta_loss` without the checks, for :func:`learn_components`' loop (a
+    run that diverges records NaN losses, as it always did)."""
     loss_fn = LOSSES[loss][0]
 
     def query_loss(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
@@ -382,7 +388,8 @@ class LearningAlgorithm:
     def __post_init__(self) -> None:
         _check_model(self.model)
         _check_config(self.config)
-        _check_phi(self.phi, self.model)
+        # A diverged run is handed back with its history: NaN is refused where φ is an input.
+        _check_phi(self.phi, self.model, finite=False)
         expected = {"init", "architecture", *self.config.components}
         if set(self.phi) != expected:
             raise ValueError(
@@ -506,7 +513,8 @@ def learn_components(
 
     def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
-        loss = component_meta_loss(
+        _check_tasks(batch, "tasks.sample()")  # a custom family's batch: checked once, here
+        loss = _component_meta_loss(
             model,
             phi,
             batch.to(config.device),

@@ -161,6 +161,12 @@ def mse(prediction: Tensor, target: Tensor) -> Tensor:
     return ((prediction - target) ** 2).mean()
 
 
+def _mse(prediction: Tensor, target: Tensor) -> Tensor:
+    """:func:`mse` checking only the shapes (a trainer's predictions may diverge to NaN)."""
+    check_same_shape(prediction=prediction, target=target)
+    return ((prediction - target) ** 2).mean()
+
+
 def _task_loss(model: nn.Module, params: Mapping[str, Tensor], x, y, loss_fn: LossFn) -> Tensor:
     return loss_fn(functional_call(model, dict(params), (x,)), y)
 
@@ -326,6 +332,12 @@ def meta_loss(
     first order (FOMAML) with ``first_order=True``.
     """
     _check_meta_args(model, params, tasks, inner_lr, steps, first_order, loss_fn)
+    return _meta_loss(model, params, tasks, inner_lr, steps, first_order, loss_fn)
+
+
+def _meta_loss(model, params, tasks, inner_lr, steps, first_order=False, loss_fn=mse) -> Tensor:
+    """:func:`meta_loss` without the checks: for a trainer whose inputs were checked at its
+    start (a diverging run's NaN φ is then its history's NaN loss, as before, not an error)."""
 
     def query_loss_after_adaptation(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
         theta = _adapt(model, params, x_s, y_s, inner_lr, steps, first_order, loss_fn)
@@ -403,6 +415,11 @@ def reptile_inner_loop(
     a penalty on the gradient's norm.)
     """
     _check_meta_args(model, params, tasks, inner_lr, steps)
+    return _reptile_inner_loop(model, params, tasks, inner_lr, steps)
+
+
+def _reptile_inner_loop(model, params, tasks, inner_lr, steps: int) -> Params:
+    """:func:`reptile_inner_loop` without the checks (for trainers, as :func:`_meta_loss`)."""
     params = {name: p.detach() for name, p in params.items()}
 
     def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Params:

@@ -39,11 +39,12 @@ from course_lib.meta.functional import (
     _check_inner,
     _check_meta_args,
     _check_model,
+    _check_tasks,
     _check_weights,
+    _meta_loss,
+    _mse,
+    _reptile_inner_loop,
     adapt,
-    meta_loss,
-    mse,
-    reptile_inner_loop,
 )
 from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
@@ -185,16 +186,15 @@ def outer_gradient(
             f"params must require grad for method {method!r} (use init_params(model)), "
             "got tensors without requires_grad"
         )
+    return _outer_gradient(method, model, params, tasks, inner_lr, inner_steps)
+
+
+def _outer_gradient(method, model, params, tasks, inner_lr, inner_steps):
+    """:func:`outer_gradient` without the checks, for :func:`meta_train`'s loop: its inputs
+    are the trainer's own, and a run that diverges records NaN losses, as it always did."""
     names = list(params)
     if method in ("maml", "fomaml", "metasgd"):
-        loss = meta_loss(
-            model,
-            params,
-            tasks,
-            inner_lr=inner_lr,
-            steps=inner_steps,
-            first_order=(method == "fomaml"),
-        )
+        loss = _meta_loss(model, params, tasks, inner_lr, inner_steps, method == "fomaml")
         leaves = [params[n] for n in names]
         if method == "metasgd":
             leaves += [inner_lr[n] for n in names]
@@ -204,16 +204,16 @@ def outer_gradient(
             out.update({"lr." + n: g for n, g in zip(names, grads[len(names) :])})
         return loss.detach(), out
     if method == "reptile":
-        theta = reptile_inner_loop(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
+        theta = _reptile_inner_loop(model, params, tasks, inner_lr, inner_steps)
         with torch.no_grad():
             x, y = tasks.all_points()
             loss = torch.vmap(
-                lambda th, xi, yi: mse(torch.func.functional_call(model, th, (xi,)), yi)
+                lambda th, xi, yi: _mse(torch.func.functional_call(model, th, (xi,)), yi)
             )(theta, x, y).mean()
             return loss, {n: params[n].detach() - theta[n].mean(0) for n in names}
     if method == "pretrain":
         x, y = tasks.all_points()
-        loss = mse(torch.func.functional_call(model, params, (x,)), y)
+        loss = _mse(torch.func.functional_call(model, params, (x,)), y)
         return loss.detach(), dict(
             zip(names, torch.autograd.grad(loss, [params[n] for n in names]))
         )
@@ -278,13 +278,9 @@ def meta_train(
 
     def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
-        loss, grads = outer_gradient(
-            config.method,
-            model,
-            params,
-            batch.to(config.device),
-            inner_lr=inner_lr,
-            inner_steps=config.inner_steps,
+        _check_tasks(batch, "tasks.sample()")  # a custom family's batch: checked once, here
+        loss, grads = _outer_gradient(
+            config.method, model, params, batch.to(config.device), inner_lr, config.inner_steps
         )
         for name, p in params.items():
             p.grad = grads[name]
