@@ -185,8 +185,8 @@ def test_parameter_distance_and_nearest_fit_against_direct_computation():
     assert distance[3] == math.inf
     with pytest.raises(ValueError, match="same parameters"):
         parameter_distance({"w": phi["w"]}, theta)
-    with pytest.raises(TypeError, match="fits must be a non-empty dict"):
-        nearest_fit(phi, {})
+    with pytest.raises(ValueError, match="fits must be a non-empty dict"):
+        nearest_fit(phi, {})  # an empty dict is a wrong value, not a wrong type
 
 
 def test_evolution_finds_the_optimum_of_a_toy_fitness():

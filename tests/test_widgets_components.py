@@ -68,8 +68,8 @@ def test_a_control_never_trains(runs, tasks, monkeypatch):
 
 
 def test_bad_input_is_named(runs, tasks):
-    with pytest.raises(TypeError, match="runs must be a non-empty dict"):
-        component_explorer({}, tasks)
+    with pytest.raises(ValueError, match="runs must be a non-empty dict"):
+        component_explorer({}, tasks)  # an empty dict is a wrong value, not a wrong type
     with pytest.raises(TypeError, match=r"runs\['x'\] must be the TrainResult"):
         component_explorer({"x": 3}, tasks)
     with pytest.raises(TypeError, match="tasks must be a TaskBatch"):

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from course_lib.training import seeded
-from course_lib.validation import check_hidden_sizes, check_int, check_seed
+from course_lib.validation import check_hidden_sizes, check_int, check_seed, check_tensor
 
 __all__ = ["ACTIVATIONS", "MIX_KEY", "MixedActivationMLP", "check_activations", "block_weights"]
 
@@ -46,6 +46,10 @@ def check_activations(activations: object) -> tuple[str, ...]:
             f"got {activations!r}"
         )
     names = tuple(activations)
+    if not all(isinstance(a, str) for a in names):
+        raise TypeError(
+            f"activations must be names (str) from {sorted(ACTIVATIONS)}, got {activations!r}"
+        )
     unknown = [a for a in names if a not in ACTIVATIONS]
     if not names or unknown or len(set(names)) != len(names):
         raise ValueError(
@@ -103,5 +107,13 @@ class MixedActivationMLP(nn.Module):
 
 def block_weights(model: MixedActivationMLP, mix: Tensor) -> dict[str, list[float]]:
     """The softmax mixing weights of each candidate block, one value per hidden layer."""
+    if not isinstance(model, MixedActivationMLP):
+        raise TypeError(f"model must be a MixedActivationMLP, got {type(model).__name__}")
+    check_tensor("mix", mix, floating=True, finite=True)
+    if mix.shape != model.mix.shape:
+        raise ValueError(
+            f"mix must be the model's [hidden layers, candidates] logits of shape "
+            f"{tuple(model.mix.shape)}, got {tuple(mix.shape)}"
+        )
     weights = torch.softmax(mix.detach(), dim=-1)
     return {name: weights[:, k].tolist() for k, name in enumerate(model.activations)}

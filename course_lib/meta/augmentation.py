@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from course_lib.meta.functional import _check_data, _check_support
+
 __all__ = ["augment_support"]
 
 
@@ -28,5 +30,13 @@ def augment_support(x: Tensor, y: Tensor, shift: Tensor) -> tuple[Tensor, Tensor
 
     Differentiable with respect to ``shift`` (a scalar tensor); works inside ``vmap``.
     """
+    _check_support(x, y)
+    _check_data("x", x, min_ndim=2)  # points [K, features]: the partners join along K
+    _check_data("y", y, min_ndim=2)
+    _check_data("shift", shift, min_ndim=0)
+    if shift.dim() != 0:
+        raise ValueError(
+            f"shift must be a 0-d tensor (one magnitude s), got shape {tuple(shift.shape)}"
+        )
     x_partner = x - shift * torch.sign(x)
     return torch.cat([x, x_partner], dim=-2), torch.cat([y, -y], dim=-2)

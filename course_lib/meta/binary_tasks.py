@@ -20,8 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from course_lib.meta.functional import _check_data, _traced
 from course_lib.meta.tasks import TaskBatch
-from course_lib.validation import check_int, check_real
+from course_lib.validation import check_int, check_real, check_same_shape, check_tensor
 
 __all__ = ["LinearBoundaryTasks", "label", "binary_cross_entropy", "accuracy"]
 
@@ -77,15 +78,38 @@ class LinearBoundaryTasks:
 
 def label(x: Tensor, angle: Tensor, offset: Tensor) -> Tensor:
     """1 where x lies on the normal's side of each task's line, else 0: ``[B, N, 1]`` floats."""
+    check_tensor("x", x, ndim=3, floating=True, finite=True)
+    check_tensor("angle", angle, ndim=1, finite=True)
+    check_tensor("offset", offset, ndim=1, finite=True)
+    if x.shape[-1] != 2:
+        raise ValueError(f"x must hold 2-D points [B, N, 2], got shape {tuple(x.shape)}")
+    if not x.shape[0] == angle.shape[0] == offset.shape[0]:
+        raise ValueError(
+            f"x, angle and offset must have one entry per task, got offset {tuple(offset.shape)}, "
+            f"angle {tuple(angle.shape)} and x {tuple(x.shape)}"
+        )
     normal = torch.stack([torch.cos(angle), torch.sin(angle)], dim=-1)  # [B, 2]
     return ((x @ normal[..., None]) > offset[:, None, None]).float()
 
 
+def _check_logits(logits: object, target: object, min_ndim: int = 0) -> None:
+    check_same_shape(logits=logits, target=target)  # [K, 1] against [K] would broadcast
+    _check_data("logits", logits, min_ndim=min_ndim)
+    _check_data("target", target, min_ndim=min_ndim)
+
+
 def binary_cross_entropy(logits: Tensor, target: Tensor) -> Tensor:
     """The classification loss: mean binary cross-entropy of logits against 0/1 labels."""
+    _check_logits(logits, target)
+    if not _traced(target) and bool(((target < 0) | (target > 1)).any()):
+        raise ValueError(
+            f"target must hold labels in [0, 1], got values from {target.min().item()} "
+            f"to {target.max().item()}"
+        )
     return F.binary_cross_entropy_with_logits(logits, target)
 
 
 def accuracy(logits: Tensor, target: Tensor) -> Tensor:
     """Share of points whose predicted class (logit > 0) matches the label, over the last two dims."""
+    _check_logits(logits, target, min_ndim=2)
     return ((logits > 0).float() == target).float().mean(dim=(-2, -1))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from course_lib.meta.functional import _check_tasks, mse
+from course_lib.meta.functional import _check_tasks, _mse
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
     Callback,
@@ -39,8 +39,10 @@ from course_lib.validation import (
     SEED,
     WIDTHS,
     bounded,
+    check_bool,
     check_declared,
     check_hidden_sizes,
+    check_instance,
     check_int,
     declared,
 )
@@ -128,7 +130,10 @@ def train_blackbox(
     if not isinstance(config, BlackBoxConfig):
         raise TypeError(f"config must be a BlackBoxConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     tasks = SinusoidTasks() if tasks is None else tasks
+    if not callable(getattr(tasks, "sample", None)):
+        raise TypeError(f"tasks must be a task family with a sample() method, got {tasks!r:.80}")
     generator = make_generator(config.seed)
     with seeded(config.seed):
         model = ConditionalNeuralProcess(config.hidden_sizes, config.representation)
@@ -140,7 +145,7 @@ def train_blackbox(
         k = int(torch.randint(config.k_min, config.k_support + 1, (1,), generator=generator))
         batch = tasks.sample(config.meta_batch_size, k, config.k_query, generator)
         batch = batch.to(config.device)
-        loss = mse(model(batch.x_support, batch.y_support, batch.x_query), batch.y_query)
+        loss = _mse(model(batch.x_support, batch.y_support, batch.x_query), batch.y_query)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -161,5 +166,11 @@ def train_blackbox(
 def blackbox_mse(model: ConditionalNeuralProcess, tasks: TaskBatch) -> Tensor:
     """Query MSE of each task (``[B]``) when the CNP reads that task's support set."""
     _check_tasks(tasks)
+    check_instance("model", model, ConditionalNeuralProcess, "a ConditionalNeuralProcess")
+    if tasks.x_support.shape[-1] != 1 or tasks.y_support.shape[-1] != 1:
+        raise ValueError(
+            "tasks must be 1-D regression tasks ([B, K, 1] inputs and targets), got shapes "
+            f"{[tuple(t.shape) for t in tasks]}"
+        )
     prediction = model(tasks.x_support, tasks.y_support, tasks.x_query)
     return ((prediction - tasks.y_query) ** 2).mean(dim=(1, 2))

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -41,8 +40,18 @@ from torch.func import functional_call, vmap
 from course_lib.meta.architecture import MIX_KEY, MixedActivationMLP, check_activations
 from course_lib.meta.augmentation import augment_support
 from course_lib.meta.binary_tasks import binary_cross_entropy
-from course_lib.meta.functional import MAX_INNER_STEPS, Params, _check_tasks, adapt, mse
-from course_lib.meta.learned_update import adapt_with_rule, init_update_rule
+from course_lib.meta.functional import (
+    MAX_INNER_STEPS,
+    Params,
+    _adapt,
+    _check_data,
+    _check_inner,
+    _check_support,
+    _check_tasks,
+    _check_weights,
+    mse,
+)
+from course_lib.meta.learned_update import _adapt_with_rule, init_update_rule
 from course_lib.meta.reweighting import init_weighting_net, weighted_loss
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
@@ -62,9 +71,13 @@ from course_lib.validation import (
     Checked,
     Widths,
     bounded,
+    check_bool,
+    check_choice,
     check_declared,
+    check_instance,
     check_int,
-    check_real,
+    check_params,
+    check_same_shape,
     choice,
     declared,
 )
@@ -105,6 +118,9 @@ LEARNING_RATE_SCALE: dict[str, float] = {
 
 def squared_error(prediction: Tensor, target: Tensor) -> Tensor:
     """The squared error of each example (``[K]``): what the sample weights multiply."""
+    check_same_shape(prediction=prediction, target=target)  # [K, 1] − [K] would broadcast
+    _check_data("prediction", prediction)
+    _check_data("target", target)
     return ((prediction - target) ** 2).sum(-1)
 
 
@@ -121,6 +137,8 @@ LOSSES = {
 
 def check_component_names(components: object, name: str = "components") -> tuple[str, ...]:
     """A tuple of distinct names from ``COMPONENTS`` (a lone string is refused, not split)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the argument's name (a str), got {name!r:.60}")
     if isinstance(components, str):
         raise TypeError(
             f"{name} must be a tuple of names from {COMPONENTS}, got the string "
@@ -186,6 +204,60 @@ class ComponentConfig(MetaLoopConfig):
             )
 
 
+def _check_model(model: object) -> MixedActivationMLP:
+    return check_instance(
+        "model", model, MixedActivationMLP, "a MixedActivationMLP (its mixing logits are φ's)"
+    )
+
+
+def _check_config(config: object) -> ComponentConfig:
+    if not isinstance(config, ComponentConfig):
+        raise TypeError(f"config must be a ComponentConfig, got {type(config).__name__}")
+    return config
+
+
+def _check_phi(phi: object, model: MixedActivationMLP, *, finite: bool = True) -> None:
+    """φ as :func:`initial_components` builds it: ``init`` and ``architecture`` and learned
+    components by name, each a dict of tensors; ``init`` holds every weight of ``model``."""
+    if not isinstance(phi, Mapping):
+        raise TypeError(
+            f"phi must be a dict {{component: dict of tensors}} from initial_components, "
+            f"got {type(phi).__name__}"
+        )
+    unknown = sorted(set(phi) - set(COMPONENTS))
+    missing = sorted({"init", "architecture"} - set(phi))
+    if unknown or missing:
+        raise ValueError(
+            f"phi must hold 'init', 'architecture' and components from {COMPONENTS}, "
+            f"got keys {sorted(phi)} (missing {missing}, unknown {unknown})"
+        )
+    for name, group in phi.items():
+        if name not in ("init", "architecture"):
+            _check_weights(f"phi[{name!r}]", group, finite=finite)
+    _check_weights("phi['architecture']", phi["architecture"], finite=finite)
+    _check_weights("phi['init']", phi["init"], model, fixed=phi["architecture"], finite=finite)
+    for key, tensor in phi.get("step_sizes", {}).items():
+        if key not in phi["init"] or tensor.shape != phi["init"][key].shape:
+            raise ValueError(
+                f"phi['step_sizes'] must hold one tensor per weight of phi['init'], shaped like "
+                f"it, got {key!r} of shape {tuple(tensor.shape)}"
+            )
+    if "augmentation" in phi and phi["augmentation"].get("shift", torch.zeros(1)).dim() != 0:
+        raise ValueError(
+            f"phi['augmentation'] must hold a 0-d 'shift', got {phi['augmentation']!r}"
+        )
+
+
+def _check_inner_args(inner_lr: object, steps: object, loss: object) -> None:
+    if isinstance(inner_lr, Mapping):  # per-weight step sizes are the step_sizes component
+        raise TypeError(
+            "inner_lr must be a float or a 0-d tensor (learned step sizes go in "
+            "phi['step_sizes']), got a dict"
+        )
+    _check_inner(inner_lr, steps)
+    check_choice("loss", loss, tuple(LOSSES))
+
+
 def initial_components(model: MixedActivationMLP, config: ComponentConfig) -> dict[str, Params]:
     """φ before meta-training, one dict of tensors per component.
 
@@ -193,6 +265,8 @@ def initial_components(model: MixedActivationMLP, config: ComponentConfig) -> di
     ``step_sizes``, ``update_rule``, ``augmentation`` and ``sample_weights`` only when learned.
     Learned tensors have ``requires_grad=True``, the others are constants.
     """
+    _check_model(model)
+    _check_config(config)
     weights = {n: p.detach().clone() for n, p in model.named_parameters() if n != MIX_KEY}
     phi: dict[str, Params] = {
         "init": weights,
@@ -227,14 +301,23 @@ def adapt_with_components(
     Returns θ (the adapted weights plus the unchanged mixing logits), differentiable with
     respect to every tensor in ``phi``; usable inside ``vmap``.
     """
-    if isinstance(inner_lr, Real) and not isinstance(inner_lr, bool):
-        check_real("inner_lr", inner_lr, 0.0, 100.0)  # as adapt: a negative α climbs the loss
-    step_sizes = phi.get("step_sizes")
-    if step_sizes is not None and not step_sizes:
+    _check_model(model)
+    _check_phi(phi, model)
+    _check_support(x, y)
+    out_features = model.layers[-1].out_features
+    if y.shape != (x.shape[0], out_features):  # the mse/bce target: shaped like the output
         raise ValueError(
-            "phi['step_sizes'] must hold one step-size tensor per weight, got an empty dict "
-            "(leave the key out to use the one hand-set inner_lr)"
+            f"y must be [K, {out_features}] targets for the K = {x.shape[0]} points, "
+            f"got shape {tuple(y.shape)}"
         )
+    _check_inner_args(inner_lr, steps, loss)  # as adapt: a negative α climbs the loss
+    return _adapt_with_components(model, phi, x, y, inner_lr, steps, loss)
+
+
+def _adapt_with_components(model, phi, x, y, inner_lr, steps: int, loss: str) -> Params:
+    """:func:`adapt_with_components` without the checks: its callers checked the inputs once
+    (inside ``vmap`` the same checks would run on every trace of the inner loop)."""
+    step_sizes = phi.get("step_sizes")
     loss_fn, point_loss = LOSSES[loss]
     if "augmentation" in phi:  # 数据增强: more support points, made from the real ones
         x, y = augment_support(x, y, phi["augmentation"]["shift"])
@@ -248,29 +331,13 @@ def adapt_with_components(
             for name, p in start.items()
         }
     if "update_rule" in phi:
-        theta = adapt_with_rule(
-            model,
-            start,
-            x,
-            y,
-            rule=phi["update_rule"],
-            inner_lr=step_sizes,
-            steps=steps,
-            loss_fn=loss_fn,
-            fixed=mix,
-        )
+        rule = phi["update_rule"]
+        theta = _adapt_with_rule(model, start, x, y, rule, step_sizes, steps, loss_fn, mix)
         return {**theta, **mix}
     # The mixing logits ride along with step size 0: the inner loop never changes the
     # architecture, yet gradients reach it through every forward pass.
-    return adapt(
-        model,
-        {**start, **mix},
-        x,
-        y,
-        inner_lr={**step_sizes, MIX_KEY: torch.zeros_like(mix[MIX_KEY])},
-        steps=steps,
-        loss_fn=loss_fn,
-    )
+    inner_lr = {**step_sizes, MIX_KEY: torch.zeros_like(mix[MIX_KEY])}
+    return _adapt(model, {**start, **mix}, x, y, inner_lr, steps, False, loss_fn)
 
 
 def component_meta_loss(
@@ -287,12 +354,20 @@ def component_meta_loss(
     The query loss is always the plain, unweighted loss on the clean query set: it is how
     good the output model is, whatever the inner loop did to get there.
     """
+    _check_model(model)
+    _check_phi(phi, model)
+    _check_tasks(tasks)
+    _check_inner_args(inner_lr, steps, loss)
+    return _component_meta_loss(model, phi, tasks, inner_lr, steps, loss)
+
+
+def _component_meta_loss(model, phi, tasks, inner_lr, steps: int, loss: str) -> Tensor:
+    """:func:`component_meta_loss` without the checks, for :func:`learn_components`' loop (a
+    run that diverges records NaN losses, as it always did)."""
     loss_fn = LOSSES[loss][0]
 
     def query_loss(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
-        theta = adapt_with_components(
-            model, phi, x_s, y_s, inner_lr=inner_lr, steps=steps, loss=loss
-        )
+        theta = _adapt_with_components(model, phi, x_s, y_s, inner_lr, steps, loss)
         return loss_fn(functional_call(model, theta, (x_q,)), y_q)
 
     return vmap(query_loss)(*tasks)
@@ -309,6 +384,18 @@ class LearningAlgorithm:
     model: MixedActivationMLP
     phi: dict[str, Params]
     config: ComponentConfig
+
+    def __post_init__(self) -> None:
+        _check_model(self.model)
+        _check_config(self.config)
+        # A diverged run is handed back with its history: NaN is refused where φ is an input.
+        _check_phi(self.phi, self.model, finite=False)
+        expected = {"init", "architecture", *self.config.components}
+        if set(self.phi) != expected:
+            raise ValueError(
+                f"phi must hold the components {sorted(expected)} of config.components, "
+                f"got {sorted(self.phi)}"
+            )
 
     def adapt(self, x: Tensor, y: Tensor, *, steps: int | None = None) -> Params:
         """θ after the inner loop on the support set ``x, y`` (``[K, in_features]``, ``[K, 1]``)."""
@@ -328,7 +415,9 @@ class LearningAlgorithm:
 
     def predict(self, x: Tensor, theta: Params | None = None) -> Tensor:
         """The network's output at ``x`` with ``theta`` (default: φ's initialization)."""
-        params = theta or {**self.phi["init"], **self.phi["architecture"]}
+        # An empty dict is refused, not read as "use φ" (issue #28)
+        params = check_params(theta, {**self.phi["init"], **self.phi["architecture"]}, "theta")
+        _check_data("x", x)
         with torch.no_grad():
             return functional_call(self.model, params, (x,))
 
@@ -400,9 +489,9 @@ def learn_components(
     since the last row), ``seconds`` and a few numbers about the learned components
     (``mean_step_size``, ``shift``, ``weight_<activation>``).
     """
-    if not isinstance(config, ComponentConfig):
-        raise TypeError(f"config must be a ComponentConfig, got {type(config).__name__}")
+    _check_config(config)
     check_callback(callback)
+    check_bool("progress", progress)
     tasks = SinusoidTasks() if tasks is None else tasks
     if not callable(getattr(tasks, "sample", None)):
         raise TypeError(f"tasks must be a task family with a sample() method, got {tasks!r}")
@@ -424,7 +513,8 @@ def learn_components(
 
     def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
-        loss = component_meta_loss(
+        _check_tasks(batch, "tasks.sample()")  # a custom family's batch: checked once, here
+        loss = _component_meta_loss(
             model,
             phi,
             batch.to(config.device),

@@ -14,7 +14,16 @@ from torch import Tensor
 from torch.func import vmap
 
 from course_lib.adaptation import AdaptationCurve
-from course_lib.meta.functional import InnerLR, _check_inner, _check_tasks, adapt, task_loss
+from course_lib.meta.functional import (
+    InnerLR,
+    _adapt,
+    _check_data,
+    _check_inner,
+    _check_support,
+    _check_tasks,
+    _task_loss,
+    mse,
+)
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.meta.train import MetaLearner
 from course_lib.training import make_generator
@@ -33,6 +42,10 @@ def evaluation_tasks(
 ) -> TaskBatch:
     """A fixed set of new tasks to compare methods on (a different seed stream from training)."""
     family = SinusoidTasks() if family is None else family
+    if not callable(getattr(family, "sample", None)):
+        raise TypeError(
+            f"family must be a task family with a sample() method, got {type(family).__name__}"
+        )
     generator = make_generator(check_seed(seed))  # None would draw unseeded: not reproducible
     return family.sample(num_tasks, k_support, k_query, generator)
 
@@ -64,10 +77,10 @@ def adaptation_curve(
     model, phi = learner.model, learner.params
 
     def losses_along_the_way(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
-        theta, losses = phi, [task_loss(model, phi, x_q, y_q)]
+        theta, losses = phi, [_task_loss(model, phi, x_q, y_q, mse)]
         for _ in range(max_steps):
-            theta = adapt(model, theta, x_s, y_s, inner_lr=lr, steps=1, first_order=True)
-            losses.append(task_loss(model, theta, x_q, y_q))
+            theta = _adapt(model, theta, x_s, y_s, lr, 1, True)
+            losses.append(_task_loss(model, theta, x_q, y_q, mse))
         return torch.stack(losses)
 
     with torch.no_grad():
@@ -90,11 +103,16 @@ def adaptation_trajectory(
     _check_learner(learner)
     lr = learner.inner_lr if inner_lr is None else inner_lr
     _check_inner(lr, steps, learner.params)
+    _check_support(x_support, y_support, ("x_support", "y_support"))
+    _check_data("x_eval", x_eval, min_ndim=2)
+    if x_eval.shape[1:] != x_support.shape[1:]:
+        raise ValueError(
+            f"x_eval must have the support points' shape per point {tuple(x_support.shape[1:])}, "
+            f"got {tuple(x_eval.shape)}"
+        )
     theta, predictions = learner.params, [learner.predict(x_eval)]
     for _ in range(steps):
-        theta = adapt(
-            learner.model, theta, x_support, y_support, inner_lr=lr, steps=1, first_order=True
-        )
+        theta = _adapt(learner.model, theta, x_support, y_support, lr, 1, True)
         theta = {name: t.detach() for name, t in theta.items()}
         predictions.append(learner.predict(x_eval, theta))
     return torch.stack([p.reshape(-1) for p in predictions])

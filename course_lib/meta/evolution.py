@@ -25,7 +25,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from course_lib.training import Stopwatch, TrainResult, make_generator
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = ["EvolutionConfig", "evolve_inner_loop", "descend_inner_lr"]
 
@@ -101,6 +101,7 @@ def evolve_inner_loop(
         raise TypeError(f"fitness must be callable(steps, inner_lr) -> float, got {fitness!r}")
     if not isinstance(config, EvolutionConfig):
         raise TypeError(f"config must be an EvolutionConfig, got {type(config).__name__}")
+    check_bool("progress", progress)
     generator = make_generator(config.seed)
     lo, hi = config.log10_lr_range
     genomes = [
@@ -162,6 +163,8 @@ def descend_inner_lr(
     check_real("start", start, 0.0, 10.0, lo_open=True)
     check_int("iterations", iterations, 1, 100_000)
     check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
+    if target is not None:
+        check_real("target", target, -math.inf, math.inf, lo_open=True, hi_open=True)
     log_lr = torch.tensor(math.log(start), dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.Adam([log_lr], lr=learning_rate)
     config = {"start": start, "iterations": iterations, "learning_rate": learning_rate}

@@ -41,7 +41,10 @@ from torch.func import grad, jvp
 from course_lib.meta.functional import (
     LossFn,
     Params,
-    _check_inner,
+    _check_loss_fn,
+    _check_model,
+    _check_support,
+    _check_weights,
     adapt,
     mse,
     reptile_inner_loop,
@@ -70,12 +73,14 @@ def _check_batch(name: str, batch: object) -> Batch:
         raise TypeError(
             f"{name} must be a pair (x, y) of tensors shaped [K, ...], got {batch!r:.80}"
         )
+    _check_support(batch[0], batch[1], (f"{name}[0]", f"{name}[1]"))
     return batch[0], batch[1]
 
 
-def _detached(params: Mapping[str, Tensor]) -> Params:
-    if not isinstance(params, Mapping) or not all(isinstance(p, Tensor) for p in params.values()):
-        raise TypeError("params must be a dict of tensors, e.g. dict(model.named_parameters())")
+def _detached(model: object, params: object, loss_fn: object) -> Params:
+    _check_model(model)
+    _check_weights("params", params, model)
+    _check_loss_fn(loss_fn)
     return {name: p.detach() for name, p in params.items()}
 
 
@@ -93,10 +98,15 @@ def second_order_term(
     equals FOMAML's plus this term. Computed as a Hessian-vector product, forward-over-reverse
     (``jvp`` of ``grad``): the Hessian is symmetric, so its directional derivative along v is H·v.
     """
+    if isinstance(task, str) or not isinstance(task, tuple | list) or len(task) != 4:
+        raise TypeError(
+            "task must be (x_support, y_support, x_query, y_query) of one task, "
+            f"got {type(task).__name__} {task!r:.60}"
+        )
     x_s, y_s = _check_batch("task[:2]", tuple(task[:2]))
     x_q, y_q = _check_batch("task[2:]", tuple(task[2:]))
     check_real("inner_lr", inner_lr, 0.0, 100.0)
-    phi = _detached(params)
+    phi = _detached(model, params, loss_fn)
     support_grad = grad(lambda p: task_loss(model, p, x_s, y_s, loss_fn))
     theta = {n: p - inner_lr * g for (n, p), g in zip(phi.items(), support_grad(phi).values())}
     v = grad(lambda p: task_loss(model, p, x_q, y_q, loss_fn))(theta)  # ∇_θ l_q(θ), a constant
@@ -150,8 +160,9 @@ def first_order_terms(
     the paper's analysis.
     """
     batches = (_check_batch("batch_a", batch_a), _check_batch("batch_b", batch_b))
-    _check_inner(inner_lr, 1, params)
-    phi = _detached(params)
+    # Reptile's direction is (φ − θ̃)/α: α = 0 would divide by zero
+    check_real("inner_lr", inner_lr, 0.0, 100.0, lo_open=True)
+    phi = _detached(model, params, loss_fn)
     grads, hvps = [], []
     maml, fomaml, reptile = [], [], []
     for (x1, y1), (x2, y2) in (batches, batches[::-1]):

@@ -34,7 +34,14 @@ from torch import Tensor, nn
 from torch.func import functional_call, grad, vmap
 
 from course_lib.meta.tasks import TaskBatch
-from course_lib.validation import check_int, check_real, check_same_shape, check_tensor
+from course_lib.validation import (
+    check_finite,
+    check_instance,
+    check_int,
+    check_real,
+    check_same_shape,
+    check_tensor,
+)
 
 __all__ = [
     "Params",
@@ -57,21 +64,122 @@ InnerLR = float | Mapping[str, Tensor]
 LossFn = Callable[[Tensor, Tensor], Tensor]
 
 
+# -- Checks at the edge, shared by the meta modules ----------------------------------------
+# The inner loop runs inside ``torch.func`` transforms (``vmap`` over tasks, ``grad`` of the
+# support loss). A check on a tensor's *values* (is it finite?) cannot run there: vmap cannot
+# branch on a batched value. Those checks run where the caller passed a plain tensor and are
+# skipped on the transform's wrapped tensors (whose plain originals were checked on entry).
+
+
+def _traced(tensor: Tensor) -> bool:
+    """True for a tensor wrapped by a ``torch.func`` transform (vmap, grad, jvp)."""
+    return torch._C._functorch.is_functorch_wrapped_tensor(tensor)
+
+
+def _check_data(name: str, value: object, *, min_ndim: int = 1) -> Tensor:
+    """A tensor of at least ``min_ndim`` dimensions holding no NaN or ±inf (points, targets)."""
+    check_tensor(name, value)
+    if value.dim() < min_ndim:
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension(s), got shape {tuple(value.shape)}"
+        )
+    if not _traced(value):
+        check_finite(name, value)  # a NaN point turns every loss and gradient into NaN, silently
+    return value
+
+
+def _check_model(model: object, name: str = "model") -> nn.Module:
+    return check_instance(name, model, nn.Module, "a torch.nn.Module (the architecture)")
+
+
+def _check_weights(
+    name: str,
+    params: object,
+    model: nn.Module | None = None,
+    fixed: Mapping | None = None,
+    *,
+    finite: bool = True,
+) -> Mapping[str, Tensor]:
+    """A non-empty dict of tensors (finite ones, unless ``finite=False``); with ``model``, one
+    per weight of it, of its shape (``fixed`` supplies the ones passed separately).
+
+    ``functional_call`` fills a missing name with the module's own weight: a dict that misses
+    one runs the wrong network, with no error.
+    """
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"{name} must be a dict of weight tensors such as dict(model.named_parameters()), "
+            f"got {type(params).__name__}"
+        )
+    if not params:
+        raise ValueError(f"{name} must hold the weights (a non-empty dict), got an empty dict")
+    for key, tensor in params.items():
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"{name}[{key!r}] must be a tensor, got {type(tensor).__name__}")
+        if finite and not _traced(tensor) and not bool(torch.isfinite(tensor.detach()).all()):
+            raise ValueError(f"{name}[{key!r}] must hold finite numbers, got NaN or ±inf")
+    if model is not None:
+        weights = dict(model.named_parameters())
+        given = {**params, **(fixed or {})}
+        known = set(weights) | {n for n, _ in model.named_buffers()}
+        missing, unknown = sorted(set(weights) - set(given)), sorted(set(given) - known)
+        if missing or unknown:
+            raise ValueError(
+                f"{name} must hold the model's weights {sorted(weights)}, got keys "
+                f"{sorted(params)} (missing {missing}, unknown {unknown})"
+            )
+        for key, tensor in params.items():
+            if key in weights and tensor.shape != weights[key].shape:
+                raise ValueError(
+                    f"{name}[{key!r}] must have the weight's shape {tuple(weights[key].shape)}, "
+                    f"got {tuple(tensor.shape)}"
+                )
+    return params
+
+
+def _check_loss_fn(loss_fn: object) -> None:
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function (prediction, target) -> loss, got {loss_fn!r}")
+
+
+def _check_support(x: object, y: object, names: tuple[str, str] = ("x", "y")) -> None:
+    """Inputs ``[K, ...]`` and targets with as many points K, all finite."""
+    _check_data(names[0], x)
+    _check_data(names[1], y)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{names[1]} must have one target per point of {names[0]} ({x.shape[0]}), "
+            f"got shape {tuple(y.shape)}"
+        )
+
+
 def mse(prediction: Tensor, target: Tensor) -> Tensor:
     """Mean squared error, the regression loss of the sinusoid tasks."""
     check_same_shape(prediction=prediction, target=target)  # [K, 1] − [K] would broadcast
+    _check_data("prediction", prediction, min_ndim=0)
+    _check_data("target", target, min_ndim=0)
     return ((prediction - target) ** 2).mean()
+
+
+def _mse(prediction: Tensor, target: Tensor) -> Tensor:
+    """:func:`mse` checking only the shapes (a trainer's predictions may diverge to NaN)."""
+    check_same_shape(prediction=prediction, target=target)
+    return ((prediction - target) ** 2).mean()
+
+
+def _task_loss(model: nn.Module, params: Mapping[str, Tensor], x, y, loss_fn: LossFn) -> Tensor:
+    return loss_fn(functional_call(model, dict(params), (x,)), y)
 
 
 def task_loss(
     model: nn.Module, params: Mapping[str, Tensor], x: Tensor, y: Tensor, loss_fn: LossFn = mse
 ) -> Tensor:
     """``loss_fn`` of ``model`` evaluated with ``params`` (not its own weights) on one task's points."""
-    check_tensor("x", x)
-    check_tensor("y", y)
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be a function (prediction, target) -> loss, got {loss_fn!r}")
-    return loss_fn(functional_call(model, dict(params), (x,)), y)
+    _check_model(model)
+    _check_weights("params", params, model)
+    _check_support(x, y)
+    _check_loss_fn(loss_fn)
+    return _task_loss(model, params, x, y, loss_fn)
 
 
 #: Inner steps beyond this take minutes per call (and MAML keeps every step's graph).
@@ -87,15 +195,23 @@ def _check_inner(
             raise ValueError(
                 f"inner_lr must have one step size per parameter {sorted(params)}, got keys {sorted(inner_lr)}"
             )
-        if not all(isinstance(a, Tensor) for a in inner_lr.values()):
-            raise TypeError("inner_lr must be a float or a dict of per-parameter step-size tensors")
+        for key, a in inner_lr.items():
+            if not isinstance(a, Tensor):
+                raise TypeError(
+                    f"inner_lr must be a float or a dict of per-parameter step-size tensors, "
+                    f"got {type(a).__name__} for {key!r}"
+                )
+            if not _traced(a) and not bool(torch.isfinite(a.detach()).all()):
+                raise ValueError(f"inner_lr[{key!r}] must hold finite step sizes, got NaN or ±inf")
     elif isinstance(inner_lr, numbers.Real) and not isinstance(inner_lr, bool):
         check_real("inner_lr", inner_lr, 0.0, 100.0)
     elif isinstance(inner_lr, Tensor) and inner_lr.dim() == 0 and inner_lr.is_floating_point():
-        check_real("inner_lr", float(inner_lr.detach()), 0.0, 100.0)  # a 0-d tensor is a float
+        if not _traced(inner_lr):  # a 0-d tensor is a float: same range
+            check_real("inner_lr", float(inner_lr.detach()), 0.0, 100.0)
     else:
         raise TypeError(
-            f"inner_lr must be a float >= 0 or a dict of per-parameter tensors, got {type(inner_lr).__name__}"
+            "inner_lr must be a float >= 0 or a dict of per-parameter tensors, got "
+            f"{type(inner_lr).__name__} {inner_lr!r:.60} (a 0-d float tensor counts as a float)"
         )
 
 
@@ -130,9 +246,21 @@ def adapt(
     ``params`` (and to a learned ``inner_lr``) through all the steps unless ``first_order``.
     Works inside ``torch.func.vmap``, which is how :func:`meta_loss` adapts a whole batch.
     """
+    _check_model(model)
+    _check_weights("params", params, model)
+    _check_support(x, y)
+    _check_loss_fn(loss_fn)
     _check_inner(inner_lr, steps, params)
+    if not isinstance(first_order, bool):
+        raise TypeError(f"first_order must be True or False, got {first_order!r}")
+    return _adapt(model, params, x, y, inner_lr, steps, first_order, loss_fn)
+
+
+def _adapt(model, params, x, y, inner_lr, steps, first_order=False, loss_fn=mse) -> Params:
+    """:func:`adapt` without the checks: for loops whose inputs were checked once, on entry
+    (a diverging inner loop's θ may hold inf by its later steps, and that is a result)."""
     theta = dict(params)
-    loss_grad = grad(lambda p: task_loss(model, p, x, y, loss_fn))
+    loss_grad = grad(lambda p: _task_loss(model, p, x, y, loss_fn))
     for _ in range(steps):
         g = loss_grad(theta)
         if first_order:
@@ -141,23 +269,50 @@ def adapt(
     return theta
 
 
-def _check_tasks(tasks: TaskBatch) -> None:
+def _check_tasks(tasks: TaskBatch, name: str = "tasks") -> None:
+    """A TaskBatch (or a 4-tuple of tensors) with one B and matching K's, all finite."""
     if not isinstance(tasks, tuple) or len(tasks) != 4:
-        raise TypeError("tasks must be a TaskBatch (x_support, y_support, x_query, y_query)")
-    for name, t in zip(TaskBatch._fields, tasks):
+        raise TypeError(
+            f"{name} must be a TaskBatch (x_support, y_support, x_query, y_query), "
+            f"got {type(tasks).__name__} {tasks!r:.60}"
+        )
+    for field, t in zip(TaskBatch._fields, tasks):
         # inputs [B, K, features...]; targets [B, K, ...] (values, or class labels [B, K])
-        min_dim, shape = (3, "[B, K, features...]") if name[0] == "x" else (2, "[B, K, ...]")
+        min_dim, shape = (3, "[B, K, features...]") if field[0] == "x" else (2, "[B, K, ...]")
         if not isinstance(t, Tensor) or t.dim() < min_dim:
             raise ValueError(
-                f"tasks.{name} must be a tensor of shape {shape}, got {getattr(t, 'shape', type(t))}"
+                f"{name}.{field} must be a tensor of shape {shape}, got {getattr(t, 'shape', type(t))}"
             )
+        if not _traced(t):
+            check_finite(f"{name}.{field}", t)
     shapes = [tuple(t.shape) for t in tasks]
     if len({t.shape[0] for t in tasks}) != 1:
-        raise ValueError(f"all TaskBatch tensors must share the batch size B, got {shapes}")
-    if tasks.x_support.shape[1] != tasks.y_support.shape[1] or (
-        tasks.x_query.shape[1] != tasks.y_query.shape[1]
-    ):
-        raise ValueError(f"inputs and targets must have the same number of points K, got {shapes}")
+        raise ValueError(f"{name}: all TaskBatch tensors must share the batch size B, got {shapes}")
+    x_support, y_support, x_query, y_query = tasks  # a plain 4-tuple is accepted too
+    if x_support.shape[1] != y_support.shape[1] or x_query.shape[1] != y_query.shape[1]:
+        raise ValueError(
+            f"{name}: inputs and targets must have the same number of points K, got {shapes}"
+        )
+
+
+def _check_meta_args(
+    model,
+    params,
+    tasks,
+    inner_lr,
+    steps,
+    first_order: object = False,
+    loss_fn: object = mse,
+    steps_name: str = "steps",
+) -> None:
+    """The checks every meta-batch entry point makes once, outside its ``vmap``."""
+    _check_model(model)
+    _check_weights("params", params, model)
+    _check_tasks(tasks)
+    _check_inner(inner_lr, steps, params, name=steps_name)
+    if not isinstance(first_order, bool):
+        raise TypeError(f"first_order must be True or False, got {first_order!r}")
+    _check_loss_fn(loss_fn)
 
 
 def meta_loss(
@@ -176,21 +331,17 @@ def meta_loss(
     gradient with respect to ``params`` is the MAML meta-gradient, second order by default,
     first order (FOMAML) with ``first_order=True``.
     """
-    _check_inner(inner_lr, steps, params)
-    _check_tasks(tasks)
+    _check_meta_args(model, params, tasks, inner_lr, steps, first_order, loss_fn)
+    return _meta_loss(model, params, tasks, inner_lr, steps, first_order, loss_fn)
+
+
+def _meta_loss(model, params, tasks, inner_lr, steps, first_order=False, loss_fn=mse) -> Tensor:
+    """:func:`meta_loss` without the checks: for a trainer whose inputs were checked at its
+    start (a diverging run's NaN φ is then its history's NaN loss, as before, not an error)."""
 
     def query_loss_after_adaptation(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Tensor:
-        theta = adapt(
-            model,
-            params,
-            x_s,
-            y_s,
-            inner_lr=inner_lr,
-            steps=steps,
-            first_order=first_order,
-            loss_fn=loss_fn,
-        )
-        return task_loss(model, theta, x_q, y_q, loss_fn)
+        theta = _adapt(model, params, x_s, y_s, inner_lr, steps, first_order, loss_fn)
+        return _task_loss(model, theta, x_q, y_q, loss_fn)
 
     return vmap(query_loss_after_adaptation)(*tasks).mean()
 
@@ -210,15 +361,14 @@ def meta_loss_loop(
     This is how MAML is usually first written: for each task, unroll the inner steps with
     ``create_graph=True`` so the outer backward pass can differentiate through them.
     """
-    _check_inner(inner_lr, steps, params)
-    _check_tasks(tasks)
+    _check_meta_args(model, params, tasks, inner_lr, steps, first_order, loss_fn)
     losses = []
     for x_s, y_s, x_q, y_q in zip(*tasks):
         theta = dict(params)
         for _ in range(steps):
             names = [n for n, p in theta.items() if p.requires_grad]
             grads = torch.autograd.grad(
-                task_loss(model, theta, x_s, y_s, loss_fn),
+                _task_loss(model, theta, x_s, y_s, loss_fn),
                 [theta[n] for n in names],
                 create_graph=not first_order,
             )
@@ -226,7 +376,7 @@ def meta_loss_loop(
                 **theta,
                 **{n: theta[n] - _step_size(inner_lr, n) * g for n, g in zip(names, grads)},
             }
-        losses.append(task_loss(model, theta, x_q, y_q, loss_fn))
+        losses.append(_task_loss(model, theta, x_q, y_q, loss_fn))
     return torch.stack(losses).mean()
 
 
@@ -247,8 +397,7 @@ def reptile_update(
     *is* the update. With ``steps=1`` Reptile reduces to joint training on the mixture
     (pre-training), so use several inner steps.
     """
-    _check_inner(inner_lr, steps, params)
-    _check_tasks(tasks)
+    _check_meta_args(model, params, tasks, inner_lr, steps)
     check_real("epsilon", epsilon, 0.0, 1.0, lo_open=True)
     theta = reptile_inner_loop(model, params, tasks, inner_lr=inner_lr, steps=steps)
     return {name: p + epsilon * (theta[name].mean(0) - p) for name, p in params.items()}
@@ -265,14 +414,19 @@ def reptile_inner_loop(
     step on one minibatch that also helps the other. (Repeating one batch turns that term into
     a penalty on the gradient's norm.)
     """
-    _check_inner(inner_lr, steps)
+    _check_meta_args(model, params, tasks, inner_lr, steps)
+    return _reptile_inner_loop(model, params, tasks, inner_lr, steps)
+
+
+def _reptile_inner_loop(model, params, tasks, inner_lr, steps: int) -> Params:
+    """:func:`reptile_inner_loop` without the checks (for trainers, as :func:`_meta_loss`)."""
     params = {name: p.detach() for name, p in params.items()}
 
     def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor, y_q: Tensor) -> Params:
         theta = params
         for step in range(steps):
             x, y = (x_s, y_s) if step % 2 == 0 else (x_q, y_q)
-            theta = adapt(model, theta, x, y, inner_lr=inner_lr, steps=1, first_order=True)
+            theta = _adapt(model, theta, x, y, inner_lr, 1, True)
         return theta
 
     return vmap(one_task)(*tasks)

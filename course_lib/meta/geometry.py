@@ -27,7 +27,14 @@ import torch
 from torch import Tensor, nn
 from torch.func import grad_and_value, vmap
 
-from course_lib.meta.functional import Params, _check_tasks, task_loss
+from course_lib.meta.functional import (
+    Params,
+    _check_model,
+    _check_tasks,
+    _check_weights,
+    _task_loss,
+    mse,
+)
 from course_lib.meta.tasks import TaskBatch
 from course_lib.validation import check_int, check_real
 
@@ -49,6 +56,10 @@ def steps_to_reach(per_task: Tensor, threshold: float) -> Tensor:
             f"per_task must be a [tasks, steps + 1] tensor of losses, got {getattr(per_task, 'shape', per_task)!r}"
         )
     check_real("threshold", threshold, 0.0, float("inf"), hi_open=True)
+    if bool(torch.isnan(per_task).any()):  # +inf (a diverged curve) is a loss; NaN is not
+        raise ValueError(
+            f"per_task must hold losses, got {int(torch.isnan(per_task).sum())} NaN entries"
+        )
     reached = per_task <= threshold
     never = torch.full((per_task.shape[0],), per_task.shape[1], dtype=torch.long)
     first = reached.float().argmax(dim=1)  # index of the first True (0 if none)
@@ -86,6 +97,8 @@ def fit_tasks(
     reaches it drops out, so the cost is the total number of steps, not the slowest task's
     steps times the number of tasks.
     """
+    _check_model(model)
+    _check_weights("start", start, model)
     _check_tasks(tasks)
     check_real("target", target, 0.0, float("inf"), lo_open=True, hi_open=True)
     check_real("inner_lr", inner_lr, 0.0, 10.0, lo_open=True)
@@ -93,7 +106,7 @@ def fit_tasks(
     x, y = tasks.all_points()
     batch = x.shape[0]
     theta = {n: p.detach().expand(batch, *p.shape).clone() for n, p in start.items()}
-    gradient_and_loss = vmap(grad_and_value(lambda p, xi, yi: task_loss(model, p, xi, yi)))
+    gradient_and_loss = vmap(grad_and_value(lambda p, xi, yi: _task_loss(model, p, xi, yi, mse)))
     steps = torch.zeros(batch, dtype=torch.long)
     active = torch.arange(batch)  # the tasks still above the target: only they are computed
     with torch.no_grad():
@@ -107,14 +120,17 @@ def fit_tasks(
             steps[active] += 1
             for n, t in theta.items():
                 t[active] = params[n][going] - inner_lr * gradient[n][going]
-        losses = vmap(lambda p, xi, yi: task_loss(model, p, xi, yi))(theta, x, y)
+        losses = vmap(lambda p, xi, yi: _task_loss(model, p, xi, yi, mse))(theta, x, y)
     return TaskFits(theta, losses, steps, losses <= target)
 
 
 def nearby(params: Mapping[str, Tensor], radius: float, generator: torch.Generator) -> Params:
     """``params`` moved by exactly ``radius`` (Euclidean, over all parameters) in a uniformly
     random direction: another start next to φ."""
+    _check_weights("params", params)
     check_real("radius", radius, 0.0, 1e6)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     direction = {
         n: torch.randn(p.shape, generator=generator, dtype=p.dtype) for n, p in params.items()
     }
@@ -129,10 +145,18 @@ def parameter_distance(phi: Mapping[str, Tensor], theta: Mapping[str, Tensor]) -
     ``phi`` is either one parameter set (``[*shape]``, compared with every task's) or also
     one per task.
     """
+    _check_weights("phi", phi)
+    _check_weights("theta", theta)
     if set(phi) != set(theta):
         raise ValueError(
             f"phi and theta must hold the same parameters, got {sorted(phi)} and {sorted(theta)}"
         )
+    for n, t in theta.items():
+        if t.dim() == 0 or phi[n].shape not in (t.shape, t.shape[1:]):
+            raise ValueError(
+                f"theta[{n!r}] must be [B, *shape] with phi's shape {tuple(phi[n].shape)} "
+                f"(or that shape itself for phi), got {tuple(t.shape)}"
+            )
     squared = sum(((theta[n].detach() - phi[n].detach()) ** 2).flatten(1).sum(1) for n in theta)
     return torch.as_tensor(squared).sqrt()
 
@@ -144,7 +168,12 @@ def nearest_fit(phi: Mapping[str, Tensor], fits: Mapping[str, TaskFits]) -> tupl
     A task no start fitted gets distance ``inf`` and index −1.
     """
     if not isinstance(fits, Mapping) or not fits:
-        raise TypeError("fits must be a non-empty dict {start name: TaskFits from fit_tasks}")
+        raise (TypeError if not isinstance(fits, Mapping) else ValueError)(
+            f"fits must be a non-empty dict {{start name: TaskFits from fit_tasks}}, got {fits!r:.60}"
+        )
+    for name, fit in fits.items():
+        if not isinstance(fit, TaskFits):
+            raise TypeError(f"fits[{name!r}] must be a TaskFits from fit_tasks, got {fit!r:.60}")
     distances = torch.stack(
         [torch.where(f.reached, parameter_distance(phi, f.theta), torch.inf) for f in fits.values()]
     )  # [starts, B]

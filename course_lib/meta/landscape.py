@@ -30,9 +30,9 @@ def sine_loss_grid(a: Tensor, b: Tensor, x: Tensor, y: Tensor) -> Tensor:
     Args:
         a, b: 1-D tensors of grid values; x, y: the task's points, any shape with the same size.
     """
-    check_tensor("a", a, ndim=1)
-    check_tensor("b", b, ndim=1)
-    if check_tensor("x", x).numel() != check_tensor("y", y).numel():
+    check_tensor("a", a, ndim=1, finite=True)
+    check_tensor("b", b, ndim=1, finite=True)
+    if check_tensor("x", x, finite=True).numel() != check_tensor("y", y, finite=True).numel():
         raise ValueError(f"x and y must hold as many points, got {x.numel()} and {y.numel()}")
     x, y = x.reshape(1, 1, -1), y.reshape(1, 1, -1)
     prediction = a.reshape(1, -1, 1) * torch.sin(x + b.reshape(-1, 1, 1))
@@ -69,6 +69,11 @@ def two_loop_paths(
     check_choice("method", method, PATH_METHODS)
     _check_inner(inner_lr, inner_steps, name="inner_steps")
     _check_tasks(tasks)
+    if tasks.x_support.shape[2:] != (1,) or tasks.x_query.shape[2:] != (1,):
+        raise ValueError(
+            "tasks must be sinusoid tasks of the (a, b) model ([B, K, 1] points), got shapes "
+            f"{[tuple(t.shape) for t in tasks]}"
+        )
     check_int("outer_steps", outer_steps, 0, 1000)  # a picture: more steps only take minutes
     check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
     if isinstance(phi0, str) or not isinstance(phi0, tuple | list) or len(phi0) != 2:

@@ -29,9 +29,21 @@ import torch
 from torch import Tensor, nn
 from torch.func import grad
 
-from course_lib.meta.functional import InnerLR, LossFn, Params, mse, task_loss
+from course_lib.meta.functional import (
+    InnerLR,
+    LossFn,
+    Params,
+    _check_data,
+    _check_inner,
+    _check_loss_fn,
+    _check_model,
+    _check_support,
+    _check_weights,
+    _task_loss,
+    mse,
+)
 from course_lib.training import make_generator
-from course_lib.validation import check_int, check_seed
+from course_lib.validation import check_int, check_real, check_same_shape, check_seed
 
 __all__ = [
     "init_update_rule",
@@ -54,8 +66,35 @@ def init_update_rule(hidden: int = 16, *, seed: int = 0) -> Params:
     }
 
 
+def _check_net(name: str, net: object, inputs: int) -> None:
+    """ψ as ``init_update_rule``/``init_weighting_net`` build it: w1 ``[H, inputs]``, b1 ``[H]``,
+    w2 ``[1, H]``, b2 ``[1]``, all finite (a traced ψ, inside vmap, is checked on entry)."""
+    _check_weights(name, net)
+    missing = sorted({"w1", "b1", "w2", "b2"} - set(net))
+    if missing:
+        raise ValueError(f"{name} must hold w1, b1, w2 and b2, got keys {sorted(net)}")
+    hidden = net["w1"].shape[0] if net["w1"].dim() == 2 else -1
+    expected = {"w1": (hidden, inputs), "b1": (hidden,), "w2": (1, hidden), "b2": (1,)}
+    for key, shape in expected.items():
+        if tuple(net[key].shape) != shape:
+            raise ValueError(
+                f"{name}[{key!r}] must have shape {shape} (a {inputs} -> H -> 1 network), "
+                f"got {tuple(net[key].shape)}"
+            )
+
+
 def rule_update(rule: Mapping[str, Tensor], g: Tensor, theta: Tensor, progress: float) -> Tensor:
     """u_ψ(g, θ, t/steps) for every coordinate of one parameter tensor (same shape as ``g``)."""
+    _check_net("rule", rule, 3)
+    check_same_shape(g=g, theta=theta)
+    _check_data("g", g, min_ndim=0)
+    _check_data("theta", theta, min_ndim=0)
+    check_real("progress", progress, 0.0, 1.0)
+    return _rule_update(rule, g, theta, progress)
+
+
+def _rule_update(rule, g: Tensor, theta: Tensor, progress: float) -> Tensor:
+    """:func:`rule_update` without the checks, for the inner loop (checked once, on entry)."""
     features = torch.stack([g, theta, torch.full_like(g, progress)], dim=-1)
     hidden = torch.tanh(features @ rule["w1"].T + rule["b1"])
     return (hidden @ rule["w2"].T + rule["b2"]).squeeze(-1)
@@ -79,15 +118,28 @@ def adapt_with_rule(
     the model unchanged. Differentiable with respect to ``params``, ``rule``, ``inner_lr`` and
     ``fixed``, and usable inside ``torch.func.vmap``.
     """
+    if fixed is not None:
+        _check_weights("fixed", fixed)
     fixed = dict(fixed or {})
+    _check_model(model)
+    _check_weights("params", params, model, fixed)
+    _check_support(x, y)
+    _check_net("rule", rule, 3)
+    _check_inner(inner_lr, steps, params)
+    _check_loss_fn(loss_fn)
+    return _adapt_with_rule(model, params, x, y, rule, inner_lr, steps, loss_fn, fixed)
+
+
+def _adapt_with_rule(model, params, x, y, rule, inner_lr, steps, loss_fn, fixed) -> Params:
+    """:func:`adapt_with_rule` without the checks (its callers checked the inputs once)."""
     theta = dict(params)
-    loss_grad = grad(lambda p: task_loss(model, {**p, **fixed}, x, y, loss_fn))
+    loss_grad = grad(lambda p: _task_loss(model, {**p, **fixed}, x, y, loss_fn))
     for t in range(steps):
         g = loss_grad(theta)
         theta = {
             name: theta[name]
             - (inner_lr[name] if isinstance(inner_lr, Mapping) else inner_lr) * g[name]
-            + rule_update(rule, g[name], theta[name], t / steps)
+            + _rule_update(rule, g[name], theta[name], t / steps)
             for name in theta
         }
     return theta
@@ -123,17 +175,27 @@ def rule_effects(
       ``"large_gradient_slope"``, over the pairs whose |g| is in the top 1%. The update's
       gradient part is then (b − α)·g: its effective step size is α − b.
     """
+    _check_net("rule", rule, 3)
+    _check_weights("gradients", gradients)
+    _check_weights("weights", weights)
+    check_real("progress", progress, 0.0, 1.0)
     if set(gradients) != set(weights):
         raise ValueError(
             f"gradients and weights must hold the same parameters, got {sorted(gradients)} and {sorted(weights)}"
         )
+    for n, w in weights.items():
+        if gradients[n].shape not in (w.shape, (gradients[n].shape[0], *w.shape)):
+            raise ValueError(
+                f"gradients[{n!r}] must be shaped like weights[{n!r}] {tuple(w.shape)}, or with a "
+                f"leading task dimension, got {tuple(gradients[n].shape)}"
+            )
     with torch.no_grad():
         g = torch.cat([gradients[n].reshape(-1, weights[n].numel()) for n in weights], dim=1)
         theta = torch.cat([weights[n].reshape(-1) for n in weights]).expand_as(g)
-        at_zero_gradient = rule_update(rule, torch.zeros_like(theta[0]), theta[0], progress)
-        origin = rule_update(rule, torch.zeros(1), torch.zeros(1), progress)
+        at_zero_gradient = _rule_update(rule, torch.zeros_like(theta[0]), theta[0], progress)
+        origin = _rule_update(rule, torch.zeros(1), torch.zeros(1), progress)
         by_weight = at_zero_gradient - origin
-        by_gradient = rule_update(rule, g, theta, progress) - at_zero_gradient
+        by_gradient = _rule_update(rule, g, theta, progress) - at_zero_gradient
         large = g.abs() >= g.abs().flatten().quantile(0.99)
         slope, slope_fit = _fit(by_weight, theta[0])
         sign_size, sign_fit = _fit(by_weight, theta[0].sign())
@@ -158,6 +220,7 @@ def _fit(y: Tensor, x: Tensor) -> tuple[float, float]:
 
 def without_gradient_input(rule: Mapping[str, Tensor]) -> Params:
     """The same rule with its gradient input cut (u(g, θ, t) = u(0, θ, t)): an ablation."""
+    _check_net("rule", rule, 3)
     w1 = rule["w1"].clone()
     w1[:, 0] = 0.0  # column 0 reads g (see rule_update)
     return {**rule, "w1": w1}

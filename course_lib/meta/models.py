@@ -14,14 +14,14 @@ import torch
 from torch import Tensor, nn
 
 from course_lib.training import seeded
-from course_lib.validation import check_hidden_sizes, check_real
+from course_lib.validation import check_hidden_sizes, check_real, check_sequence
 
 __all__ = ["mlp_regressor", "SineModel", "init_params"]
 
 
 def mlp_regressor(hidden: Sequence[int] = (40, 40), *, seed: int = 0) -> nn.Sequential:
     """The MAML paper's sinusoid regressor: 1 → 40 → 40 → 1 with ReLU, seeded initialization."""
-    hidden = tuple(hidden)
+    hidden = check_sequence("hidden", hidden)
     if not hidden or any(isinstance(h, bool) or not isinstance(h, int) or h < 1 for h in hidden):
         raise ValueError(f"hidden must be a non-empty sequence of ints >= 1, got {hidden!r}")
     check_hidden_sizes(hidden, "hidden")  # and at most 4096 wide

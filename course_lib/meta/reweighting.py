@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from course_lib.meta.functional import LossFn, Params
+from course_lib.meta.functional import LossFn, Params, _check_data, _traced
+from course_lib.meta.learned_update import _check_net
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.validation import check_int, check_real
 
@@ -108,6 +109,17 @@ def example_weights(net: Mapping[str, Tensor], losses: Tensor) -> Tensor:
     Scaling to mean 1 means the weights can only move importance *between* points; they
     cannot make the whole step larger (that is the step size's job). All 1 for an untrained ψ.
     """
+    _check_net("net", net, 1)
+    _check_data("losses", losses)
+    if not _traced(losses) and bool((losses < 0).any()):
+        raise ValueError(
+            f"losses must be per-example losses >= 0, got a minimum of {losses.min().item():.3g}"
+        )
+    return _example_weights(net, losses)
+
+
+def _example_weights(net: Mapping[str, Tensor], losses: Tensor) -> Tensor:
+    """:func:`example_weights` without the checks, for the inner loop's loss."""
     feature = torch.log(losses + 1e-6)[..., None]  # losses span decades: read them in log scale
     hidden = torch.tanh(feature @ net["w1"].T + net["b1"])
     raw = torch.sigmoid(hidden @ net["w2"].T + net["b2"]).squeeze(-1)
@@ -120,9 +132,14 @@ def weighted_loss(net: Mapping[str, Tensor], point_loss: PointLoss) -> LossFn:
     It has the ``loss_fn(prediction, target)`` signature of the functional inner loop, so
     ``adapt(..., loss_fn=weighted_loss(psi, squared_error))`` is all it takes.
     """
+    _check_net("net", net, 1)
+    if not callable(point_loss):
+        raise TypeError(
+            f"point_loss must be a function (prediction, target) -> [K] losses, got {point_loss!r}"
+        )
 
     def loss(prediction: Tensor, target: Tensor) -> Tensor:
         losses = point_loss(prediction, target)
-        return (example_weights(net, losses) * losses).mean()
+        return (_example_weights(net, losses) * losses).mean()
 
     return loss

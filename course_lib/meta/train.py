@@ -27,6 +27,7 @@ The outer gradient per method:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -35,10 +36,15 @@ from torch import Tensor, nn
 from course_lib.meta.functional import (
     InnerLR,
     Params,
+    _check_inner,
+    _check_meta_args,
+    _check_model,
+    _check_tasks,
+    _check_weights,
+    _meta_loss,
+    _mse,
+    _reptile_inner_loop,
     adapt,
-    meta_loss,
-    mse,
-    reptile_inner_loop,
 )
 from course_lib.meta.models import init_params, mlp_regressor
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
@@ -58,6 +64,8 @@ from course_lib.validation import (
     SEED,
     Widths,
     bounded,
+    check_bool,
+    check_choice,
     check_declared,
     check_params,
     check_tensor,
@@ -125,6 +133,19 @@ class MetaLearner:
     inner_lr: InnerLR
     config: MetaConfig
 
+    def __post_init__(self) -> None:
+        check_choice("method", self.method, METHODS)
+        _check_model(self.model)
+        # A diverged run's φ is still handed back (its history says so): NaN is not refused here.
+        _check_weights("params", self.params, self.model, finite=False)
+        _check_inner(self.inner_lr, 0, self.params)
+        if not isinstance(self.config, MetaConfig):
+            raise TypeError(f"config must be a MetaConfig, got {type(self.config).__name__}")
+        if self.method != self.config.method:
+            raise ValueError(
+                f"method must be the config's method {self.config.method!r}, got {self.method!r}"
+            )
+
     def adapt(self, x: Tensor, y: Tensor, *, steps: int, inner_lr: InnerLR | None = None) -> Params:
         """θ after ``steps`` inner steps on the support set ``x, y`` (``[K, 1]``) from φ."""
         lr = self.inner_lr if inner_lr is None else inner_lr
@@ -154,16 +175,26 @@ def outer_gradient(
     (MAML family), the mixture loss at φ (pre-training) or the loss of θ on its own task
     (Reptile, a diagnostic only).
     """
+    check_choice("method", method, METHODS)
+    _check_meta_args(model, params, tasks, inner_lr, inner_steps, steps_name="inner_steps")
+    if method == "metasgd" and not isinstance(inner_lr, Mapping):
+        raise TypeError(
+            f"inner_lr must be a dict of learned step sizes for method 'metasgd', got {inner_lr!r}"
+        )
+    if method != "reptile" and not all(p.requires_grad for p in params.values()):
+        raise ValueError(
+            f"params must require grad for method {method!r} (use init_params(model)), "
+            "got tensors without requires_grad"
+        )
+    return _outer_gradient(method, model, params, tasks, inner_lr, inner_steps)
+
+
+def _outer_gradient(method, model, params, tasks, inner_lr, inner_steps):
+    """:func:`outer_gradient` without the checks, for :func:`meta_train`'s loop: its inputs
+    are the trainer's own, and a run that diverges records NaN losses, as it always did."""
     names = list(params)
     if method in ("maml", "fomaml", "metasgd"):
-        loss = meta_loss(
-            model,
-            params,
-            tasks,
-            inner_lr=inner_lr,
-            steps=inner_steps,
-            first_order=(method == "fomaml"),
-        )
+        loss = _meta_loss(model, params, tasks, inner_lr, inner_steps, method == "fomaml")
         leaves = [params[n] for n in names]
         if method == "metasgd":
             leaves += [inner_lr[n] for n in names]
@@ -173,16 +204,16 @@ def outer_gradient(
             out.update({"lr." + n: g for n, g in zip(names, grads[len(names) :])})
         return loss.detach(), out
     if method == "reptile":
-        theta = reptile_inner_loop(model, params, tasks, inner_lr=inner_lr, steps=inner_steps)
+        theta = _reptile_inner_loop(model, params, tasks, inner_lr, inner_steps)
         with torch.no_grad():
             x, y = tasks.all_points()
             loss = torch.vmap(
-                lambda th, xi, yi: mse(torch.func.functional_call(model, th, (xi,)), yi)
+                lambda th, xi, yi: _mse(torch.func.functional_call(model, th, (xi,)), yi)
             )(theta, x, y).mean()
             return loss, {n: params[n].detach() - theta[n].mean(0) for n in names}
     if method == "pretrain":
         x, y = tasks.all_points()
-        loss = mse(torch.func.functional_call(model, params, (x,)), y)
+        loss = _mse(torch.func.functional_call(model, params, (x,)), y)
         return loss.detach(), dict(
             zip(names, torch.autograd.grad(loss, [params[n] for n in names]))
         )
@@ -212,6 +243,7 @@ def meta_train(
     if not isinstance(config, MetaConfig):
         raise TypeError(f"config must be a MetaConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     tasks = SinusoidTasks() if tasks is None else tasks
     if not callable(getattr(tasks, "sample", None)):
         raise TypeError(
@@ -246,13 +278,9 @@ def meta_train(
 
     def iteration(i: int) -> Row | None:
         batch = tasks.sample(config.meta_batch_size, config.k_support, config.k_query, generator)
-        loss, grads = outer_gradient(
-            config.method,
-            model,
-            params,
-            batch.to(config.device),
-            inner_lr=inner_lr,
-            inner_steps=config.inner_steps,
+        _check_tasks(batch, "tasks.sample()")  # a custom family's batch: checked once, here
+        loss, grads = _outer_gradient(
+            config.method, model, params, batch.to(config.device), inner_lr, config.inner_steps
         )
         for name, p in params.items():
             p.grad = grads[name]

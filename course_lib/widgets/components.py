@@ -16,6 +16,7 @@ import torch
 
 from course_lib.i18n import tr
 from course_lib.meta import LearningAlgorithm, TaskBatch
+from course_lib.meta.functional import _check_data, _check_tasks
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.training import TrainResult
 from course_lib.widgets._base import explorer, int_slider
@@ -38,6 +39,10 @@ def precompute_views(
     runs: Mapping[str, TrainResult], tasks: TaskBatch, x_grid: torch.Tensor
 ) -> dict[str, ComponentView]:
     """Adapt every run to every task once: the only model calls the widget ever makes."""
+    _check_inputs(runs, tasks)
+    _check_data("x_grid", x_grid, min_ndim=2)
+    if x_grid.dim() != 2 or x_grid.shape[1] != 1:
+        raise ValueError(f"x_grid must be [N, 1] points, got shape {tuple(x_grid.shape)}")
     views = {}
     for label, result in runs.items():
         algorithm: LearningAlgorithm = result.model
@@ -58,7 +63,9 @@ def precompute_views(
 
 def _check_inputs(runs: object, tasks: object) -> None:
     if not isinstance(runs, Mapping) or not runs:
-        raise TypeError("runs must be a non-empty dict {label: TrainResult of learn_components}")
+        raise (TypeError if not isinstance(runs, Mapping) else ValueError)(
+            f"runs must be a non-empty dict {{label: TrainResult of learn_components}}, got {runs!r:.60}"
+        )
     for label, result in runs.items():
         if not isinstance(result, TrainResult) or not isinstance(result.model, LearningAlgorithm):
             raise TypeError(
@@ -70,6 +77,7 @@ def _check_inputs(runs: object, tasks: object) -> None:
         raise TypeError(
             f"tasks must be a TaskBatch of new regression tasks, got {type(tasks).__name__}"
         )
+    _check_tasks(tasks)
     if tasks.x_support.shape[-1] != 1:
         raise ValueError(
             f"tasks must have 1-D inputs (sinusoid regression), got x of shape {tuple(tasks.x_support.shape)}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Real
 
 import ipywidgets as widgets
 import torch
@@ -26,9 +27,10 @@ from course_lib.meta import (
     sine_loss_grid,
     two_loop_paths,
 )
+from course_lib.meta.functional import _check_data, _check_tasks
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.training import make_generator
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_int, check_real, check_seed, check_sequence
 from course_lib.widgets._base import explorer, float_slider, int_slider
 from course_lib.widgets._grid import SiteGrid
 
@@ -66,6 +68,16 @@ def _check_pair(name: str, pair: object) -> tuple[float, float]:
     return tuple(check_real(f"{name}[{i}]", v, -1e6, 1e6) for i, v in enumerate(pair))
 
 
+def _check_sine_tasks(name: str, tasks: object) -> None:
+    """A TaskBatch of 1-D points, the (a, b) model's tasks."""
+    _check_tasks(tasks, name)
+    if tasks.x_support.shape[2:] != (1,) or tasks.y_support.shape[2:] != (1,):
+        raise ValueError(
+            f"{name} must be sinusoid tasks ([B, K, 1] points), got shapes "
+            f"{[tuple(t.shape) for t in tasks]}"
+        )
+
+
 def final_objectives(
     tasks,
     *,
@@ -79,6 +91,7 @@ def final_objectives(
 
     ``tasks`` is a TaskBatch of the (a, b) model; returns ``{"maml": …, "pretrain": …}``.
     """
+    _check_sine_tasks("tasks", tasks)
     after = {}
     for method in ("maml", "pretrain"):
         outer = two_loop_paths(
@@ -107,6 +120,12 @@ def param_space_default(
     the first picture shows what the chapter is about (with the notes' two tasks and one
     step the two panels look alike).
     """
+    _check_sine_tasks("batch", batch)
+    if batch.x_support.shape[0] < 2:
+        raise ValueError(f"batch must hold at least 2 tasks, got {batch.x_support.shape[0]}")
+    _check_pair("phi0", phi0)
+    check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
+    check_real("inner_lr", inner_lr, 0.0, 10.0)
     best, best_gain = None, -math.inf
     for n in range(2, batch.x_support.shape[0] + 1):
         chosen = type(batch)(*(t[:n] for t in batch))
@@ -149,7 +168,7 @@ def param_space_explorer(
             opens where the methods differ most (:func:`param_space_default`), ``NOTES_VIEW``
             on the notes' two tasks with one inner and one outer step.
     """
-    tasks = tuple(tasks)
+    tasks = check_sequence("tasks", tasks)
     if not 1 <= len(tasks) <= len(_TASK_COLORS):
         raise ValueError(
             f"tasks must hold 1 to {len(_TASK_COLORS)} (amplitude, phase) pairs, got {len(tasks)}"
@@ -333,6 +352,12 @@ def param_space_explorer(
     )
 
 
+def _losses(name: str, values: object) -> list[float]:
+    """A non-empty list of numbers, one per step (NaN and inf are allowed: they mean diverged)."""
+    items = check_sequence(name, values, of=Real, min_length=1)
+    return [float(v) for v in items]
+
+
 def diverged(support_losses: Sequence[float], *, window: int = 3) -> bool:
     """True when fine-tuning blew up: the loss it descends grew on several steps and ended high.
 
@@ -344,7 +369,8 @@ def diverged(support_losses: Sequence[float], *, window: int = 3) -> bool:
     an error on the whole curve that rises while the support loss falls is overfitting
     (:func:`overfitted`), not divergence.
     """
-    losses = [float(v) for v in support_losses]
+    losses = _losses("support_losses", support_losses)
+    check_int("window", window, 1, 1000)
     if not all(math.isfinite(v) for v in losses):
         return True
     rises = sum(later > earlier for earlier, later in zip(losses, losses[1:]))
@@ -353,6 +379,13 @@ def diverged(support_losses: Sequence[float], *, window: int = 3) -> bool:
 
 def overfitted(support_losses: Sequence[float], curve_errors: Sequence[float]) -> bool:
     """True when the steps fit the K support points better but the whole curve worse."""
+    support_losses = _losses("support_losses", support_losses)
+    curve_errors = _losses("curve_errors", curve_errors)
+    if len(support_losses) != len(curve_errors):
+        raise ValueError(
+            "support_losses and curve_errors must have one value per step each, got "
+            f"{len(support_losses)} and {len(curve_errors)}"
+        )
     return (
         len(curve_errors) > 1
         and float(support_losses[-1]) < float(support_losses[0])
@@ -366,6 +399,13 @@ def _probe_tasks(amplitude: Tensor, phase: Tensor, x_support: Tensor, x_eval: Te
     count = a.shape[0]
     x_s, x_q = x_support.expand(count, -1, -1), x_eval.expand(count, -1, -1)
     return TaskBatch(x_s, a * torch.sin(x_s + p), x_q, a * torch.sin(x_q + p))
+
+
+def _check_learner(name: str, learner: object) -> None:
+    if not isinstance(learner, MetaLearner):
+        raise TypeError(
+            f"{name} must be a MetaLearner from course_lib.meta.meta_train, got {type(learner).__name__}"
+        )
 
 
 def adaptation_default(
@@ -384,6 +424,14 @@ def adaptation_default(
     relative to MAML's (the difference of the two MSEs). A task near the pre-trained mean
     curve, such as A = 3, φ = 1, hides the difference: both start close to it.
     """
+    for name, learner in (("maml", maml), ("pretrained", pretrained)):
+        _check_learner(name, learner)
+    for name, x in (("x_support", x_support), ("x_eval", x_eval)):
+        _check_data(name, x, min_ndim=2)
+        if x.dim() != 2 or x.shape[1] != 1:
+            raise ValueError(f"{name} must be [N, 1] points, got shape {tuple(x.shape)}")
+    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    check_int("steps", steps, 0, 100)
     grid_a = torch.linspace(1.0, 5.0, 9)
     grid_p = torch.linspace(0.0, math.pi, 9)
     amplitude, phase = (t.reshape(-1) for t in torch.meshgrid(grid_a, grid_p, indexing="ij"))
@@ -418,10 +466,7 @@ def adaptation_explorer(
     "pre-trained": mse}`` after the last redraw, so code can read them in any language.
     """
     for name, learner in (("maml", maml), ("pretrained", pretrained)):
-        if not isinstance(learner, MetaLearner):
-            raise TypeError(
-                f"{name} must be a MetaLearner from course_lib.meta.meta_train, got {type(learner).__name__}"
-            )
+        _check_learner(name, learner)
     check_int("max_k", max_k, 1, 1000)
     check_int("max_steps", max_steps, 1, 100)
     check_seed(seed)
