@@ -409,7 +409,42 @@ def _bandit_single_env():
 
 #: Hand-written bad values where the annotation says too little (an ``object`` parameter), or
 #: where a wrong value is plausible and the annotation cannot say it (issue #28's examples).
+def _mdp_with_horizon(horizon: int):  # issue #28: 2^25 × 2^24 trajectories to list, a hang
+    from course_lib.maml_rl.dice import TinyMDP
+
+    mdp = TinyMDP.default()
+    mdp.horizon = horizon  # the dataclass is not frozen: set after the constructor's check
+    return mdp
+
+
+def _gammas():  # issue #28: gamma=5 and gamma=-1 in the DiCE helpers
+    return [("above-1", 5.0), ("negative", -1.0)]
+
+
 BAD_BY_PARAM = {
+    **{
+        P + f"maml_rl.dice.{name}-gamma": _gammas
+        for name in ("discounted_reward_to_go", "dice_surrogate", "reinforce_surrogate", "TinyMDP")
+    },
+    P + "maml_rl.dice.TinyMDP-horizon": lambda: [("horizon-25", 25)],
+    P + "maml_rl.dice.TinyMDP-transition": lambda: [
+        ("rows-sum-to-2", 2 * TINY_MDP().transition),
+        ("negative", TINY_MDP().transition * torch.tensor([1.0, -1.0], dtype=torch.float64) + 0),
+    ],
+    P + "maml_rl.dice.TinyMDP-reward": lambda: [("1-d", torch.zeros(2, dtype=torch.float64))],
+    **{
+        P + f"maml_rl.dice.{name}-mdp": lambda: [("horizon-25", _mdp_with_horizon(25))]
+        for name in ("exact_return", "exact_meta_gradient", "estimated_meta_gradient")
+    },
+    **{
+        P + f"maml_rl.dice.{name}-theta": lambda: [("wrong-shape", torch.zeros(3, 2).double())]
+        for name in ("exact_return", "exact_meta_gradient", "estimated_meta_gradient")
+    },
+    **{
+        P + f"maml_rl.dice.{name}-rewards": lambda: [("wrong-shape", torch.zeros(3, 3))]
+        for name in ("dice_surrogate", "reinforce_surrogate")
+    },
+    P + "maml_rl.dice.discounted_reward_to_go-rewards": lambda: [("0-d", torch.tensor(1.0))],
     P + "trials.check_trial_env-env": lambda: [("object", object()), ("None", None)],
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
 }
@@ -521,7 +556,6 @@ KNOWN_GAPS = {
     "course_lib.maml_rl.bandits.inner_gradient-logits-nan": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.inner_gradient-rewards-None": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.inner_gradient-rewards-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.bandits.inner_gradient-rewards-nan": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.pull_arms-arm_probs-None": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.pull_arms-arm_probs-list": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.pull_arms-arm_probs-nan": "found by the generated sweep; fixed at the edge next",
@@ -534,50 +568,6 @@ KNOWN_GAPS = {
     "course_lib.maml_rl.bandits.pull_arms-pulls-bool": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.pull_arms-pulls-float": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.bandits.pull_arms-pulls-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.dice_surrogate-logprob-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.dice_surrogate-logprob-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.dice_surrogate-rewards-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.dice_surrogate-rewards-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.discounted_reward_to_go-rewards-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-estimator-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-estimator-int": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-first_order-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-first_order-int": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-first_order-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-inner_lr--inf": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-inner_lr-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-inner_lr-inf": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-inner_lr-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-inner_lr-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-mdp-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-mdp-object": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-num_trajectories-bool": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-num_trajectories-float": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-num_trajectories-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-seed-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-theta-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-theta-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.estimated_meta_gradient-theta-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-inner_lr--inf": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-inner_lr-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-inner_lr-inf": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-inner_lr-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-inner_lr-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-mdp-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-mdp-object": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-theta-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-theta-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_meta_gradient-theta-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_return-mdp-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_return-mdp-object": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_return-theta-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_return-theta-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.exact_return-theta-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.magic_box-x-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.reinforce_surrogate-logprob-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.reinforce_surrogate-logprob-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.reinforce_surrogate-rewards-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.maml_rl.dice.reinforce_surrogate-rewards-nan": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.train.adapt_policies-batch-None": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.train.adapt_policies-batch-object": "found by the generated sweep; fixed at the edge next",
     "course_lib.maml_rl.train.adapt_policies-estimator-None": "found by the generated sweep; fixed at the edge next",
