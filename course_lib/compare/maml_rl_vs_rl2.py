@@ -15,16 +15,18 @@ reward, see :mod:`course_lib.tasks.navigation`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
+from course_lib.maml_rl.train import GaussianPolicy, _check_goals, adaptation_curve
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.stats import mean_ci_along
-from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv, check_goals
+from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
 from course_lib.training import make_generator
 from course_lib.trials import TrialBatch, episode_returns, rollout_trials
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_int, check_real, check_seed, check_tensor
 
 __all__ = [
     "rl2_navigation_env",
@@ -63,7 +65,7 @@ def _play(
     agent: RecurrentActorCritic, goals: Tensor, episodes_per_trial: int, max_steps: int, seed: int
 ) -> TrialBatch:
     _check_agent(agent)
-    goals = check_goals(goals)
+    goals = _check_goals(goals)
     check_int("episodes_per_trial", episodes_per_trial, minimum=1)
     env = rl2_navigation_env(len(goals), max_steps=max_steps, episodes_per_trial=episodes_per_trial)
     env.fix_goals(goals)
@@ -95,7 +97,10 @@ def rl2_paths(
     Each path starts at the origin and lists the position after every move; an episode that
     ended early at the goal stays there for the rest of its row.
     """
-    batch = _play(agent, goal.reshape(1, 2), episodes_per_trial, max_steps, seed)
+    if isinstance(goal, Tensor) and goal.shape != (2,):
+        raise ValueError(f"goal must be one goal [2], got shape {list(goal.shape)}")
+    goal = _check_goals(goal.reshape(1, 2) if isinstance(goal, Tensor) else goal, "goal")
+    batch = _play(agent, goal, episodes_per_trial, max_steps, seed)
     valid = batch.valid[:, 0]
     after = batch.inputs[valid, 0, :2] + DISCRETE_MOVES[batch.actions[valid, 0]]
     ends = batch.episode_end[valid, 0].long()
@@ -111,6 +116,12 @@ def rl2_paths(
 
 def comparison_rows(results: dict[str, Tensor]) -> list[dict[str, object]]:
     """One row per method: ``{"method", "mean": [...], "ci": [...]}`` for each ``[K, G]`` tensor."""
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(
+            f"results must be a non-empty dict of method → [K, G] returns, got {results!r:.80}"
+        )
+    for name, returns in results.items():
+        check_tensor(f"results[{name!r}]", returns, ndim=2, finite=True)
     rows = []
     for name, returns in results.items():
         mean, half = mean_ci_along(returns)
@@ -180,7 +191,7 @@ def explorer_goal(
     episode 2: it searched, then went to what it found) and one MAML-RL step helps (θ_1 above
     θ_0) is returned with its returns ``{"MAML-RL": [θ_0..θ_3], "RL²": [episodes 1..3]}``.
     """
-    goals = check_goals(candidates)
+    goals = _check_goals(candidates, "candidates")
     check_real("grid", grid, 0.0, 1.0, lo_open=True)
     rounded = sorted({(round(x / grid) * grid, round(y / grid) * grid) for x, y in goals.tolist()})
     rl2 = {

@@ -136,11 +136,16 @@ def _theta():
 def _pearl():
     from course_lib.pearl.train import PEARLConfig, make_agent
 
-    config = PEARLConfig(hidden_sizes=(8,), encoder_hidden_sizes=(8,), max_steps=3)
+    config = PEARLConfig(
+        task="navigation", hidden_sizes=(8,), encoder_hidden_sizes=(8,), max_steps=3
+    )
     return make_agent(config), config
 
 
 PEARL = Lazy(_pearl)
+PEARL_SPARSE = Lazy(
+    lambda: type(PEARL()[1])(hidden_sizes=(8,), encoder_hidden_sizes=(8,), max_steps=3)
+)
 
 
 def _rl2_config(**changes):
@@ -456,6 +461,12 @@ BAD_BY_PARAM = {
         ("out-of-range", torch.tensor([[0, 2], [1, 0]])),
         ("float", torch.zeros(2, 2)),
     ],
+    P + "compare.meta_rl.FamilyConfigs-maml": lambda: [
+        ("other-task", _maml_config(task="sparse_point_robot"))
+    ],
+    P + "compare.meta_rl.FamilyConfigs-pearl": lambda: [("other-task", PEARL_SPARSE())],
+    P + "compare.maml_rl_vs_rl2.rl2_paths-goal": lambda: [("a-batch", _goals())],
+    P + "compare.meta_rl.sample_efficiency-curves": lambda: [("empty", {})],
     P + "maml_rl.bandits.inner_gradient-rewards": lambda: [("wrong-shape", torch.zeros(2, 3))],
     P + "trials.check_trial_env-env": lambda: [("object", object()), ("None", None)],
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
@@ -475,68 +486,6 @@ RECORDS = {
 
 #: Gaps the generated sweep found that are not fixed yet (strict xfails: a fixed one must leave).
 KNOWN_GAPS = {
-    "course_lib.compare.maml_rl_vs_rl2.comparison_rows-results-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.maml_rl_vs_rl2.comparison_rows-results-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.maml_rl_vs_rl2.rl2_episode_returns-goals-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.maml_rl_vs_rl2.rl2_paths-goal-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.maml_rl_vs_rl2.rl2_paths-goal-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.maml_rl_vs_rl2.rl2_paths-goal-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-maml-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-maml-dict": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-max_steps-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-max_steps-bool": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-max_steps-float": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-max_steps-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-pearl-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-pearl-dict": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2-dict": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_episodes-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_episodes-bool": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_episodes-float": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_episodes-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_trials-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_trials-bool": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_trials-float": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-rl2_trials-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-task-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.FamilyConfigs-task-int": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.adaptation_rows-maml_episodes_per_step-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.adaptation_rows-maml_episodes_per_step-bool": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.adaptation_rows-maml_episodes_per_step-float": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.adaptation_rows-maml_episodes_per_step-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.adaptation_rows-results-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.adaptation_rows-results-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.maml_rl_returns-config-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.maml_rl_returns-config-dict": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.new_goals-seed-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.oracle-goals-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.pearl_returns-goals-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.pearl_returns-seed-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.rl2_returns-goals-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.sample_efficiency-curves-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.sample_efficiency-curves-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.sample_efficiency-reference-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.sample_efficiency-reference-int": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-goals-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-goals-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-goals-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-max_steps-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-max_steps-bool": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-max_steps-float": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.stand_still-max_steps-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-curve-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-curve-object": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-target--inf": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-target-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-target-inf": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-target-nan": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.steps_to_reach-target-str": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.train_family-configs-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.train_family-configs-object": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.train_family-curve_goals-None": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.train_family-curve_goals-list": "found by the generated sweep; fixed at the edge next",
-    "course_lib.compare.meta_rl.train_family-curve_goals-nan": "found by the generated sweep; fixed at the edge next",
     "course_lib.rl2.analysis.bandit_posterior_counts-batch-None": "found by the generated sweep; fixed at the edge next",
     "course_lib.rl2.analysis.bandit_posterior_counts-batch-object": "found by the generated sweep; fixed at the edge next",
     "course_lib.rl2.analysis.maze_behaviour-batch-None": "found by the generated sweep; fixed at the edge next",
