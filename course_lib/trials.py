@@ -329,9 +329,9 @@ def rollout_trials(
     work = env.num_envs * env.max_trial_steps
     if work > ROLLOUT_STEP_BUDGET:
         raise ValueError(
-            f"env.num_envs × episodes_per_trial × max_steps = {env.num_envs} × "
-            f"{env.episodes_per_trial} × {env.max_steps} = {work:_} env steps "
-            f"exceeds rollout_trials' budget of {ROLLOUT_STEP_BUDGET:_}"
+            f"env.num_envs × episodes_per_trial × max_steps must be at most rollout_trials' "
+            f"budget of {ROLLOUT_STEP_BUDGET:_} env steps, got {env.num_envs} × "
+            f"{env.episodes_per_trial} × {env.max_steps} = {work:_}"
         )
     seed = check_seed(seed)
     check_bool("greedy", greedy)

@@ -195,9 +195,9 @@ class FamilyConfigs:
         work = self.rl2_trials * self.rl2_episodes * self.max_steps
         if work > ROLLOUT_STEP_BUDGET:  # every RL² iteration plays them all (rollout_trials)
             raise ValueError(
-                f"rl2_trials × rl2_episodes × max_steps = {self.rl2_trials} × {self.rl2_episodes} "
-                f"× {self.max_steps} = {work:_} env steps exceeds the budget of one RL² batch, "
-                f"{ROLLOUT_STEP_BUDGET:_}"
+                f"rl2_trials × rl2_episodes × max_steps (one RL² batch) must be at most "
+                f"rollout_trials' budget of {ROLLOUT_STEP_BUDGET:_} env steps, got "
+                f"{self.rl2_trials} × {self.rl2_episodes} × {self.max_steps} = {work:_}"
             )
 
     @classmethod

@@ -219,7 +219,8 @@ class TinyMDP:
             raise ValueError(
                 f"{owner}actions^horizon × states^(horizon − 1) = {num_actions}^{self.horizon} × "
                 f"{num_states}^{self.horizon - 1} = {count:_} trajectories to enumerate exceeds "
-                f"the budget of {MAX_TINY_TRAJECTORIES:_}: use a shorter horizon or fewer states"
+                f"the budget of {MAX_TINY_TRAJECTORIES:_}: use a shorter horizon or fewer states "
+                f"(got {owner}horizon = {self.horizon})"
             )
 
     @classmethod

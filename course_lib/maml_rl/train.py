@@ -315,9 +315,9 @@ def rollout(
     work = num_tasks * num_trajectories * max_steps
     if work > ADAPTATION_STEP_BUDGET:
         raise ValueError(
-            f"len(goals) × num_trajectories × max_steps = {num_tasks} × {num_trajectories} × "
-            f"{max_steps} = {work:_} env steps exceeds rollout's budget of "
-            f"{ADAPTATION_STEP_BUDGET:_}"
+            f"len(goals) × num_trajectories × max_steps must be at most rollout's budget of "
+            f"{ADAPTATION_STEP_BUDGET:_} env steps, got {num_tasks} × {num_trajectories} × "
+            f"{max_steps} = {work:_}"
         )
     position = torch.zeros(num_tasks, num_trajectories, 2)
     alive = torch.ones(num_tasks, num_trajectories, dtype=torch.bool)
@@ -704,9 +704,9 @@ def adaptation_curve(
     work = (steps + 1) * goals.shape[0] * num_trajectories * max_steps
     if work > ADAPTATION_STEP_BUDGET:
         raise ValueError(
-            f"(steps + 1) × len(goals) × num_trajectories × max_steps = {steps + 1} × "
-            f"{goals.shape[0]} × {num_trajectories} × {max_steps} = {work:_} env steps exceeds "
-            f"the budget of {ADAPTATION_STEP_BUDGET:_}"
+            f"(steps + 1) × len(goals) × num_trajectories × max_steps must be at most the budget "
+            f"of {ADAPTATION_STEP_BUDGET:_} env steps, got {steps + 1} × {goals.shape[0]} × "
+            f"{num_trajectories} × {max_steps} = {work:_}"
         )
     gen = make_generator(check_seed(seed))  # None would draw unseeded: not reproducible
     if params is None:

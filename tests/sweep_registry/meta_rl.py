@@ -31,6 +31,12 @@ def _bandit_env():
 BANDIT_ENV = Lazy(_bandit_env)
 
 
+def _big_bandit_env():  # 2,000 envs × 10,000 one-pull episodes: 2 × 10^7 env steps
+    from course_lib.tasks import bandits
+
+    return bandits.BernoulliBanditVectorEnv(num_envs=2_000, k=2, episodes_per_trial=10_000)
+
+
 def _rl2_agent():
     from sweep_registry.common import VALID_BY_TYPE
 
@@ -467,6 +473,12 @@ BAD_BY_PARAM = {
     P + "compare.meta_rl.FamilyConfigs-pearl": lambda: [("other-task", PEARL_SPARSE())],
     P + "compare.maml_rl_vs_rl2.rl2_paths-goal": lambda: [("a-batch", _goals())],
     P + "compare.meta_rl.sample_efficiency-curves": lambda: [("empty", {})],
+    # issue #28: a widget's episode length without a cap, and a work product over its budget
+    P + "widgets.maml_rl.maml_rl_explorer-max_steps": lambda: [("over-cap", 10**9)],
+    P + "widgets.maml_rl.maml_rl_explorer-num_trajectories": lambda: [("work-over-budget", 10**4)],
+    # issue #28: rollout_trials' work, envs × episodes × steps, over its budget (2e7 > 1e7 steps)
+    P + "trials.rollout_trials-env": lambda: [("work-over-budget", _big_bandit_env())],
+    P + "rl2.train.evaluate_rl2-env": lambda: [("work-over-budget", _big_bandit_env())],
     P + "maml_rl.bandits.inner_gradient-rewards": lambda: [("wrong-shape", torch.zeros(2, 3))],
     P + "trials.check_trial_env-env": lambda: [("object", object()), ("None", None)],
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
