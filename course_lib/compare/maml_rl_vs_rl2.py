@@ -20,13 +20,19 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.train import GaussianPolicy, _check_goals, adaptation_curve
+from course_lib.maml_rl.train import (
+    MAX_EPISODE_STEPS,
+    MAX_EPISODES_PER_BATCH,
+    GaussianPolicy,
+    _check_goals,
+    adaptation_curve,
+)
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.stats import mean_ci_along
 from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
 from course_lib.training import make_generator
 from course_lib.trials import TrialBatch, episode_returns, rollout_trials
-from course_lib.validation import check_int, check_real, check_seed, check_tensor
+from course_lib.validation import check_instance, check_int, check_real, check_seed, check_tensor
 
 __all__ = [
     "rl2_navigation_env",
@@ -52,10 +58,10 @@ def rl2_navigation_env(
     )
 
 
-def _check_agent(agent: object) -> RecurrentActorCritic:
+def _check_agent(agent: object, name: str = "agent") -> RecurrentActorCritic:
     if not isinstance(agent, RecurrentActorCritic) or agent.num_actions != len(DISCRETE_MOVES):
         raise TypeError(
-            f"agent must be a RecurrentActorCritic with {len(DISCRETE_MOVES)} actions (trained on "
+            f"{name} must be a RecurrentActorCritic with {len(DISCRETE_MOVES)} actions (trained on "
             f"the discrete 2-D navigation env), got {type(agent).__name__}"
         )
     return agent
@@ -191,7 +197,14 @@ def explorer_goal(
     episode 2: it searched, then went to what it found) and one MAML-RL step helps (θ_1 above
     θ_0) is returned with its returns ``{"MAML-RL": [θ_0..θ_3], "RL²": [episodes 1..3]}``.
     """
+    # All checked up front: the calls that would check them run only for some candidates.
+    check_instance("policy", policy, GaussianPolicy, "a GaussianPolicy (MAML-RL's θ_0)")
+    _check_agent(rl2_agent, "rl2_agent")
     goals = _check_goals(candidates, "candidates")
+    check_int("max_steps", max_steps, 1, MAX_EPISODE_STEPS)
+    check_int("num_trajectories", num_trajectories, 2, MAX_EPISODES_PER_BATCH)
+    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    check_seed(seed)
     check_real("grid", grid, 0.0, 1.0, lo_open=True)
     rounded = sorted({(round(x / grid) * grid, round(y / grid) * grid) for x, y in goals.tolist()})
     rl2 = {

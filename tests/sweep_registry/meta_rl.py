@@ -388,6 +388,15 @@ VALID_BY_CALLABLE = {
         "results": {"RL²": torch.zeros(4, 3)},
         "maml_episodes_per_step": 2,
     },
+    # untrained agents of the right envs, on candidates where (seed 0, 3 steps) RL² happens to
+    # "explore" and a MAML-RL step happens to help: the call returns a goal
+    P + "compare.maml_rl_vs_rl2.explorer_goal": lambda: {
+        "policy": _policy(),
+        "rl2_agent": NAV_AGENT(),
+        "candidates": torch.tensor([[0.3, -0.3], [-0.4, 0.2], [0.2, 0.4], [-0.3, -0.4]]),
+        "max_steps": 3,
+        "num_trajectories": 2,
+    },
     # widgets
     P + "widgets.rl2.commit_step": lambda: {"trial": 0},
     P + "widgets.rl2.representative_maze_trial": lambda: {"batch": _maze_batch()},
@@ -484,9 +493,7 @@ BAD_BY_PARAM = {
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
 }
 
-NO_BASELINE = {
-    "course_lib.compare.maml_rl_vs_rl2.explorer_goal": "needs trained agents: it searches for a goal where RL² explores and a MAML-RL step helps, and refuses (ValueError) when none does",
-}
+NO_BASELINE: dict[str, str] = {}
 
 RECORDS = {
     "course_lib.compare.meta_rl.LearningCurve": "built by compare.meta_rl from a run's history",
