@@ -131,7 +131,13 @@ def dice_surrogate(
         gamma: discount γ.
     """
     _check_batch(logprob, rewards, baseline)
-    check_real("gamma", gamma, 0.0, 1.0)
+    return _dice_objective(logprob, rewards, baseline, check_real("gamma", gamma, 0.0, 1.0))
+
+
+def _dice_objective(
+    logprob: Tensor, rewards: Tensor, baseline: Tensor | None = None, gamma: float = 1.0
+) -> Tensor:
+    """:func:`dice_surrogate` without the checks (the bandit trainer's every step)."""
     discount = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
     causes = torch.cumsum(logprob, dim=0)  # W_t: every action up to and including t
     objective = (magic_box(causes) * discount * rewards).sum(0)
