@@ -488,6 +488,35 @@ BAD_BY_PARAM = {
     # issue #28: rollout_trials' work, envs × episodes × steps, over its budget (2e7 > 1e7 steps)
     P + "trials.rollout_trials-env": lambda: [("work-over-budget", _big_bandit_env())],
     P + "rl2.train.evaluate_rl2-env": lambda: [("work-over-budget", _big_bandit_env())],
+    # wrong shapes and mismatched lengths, which broadcasting would otherwise hide
+    P + "maml_rl.train.rollout-goals": lambda: [
+        ("1-d", torch.zeros(2)),
+        ("3-column", torch.zeros(2, 3)),
+    ],
+    P + "maml_rl.train.rollout-params": lambda: [
+        ("empty", {}),
+        ("per-task-shapes", _adapted()),  # per-task weights without per_task=True
+    ],
+    P + "maml_rl.train.policy_gradient_loss-target": lambda: [
+        ("wrong-shape", torch.zeros(3, 2, 3))
+    ],
+    P + "maml_rl.train.outer_kl-old": lambda: [("wrong-shape", torch.zeros(2, 3, 2, 2))],
+    P + "maml_rl.train.outer_loss-adapted": lambda: [
+        ("shared-weights", {k: v.detach() for k, v in _policy().named_parameters()})
+    ],
+    P + "maml_rl.train.gaussian_kl-mean_q": lambda: [("wrong-shape", torch.zeros(3, 3))],
+    P + "trials.trial_input-prev_reward": lambda: [("wrong-length", torch.zeros(3))],
+    P + "trials.trial_input-prev_action": lambda: [("out-of-range", torch.tensor([-1, 5]))],
+    P + "trials.reset_hidden-trial_end": lambda: [("wrong-length", torch.tensor([True]))],
+    P + "rl2.train.trials-advantages": lambda: [
+        ("wrong-shape", torch.zeros(BANDIT_BATCH().rewards.shape[0], 3))
+    ],
+    P + "rl2.analysis.bandit_posterior_counts-trial": lambda: [("out-of-range", 99)],
+    P + "rl2.analysis.maze_shortest_paths-batch": lambda: [("bandit-trials", BANDIT_BATCH())],
+    P + "compare.meta_rl.stand_still-goals": lambda: [("1-d", torch.zeros(2))],
+    P + "compare.meta_rl.adaptation_rows-results": lambda: [
+        ("nan-returns", {"RL²": torch.full((4, 3), float("nan"))})
+    ],
     P + "maml_rl.bandits.inner_gradient-rewards": lambda: [("wrong-shape", torch.zeros(2, 3))],
     P + "trials.check_trial_env-env": lambda: [("object", object()), ("None", None)],
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
