@@ -438,7 +438,7 @@ def _mdp_with_horizon(horizon: int):  # issue #28: 2^25 × 2^24 trajectories to 
 
 
 def _gammas():  # issue #28: gamma=5 and gamma=-1 in the DiCE helpers
-    return [("above-1", 5.0), ("negative", -1.0)]
+    return [("above_1", 5.0), ("negative", -1.0)]
 
 
 BAD_BY_PARAM = {
@@ -446,78 +446,78 @@ BAD_BY_PARAM = {
         P + f"maml_rl.dice.{name}-gamma": _gammas
         for name in ("discounted_reward_to_go", "dice_surrogate", "reinforce_surrogate", "TinyMDP")
     },
-    P + "maml_rl.dice.TinyMDP-horizon": lambda: [("horizon-25", 25)],
+    P + "maml_rl.dice.TinyMDP-horizon": lambda: [("horizon_25", 25)],
     P + "maml_rl.dice.TinyMDP-transition": lambda: [
-        ("rows-sum-to-2", 2 * TINY_MDP().transition),
+        ("rows_sum_to_2", 2 * TINY_MDP().transition),
         ("negative", TINY_MDP().transition * torch.tensor([1.0, -1.0], dtype=torch.float64) + 0),
     ],
-    P + "maml_rl.dice.TinyMDP-reward": lambda: [("1-d", torch.zeros(2, dtype=torch.float64))],
+    P + "maml_rl.dice.TinyMDP-reward": lambda: [("1_d", torch.zeros(2, dtype=torch.float64))],
     **{
-        P + f"maml_rl.dice.{name}-mdp": lambda: [("horizon-25", _mdp_with_horizon(25))]
+        P + f"maml_rl.dice.{name}-mdp": lambda: [("horizon_25", _mdp_with_horizon(25))]
         for name in ("exact_return", "exact_meta_gradient", "estimated_meta_gradient")
     },
     **{
-        P + f"maml_rl.dice.{name}-theta": lambda: [("wrong-shape", torch.zeros(3, 2).double())]
+        P + f"maml_rl.dice.{name}-theta": lambda: [("wrong_shape", torch.zeros(3, 2).double())]
         for name in ("exact_return", "exact_meta_gradient", "estimated_meta_gradient")
     },
     **{
-        P + f"maml_rl.dice.{name}-rewards": lambda: [("wrong-shape", torch.zeros(3, 3))]
+        P + f"maml_rl.dice.{name}-rewards": lambda: [("wrong_shape", torch.zeros(3, 3))]
         for name in ("dice_surrogate", "reinforce_surrogate")
     },
-    P + "maml_rl.dice.discounted_reward_to_go-rewards": lambda: [("0-d", torch.tensor(1.0))],
+    P + "maml_rl.dice.discounted_reward_to_go-rewards": lambda: [("0_d", torch.tensor(1.0))],
     **{
         P + f"maml_rl.bandits.{name}-arm_probs": lambda: [
-            ("above-1", torch.full((2, 2), 2.0)),
-            ("wrong-k", torch.full((2, 3), 0.5)),
+            ("above_1", torch.full((2, 2), 2.0)),
+            ("wrong_k", torch.full((2, 3), 0.5)),
         ]
         for name in ("pull_arms", "adapt_logits")
     },
     P + "maml_rl.bandits.inner_gradient-arms": lambda: [
-        ("out-of-range", torch.tensor([[0, 2], [1, 0]])),
+        ("out_of_range", torch.tensor([[0, 2], [1, 0]])),
         ("float", torch.zeros(2, 2)),
     ],
     P + "compare.meta_rl.FamilyConfigs-maml": lambda: [
-        ("other-task", _maml_config(task="sparse_point_robot"))
+        ("other_task", _maml_config(task="sparse_point_robot"))
     ],
-    P + "compare.meta_rl.FamilyConfigs-pearl": lambda: [("other-task", PEARL_SPARSE())],
-    P + "compare.maml_rl_vs_rl2.rl2_paths-goal": lambda: [("a-batch", _goals())],
+    P + "compare.meta_rl.FamilyConfigs-pearl": lambda: [("other_task", PEARL_SPARSE())],
+    P + "compare.maml_rl_vs_rl2.rl2_paths-goal": lambda: [("a_batch", _goals())],
     P + "compare.meta_rl.sample_efficiency-curves": lambda: [("empty", {})],
     # issue #28: a widget's episode length without a cap, and a work product over its budget
-    P + "widgets.maml_rl.maml_rl_explorer-max_steps": lambda: [("over-cap", 10**9)],
-    P + "widgets.maml_rl.maml_rl_explorer-num_trajectories": lambda: [("work-over-budget", 10**4)],
+    P + "widgets.maml_rl.maml_rl_explorer-max_steps": lambda: [("over_cap", 10**9)],
+    P + "widgets.maml_rl.maml_rl_explorer-num_trajectories": lambda: [("work_over_budget", 10**4)],
     # issue #28: rollout_trials' work, envs × episodes × steps, over its budget (2e7 > 1e7 steps)
-    P + "trials.rollout_trials-env": lambda: [("work-over-budget", _big_bandit_env())],
-    P + "rl2.train.evaluate_rl2-env": lambda: [("work-over-budget", _big_bandit_env())],
+    P + "trials.rollout_trials-env": lambda: [("work_over_budget", _big_bandit_env())],
+    P + "rl2.train.evaluate_rl2-env": lambda: [("work_over_budget", _big_bandit_env())],
     # wrong shapes and mismatched lengths, which broadcasting would otherwise hide
     P + "maml_rl.train.rollout-goals": lambda: [
-        ("1-d", torch.zeros(2)),
-        ("3-column", torch.zeros(2, 3)),
+        ("1_d", torch.zeros(2)),
+        ("3_column", torch.zeros(2, 3)),
     ],
     P + "maml_rl.train.rollout-params": lambda: [
         ("empty", {}),
-        ("per-task-shapes", _adapted()),  # per-task weights without per_task=True
+        ("per_task_shapes", _adapted()),  # per-task weights without per_task=True
     ],
     P + "maml_rl.train.policy_gradient_loss-target": lambda: [
-        ("wrong-shape", torch.zeros(3, 2, 3))
+        ("wrong_shape", torch.zeros(3, 2, 3))
     ],
-    P + "maml_rl.train.outer_kl-old": lambda: [("wrong-shape", torch.zeros(2, 3, 2, 2))],
+    P + "maml_rl.train.outer_kl-old": lambda: [("wrong_shape", torch.zeros(2, 3, 2, 2))],
     P + "maml_rl.train.outer_loss-adapted": lambda: [
-        ("shared-weights", {k: v.detach() for k, v in _policy().named_parameters()})
+        ("shared_weights", {k: v.detach() for k, v in _policy().named_parameters()})
     ],
-    P + "maml_rl.train.gaussian_kl-mean_q": lambda: [("wrong-shape", torch.zeros(3, 3))],
-    P + "trials.trial_input-prev_reward": lambda: [("wrong-length", torch.zeros(3))],
-    P + "trials.trial_input-prev_action": lambda: [("out-of-range", torch.tensor([-1, 5]))],
-    P + "trials.reset_hidden-trial_end": lambda: [("wrong-length", torch.tensor([True]))],
+    P + "maml_rl.train.gaussian_kl-mean_q": lambda: [("wrong_shape", torch.zeros(3, 3))],
+    P + "trials.trial_input-prev_reward": lambda: [("wrong_length", torch.zeros(3))],
+    P + "trials.trial_input-prev_action": lambda: [("out_of_range", torch.tensor([-1, 5]))],
+    P + "trials.reset_hidden-trial_end": lambda: [("wrong_length", torch.tensor([True]))],
     P + "rl2.train.trials-advantages": lambda: [
-        ("wrong-shape", torch.zeros(BANDIT_BATCH().rewards.shape[0], 3))
+        ("wrong_shape", torch.zeros(BANDIT_BATCH().rewards.shape[0], 3))
     ],
-    P + "rl2.analysis.bandit_posterior_counts-trial": lambda: [("out-of-range", 99)],
-    P + "rl2.analysis.maze_shortest_paths-batch": lambda: [("bandit-trials", BANDIT_BATCH())],
-    P + "compare.meta_rl.stand_still-goals": lambda: [("1-d", torch.zeros(2))],
+    P + "rl2.analysis.bandit_posterior_counts-trial": lambda: [("out_of_range", 99)],
+    P + "rl2.analysis.maze_shortest_paths-batch": lambda: [("bandit_trials", BANDIT_BATCH())],
+    P + "compare.meta_rl.stand_still-goals": lambda: [("1_d", torch.zeros(2))],
     P + "compare.meta_rl.adaptation_rows-results": lambda: [
-        ("nan-returns", {"RL²": torch.full((4, 3), float("nan"))})
+        ("nan_returns", {"RL²": torch.full((4, 3), float("nan"))})
     ],
-    P + "maml_rl.bandits.inner_gradient-rewards": lambda: [("wrong-shape", torch.zeros(2, 3))],
+    P + "maml_rl.bandits.inner_gradient-rewards": lambda: [("wrong_shape", torch.zeros(2, 3))],
     P + "trials.check_trial_env-env": lambda: [("object", object()), ("None", None)],
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
 }
