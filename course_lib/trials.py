@@ -37,7 +37,15 @@ from gymnasium import spaces
 
 from course_lib.tasks.base import TrialVectorEnv
 from course_lib.training import derive_seed, make_generator
-from course_lib.validation import check_bool, check_int, check_same_shape, check_seed, check_tensor
+from course_lib.validation import (
+    check_bool,
+    check_finite,
+    check_instance,
+    check_int,
+    check_same_shape,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = [
     "trial_input",
@@ -84,6 +92,12 @@ def trial_input(
         tensor([[0., 0., 0., 1., 1., 1.]])
     """
     _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions)
+    return _trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions)
+
+
+def _trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions) -> torch.Tensor:
+    """:func:`trial_input` without the checks: :func:`rollout_trials` builds its inputs from the
+    env's own tensors at every step, where the checks would cost more than the step."""
     a = prev_action.long()
     one_hot = torch.zeros(a.shape[0], num_actions, dtype=obs.dtype)
     taken = a >= 0
@@ -106,6 +120,12 @@ def _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_acti
         raise TypeError(f"prev_action must be an integer tensor, got dtype {prev_action.dtype}")
     per_env = {"prev_action": prev_action, "prev_reward": prev_reward}
     check_same_shape(obs_rows=obs[:, 0], **per_env, prev_episode_end=prev_episode_end)
+    for name, value in (
+        ("obs", obs),
+        ("prev_reward", prev_reward),
+        ("prev_episode_end", prev_episode_end),
+    ):
+        check_finite(name, value)  # a NaN reward would reach the GRU and every later step
     if (
         prev_action.numel()
         and not -1 <= int(prev_action.min()) <= int(prev_action.max()) < num_actions
@@ -121,7 +141,7 @@ def _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_acti
 
 
 def _check_reset(hidden: object, trial_end: object) -> None:
-    check_tensor("hidden", hidden, ndim=2)
+    check_finite("hidden", check_tensor("hidden", hidden, ndim=2))
     if tuple(check_tensor("trial_end", trial_end).shape) != (hidden.shape[0],):
         raise ValueError(
             f"trial_end must have shape [{hidden.shape[0]}], got {list(trial_end.shape)}"
@@ -137,6 +157,11 @@ def reset_hidden(hidden: torch.Tensor, trial_end: torch.Tensor) -> torch.Tensor:
             not a trial end does **not** reset: the memory is what carries over.
     """
     _check_reset(hidden, trial_end)
+    return _reset_hidden(hidden, trial_end)
+
+
+def _reset_hidden(hidden: torch.Tensor, trial_end: torch.Tensor) -> torch.Tensor:
+    """:func:`reset_hidden` without the checks (:func:`rollout_trials`' every step)."""
     return hidden * (~trial_end.bool()).to(hidden.dtype)[:, None]
 
 
@@ -304,9 +329,9 @@ def rollout_trials(
     work = env.num_envs * env.max_trial_steps
     if work > ROLLOUT_STEP_BUDGET:
         raise ValueError(
-            f"env.num_envs × episodes_per_trial × max_steps = {env.num_envs} × "
-            f"{env.episodes_per_trial} × {env.max_steps} = {work:_} env steps "
-            f"exceeds rollout_trials' budget of {ROLLOUT_STEP_BUDGET:_}"
+            f"env.num_envs × episodes_per_trial × max_steps must be at most rollout_trials' "
+            f"budget of {ROLLOUT_STEP_BUDGET:_} env steps, got {env.num_envs} × "
+            f"{env.episodes_per_trial} × {env.max_steps} = {work:_}"
         )
     seed = check_seed(seed)
     check_bool("greedy", greedy)
@@ -335,7 +360,7 @@ def rollout_trials(
         )
     }
     for _ in range(env.max_trial_steps):
-        x = trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
+        x = _trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
         logits, value, h = agent.step(x.to(device), h)
         logits, value = logits.cpu(), value.cpu()  # (both .to and .cpu are no-ops on the CPU)
         log_probs = torch.log_softmax(logits, dim=-1)
@@ -358,20 +383,29 @@ def rollout_trials(
         ):
             rows[key].append(val)
         done = done | trial_end
-        h = reset_hidden(h, trial_end.to(device))  # memory survives episode ends, not trial ends
+        h = _reset_hidden(h, trial_end.to(device))  # memory survives episode ends, not trial ends
         prev_action, prev_reward, prev_end = action, reward, episode_end.float()
         if bool(done.all()):
             break
     return TrialBatch(**{k: torch.stack(v) for k, v in rows.items()}, task=task)
 
 
+def _check_batch(batch: object, name: str = "batch") -> TrialBatch:
+    """``batch`` if it is a :class:`TrialBatch` (what :func:`rollout_trials` returns)."""
+    return check_instance(
+        name, batch, TrialBatch, "a TrialBatch (from rollout_trials or evaluate_rl2)"
+    )
+
+
 def episode_lengths(batch: TrialBatch) -> torch.Tensor:
     """Steps taken in each episode of each trial, ``[N, episodes_per_trial]``."""
+    _check_batch(batch)
     return _per_episode(batch, batch.valid.float())
 
 
 def episode_returns(batch: TrialBatch) -> torch.Tensor:
     """Reward collected in each episode of each trial, ``[N, episodes_per_trial]``."""
+    _check_batch(batch)
     return _per_episode(batch, batch.rewards)
 
 

@@ -135,7 +135,7 @@ for _name, _call, _error, _frag in [
         "bandit-batch",
         lambda: widget("bandit_trial_viewer", "batch"),
         T,
-        "batch must be a bandit TrialBatch",
+        "batch must be a TrialBatch (from rollout_trials or evaluate_rl2), got str",
     ),  # fmt: skip
     (
         "maze-trial-9",
@@ -152,8 +152,8 @@ for _name, _call, _error, _frag in [
     (
         "maze-batch-bandit",
         lambda: widget("maze_replay", BANDIT_BATCH(), MAZE()[0]),
-        T,
-        "batch must be a maze TrialBatch",
+        V,  # a TrialBatch of the other family's trials: the right type, a wrong value
+        "batch must hold maze trials",
     ),  # fmt: skip
     (
         "param-space-lr-0",

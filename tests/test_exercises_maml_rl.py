@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+from course_lib.exercises import maml_rl as _maml
+from course_lib.exercises import rl2 as _rl2
 from course_lib.exercises.maml_rl import (
     check_dice_objective,
     check_episodes_needed,
@@ -201,3 +203,35 @@ def test_episodes_needed_with_bad_sizes_accepts_nothing(steps, trajectories, say
 def test_episodes_needed_names_adding_instead_of_multiplying(capsys):
     assert check_episodes_needed(23, steps=3, num_trajectories=20) is False
     assert "the steps and the episodes multiply" in capsys.readouterr().out
+
+
+# The generated bad-input sweep exempts the checkers' parameters (tests/sweep_registry/meta_rl.py):
+# a checker never raises, it judges. This holds that up for Chapters 7-8's eleven parameters.
+_CHECKER_CALLS = {
+    "check_dice_objective-fn": lambda v: _maml.check_dice_objective(v),
+    "check_rl2_inner_loop-answer": lambda v: _maml.check_rl2_inner_loop(v),
+    "check_episodes_needed-answer": lambda v: _maml.check_episodes_needed(
+        v, steps=2, num_trajectories=20
+    ),
+    "check_episodes_needed-steps": lambda v: _maml.check_episodes_needed(
+        40, steps=v, num_trajectories=20
+    ),
+    "check_episodes_needed-num_trajectories": lambda v: _maml.check_episodes_needed(
+        40, steps=2, num_trajectories=v
+    ),
+    "check_ood_prediction-answer": lambda v: _maml.check_ood_prediction(v, None),
+    "check_ood_prediction-rl2_lead_outside": lambda v: _maml.check_ood_prediction("a", v),
+    "check_trial_input-fn": lambda v: _rl2.check_trial_input(v),
+    "check_input_size-answer": lambda v: _rl2.check_input_size(v),
+    "check_reset_each_episode-answer": lambda v: _rl2.check_reset_each_episode(v),
+    "check_thompson_short_horizon-answer": lambda v: _rl2.check_thompson_short_horizon(v),
+}
+
+
+@pytest.mark.parametrize("call", list(_CHECKER_CALLS.values()), ids=list(_CHECKER_CALLS))
+def test_checkers_report_bad_inputs_instead_of_raising(call, capsys):
+    """Every bad value (wrong type, None, NaN, a huge int, a negative one) is reported with a ✗
+    line and a False, never raised at the reader."""
+    for value in (None, object(), "x", float("nan"), -1, 10**400):
+        assert call(value) is False, value
+        assert "✗" in capsys.readouterr().out, value

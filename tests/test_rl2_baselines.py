@@ -336,8 +336,10 @@ def test_baseline_returns_pairs_methods_on_the_same_bandits():
         baseline_returns("ucb1", bandits, 20, seed=4, ucb_c=0.0, ties="lowest"),
         baseline_returns("greedy", bandits, 20, seed=4, ties="lowest"),
     )
-    with pytest.raises(ValueError, match=r"arm_probs must have shape \[trials >= 1, k >= 2\]"):
+    with pytest.raises(ValueError, match=r"arm_probs must be a 2-d array, got shape \[5\]"):
         baseline_returns("greedy", np.ones(5), 10, seed=0)
+    with pytest.raises(ValueError, match=r"arm_probs must have shape \[trials >= 1, k >= 2\]"):
+        baseline_returns("greedy", np.ones((2, 1)), 10, seed=0)
     with pytest.raises(ValueError, match=r"arm_probs must lie in \[0, 1\]"):
         baseline_returns("greedy", np.full((2, 3), 1.5), 10, seed=0)
 

@@ -99,7 +99,7 @@ def test_maze_behaviour_on_random_mazes_is_consistent():
 
 def test_maze_behaviour_names_bad_input():
     batch, env = _play(PLANS)
-    with pytest.raises(TypeError, match="batch must be a maze TrialBatch"):
+    with pytest.raises(TypeError, match="batch must be a TrialBatch .*, got str"):
         maze_behaviour("batch", env)
     with pytest.raises(TypeError, match="env must be a RandomGoalMazeVectorEnv, got str"):
         maze_behaviour(batch, "env")

@@ -123,7 +123,9 @@ def test_maml_rl_explorer_caps_its_work():
     agent = RecurrentActorCritic(4, 9, hidden_size=4)
     with pytest.raises(ValueError, match=r"max_steps must be an integer in \[1, 500\], got 10"):
         maml_rl_explorer(policy, agent, max_steps=10**9)
-    with pytest.raises(ValueError, match=r"num_trajectories × max_steps = 100 × 500 = 50_000"):
+    with pytest.raises(
+        ValueError, match=r"num_trajectories × max_steps .*, got 100 × 500 = 50_000"
+    ):
         maml_rl_explorer(policy, agent, num_trajectories=100, max_steps=500)
 
 
@@ -132,7 +134,9 @@ def test_adaptation_curve_caps_its_work():
 
     with pytest.raises(ValueError, match=r"max_steps must be an integer in \[1, 10_000\]"):
         adaptation_curve(GaussianPolicy(), torch.zeros(1, 2), max_steps=10**9)
-    with pytest.raises(ValueError, match=r"= 4 × 1000 × 20 × 10000 = 800_000_000 env steps"):
+    with pytest.raises(
+        ValueError, match=r"100_000_000 env steps, got 4 × 1000 × 20 × 10000 = 800_000_000"
+    ):
         adaptation_curve(GaussianPolicy(), torch.zeros(1000, 2), max_steps=10_000)
 
 
@@ -144,7 +148,7 @@ def test_rollout_trials_has_a_work_budget():
     env = RandomGoalMazeVectorEnv(1000, "room4", episodes_per_trial=100, max_steps=1000)
     agent = make_agent(env, RL2Config(hidden_size=4))
     with pytest.raises(
-        ValueError, match=r"1000 × 100 × 1000 = 100_000_000 env steps exceeds .* 10_000_000"
+        ValueError, match=r"budget of 10_000_000 env steps, got 1000 × 100 × 1000 = 100_000_000"
     ):
         rollout_trials(agent, env, seed=0)
 

@@ -51,9 +51,12 @@ def test_maze_replay_redraws_on_episode_and_step(maze):
 
 
 def test_widgets_reject_the_wrong_batch(bandit_batch, maze):
-    with pytest.raises(TypeError, match="bandit TrialBatch"):
+    # the right type holding the other family's trials: a wrong value
+    with pytest.raises(
+        ValueError, match=r"batch must hold bandit trials .*, got task of shape \[4\]"
+    ):
         bandit_trial_viewer(maze[0])
-    with pytest.raises(TypeError, match="maze TrialBatch"):
+    with pytest.raises(ValueError, match="batch must hold maze trials"):
         maze_replay(bandit_batch, maze[1])
 
 

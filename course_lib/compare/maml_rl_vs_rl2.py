@@ -15,16 +15,24 @@ reward, see :mod:`course_lib.tasks.navigation`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.train import GaussianPolicy, adaptation_curve
+from course_lib.maml_rl.train import (
+    MAX_EPISODE_STEPS,
+    MAX_EPISODES_PER_BATCH,
+    GaussianPolicy,
+    _check_goals,
+    adaptation_curve,
+)
 from course_lib.rl2.agent import RecurrentActorCritic
 from course_lib.stats import mean_ci_along
-from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv, check_goals
+from course_lib.tasks.navigation import DISCRETE_MOVES, Navigation2DVectorEnv
 from course_lib.training import make_generator
 from course_lib.trials import TrialBatch, episode_returns, rollout_trials
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_instance, check_int, check_real, check_seed, check_tensor
 
 __all__ = [
     "rl2_navigation_env",
@@ -50,10 +58,10 @@ def rl2_navigation_env(
     )
 
 
-def _check_agent(agent: object) -> RecurrentActorCritic:
+def _check_agent(agent: object, name: str = "agent") -> RecurrentActorCritic:
     if not isinstance(agent, RecurrentActorCritic) or agent.num_actions != len(DISCRETE_MOVES):
         raise TypeError(
-            f"agent must be a RecurrentActorCritic with {len(DISCRETE_MOVES)} actions (trained on "
+            f"{name} must be a RecurrentActorCritic with {len(DISCRETE_MOVES)} actions (trained on "
             f"the discrete 2-D navigation env), got {type(agent).__name__}"
         )
     return agent
@@ -63,7 +71,7 @@ def _play(
     agent: RecurrentActorCritic, goals: Tensor, episodes_per_trial: int, max_steps: int, seed: int
 ) -> TrialBatch:
     _check_agent(agent)
-    goals = check_goals(goals)
+    goals = _check_goals(goals)
     check_int("episodes_per_trial", episodes_per_trial, minimum=1)
     env = rl2_navigation_env(len(goals), max_steps=max_steps, episodes_per_trial=episodes_per_trial)
     env.fix_goals(goals)
@@ -95,7 +103,10 @@ def rl2_paths(
     Each path starts at the origin and lists the position after every move; an episode that
     ended early at the goal stays there for the rest of its row.
     """
-    batch = _play(agent, goal.reshape(1, 2), episodes_per_trial, max_steps, seed)
+    if isinstance(goal, Tensor) and goal.shape != (2,):
+        raise ValueError(f"goal must be one goal [2], got shape {list(goal.shape)}")
+    goal = _check_goals(goal.reshape(1, 2) if isinstance(goal, Tensor) else goal, "goal")
+    batch = _play(agent, goal, episodes_per_trial, max_steps, seed)
     valid = batch.valid[:, 0]
     after = batch.inputs[valid, 0, :2] + DISCRETE_MOVES[batch.actions[valid, 0]]
     ends = batch.episode_end[valid, 0].long()
@@ -111,6 +122,12 @@ def rl2_paths(
 
 def comparison_rows(results: dict[str, Tensor]) -> list[dict[str, object]]:
     """One row per method: ``{"method", "mean": [...], "ci": [...]}`` for each ``[K, G]`` tensor."""
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(
+            f"results must be a non-empty dict of method → [K, G] returns, got {results!r:.80}"
+        )
+    for name, returns in results.items():
+        check_tensor(f"results[{name!r}]", returns, ndim=2, finite=True)
     rows = []
     for name, returns in results.items():
         mean, half = mean_ci_along(returns)
@@ -180,7 +197,14 @@ def explorer_goal(
     episode 2: it searched, then went to what it found) and one MAML-RL step helps (θ_1 above
     θ_0) is returned with its returns ``{"MAML-RL": [θ_0..θ_3], "RL²": [episodes 1..3]}``.
     """
-    goals = check_goals(candidates)
+    # All checked up front: the calls that would check them run only for some candidates.
+    check_instance("policy", policy, GaussianPolicy, "a GaussianPolicy (MAML-RL's θ_0)")
+    _check_agent(rl2_agent, "rl2_agent")
+    goals = _check_goals(candidates, "candidates")
+    check_int("max_steps", max_steps, 1, MAX_EPISODE_STEPS)
+    check_int("num_trajectories", num_trajectories, 2, MAX_EPISODES_PER_BATCH)
+    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    check_seed(seed)
     check_real("grid", grid, 0.0, 1.0, lo_open=True)
     rounded = sorted({(round(x / grid) * grid, round(y / grid) * grid) for x, y in goals.tolist()})
     rl2 = {

@@ -29,13 +29,19 @@ more than that score's 95% interval "did not learn" and sets no target.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
 
-from course_lib.maml_rl.train import GaussianPolicy, MAMLRLConfig, adaptation_curve, train_maml_rl
+from course_lib.maml_rl.train import (
+    GaussianPolicy,
+    MAMLRLConfig,
+    _check_goals,
+    adaptation_curve,
+    train_maml_rl,
+)
 from course_lib.pearl.evaluate import adaptation_trial
 from course_lib.pearl.train import TASKS, PEARLAgent, PEARLConfig, train_pearl
 from course_lib.rl2.agent import RecurrentActorCritic
@@ -48,8 +54,16 @@ from course_lib.tasks.point_robot import (
     sparse_oracle_return,
 )
 from course_lib.training import TrainResult, make_generator
-from course_lib.trials import episode_returns, rollout_trials
-from course_lib.validation import check_choice, check_int, check_seed
+from course_lib.trials import ROLLOUT_STEP_BUDGET, episode_returns, rollout_trials
+from course_lib.validation import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = [
     "FAMILIES",
@@ -72,12 +86,14 @@ __all__ = [
 FAMILIES = ("RL²", "MAML-RL", "PEARL")
 #: RL² and PEARL are scored on the last of this many episodes of a goal (after three of them).
 CURVE_EPISODES = 4
+#: The longest episode any family plays (the MAML-RL and PEARL configs cap theirs at 1,000).
+MAX_STEPS = 1_000
 
 
 def new_goals(task: str, num_goals: int, seed: int) -> Tensor:
     """``[num_goals, 2]`` goals of ``task`` from their own seed: the new goals all families meet."""
     check_choice("task", task, TASKS)
-    gen = make_generator(seed)
+    gen = make_generator(check_seed(seed))
     check_int("num_goals", num_goals, 1, 100_000)
     if task == "navigation":
         return torch.rand(num_goals, 2, generator=gen) - 0.5
@@ -87,6 +103,7 @@ def new_goals(task: str, num_goals: int, seed: int) -> Tensor:
 def oracle(task: str, goals: Tensor, max_steps: int, action_type: str = "continuous") -> Tensor:
     """The return of an agent that knows the goal, ``[G]`` (each family's ceiling)."""
     check_choice("task", task, TASKS)
+    goals = _check_goals(goals)
     if task == "navigation":
         return oracle_return(goals, max_steps, action_type)
     return sparse_oracle_return(goals, max_steps, action_type=action_type)
@@ -95,6 +112,8 @@ def oracle(task: str, goals: Tensor, max_steps: int, action_type: str = "continu
 def stand_still(task: str, goals: Tensor, max_steps: int) -> Tensor:
     """The return of never moving, ``[G]``: the floor a family must beat to have learned anything."""
     check_choice("task", task, TASKS)
+    goals = _check_goals(goals)
+    check_int("max_steps", max_steps, 1, MAX_STEPS)
     if task == "navigation":
         return -max_steps * goals.norm(dim=1)
     return torch.zeros(len(goals))  # the start is 1 away from the half-circle: no reward
@@ -118,6 +137,7 @@ def rl2_returns(
     seed: int = 0,
 ) -> Tensor:
     """One RL² trial of ``episodes`` episodes per goal: the returns ``[episodes, G]``."""
+    goals = _check_goals(goals)
     env = rl2_env(task, len(goals), max_steps=max_steps, episodes_per_trial=episodes)
     env.fix_goals(goals)
     return episode_returns(rollout_trials(agent, env, check_seed(seed))).T
@@ -127,6 +147,7 @@ def maml_rl_returns(
     policy: GaussianPolicy, config: MAMLRLConfig, goals: Tensor, *, steps: int = 3, seed: int = 0
 ) -> Tensor:
     """MAML-RL's return after 0..``steps`` gradient steps on each goal, ``[steps + 1, G]``."""
+    check_instance("config", config, MAMLRLConfig, "a MAMLRLConfig")
     curve = adaptation_curve(
         policy, goals, steps=steps, num_trajectories=config.num_trajectories,
         inner_lr=config.inner_lr, gamma=config.gamma, max_steps=config.max_steps, seed=seed,
@@ -139,6 +160,8 @@ def pearl_returns(
     agent: PEARLAgent, config: PEARLConfig, goals: Tensor, *, episodes: int = 4, seed: int = 0
 ) -> Tensor:
     """PEARL's return in episodes 1..``episodes`` of each goal (posterior sampling), ``[E, G]``."""
+    goals = _check_goals(goals)
+    check_seed(seed)
     return adaptation_trial(agent, config, goals, episodes=episodes, seed=seed).returns
 
 
@@ -153,6 +176,29 @@ class FamilyConfigs:
     rl2_episodes: int  # episodes per RL² trial
     maml: MAMLRLConfig
     pearl: PEARLConfig
+
+    def __post_init__(self) -> None:
+        check_choice("task", self.task, TASKS)
+        check_int("max_steps", self.max_steps, 1, MAX_STEPS)
+        check_instance("rl2", self.rl2, RL2Config, "an RL2Config")
+        check_int("rl2_trials", self.rl2_trials, 1, 100_000)
+        check_int("rl2_episodes", self.rl2_episodes, 1, 1_000)
+        check_instance("maml", self.maml, MAMLRLConfig, "a MAMLRLConfig")
+        check_instance("pearl", self.pearl, PEARLConfig, "a PEARLConfig")
+        for name, config in (("maml", self.maml), ("pearl", self.pearl)):
+            if (config.task, config.max_steps) != (self.task, self.max_steps):
+                raise ValueError(
+                    f"{name} must train on the same task and episode length as the others "
+                    f"({self.task!r}, max_steps={self.max_steps}), got ({config.task!r}, "
+                    f"max_steps={config.max_steps})"
+                )
+        work = self.rl2_trials * self.rl2_episodes * self.max_steps
+        if work > ROLLOUT_STEP_BUDGET:  # every RL² iteration plays them all (rollout_trials)
+            raise ValueError(
+                f"rl2_trials × rl2_episodes × max_steps (one RL² batch) must be at most "
+                f"rollout_trials' budget of {ROLLOUT_STEP_BUDGET:_} env steps, got "
+                f"{self.rl2_trials} × {self.rl2_episodes} × {self.max_steps} = {work:_}"
+            )
 
     @classmethod
     def quick(cls, task: str, seed: int = 0) -> FamilyConfigs:
@@ -267,7 +313,11 @@ def train_family(
     """Train one family on ``configs.task`` with its own trainer; score its post-adaptation return
     on ``curve_goals`` about ``evaluations`` times along the way (the learning curve)."""
     check_choice("family", family, FAMILIES)
+    check_instance("configs", configs, FamilyConfigs, "a FamilyConfigs (e.g. FamilyConfigs.quick)")
+    curve_goals = _check_goals(curve_goals, "curve_goals")
     check_int("evaluations", evaluations, 1, 1_000)
+    check_seed(seed)
+    check_bool("progress", progress)
     task = configs.task
     curve = LearningCurve(float(stand_still(task, curve_goals, configs.max_steps).mean()))
     if family == "RL²":
@@ -302,6 +352,8 @@ def train_family(
 
 def steps_to_reach(curve: LearningCurve, target: float) -> float:
     """The first recorded env-step count whose score reached ``target`` (inf if never)."""
+    check_instance("curve", curve, LearningCurve, "a LearningCurve (from train_family)")
+    check_real("target", target, -math.inf, math.inf)
     for steps, score in zip(curve.env_steps, curve.returns):
         if score.mean >= target:
             return steps
@@ -315,6 +367,8 @@ def sample_efficiency(curves: dict[str, LearningCurve], reference: str = "PEARL"
     Returns ``{"target": float | None, "steps": {family: float}, "ratio": {family: float},
     "learned": {family: bool}}``; ``target`` is None when no family learned.
     """
+    _check_results("curves", curves, LearningCurve, "a LearningCurve")
+    check_choice("reference", reference, FAMILIES)
     learned = {name: curve.learned for name, curve in curves.items()}
     bests = [curve.best.mean for name, curve in curves.items() if learned[name]]
     if not bests:
@@ -332,6 +386,8 @@ def sample_efficiency(curves: dict[str, LearningCurve], reference: str = "PEARL"
 def adaptation_rows(results: dict[str, Tensor], *, maml_episodes_per_step: int) -> list[dict]:
     """The adaptation table: per family, the return ± 95% interval after 0, 1, 2, 3 episodes of
     the new goal (None where a family cannot have adapted yet), and MAML-RL's after its steps."""
+    _check_results("results", results, Tensor, "a tensor of returns [episodes, G]")
+    check_int("maml_episodes_per_step", maml_episodes_per_step, 1, 1_000_000)
     rows = []
     for name, returns in results.items():
         cells = [mean_ci(r) for r in returns]
@@ -342,3 +398,15 @@ def adaptation_rows(results: dict[str, Tensor], *, maml_episodes_per_step: int) 
             episodes, steps = cells[:4], {}
         rows.append({"family": name, "episodes": episodes, "after_steps": steps})
     return rows
+
+
+def _check_results(name: str, results: object, kind: type, what: str) -> None:
+    """A non-empty dict of family name → ``kind`` (tensors: 2-d and finite)."""
+    if not isinstance(results, Mapping) or not results:
+        raise TypeError(
+            f"{name} must be a non-empty dict of family name → {what}, got {results!r:.80}"
+        )
+    for family, value in results.items():
+        check_instance(f"{name}[{family!r}]", value, kind, what)
+        if kind is Tensor:
+            check_tensor(f"{name}[{family!r}]", value, ndim=2, finite=True)

@@ -29,7 +29,7 @@ import torch
 from torch import Tensor, nn
 
 from course_lib.adaptation import AdaptationCurve
-from course_lib.maml_rl.dice import dice_surrogate
+from course_lib.maml_rl.dice import _check_data, _dice_objective
 from course_lib.tasks.bandits import evaluation_bandits
 from course_lib.training import (
     Callback,
@@ -48,9 +48,11 @@ from course_lib.validation import (
     check_bool,
     check_declared,
     check_device,
+    check_instance,
     check_int,
     check_real,
     check_seed,
+    check_tensor,
     declared,
 )
 
@@ -114,9 +116,39 @@ def pull_arms(
     logits: Tensor, arm_probs: Tensor, pulls: int, gen: torch.Generator
 ) -> tuple[Tensor, Tensor]:
     """``pulls`` arms per bandit from softmax(logits): ``arms`` and 0/1 ``rewards``, ``[B, pulls]``."""
+    _check_logits_and_probs(logits, arm_probs)
+    check_int("pulls", pulls, 1, MAX_PULLS)
+    check_instance("gen", gen, torch.Generator, "a torch.Generator")
+    return _pull(logits, arm_probs, pulls, gen)
+
+
+def _pull(logits: Tensor, arm_probs: Tensor, pulls: int, gen: torch.Generator):
+    """:func:`pull_arms` without the checks (the training loop's every step: its own tensors)."""
     arms = torch.multinomial(logits.detach().softmax(-1), pulls, replacement=True, generator=gen)
     wins = torch.rand(arms.shape, generator=gen, device=arms.device) < arm_probs.gather(1, arms)
     return arms, wins.float()
+
+
+def _check_logits_and_probs(logits: object, arm_probs: object) -> None:
+    """Both ``[B, k]``, finite; ``arm_probs`` probabilities (a p of 2 would always pay, silently)."""
+    _check_data("logits", logits, ndim=2)
+    _check_arm_probs(arm_probs, logits.shape[1])
+    if arm_probs.shape != logits.shape:
+        raise ValueError(
+            f"logits and arm_probs must both be [B, k], got {list(logits.shape)} and "
+            f"{list(arm_probs.shape)}"
+        )
+
+
+def _check_arm_probs(arm_probs: object, k: int) -> None:
+    _check_data("arm_probs", arm_probs, ndim=2)
+    if arm_probs.shape[1] != k or arm_probs.shape[0] < 1:
+        raise ValueError(f"arm_probs must be [B, k] with k = {k}, got {list(arm_probs.shape)}")
+    if bool(((arm_probs < 0) | (arm_probs > 1)).any()):
+        raise ValueError(
+            f"arm_probs must be probabilities in [0, 1], got values in "
+            f"[{float(arm_probs.min())}, {float(arm_probs.max())}]"
+        )
 
 
 def _surrogate(logits: Tensor, arms: Tensor, rewards: Tensor) -> Tensor:
@@ -129,7 +161,7 @@ def _surrogate(logits: Tensor, arms: Tensor, rewards: Tensor) -> Tensor:
     n = rewards.shape[1]
     baseline = (rewards.sum(1, keepdim=True) - rewards) / (n - 1)  # mean of the other pulls
     flat = [t.reshape(1, -1) for t in (logprob, rewards, baseline)]
-    return dice_surrogate(*flat) * rewards.shape[0]
+    return _dice_objective(*flat) * rewards.shape[0]
 
 
 def inner_gradient(
@@ -141,6 +173,32 @@ def inner_gradient(
     surrogate is a sum of per-row terms, its gradient with respect to the rows is the stack
     of the per-bandit gradients.
     """
+    _check_data("logits", logits, ndim=2)
+    if not logits.requires_grad:
+        raise ValueError(
+            "logits must require grad (the gradient is taken with respect to them), got a tensor that does not"
+        )
+    check_tensor("arms", arms, ndim=2)
+    if arms.is_floating_point() or arms.dtype == torch.bool:
+        raise TypeError(f"arms must be an integer tensor of arm indices, got dtype {arms.dtype}")
+    _check_data("rewards", rewards, ndim=2)
+    if arms.shape != rewards.shape or arms.shape[0] != logits.shape[0] or arms.shape[1] < 2:
+        raise ValueError(
+            "arms and rewards must both be [B, N] with the logits' B and N >= 2 (a leave-one-out "
+            f"baseline), got logits {list(logits.shape)}, arms {list(arms.shape)}, rewards "
+            f"{list(rewards.shape)}"
+        )
+    k = logits.shape[1]
+    if arms.numel() and not 0 <= int(arms.min()) <= int(arms.max()) < k:
+        raise ValueError(
+            f"arms must hold indices in [0, {k - 1}], got [{int(arms.min())}, {int(arms.max())}]"
+        )
+    check_bool("create_graph", create_graph)
+    return _gradient(logits, arms, rewards, create_graph)
+
+
+def _gradient(logits: Tensor, arms: Tensor, rewards: Tensor, create_graph: bool) -> Tensor:
+    """:func:`inner_gradient` without the checks."""
     (grad,) = torch.autograd.grad(
         _surrogate(logits, arms, rewards), logits, create_graph=create_graph
     )
@@ -158,13 +216,25 @@ def adapt_logits(
 ) -> list[Tensor]:
     """The inner loop on every bandit of ``arm_probs [B, k]``: [φ_0, φ_1, ..., φ_steps], each
     ``[B, k]``, where φ_{j+1} = φ_j + α ĝ(pulls of π_{φ_j})."""
+    check_instance("policy", policy, BanditPolicy, "a BanditPolicy")
+    _check_arm_probs(arm_probs, policy.logits.shape[0])
+    check_int("steps", steps, 0, MAX_INNER_STEPS)
+    check_int("pulls", pulls, 2, MAX_PULLS)  # >= 2: the leave-one-out baseline
+    check_instance("gen", gen, torch.Generator, "a torch.Generator")
+    check_bool("first_order", first_order)
+    return _adapt(policy, arm_probs, steps, pulls, gen, first_order)
+
+
+def _adapt(policy, arm_probs, steps: int, pulls: int, gen, first_order: bool) -> list[Tensor]:
+    """:func:`adapt_logits` without the checks (the trainer's and the curve's own arguments,
+    checked where they entered)."""
     logits = policy.logits.expand(arm_probs.shape[0], -1)
     path = [logits]
     for _ in range(steps):
-        arms, rewards = pull_arms(logits, arm_probs, pulls, gen)
+        arms, rewards = _pull(logits, arm_probs, pulls, gen)
         if not logits.requires_grad:  # α and φ frozen: a fresh leaf so ĝ can be taken
             logits = logits.detach().requires_grad_()
-        grad = inner_gradient(logits, arms, rewards, create_graph=not first_order)
+        grad = _gradient(logits, arms, rewards, not first_order)
         logits = logits + policy.inner_lr * grad
         path.append(logits)
     return path
@@ -175,10 +245,8 @@ def _outer_iteration(
 ) -> dict[str, float]:
     """New bandits; adapt; pull with the adapted policies; one Adam step on −(their reward)."""
     arm_probs = torch.rand(c.meta_batch_size, c.k, generator=gen, device=gen.device)
-    path = adapt_logits(
-        policy, arm_probs, c.inner_steps, c.pulls_per_step, gen, first_order=c.first_order
-    )
-    arms, rewards = pull_arms(path[-1], arm_probs, c.pulls_per_step, gen)
+    path = _adapt(policy, arm_probs, c.inner_steps, c.pulls_per_step, gen, c.first_order)
+    arms, rewards = _pull(path[-1], arm_probs, c.pulls_per_step, gen)
     loss = -_surrogate(path[-1], arms, rewards) / c.meta_batch_size
     optimizer.zero_grad()
     loss.backward()
@@ -254,7 +322,7 @@ def bandit_adaptation_curve(
     device = policy.logits.device
     gen = make_generator(check_seed(seed), device)
     arm_probs = torch.as_tensor(evaluation_bandits(k, range(n)), dtype=torch.float32).to(device)
-    path = adapt_logits(policy, arm_probs, steps, pulls, gen, first_order=True)
+    path = _adapt(policy, arm_probs, steps, pulls, gen, True)
     per_bandit = torch.stack([pulls * (p.softmax(-1) * arm_probs).sum(-1) for p in path]).detach()
     logits = [{"logits": p.detach().cpu()} for p in path]
     return AdaptationCurve(

@@ -36,7 +36,16 @@ import torch
 from torch import Tensor
 
 from course_lib.training import make_generator
-from course_lib.validation import check_bool, check_int, check_real, check_seed, check_tensor
+from course_lib.validation import (
+    check_bool,
+    check_choice,
+    check_finite,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = [
     "magic_box",
@@ -54,9 +63,20 @@ __all__ = [
 ]
 
 
+def _check_data(name: str, value: object, *, ndim: int | None = None) -> Tensor:
+    """A floating tensor with no NaN or ±inf. Under a ``torch.func`` transform (``vmap``,
+    ``grad``) the finiteness is not checked: ``vmap`` cannot branch on data, and the public call
+    that started the transform has checked its own inputs (MAML-RL's inner loss runs under
+    ``vmap`` of Chapter 5's ``adapt``)."""
+    check_tensor(name, value, ndim=ndim, floating=True)
+    if not torch._C._functorch.is_functorch_wrapped_tensor(value):
+        check_finite(name, value)
+    return value
+
+
 def magic_box(x: Tensor) -> Tensor:
     """⊡(x) = exp(x − ⊥x): 1 in value; its derivative of every order carries the ∇x factors."""
-    check_tensor("x", x, floating=True)
+    _check_data("x", x)  # exp(NaN − NaN) is NaN: the box would poison every derivative
     return torch.exp(x - x.detach())
 
 
@@ -71,7 +91,7 @@ def discounted_reward_to_go(rewards: Tensor, gamma: float) -> Tensor:
     Written as one product with the upper-triangular matrix M[t, t'] = γ^{t'−t} (t' ≥ t)
     instead of a backward Python loop: one operation is much faster under ``vmap``/``grad``.
     """
-    check_tensor("rewards", rewards, floating=True)
+    _check_data("rewards", rewards)
     if rewards.dim() == 0 or not 1 <= rewards.shape[0] <= MAX_MATRIX_HORIZON:
         raise ValueError(
             f"rewards must be time-major [T, ...] with T in [1, {MAX_MATRIX_HORIZON:_}] (the "
@@ -85,11 +105,15 @@ def discounted_reward_to_go(rewards: Tensor, gamma: float) -> Tensor:
 
 
 def _check_batch(logprob: Tensor, rewards: Tensor, baseline: Tensor | None) -> None:
+    """Three time-major ``[T, N]`` floating tensors of one shape, finite (``baseline`` optional)."""
     for name, t in (("logprob", logprob), ("rewards", rewards), ("baseline", baseline)):
-        if t is not None and (not isinstance(t, Tensor) or t.dim() != 2):
+        if t is None and name == "baseline":
+            continue
+        if isinstance(t, Tensor) and t.dim() != 2:
             raise ValueError(
-                f"{name} must be a time-major tensor [T, N], got {getattr(t, 'shape', t)}"
+                f"{name} must be a time-major tensor [T, N], got shape {list(t.shape)}"
             )
+        _check_data(name, t)
     if rewards.shape != logprob.shape or (baseline is not None and baseline.shape != logprob.shape):
         shapes = [tuple(t.shape) for t in (logprob, rewards, baseline) if t is not None]
         raise ValueError(f"logprob, rewards and baseline must share one shape [T, N], got {shapes}")
@@ -107,7 +131,13 @@ def dice_surrogate(
         gamma: discount γ.
     """
     _check_batch(logprob, rewards, baseline)
-    check_real("gamma", gamma, 0.0, 1.0)
+    return _dice_objective(logprob, rewards, baseline, check_real("gamma", gamma, 0.0, 1.0))
+
+
+def _dice_objective(
+    logprob: Tensor, rewards: Tensor, baseline: Tensor | None = None, gamma: float = 1.0
+) -> Tensor:
+    """:func:`dice_surrogate` without the checks (the bandit trainer's every step)."""
     discount = gamma ** torch.arange(rewards.shape[0], dtype=rewards.dtype)[:, None]
     causes = torch.cumsum(logprob, dim=0)  # W_t: every action up to and including t
     objective = (magic_box(causes) * discount * rewards).sum(0)
@@ -176,16 +206,28 @@ class TinyMDP:
         if (self.transition < 0).any() or not torch.allclose(
             self.transition.sum(-1), torch.ones((), dtype=self.transition.dtype), atol=1e-6
         ):
-            raise ValueError("transition must hold probabilities with every row summing to 1")
-        check_int("horizon", self.horizon, 1, MAX_TINY_HORIZON)
+            raise ValueError(
+                "transition must hold probabilities with every row summing to 1, got row sums "
+                f"in [{float(self.transition.sum(-1).min())}, {float(self.transition.sum(-1).max())}]"
+                f" and a smallest entry of {float(self.transition.min())}"
+            )
+        self._check_size()
+        check_real("gamma", self.gamma, 0.0, 1.0)
+
+    def _check_size(self, owner: str = "") -> None:
+        """The horizon, and the number of trajectories to list, within their caps (checked again
+        before listing: the dataclass is not frozen, so ``mdp.horizon = 25`` could follow).
+        ``owner`` prefixes the names in the message (``"mdp."`` for a function's argument)."""
+        check_int(f"{owner}horizon", self.horizon, 1, MAX_TINY_HORIZON)
+        num_states, num_actions = self.reward.shape
         count = num_actions**self.horizon * num_states ** (self.horizon - 1)
         if count > MAX_TINY_TRAJECTORIES:
             raise ValueError(
-                f"actions^horizon × states^(horizon − 1) = {num_actions}^{self.horizon} × "
+                f"{owner}actions^horizon × states^(horizon − 1) = {num_actions}^{self.horizon} × "
                 f"{num_states}^{self.horizon - 1} = {count:_} trajectories to enumerate exceeds "
-                f"the budget of {MAX_TINY_TRAJECTORIES:_}: use a shorter horizon or fewer states"
+                f"the budget of {MAX_TINY_TRAJECTORIES:_}: use a shorter horizon or fewer states "
+                f"(got {owner}horizon = {self.horizon})"
             )
-        check_real("gamma", self.gamma, 0.0, 1.0)
 
     @classmethod
     def default(cls) -> TinyMDP:
@@ -201,6 +243,7 @@ class TinyMDP:
         log-probability of its state transitions ``[K]`` (the part the policy does not set).
         Listed once per MDP and kept (the estimators call this for every batch)."""
         if getattr(self, "_trajectories", None) is None:
+            self._check_size()
             self._trajectories = self._list_trajectories()
         return self._trajectories
 
@@ -227,6 +270,18 @@ def _logprob(theta: Tensor, states: Tensor, actions: Tensor) -> Tensor:
     return torch.log_softmax(theta, dim=-1)[states, actions]
 
 
+def _check_mdp_theta(mdp: object, theta: object) -> None:
+    """A :class:`TinyMDP` and a finite logits table ``theta [states, actions]`` of its size."""
+    check_instance("mdp", mdp, TinyMDP, "a TinyMDP (e.g. TinyMDP.default())")
+    mdp._check_size("mdp.")
+    _check_data("theta", theta, ndim=2)
+    if tuple(theta.shape) != tuple(mdp.reward.shape):
+        raise ValueError(
+            f"theta must be a logits table [states, actions] = {list(mdp.reward.shape)}, got "
+            f"shape {list(theta.shape)}"
+        )
+
+
 def _trajectory_probs(mdp: TinyMDP, theta: Tensor) -> tuple[Tensor, ...]:
     states, actions, rewards, log_env = mdp.trajectories()
     probs = torch.exp(_logprob(theta, states, actions).sum(0) + log_env)
@@ -235,6 +290,7 @@ def _trajectory_probs(mdp: TinyMDP, theta: Tensor) -> tuple[Tensor, ...]:
 
 def exact_return(mdp: TinyMDP, theta: Tensor) -> Tensor:
     """J(θ) = Σ_τ p_θ(τ) Σ_t γ^t r_t, summed over every trajectory: exact and differentiable."""
+    _check_mdp_theta(mdp, theta)
     states, actions, rewards, probs = _trajectory_probs(mdp, theta)
     discount = mdp.gamma ** torch.arange(mdp.horizon, dtype=rewards.dtype)[:, None]
     return (probs * (discount * rewards).sum(0)).sum()
@@ -242,6 +298,8 @@ def exact_return(mdp: TinyMDP, theta: Tensor) -> Tensor:
 
 def exact_meta_gradient(mdp: TinyMDP, theta: Tensor, inner_lr: float) -> Tensor:
     """∇_θ J(θ + α ∇J(θ)) by autograd through the exact sums: the target of every estimator."""
+    _check_mdp_theta(mdp, theta)
+    check_real("inner_lr", inner_lr, 0.0, 10.0)
     theta = theta.detach().requires_grad_()
     (g,) = torch.autograd.grad(exact_return(mdp, theta), theta, create_graph=True)
     (meta_grad,) = torch.autograd.grad(exact_return(mdp, theta + inner_lr * g), theta)
@@ -278,7 +336,13 @@ def estimated_meta_gradient(
     ``num_trajectories=None`` replaces both batches by their exact expectations, which
     isolates the estimator's own error from sampling noise.
     """
-    gen = make_generator(seed)
+    _check_mdp_theta(mdp, theta)
+    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    check_choice("estimator", estimator, tuple(ESTIMATORS))
+    check_bool("first_order", first_order)
+    if num_trajectories is not None:
+        check_int("num_trajectories", num_trajectories, 1, 1_000_000)
+    gen = make_generator(check_seed(seed))
     theta = theta.detach().requires_grad_()
     inner = _surrogate_on(mdp, theta, estimator, num_trajectories, gen)
     (g,) = torch.autograd.grad(inner, theta, create_graph=not first_order)

@@ -38,7 +38,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, vmap
 
 from course_lib.adaptation import AdaptationCurve
-from course_lib.maml_rl.dice import ESTIMATORS, discounted_reward_to_go
+from course_lib.maml_rl.dice import ESTIMATORS, _check_data, discounted_reward_to_go
 from course_lib.meta.functional import adapt
 from course_lib.nets import mlp
 from course_lib.ppo import clipped_surrogate_loss, gaussian_log_prob
@@ -62,9 +62,12 @@ from course_lib.validation import (
     check_bool,
     check_choice,
     check_declared,
+    check_finite,
     check_hidden_sizes,
+    check_instance,
     check_int,
     check_real,
+    check_same_shape,
     check_seed,
     choice,
     declared,
@@ -190,8 +193,52 @@ class GaussianPolicy(nn.Module):
         return torch.cat([mean, self.log_std.expand_as(mean)], dim=-1)
 
 
+def _check_config(config: object) -> MAMLRLConfig:
+    return check_instance("config", config, MAMLRLConfig, "a MAMLRLConfig")
+
+
+def _check_policy(policy: object, name: str = "policy") -> GaussianPolicy:
+    return check_instance(name, policy, GaussianPolicy, "a GaussianPolicy (make_policy(config))")
+
+
+def _check_goals(goals: object, name: str = "goals") -> Tensor:
+    """``[G, 2]`` finite goals (navigation's check), the message naming the caller's argument."""
+    if isinstance(goals, Tensor):
+        check_finite(name, goals)  # first: a NaN goal gives NaN rewards, silently
+    try:
+        return check_goals(goals)
+    except (TypeError, ValueError) as err:
+        if name == "goals":
+            raise
+        raise type(err)(f"{name}: {err}") from None
+
+
+def _check_weights(policy: GaussianPolicy, params: object, name: str, tasks: int | None) -> None:
+    """``params`` maps exactly the policy's weight names to tensors, each with a leading task
+    dimension of ``tasks`` where given (adapted per-task weights)."""
+    names = sorted(n for n, _ in policy.named_parameters())
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"{name} must be a dict of the policy's weights {names}, got {params!r:.80}"
+        )
+    if sorted(params) != names:
+        raise ValueError(f"{name} must hold the policy's weights {names}, got {sorted(params)}")
+    for key, (_, own) in zip(names, sorted(policy.named_parameters())):
+        value = check_instance(f"{name}[{key!r}]", params[key], Tensor, "a torch.Tensor")
+        wanted = own.shape if tasks is None else (tasks, *own.shape)
+        if value.shape != wanted:
+            raise ValueError(
+                f"{name}[{key!r}] must have shape {list(wanted)}, got {list(value.shape)}"
+            )
+
+
+def _check_batch(batch: object) -> Trajectories:
+    return check_instance("batch", batch, Trajectories, "Trajectories (from rollout)")
+
+
 def make_policy(config: MAMLRLConfig) -> GaussianPolicy:
     """A fresh policy with weights drawn from ``config.seed`` (torch's global RNG untouched)."""
+    _check_config(config)
     with seeded(config.seed):
         return GaussianPolicy(config.hidden_sizes, config.init_log_std, config.activation).to(
             config.device
@@ -257,7 +304,21 @@ def rollout(
     ``task`` picks the reward and the termination rule (``goal_radius``: the sparse task's).
     """
     reward_fn, ends = task_rules(task, goal_radius)
+    _check_policy(policy)
+    goals = _check_goals(goals)
     num_tasks = goals.shape[0]
+    per_task, greedy = check_bool("per_task", per_task), check_bool("greedy", greedy)
+    _check_weights(policy, params, "params", num_tasks if per_task else None)
+    check_int("num_trajectories", num_trajectories, 1, MAX_EPISODES_PER_BATCH)
+    check_int("max_steps", max_steps, 1, MAX_EPISODE_STEPS)
+    check_instance("generator", generator, torch.Generator, "a torch.Generator")
+    work = num_tasks * num_trajectories * max_steps
+    if work > ADAPTATION_STEP_BUDGET:
+        raise ValueError(
+            f"len(goals) × num_trajectories × max_steps must be at most rollout's budget of "
+            f"{ADAPTATION_STEP_BUDGET:_} env steps, got {num_tasks} × {num_trajectories} × "
+            f"{max_steps} = {work:_}"
+        )
     position = torch.zeros(num_tasks, num_trajectories, 2)
     alive = torch.ones(num_tasks, num_trajectories, dtype=torch.bool)
     rows: dict[str, list[Tensor]] = {k: [] for k in Trajectories._fields}
@@ -301,6 +362,8 @@ def _never(position: Tensor, goal: Tensor) -> Tensor:
 
 def task_goals(config: MAMLRLConfig, num_goals: int, generator: torch.Generator) -> Tensor:
     """``[num_goals, 2]`` goals of ``config.task``: uniform on the square, or on the half-circle."""
+    _check_config(config)
+    check_instance("generator", generator, torch.Generator, "a torch.Generator")
     if config.task == "navigation":
         return uniform_goals(num_goals, config.goal_low, config.goal_high, generator)
     from course_lib.tasks.point_robot import random_half_circle_goals  # see task_rules
@@ -329,6 +392,15 @@ def policy_gradient_loss(
     over the real steps, a constant) and L (the mean episode length) put the step in the
     reference's units (there the loss is a mean over all steps, advantages normalised).
     """
+    _check_data("prediction", prediction, ndim=3)
+    _check_data("target", target, ndim=3)
+    if prediction.shape[-1] != 4 or target.shape != prediction.shape:
+        raise ValueError(
+            "prediction and target must both be [T, N, 4] ((μ, log σ) and (action, reward, mask)), "
+            f"got {list(prediction.shape)} and {list(target.shape)}"
+        )
+    check_real("gamma", gamma, 0.0, 1.0)
+    check_choice("estimator", estimator, tuple(ESTIMATORS))
     mask = target[..., 3]
     logprob = gaussian_log_prob(prediction[..., :2], prediction[..., 2:], target[..., :2]) * mask
     rewards = target[..., 2]
@@ -368,6 +440,14 @@ def adapt_policies(
     Returns per-task parameters (leading dimension B), differentiable with respect to
     ``params`` (through the step unless ``first_order``).
     """
+    _check_policy(policy)
+    batch = _check_batch(batch)
+    per_task = check_bool("per_task", per_task)
+    _check_weights(policy, params, "params", batch.obs.shape[1] if per_task else None)
+    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    check_real("gamma", gamma, 0.0, 1.0)
+    check_bool("first_order", first_order)
+    check_choice("estimator", estimator, tuple(ESTIMATORS))
     x, y = _task_data(batch)
     loss_fn = partial(policy_gradient_loss, gamma=gamma, estimator=estimator)
 
@@ -397,6 +477,12 @@ def outer_loss(
     """Chapter 3's clipped surrogate on the episodes ``batch`` played by the (adapted) policies,
     with per-task normalised advantages G_t − b_t; averaged over tasks. ``clip_coef=None`` gives
     the unclipped importance-sampled surrogate −E[r·A] that TRPO maximises under its KL bound."""
+    _check_policy(policy)
+    batch = _check_batch(batch)
+    _check_weights(policy, adapted, "adapted", batch.obs.shape[1])
+    check_real("gamma", gamma, 0.0, 1.0)
+    if clip_coef is not None:
+        check_real("clip_coef", clip_coef, 0.0, 10.0, lo_open=True)
 
     def one_task(
         p: Params, obs: Tensor, actions: Tensor, old: Tensor, rewards: Tensor, mask: Tensor
@@ -418,6 +504,13 @@ def outer_loss(
 def outer_kl(policy: nn.Module, adapted: Params, batch: Trajectories, old: Tensor) -> Tensor:
     """Mean KL(π_old(·|s) ‖ π_θ'(·|s)) over the real steps of ``batch``: TRPO's constraint on the
     adapted policies. ``old [B, T, N, 4]`` holds π_old's (μ, log σ) on ``batch.obs`` (task-major)."""
+    _check_policy(policy)
+    batch = _check_batch(batch)
+    _check_weights(policy, adapted, "adapted", batch.obs.shape[1])
+    _check_data("old", old, ndim=4)
+    wanted = (batch.obs.shape[1], batch.obs.shape[0], batch.obs.shape[2], 4)
+    if tuple(old.shape) != wanted:
+        raise ValueError(f"old must be [B, T, N, 4] = {list(wanted)}, got {list(old.shape)}")
 
     def one_task(p: Params, obs: Tensor, old_out: Tensor, mask: Tensor) -> Tensor:
         out = functional_call(policy, p, (obs,))
@@ -433,6 +526,10 @@ def outer_kl(policy: nn.Module, adapted: Params, batch: Trajectories, old: Tenso
 def gaussian_kl(mean_p: Tensor, log_std_p: Tensor, mean_q: Tensor, log_std_q: Tensor) -> Tensor:
     """KL(N(μ_p, σ_p²) ‖ N(μ_q, σ_q²)) of diagonal Gaussians, summed over the last axis:
     log σ_q/σ_p + (σ_p² + (μ_p − μ_q)²) / (2σ_q²) − ½ per dimension."""
+    tensors = (mean_p, log_std_p, mean_q, log_std_q)
+    check_same_shape(mean_p=mean_p, log_std_p=log_std_p, mean_q=mean_q, log_std_q=log_std_q)
+    for name, value in zip(("mean_p", "log_std_p", "mean_q", "log_std_q"), tensors):
+        _check_data(name, value)
     var_p, var_q = torch.exp(2 * log_std_p), torch.exp(2 * log_std_q)
     per_dim = log_std_q - log_std_p + (var_p + (mean_p - mean_q) ** 2) / (2 * var_q) - 0.5
     return per_dim.sum(-1)
@@ -590,7 +687,8 @@ def adaptation_curve(
     ``goal_radius`` pick the task family's reward (see :func:`task_rules`).
     """
     task_rules(task, goal_radius)
-    goals = check_goals(goals)
+    _check_policy(policy)
+    goals = _check_goals(goals)
     check_int("steps", steps, minimum=0)
     if steps > 20:
         raise ValueError(f"steps must be an integer in [0, 20], got {steps}")
@@ -606,9 +704,9 @@ def adaptation_curve(
     work = (steps + 1) * goals.shape[0] * num_trajectories * max_steps
     if work > ADAPTATION_STEP_BUDGET:
         raise ValueError(
-            f"(steps + 1) × len(goals) × num_trajectories × max_steps = {steps + 1} × "
-            f"{goals.shape[0]} × {num_trajectories} × {max_steps} = {work:_} env steps exceeds "
-            f"the budget of {ADAPTATION_STEP_BUDGET:_}"
+            f"(steps + 1) × len(goals) × num_trajectories × max_steps must be at most the budget "
+            f"of {ADAPTATION_STEP_BUDGET:_} env steps, got {steps + 1} × {goals.shape[0]} × "
+            f"{num_trajectories} × {max_steps} = {work:_}"
         )
     gen = make_generator(check_seed(seed))  # None would draw unseeded: not reproducible
     if params is None:
@@ -652,6 +750,8 @@ def _last(batch: Trajectories) -> Tensor:
 
 def greedy_paths(curve: AdaptationCurve, policy: GaussianPolicy, goal_index: int = 0) -> Tensor:
     """The mean-action path of θ_0 .. θ_K on one goal of ``curve``: ``[K+1, T+1, 2]`` from the origin."""
+    check_instance("curve", curve, AdaptationCurve, "an AdaptationCurve (from adaptation_curve)")
+    _check_policy(policy)
     check_int("goal_index", goal_index, minimum=0)
     if goal_index >= curve.num_tasks:
         raise ValueError(f"goal_index must be in [0, {curve.num_tasks - 1}], got {goal_index}")

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import torch
 
 from course_lib.tasks.mazes import RandomGoalMazeVectorEnv, next_cell_table, shortest_path_lengths
-from course_lib.trials import TrialBatch, episode_lengths
-from course_lib.validation import check_int, check_real
+from course_lib.trials import TrialBatch, _check_batch, episode_lengths
+from course_lib.validation import check_instance, check_int, check_real
 
 __all__ = [
     "bandit_exploration",
@@ -81,6 +81,7 @@ def maze_paths(
     batch: TrialBatch, env: RandomGoalMazeVectorEnv, trial: int
 ) -> list[list[tuple[int, int]]]:
     """The (row, col) cells visited in each episode of one maze trial, start and final cell included."""
+    _check_maze(batch, env)
     trial = _check_trial(batch, trial)
     free, _ = env.trial_layout(batch.task[trial])  # this trial's walls (a new maze each trial)
     next_cell = next_cell_table(free)
@@ -103,6 +104,7 @@ def maze_shortest_paths(batch: TrialBatch, env: RandomGoalMazeVectorEnv) -> torc
     The floor under every episode length: an agent that knows where the goal is walks it in
     exactly this many steps, so episode lengths close to it mean the agent remembers.
     """
+    _check_maze(batch, env)
     start = divmod(env.start_cell, env.width)
     lengths = []
     for task in batch.task:
@@ -193,10 +195,7 @@ def maze_behaviour(batch: TrialBatch, env: RandomGoalMazeVectorEnv) -> MazeBehav
         env: the env they were played in (its grid size and start; each trial's walls and
             goal are read back from ``batch.task``).
     """
-    if not isinstance(batch, TrialBatch) or batch.task.dim() not in (1, 3):
-        raise TypeError("batch must be a maze TrialBatch (from evaluate_rl2 on a maze env)")
-    if not isinstance(env, RandomGoalMazeVectorEnv):
-        raise TypeError(f"env must be a RandomGoalMazeVectorEnv, got {type(env).__name__}")
+    _check_maze(batch, env)
     steps, n = batch.actions.shape
     cells = env.height * env.width
     if batch.inputs.shape[-1] < cells or batch.task.shape[0] != n:
@@ -260,7 +259,20 @@ def maze_behaviour(batch: TrialBatch, env: RandomGoalMazeVectorEnv) -> MazeBehav
     return MazeBehaviour(lengths=lengths, found=found, shortest=shortest, **out)
 
 
+def _check_maze(batch: object, env: object) -> None:
+    """Maze trials (``task`` the goal cell ``[N]`` or each trial's grid ``[N, H, W]``) and the
+    maze env they were played in."""
+    _check_batch(batch)
+    if batch.task.dim() not in (1, 3):
+        raise ValueError(
+            "batch must hold maze trials (from evaluate_rl2 on a maze env: task [N] or "
+            f"[N, H, W]), got task of shape {list(batch.task.shape)}"
+        )
+    check_instance("env", env, RandomGoalMazeVectorEnv, "a RandomGoalMazeVectorEnv")
+
+
 def _check_trial(batch: TrialBatch, trial: int) -> int:
+    _check_batch(batch)
     trial = check_int("trial", trial, minimum=0)
     if trial >= batch.actions.shape[1]:
         raise ValueError(f"trial must be in [0, {batch.actions.shape[1] - 1}], got {trial}")

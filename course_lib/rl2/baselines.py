@@ -372,6 +372,38 @@ def most_probable_draw(draws: np.ndarray, succ: np.ndarray, fail: np.ndarray) ->
     a bandit, so the constant is left out. On ties (e.g. a fresh bandit, where every draw has
     density 1) the first draw wins, as in the authors' loop. Returns ``[trials, k]``.
     """
+    draws = _array("draws", draws, 3)
+    succ, fail = _array("succ", succ, 2), _array("fail", fail, 2)
+    if succ.shape != draws.shape[1:] or fail.shape != draws.shape[1:]:
+        raise ValueError(
+            f"succ and fail must be [trials, k] = {list(draws.shape[1:])} (draws is [d, trials, "
+            f"k]), got {list(succ.shape)} and {list(fail.shape)}"
+        )
+    if ((draws < 0) | (draws > 1)).any() or (succ < 0).any() or (fail < 0).any():
+        raise ValueError(
+            "draws must be arm means in [0, 1] and succ, fail counts >= 0, got draws in "
+            f"[{draws.min()}, {draws.max()}], counts down to {min(succ.min(), fail.min())}"
+        )
+    return _most_probable_draw(draws, succ, fail)
+
+
+def _array(name: str, value: object, ndim: int) -> np.ndarray:
+    """``value`` as a finite float array of ``ndim`` dimensions."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}") from None
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-d array, got shape {list(array.shape)}")
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"{name} must be finite, got {int((~np.isfinite(array)).sum())} NaN or ±inf"
+        )
+    return array
+
+
+def _most_probable_draw(draws: np.ndarray, succ: np.ndarray, fail: np.ndarray) -> np.ndarray:
+    """:func:`most_probable_draw` without the checks (the OTS baseline's every pull)."""
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 · log 0 is masked to 0 below
         score = np.where(succ > 0, succ * np.log(draws), 0.0) + np.where(
             fail > 0, fail * np.log1p(-draws), 0.0
@@ -415,7 +447,7 @@ def _choose(
         return rng.beta(succ + 1, fail + 1).argmax(axis=1)
     if name == "ots":
         draws = rng.beta(succ + 1, fail + 1, size=(params["ots_draws"], trials, k))
-        return most_probable_draw(draws, succ, fail).argmax(axis=1)
+        return _most_probable_draw(draws, succ, fail).argmax(axis=1)
     if name == "ots_mean_floor":
         return np.maximum(rng.beta(succ + 1, fail + 1), mean).argmax(axis=1)
     if name == "gittins_discounted":
@@ -511,11 +543,13 @@ def baseline_returns(
         ties: ``"random"`` or ``"lowest"`` (the authors' rule): see the module docstring.
     """
     params = _check_baseline(name, epsilon, ucb_c, ots_draws, gamma, ties)
-    probs = np.asarray(arm_probs, dtype=float)
-    if probs.ndim != 2 or probs.shape[0] < 1 or probs.shape[1] < 2:
+    probs = _array("arm_probs", arm_probs, 2)
+    if probs.shape[0] < 1 or probs.shape[1] < 2:
         raise ValueError(f"arm_probs must have shape [trials >= 1, k >= 2], got {probs.shape}")
     if not ((probs >= 0) & (probs <= 1)).all():
-        raise ValueError("arm_probs must lie in [0, 1]")
+        raise ValueError(
+            f"arm_probs must lie in [0, 1], got values in [{probs.min()}, {probs.max()}]"
+        )
     n = check_int("n", n, minimum=1)
     return _play(name, probs, n, check_seed(seed), params)
 

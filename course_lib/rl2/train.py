@@ -48,6 +48,7 @@ from course_lib.training import (
 )
 from course_lib.trials import (
     TrialBatch,
+    _check_batch,
     check_policy_fits,
     check_trial_env,
     episode_lengths,
@@ -61,8 +62,10 @@ from course_lib.validation import (
     bounded,
     check_bool,
     check_declared,
+    check_instance,
     check_real,
     check_seed,
+    check_tensor,
     declared,
 )
 
@@ -136,6 +139,15 @@ def trials(
 ) -> tuple[PPOBatch, EvaluateFn]:
     """A :class:`~course_lib.ppo.PPOBatch` whose samples are whole trials (``[N, T]``), and the
     function that re-runs any subset of trials from the zero state with the current weights."""
+    check_instance("agent", agent, RecurrentActorCritic, "a RecurrentActorCritic")
+    _check_batch(batch)
+    for name, value in (("advantages", advantages), ("returns", returns)):
+        check_tensor(name, value, floating=True, finite=True)
+        if value.shape != batch.rewards.shape:
+            raise ValueError(
+                f"{name} must have the batch's shape [T, N] = {list(batch.rewards.shape)}, got "
+                f"{list(value.shape)}"
+            )
     batch_t = PPOBatch(batch.logp.T, advantages.T, returns.T, batch.values.T, mask=batch.valid.T)
 
     device = agent.policy_head.weight.device
@@ -209,6 +221,8 @@ def trial_advantages(batch: TrialBatch, config: RL2Config) -> tuple[torch.Tensor
     """GAE over whole trials (Chapter 3's :func:`~course_lib.ppo.compute_gae`): the trial end is
     the only terminal, so the discount runs across the episodes of a trial and exploring in
     episode 1 gets credit for the reward it earns in episode 2."""
+    _check_batch(batch)
+    check_instance("config", config, RL2Config, "an RL2Config")
     next_values = torch.cat([batch.values[1:], torch.zeros_like(batch.values[:1])])
     return compute_gae(
         batch.rewards * config.reward_scale,

@@ -77,9 +77,9 @@ def maml_rl_explorer(
     check_int("num_trajectories", num_trajectories, 2)
     if num_trajectories * max_steps > WIDGET_STEP_BUDGET:
         raise ValueError(
-            f"num_trajectories × max_steps = {num_trajectories} × {max_steps} = "
-            f"{num_trajectories * max_steps:_} steps per gradient step exceeds the widget's "
-            f"budget of {WIDGET_STEP_BUDGET:_} (a slider move must stay fast)"
+            f"num_trajectories × max_steps (steps per gradient step) must be at most the widget's "
+            f"budget of {WIDGET_STEP_BUDGET:_} (a slider move must stay fast), got "
+            f"{num_trajectories} × {max_steps} = {num_trajectories * max_steps:_}"
         )
     check_int("shown_steps", shown_steps, minimum=0)
     if shown_steps > 3:

@@ -15,9 +15,9 @@ from matplotlib.colors import ListedColormap
 
 from course_lib.i18n import tr
 from course_lib.plotting import COLORS, PlotView, new_figure
-from course_lib.rl2.analysis import bandit_posterior_counts, maze_paths
+from course_lib.rl2.analysis import _check_maze, bandit_posterior_counts, maze_paths
 from course_lib.tasks.mazes import RandomGoalMazeVectorEnv, shortest_path_lengths
-from course_lib.trials import TrialBatch, episode_lengths
+from course_lib.trials import TrialBatch, _check_batch, episode_lengths
 from course_lib.validation import check_int
 from course_lib.widgets._base import explorer, int_slider
 from course_lib.widgets._grid import SiteGrid
@@ -44,9 +44,20 @@ def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
 
 def commit_step(batch: TrialBatch, trial: int) -> int:
     """The step from which a bandit trial pulls only its last arm (0: it never switched)."""
+    _check_bandit_batch(batch)
+    check_int("trial", trial, 0, batch.actions.shape[1] - 1)
     actions = batch.actions[:, trial]
     switched = torch.nonzero(actions != actions[-1]).flatten()
     return int(switched[-1]) + 1 if switched.numel() else 0
+
+
+def _check_bandit_batch(batch: object) -> None:
+    _check_batch(batch)
+    if batch.task.dim() != 2:
+        raise ValueError(
+            "batch must hold bandit trials (from evaluate_rl2 on a BernoulliBanditVectorEnv: task "
+            f"[N, k] arm probabilities), got task of shape {list(batch.task.shape)}"
+        )
 
 
 def representative_bandit_trial(batch: TrialBatch) -> int:
@@ -59,6 +70,7 @@ def representative_bandit_trial(batch: TrialBatch) -> int:
     Among them, the one whose total reward is closest to the median trial's (a typical trial,
     neither lucky nor unlucky); ties go to the lowest index.
     """
+    _check_bandit_batch(batch)
     actions, returns = batch.actions, batch.trial_returns
     half = actions.shape[0] // 2
     explores = torch.tensor(
@@ -88,6 +100,7 @@ def representative_maze_trial(batch: TrialBatch) -> int:
     index. Trials whose goal lay on the sweep's first branch (every episode equally short)
     are left out: they show no exploration.
     """
+    _check_batch(batch)
     lengths = episode_lengths(batch).float()
     explore_then_walk = (lengths[:, 1:] < lengths[:, :1]).all(dim=1)
     pool = (
@@ -110,10 +123,7 @@ def bandit_trial_viewer(batch: TrialBatch, *, trial: int | None = None, step: in
         step: the step shown first (default: :func:`commit_step`, the pull from which the
             agent stays on one arm; drag back to 0 to watch it explore).
     """
-    if not isinstance(batch, TrialBatch) or batch.task.dim() != 2:
-        raise TypeError(
-            "batch must be a bandit TrialBatch (from evaluate_rl2 on a BernoulliBanditVectorEnv)"
-        )
+    _check_bandit_batch(batch)
     if trial is None:
         trial = representative_bandit_trial(batch)
     num_trials, steps, k = batch.actions.shape[1], batch.actions.shape[0], batch.probs.shape[-1]
@@ -212,7 +222,8 @@ def draw_maze(ax: Axes, free: np.ndarray, start: tuple[int, int], goal: tuple[in
         raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
     if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
         raise TypeError(
-            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout"
+            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout, got "
+            f"{type(free).__name__} {getattr(free, 'dtype', '')} {getattr(free, 'shape', '')}"
         )
     for name, cell in (("start", start), ("goal", goal)):
         if (
@@ -261,12 +272,7 @@ def maze_replay(batch: TrialBatch, env: RandomGoalMazeVectorEnv, *, trial: int |
         trial: the trial shown first (default: :func:`representative_maze_trial`, a typical
             trial that explores once and then walks back).
     """
-    if not isinstance(batch, TrialBatch) or batch.task.dim() not in (1, 3):
-        raise TypeError(
-            "batch must be a maze TrialBatch (from evaluate_rl2 on a RandomGoalMazeVectorEnv)"
-        )
-    if not isinstance(env, RandomGoalMazeVectorEnv):
-        raise TypeError(f"env must be a RandomGoalMazeVectorEnv, got {type(env).__name__}")
+    _check_maze(batch, env)
     num_trials = batch.actions.shape[1]
     if trial is None:
         trial = representative_maze_trial(batch)
