@@ -289,7 +289,7 @@ BAD_BY_PARAM = {
     ),
     f"{_V}.check_tensor-ndim": _values(("negative", -1)),
     f"{_V}.check_finite-value": _values(
-        ("list", [0.0]), ("nan", torch.tensor([math.nan])), ("inf", torch.tensor([math.inf]))
+        ("list", [0.0]), ("inf", torch.tensor([math.inf])), ("None", None)
     ),
     f"{_V}.check_instance-value": _values(("str", "1"), ("None", None)),
     f"{_V}.check_instance-types": _values(("int", 3), ("str", "int"), ("empty_tuple", ())),
