@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral
 
 from torch import Tensor
 
@@ -61,7 +62,7 @@ class AdaptationCurve:
     def __post_init__(self) -> None:
         # Every family's curve is read the same way (rows = tasks, one column per step), so a
         # field of the wrong shape would mislabel every plot and table made from it.
-        steps = check_sequence("steps", self.steps, of=int, min_length=1)
+        steps = check_sequence("steps", self.steps, of=Integral, min_length=1)
         for k in steps:
             check_int("steps entries", k, 0)
         if any(b <= a for a, b in zip(steps, steps[1:])):

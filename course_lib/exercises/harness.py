@@ -334,7 +334,9 @@ def call(
 
     With ``max_items`` the result must be iterable and is consumed into a list inside the
     same time limit; more than ``max_items`` items raise StudentError(``too_many``).
-    Every failure comes back as StudentError carrying feedback, never a traceback.
+    Every failure comes back as StudentError carrying feedback, never a traceback; an ``fn``
+    that is not callable is also a TypeError, and a bad ``time_limit`` (0 included: there is
+    no "no limit"), ``max_items`` or ``too_many`` is the checker's bug: a TypeError/ValueError.
     """
     _check_limits(time_limit, max_items)
     _check_text("too_many", too_many, optional=True)
