@@ -107,7 +107,7 @@ def check_real(
     for label, bound in (("lo", lo), ("hi", hi)):
         if isinstance(bound, bool) or not isinstance(bound, Real) or math.isnan(bound):
             raise ArgumentTypeError(f"{label} must be a number (or ±math.inf), got {bound!r}")
-    if not lo <= hi or math.isinf(lo) and lo > 0 or math.isinf(hi) and hi < 0:
+    if not lo <= hi or (math.isinf(lo) and lo > 0) or (math.isinf(hi) and hi < 0):
         raise ValueError(f"lo and hi must have lo <= hi (an interval), got lo={lo}, hi={hi}")
     check_bool("lo_open", lo_open)
     check_bool("hi_open", hi_open)
