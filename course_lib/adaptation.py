@@ -15,11 +15,21 @@ The module sits beside :mod:`course_lib.stats` and imports nothing else of the c
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Integral
 
 from torch import Tensor
 
 from course_lib.stats import Z95, Interval, mean_ci
+from course_lib.validation import (
+    check_bool,
+    check_finite,
+    check_instance,
+    check_int,
+    check_sequence,
+    check_tensor,
+)
 
 __all__ = ["AdaptationCurve"]
 
@@ -48,6 +58,50 @@ class AdaptationCurve:
     tasks: Tensor | None = None
     params: list[dict[str, Tensor]] | None = None
     positions: Tensor | None = None
+
+    def __post_init__(self) -> None:
+        # Every family's curve is read the same way (rows = tasks, one column per step), so a
+        # field of the wrong shape would mislabel every plot and table made from it.
+        steps = check_sequence("steps", self.steps, of=Integral, min_length=1)
+        for k in steps:
+            check_int("steps entries", k, 0)
+        if any(b <= a for a, b in zip(steps, steps[1:])):
+            raise ValueError(f"steps must be increasing step counts, got {list(steps)}")
+        self.steps = [int(k) for k in steps]
+        # A diverged learner's score (an MSE that overflowed) is kept: it is a result to show.
+        check_tensor("per_task", self.per_task, ndim=2, floating=True)
+        if self.per_task.shape[0] < 1 or self.per_task.shape[1] != len(self.steps):
+            raise ValueError(
+                f"per_task must be [num_tasks >= 1, len(steps) = {len(self.steps)}], "
+                f"got shape {tuple(self.per_task.shape)}"
+            )
+        check_instance("metric", self.metric, str, "the score's name (a str)")
+        if not self.metric:
+            raise ValueError("metric must name the score (a non-empty str), got ''")
+        check_bool("higher_is_better", self.higher_is_better)
+        self._check_optional_fields()
+
+    def _check_optional_fields(self) -> None:
+        n, k = self.per_task.shape
+        if self.tasks is not None:
+            check_finite("tasks", check_tensor("tasks", self.tasks))
+            if self.tasks.dim() < 1 or self.tasks.shape[0] != n:
+                raise ValueError(
+                    f"tasks must have one row per task ({n}), got shape {tuple(self.tasks.shape)}"
+                )
+        if self.params is not None:
+            params = check_sequence("params", self.params, length=k)
+            for i, theta in enumerate(params):
+                check_instance(f"params[{i}]", theta, Mapping, "a dict of weight tensors")
+                for name, weight in theta.items():
+                    check_tensor(f"params[{i}][{name!r}]", weight)
+        if self.positions is not None:
+            check_finite("positions", check_tensor("positions", self.positions, ndim=5))
+            shape = tuple(self.positions.shape)
+            if shape[0] != k or shape[2] != n or shape[-1] != 2:
+                raise ValueError(
+                    f"positions must be [len(steps) = {k}, T, num_tasks = {n}, N, 2], got {shape}"
+                )
 
     @property
     def num_tasks(self) -> int:

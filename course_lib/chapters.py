@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from numbers import Integral
 
 from course_lib import glossary
+from course_lib.validation import check_instance, check_int
 
 __all__ = ["Chapter", "CHAPTERS", "chapter", "roadmap_markdown", "next_markdown"]
 
@@ -23,6 +24,13 @@ class Chapter:
     name: str
     title: str
     builds: str
+
+    def __post_init__(self) -> None:
+        check_int("number", self.number, 0, 99)
+        for name in ("name", "title", "builds"):
+            check_instance(name, getattr(self, name), str, "a str")
+            if not getattr(self, name):
+                raise ValueError(f"{name} must be a non-empty str, got ''")
 
     @property
     def file(self) -> str:

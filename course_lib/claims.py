@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 
 from course_lib.i18n import tr
 from course_lib.stats import Interval
+from course_lib.validation import check_instance
 
 __all__ = ["Claim", "at_least", "at_most", "above", "paired_above", "checkpoint", "LOG_VARIABLE"]
 
@@ -39,6 +40,16 @@ class Claim:
     margin: float
     noise: float | None = None
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        _check_text(statement=self.statement, detail=self.detail)
+        # NaN is kept (a diverged run's claim fails, visibly); ±inf is no margin of a real run.
+        object.__setattr__(self, "margin", _finite("margin", self.margin, nan_ok=True))
+        if self.noise is not None:
+            noise = _finite("noise", self.noise)
+            if noise < 0:
+                raise ValueError(f"noise must be None or a finite number >= 0, got {noise}")
+            object.__setattr__(self, "noise", noise)
 
     @property
     def holds(self) -> bool:
@@ -64,6 +75,12 @@ def _finite(name: str, x: object, *, nan_ok: bool = False) -> float:
     if not (math.isfinite(v) or (nan_ok and math.isnan(v))):
         raise ValueError(f"{name} must be a finite number, got {v}")
     return v
+
+
+def _check_text(**texts: object) -> None:
+    for name, text in texts.items():
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a str, got {type(text).__name__} {text!r:.80}")
 
 
 def _check_bound_claim(
@@ -107,6 +124,9 @@ def at_most(
 
 def above(statement: str, a: Interval, b: Interval, *, detail: str = "") -> Claim:
     """The interval of ``a`` lies wholly above that of ``b``: margin ``a.low − b.high``."""
+    _check_text(statement=statement, detail=detail)
+    check_instance("a", a, Interval, "an Interval (from course_lib.stats.mean_ci)")
+    check_instance("b", b, Interval, "an Interval (from course_lib.stats.mean_ci)")
     return Claim(
         statement,
         a.low - b.high,
@@ -119,6 +139,10 @@ def paired_above(
     statement: str, difference: Interval, by: float = 0.0, *, detail: str = ""
 ) -> Claim:
     """A paired difference (:func:`course_lib.stats.paired_difference`) whose interval lies above ``by``."""
+    _check_text(statement=statement, detail=detail)
+    what = "an Interval (from course_lib.stats.paired_difference)"
+    check_instance("difference", difference, Interval, what)
+    by = _finite("by", by)
     return Claim(
         statement,
         difference.low - float(by),
@@ -146,8 +170,10 @@ def checkpoint(chapter: str, claims: list[Claim], summary: str) -> None:
         or not all(isinstance(c, Claim) for c in claims)
     ):
         raise TypeError(
-            "claims must be a non-empty list of Claim (from at_least, above, paired_above, ...)"
+            "claims must be a non-empty list of Claim (from at_least, above, paired_above, ...), "
+            f"got {claims!r:.80}"
         )
+    _check_text(summary=summary)
     _log(chapter, claims)
     failed = [c for c in claims if not c.holds]
     if failed:

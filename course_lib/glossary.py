@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from course_lib.i18n import language, tr
-from course_lib.validation import check_int
+from course_lib.validation import check_bool, check_instance, check_int, check_sequence
 
 __all__ = ["Term", "TERMS", "chinese", "find", "glossary_table"]
 
@@ -37,6 +37,17 @@ class Term:
     note: str = ""
     #: The note in Chinese, for the Chinese edition's table (a note of symbols only needs none).
     note_zh: str = ""
+
+    def __post_init__(self) -> None:
+        # A typo in the one list would show in every chapter's glossary table: refuse it here.
+        for name in ("english", "chinese"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise TypeError(f"{name} must be a non-empty str, got {getattr(self, name)!r}")
+        check_int("chapter", self.chapter, 0, 99)
+        check_bool("in_notes", self.in_notes)
+        object.__setattr__(self, "also", check_sequence("also", self.also, of=str))
+        check_instance("note", self.note, str, "a str")
+        check_instance("note_zh", self.note_zh, str, "a str")
 
 
 # In the order the course meets them. One line per term.
@@ -466,6 +477,7 @@ def _index() -> dict[str, Term]:
 
 def find(english: str) -> Term | None:
     """The entry for an English term (any listed spelling, any case, a trailing plural 's')."""
+    check_instance("english", english, str, "an English term (a str)")
     index = _index()
     key = _key(english)
     if key in index:

@@ -56,6 +56,8 @@ _current = {"language": "en"}
 
 def set_language(language: str) -> None:
     """Show the course in ``language`` (``"en"`` or ``"zh"``) from now on, in this process."""
+    if not isinstance(language, str):
+        raise TypeError(f"language must be one of {LANGUAGES}, got {language!r}")
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
     _current["language"] = language
@@ -122,12 +124,15 @@ LIST_SEPARATORS = {"en": ", ", "zh": "、"}
 
 def listing(items: Iterable[object]) -> str:
     """``items`` printed as one list in the current language: ``a, b, c`` or ``甲、乙、丙``."""
+    if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+        raise TypeError(f"items must be a list (or another iterable) of items, got {items!r:.80}")
     return Text(LIST_SEPARATORS[_current["language"]].join(str(item) for item in items))
 
 
 def display_width(text: str) -> int:
     """How many columns ``text`` takes in a monospaced font: 2 for a wide (CJK) character, 0 for
     a combining mark, 1 otherwise (Unicode's East Asian Width, UAX #11)."""
+    _check_str("text", text)
     return sum(
         0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
         for c in text
@@ -142,6 +147,8 @@ _STRING_SPEC = re.compile(
 
 def pad(text: str, spec: str) -> str:
     """``format(text, spec)``, but padded to the spec's width in display columns."""
+    _check_str("text", text)
+    _check_str("spec", spec)
     match = _STRING_SPEC.fullmatch(spec)
     if match is None:  # not a string spec: let str say what is wrong with it
         return format(str(text), spec)
@@ -154,6 +161,11 @@ def pad(text: str, spec: str) -> str:
     fill, align = match["fill"] or " ", match["align"] or "<"
     left = {"<": 0, ">": room, "^": room // 2}[align]
     return fill * left + text + fill * (room - left)
+
+
+def _check_str(name: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__} {value!r:.80}")
 
 
 class Text(str):
@@ -177,4 +189,5 @@ _WIDE = _WideFormatter()
 
 def placeholders(message: str) -> set[str]:
     """The names of ``message``'s ``{placeholders}`` (a translation must keep the same set)."""
+    _check_str("message", message)
     return {field for _, field, _, _ in string.Formatter().parse(message) if field}

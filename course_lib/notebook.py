@@ -29,7 +29,16 @@ def show_source(obj) -> IPython.display.Code:  # noqa: F821
     """
     from IPython.display import Code
 
-    return Code(inspect.getsource(obj), language="python")
+    return Code(inspect.getsource(_check_source(obj)), language="python")
+
+
+def _check_source(obj: object) -> object:
+    """``obj`` if it is code whose source can be shown: a module, class, function or method."""
+    if not (inspect.ismodule(obj) or inspect.isclass(obj) or inspect.isroutine(obj)):
+        raise TypeError(
+            f"obj must be a library function, class or module, got {type(obj).__name__} {obj!r:.80}"
+        )
+    return obj
 
 
 def check_environment() -> dict[str, str]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+import types as _types
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -60,12 +61,34 @@ class ArgumentTypeError(TypeError, ValueError):
     and an IndexError."""
 
 
+def _check_name(name: object) -> str:
+    """The checks' own first argument: the name their message gives the checked value. A
+    check that named ``3`` (or ``None``) would tell the reader nothing, so it is refused."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be the checked argument's name (a non-empty str), got {name!r}")
+    return name
+
+
+def _check_bound(label: str, bound: object, *, optional: bool = False) -> None:
+    """A check's own integer bound (``minimum``, ``maximum``, ``length``): an int, not a bool."""
+    if bound is None and optional:
+        return
+    if isinstance(bound, bool) or not isinstance(bound, Integral):
+        wanted = "None or an integer" if optional else "an integer"
+        raise ArgumentTypeError(f"{label} must be {wanted}, got {bound!r}")
+
+
 def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = None) -> int:
     """``value`` as an int in ``[minimum, maximum]``; bools and non-integers are rejected.
 
     ``maximum`` caps sizes and step counts that would otherwise run for minutes or allocate
     gigabytes; the cap is stated in the message.
     """
+    _check_name(name)
+    _check_bound("minimum", minimum)
+    _check_bound("maximum", maximum, optional=True)
+    if maximum is not None and maximum < minimum:
+        raise ValueError(f"maximum must be >= minimum, got minimum={minimum}, maximum={maximum}")
     bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:_}]"
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ArgumentTypeError(f"{name} must be an integer {bounds}, got {value!r}")
@@ -77,7 +100,17 @@ def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = 
 def check_real(
     name: str, value: object, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False
 ) -> float:
-    """``value`` as a finite float in the interval from ``lo`` to ``hi`` (closed unless ``*_open``)."""
+    """``value`` as a finite float in the interval from ``lo`` to ``hi`` (closed unless ``*_open``).
+
+    ``lo=-math.inf`` or ``hi=math.inf`` leaves that side open-ended (``value`` stays finite)."""
+    _check_name(name)
+    for label, bound in (("lo", lo), ("hi", hi)):
+        if isinstance(bound, bool) or not isinstance(bound, Real) or math.isnan(bound):
+            raise ArgumentTypeError(f"{label} must be a number (or ±math.inf), got {bound!r}")
+    if not lo <= hi or (math.isinf(lo) and lo > 0) or (math.isinf(hi) and hi < 0):
+        raise ValueError(f"lo and hi must have lo <= hi (an interval), got lo={lo}, hi={hi}")
+    check_bool("lo_open", lo_open)
+    check_bool("hi_open", hi_open)
     left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
     interval = f"{left}{lo}, {hi}{right}"
     if isinstance(value, bool) or not isinstance(value, Real):
@@ -98,6 +131,7 @@ MAX_SEED = 2**63 - 1
 
 def check_seed(value: object, name: str = "seed") -> int:
     """A seed: an integer in [0, 2**63)."""
+    _check_name(name)
     seed = check_int(name, value, 0)
     if seed > MAX_SEED:
         raise ValueError(f"{name} must be an integer in [0, 2**63), got {value}")
@@ -106,6 +140,7 @@ def check_seed(value: object, name: str = "seed") -> int:
 
 def check_bool(name: str, value: object) -> bool:
     """``value`` if it is exactly ``True`` or ``False`` (a string such as ``"False"`` is rejected)."""
+    _check_name(name)
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
@@ -115,6 +150,7 @@ def check_device(value: object, name: str = "device"):
     """A ``torch.device`` for a string such as ``"cpu"`` or ``"cuda:0"`` (or a device itself)."""
     import torch
 
+    _check_name(name)
     if not isinstance(value, str | torch.device):
         raise TypeError(
             f"{name} must be a torch device string such as 'cpu' or 'cuda', got {value!r}"
@@ -149,6 +185,7 @@ def available_device_types() -> tuple[str, ...]:
 
 def check_hidden_sizes(hidden_sizes: object, name: str = "hidden_sizes") -> tuple[int, ...]:
     """A tuple of positive layer widths, each at most 4096 (wider nets do not fit the course's CPU budget)."""
+    _check_name(name)
     if isinstance(hidden_sizes, str | bytes) or not isinstance(hidden_sizes, Sequence):
         raise TypeError(
             f"{name} must be a sequence of positive integers such as (64, 64), got {hidden_sizes!r}"
@@ -159,7 +196,15 @@ def check_hidden_sizes(hidden_sizes: object, name: str = "hidden_sizes") -> tupl
 
 
 def check_choice(name: str, value: object, choices: Sequence[str]) -> str:
-    """``value`` if it is one of the strings ``choices``."""
+    """``value`` if it is one of the strings ``choices`` (a tuple, list or the keys of a dict)."""
+    _check_name(name)
+    if (
+        isinstance(choices, str | bytes)
+        or not isinstance(choices, Collection)
+        or not choices
+        or not all(isinstance(c, str) for c in choices)
+    ):
+        raise TypeError(f"choices must be a non-empty collection of strings, got {choices!r:.80}")
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {tuple(choices)}, got {value!r}")
     if value not in choices:
@@ -183,6 +228,12 @@ def check_tensor(
     """
     import torch
 
+    _check_name(name)
+    _check_bound("ndim", ndim, optional=True)
+    if ndim is not None and ndim < 0:
+        raise ValueError(f"ndim must be None or an integer >= 0, got {ndim}")
+    check_bool("floating", floating)
+    check_bool("finite", finite)
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if ndim is not None and value.dim() != ndim:
@@ -200,6 +251,9 @@ def check_finite(name: str, value):
     """``value`` (a tensor) if none of its entries is NaN or ±inf; else how many of each."""
     import torch
 
+    _check_name(name)
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if value.is_floating_point() or value.is_complex():
         bad = ~torch.isfinite(value.detach())
         if bool(bad.any()):
@@ -214,11 +268,23 @@ def check_finite(name: str, value):
 def check_instance(name: str, value: object, types, what: str):
     """``value`` if it is an instance of ``types``; else a TypeError saying ``what`` is wanted
     (such as ``"a torch.nn.Module"``) and what was given."""
+    _check_name(name)
+    if not _is_types(types):
+        raise TypeError(f"types must be a class, a union or a tuple of classes, got {types!r:.80}")
+    if not isinstance(what, str) or not what:
+        raise TypeError(f"what must say what is wanted (a non-empty str), got {what!r}")
     if not isinstance(value, types):
         shown = repr(value)
         shown = shown if len(shown) <= 80 else shown[:77] + "..."
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {shown}")
     return value
+
+
+def _is_types(types: object) -> bool:
+    """Whether ``types`` is what ``isinstance`` takes as its second argument."""
+    if isinstance(types, tuple):
+        return bool(types) and all(_is_types(t) for t in types)
+    return isinstance(types, type | _types.UnionType)
 
 
 def check_sequence(
@@ -232,6 +298,17 @@ def check_sequence(
 ) -> tuple:
     """``value`` as a tuple if it is a list or tuple (not a str) of ``length`` items (or of
     ``min_length`` to ``max_length``), each an instance of ``of`` where given (bools are not ints)."""
+    _check_name(name)
+    if of is not None and not _is_types(of):
+        raise TypeError(f"of must be None, a class or a tuple of classes, got {of!r:.80}")
+    _check_bound("length", length, optional=True)
+    _check_bound("min_length", min_length)
+    _check_bound("max_length", max_length)
+    if (length is not None and length < 0) or not 0 <= min_length <= max_length:
+        raise ValueError(
+            "length must be None or >= 0 and 0 <= min_length <= max_length, got "
+            f"length={length}, min_length={min_length}, max_length={max_length}"
+        )
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise TypeError(f"{name} must be a list or tuple, got {type(value).__name__} {value!r:.80}")
     items = tuple(value)
@@ -269,6 +346,7 @@ def check_env_id(value: object, name: str = "env_id") -> str:
     """``value`` if it is the id of a registered gymnasium environment, such as ``"CartPole-v1"``."""
     import gymnasium as gym
 
+    _check_name(name)
     if not isinstance(value, str) or value not in gym.registry:
         error = ValueError if isinstance(value, str) else TypeError
         raise error(
@@ -282,10 +360,10 @@ def check_params(params: object, default, name: str = "params"):
     non-empty mapping of names to tensors.
 
     ``params or default`` would treat an empty dict as "use the defaults" and silently run
-    the wrong weights; an empty dict is refused instead.
+    the wrong weights; an empty dict is refused instead. ``default`` is handed back as it is
+    (the caller's own weights).
     """
-    from collections.abc import Mapping
-
+    _check_name(name)
     if params is None:
         return default
     if not isinstance(params, Mapping):
@@ -295,6 +373,11 @@ def check_params(params: object, default, name: str = "params"):
             f"{name} must hold the model's weights (a non-empty dict), got an empty dict; "
             "pass None for the model's own"
         )
+    import torch
+
+    for key, weight in params.items():
+        if not isinstance(weight, torch.Tensor):
+            raise TypeError(f"{name}[{key!r}] must be a torch.Tensor, got {type(weight).__name__}")
     return params
 
 
@@ -393,6 +476,10 @@ class Choice:
 
     options: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        options = check_sequence("options", self.options, of=str, min_length=1)
+        object.__setattr__(self, "options", options)
+
     def check(self, name: str, value: object) -> str:
         return check_choice(name, value, self.options)
 
@@ -405,6 +492,12 @@ class Checked:
     """
 
     function: Callable[[object, str], object]
+
+    def __post_init__(self) -> None:
+        if not callable(self.function):
+            raise TypeError(
+                f"function must be a check (value, name) -> value, got {self.function!r:.80}"
+            )
 
     def check(self, name: str, value: object):
         return self.function(value, name)
@@ -459,9 +552,14 @@ ENV_ID = Checked(check_env_id)
 
 
 def declared(default, spec: Spec, **field_kwargs):
-    """A dataclass field with default ``default`` whose accepted values are ``spec``."""
+    """A dataclass field with default ``default`` whose accepted values are ``spec``; the
+    default must be one of them (a declaration is code too: see :class:`Range`)."""
+    check_instance(
+        "spec", spec, Range | Choice | Checked | Widths, "a Range, Choice, Checked or Widths"
+    )
     if isinstance(default, list | dict | set):
-        raise TypeError("declared() needs an immutable default (use a tuple)")
+        raise TypeError(f"default must be an immutable default (use a tuple), got {default!r:.80}")
+    spec.check("default", default)
     return dataclasses.field(default=default, metadata={"range": spec}, **field_kwargs)
 
 
@@ -476,6 +574,7 @@ def bounded(
 ):
     """A field of numbers in ``[low, high]``: integers if ``default`` is an int (so write
     ``0.0``, not ``0``, for a float field), floats otherwise; ``None`` default = optional."""
+    check_bool("optional", optional)  # before `optional or ...` reads it as a truth value
     integer = isinstance(default, int) and not isinstance(default, bool)
     spec = Range(low, high, integer, low_open, high_open, optional or default is None)
     return declared(default, spec)
@@ -483,7 +582,8 @@ def bounded(
 
 def choice(default: str, options: Sequence[str]):
     """A field that takes one of the strings ``options``."""
-    return declared(default, Choice(tuple(options)))
+    listed = isinstance(options, Collection) and not isinstance(options, str | bytes)
+    return declared(default, Choice(tuple(options) if listed else options))
 
 
 def declared_ranges(config_cls) -> dict[str, Spec]:
@@ -493,6 +593,10 @@ def declared_ranges(config_cls) -> dict[str, Spec]:
     their ``low``/``high``/``edges``/``outside``; every spec has ``check(name, value)``.
     Fields declared without a spec are left out.
     """
+    if not dataclasses.is_dataclass(config_cls):
+        raise TypeError(
+            f"config_cls must be a dataclass (class or instance), got {config_cls!r:.80}"
+        )
     return {
         f.name: f.metadata["range"] for f in dataclasses.fields(config_cls) if "range" in f.metadata
     }
@@ -502,5 +606,7 @@ def check_declared(config) -> None:
     """Check every declared field of ``config`` against its spec, in declaration order, and
     store the normalised value (an int, a float, a tuple of widths). Raises the spec's
     ``TypeError``/``ValueError``, naming the field, the accepted values and what was given."""
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        raise TypeError(f"config must be a dataclass instance, got {config!r:.80}")
     for name, spec in declared_ranges(config).items():
         object.__setattr__(config, name, spec.check(name, getattr(config, name)))

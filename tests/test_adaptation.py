@@ -35,3 +35,42 @@ def test_scores_and_interval_read_one_step():
     assert curve.interval(5) == mean_ci(per_task[:, 1])
     with pytest.raises(ValueError, match=r"steps must be one of the evaluated \[0, 5\], got 1"):
         curve.scores(1)
+
+
+def _fields(**changes) -> dict:
+    fields = {
+        "steps": [0, 1],
+        "per_task": torch.zeros(3, 2),
+        "metric": "return",
+        "higher_is_better": True,
+        "tasks": torch.zeros(3, 2),
+        "params": [{"w": torch.zeros(3)}, {"w": torch.ones(3)}],
+        "positions": torch.zeros(2, 4, 3, 1, 2),
+    }
+    return {**fields, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "match"),
+    [
+        ({"steps": [1, 0]}, ValueError, "steps must be increasing"),
+        ({"steps": []}, ValueError, "steps must have 1 to"),
+        ({"per_task": torch.zeros(3, 3)}, ValueError, r"per_task must be \[num_tasks"),
+        ({"per_task": torch.zeros(3, 2, dtype=torch.long)}, TypeError, "floating-point"),
+        ({"metric": ""}, ValueError, "metric must name the score"),
+        ({"higher_is_better": 1}, TypeError, "higher_is_better must be True or False"),
+        ({"tasks": torch.zeros(4, 2)}, ValueError, "one row per task"),
+        ({"params": [{"w": torch.zeros(3)}]}, ValueError, "params must have 2 items"),
+        ({"positions": torch.zeros(2, 4, 5, 1, 2)}, ValueError, "positions must be"),
+        ({"positions": torch.full((2, 4, 3, 1, 2), math.nan)}, ValueError, "finite"),
+    ],
+)
+def test_a_curve_checks_its_fields(changes, error, match):
+    with pytest.raises(error, match=match):
+        AdaptationCurve(**_fields(**changes))
+
+
+def test_a_diverged_score_is_kept_to_show():
+    per_task = torch.tensor([[1.0, math.inf], [1.0, math.nan], [1.0, 2.0]])
+    curve = AdaptationCurve(**_fields(per_task=per_task))
+    assert torch.isnan(curve.mean[1])

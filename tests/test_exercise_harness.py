@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import signal
 import sys
@@ -679,3 +680,27 @@ def test_torch_wrapping_its_own_functions_is_not_tampering():
 
     records = [("torch", {"manual_seed": student}, {"manual_seed": original})]
     assert sandbox._changed_names(records) == ["torch.manual_seed"]
+
+
+def test_a_non_callable_fn_is_feedback_and_a_type_error():
+    with pytest.raises(TypeError, match="expected a function, got a Python int") as info:
+        call(3)
+    assert isinstance(info.value, StudentError)
+
+
+@pytest.mark.parametrize(
+    ("hints", "match"),
+    [(3, "hints must be a list"), ([(2.0,)], r"hints\[0\] must be a \(value, reason\) pair"),
+     ([(math.nan, "x")], r"hints\[0\]'s value must be a finite number"),
+     ([(2.0, 3)], r"hints\[0\]'s reason must be a str")],
+)  # fmt: skip
+def test_check_number_checks_its_hints_before_any_answer(hints, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        check_number(1.0, 1.0, 0.1, hints)  # a right answer: the broken hint is found anyway
+
+
+def test_check_choice_checks_its_question():
+    with pytest.raises(TypeError, match="reasons must be a dict"):
+        check_choice("a", "a", ["b"])
+    with pytest.raises(TypeError, match="correct must be a str"):
+        check_choice("a", 1, {"b": "no"})

@@ -20,10 +20,12 @@ from course_lib.validation import (
     check_device,
     check_env_id,
     check_hidden_sizes,
+    check_instance,
     check_int,
     check_real,
     check_same_shape,
     check_seed,
+    check_sequence,
     check_tensor,
     choice,
     declared,
@@ -230,3 +232,36 @@ def test_declared_ranges_and_check_declared():
         _Toy(on="yes")
     with pytest.raises(ValueError, match="device is 'meta', but this machine has no"):
         _Toy(device="meta")
+
+
+# --- the checks check their own arguments (issue #28: a bad name or bound is refused) ---------
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: check_int(3, 1), TypeError, "name must be the checked argument's name"),
+        (lambda: check_int("n", 1, minimum=True), TypeError, "minimum must be an integer"),
+        (lambda: check_int("n", 1, 0, 2.5), TypeError, "maximum must be None or an integer"),
+        (lambda: check_int("n", 1, 5, 2), ValueError, "maximum must be >= minimum"),
+        (lambda: check_real("x", 0.5, 1.0, 0.0), ValueError, "lo <= hi"),
+        (lambda: check_real("x", 0.5, math.nan, 1.0), TypeError, "lo must be a number"),
+        (lambda: check_real("x", 0.5, 0.0, 1.0, lo_open=1), TypeError, "lo_open must be"),
+        (lambda: check_choice("x", "a", "abc"), TypeError, "choices must be a non-empty"),
+        (lambda: check_tensor("x", torch.zeros(1), ndim=-1), ValueError, "ndim must be"),
+        (lambda: check_sequence("x", (), min_length=3, max_length=2), ValueError, "min_length"),
+        (lambda: check_instance("x", 1, "int", "an int"), TypeError, "types must be a class"),
+        (lambda: declared(11, Range(1, 10, integer=True)), ValueError, "default must be"),
+        (lambda: declared_ranges(3), TypeError, "config_cls must be a dataclass"),
+    ],
+)
+def test_a_check_refuses_a_bad_argument_of_its_own(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_numpy_bounds_and_dict_choices_still_pass():
+    assert check_int("n", np.int64(3), np.int64(0), np.int64(5)) == 3
+    assert check_real("x", np.float32(0.5), np.float64(0.0), np.float64(1.0)) == 0.5
+    assert check_real("x", 5.0, -math.inf, math.inf) == 5.0
+    assert check_choice("x", "a", {"a": 1, "b": 2}) == "a"

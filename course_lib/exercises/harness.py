@@ -94,6 +94,7 @@ import functools
 import inspect
 import linecache
 import math
+import numbers
 import re
 import sys
 import textwrap
@@ -107,6 +108,7 @@ from typing import Any
 from course_lib.exercises import sandbox
 from course_lib.exercises.sandbox import Opaque, Task, TimeLimit, bounded_time
 from course_lib.i18n import tr
+from course_lib.validation import ArgumentTypeError, check_bool, check_instance, check_real
 
 __all__ = [
     "NOT_ANSWERED",
@@ -172,6 +174,11 @@ class StudentError(Exception):
     """The student's code failed; ``str(error)`` is the feedback to print."""
 
 
+class _NotAFunction(StudentError, TypeError):
+    """``call``'s ``fn`` is not callable: feedback for the student (a StudentError) and a wrong
+    argument (a TypeError) for the checker that handed it in."""
+
+
 class CannotJudge(ValueError):
     """What the notebook handed a checker (this run's measurements, a question's sizes) is
     missing or broken, so no answer can be judged; ``safe_checker`` prints it as one ✗ line."""
@@ -227,11 +234,36 @@ def uses_numpy(fn: Any) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
+def _check_text(name: str, value: object, *, optional: bool = False) -> None:
+    """A checker's own wording (a message, a hint, a unit): a str (or None where optional)."""
+    if not (isinstance(value, str) or (optional and value is None)):
+        wanted = "None or a str" if optional else "a str"
+        raise TypeError(f"{name} must be {wanted}, got {type(value).__name__} {value!r:.80}")
+
+
+def _finite(name: str, value: object, *, minimum: float | None = None) -> float:
+    """A checker author's number (an expected value, a tolerance, a hint) as a finite float."""
+    wanted = "a finite number" + ("" if minimum is None else f" >= {minimum:g}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ArgumentTypeError(f"{name} must be {wanted}, got {value!r:.80}")
+    try:
+        v = float(value)
+    except OverflowError:  # an int beyond float's range, such as 10**400
+        v = math.inf
+    if not math.isfinite(v) or (minimum is not None and v < minimum):
+        raise ValueError(f"{name} must be {wanted}, got {value!r:.80}")
+    return v
+
+
 def _check_limits(time_limit: object, max_items: object) -> None:
-    if type(time_limit) not in (int, float) or not 0 < time_limit <= 600:
-        raise ValueError(f"time_limit must be a number of seconds in (0, 600], got {time_limit!r}")
+    # 0 is refused, not read as "no limit": an answer is never run unbounded (issue #28).
+    wrong_type = type(time_limit) not in (int, float)
+    if wrong_type or not 0 < time_limit <= 600:
+        error = ArgumentTypeError if wrong_type else ValueError
+        raise error(f"time_limit must be a number of seconds in (0, 600], got {time_limit!r}")
     if max_items is not None and (type(max_items) is not int or max_items < 0):
-        raise ValueError(f"max_items must be None or an integer >= 0, got {max_items!r}")
+        error = ArgumentTypeError if type(max_items) is not int else ValueError
+        raise error(f"max_items must be None or an integer >= 0, got {max_items!r}")
 
 
 def _not_a_function(fn: Any) -> StudentError:
@@ -302,11 +334,14 @@ def call(
 
     With ``max_items`` the result must be iterable and is consumed into a list inside the
     same time limit; more than ``max_items`` items raise StudentError(``too_many``).
-    Every failure comes back as StudentError carrying feedback, never a traceback.
+    Every failure comes back as StudentError carrying feedback, never a traceback; an ``fn``
+    that is not callable is also a TypeError, and a bad ``time_limit`` (0 included: there is
+    no "no limit"), ``max_items`` or ``too_many`` is the checker's bug: a TypeError/ValueError.
     """
     _check_limits(time_limit, max_items)
+    _check_text("too_many", too_many, optional=True)
     if not callable(fn):
-        raise _not_a_function(fn)
+        raise _NotAFunction(f"{_not_a_function(fn)} [fn: got {type(fn).__name__}]")
     if sandbox.in_child() or not sandbox.isolation_available():
         return _call_here(fn, args, kwargs, time_limit, max_items, too_many)
     before = sandbox.snapshot(args, kwargs)
@@ -490,6 +525,9 @@ def _message(error: BaseException) -> str:
 
 def explain(error: BaseException, time_limit: float | None = None) -> str:
     """A sentence naming the likely mistake behind ``error``, with the student's line."""
+    check_instance("error", error, BaseException, "an exception")
+    if time_limit is not None:
+        check_real("time_limit", time_limit, 0.0, math.inf, lo_open=True)
     if isinstance(error, NotImplementedError):
         return _NOT_IMPLEMENTED()
     if isinstance(error, TimeoutError) and time_limit is not None:
@@ -672,6 +710,17 @@ def check_choice(
     ``correct`` plus the keys of ``reasons``. Only a string can be a choice: any other answer
     (a number, a list, an object whose ``__eq__`` always says yes) is refused as it is.
     """
+    _check_text("correct", correct)
+    if not isinstance(reasons, Mapping):
+        raise TypeError(f"reasons must be a dict (wrong choice → why), got {reasons!r:.80}")
+    for choice, reason in reasons.items():
+        _check_text("reasons' choices", choice)
+        _check_text(f"reasons[{choice!r}]", reason)
+    if options is not None and (
+        isinstance(options, str | bytes) or not isinstance(options, Iterable)
+    ):
+        raise TypeError(f"options must be None or a list of the choices, got {options!r:.80}")
+    _check_text("why", why, optional=True)
     report = Report()
     choices = [correct, *reasons] if options is None else list(options)
     folded = [_folded(str(c)) for c in choices]
@@ -798,10 +847,11 @@ def check_number(
     answer as a float); the first match is printed, else a cause the number suggests. The
     expected value is not printed on a wrong answer.
     """
-    if type(expected) not in (int, float) or not math.isfinite(expected):
-        raise ValueError(f"expected must be a finite number, got {expected!r}")
-    if type(tol) not in (int, float) or not (math.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    expected = _finite("expected", expected)
+    tol = _finite("tol", tol, minimum=0)
+    hints = _checked_hints(hints)
+    _check_text("why", why, optional=True)
+    _check_text("unit", unit)
     report = Report()
     if _not_answered(answer):
         return report.fail(tr("not answered yet: set `answer` to a number."))
@@ -830,13 +880,35 @@ def check_number(
     return report.fail(tr("{shown} is not it: {reason}", shown=shown, reason=reason))
 
 
+def _checked_hints(hints: object) -> list[tuple[Any, str]]:
+    """A number question's hints as a list of ``(value or predicate, reason)`` pairs, checked
+    before any answer is judged (a broken hint is the checker's bug, found on every answer)."""
+    if isinstance(hints, str | bytes) or not isinstance(hints, Iterable):
+        raise TypeError(f"hints must be a list of (value, reason) pairs, got {hints!r:.80}")
+    pairs = list(hints)
+    for i, pair in enumerate(pairs):
+        if type(pair) not in (tuple, list) or len(pair) != 2:
+            raise TypeError(f"hints[{i}] must be a (value, reason) pair, got {pair!r:.80}")
+        match, reason = pair
+        if not callable(match):
+            _finite(f"hints[{i}]'s value", match)
+        _check_text(f"hints[{i}]'s reason", reason)
+    return pairs
+
+
 def plain_number(value: Any, what: str) -> float:
     """A number a notebook hands a checker (this run's measurement) as a finite float, or
     :class:`CannotJudge` naming it: no answer can be judged against a broken measurement."""
+    _check_text("what", what)
     plain = _plain_number(value)
     if isinstance(plain, str):
         raise CannotJudge(
-            tr("{what} is not a finite number ({why})", what=what, why=plain.rstrip(".。"))
+            tr(
+                "{what} is not a finite number, got {got} ({why})",
+                what=what,
+                got=describe(value),
+                why=plain.rstrip(".。"),
+            )
         )
     return plain
 
@@ -848,6 +920,8 @@ def plain_number(value: Any, what: str) -> float:
 
 def safe_checker(checker: Callable[..., bool]) -> Callable[..., bool]:
     """Wrap a checker so a bug in the checker itself prints one ✗ line and returns False."""
+    if not callable(checker):
+        raise TypeError(f"checker must be a function, got {type(checker).__name__} {checker!r:.80}")
 
     @functools.wraps(checker)
     def wrapped(*args: Any, **kwargs: Any) -> bool:
@@ -887,6 +961,17 @@ class Case:
     data: Any = None
     time_limit: float | None = None
 
+    def __post_init__(self) -> None:
+        _check_text("label", self.label)
+        if type(self.args) is not tuple:
+            raise TypeError(
+                f"args must be a tuple, got {type(self.args).__name__} {self.args!r:.80}"
+            )
+        if not isinstance(self.kwargs, Mapping) or not all(isinstance(k, str) for k in self.kwargs):
+            raise TypeError(f"kwargs must be a dict of str keys, got {self.kwargs!r:.80}")
+        if self.time_limit is not None:
+            _check_limits(self.time_limit, None)
+
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
@@ -894,6 +979,10 @@ class Problem:
 
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_text("message", self.message)
+        _check_text("hint", self.hint, optional=True)
 
 
 Judgement = Problem | str | None
@@ -959,6 +1048,7 @@ class CodingExercise:
     changed_input: Callable[[str], Judgement] = _changed_input
 
     def __post_init__(self) -> None:
+        self._check_fields()
         self.library = tuple(self.library)
         self._watch = _watch(self.library)
         self._pristine = [(obj, getattr(_unwrap(obj), "__code__", None)) for obj in self.library]
@@ -966,6 +1056,35 @@ class CodingExercise:
         # as they are when the exercise is defined: rebinding one later changes the check.
         home = sys.modules.get(getattr(self.cases, "__module__", None) or "", None)
         self._home = (home, dict(vars(home)) if home is not None else {})
+
+    def _check_fields(self) -> None:
+        """Each field, once, when the exercise is defined (at the chapter module's import)."""
+        for name in ("library", "arg_names", "across_cases"):
+            value = getattr(self, name)
+            if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+                raise TypeError(f"{name} must be a list or tuple, got {value!r:.80}")
+        for i, obj in enumerate(self.library):
+            if not callable(obj):
+                raise TypeError(f"library[{i}] must be a function, got {obj!r:.80}")
+        for i, name in enumerate(self.arg_names):
+            _check_text(f"arg_names[{i}]", name, optional=True)
+        for name in ("cases", "observe", "changed_input"):
+            if not callable(getattr(self, name)):
+                raise TypeError(f"{name} must be a function, got {getattr(self, name)!r:.80}")
+        for name in ("judge", "reference"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise TypeError(f"{name} must be None or a function, got {value!r:.80}")
+        for i, pair in enumerate(self.across_cases):
+            if type(pair) not in (tuple, list) or len(pair) != 2 or not callable(pair[0]):
+                raise TypeError(
+                    f"across_cases[{i}] must be a (judge_all, ok_line) pair, got {pair!r:.80}"
+                )
+            _check_text(f"across_cases[{i}]'s ok_line", pair[1], optional=True)
+        _check_text("success", self.success)
+        _check_limits(self.time_limit, None)
+        check_bool("prefix_errors", self.prefix_errors)
+        check_bool("per_case_ok", self.per_case_ok)
 
     def _tampered(self) -> str | None:
         """The library function or checker helper replaced in this session, if any (the check
@@ -1078,7 +1197,11 @@ def compare_with_ours(obj: Any, passed: bool):
     instructor edition shows our version to compare, while a student who has not solved
     the exercise yet sees a one-line note instead of the answer.
     """
-    if passed is True:
+    from course_lib.notebook import _check_source
+
+    _check_source(obj)
+    check_bool("passed", passed)
+    if passed:
         from course_lib.notebook import show_source
 
         return show_source(obj)

@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from course_lib.i18n import tr
-from course_lib.validation import check_bool, check_real
+from course_lib.validation import check_bool, check_instance, check_real, check_sequence
 
 __all__ = [
     "Opaque",
@@ -109,6 +109,10 @@ class Opaque:
 
     type_name: str
     note: str = ""
+
+    def __post_init__(self) -> None:
+        check_instance("type_name", self.type_name, str, "a type's name (a str)")
+        check_instance("note", self.note, str, "a str")
 
     def __repr__(self) -> str:
         return f"<{self.type_name} object{': ' + self.note if self.note else ''}>"
@@ -202,6 +206,7 @@ class _Budget:
 def encode(obj: Any, *, modules: bool = False) -> Any:
     """``obj`` as plain data (see the module docstring); ``modules=True`` also records
     ``nn.Module`` weights and ``torch.Generator`` states (for inputs, to see in-place changes)."""
+    check_bool("modules", modules)
     return _encode(obj, 0, _Budget(), modules)
 
 
@@ -353,7 +358,14 @@ def same(a: Any, b: Any) -> bool:
 
 def snapshot(args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
     """The inputs of a call as plain data, to tell afterwards whether the answer changed them."""
+    check_sequence("args", args)
+    _check_kwargs(kwargs)
     return (encode(tuple(args), modules=True), encode(dict(kwargs), modules=True))
+
+
+def _check_kwargs(kwargs: object, name: str = "kwargs") -> None:
+    if not isinstance(kwargs, Mapping) or not all(isinstance(k, str) for k in kwargs):
+        raise TypeError(f"{name} must be a dict with str keys, got {kwargs!r:.80}")
 
 
 def lossy(data: Any) -> bool:
@@ -473,6 +485,14 @@ class Task:
     kwargs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     time_limit: float = 2.0
 
+    def __post_init__(self) -> None:
+        if not callable(self.function):
+            raise TypeError(f"function must be callable, got {self.function!r:.80}")
+        self.args = check_sequence("args", self.args)
+        _check_kwargs(self.kwargs)
+        # Never 0 for "no limit": a task always runs bounded (issue #28).
+        self.time_limit = check_real("time_limit", self.time_limit, 0.0, 600.0, lo_open=True)
+
 
 @dataclasses.dataclass
 class Outcome:
@@ -567,6 +587,11 @@ def run_tasks(
         raise TypeError(
             f"explain must be None or a function (error, time_limit) -> str, got {explain!r}"
         )
+    tasks = check_sequence("tasks", tasks, of=Task)
+    if watch is not None and not isinstance(watch, Mapping):
+        raise TypeError(
+            f"watch must be None or a dict (id of a code object → name), got {watch!r:.80}"
+        )
     explain = explain or _explain_default
     check_bool("snapshots", snapshots)
     if tasks and isolation_available():
@@ -578,6 +603,7 @@ class Run:
     """The outcomes of :func:`run_tasks`, one per task, in order."""
 
     def __init__(self, outcomes: Iterator[Outcome]) -> None:
+        check_instance("outcomes", outcomes, Iterator, "an iterator of Outcome")
         self._outcomes = outcomes
 
     def __iter__(self) -> Iterator[Outcome]:
@@ -654,6 +680,10 @@ def _encode_rng(states: dict) -> dict:
 
 def set_rng_states(states: dict) -> None:
     """Give this process the global random states a child ended with (legacy ``call``)."""
+    if not isinstance(states, Mapping) or "random" not in states:
+        raise TypeError(
+            f"states must be a dict of random states (from a child), got {states!r:.80}"
+        )
     random.setstate(_tuplify(states["random"]))
     torch, np = _torch(), _numpy()
     if torch is not None and states.get("torch") is not None:
@@ -835,6 +865,7 @@ _HEADER = struct.Struct(">Q")
 
 
 def outcome_to_plain(outcome: Outcome) -> dict:
+    check_instance("outcome", outcome, Outcome, "an Outcome")
     return {
         # str(): a translated message is a str subclass (i18n.Text), and only plain data crosses.
         "error": None if outcome.error is None else str(outcome.error),
