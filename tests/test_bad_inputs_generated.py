@@ -247,11 +247,12 @@ def case_values(qualname: str, param: inspect.Parameter, annotation: object, kwa
     valid = kwargs.get(param.name)
     if isinstance(valid, torch.Tensor) and valid.is_floating_point() and valid.numel():
         values.append(("nan", _with_one_nan(valid)))
-    values.extend(BAD_BY_PARAM.get(f"{qualname}-{param.name}", list)())
-    labels = [label for label, _ in values]
-    if any("-" in label.lstrip("-") for label in labels) or len(set(labels)) < len(labels):
+    # A hand-written value under a generated label replaces it (the area says it better).
+    hand = dict(BAD_BY_PARAM.get(f"{qualname}-{param.name}", list)())
+    values = [(label, v) for label, v in values if label not in hand] + list(hand.items())
+    if any("-" in label.lstrip("-") for label in hand):
         # the case id is "callable-parameter-label": a "-" inside a label would misplace the split
-        raise ValueError(f"{qualname}-{param.name}: labels must be unique, with no '-': {labels}")
+        raise ValueError(f"{qualname}-{param.name}: labels must not hold '-': {sorted(hand)}")
     return values
 
 

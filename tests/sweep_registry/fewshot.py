@@ -16,7 +16,7 @@ KNOWN_GAPS = {
     "course_lib.meta.classifiers.FewShotNet-image_shape-None": "found by the generated sweep (object, None, nan and sequence values)",
     "course_lib.meta.classifiers.FewShotNet-image_shape-int": "found by the generated sweep (object, None, nan and sequence values)",
     "course_lib.meta.classifiers.FewShotNet-image_shape-object": "found by the generated sweep (object, None, nan and sequence values)",
-    "course_lib.meta.classifiers.FewShotNet-image_shape-str-element": "found by the generated sweep (object, None, nan and sequence values)",
+    "course_lib.meta.classifiers.FewShotNet-image_shape-str_element": "found by the generated sweep (object, None, nan and sequence values)",
     "course_lib.meta.classifiers.layer_names-params-None": "found by the generated sweep (object, None, nan and sequence values)",
     "course_lib.meta.classifiers.layer_names-params-list": "found by the generated sweep (object, None, nan and sequence values)",
 }

@@ -396,7 +396,7 @@ BAD_BY_PARAM = {
     "course_lib.widgets.meta.param_space_default-batch": lambda: [
         ("object", object()),
         (
-            "one-task",
+            "one_task",
             bad_inputs.TASKS()._replace(
                 **{f: t[:1] for f, t in bad_inputs.TASKS()._asdict().items()}
             ),
