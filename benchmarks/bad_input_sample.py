@@ -2733,7 +2733,7 @@ bad(
 bad(
     MA,
     "block_weights mix wrong shape",
-    "mix [1,1] for 1 layer x 1 activation?",
+    "mix [5,7] for 1 layer x 2 activations",
     "mix",
     lambda: M(MA).block_weights(
         M(MA).MixedActivationMLP(1, (8,), ("relu", "tanh")), torch.zeros(5, 7)
@@ -4025,7 +4025,7 @@ bad(
 )
 bad(
     MRT,
-    "adaptation_curve gamma 0",
+    "adaptation_curve gamma negative",
     "gamma=-0.5",
     "gamma",
     lambda: M(MRT).adaptation_curve(
@@ -4514,8 +4514,8 @@ bad(
 )
 bad(
     WS,
-    "use_summary used float 2-d mismatch",
-    "used 1-d, epochs 0",
+    "use_summary epochs 0",
+    "used zeros(5), epochs=0",
     "epochs",
     lambda: M(WS).use_summary(np.zeros(5), 0),
 )
@@ -5348,7 +5348,7 @@ bad(
 )
 bad(
     MRT,
-    "MAMLRLConfig gamma 0 allowed? gamma NaN",
+    "MAMLRLConfig gamma NaN",
     "gamma=nan",
     "gamma",
     lambda: M(MRT).MAMLRLConfig(gamma=nan),
