@@ -4440,12 +4440,19 @@ bad(
 )
 
 CMR = "compare.maml_rl_vs_rl2"
-bad(
+ok(
     CMR,
-    "goals_outside inner 0.9999999 (rejection sampling)",
+    "goals_outside thin ring inner=0.9999999 (legal: must be fast and inside the ring)",
     "goals_outside(100, inner=0.9999999)",
-    "inner",
-    lambda: M(CMR).goals_outside(100, inner=0.9999999),
+    lambda: expect_true(
+        bool(
+            (
+                (lambda g: (g.abs().amax(1) > 0.9999999) & (g.abs().amax(1) <= 1.0))(
+                    M(CMR).goals_outside(100, inner=0.9999999)
+                )
+            ).all()
+        )
+    ),
 )
 bad(
     CMR,
