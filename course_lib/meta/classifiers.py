@@ -60,12 +60,15 @@ from course_lib.validation import (
     SEED,
     Widths,
     bounded,
+    check_bool,
     check_choice,
     check_declared,
     check_hidden_sizes,
+    check_instance,
     check_int,
     check_params,
     check_real,
+    check_sequence,
     check_tensor,
     choice,
     declared,
@@ -123,7 +126,7 @@ class FewShotNet(nn.Module):
         super().__init__()
         n_out = check_int("n_out", n_out, 1, 10_000)
         hidden_sizes = check_hidden_sizes(hidden_sizes)
-        self.image_shape = tuple(image_shape)
+        self.image_shape = _check_image_shape(image_shape)
         self.backbone = check_choice("backbone", backbone, BACKBONES)
         layers: list[nn.Module] = []
         channels, side_h, side_w = self.image_shape
@@ -168,8 +171,9 @@ def prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_w
     features labelled n (its prototype, 原型). Softmax over them is the classifier.
     """
     n_way = check_int("n_way", n_way, 1, MAX_N_WAY)
-    check_tensor("support", support, ndim=2, floating=True)
-    check_tensor("query", query, ndim=2, floating=True)
+    # finite: a NaN feature (a diverged body) would make every score NaN, silently
+    check_tensor("support", support, ndim=2, floating=True, finite=True)
+    check_tensor("query", query, ndim=2, floating=True, finite=True)
     check_tensor("support_labels", support_labels, ndim=1)
     if support_labels.is_floating_point() or support_labels.dtype == torch.bool:
         raise TypeError(f"support_labels must be integer labels, got dtype {support_labels.dtype}")
@@ -255,6 +259,27 @@ class FewShotLearner:
     inner_lr: float
     n_way: int
     config: FewShotConfig
+
+    def __post_init__(self) -> None:
+        check_choice("method", self.method, FEWSHOT_METHODS)
+        check_instance("model", self.model, FewShotNet, "a FewShotNet")
+        check_instance("config", self.config, FewShotConfig, "a FewShotConfig")
+        self.inner_lr = check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
+        self.n_way = check_int("n_way", self.n_way, 2, 1000)
+        _check_weights(self.params, self.model)
+        heads = self.model.head.out_features
+        agree = {
+            "method": (self.method, self.config.method),
+            "n_way": (self.n_way, self.config.n_way),
+            "inner_lr": (self.inner_lr, self.config.inner_lr),
+        }
+        for name, (mine, configured) in agree.items():
+            if mine != configured:
+                raise ValueError(f"{name} must match config.{name} = {configured!r}, got {mine!r}")
+        if heads != self.n_way:
+            raise ValueError(
+                f"n_way must match the model's head ({heads} class scores), got {self.n_way}"
+            )
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -342,7 +367,7 @@ def _predictions_along_the_way(
 
 
 def _head_only(learner: FewShotLearner, head_only: bool | None) -> bool:
-    return learner.method == "anil" if head_only is None else bool(head_only)
+    return learner.method == "anil" if head_only is None else check_bool("head_only", head_only)
 
 
 def _adapt(learner: FewShotLearner, x: Tensor, y: Tensor, steps: int, head_only: bool) -> Params:
@@ -386,6 +411,23 @@ def outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) 
 
     ``batch`` is a TaskBatch of images (meta-learners) or ``(images, labels)`` (pre-training).
     """
+    check_instance("config", config, FewShotConfig, "a FewShotConfig")
+    check_instance("model", model, FewShotNet, "a FewShotNet")
+    if config.method == "scratch":
+        raise ValueError("config.method must be one that trains (not 'scratch'), got 'scratch'")
+    _check_weights(params, model)
+    heads = model.head.out_features
+    if config.method == "pretrain":
+        x, y = _check_labelled_batch(batch, heads, model.image_shape)
+    else:
+        if heads != config.n_way:
+            raise ValueError(f"model must have config.n_way = {config.n_way} outputs, got {heads}")
+        _check_task_batch(batch, config.n_way, model.image_shape, "batch")
+    return _outer_loss(config, model, params, batch)
+
+
+def _outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) -> Tensor:
+    """:func:`outer_loss` without the checks (the training loop's batches are drawn checked)."""
     if config.method == "pretrain":  # ordinary supervised learning on all training classes
         x, y = batch
         return F.cross_entropy(functional_call(model, params, (x,)), y)
@@ -443,6 +485,7 @@ def train_fewshot(
     if not isinstance(config, FewShotConfig):
         raise TypeError(f"config must be a FewShotConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     tasks = digit_split()[0] if tasks is None else tasks
     if not isinstance(tasks, ImageTasks):
         raise TypeError(
@@ -471,7 +514,7 @@ def train_fewshot(
             batch = tasks.sample(
                 config.meta_batch_size, config.n_way, config.k_shot, config.k_query, generator
             ).to(config.device)
-        loss = outer_loss(config, model, params, batch)
+        loss = _outer_loss(config, model, params, batch)
         # protonet never uses the head: its gradient is zero (materialized), so Adam leaves it
         grads = torch.autograd.grad(
             loss, list(params.values()), allow_unused=True, materialize_grads=True
@@ -573,7 +616,7 @@ def meta_iterations_per_second(
     ]
 
     def step(batch: TaskBatch) -> None:
-        loss = outer_loss(config, model, params, batch)
+        loss = _outer_loss(config, model, params, batch)
         torch.autograd.grad(loss, list(params.values()), allow_unused=True)
 
     step(drawn[0])
@@ -657,7 +700,9 @@ def choose_inner_lr(
     chosen method. Returns ``(best α, {α: mean accuracy})``; ties go to the first candidate.
     """
     _check_learner(learner)
+    _check_task_batch(tasks, learner.n_way, learner.image_shape)
     _check_steps(steps)
+    candidates = check_sequence("candidates", candidates, max_length=100)
     candidates = [check_real("candidates entries", a, 0.0, 10.0, lo_open=True) for a in candidates]
     if not candidates:
         raise ValueError("candidates must hold at least one step size, got none")
@@ -673,6 +718,7 @@ def choose_inner_lr(
 def layer_names(params: Mapping[str, Tensor]) -> dict[str, str]:
     """Parameter-name prefix → readable name of each layer: ``{"body.0.": "hidden layer 1", …,
     "head.": "head"}`` (in the chapter's language: the names are printed as they are)."""
+    _check_weights(params)
     hidden = sorted({n.split(".")[1] for n in params if n.startswith("body.")}, key=int)
     names = {f"body.{i}.": _hidden_layer(k) for k, i in enumerate(hidden, start=1)}
     return {**names, "head.": tr("head")}
@@ -697,8 +743,8 @@ def layer_changes(learner: FewShotLearner, tasks: TaskBatch, *, steps: int) -> d
     _check_learner(learner)
     if learner.method in ("protonet", "pretrain"):
         raise ValueError(
-            f"layer_changes needs a method whose φ is adapted from non-zero weights "
-            f"(scratch, maml, fomaml, anil), got {learner.method!r}"
+            f"learner must use a method whose φ is adapted from non-zero weights "
+            f"(scratch, maml, fomaml, anil) for layer_changes, got {learner.method!r}"
         )
     _check_task_batch(tasks, learner.n_way, learner.image_shape)
     _check_steps(steps)
@@ -738,7 +784,10 @@ def _check_steps(steps: object, name: str = "steps") -> None:
 
 def _check_labels(y: Tensor, name: str, n_way: int) -> None:
     if not isinstance(y, Tensor) or y.dtype != torch.long:
-        raise TypeError(f"{name} must be a torch.long tensor of labels 0..{n_way - 1}")
+        raise TypeError(
+            f"{name} must be a torch.long tensor of labels 0..{n_way - 1}, got "
+            f"{getattr(y, 'dtype', type(y).__name__)}"
+        )
     if y.numel() and (int(y.min()) < 0 or int(y.max()) >= n_way):
         raise ValueError(
             f"{name} must hold labels in 0..{n_way - 1} (n_way={n_way}), "
@@ -757,23 +806,64 @@ def _check_task(x: Tensor, y: Tensor, n_way: int, shape: tuple[int, int, int]) -
         )
 
 
-def _check_task_batch(tasks: object, n_way: int, shape: tuple[int, int, int]) -> None:
+def _check_task_batch(
+    tasks: object, n_way: int, shape: tuple[int, int, int], name: str = "tasks"
+) -> None:
     """A TaskBatch of images ``[B, S, 1, H, W]`` with labels ``[B, S]``."""
     if not isinstance(tasks, TaskBatch):
         raise TypeError(
-            f"tasks must be a TaskBatch (e.g. from ImageTasks.sample), got {type(tasks).__name__}"
+            f"{name} must be a TaskBatch (e.g. from ImageTasks.sample), got {type(tasks).__name__}"
         )
     for x_name, y_name in (("x_support", "y_support"), ("x_query", "y_query")):
         x, y = getattr(tasks, x_name), getattr(tasks, y_name)
-        check_images(x, f"tasks.{x_name}", shape)
-        _check_labels(y, f"tasks.{y_name}", n_way)
+        check_images(x, f"{name}.{x_name}", shape)
+        _check_labels(y, f"{name}.{y_name}", n_way)
         if x.dim() != 5 or y.shape != x.shape[:2]:
             raise ValueError(
-                f"tasks.{x_name} must be [B, S, {', '.join(map(str, shape))}] with "
-                f"tasks.{y_name} [B, S], got {tuple(x.shape)} and {tuple(y.shape)}"
+                f"{name}.{x_name} must be [B, S, {', '.join(map(str, shape))}] with "
+                f"{name}.{y_name} [B, S], got {tuple(x.shape)} and {tuple(y.shape)}"
             )
     if tasks.x_support.shape[0] != tasks.x_query.shape[0]:
-        raise ValueError("support and query sets must hold the same number of tasks B")
+        raise ValueError(
+            f"{name}: support and query sets must hold the same number of tasks B, got "
+            f"{tasks.x_support.shape[0]} and {tasks.x_query.shape[0]}"
+        )
+
+
+def _check_labelled_batch(
+    batch: object, n_classes: int, shape: tuple[int, int, int]
+) -> tuple[Tensor, Tensor]:
+    """Pre-training's ``(images [M, 1, H, W], labels [M])``."""
+    if not isinstance(batch, tuple | list) or len(batch) != 2:
+        raise TypeError(
+            f"batch must be (images, labels) for method 'pretrain', got {type(batch).__name__}"
+        )
+    x, y = batch
+    check_images(x, "batch images", shape)
+    _check_labels(y, "batch labels", n_classes)
+    if x.dim() != 4 or y.shape != x.shape[:1]:
+        raise ValueError(
+            f"batch must be images [M, {', '.join(map(str, shape))}] with labels [M], got "
+            f"{tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    return x, y
+
+
+def _check_weights(params: object, model: FewShotNet | None = None) -> None:
+    """A non-empty dict of named tensors; with ``model``, exactly its parameters' names."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of weight tensors, got {type(params).__name__}")
+    if not params:
+        raise ValueError("params must hold the network's weights, got an empty dict")
+    wrong = [n for n, p in params.items() if not isinstance(n, str) or not isinstance(p, Tensor)]
+    if wrong:
+        raise TypeError(f"params must map names to tensors, got {wrong[0]!r:.60}")
+    if model is not None:
+        names = {n for n, _ in model.named_parameters()}
+        if set(params) != names:
+            raise ValueError(
+                f"params must hold the model's weights {sorted(names)}, got {sorted(params)}"
+            )
 
 
 def _check_image_shape(shape: object) -> tuple[int, int, int]:
