@@ -643,7 +643,8 @@ class CharacterSet:
         self, classes: Sequence[int], instances: Sequence[int], description: str
     ) -> CharacterTasks:
         """A task family over some classes, with some instances (typefaces) of each."""
-        classes, instances = list(classes), list(instances)
+        classes = _check_indices("classes", classes, self.num_classes)
+        instances = _check_indices("instances", instances, self.num_instances)
         return CharacterTasks(
             self.levels[classes][:, instances].unsqueeze(2),
             "".join(self.characters[c] for c in classes),
@@ -826,6 +827,16 @@ def _check_characters(characters: object, name: str = "characters") -> tuple[str
         raise ValueError(
             f"{name} must hold at most {MAX_CHARACTERS:_} characters, got {len(out):_}"
         )
+    return out
+
+
+def _check_indices(name: str, indices: object, size: int) -> list[int]:
+    """Different indices in 0..size−1, at least one (a list, for tensor indexing)."""
+    if isinstance(indices, np.ndarray | Tensor) and indices.ndim == 1:
+        indices = indices.tolist()
+    out = [check_int(f"{name} entries", i, 0, size - 1) for i in check_sequence(name, indices)]
+    if not out or len(set(out)) != len(out):
+        raise ValueError(f"{name} must be different indices, at least one, got {indices!r:.80}")
     return out
 
 

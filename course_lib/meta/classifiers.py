@@ -308,8 +308,14 @@ class FewShotLearner:
         """Class scores ``[Q, N]`` of images ``x`` with ``params`` (default φ); "protonet"
         needs ``support=(x_support, y_support)`` to build its prototypes."""
         check_images(x, shape=self.image_shape)
+        params = check_params(params, self.params)
+        _check_weights(params, self.model)
+        if self.method == "protonet" and support is not None:
+            if not isinstance(support, tuple | list) or len(support) != 2:
+                raise TypeError(f"support must be (x_support, y_support), got {support!r:.60}")
+            _check_task(*support, self.n_way, self.image_shape)
         with torch.no_grad():
-            return _logits(self, check_params(params, self.params), x, support)
+            return _logits(self, params, x, support)
 
 
 # ---------------------------------------------------------------------------------------
