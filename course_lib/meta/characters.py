@@ -705,14 +705,18 @@ class CharacterTasks(ImageTasks):
         )
 
 
-@functools.cache
 def load_characters(path: str | Path | None = None) -> CharacterSet:
     """The shipped data set (read once per process; treat the tensors as read-only).
 
     Checks the file against its ``.sha256`` beside it, so a truncated download or a Git LFS
     pointer is named as such instead of failing later as a shape error.
     """
-    path = DATA_FILE if path is None else Path(path)
+    # Checked before the cache: a list would fail there as "unhashable", naming nothing.
+    return _load_characters(DATA_FILE if path is None else _check_path(path).resolve())
+
+
+@functools.cache
+def _load_characters(path: Path) -> CharacterSet:
     if not path.is_file():
         raise ValueError(
             f"path: the character data set {path} is missing; it ships with the course "
