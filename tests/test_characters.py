@@ -355,6 +355,11 @@ def test_build_arguments_are_checked_before_the_fonts_are_read(monkeypatch):
         ({"progress": "no"}, TypeError, r"progress must be True or False, got 'no'"),
         ({"font_dirs": "/usr/share/fonts"}, TypeError, r"font_dirs must be a list of folders"),
         ({"candidates": ""}, ValueError, r"candidates must hold at least one character"),
+        (
+            {"count": 4000, "typefaces": TYPEFACES},
+            ValueError,
+            r"count × typefaces must be at most 100_000 instances to render, got 4_000 × 28 = 112_000",
+        ),
     ]:
         with pytest.raises(error, match=message):
             ch.build_character_set(**{"typefaces": (stix(),), **kwargs})

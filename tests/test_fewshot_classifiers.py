@@ -18,6 +18,7 @@ from course_lib.meta.classifiers import (
     adaptation_accuracy,
     evaluate_fewshot,
     layer_changes,
+    meta_iterations_per_second,
     outer_loss,
     pixel_prototypes,
     predictions_along_the_way,
@@ -356,3 +357,16 @@ def test_valid_numbers_of_numpy_still_pass(split):
         torch.randn(4, 3), torch.tensor([0, 0, 1, 1]), torch.randn(2, 3), np.int64(2)
     )
     assert logits.shape == (2, 2)
+
+
+def test_the_images_one_step_holds_are_capped(split):
+    """Each size is within its range, but their product is 4.2 million images (13 GB)."""
+    huge = FewShotConfig(meta_batch_size=1000, n_way=24, k_shot=100, k_query=74)
+    with pytest.raises(
+        ValueError,
+        match=r"config: meta_batch_size · n_way · \(k_shot \+ k_query\) must be at most 200_000 images held at once, got 4_176_000",
+    ):
+        train_fewshot(huge, split[0], progress=False)
+    tiny = FewShotConfig(meta_batch_size=100, n_way=24, k_shot=10, k_query=10)  # 48,000
+    with pytest.raises(ValueError, match=r"batches · meta_batch_size .* got 4_800_000"):
+        meta_iterations_per_second(tiny, split[0], seconds=0.01, batches=100)

@@ -499,6 +499,7 @@ def render_characters(
     typefaces = _check_typefaces(typefaces)
     size, seed = _check_size(size), check_seed(seed)
     font_dirs, progress = _check_font_dirs(font_dirs), check_bool("progress", progress)
+    _check_renders(len(characters), typefaces)
     for typeface in typefaces:  # every missing file or glyph is named before any rendering
         check_glyphs(typeface, characters, font_dirs)
     out = np.zeros((len(characters), len(typefaces), size, size), dtype=np.uint8)
@@ -545,6 +546,7 @@ def build_character_set(
     font_dirs = _check_font_dirs(font_dirs)
     if candidates is not None:
         candidates = "".join(_check_characters(candidates, "candidates"))
+    _check_renders(count, typefaces, "count")
     pool = common_characters(typefaces, candidates, font_dirs)
     count = check_int("count", count, 1, len(pool))
     picked = np.sort(np.random.default_rng(check_seed(seed)).permutation(len(pool))[:count])
@@ -813,6 +815,17 @@ def _check_size(size: object) -> int:
 
 #: Most characters one call renders or checks (GB 2312 has 7,445 in all; level 1, 3,755).
 MAX_CHARACTERS = 100_000
+#: Most instances one call renders: the shipped set is 28,000 (about 20 s of CPU); 100,000 is
+#: over a minute. Each size alone is capped; this caps their product.
+MAX_RENDERS = 100_000
+
+
+def _check_renders(count: int, typefaces: tuple[Typeface, ...], name: str = "characters") -> None:
+    if count * len(typefaces) > MAX_RENDERS:
+        raise ValueError(
+            f"{name} × typefaces must be at most {MAX_RENDERS:_} instances to render, got "
+            f"{count:_} × {len(typefaces)} = {count * len(typefaces):_}"
+        )
 
 
 def _check_characters(characters: object, name: str = "characters") -> tuple[str, ...]:

@@ -98,6 +98,10 @@ FEWSHOT_METHODS: tuple[str, ...] = ("scratch", "pretrain", "maml", "fomaml", "an
 BACKBONES: tuple[str, ...] = ("mlp", "cnn")
 #: Most inner steps an evaluation or a widget may ask for (each step is a full-batch gradient).
 MAX_STEPS = 100
+#: Most images one call holds at once (a meta-batch, or the batches timed together): 200,000
+#: 28×28 float images are 630 MB. The chapter's steps hold 480; each size alone is capped, but
+#: their product (meta_batch_size · n_way · (k_shot + k_query)) could reach billions.
+MAX_IMAGES = 200_000
 
 
 class FewShotNet(nn.Module):
@@ -499,6 +503,7 @@ def train_fewshot(
             f"{type(tasks).__name__}"
         )
     tasks.check_task_shape(config.n_way, config.k_shot, config.k_query)
+    _check_images_held(config)
     pretrain = config.method == "pretrain"
     model = _network(config, tasks.num_classes if pretrain else config.n_way, tasks.image_shape)
     params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
@@ -613,6 +618,7 @@ def meta_iterations_per_second(
     check_real("seconds", seconds, 0.0, 60.0, lo_open=True)
     check_int("batches", batches, 1, 100)
     tasks.check_task_shape(config.n_way, config.k_shot, config.k_query)
+    _check_images_held(config, batches)
     model = _network(config, config.n_way, tasks.image_shape)
     params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
     generator = make_generator(config.seed)
@@ -775,6 +781,18 @@ def _layer_norm(theta: Params, prefix: str, phi: Params) -> Tensor:
 # ---------------------------------------------------------------------------------------
 # Checks at the library's edge
 # ---------------------------------------------------------------------------------------
+
+
+def _check_images_held(config: FewShotConfig, batches: int = 1) -> None:
+    """The images a step holds, times the ``batches`` drawn at once, within :data:`MAX_IMAGES`."""
+    per_step = config.meta_batch_size * config.n_way * (config.k_shot + config.k_query)
+    if batches * per_step > MAX_IMAGES:
+        what = "meta_batch_size · n_way · (k_shot + k_query)"
+        what = what if batches == 1 else f"batches · {what}"
+        raise ValueError(
+            f"config: {what} must be at most {MAX_IMAGES:_} images held at once, got "
+            f"{batches * per_step:_}"
+        )
 
 
 def _check_learner(learner: object) -> None:

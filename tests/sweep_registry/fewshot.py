@@ -274,7 +274,11 @@ BAD_BY_PARAM = {
         ("28x28_images", _tasks_28().sample(1, 2, 1, 1)),
     ],
     f"{_CL}.train_fewshot-tasks": lambda: [("a_task_batch", TASKS())],
-    f"{_CL}.meta_iterations_per_second-config": lambda: [("scratch", _config("scratch"))],
+    f"{_CL}.train_fewshot-config": lambda: [("over_the_image_budget", _huge("protonet"))],
+    f"{_CL}.meta_iterations_per_second-config": lambda: [
+        ("scratch", _config("scratch")),
+        ("over_the_image_budget", _huge("maml")),
+    ],
     f"{_CL}.meta_iterations_per_second-tasks": lambda: [("a_task_batch", TASKS())],
     **{
         f"{_CL}.{name}-tasks": lambda: [
@@ -334,10 +338,13 @@ BAD_BY_PARAM = {
     f"{_CH}.render_character-character": _values(("two", "AB")),
     f"{_CH}.render_character-size": _values(("4", 4), ("1000", 1000)),
     f"{_CH}.render_characters-characters": _values(("ints", [1, 2]), ("no_glyph", "永")),
+    f"{_CH}.render_characters-typefaces": lambda: [("over_the_render_budget", (STIX(),) * 100_001)],
     f"{_CH}.render_characters-size": _values(
         ("4", 4),
     ),
-    f"{_CH}.build_character_set-count": _values(("zero", 0), ("more_than_the_pool", 3)),
+    f"{_CH}.build_character_set-count": _values(
+        ("zero", 0), ("more_than_the_pool", 3), ("over_the_render_budget", 100_001)
+    ),
     f"{_CH}.write_character_set-arrays": lambda: [
         ("no_levels", {k: v for k, v in _arrays().items() if k != "levels"}),
         ("level_16", {**_arrays(), "levels": np.full((1, 1, 8, 8), 16, np.uint8)}),
@@ -374,6 +381,11 @@ BAD_BY_PARAM = {
     f"{_W}.fewshot_explorer-losers": _values(("unknown", ["knn"])),
     f"{_W}.fewshot_explorer-num_tasks": _values(("zero", 0), ("1000", 1000)),
 }
+
+
+def _huge(method: str):
+    """4.2 million images a step: every size within its range and the digits' limits."""
+    return _config(method, meta_batch_size=1000, n_way=24, k_shot=100, k_query=74)
 
 
 def _other_net(n_out: int):
