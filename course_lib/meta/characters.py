@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import itertools
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -833,7 +834,7 @@ def _check_characters(characters: object, name: str = "characters") -> tuple[str
     if isinstance(characters, str):
         out = tuple(characters)
     elif isinstance(characters, Iterable) and not isinstance(characters, bytes | Mapping):
-        out = tuple(characters)
+        out = tuple(itertools.islice(characters, MAX_CHARACTERS + 1))  # an endless one stops
         if any(not isinstance(c, str) or len(c) != 1 for c in out):
             raise TypeError(f"{name} must be a string of characters, got {out!r:.80}")
     else:

@@ -428,7 +428,7 @@ def outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) 
     _check_weights(params, model)
     heads = model.head.out_features
     if config.method == "pretrain":
-        x, y = _check_labelled_batch(batch, heads, model.image_shape)
+        _check_labelled_batch(batch, heads, model.image_shape)
     else:
         if heads != config.n_way:
             raise ValueError(f"model must have config.n_way = {config.n_way} outputs, got {heads}")

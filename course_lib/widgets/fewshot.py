@@ -49,11 +49,13 @@ def story_task(correct: Mapping[str, np.ndarray], winners: Sequence[str], losers
     """
     check_sequence("winners", winners)
     check_sequence("losers", losers)
-    if not isinstance(correct, Mapping) or not correct:
+    if not isinstance(correct, Mapping):
         raise TypeError(
             f"correct must map learner names to accuracy arrays, got {type(correct).__name__}"
         )
-    rows = {name: np.asarray(acc, dtype=float) for name, acc in correct.items()}
+    if not correct:
+        raise ValueError("correct must map learner names to accuracy arrays, got an empty dict")
+    rows = {name: _accuracies(name, acc) for name, acc in correct.items()}
     shapes = {a.shape for a in rows.values()}
     if len(shapes) != 1 or len(next(iter(shapes))) != 1 or not next(iter(shapes))[0]:
         raise ValueError(f"correct must hold [num_tasks] arrays of one length, got shapes {shapes}")
@@ -63,6 +65,15 @@ def story_task(correct: Mapping[str, np.ndarray], winners: Sequence[str], losers
     margin = sum(rows[w] for w in winners) / len(winners)
     margin = margin - sum(rows[name] for name in losers) / len(losers)
     return int(np.argmax(margin))
+
+
+def _accuracies(name: object, values: object) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"correct[{name!r}] must be an array of accuracies, got {values!r:.60}"
+        ) from err
 
 
 def fewshot_explorer(
@@ -94,11 +105,13 @@ def fewshot_explorer(
     number in the corner is the predicted label. The widget opens with K = 1, one step, on
     the task where the winners beat the losers by the most (:func:`story_task`).
     """
-    if not isinstance(learners, Mapping) or not learners:
+    if not isinstance(learners, Mapping):
         raise TypeError(
             f"learners must map names to FewShotLearner objects from train_fewshot, got "
             f"{type(learners).__name__} {learners!r:.60}"
         )
+    if not learners:
+        raise ValueError("learners must name at least one FewShotLearner, got an empty dict")
     for name, learner in learners.items():
         check_instance(f"learners[{name!r}]", learner, FewShotLearner, "a FewShotLearner")
     n_way = {learner.n_way for learner in learners.values()}

@@ -10,6 +10,7 @@ rendering functions get a valid call without the Debian CJK fonts. A baseline re
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -327,6 +328,9 @@ BAD_BY_PARAM = {
     f"{_CH}.Typeface-style": _values(("unknown", "Gothic")),
     f"{_CH}.Typeface-index": _values(("negative", -1)),
     f"{_CH}.Typeface-licence": _values(("unknown", "MIT")),
+    f"{_CH}.render_characters-characters": _values(
+        ("ints", [1, 2]), ("no_glyph", "永"), ("endless", itertools.repeat("A"))
+    ),
     f"{_CH}.check_glyphs-characters": _values(
         ("int", 3), ("None", None), ("empty", ""), ("ints", [1, 2]), ("no_glyph", "永")
     ),
@@ -337,7 +341,6 @@ BAD_BY_PARAM = {
     f"{_CH}.instance_rng-character": _values(("two", "AB"), ("empty", "")),
     f"{_CH}.render_character-character": _values(("two", "AB")),
     f"{_CH}.render_character-size": _values(("4", 4), ("1000", 1000)),
-    f"{_CH}.render_characters-characters": _values(("ints", [1, 2]), ("no_glyph", "永")),
     f"{_CH}.render_characters-typefaces": lambda: [("over_the_render_budget", (STIX(),) * 100_001)],
     f"{_CH}.render_characters-size": _values(
         ("4", 4),
@@ -371,6 +374,7 @@ BAD_BY_PARAM = {
         ("empty", {}),
         ("nan", {"maml": np.array([np.nan, 0.5]), "scratch": np.array([0.5, 0.5])}),
         ("ragged", {"maml": np.array([1.0]), "scratch": np.array([0.5, 0.5])}),
+        ("not_numbers", {"maml": ["right", "wrong"], "scratch": np.array([0.5, 0.5])}),
     ],
     f"{_W}.story_task-winners": _values(("unknown", ["knn"]), ("empty", [])),
     f"{_W}.story_task-losers": _values(("unknown", ["knn"]), ("empty", [])),
