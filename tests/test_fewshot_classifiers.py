@@ -370,3 +370,18 @@ def test_the_images_one_step_holds_are_capped(split):
     tiny = FewShotConfig(meta_batch_size=100, n_way=24, k_shot=10, k_query=10)  # 48,000
     with pytest.raises(ValueError, match=r"batches · meta_batch_size .* got 4_800_000"):
         meta_iterations_per_second(tiny, split[0], seconds=0.01, batches=100)
+
+
+def test_a_protonet_needs_every_class_in_each_support_set(split):
+    """A class with no support image has the prototype 0 / 0: NaN scores, silently."""
+    learner = pixel_prototypes(2)
+    tasks = split[1].sample(3, 2, 1, 1, torch.Generator().manual_seed(0))
+    blind = tasks._replace(y_support=torch.zeros_like(tasks.y_support))  # class 1 never shown
+    with pytest.raises(ValueError, match="tasks.y_support must show each of the 2 classes.*got 3"):
+        adaptation_accuracy(learner, blind, max_steps=0)
+    with pytest.raises(ValueError, match="support's labels must show each of the 2 classes"):
+        learner.logits(tasks.x_query[0], support=(blind.x_support[0], blind.y_support[0]))
+    empty = tasks._replace(**{k: v[:0] for k, v in tasks._asdict().items()})
+    with pytest.raises(ValueError, match="tasks must hold at least one task, got B = 0"):
+        evaluate_fewshot(learner, empty, max_steps=0)
+    assert adaptation_accuracy(learner, tasks, max_steps=0).shape == (3, 1)

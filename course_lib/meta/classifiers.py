@@ -318,6 +318,7 @@ class FewShotLearner:
             if not isinstance(support, tuple | list) or len(support) != 2:
                 raise TypeError(f"support must be (x_support, y_support), got {support!r:.60}")
             _check_task(*support, self.n_way, self.image_shape)
+            _check_every_class_shown(support[1], self.n_way, "support's labels")
         with torch.no_grad():
             return _logits(self, params, x, support)
 
@@ -433,6 +434,8 @@ def outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) 
         if heads != config.n_way:
             raise ValueError(f"model must have config.n_way = {config.n_way} outputs, got {heads}")
         _check_task_batch(batch, config.n_way, model.image_shape, "batch")
+        if config.method == "protonet":
+            _check_every_class_shown(batch.y_support, config.n_way, "batch.y_support")
     return _outer_loss(config, model, params, batch)
 
 
@@ -677,6 +680,8 @@ def predictions_along_the_way(
     _check_task_batch(tasks, learner.n_way, learner.image_shape)
     _check_steps(max_steps, "max_steps")
     check_int("chunk", chunk, 1)
+    if learner.method == "protonet":
+        _check_every_class_shown(tasks.y_support, learner.n_way, "tasks.y_support")
     only_head = _head_only(learner, head_only)
 
     def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor) -> Tensor:
@@ -847,10 +852,27 @@ def _check_task_batch(
                 f"{name}.{x_name} must be [B, S, {', '.join(map(str, shape))}] with "
                 f"{name}.{y_name} [B, S], got {tuple(x.shape)} and {tuple(y.shape)}"
             )
+    if not tasks.x_support.shape[1] or not tasks.x_query.shape[1]:
+        raise ValueError(
+            f"{name} must hold at least one support and one query image per task, got "
+            f"{tasks.x_support.shape[1]} and {tasks.x_query.shape[1]}"
+        )
+    if not tasks.x_support.shape[0]:
+        raise ValueError(f"{name} must hold at least one task, got B = 0")
     if tasks.x_support.shape[0] != tasks.x_query.shape[0]:
         raise ValueError(
             f"{name}: support and query sets must hold the same number of tasks B, got "
             f"{tasks.x_support.shape[0]} and {tasks.x_query.shape[0]}"
+        )
+
+
+def _check_every_class_shown(y_support: Tensor, n_way: int, name: str) -> None:
+    """Each task's support set shows every class: a prototype of no image is 0 / 0 = NaN."""
+    shown = (y_support.unsqueeze(-1) == torch.arange(n_way, device=y_support.device)).any(-2)
+    if not bool(shown.all()):
+        raise ValueError(
+            f"{name} must show each of the {n_way} classes at least once in every task (a "
+            f"prototype of no image is 0 / 0), got {int((~shown).sum())} classes missing"
         )
 
 

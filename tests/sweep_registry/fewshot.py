@@ -287,6 +287,7 @@ BAD_BY_PARAM = {
             ("nan_pixel", _tasks_with(x_support=_nan_image())),
             ("28x28_images", _tasks_28().sample(1, 2, 1, 1)),
             ("float_labels", _tasks_with(y_query=TASKS().y_query.float())),
+            ("no_tasks", TASKS()._replace(**{k: v[:0] for k, v in TASKS()._asdict().items()})),
         ]
         for name in (
             "adaptation_accuracy",
