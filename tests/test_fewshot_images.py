@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -198,3 +199,13 @@ def test_images_with_a_nan_pixel_are_refused():
     with pytest.raises(ValueError, match=r"digit_rotation's rotation must be one of .*got 45"):
         describe_class((7, 45))
     assert describe_class((7, 90)) == "7 @ 90°"
+
+
+def test_a_generator_that_is_not_torch_s_is_named(split):
+    for call in (
+        lambda: split[1].sample(2, 2, 1, 1, 3),
+        lambda: split[1].sample_classes(2, 2, "seed"),
+        lambda: split[1].labelled_batch(3, np.random.default_rng(0)),
+    ):
+        with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got"):
+            call()

@@ -663,16 +663,20 @@ class CharacterSet:
         E.g. the typeface split's meta-test characters drawn by its *training* typefaces:
         new characters by familiar hands, beside new characters by new hands.
         """
+        characters = "".join(_check_characters(characters))
+        typefaces = _check_typefaces(typefaces)
         index = {c: i for i, c in enumerate(self.characters)}
         missing = [c for c in characters if c not in index]
         if missing:
             raise ValueError(
-                f"characters must be in the data set; not there: {''.join(missing[:10])}"
+                f"characters must be in the data set, got some that are not: "
+                f"{''.join(missing[:10])}"
             )
         faces = [t for t in typefaces if t not in self.typefaces]
         if faces:
             raise ValueError(
-                f"typefaces must be in the data set; not there: {[t.name for t in faces]}"
+                f"typefaces must be in the data set, got some that are not: "
+                f"{[t.name for t in faces]}"
             )
         return self.tasks(
             [index[c] for c in characters],

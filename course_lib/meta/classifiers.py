@@ -181,6 +181,8 @@ def prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_w
     check_tensor("support_labels", support_labels, ndim=1)
     if support_labels.is_floating_point() or support_labels.dtype == torch.bool:
         raise TypeError(f"support_labels must be integer labels, got dtype {support_labels.dtype}")
+    if not len(support):
+        raise ValueError("support must hold at least one feature row [S, D], got S = 0")
     if len(support_labels) != len(support) or query.shape[1] != support.shape[1]:
         raise ValueError(
             f"support [S, D], support_labels [S] and query [Q, D] must agree, got "
@@ -405,7 +407,7 @@ def _logits(learner: FewShotLearner, params: Mapping[str, Tensor], x: Tensor, su
         return functional_call(learner.model, dict(params), (x,))
     if support is None:
         raise ValueError(
-            "a protonet learner needs support=(x_support, y_support) for its prototypes"
+            "support must be (x_support, y_support) for a protonet learner's prototypes, got None"
         )
     x_s, y_s = support
     f_s, f_q = (_features(learner.model, params, z) for z in (x_s, x))

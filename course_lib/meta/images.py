@@ -192,6 +192,7 @@ class ImageTasks:
         """``[num_tasks, n_way]`` class indices: N different classes per task, in random order."""
         _check_num_tasks(num_tasks)
         check_int("n_way", n_way, 2)
+        _check_generator(generator)
         if n_way > self.num_classes:
             raise ValueError(
                 f"n_way must be <= {self.num_classes}, the classes of {self.description}; "
@@ -211,6 +212,7 @@ class ImageTasks:
         """
         num_tasks, n_way = self._check_classes(classes)
         self.check_task_shape(n_way, k_shot, k_query)
+        _check_generator(generator)
         picks = torch.rand(num_tasks, n_way, self.images_per_class, generator=generator)
         picks = picks.argsort(-1)[..., : k_shot + k_query]  # [B, N, K + Q] without replacement
         x = self._pixels(self.images[classes.unsqueeze(-1), picks])  # [B, N, K + Q, 1, H, W]
@@ -262,6 +264,7 @@ class ImageTasks:
         """``num_tasks`` new N-way K-shot tasks; the same seeded generator gives the same tasks."""
         _check_num_tasks(num_tasks)
         self.check_task_shape(n_way, k_shot, k_query)
+        _check_generator(generator)
         classes = self.sample_classes(num_tasks, n_way, generator)
         return self.make_tasks(classes, k_shot, k_query, generator)
 
@@ -270,6 +273,7 @@ class ImageTasks:
     ) -> tuple[Tensor, Tensor]:
         """``size`` images drawn uniformly from every class, with their class index (pre-training's data)."""
         size = check_int("size", size, 1, 1_000_000)
+        _check_generator(generator)
         pick = torch.randint(self.num_classes * self.images_per_class, (size,), generator=generator)
         c, m = pick // self.images_per_class, pick % self.images_per_class
         return self._pixels(self.images[c, m]), c
@@ -352,6 +356,11 @@ def _check_rotations(rotations: object) -> tuple[int, ...]:
             f"got {rotations}"
         )
     return out
+
+
+def _check_generator(generator: object) -> None:
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator, "a torch.Generator or None")
 
 
 def _check_num_tasks(num_tasks: object) -> None:
