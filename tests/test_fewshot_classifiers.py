@@ -385,3 +385,40 @@ def test_a_protonet_needs_every_class_in_each_support_set(split):
     with pytest.raises(ValueError, match="tasks must hold at least one task, got B = 0"):
         evaluate_fewshot(learner, empty, max_steps=0)
     assert adaptation_accuracy(learner, tasks, max_steps=0).shape == (3, 1)
+
+
+def test_the_network_checks_its_images_also_inside_vmap(split):
+    """FewShotNet refuses what it cannot score; inside vmap (where a value cannot be branched on)
+    it checks the shape and skips the finiteness check, so batched training still works."""
+    from torch.func import functional_call, vmap
+
+    net = FewShotNet(2, (8,))
+    x = torch.rand(3, 4, 1, 8, 8)
+    nan = x.clone()
+    nan[0, 0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="x must hold finite numbers.*got 1 NaN"):
+        net(nan)
+    with pytest.raises(
+        ValueError, match=r"x must hold images of shape \[..., 1, 8, 8\], got \(3, 64\)"
+    ):
+        net.features(torch.zeros(3, 64))
+    with pytest.raises(TypeError, match="x must be a float tensor of images.*got torch.int64"):
+        net(torch.zeros(3, 1, 8, 8, dtype=torch.long))
+    with pytest.raises(TypeError, match="head must be True or False, got 'no'"):
+        net(x[0], head="no")  # bool("no") is True: it used to return the scores
+    params = dict(net.named_parameters())
+    batched = vmap(lambda xi: functional_call(net, params, (xi,)))(x)
+    assert torch.allclose(batched, net(x))
+
+
+def test_a_support_set_is_checked_for_every_method(split):
+    """A scratch learner ignores a support set, but a malformed one is still a mistake."""
+    learner = _train("scratch", split).model
+    x, y = _one_task(split)
+    assert torch.equal(learner.logits(x, support=(x, y)), learner.logits(x))
+    with pytest.raises(
+        ValueError, match="support's labels must hold labels in 0..4.*got values from 7"
+    ):
+        learner.logits(x, support=(x, torch.full_like(y, 7)))
+    with pytest.raises(TypeError, match="support must be \\(x_support, y_support\\), got tensor"):
+        learner.logits(x, support=x)

@@ -63,6 +63,7 @@ from course_lib.validation import (
     check_bool,
     check_choice,
     check_declared,
+    check_finite,
     check_hidden_sizes,
     check_instance,
     check_int,
@@ -149,14 +150,33 @@ class FewShotNet(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:
         """The body's output for images ``[..., 1, H, W]``: ``[..., feature width]``."""
+        _check_net_input(x, self.image_shape)
         lead = x.shape[:-3]
         if self.backbone == "mlp":
             return self.body(x.flatten(-3))
         return self.body(x.reshape(-1, *self.image_shape)).reshape(*lead, -1)
 
     def forward(self, x: Tensor, head: bool = True) -> Tensor:
+        """N class scores ``[..., N]`` for images ``[..., 1, H, W]``; the features if not ``head``."""
         f = self.features(x)
-        return self.head(f) if head else f
+        return self.head(f) if check_bool("head", head) else f
+
+
+def _check_net_input(x: object, shape: tuple[int, int, int]) -> None:
+    """Float images ``[..., *shape]``, finite. Every inner step calls the network, often inside
+    ``vmap``, which cannot branch on a batched tensor's values: the finiteness check runs on a
+    plain tensor only (a wrapped one's plain original was checked where it entered)."""
+    if not isinstance(x, Tensor) or not x.is_floating_point():
+        raise TypeError(
+            f"x must be a float tensor of images [..., {', '.join(map(str, shape))}], got "
+            f"{getattr(x, 'dtype', type(x).__name__)}"
+        )
+    if x.dim() < 3 or tuple(x.shape[-3:]) != tuple(shape):
+        raise ValueError(
+            f"x must hold images of shape [..., {', '.join(map(str, shape))}], got {tuple(x.shape)}"
+        )
+    if not torch._C._functorch.is_functorch_wrapped_tensor(x):
+        check_finite("x", x)
 
 
 #: Classes per task :func:`prototype_logits` accepts: Omniglot, the largest set, has 1,623.
@@ -312,15 +332,17 @@ class FewShotLearner:
 
     def logits(self, x: Tensor, params: Params | None = None, support=None) -> Tensor:
         """Class scores ``[Q, N]`` of images ``x`` with ``params`` (default φ); "protonet"
-        needs ``support=(x_support, y_support)`` to build its prototypes."""
+        needs ``support=(x_support, y_support)`` to build its prototypes (the other methods
+        ignore it, but a malformed one is refused)."""
         check_images(x, shape=self.image_shape)
         params = check_params(params, self.params)
         _check_weights(params, self.model)
-        if self.method == "protonet" and support is not None:
+        if support is not None:  # checked for every method (a broken one is a mistake anyway)
             if not isinstance(support, tuple | list) or len(support) != 2:
                 raise TypeError(f"support must be (x_support, y_support), got {support!r:.60}")
-            _check_task(*support, self.n_way, self.image_shape)
-            _check_every_class_shown(support[1], self.n_way, "support's labels")
+            _check_task(*support, self.n_way, self.image_shape, name="support")
+            if self.method == "protonet":
+                _check_every_class_shown(support[1], self.n_way, "support's labels")
         with torch.no_grad():
             return _logits(self, params, x, support)
 
@@ -826,14 +848,18 @@ def _check_labels(y: Tensor, name: str, n_way: int) -> None:
         )
 
 
-def _check_task(x: Tensor, y: Tensor, n_way: int, shape: tuple[int, int, int]) -> None:
-    """One task's support set: images ``[S, 1, H, W]`` and labels ``[S]``."""
-    check_images(x, shape=shape)
-    _check_labels(y, "y", n_way)
+def _check_task(
+    x: Tensor, y: Tensor, n_way: int, shape: tuple[int, int, int], name: str | None = None
+) -> None:
+    """One task's support set: images ``x`` ``[S, 1, H, W]`` and labels ``y`` ``[S]`` (named
+    "x" and "y", or "<name>'s images" and "<name>'s labels" when they came as one argument)."""
+    x_name, y_name = ("x", "y") if name is None else (f"{name}'s images", f"{name}'s labels")
+    check_images(x, x_name, shape=shape)
+    _check_labels(y, y_name, n_way)
     if x.dim() != 4 or y.shape != x.shape[:1]:
         raise ValueError(
-            f"one task's images must be [S, {', '.join(map(str, shape))}] with labels [S], got "
-            f"{tuple(x.shape)} and {tuple(y.shape)}"
+            f"{x_name} must be one task's images [S, {', '.join(map(str, shape))}] with "
+            f"{y_name} [S], got {tuple(x.shape)} and {tuple(y.shape)}"
         )
 
 

@@ -198,6 +198,35 @@ VALID_BY_CALLABLE = {
     },
     f"{_CL}.layer_names": lambda: {"params": LEARNER().params},
     f"{_CL}.layer_changes": lambda: {"learner": LEARNER(), "tasks": TASKS(), "steps": 1},
+    # methods: ImageTasks on INSTANCES' tiny family, the learner's on one task of TASKS
+    f"{_IM}.ImageTasks.describe": lambda: {"c": 0},
+    f"{_IM}.ImageTasks.check_task_shape": lambda: {"n_way": 2, "k_shot": 1, "k_query": 1},
+    f"{_IM}.ImageTasks.sample_classes": lambda: {"num_tasks": 2, "n_way": 2},
+    f"{_IM}.ImageTasks.make_tasks": lambda: {
+        "classes": torch.tensor([[0, 1], [3, 2]]),
+        "k_shot": 1,
+        "k_query": 1,
+    },
+    f"{_IM}.ImageTasks.sample": lambda: {"num_tasks": 2, "n_way": 2, "k_shot": 1, "k_query": 1},
+    f"{_IM}.ImageTasks.labelled_batch": lambda: {"size": 3},
+    f"{_CH}.CharacterSet.tasks": lambda: {
+        "classes": (1, 0),
+        "instances": (0,),
+        "description": "two letters",
+    },
+    f"{_CH}.CharacterSet.family": lambda: {
+        "characters": "BA",
+        "typefaces": (STIX(),),
+        "description": "two letters",
+    },
+    f"{_CL}.FewShotNet.features": lambda: {"x": TASKS().x_support[0]},
+    f"{_CL}.FewShotNet.forward": lambda: {"x": TASKS().x_support[0]},
+    f"{_CL}.FewShotLearner.adapt": lambda: {
+        "x": TASKS().x_support[0],
+        "y": TASKS().y_support[0],
+        "steps": 1,
+    },
+    f"{_CL}.FewShotLearner.logits": lambda: {"x": TASKS().x_query[0]},
     # widgets.fewshot
     f"{_W}.story_task": lambda: {
         "correct": {"maml": np.array([1.0, 0.5]), "scratch": np.array([0.5, 0.5])},
@@ -205,6 +234,30 @@ VALID_BY_CALLABLE = {
         "losers": ["scratch"],
     },
     f"{_W}.fewshot_explorer": _widget_args,
+}
+
+
+def _image_tasks():
+    """A fresh family of 4 classes × 3 random 8×8 images (its methods are swept on it)."""
+    from course_lib.meta.images import ImageTasks
+
+    images = torch.rand(4, 3, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    return ImageTasks(images, list("abcd"), description="4 random classes")
+
+
+def _net():
+    """A small untrained 2-way network of the digits' 8×8 images."""
+    return _other_net(2)
+
+
+INSTANCES = {
+    f"{_IM}.ImageTasks": _image_tasks,
+    f"{_CL}.FewShotNet": _net,
+}
+
+INTENDED = {
+    f"{_CH}.Jitter-stroke-negative": "stroke=-1 thins every stroke by one pixel: -1, 0 and +1 "
+    "are the three strokes the docstring names (draw_jitter draws each)",
 }
 
 _CHECKER = (
@@ -299,6 +352,41 @@ BAD_BY_PARAM = {
     },
     f"{_CL}.choose_inner_lr-candidates": _values(("empty", ()), ("negative", (-1.0,))),
     f"{_CL}.layer_changes-learner": lambda: [("protonet", _pixels())],
+    f"{_CL}.FewShotLearner.logits-support": lambda: [
+        ("object", object()),
+        ("images_alone", TASKS().x_support[0]),
+        ("label_7", (TASKS().x_support[0], torch.full_like(TASKS().y_support[0], 7))),
+        ("nan_pixel", (_nan_image()[0], TASKS().y_support[0])),
+        ("a_task_batch", (TASKS().x_support, TASKS().y_support)),
+    ],
+    f"{_CL}.FewShotLearner.logits-x": lambda: [("28x28", torch.zeros(2, 1, 28, 28))],
+    f"{_CL}.FewShotLearner.adapt-x": lambda: [("a_task_batch", TASKS().x_support)],
+    f"{_CL}.FewShotLearner.adapt-y": lambda: [
+        ("label_7", torch.full_like(TASKS().y_support[0], 7)),
+        ("short", TASKS().y_support[0][:1]),
+    ],
+    **{
+        f"{_CL}.FewShotNet.{name}-x": lambda: [
+            ("28x28", torch.zeros(2, 1, 28, 28)),
+            ("long", torch.zeros(2, 1, 8, 8, dtype=torch.long)),
+            ("flat", torch.zeros(2, 64)),
+        ]
+        for name in ("features", "forward")
+    },
+    f"{_IM}.ImageTasks.make_tasks-classes": lambda: [
+        ("float", torch.tensor([[0.0, 1.0]])),
+        ("1_d", torch.tensor([0, 1])),
+        ("class_4", torch.tensor([[0, 4]])),
+        ("repeated", torch.tensor([[1, 1]])),
+    ],
+    f"{_IM}.ImageTasks.check_task_shape-k_shot": _values(("all_images", 3)),
+    f"{_IM}.ImageTasks.sample-n_way": _values(("more_than_the_classes", 5)),
+    f"{_CH}.CharacterSet.tasks-classes": _values(
+        ("class_2", (0, 2)), ("repeated", (0, 0)), ("empty", ())
+    ),
+    f"{_CH}.CharacterSet.tasks-instances": _values(("instance_1", (1,)), ("floats", (0.0,))),
+    f"{_CH}.CharacterSet.family-characters": _values(("not_in_the_set", "AZ"), ("empty", "")),
+    f"{_CH}.CharacterSet.family-typefaces": lambda: [("not_in_the_set", (_other_stix(),))],
     f"{_CL}.layer_names-params": _values(("empty", {}), ("not_tensors", {"head.weight": 1.0})),
     # meta.images
     f"{_IM}.check_images-x": lambda: [
@@ -391,6 +479,12 @@ BAD_BY_PARAM = {
 def _huge(method: str):
     """4.2 million images a step: every size within its range and the digits' limits."""
     return _config(method, meta_batch_size=1000, n_way=24, k_shot=100, k_query=74)
+
+
+def _other_stix():
+    import dataclasses
+
+    return dataclasses.replace(STIX(), name="STIX General copy")
 
 
 def _other_net(n_out: int):
