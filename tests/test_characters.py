@@ -98,7 +98,7 @@ def test_file_matches_its_checksum():
 
 def test_loading_takes_under_two_seconds():
     start, cpu = time.perf_counter(), time.process_time()
-    load_characters.__wrapped__()  # not the cached copy
+    ch._load_characters.__wrapped__(DATA_FILE)  # not the cached copy
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(f"load_characters: {wall:.2f} s wall, {cpu:.2f} s CPU")
     assert cpu < 2.0  # the machine may be shared: CPU time is what the load itself costs
@@ -292,11 +292,9 @@ def test_a_missing_font_file_names_its_package(tmp_path):
 def test_a_missing_glyph_is_named():
     needs_fonts()
     cwtex = next(t for t in TYPEFACES if t.name == "cwTeX Q Ming")  # traditional characters only
-    with pytest.raises(
-        ValueError, match=r"'cwTeX Q Ming' has no glyph for 1 of them: 国 \(U\+56FD"
-    ):
+    with pytest.raises(ValueError, match=r"'cwTeX Q Ming', got 1 that have none: 国 \(U\+56FD"):
         ch.render_character("国", cwtex)
-    with pytest.raises(ValueError, match="has no glyph for 2 of them"):
+    with pytest.raises(ValueError, match="got 2 that have none"):
         ch.render_characters("永国们", [cwtex])
 
 
@@ -321,3 +319,72 @@ def test_the_rebuild_matches_the_shipped_file(tmp_path):
     assert digest == ch.file_sha256(DATA_FILE), (
         "rebuild differs: run scripts/build_characters.py --check"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments checked before any work (issue #28); a tiny build with a font every machine has
+# ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def stix() -> Typeface:
+    """matplotlib's STIX General (SIL OFL 1.1): Latin glyphs, installed wherever matplotlib is."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "STIXGeneral.ttf"
+    return Typeface("STIX General", "Song", "STIX", "matplotlib", str(path))
+
+
+def test_a_tiny_set_builds_from_a_few_candidates(tmp_path):
+    arrays = ch.build_character_set(2, typefaces=(stix(),), candidates="ABC", size=8)
+    assert arrays["levels"].shape == (2, 1, 8, 8) and arrays["levels"].max() <= 15
+    assert "".join(arrays["characters"]) in ("AB", "AC", "BC")
+    digest = ch.write_character_set(arrays, tmp_path / "tiny.npz")
+    assert digest == ch.file_sha256(tmp_path / "tiny.npz")
+
+
+def test_build_arguments_are_checked_before_the_fonts_are_read(monkeypatch):
+    def no_fonts(*args, **kwargs):
+        raise AssertionError("the font tables were read before the arguments were checked")
+
+    monkeypatch.setattr(ch, "common_characters", no_fonts)
+    for kwargs, error, message in [
+        ({"count": 0}, ValueError, r"count must be an integer >= 1, got 0"),
+        ({"seed": -1}, ValueError, r"seed must be an integer >= 0, got -1"),
+        ({"size": 4}, ValueError, r"size must be in \[8, 256\] pixels.*got 4"),
+        ({"progress": "no"}, TypeError, r"progress must be True or False, got 'no'"),
+        ({"font_dirs": "/usr/share/fonts"}, TypeError, r"font_dirs must be a list of folders"),
+        ({"candidates": ""}, ValueError, r"candidates must hold at least one character"),
+        (
+            {"count": 4000, "typefaces": TYPEFACES},
+            ValueError,
+            r"count × typefaces must be at most 100_000 instances to render, got 4_000 × 28 = 112_000",
+        ),
+    ]:
+        with pytest.raises(error, match=message):
+            ch.build_character_set(**{"typefaces": (stix(),), **kwargs})
+
+
+def test_typefaces_and_data_sets_check_their_fields():
+    with pytest.raises(ValueError, match=r"style must be one of .*got 'Gothic'"):
+        Typeface("X", "Gothic", "X", "fonts-x", "/x.ttf")
+    with pytest.raises(ValueError, match=r"licence must be one of .*got 'MIT'"):
+        Typeface("X", "Hei", "X", "fonts-x", "/x.ttf", licence="MIT")
+    with pytest.raises(TypeError, match="characters must be a string of characters, got"):
+        ch.render_characters([1, 2], (stix(),), size=8)  # used to render "12"
+    levels = torch.zeros(2, 1, 8, 8, dtype=torch.uint8)
+    with pytest.raises(
+        ValueError, match="levels must be grey levels 0..15, got values from 0 to 16"
+    ):
+        ch.CharacterSet(
+            levels + 16 * (torch.arange(2) == 1).reshape(2, 1, 1, 1), "AB", (stix(),), ("0" * 64,)
+        )
+    data = ch.CharacterSet(levels, "AB", (stix(),), ("0" * 64,))
+    with pytest.raises(ValueError, match=r"classes entries must be an integer in \[0, 1\], got 5"):
+        data.tasks([0, 5], [0], "toys")
+    assert data.tasks(np.array([1, 0]), [0], "toys").characters == "BA"
+    with pytest.raises(TypeError, match="data must be a CharacterSet"):
+        character_split(data=levels)
+    with pytest.raises(TypeError, match="path must be a file path .*got list"):
+        load_characters(["characters-28.npz"])  # used to fail in the cache as "unhashable"
+    assert load_characters(str(DATA_FILE)) is load_characters()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -12,10 +13,13 @@ from course_lib.meta import meta_loss, meta_loss_loop
 from course_lib.meta.classifiers import (
     FEWSHOT_METHODS,
     FewShotConfig,
+    FewShotLearner,
     FewShotNet,
     adaptation_accuracy,
     evaluate_fewshot,
     layer_changes,
+    meta_iterations_per_second,
+    outer_loss,
     pixel_prototypes,
     predictions_along_the_way,
     prototype_logits,
@@ -288,3 +292,133 @@ def test_evaluation_intervals_come_from_course_stats(split, test_tasks):
     assert evaluation.metric == "query accuracy" and evaluation.higher_is_better
     with pytest.raises(ValueError, match=r"steps must be one of the evaluated \[0, 1, 2\]"):
         evaluation.interval(5)
+
+
+# ---------------------------------------------------------------------------------------
+# Issue #28's few-shot examples, refused at the edge (the generated sweep covers the rest)
+# ---------------------------------------------------------------------------------------
+
+
+def test_prototype_logits_refuses_zero_classes_labels_beyond_n_and_nan_features():
+    support, labels, query = torch.randn(4, 3), torch.tensor([0, 0, 1, 1]), torch.randn(2, 3)
+    with pytest.raises(ValueError, match=r"n_way must be an integer in \[1, 10_000\], got 0"):
+        prototype_logits(support, labels, query, 0)  # used to return [Q, 0]
+    with pytest.raises(
+        ValueError, match=r"cover every class 0\.\.4 \(n_way = 5\).*got \[0, 1, 7\]"
+    ):
+        prototype_logits(torch.randn(3, 3), torch.tensor([0, 1, 7]), query, 5)
+    support[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="support must hold finite numbers.*got 1 NaN"):
+        prototype_logits(support, labels, query, 2)
+    assert prototype_logits(torch.randn(4, 3), labels, query, 2).shape == (2, 2)
+
+
+def test_labels_7_in_a_5_way_task_are_refused_not_nan(split, test_tasks):
+    """A protonet's class 7 has no support image: its prototype would be 0 / 0 = NaN."""
+    bad = test_tasks._replace(y_support=test_tasks.y_support.clone().fill_(7))
+    config = FewShotConfig(method="protonet", hidden_sizes=(8,))
+    model = FewShotNet(5, (8,))
+    params = dict(model.named_parameters())
+    with pytest.raises(ValueError, match=r"batch\.y_support must hold labels in 0\.\.4.*got"):
+        outer_loss(config, model, params, bad)
+    learner = train_fewshot(FewShotConfig(method="scratch", hidden_sizes=(8,)), split[0]).model
+    with pytest.raises(ValueError, match=r"tasks\.y_support must hold labels in 0\.\.4"):
+        adaptation_accuracy(learner, bad, max_steps=1)
+    with pytest.raises(ValueError, match=r"y must hold labels in 0\.\.4"):
+        learner.adapt(bad.x_support[0], bad.y_support[0], steps=1)
+    assert torch.isfinite(outer_loss(config, model, params, test_tasks))
+
+
+def test_a_learner_checks_its_fields_and_their_agreement(split):
+    learner = train_fewshot(FewShotConfig(method="scratch", hidden_sizes=(8,)), split[0]).model
+    fields = {f.name: getattr(learner, f.name) for f in dataclasses.fields(learner)}
+    with pytest.raises(ValueError, match=r"inner_lr must be in \(0\.0, 10\.0\], got -1\.0"):
+        FewShotLearner(**{**fields, "inner_lr": -1.0})  # gradient ascent, silently
+    with pytest.raises(ValueError, match="n_way must match config.n_way = 5, got 3"):
+        FewShotLearner(**{**fields, "n_way": 3})
+    with pytest.raises(ValueError, match="params must hold the model's weights"):
+        FewShotLearner(**{**fields, "params": {"head.weight": torch.zeros(5, 8)}})
+    with pytest.raises(TypeError, match="head_only must be True or False, got 'yes'"):
+        learner.adapt(*_one_task(split), steps=1, head_only="yes")  # bool("no") is True
+    assert learner.with_inner_lr(0.1).inner_lr == 0.1
+
+
+def _one_task(split):
+    batch = split[1].sample(1, 5, 1, 1, torch.Generator().manual_seed(0))
+    return batch.x_support[0], batch.y_support[0]
+
+
+def test_valid_numbers_of_numpy_still_pass(split):
+    import numpy as np
+
+    net = FewShotNet(np.int64(5), (np.int64(8),), (np.int64(1), np.int64(8), np.int64(8)))
+    assert net.image_shape == (1, 8, 8) and net.head.out_features == 5
+    logits = prototype_logits(
+        torch.randn(4, 3), torch.tensor([0, 0, 1, 1]), torch.randn(2, 3), np.int64(2)
+    )
+    assert logits.shape == (2, 2)
+
+
+def test_the_images_one_step_holds_are_capped(split):
+    """Each size is within its range, but their product is 4.2 million images (13 GB)."""
+    huge = FewShotConfig(meta_batch_size=1000, n_way=24, k_shot=100, k_query=74)
+    with pytest.raises(
+        ValueError,
+        match=r"config: meta_batch_size · n_way · \(k_shot \+ k_query\) must be at most 200_000 images held at once, got 4_176_000",
+    ):
+        train_fewshot(huge, split[0], progress=False)
+    tiny = FewShotConfig(meta_batch_size=100, n_way=24, k_shot=10, k_query=10)  # 48,000
+    with pytest.raises(ValueError, match=r"batches · meta_batch_size .* got 4_800_000"):
+        meta_iterations_per_second(tiny, split[0], seconds=0.01, batches=100)
+
+
+def test_a_protonet_needs_every_class_in_each_support_set(split):
+    """A class with no support image has the prototype 0 / 0: NaN scores, silently."""
+    learner = pixel_prototypes(2)
+    tasks = split[1].sample(3, 2, 1, 1, torch.Generator().manual_seed(0))
+    blind = tasks._replace(y_support=torch.zeros_like(tasks.y_support))  # class 1 never shown
+    with pytest.raises(ValueError, match="tasks.y_support must show each of the 2 classes.*got 3"):
+        adaptation_accuracy(learner, blind, max_steps=0)
+    with pytest.raises(ValueError, match="support's labels must show each of the 2 classes"):
+        learner.logits(tasks.x_query[0], support=(blind.x_support[0], blind.y_support[0]))
+    empty = tasks._replace(**{k: v[:0] for k, v in tasks._asdict().items()})
+    with pytest.raises(ValueError, match="tasks must hold at least one task, got B = 0"):
+        evaluate_fewshot(learner, empty, max_steps=0)
+    assert adaptation_accuracy(learner, tasks, max_steps=0).shape == (3, 1)
+
+
+def test_the_network_checks_its_images_also_inside_vmap(split):
+    """FewShotNet refuses what it cannot score; inside vmap (where a value cannot be branched on)
+    it checks the shape and skips the finiteness check, so batched training still works."""
+    from torch.func import functional_call, vmap
+
+    net = FewShotNet(2, (8,))
+    x = torch.rand(3, 4, 1, 8, 8)
+    nan = x.clone()
+    nan[0, 0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="x must hold finite numbers.*got 1 NaN"):
+        net(nan)
+    with pytest.raises(
+        ValueError, match=r"x must hold images of shape \[..., 1, 8, 8\], got \(3, 64\)"
+    ):
+        net.features(torch.zeros(3, 64))
+    with pytest.raises(TypeError, match="x must be a float tensor of images.*got torch.int64"):
+        net(torch.zeros(3, 1, 8, 8, dtype=torch.long))
+    with pytest.raises(TypeError, match="head must be True or False, got 'no'"):
+        net(x[0], head="no")  # bool("no") is True: it used to return the scores
+    params = dict(net.named_parameters())
+    batched = vmap(lambda xi: functional_call(net, params, (xi,)))(x)
+    assert torch.allclose(batched, net(x))
+
+
+def test_a_support_set_is_checked_for_every_method(split):
+    """A scratch learner ignores a support set, but a malformed one is still a mistake."""
+    learner = _train("scratch", split).model
+    x, y = _one_task(split)
+    assert torch.equal(learner.logits(x, support=(x, y)), learner.logits(x))
+    with pytest.raises(
+        ValueError, match="support's labels must hold labels in 0..4.*got values from 7"
+    ):
+        learner.logits(x, support=(x, torch.full_like(y, 7)))
+    with pytest.raises(TypeError, match="support must be \\(x_support, y_support\\), got tensor"):
+        learner.logits(x, support=x)

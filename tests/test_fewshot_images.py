@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -11,6 +12,7 @@ from course_lib.meta.images import (
     DigitTasks,
     ImageTasks,
     check_images,
+    describe_class,
     digit_split,
     load_digit_images,
 )
@@ -164,3 +166,46 @@ def test_digits_pretraining_batches_are_the_flat_draws():
     pick = torch.randint(len(labels), (9,), generator=torch.Generator().manual_seed(5))
     x, y = tasks.labelled_batch(9, torch.Generator().manual_seed(5))
     assert torch.equal(x, images[pick]) and torch.equal(y, labels[pick])
+
+
+def test_sample_classes_refuses_more_classes_than_the_family_has(split):
+    """Issue #28: sample_classes(2, 100) on the 24 training classes returned 24 columns."""
+    with pytest.raises(
+        ValueError, match=r"n_way must be <= 24, the classes of digits .*got n_way=100"
+    ):
+        split[0].sample_classes(2, 100)
+    assert split[0].sample_classes(2, 5, torch.Generator().manual_seed(0)).shape == (2, 5)
+
+
+def test_make_tasks_refuses_classes_the_family_does_not_have(split):
+    train = split[0]
+    with pytest.raises(
+        ValueError, match=r"classes must be indices in 0\.\.23 .*got values from 0 to 30"
+    ):
+        train.make_tasks(torch.tensor([[0, 30]]), 1, 1)
+    with pytest.raises(ValueError, match="classes must name n_way different classes"):
+        train.make_tasks(torch.tensor([[3, 3]]), 1, 1)
+    with pytest.raises(TypeError, match="classes must be an integer tensor"):
+        train.make_tasks(torch.tensor([[0.0, 1.0]]), 1, 1)
+
+
+def test_images_with_a_nan_pixel_are_refused():
+    x = torch.zeros(2, 1, 8, 8)
+    x[1, 0, 3, 3] = float("nan")
+    with pytest.raises(ValueError, match="x must hold finite numbers.*got 1 NaN"):
+        check_images(x)
+    with pytest.raises(ValueError, match="images must hold finite numbers"):
+        ImageTasks(x.reshape(1, 2, 1, 8, 8), ["a"])
+    with pytest.raises(ValueError, match=r"digit_rotation's rotation must be one of .*got 45"):
+        describe_class((7, 45))
+    assert describe_class((7, 90)) == "7 @ 90°"
+
+
+def test_a_generator_that_is_not_torch_s_is_named(split):
+    for call in (
+        lambda: split[1].sample(2, 2, 1, 1, 3),
+        lambda: split[1].sample_classes(2, 2, "seed"),
+        lambda: split[1].labelled_batch(3, np.random.default_rng(0)),
+    ):
+        with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got"):
+            call()

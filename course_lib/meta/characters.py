@@ -31,9 +31,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import itertools
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,15 @@ from torch import Tensor
 
 from course_lib.i18n import tr
 from course_lib.meta.images import ImageTasks
-from course_lib.validation import check_choice, check_int, check_real, check_seed
+from course_lib.validation import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+    check_sequence,
+)
 
 __all__ = [
     "IMAGE_SIZE",
@@ -136,6 +145,16 @@ class Typeface:
     path: str
     index: int = 0
     licence: str = "OFL-1.1"
+
+    def __post_init__(self) -> None:
+        for field in ("name", "family", "package", "path"):
+            value = getattr(self, field)
+            check_instance(field, value, str, "a non-empty string")
+            if not value:
+                raise ValueError(f"{field} must be a non-empty string, got ''")
+        check_choice("style", self.style, tuple(STYLES))
+        check_int("index", self.index, 0, 1000)  # a face inside a font collection
+        check_choice("licence", self.licence, tuple(LICENCES))
 
     @property
     def key(self) -> int:
@@ -231,8 +250,8 @@ def gb2312_level1() -> str:
 
 def _font_file(typeface: Typeface, font_dirs: Sequence[str | Path] | None) -> Path:
     """The font file: ``typeface.path``, or a file of the same name under ``font_dirs``."""
-    if not isinstance(typeface, Typeface):
-        raise TypeError(f"typeface must be a Typeface, got {type(typeface).__name__}")
+    _check_typeface(typeface)
+    font_dirs = _check_font_dirs(font_dirs)
     if font_dirs is None:
         candidates = [Path(typeface.path)]
     else:
@@ -270,9 +289,9 @@ def check_glyphs(
     if missing:
         shown = "".join(missing[:20]) + ("…" if len(missing) > 20 else "")
         raise ValueError(
-            f"characters: {typeface.name!r} has no glyph for {len(missing)} of them: {shown} "
-            f"(U+{ord(missing[0]):04X} first); pick characters every typeface has "
-            "(common_characters)"
+            f"characters must all have a glyph in {typeface.name!r}, got {len(missing)} that "
+            f"have none: {shown} (U+{ord(missing[0]):04X} first); pick characters every "
+            "typeface has (common_characters)"
         )
 
 
@@ -282,7 +301,10 @@ def common_characters(
     font_dirs: Sequence[str | Path] | None = None,
 ) -> str:
     """The characters of ``candidates`` (default: GB 2312 level 1) that every typeface has."""
+    typefaces = _check_typefaces(typefaces)
+    font_dirs = _check_font_dirs(font_dirs)
     candidates = gb2312_level1() if candidates is None else candidates
+    candidates = "".join(_check_characters(candidates, "candidates"))
     covered = [_coverage(_font_file(t, font_dirs), t.index) for t in typefaces]
     return "".join(c for c in candidates if all(ord(c) in have for have in covered))
 
@@ -368,6 +390,7 @@ JITTER_RANGES = {
 
 def draw_jitter(rng: np.random.Generator) -> Jitter:
     """One instance's jitter: each of :data:`JITTER_RANGES` uniform, the stroke −1, 0 or +1."""
+    check_instance("rng", rng, np.random.Generator, "a numpy Generator (instance_rng)")
     u = rng.random(len(JITTER_RANGES) + 1)
     values = {k: lo + (hi - lo) * float(x) for (k, (lo, hi)), x in zip(JITTER_RANGES.items(), u)}
     return Jitter(**values, stroke=int(3 * u[-1]) - 1)
@@ -379,6 +402,8 @@ def instance_rng(character: str, typeface: Typeface, seed: int = BUILD_SEED) -> 
     Keyed by the character's code point and the typeface's name, not by positions in a list:
     any subset of the set can be rebuilt on its own and matches the full build.
     """
+    _check_character(character)
+    _check_typeface(typeface)
     return np.random.default_rng([check_seed(seed), ord(character), typeface.key])
 
 
@@ -399,10 +424,7 @@ def render_character(
     from PIL import Image, ImageDraw
 
     size = _check_size(size)
-    if not isinstance(character, str):
-        raise TypeError(f"character must be a one-character string, got {type(character).__name__}")
-    if len(character) != 1:
-        raise ValueError(f"character must be one character, got {character!r}")
+    _check_character(character)
     jitter = Jitter() if jitter is None else jitter
     if not isinstance(jitter, Jitter):
         raise TypeError(f"jitter must be a Jitter, got {type(jitter).__name__}")
@@ -476,6 +498,9 @@ def render_characters(
 
     characters = "".join(_check_characters(characters))
     typefaces = _check_typefaces(typefaces)
+    size, seed = _check_size(size), check_seed(seed)
+    font_dirs, progress = _check_font_dirs(font_dirs), check_bool("progress", progress)
+    _check_renders(len(characters), typefaces)
     for typeface in typefaces:  # every missing file or glyph is named before any rendering
         check_glyphs(typeface, characters, font_dirs)
     out = np.zeros((len(characters), len(typefaces), size, size), dtype=np.uint8)
@@ -505,17 +530,25 @@ def build_character_set(
     seed: int = BUILD_SEED,
     size: int = IMAGE_SIZE,
     typefaces: Sequence[Typeface] = TYPEFACES,
+    candidates: str | None = None,
     font_dirs: Sequence[str | Path] | None = None,
     progress: bool = False,
 ) -> dict[str, np.ndarray]:
     """The arrays of the shipped file, rendered from the installed fonts.
 
-    ``count`` characters are drawn (seeded) from :func:`common_characters` and kept in GB 2312
-    order. Returns ``levels`` ``[C, F, size, size]`` (0…15), ``characters``, ``typefaces`` and
+    ``count`` characters are drawn (seeded) from :func:`common_characters` of ``candidates``
+    (default: GB 2312 level 1; a few characters make a small set to try things on) and kept in
+    their order. Returns ``levels`` ``[C, F, size, size]`` (0…15), ``characters``, ``typefaces`` and
     ``font_sha256`` (of each font file, so a rebuild can tell a changed font from a bug).
     """
-    typefaces = _check_typefaces(typefaces)
-    pool = common_characters(typefaces, font_dirs=font_dirs)
+    # Every argument is checked before the font tables are read (seconds for all 28 fonts).
+    count, seed, size = check_int("count", count, 1), check_seed(seed), _check_size(size)
+    typefaces, progress = _check_typefaces(typefaces), check_bool("progress", progress)
+    font_dirs = _check_font_dirs(font_dirs)
+    if candidates is not None:
+        candidates = "".join(_check_characters(candidates, "candidates"))
+    _check_renders(count, typefaces, "count")
+    pool = common_characters(typefaces, candidates, font_dirs)
     count = check_int("count", count, 1, len(pool))
     picked = np.sort(np.random.default_rng(check_seed(seed)).permutation(len(pool))[:count])
     characters = "".join(pool[i] for i in picked)
@@ -538,7 +571,7 @@ def write_character_set(arrays: dict[str, np.ndarray], path: str | Path) -> str:
     same data would differ; here every member gets a fixed date. The levels are packed two
     pixels a byte. Returns the file's SHA-256 (also written to ``<path>.sha256``).
     """
-    path = Path(path)
+    arrays, path = _check_arrays(arrays), _check_path(path, writing=True)
     members = {**arrays, "levels": _pack(arrays["levels"])}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -569,7 +602,10 @@ def _unpack(packed: np.ndarray) -> np.ndarray:
 
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, in hex."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    path = _check_path(path)
+    if not path.is_file():
+        raise ValueError(f"path must be an existing file, got {str(path)!r}")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -588,6 +624,16 @@ class CharacterSet:
     typefaces: tuple[Typeface, ...]
     font_sha256: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        _check_levels(self.levels, ndim=4, what="[C, F, H, W]")
+        c, f = self.levels.shape[:2]
+        _check_names(self.characters, self.typefaces, c, f)
+        sha = check_sequence("font_sha256", self.font_sha256, of=str, length=f)
+        if any(len(h) != 64 or set(h) - set("0123456789abcdef") for h in sha):
+            raise ValueError(
+                f"font_sha256 must be SHA-256 hex digests (64 of 0-9a-f), got {sha!r:.80}"
+            )
+
     @property
     def num_classes(self) -> int:
         return len(self.characters)
@@ -600,7 +646,8 @@ class CharacterSet:
         self, classes: Sequence[int], instances: Sequence[int], description: str
     ) -> CharacterTasks:
         """A task family over some classes, with some instances (typefaces) of each."""
-        classes, instances = list(classes), list(instances)
+        classes = _check_indices("classes", classes, self.num_classes)
+        instances = _check_indices("instances", instances, self.num_instances)
         return CharacterTasks(
             self.levels[classes][:, instances].unsqueeze(2),
             "".join(self.characters[c] for c in classes),
@@ -616,16 +663,20 @@ class CharacterSet:
         E.g. the typeface split's meta-test characters drawn by its *training* typefaces:
         new characters by familiar hands, beside new characters by new hands.
         """
+        characters = "".join(_check_characters(characters))
+        typefaces = _check_typefaces(typefaces)
         index = {c: i for i, c in enumerate(self.characters)}
         missing = [c for c in characters if c not in index]
         if missing:
             raise ValueError(
-                f"characters must be in the data set; not there: {''.join(missing[:10])}"
+                f"characters must be in the data set, got some that are not: "
+                f"{''.join(missing[:10])}"
             )
         faces = [t for t in typefaces if t not in self.typefaces]
         if faces:
             raise ValueError(
-                f"typefaces must be in the data set; not there: {[t.name for t in faces]}"
+                f"typefaces must be in the data set, got some that are not: "
+                f"{[t.name for t in faces]}"
             )
         return self.tasks(
             [index[c] for c in characters],
@@ -650,12 +701,9 @@ class CharacterTasks(ImageTasks):
         *,
         description: str = "characters",
     ) -> None:
-        if len(typefaces) != levels.shape[1]:
-            raise ValueError(
-                f"typefaces must name the {levels.shape[1]} instances of each class, got "
-                f"{len(typefaces)}"
-            )
-        self.characters, self.typefaces = characters, typefaces
+        _check_levels(levels, ndim=5, what="[C, F, 1, H, W]")
+        _check_names(characters, typefaces, *levels.shape[:2])
+        self.characters, self.typefaces = characters, tuple(typefaces)
         super().__init__(
             levels,
             [f"U+{ord(c):04X}" for c in characters],
@@ -664,14 +712,18 @@ class CharacterTasks(ImageTasks):
         )
 
 
-@functools.cache
 def load_characters(path: str | Path | None = None) -> CharacterSet:
     """The shipped data set (read once per process; treat the tensors as read-only).
 
     Checks the file against its ``.sha256`` beside it, so a truncated download or a Git LFS
     pointer is named as such instead of failing later as a shape error.
     """
-    path = DATA_FILE if path is None else Path(path)
+    # Checked before the cache: a list would fail there as "unhashable", naming nothing.
+    return _load_characters(DATA_FILE if path is None else _check_path(path).resolve())
+
+
+@functools.cache
+def _load_characters(path: Path) -> CharacterSet:
     if not path.is_file():
         raise ValueError(
             f"path: the character data set {path} is missing; it ships with the course "
@@ -719,6 +771,9 @@ def character_split(
     WenKai), so a test task is new characters drawn by new hands.
     """
     check_choice("split", split, ("characters", "typefaces"))
+    seed = check_seed(seed)
+    if data is not None:
+        check_instance("data", data, CharacterSet, "a CharacterSet (load_characters) or None")
     data = load_characters() if data is None else data
     order = np.random.default_rng(check_seed(seed)).permutation(data.num_classes).tolist()
     n_train, n_val, _ = SPLIT_SIZES
@@ -763,22 +818,166 @@ def _check_size(size: object) -> int:
     return size
 
 
-def _check_characters(characters: object) -> tuple[str, ...]:
-    if not isinstance(characters, str):
-        if isinstance(characters, Iterable) and not isinstance(characters, bytes):
-            characters = "".join(str(c) for c in characters)
-        else:
-            raise TypeError(f"characters must be a string, got {type(characters).__name__}")
-    if not characters:
-        raise ValueError("characters must hold at least one character, got ''")
-    return tuple(characters)
+#: Most characters one call renders or checks (GB 2312 has 7,445 in all; level 1, 3,755).
+MAX_CHARACTERS = 100_000
+#: Most instances one call renders: the shipped set is 28,000 (about 20 s of CPU); 100,000 is
+#: over a minute. Each size alone is capped; this caps their product.
+MAX_RENDERS = 100_000
+
+
+def _check_renders(count: int, typefaces: tuple[Typeface, ...], name: str = "characters") -> None:
+    if count * len(typefaces) > MAX_RENDERS:
+        raise ValueError(
+            f"{name} × typefaces must be at most {MAX_RENDERS:_} instances to render, got "
+            f"{count:_} × {len(typefaces)} = {count * len(typefaces):_}"
+        )
+
+
+def _check_characters(characters: object, name: str = "characters") -> tuple[str, ...]:
+    """A string, or an iterable of one-character strings (a list of characters), as a tuple."""
+    if isinstance(characters, str):
+        out = tuple(characters)
+    elif isinstance(characters, Iterable) and not isinstance(characters, bytes | Mapping):
+        out = tuple(itertools.islice(characters, MAX_CHARACTERS + 1))  # an endless one stops
+        if any(not isinstance(c, str) or len(c) != 1 for c in out):
+            raise TypeError(f"{name} must be a string of characters, got {out!r:.80}")
+    else:
+        raise TypeError(f"{name} must be a string of characters, got {type(characters).__name__}")
+    if not out:
+        raise ValueError(f"{name} must hold at least one character, got ''")
+    if len(out) > MAX_CHARACTERS:
+        raise ValueError(
+            f"{name} must hold at most {MAX_CHARACTERS:_} characters, got {len(out):_}"
+        )
+    return out
+
+
+def _check_indices(name: str, indices: object, size: int) -> list[int]:
+    """Different indices in 0..size−1, at least one (a list, for tensor indexing)."""
+    if isinstance(indices, np.ndarray | Tensor) and indices.ndim == 1:
+        indices = indices.tolist()
+    out = [check_int(f"{name} entries", i, 0, size - 1) for i in check_sequence(name, indices)]
+    if not out or len(set(out)) != len(out):
+        raise ValueError(f"{name} must be different indices, at least one, got {indices!r:.80}")
+    return out
+
+
+def _check_character(character: object) -> str:
+    if not isinstance(character, str):
+        raise TypeError(f"character must be a one-character string, got {type(character).__name__}")
+    if len(character) != 1:
+        raise ValueError(f"character must be one character, got {character!r}")
+    return character
+
+
+def _check_typeface(typeface: object) -> Typeface:
+    return check_instance("typeface", typeface, Typeface, "a Typeface (see TYPEFACES)")
 
 
 def _check_typefaces(typefaces: object) -> tuple[Typeface, ...]:
     if isinstance(typefaces, Typeface):
         typefaces = (typefaces,)
-    if not isinstance(typefaces, Sequence) or not all(isinstance(t, Typeface) for t in typefaces):
-        raise TypeError("typefaces must be a sequence of Typeface (see TYPEFACES)")
+    if isinstance(typefaces, str | bytes) or not isinstance(typefaces, Sequence):
+        raise TypeError(
+            f"typefaces must be a sequence of Typeface (see TYPEFACES), got "
+            f"{type(typefaces).__name__}"
+        )
+    wrong = [t for t in typefaces if not isinstance(t, Typeface)]
+    if wrong:
+        raise TypeError(
+            f"typefaces must be a sequence of Typeface (see TYPEFACES), got {wrong[0]!r:.60}"
+        )
     if not typefaces:
         raise ValueError("typefaces must hold at least one Typeface, got none")
     return tuple(typefaces)
+
+
+def _check_font_dirs(font_dirs: object) -> tuple[Path, ...] | None:
+    """None (each typeface's own path) or folders to search, as Paths. A single string is
+    refused: iterating it would search one folder per letter."""
+    if font_dirs is None:
+        return None
+    if isinstance(font_dirs, str | bytes | Path) or not isinstance(font_dirs, Sequence):
+        raise TypeError(
+            f"font_dirs must be a list of folders (str or Path) or None, got {font_dirs!r:.80}"
+        )
+    wrong = [d for d in font_dirs if not isinstance(d, str | Path)]
+    if wrong:
+        raise TypeError(f"font_dirs must hold folder paths (str or Path), got {wrong[0]!r:.60}")
+    return tuple(Path(d) for d in font_dirs)
+
+
+def _check_path(path: object, *, writing: bool = False) -> Path:
+    """``path`` (a str or Path) as a Path; for writing, its folder must exist."""
+    if not isinstance(path, str | Path):
+        raise TypeError(f"path must be a file path (str or Path), got {type(path).__name__}")
+    path = Path(path)
+    if writing and not path.parent.is_dir():
+        raise ValueError(f"path must be in an existing folder, got {str(path)!r}")
+    return path
+
+
+#: The arrays :func:`build_character_set` returns (``write_character_set`` needs ``levels``).
+_ARRAYS = ("levels", "characters", "typefaces", "font_sha256", "seed")
+
+
+def _check_arrays(arrays: object) -> dict[str, np.ndarray]:
+    if not isinstance(arrays, Mapping):
+        raise TypeError(
+            f"arrays must be the dict of build_character_set ({', '.join(_ARRAYS)}), got "
+            f"{type(arrays).__name__}"
+        )
+    if "levels" not in arrays:
+        raise ValueError(
+            f"arrays must hold 'levels' (and {_ARRAYS[1:]}), got {sorted(map(str, arrays))}"
+        )
+    wrong = [
+        k for k, v in arrays.items() if not isinstance(k, str) or not isinstance(v, np.ndarray)
+    ]
+    if wrong:
+        raise TypeError(f"arrays must map names to numpy arrays, got {wrong[0]!r:.60}")
+    levels = arrays["levels"]
+    if not isinstance(levels, np.ndarray) or levels.dtype != np.uint8 or levels.ndim != 4:
+        raise TypeError(
+            f"arrays['levels'] must be a uint8 array [C, F, size, size], got "
+            f"{getattr(levels, 'dtype', type(levels).__name__)} {getattr(levels, 'shape', '')}"
+        )
+    if levels.size and int(levels.max()) >= GREY_LEVELS:
+        raise ValueError(
+            f"arrays['levels'] must hold grey levels 0..{GREY_LEVELS - 1} (4 bits a pixel), got "
+            f"a maximum of {int(levels.max())}"
+        )
+    return dict(arrays)
+
+
+def _check_levels(levels: object, *, ndim: int, what: str) -> None:
+    """Grey levels 0…15 as an integer tensor of ``ndim`` dimensions."""
+    if not isinstance(levels, Tensor):
+        raise TypeError(
+            f"levels must be a torch.Tensor {what} of grey levels, got {type(levels).__name__}"
+        )
+    if levels.is_floating_point() or levels.dtype == torch.bool or levels.is_complex():
+        raise TypeError(
+            f"levels must be integer grey levels 0..{GREY_LEVELS - 1}, got {levels.dtype}"
+        )
+    if levels.dim() != ndim:
+        raise ValueError(f"levels must be {what}, got shape {tuple(levels.shape)}")
+    if levels.numel() and (int(levels.min()) < 0 or int(levels.max()) >= GREY_LEVELS):
+        raise ValueError(
+            f"levels must be grey levels 0..{GREY_LEVELS - 1}, got values from "
+            f"{int(levels.min())} to {int(levels.max())}"
+        )
+
+
+def _check_names(characters: object, typefaces: object, classes: int, instances: int) -> None:
+    """One character per class and one Typeface per instance."""
+    check_instance("characters", characters, str, "a string, one character per class")
+    if len(characters) != classes:
+        raise ValueError(
+            f"characters must name each of the {classes} classes, got {len(characters)} characters"
+        )
+    faces = check_sequence("typefaces", typefaces, of=Typeface)
+    if len(faces) != instances:
+        raise ValueError(
+            f"typefaces must name the {instances} instances of each class, got {len(faces)}"
+        )

@@ -60,12 +60,16 @@ from course_lib.validation import (
     SEED,
     Widths,
     bounded,
+    check_bool,
     check_choice,
     check_declared,
+    check_finite,
     check_hidden_sizes,
+    check_instance,
     check_int,
     check_params,
     check_real,
+    check_sequence,
     check_tensor,
     choice,
     declared,
@@ -95,6 +99,10 @@ FEWSHOT_METHODS: tuple[str, ...] = ("scratch", "pretrain", "maml", "fomaml", "an
 BACKBONES: tuple[str, ...] = ("mlp", "cnn")
 #: Most inner steps an evaluation or a widget may ask for (each step is a full-batch gradient).
 MAX_STEPS = 100
+#: Most images one call holds at once (a meta-batch, or the batches timed together): 200,000
+#: 28×28 float images are 630 MB. The chapter's steps hold 480; each size alone is capped, but
+#: their product (meta_batch_size · n_way · (k_shot + k_query)) could reach billions.
+MAX_IMAGES = 200_000
 
 
 class FewShotNet(nn.Module):
@@ -123,7 +131,7 @@ class FewShotNet(nn.Module):
         super().__init__()
         n_out = check_int("n_out", n_out, 1, 10_000)
         hidden_sizes = check_hidden_sizes(hidden_sizes)
-        self.image_shape = tuple(image_shape)
+        self.image_shape = _check_image_shape(image_shape)
         self.backbone = check_choice("backbone", backbone, BACKBONES)
         layers: list[nn.Module] = []
         channels, side_h, side_w = self.image_shape
@@ -142,14 +150,33 @@ class FewShotNet(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:
         """The body's output for images ``[..., 1, H, W]``: ``[..., feature width]``."""
+        _check_net_input(x, self.image_shape)
         lead = x.shape[:-3]
         if self.backbone == "mlp":
             return self.body(x.flatten(-3))
         return self.body(x.reshape(-1, *self.image_shape)).reshape(*lead, -1)
 
     def forward(self, x: Tensor, head: bool = True) -> Tensor:
+        """N class scores ``[..., N]`` for images ``[..., 1, H, W]``; the features if not ``head``."""
         f = self.features(x)
-        return self.head(f) if head else f
+        return self.head(f) if check_bool("head", head) else f
+
+
+def _check_net_input(x: object, shape: tuple[int, int, int]) -> None:
+    """Float images ``[..., *shape]``, finite. Every inner step calls the network, often inside
+    ``vmap``, which cannot branch on a batched tensor's values: the finiteness check runs on a
+    plain tensor only (a wrapped one's plain original was checked where it entered)."""
+    if not isinstance(x, Tensor) or not x.is_floating_point():
+        raise TypeError(
+            f"x must be a float tensor of images [..., {', '.join(map(str, shape))}], got "
+            f"{getattr(x, 'dtype', type(x).__name__)}"
+        )
+    if x.dim() < 3 or tuple(x.shape[-3:]) != tuple(shape):
+        raise ValueError(
+            f"x must hold images of shape [..., {', '.join(map(str, shape))}], got {tuple(x.shape)}"
+        )
+    if not torch._C._functorch.is_functorch_wrapped_tensor(x):
+        check_finite("x", x)
 
 
 #: Classes per task :func:`prototype_logits` accepts: Omniglot, the largest set, has 1,623.
@@ -168,11 +195,14 @@ def prototype_logits(support: Tensor, support_labels: Tensor, query: Tensor, n_w
     features labelled n (its prototype, 原型). Softmax over them is the classifier.
     """
     n_way = check_int("n_way", n_way, 1, MAX_N_WAY)
-    check_tensor("support", support, ndim=2, floating=True)
-    check_tensor("query", query, ndim=2, floating=True)
+    # finite: a NaN feature (a diverged body) would make every score NaN, silently
+    check_tensor("support", support, ndim=2, floating=True, finite=True)
+    check_tensor("query", query, ndim=2, floating=True, finite=True)
     check_tensor("support_labels", support_labels, ndim=1)
     if support_labels.is_floating_point() or support_labels.dtype == torch.bool:
         raise TypeError(f"support_labels must be integer labels, got dtype {support_labels.dtype}")
+    if not len(support):
+        raise ValueError("support must hold at least one feature row [S, D], got S = 0")
     if len(support_labels) != len(support) or query.shape[1] != support.shape[1]:
         raise ValueError(
             f"support [S, D], support_labels [S] and query [Q, D] must agree, got "
@@ -256,6 +286,27 @@ class FewShotLearner:
     n_way: int
     config: FewShotConfig
 
+    def __post_init__(self) -> None:
+        check_choice("method", self.method, FEWSHOT_METHODS)
+        check_instance("model", self.model, FewShotNet, "a FewShotNet")
+        check_instance("config", self.config, FewShotConfig, "a FewShotConfig")
+        self.inner_lr = check_real("inner_lr", self.inner_lr, 0.0, 10.0, lo_open=True)
+        self.n_way = check_int("n_way", self.n_way, 2, 1000)
+        _check_weights(self.params, self.model)
+        heads = self.model.head.out_features
+        agree = {
+            "method": (self.method, self.config.method),
+            "n_way": (self.n_way, self.config.n_way),
+            "inner_lr": (self.inner_lr, self.config.inner_lr),
+        }
+        for name, (mine, configured) in agree.items():
+            if mine != configured:
+                raise ValueError(f"{name} must match config.{name} = {configured!r}, got {mine!r}")
+        if heads != self.n_way:
+            raise ValueError(
+                f"n_way must match the model's head ({heads} class scores), got {self.n_way}"
+            )
+
     @property
     def image_shape(self) -> tuple[int, int, int]:
         """``(1, H, W)``: the images this learner takes."""
@@ -281,10 +332,19 @@ class FewShotLearner:
 
     def logits(self, x: Tensor, params: Params | None = None, support=None) -> Tensor:
         """Class scores ``[Q, N]`` of images ``x`` with ``params`` (default φ); "protonet"
-        needs ``support=(x_support, y_support)`` to build its prototypes."""
+        needs ``support=(x_support, y_support)`` to build its prototypes (the other methods
+        ignore it, but a malformed one is refused)."""
         check_images(x, shape=self.image_shape)
+        params = check_params(params, self.params)
+        _check_weights(params, self.model)
+        if support is not None:  # checked for every method (a broken one is a mistake anyway)
+            if not isinstance(support, tuple | list) or len(support) != 2:
+                raise TypeError(f"support must be (x_support, y_support), got {support!r:.60}")
+            _check_task(*support, self.n_way, self.image_shape, name="support")
+            if self.method == "protonet":
+                _check_every_class_shown(support[1], self.n_way, "support's labels")
         with torch.no_grad():
-            return _logits(self, check_params(params, self.params), x, support)
+            return _logits(self, params, x, support)
 
 
 # ---------------------------------------------------------------------------------------
@@ -342,7 +402,7 @@ def _predictions_along_the_way(
 
 
 def _head_only(learner: FewShotLearner, head_only: bool | None) -> bool:
-    return learner.method == "anil" if head_only is None else bool(head_only)
+    return learner.method == "anil" if head_only is None else check_bool("head_only", head_only)
 
 
 def _adapt(learner: FewShotLearner, x: Tensor, y: Tensor, steps: int, head_only: bool) -> Params:
@@ -369,7 +429,7 @@ def _logits(learner: FewShotLearner, params: Mapping[str, Tensor], x: Tensor, su
         return functional_call(learner.model, dict(params), (x,))
     if support is None:
         raise ValueError(
-            "a protonet learner needs support=(x_support, y_support) for its prototypes"
+            "support must be (x_support, y_support) for a protonet learner's prototypes, got None"
         )
     x_s, y_s = support
     f_s, f_q = (_features(learner.model, params, z) for z in (x_s, x))
@@ -386,6 +446,25 @@ def outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) 
 
     ``batch`` is a TaskBatch of images (meta-learners) or ``(images, labels)`` (pre-training).
     """
+    check_instance("config", config, FewShotConfig, "a FewShotConfig")
+    check_instance("model", model, FewShotNet, "a FewShotNet")
+    if config.method == "scratch":
+        raise ValueError("config.method must be one that trains (not 'scratch'), got 'scratch'")
+    _check_weights(params, model)
+    heads = model.head.out_features
+    if config.method == "pretrain":
+        _check_labelled_batch(batch, heads, model.image_shape)
+    else:
+        if heads != config.n_way:
+            raise ValueError(f"model must have config.n_way = {config.n_way} outputs, got {heads}")
+        _check_task_batch(batch, config.n_way, model.image_shape, "batch")
+        if config.method == "protonet":
+            _check_every_class_shown(batch.y_support, config.n_way, "batch.y_support")
+    return _outer_loss(config, model, params, batch)
+
+
+def _outer_loss(config: FewShotConfig, model: FewShotNet, params: Params, batch) -> Tensor:
+    """:func:`outer_loss` without the checks (the training loop's batches are drawn checked)."""
     if config.method == "pretrain":  # ordinary supervised learning on all training classes
         x, y = batch
         return F.cross_entropy(functional_call(model, params, (x,)), y)
@@ -443,6 +522,7 @@ def train_fewshot(
     if not isinstance(config, FewShotConfig):
         raise TypeError(f"config must be a FewShotConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     tasks = digit_split()[0] if tasks is None else tasks
     if not isinstance(tasks, ImageTasks):
         raise TypeError(
@@ -450,6 +530,7 @@ def train_fewshot(
             f"{type(tasks).__name__}"
         )
     tasks.check_task_shape(config.n_way, config.k_shot, config.k_query)
+    _check_images_held(config)
     pretrain = config.method == "pretrain"
     model = _network(config, tasks.num_classes if pretrain else config.n_way, tasks.image_shape)
     params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
@@ -471,7 +552,7 @@ def train_fewshot(
             batch = tasks.sample(
                 config.meta_batch_size, config.n_way, config.k_shot, config.k_query, generator
             ).to(config.device)
-        loss = outer_loss(config, model, params, batch)
+        loss = _outer_loss(config, model, params, batch)
         # protonet never uses the head: its gradient is zero (materialized), so Adam leaves it
         grads = torch.autograd.grad(
             loss, list(params.values()), allow_unused=True, materialize_grads=True
@@ -564,6 +645,7 @@ def meta_iterations_per_second(
     check_real("seconds", seconds, 0.0, 60.0, lo_open=True)
     check_int("batches", batches, 1, 100)
     tasks.check_task_shape(config.n_way, config.k_shot, config.k_query)
+    _check_images_held(config, batches)
     model = _network(config, config.n_way, tasks.image_shape)
     params = {n: p.detach().clone().requires_grad_(True) for n, p in model.named_parameters()}
     generator = make_generator(config.seed)
@@ -573,7 +655,7 @@ def meta_iterations_per_second(
     ]
 
     def step(batch: TaskBatch) -> None:
-        loss = outer_loss(config, model, params, batch)
+        loss = _outer_loss(config, model, params, batch)
         torch.autograd.grad(loss, list(params.values()), allow_unused=True)
 
     step(drawn[0])
@@ -622,6 +704,8 @@ def predictions_along_the_way(
     _check_task_batch(tasks, learner.n_way, learner.image_shape)
     _check_steps(max_steps, "max_steps")
     check_int("chunk", chunk, 1)
+    if learner.method == "protonet":
+        _check_every_class_shown(tasks.y_support, learner.n_way, "tasks.y_support")
     only_head = _head_only(learner, head_only)
 
     def one_task(x_s: Tensor, y_s: Tensor, x_q: Tensor) -> Tensor:
@@ -657,7 +741,9 @@ def choose_inner_lr(
     chosen method. Returns ``(best α, {α: mean accuracy})``; ties go to the first candidate.
     """
     _check_learner(learner)
+    _check_task_batch(tasks, learner.n_way, learner.image_shape)
     _check_steps(steps)
+    candidates = check_sequence("candidates", candidates, max_length=100)
     candidates = [check_real("candidates entries", a, 0.0, 10.0, lo_open=True) for a in candidates]
     if not candidates:
         raise ValueError("candidates must hold at least one step size, got none")
@@ -673,6 +759,7 @@ def choose_inner_lr(
 def layer_names(params: Mapping[str, Tensor]) -> dict[str, str]:
     """Parameter-name prefix → readable name of each layer: ``{"body.0.": "hidden layer 1", …,
     "head.": "head"}`` (in the chapter's language: the names are printed as they are)."""
+    _check_weights(params)
     hidden = sorted({n.split(".")[1] for n in params if n.startswith("body.")}, key=int)
     names = {f"body.{i}.": _hidden_layer(k) for k, i in enumerate(hidden, start=1)}
     return {**names, "head.": tr("head")}
@@ -697,8 +784,8 @@ def layer_changes(learner: FewShotLearner, tasks: TaskBatch, *, steps: int) -> d
     _check_learner(learner)
     if learner.method in ("protonet", "pretrain"):
         raise ValueError(
-            f"layer_changes needs a method whose φ is adapted from non-zero weights "
-            f"(scratch, maml, fomaml, anil), got {learner.method!r}"
+            f"learner must use a method whose φ is adapted from non-zero weights "
+            f"(scratch, maml, fomaml, anil) for layer_changes, got {learner.method!r}"
         )
     _check_task_batch(tasks, learner.n_way, learner.image_shape)
     _check_steps(steps)
@@ -725,6 +812,18 @@ def _layer_norm(theta: Params, prefix: str, phi: Params) -> Tensor:
 # ---------------------------------------------------------------------------------------
 
 
+def _check_images_held(config: FewShotConfig, batches: int = 1) -> None:
+    """The images a step holds, times the ``batches`` drawn at once, within :data:`MAX_IMAGES`."""
+    per_step = config.meta_batch_size * config.n_way * (config.k_shot + config.k_query)
+    if batches * per_step > MAX_IMAGES:
+        what = "meta_batch_size · n_way · (k_shot + k_query)"
+        what = what if batches == 1 else f"batches · {what}"
+        raise ValueError(
+            f"config: {what} must be at most {MAX_IMAGES:_} images held at once, got "
+            f"{batches * per_step:_}"
+        )
+
+
 def _check_learner(learner: object) -> None:
     if not isinstance(learner, FewShotLearner):
         raise TypeError(
@@ -738,7 +837,10 @@ def _check_steps(steps: object, name: str = "steps") -> None:
 
 def _check_labels(y: Tensor, name: str, n_way: int) -> None:
     if not isinstance(y, Tensor) or y.dtype != torch.long:
-        raise TypeError(f"{name} must be a torch.long tensor of labels 0..{n_way - 1}")
+        raise TypeError(
+            f"{name} must be a torch.long tensor of labels 0..{n_way - 1}, got "
+            f"{getattr(y, 'dtype', type(y).__name__)}"
+        )
     if y.numel() and (int(y.min()) < 0 or int(y.max()) >= n_way):
         raise ValueError(
             f"{name} must hold labels in 0..{n_way - 1} (n_way={n_way}), "
@@ -746,34 +848,96 @@ def _check_labels(y: Tensor, name: str, n_way: int) -> None:
         )
 
 
-def _check_task(x: Tensor, y: Tensor, n_way: int, shape: tuple[int, int, int]) -> None:
-    """One task's support set: images ``[S, 1, H, W]`` and labels ``[S]``."""
-    check_images(x, shape=shape)
-    _check_labels(y, "y", n_way)
+def _check_task(
+    x: Tensor, y: Tensor, n_way: int, shape: tuple[int, int, int], name: str | None = None
+) -> None:
+    """One task's support set: images ``x`` ``[S, 1, H, W]`` and labels ``y`` ``[S]`` (named
+    "x" and "y", or "<name>'s images" and "<name>'s labels" when they came as one argument)."""
+    x_name, y_name = ("x", "y") if name is None else (f"{name}'s images", f"{name}'s labels")
+    check_images(x, x_name, shape=shape)
+    _check_labels(y, y_name, n_way)
     if x.dim() != 4 or y.shape != x.shape[:1]:
         raise ValueError(
-            f"one task's images must be [S, {', '.join(map(str, shape))}] with labels [S], got "
-            f"{tuple(x.shape)} and {tuple(y.shape)}"
+            f"{x_name} must be one task's images [S, {', '.join(map(str, shape))}] with "
+            f"{y_name} [S], got {tuple(x.shape)} and {tuple(y.shape)}"
         )
 
 
-def _check_task_batch(tasks: object, n_way: int, shape: tuple[int, int, int]) -> None:
+def _check_task_batch(
+    tasks: object, n_way: int, shape: tuple[int, int, int], name: str = "tasks"
+) -> None:
     """A TaskBatch of images ``[B, S, 1, H, W]`` with labels ``[B, S]``."""
     if not isinstance(tasks, TaskBatch):
         raise TypeError(
-            f"tasks must be a TaskBatch (e.g. from ImageTasks.sample), got {type(tasks).__name__}"
+            f"{name} must be a TaskBatch (e.g. from ImageTasks.sample), got {type(tasks).__name__}"
         )
     for x_name, y_name in (("x_support", "y_support"), ("x_query", "y_query")):
         x, y = getattr(tasks, x_name), getattr(tasks, y_name)
-        check_images(x, f"tasks.{x_name}", shape)
-        _check_labels(y, f"tasks.{y_name}", n_way)
+        check_images(x, f"{name}.{x_name}", shape)
+        _check_labels(y, f"{name}.{y_name}", n_way)
         if x.dim() != 5 or y.shape != x.shape[:2]:
             raise ValueError(
-                f"tasks.{x_name} must be [B, S, {', '.join(map(str, shape))}] with "
-                f"tasks.{y_name} [B, S], got {tuple(x.shape)} and {tuple(y.shape)}"
+                f"{name}.{x_name} must be [B, S, {', '.join(map(str, shape))}] with "
+                f"{name}.{y_name} [B, S], got {tuple(x.shape)} and {tuple(y.shape)}"
             )
+    if not tasks.x_support.shape[1] or not tasks.x_query.shape[1]:
+        raise ValueError(
+            f"{name} must hold at least one support and one query image per task, got "
+            f"{tasks.x_support.shape[1]} and {tasks.x_query.shape[1]}"
+        )
+    if not tasks.x_support.shape[0]:
+        raise ValueError(f"{name} must hold at least one task, got B = 0")
     if tasks.x_support.shape[0] != tasks.x_query.shape[0]:
-        raise ValueError("support and query sets must hold the same number of tasks B")
+        raise ValueError(
+            f"{name}: support and query sets must hold the same number of tasks B, got "
+            f"{tasks.x_support.shape[0]} and {tasks.x_query.shape[0]}"
+        )
+
+
+def _check_every_class_shown(y_support: Tensor, n_way: int, name: str) -> None:
+    """Each task's support set shows every class: a prototype of no image is 0 / 0 = NaN."""
+    shown = (y_support.unsqueeze(-1) == torch.arange(n_way, device=y_support.device)).any(-2)
+    if not bool(shown.all()):
+        raise ValueError(
+            f"{name} must show each of the {n_way} classes at least once in every task (a "
+            f"prototype of no image is 0 / 0), got {int((~shown).sum())} classes missing"
+        )
+
+
+def _check_labelled_batch(
+    batch: object, n_classes: int, shape: tuple[int, int, int]
+) -> tuple[Tensor, Tensor]:
+    """Pre-training's ``(images [M, 1, H, W], labels [M])``."""
+    if not isinstance(batch, tuple | list) or len(batch) != 2:
+        raise TypeError(
+            f"batch must be (images, labels) for method 'pretrain', got {type(batch).__name__}"
+        )
+    x, y = batch
+    check_images(x, "batch images", shape)
+    _check_labels(y, "batch labels", n_classes)
+    if x.dim() != 4 or y.shape != x.shape[:1]:
+        raise ValueError(
+            f"batch must be images [M, {', '.join(map(str, shape))}] with labels [M], got "
+            f"{tuple(x.shape)} and {tuple(y.shape)}"
+        )
+    return x, y
+
+
+def _check_weights(params: object, model: FewShotNet | None = None) -> None:
+    """A non-empty dict of named tensors; with ``model``, exactly its parameters' names."""
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of weight tensors, got {type(params).__name__}")
+    if not params:
+        raise ValueError("params must hold the network's weights, got an empty dict")
+    wrong = [n for n, p in params.items() if not isinstance(n, str) or not isinstance(p, Tensor)]
+    if wrong:
+        raise TypeError(f"params must map names to tensors, got {wrong[0]!r:.60}")
+    if model is not None:
+        names = {n for n, _ in model.named_parameters()}
+        if set(params) != names:
+            raise ValueError(
+                f"params must hold the model's weights {sorted(names)}, got {sorted(params)}"
+            )
 
 
 def _check_image_shape(shape: object) -> tuple[int, int, int]:

@@ -33,7 +33,7 @@ import torch
 from torch import Tensor
 
 from course_lib.meta.tasks import TaskBatch
-from course_lib.validation import check_int
+from course_lib.validation import check_finite, check_instance, check_int, check_sequence
 
 __all__ = [
     "IMAGE_SHAPE",
@@ -72,8 +72,10 @@ def load_digit_images() -> tuple[Tensor, Tensor]:
 
 
 def check_images(x: object, name: str = "x", shape: tuple[int, int, int] = IMAGE_SHAPE) -> Tensor:
-    """``x`` if it is a float tensor of images ``[..., *shape]``; else an error naming the shape."""
-    _, h, w = shape
+    """``x`` if it is a float tensor of images ``[..., *shape]`` with no NaN or ±inf; else an
+    error naming the shape (a NaN pixel would turn every score computed from it into NaN)."""
+    check_instance("name", name, str, "a string (the argument's name, for messages)")
+    _, h, w = _check_shape(shape)
     if not isinstance(x, Tensor):
         raise TypeError(
             f"{name} must be a torch.Tensor of images [..., 1, {h}, {w}], got {type(x)}"
@@ -85,7 +87,15 @@ def check_images(x: object, name: str = "x", shape: tuple[int, int, int] = IMAGE
         )
     if not x.is_floating_point():
         raise TypeError(f"{name} must be a float tensor, got {x.dtype}")
-    return x
+    return check_finite(name, x)
+
+
+def _check_shape(shape: object) -> tuple[int, int, int]:
+    """``shape`` as ``(1, H, W)``: one channel of positive sizes."""
+    c, h, w = (check_int("shape entries", v, 1) for v in check_sequence("shape", shape, length=3))
+    if c != 1:
+        raise ValueError(f"shape must be (1, H, W): one channel, got {tuple(shape)}")
+    return c, h, w
 
 
 class ImageTasks:
@@ -109,20 +119,29 @@ class ImageTasks:
         max_value: int = 1,
         description: str = "images",
     ) -> None:
-        if not isinstance(images, Tensor) or images.dim() != 5 or images.shape[2] != 1:
+        if not isinstance(images, Tensor):
+            raise TypeError(
+                "images must be a torch.Tensor [num_classes, images_per_class, 1, H, W], got "
+                f"{type(images).__name__}"
+            )
+        if images.dim() != 5 or images.shape[2] != 1:
             raise ValueError(
                 "images must be a tensor [num_classes, images_per_class, 1, H, W], got "
-                f"{tuple(getattr(images, 'shape', ()))}"
+                f"{tuple(images.shape)}"
             )
+        if images.dtype == torch.bool or images.is_complex():
+            raise TypeError(f"images must hold float pixels or integer levels, got {images.dtype}")
+        check_finite("images", images)
+        class_names = check_sequence("class_names", class_names, of=str)
         if len(class_names) != images.shape[0]:
             raise ValueError(
                 f"class_names must name each of the {images.shape[0]} classes, got "
                 f"{len(class_names)} names"
             )
         self.images = images
-        self.class_names = tuple(str(n) for n in class_names)
+        self.class_names = class_names
         self.max_value = check_int("max_value", max_value, 1)
-        self.description = str(description)
+        self.description = check_instance("description", description, str, "a string")
 
     def __repr__(self) -> str:
         return (
@@ -145,7 +164,7 @@ class ImageTasks:
 
     def describe(self, c: int) -> str:
         """How class ``c`` is written in plots."""
-        return self.class_names[c]
+        return self.class_names[check_int("c", c, 0, self.num_classes - 1)]
 
     def _pixels(self, x: Tensor) -> Tensor:
         """Images as floats in [0, 1] (integer levels are divided by ``max_value``)."""
@@ -173,6 +192,7 @@ class ImageTasks:
         """``[num_tasks, n_way]`` class indices: N different classes per task, in random order."""
         _check_num_tasks(num_tasks)
         check_int("n_way", n_way, 2)
+        _check_generator(generator)
         if n_way > self.num_classes:
             raise ValueError(
                 f"n_way must be <= {self.num_classes}, the classes of {self.description}; "
@@ -190,8 +210,9 @@ class ImageTasks:
         ``[B, N·k_query, …]`` for the query set. The images of one class in one task are all
         different (drawn without replacement).
         """
-        num_tasks, n_way = classes.shape
+        num_tasks, n_way = self._check_classes(classes)
         self.check_task_shape(n_way, k_shot, k_query)
+        _check_generator(generator)
         picks = torch.rand(num_tasks, n_way, self.images_per_class, generator=generator)
         picks = picks.argsort(-1)[..., : k_shot + k_query]  # [B, N, K + Q] without replacement
         x = self._pixels(self.images[classes.unsqueeze(-1), picks])  # [B, N, K + Q, 1, H, W]
@@ -207,6 +228,31 @@ class ImageTasks:
             flat(y[:, :, k_shot:]),
         )
 
+    def _check_classes(self, classes: object) -> tuple[int, int]:
+        """``[B, N]`` of classes of this family, N different ones per task (as sample_classes draws)."""
+        if (
+            not isinstance(classes, Tensor)
+            or classes.is_floating_point()
+            or classes.dtype == torch.bool
+        ):
+            raise TypeError(
+                f"classes must be an integer tensor [num_tasks, n_way] of class indices, got "
+                f"{getattr(classes, 'dtype', type(classes).__name__)}"
+            )
+        if classes.dim() != 2 or not classes.numel():
+            raise ValueError(
+                f"classes must be [num_tasks, n_way], got shape {tuple(classes.shape)}"
+            )
+        _check_num_tasks(classes.shape[0])
+        if int(classes.min()) < 0 or int(classes.max()) >= self.num_classes:
+            raise ValueError(
+                f"classes must be indices in 0..{self.num_classes - 1} ({self.description}), got "
+                f"values from {int(classes.min())} to {int(classes.max())}"
+            )
+        if (classes.sort(1).values.diff(dim=1) == 0).any():
+            raise ValueError("classes must name n_way different classes in each task, got a repeat")
+        return tuple(classes.shape)  # type: ignore[return-value]
+
     def sample(
         self,
         num_tasks: int,
@@ -218,6 +264,7 @@ class ImageTasks:
         """``num_tasks`` new N-way K-shot tasks; the same seeded generator gives the same tasks."""
         _check_num_tasks(num_tasks)
         self.check_task_shape(n_way, k_shot, k_query)
+        _check_generator(generator)
         classes = self.sample_classes(num_tasks, n_way, generator)
         return self.make_tasks(classes, k_shot, k_query, generator)
 
@@ -226,6 +273,7 @@ class ImageTasks:
     ) -> tuple[Tensor, Tensor]:
         """``size`` images drawn uniformly from every class, with their class index (pre-training's data)."""
         size = check_int("size", size, 1, 1_000_000)
+        _check_generator(generator)
         pick = torch.randint(self.num_classes * self.images_per_class, (size,), generator=generator)
         c, m = pick // self.images_per_class, pick % self.images_per_class
         return self._pixels(self.images[c, m]), c
@@ -277,6 +325,7 @@ def digit_split(
     3, 6, 7, 9. 6 and 9 must be on the same side (a 6 rotated by 180° resembles a 9).
     """
     test = _check_digits(test_digits, "test_digits")
+    rotations = _check_rotations(rotations)
     if (6 in test) != (9 in test):
         raise ValueError(
             f"test_digits must hold both 6 and 9 or neither (a 6 rotated by 180° resembles a 9, "
@@ -309,11 +358,19 @@ def _check_rotations(rotations: object) -> tuple[int, ...]:
     return out
 
 
+def _check_generator(generator: object) -> None:
+    if generator is not None:
+        check_instance("generator", generator, torch.Generator, "a torch.Generator or None")
+
+
 def _check_num_tasks(num_tasks: object) -> None:
     check_int("num_tasks", num_tasks, 1, MAX_TASKS)
 
 
 def describe_class(digit_rotation: tuple[int, int]) -> str:
     """'7 @ 90°': how a (digit, rotation) class is written in plots."""
-    digit, rotation = digit_rotation
+    digit, rotation = check_sequence("digit_rotation", digit_rotation, length=2)
+    check_int("digit_rotation's digit", digit, 0, 9)
+    if check_int("digit_rotation's rotation", rotation, 0) not in ROTATIONS:
+        raise ValueError(f"digit_rotation's rotation must be one of {ROTATIONS}, got {rotation}")
     return f"{digit} @ {rotation}°"

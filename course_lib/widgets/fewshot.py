@@ -20,7 +20,7 @@ from course_lib.meta import FewShotLearner, predictions_along_the_way
 from course_lib.meta.images import ImageTasks
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.training import make_generator
-from course_lib.validation import check_int, check_seed
+from course_lib.validation import check_instance, check_int, check_seed, check_sequence
 from course_lib.widgets._base import explorer, int_slider
 
 __all__ = ["fewshot_explorer", "story_task"]
@@ -47,9 +47,33 @@ def story_task(correct: Mapping[str, np.ndarray], winners: Sequence[str], losers
     ``correct[name]`` is ``[num_tasks]`` accuracies of one method at the default view; the
     widget opens on this task so the first picture already shows the chapter's result.
     """
-    margin = sum(correct[w] for w in winners) / len(winners)
-    margin = margin - sum(correct[name] for name in losers) / len(losers)
+    check_sequence("winners", winners)
+    check_sequence("losers", losers)
+    if not isinstance(correct, Mapping):
+        raise TypeError(
+            f"correct must map learner names to accuracy arrays, got {type(correct).__name__}"
+        )
+    if not correct:
+        raise ValueError("correct must map learner names to accuracy arrays, got an empty dict")
+    rows = {name: _accuracies(name, acc) for name, acc in correct.items()}
+    shapes = {a.shape for a in rows.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 1 or not next(iter(shapes))[0]:
+        raise ValueError(f"correct must hold [num_tasks] arrays of one length, got shapes {shapes}")
+    if not all(np.isfinite(a).all() for a in rows.values()):
+        raise ValueError("correct must hold finite accuracies, got NaN or ±inf")
+    winners, losers = _sides(list(rows), winners, losers)
+    margin = sum(rows[w] for w in winners) / len(winners)
+    margin = margin - sum(rows[name] for name in losers) / len(losers)
     return int(np.argmax(margin))
+
+
+def _accuracies(name: object, values: object) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"correct[{name!r}] must be an array of accuracies, got {values!r:.60}"
+        ) from err
 
 
 def fewshot_explorer(
@@ -81,8 +105,15 @@ def fewshot_explorer(
     number in the corner is the predicted label. The widget opens with K = 1, one step, on
     the task where the winners beat the losers by the most (:func:`story_task`).
     """
-    if not learners or not all(isinstance(v, FewShotLearner) for v in learners.values()):
-        raise TypeError("learners must map names to FewShotLearner objects from train_fewshot")
+    if not isinstance(learners, Mapping):
+        raise TypeError(
+            f"learners must map names to FewShotLearner objects from train_fewshot, got "
+            f"{type(learners).__name__} {learners!r:.60}"
+        )
+    if not learners:
+        raise ValueError("learners must name at least one FewShotLearner, got an empty dict")
+    for name, learner in learners.items():
+        check_instance(f"learners[{name!r}]", learner, FewShotLearner, "a FewShotLearner")
     n_way = {learner.n_way for learner in learners.values()}
     if len(n_way) != 1:
         raise ValueError(f"all learners must share one n_way, got {sorted(n_way)}")
@@ -101,10 +132,12 @@ def fewshot_explorer(
         raise ValueError(f"num_tasks must be in [1, 100], got {num_tasks}")
     if not 0 <= check_int("max_steps", max_steps, 0) <= 20:
         raise ValueError(f"max_steps must be in [0, 20], got {max_steps}")
+    shots = check_sequence("shots", shots, min_length=1, max_length=10)
     shots = tuple(check_int("shots entries", k, 1) for k in shots)
     check_seed(seed)
     for k in shots:
         tasks.check_task_shape(n_way, k, k_query)
+    winners, losers = _sides(list(learners), winners, losers)  # before the work
 
     generator = make_generator(seed)
     drawn, classes, predictions = {}, {}, {}  # all keyed by K
@@ -124,7 +157,6 @@ def fewshot_explorer(
         )
         for name in names
     }
-    winners, losers = _sides(names, winners, losers)
     controls = {
         "task": int_slider(tr("new task"), story_task(correct, winners, losers), 0, num_tasks - 1),
         "k": widgets.ToggleButtons(
@@ -221,10 +253,11 @@ def _sides(
 ) -> tuple[list[str], list[str]]:
     """The winners and losers among ``names`` (defaults by :data:`WINNERS` / :data:`LOSERS`)."""
     if winners is None:
-        winners = [n for n in names if n.lower().startswith(WINNERS)] or names[:1]
+        winners = [n for n in names if str(n).lower().startswith(WINNERS)] or names[:1]
     if losers is None:
-        losers = [n for n in names if n.lower().startswith(LOSERS)] or names[-1:]
+        losers = [n for n in names if str(n).lower().startswith(LOSERS)] or names[-1:]
     for side, chosen in (("winners", winners), ("losers", losers)):
+        chosen = check_sequence(side, chosen)
         unknown = [n for n in chosen if n not in names]
         if not chosen or unknown:
             raise ValueError(
