@@ -225,3 +225,13 @@ def test_pixel_yardstick_when_the_run_says_otherwise(capsys):
     assert check_pixel_yardstick("a", 0.50, 0.47) is False
     assert "differ by less than 5 points" in capsys.readouterr().out
     assert check_pixel_yardstick("b", 0.40, 0.60) is True
+
+
+@pytest.mark.parametrize("digits", [2.0, -0.1, 87.1])
+def test_pixel_yardstick_cannot_judge_an_impossible_accuracy(digits, capsys):
+    """An accuracy outside [0, 1] (a percentage passed by mistake, a broken run) decides no
+    answer: the check says it cannot judge, naming the measurement and the value."""
+    assert check_pixel_yardstick("a", digits, 0.417) is False
+    out = capsys.readouterr().out
+    assert "cannot judge" in out and "digits accuracy must be a fraction in [0, 1]" in out
+    assert f"got {digits}" in out

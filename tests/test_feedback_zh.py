@@ -247,7 +247,8 @@ def test_chapter_6_names_its_families_and_layers_in_chinese(chinese, capsys):
     from course_lib.meta.classifiers import layer_names
 
     assert _split_descriptions("typefaces")[2] == "元测试汉字（按字体划分）"
-    params = {"body.0.weight": 0, "body.2.weight": 0, "body.4.weight": 0, "head.weight": 0}
+    names = ("body.0.weight", "body.2.weight", "body.4.weight", "head.weight")
+    params = {name: torch.zeros(1) for name in names}
     assert list(layer_names(params).values()) == ["隐藏层 1", "隐藏层 2", "隐藏层 3", "输出头"]
     # The checker reads this run's measurement under its Chinese layer names.
     moves = {"隐藏层 1": 0.04, "隐藏层 2": 0.05, "输出头": 0.35}

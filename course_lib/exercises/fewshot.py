@@ -394,6 +394,17 @@ _YARDSTICK_CHOICES = {"a": "the digits", "b": "the characters", "c": "about the 
 _SAME = 0.05
 
 
+def _accuracy(value: object, what: str) -> float:
+    """A measured accuracy as a fraction in [0, 1], or CannotJudge: an impossible accuracy
+    (2.0, a percentage) would otherwise decide which answer is right."""
+    number = plain_number(value, what)
+    if not 0.0 <= number <= 1.0:
+        raise CannotJudge(
+            tr("{what} must be a fraction in [0, 1], got {got}", what=what, got=number)
+        )
+    return number
+
+
 @safe_checker
 def check_pixel_yardstick(answer: object, digits: float, characters: float) -> bool:
     """Predict-then-run: at 5-way 1-shot, where do raw-pixel prototypes score higher?
@@ -403,8 +414,8 @@ def check_pixel_yardstick(answer: object, digits: float, characters: float) -> b
     :func:`course_lib.meta.pixel_prototypes` on 600 new tasks of each; the right choice is
     read from them. A measurement that is not a finite number (a broken run) cannot be judged.
     """
-    digits = plain_number(digits, "this run's digits accuracy")
-    characters = plain_number(characters, "this run's characters accuracy")
+    digits = _accuracy(digits, tr("this run's digits accuracy"))
+    characters = _accuracy(characters, tr("this run's characters accuracy"))
     measured = tr(
         "this run: digits {digits:.1f}%, characters {characters:.1f}%",
         digits=100 * digits,
