@@ -52,7 +52,13 @@ def test_clear_forgets_a_task_only():
         (lambda: MultiTaskReplayBuffer(2, 0, WIDTHS), ValueError, "capacity must be an integer"),
         (lambda: MultiTaskReplayBuffer(0, 5, WIDTHS), ValueError, "num_tasks must be an integer"),
         (lambda: MultiTaskReplayBuffer(10**6, 10**6, WIDTHS), ValueError, "num_tasks \\* capacity"),
-        (lambda: MultiTaskReplayBuffer(2, 5, {}), TypeError, "widths must be a non-empty mapping"),
+        (
+            lambda: MultiTaskReplayBuffer(2, 5, {}),
+            ValueError,
+            "widths must name at least one field",
+        ),
+        (lambda: MultiTaskReplayBuffer(2, 5, [("obs", 2)]), TypeError, "widths must be a mapping"),
+        (lambda: MultiTaskReplayBuffer(2, 5, {"obs": 0}), ValueError, r"widths\['obs'\] must be"),
     ],
 )
 def test_bad_buffers_are_named(call, error, match):

@@ -42,7 +42,14 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from course_lib.nets import mlp
-from course_lib.validation import check_hidden_sizes, check_int, check_real
+from course_lib.validation import (
+    check_finite,
+    check_hidden_sizes,
+    check_instance,
+    check_int,
+    check_real,
+    check_tensor,
+)
 
 __all__ = [
     "LOG_STD_MIN",
@@ -62,12 +69,79 @@ LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 _LOG_2 = math.log(2.0)
 
 
+# -- Argument checks. These functions sit in the inner loop (every gradient step), so each checks
+# shapes and dtypes up front (Python attributes, no tensor work) and finiteness once, on its
+# result: a NaN or ±inf in any input reaches the result (NaN · 0 is NaN, min(NaN, x) is NaN), so
+# one isfinite over the output replaces one per input, and only a failure pays for naming it.
+
+
+def _floats(name: str, value: object, ndim: int | None = None) -> Tensor:
+    return check_tensor(name, value, ndim=ndim, floating=True)
+
+
+def _per_row(name: str, value: object, like: Tensor | None = None, like_name: str = "") -> Tensor:
+    """A float ``[N]`` (one number per transition), of the N of ``like`` if given."""
+    value = _floats(name, value, ndim=1)
+    if like is not None and len(value) != len(like):
+        raise ValueError(
+            f"{name} and {like_name} must have one number per row, got {name} "
+            f"{tuple(value.shape)} and {like_name} {tuple(like.shape)}"
+        )
+    return value
+
+
+def _both_critics(name: str, value: object, like: Tensor, like_name: str) -> Tensor:
+    """A float ``[2, N]``: both critics' values of the N rows of ``like``."""
+    value = _floats(name, value)
+    if tuple(value.shape) != (2, len(like)):
+        raise ValueError(
+            f"{name} must have shape [2, N] (both critics' values of the N rows of {like_name}), "
+            f"got {name} {tuple(value.shape)} and {like_name} {tuple(like.shape)}"
+        )
+    return value
+
+
+def _scalar(name: str, value: object, lo: float, hi: float) -> None:
+    """A number in [lo, hi], or a 0-d tensor holding one (α is ``log_alpha.exp()``)."""
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise ValueError(
+                f"{name} must be a number or a 0-d tensor, got a tensor of shape {tuple(value.shape)}"
+            )
+        value = value.detach().item()
+    check_real(name, value, lo, hi)
+
+
+def _finite_or_blame(result: Tensor, what: str, **inputs: Tensor) -> Tensor:
+    """``result`` if it is finite; otherwise the error names the input that is not."""
+    if bool(torch.isfinite(result).all()):
+        return result
+    for name, value in inputs.items():
+        check_finite(name, value)
+    raise ValueError(f"{what} overflowed: every input is finite, got a result that is not")
+
+
 def tanh_gaussian_log_prob(u: Tensor, mean: Tensor, log_std: Tensor) -> Tensor:
     """log π(tanh(u)) for u ∼ N(mean, exp(log_std)²), summed over the action axis.
 
     log(1 − tanh(u)²) is written as 2 (log 2 − u − softplus(−2u)), which stays finite where
     tanh(u) rounds to ±1 (the form used by Stable-Baselines3's ``TanhBijector`` and CleanRL).
+    ``u``, ``mean`` and ``log_std`` are ``[..., A]`` alike (checked: broadcasting would
+    silently sum a different number of terms).
     """
+    for name, value in (("u", u), ("mean", mean), ("log_std", log_std)):
+        _floats(name, value)
+    if not u.shape == mean.shape == log_std.shape or u.dim() == 0:
+        raise ValueError(
+            "u, mean and log_std must have one shape [..., action_dim], got "
+            f"{tuple(u.shape)}, {tuple(mean.shape)}, {tuple(log_std.shape)}"
+        )
+    logprob = _tanh_gaussian_log_prob(u, mean, log_std)
+    return _finite_or_blame(logprob, "log π", u=u, mean=mean, log_std=log_std)
+
+
+def _tanh_gaussian_log_prob(u: Tensor, mean: Tensor, log_std: Tensor) -> Tensor:
+    """The formula alone, for the actor's own draws (every environment step: no checks)."""
     gaussian = -0.5 * ((u - mean) / log_std.exp()).square() - log_std - 0.5 * math.log(2 * math.pi)
     squash = 2.0 * (_LOG_2 - u - F.softplus(-2.0 * u))
     return (gaussian - squash).sum(-1)
@@ -80,7 +154,8 @@ class TanhGaussianActor(nn.Module):
         super().__init__()
         self.action_dim = check_int("action_dim", action_dim, 1, 1_000)
         self.net = mlp(
-            check_int("obs_dim", obs_dim, 1, 10_000) + check_int("latent_dim", latent_dim, 1),
+            check_int("obs_dim", obs_dim, 1, 10_000)
+            + check_int("latent_dim", latent_dim, 1, 1_000),
             check_hidden_sizes(hidden_sizes),
             2 * self.action_dim,
             activation=nn.ReLU,
@@ -104,7 +179,7 @@ class TanhGaussianActor(nn.Module):
         mean, log_std = self(obs, z)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device)
         u = mean + log_std.exp() * noise
-        return torch.tanh(u), tanh_gaussian_log_prob(u, mean, log_std)
+        return torch.tanh(u), _tanh_gaussian_log_prob(u, mean, log_std)
 
     @torch.no_grad()
     def act(
@@ -182,30 +257,78 @@ def soft_q_target(
 
     ``next_q [2, N]`` are the *target* critics' values at a′ ∼ π(·|s′); ``dones`` 1 where the
     episode terminated at s′ (a time-limit cut is not a termination: the value goes on).
+    ``rewards``, ``dones`` and ``next_logprob`` are ``[N]`` (checked: an ``[N, 1]`` would
+    broadcast against ``[N]`` into ``[N, N]``).
     """
+    _per_row("rewards", rewards)
+    _per_row("next_logprob", next_logprob, rewards, "rewards")
+    _both_critics("next_q", next_q, rewards, "rewards")
+    dones = check_tensor("dones", dones, ndim=1)
+    if len(dones) != len(rewards):
+        raise ValueError(
+            f"dones and rewards must have one number per row, got dones {tuple(dones.shape)} and "
+            f"rewards {tuple(rewards.shape)}"
+        )
+    if dones.dtype != torch.bool and bool(((dones != 0) & (dones != 1)).any()):
+        raise ValueError(
+            f"dones must be 0 or 1 (1 where the episode terminated), got {dones.unique().tolist()}"
+        )
+    _scalar("gamma", gamma, 0.0, 1.0)
+    _scalar("alpha", alpha, 0.0, math.inf)
     soft_value = next_q.min(0).values - alpha * next_logprob
-    return rewards + gamma * (1.0 - dones.float()) * soft_value
+    target = rewards + gamma * (1.0 - dones.float()) * soft_value
+    return _finite_or_blame(
+        target, "the soft target", rewards=rewards, next_q=next_q, next_logprob=next_logprob
+    )
 
 
 def critic_loss(q_pred: Tensor, target: Tensor) -> Tensor:
     """Σ_i mean((Q_i(s, a) − y)²) over both critics (``q_pred [2, N]``, ``target [N]``)."""
-    return (q_pred - target.detach()).square().mean(-1).sum()
+    _both_critics("q_pred", q_pred, _per_row("target", target), "target")
+    loss = (q_pred - target.detach()).square().mean(-1).sum()
+    return _finite_or_blame(loss, "the critics' loss", q_pred=q_pred, target=target)
 
 
 def actor_loss(logprob: Tensor, q_new: Tensor, alpha: float | Tensor) -> Tensor:
     """mean(α log π(a|s) − min_i Q_i(s, a)) at fresh actions a ∼ π(·|s) (``q_new [2, N]``)."""
-    return (alpha * logprob - q_new.min(0).values).mean()
+    _both_critics("q_new", q_new, _per_row("logprob", logprob), "logprob")
+    _scalar("alpha", alpha, 0.0, math.inf)
+    loss = (alpha * logprob - q_new.min(0).values).mean()
+    return _finite_or_blame(loss, "the actor's loss", logprob=logprob, q_new=q_new)
 
 
 def temperature_loss(log_alpha: Tensor, logprob: Tensor, target_entropy: float) -> Tensor:
     """−mean(log α · (log π + target_entropy)): raises α when the entropy −log π falls below the
     target, lowers it when above (SAC v2; the form Stable-Baselines3 uses)."""
-    return -(log_alpha * (logprob.detach() + target_entropy)).mean()
+    _floats("log_alpha", log_alpha, ndim=0)
+    _per_row("logprob", logprob)
+    _scalar("target_entropy", target_entropy, -1e3, 1e3)  # PEARLConfig's range
+    loss = -(log_alpha * (logprob.detach() + target_entropy)).mean()
+    return _finite_or_blame(loss, "the temperature's loss", log_alpha=log_alpha, logprob=logprob)
 
 
 @torch.no_grad()
 def polyak_update(target: nn.Module, source: nn.Module, tau: float) -> None:
-    """Q̄ ← (1 − τ) Q̄ + τ Q, parameter by parameter (in place, no gradient)."""
+    """Q̄ ← (1 − τ) Q̄ + τ Q, parameter by parameter (in place, no gradient).
+
+    ``target`` and ``source`` must be the same architecture (checked: ``zip`` over two different
+    networks would silently move some weights towards the wrong ones and skip the rest). The
+    weights' finiteness is not checked here, every step: a NaN critic makes its loss NaN, and
+    :func:`critic_loss` names it.
+    """
+    check_instance("target", target, nn.Module, "a torch.nn.Module (the target critics)")
+    check_instance("source", source, nn.Module, "a torch.nn.Module (the critics)")
     check_real("tau", tau, 0.0, 1.0)
-    for t, s in zip(target.parameters(), source.parameters()):
+    targets, sources = list(target.parameters()), list(source.parameters())
+    if (
+        not targets
+        or len(targets) != len(sources)
+        or any(t.shape != s.shape for t, s in zip(targets, sources))
+    ):
+        raise ValueError(
+            "target and source must have the same parameters (the same architecture, at least "
+            f"one weight), got shapes {[tuple(t.shape) for t in targets]} and "
+            f"{[tuple(s.shape) for s in sources]}"
+        )
+    for t, s in zip(targets, sources):
         t.lerp_(s, tau)
