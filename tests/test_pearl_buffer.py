@@ -78,3 +78,14 @@ def test_bad_rows_are_named():
         buf.add(torch.tensor([0]), {"obs": torch.zeros(1, 3), "reward": torch.zeros(1, 1)})
     with pytest.raises(TypeError, match="tasks must be a 1-d integer tensor"):
         buf.add(torch.tensor([0.0]), rows([1.0]))
+
+
+def test_rows_must_be_tensors_and_sampling_needs_a_generator():
+    buf = MultiTaskReplayBuffer(2, 5, WIDTHS)
+    with pytest.raises(TypeError, match="rows must be a mapping"):
+        buf.add(torch.tensor([0]), [torch.zeros(1, 2), torch.zeros(1, 1)])
+    with pytest.raises(TypeError, match=r"rows\['reward'\] must be a torch.Tensor"):
+        buf.add(torch.tensor([0]), {"obs": torch.zeros(1, 2), "reward": [[1.0]]})
+    buf.add(torch.tensor([0, 1]), rows([1.0, 2.0]))
+    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+        buf.sample(torch.tensor([0]), 2, 0)
