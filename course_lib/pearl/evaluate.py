@@ -13,6 +13,7 @@ The score "after k episodes" is the return of episode k + 1, ``returns[k]``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -60,12 +61,13 @@ class Trial:
     goals: Tensor
 
 
-def _check_work(name: str, goals: int, episodes: int, config: PEARLConfig, cap: int) -> None:
-    steps = goals * episodes * config.max_steps
+def _check_work(product: str, factors: tuple[int, ...], cap: int) -> None:
+    """The transitions a call plays, ``product`` of ``factors``, against its budget ``cap``."""
+    steps = math.prod(factors)
     if steps > cap:
         raise ValueError(
-            f"{name} * episodes * max_steps must be <= {cap:_} transitions, got {goals} * "
-            f"{episodes} * {config.max_steps} = {steps:_}"
+            f"{product} must be <= {cap:_} transitions, got "
+            f"{' * '.join(map(str, factors))} = {steps:_}"
         )
 
 
@@ -87,7 +89,9 @@ def adaptation_trial(
     check_agent(agent, config)
     goals = _check_goals("goals", goals, maximum=MAX_GOALS)
     check_int("episodes", episodes, 1, MAX_EPISODES)
-    _check_work("goals", len(goals), episodes, config, MAX_TRANSITIONS)
+    _check_work(
+        "goals * episodes * max_steps", (len(goals), episodes, config.max_steps), MAX_TRANSITIONS
+    )
     check_seed(seed)
     check_bool("deterministic", deterministic)
     gen = make_generator(seed)
@@ -181,7 +185,7 @@ def destinations(agent: PEARLAgent, config: PEARLConfig, z: Tensor) -> Tensor:
             f"z must have shape [S, {agent.latent_dim}] (the agent's latent_dim) with "
             f"1 <= S <= {MAX_GOALS:_}, got {tuple(z.shape)}"
         )
-    _check_work("z rows", len(z), 1, config, MAX_TRANSITIONS)
+    _check_work("z rows * max_steps", (len(z), config.max_steps), MAX_TRANSITIONS)
     env = make_env(config, len(z))
     far = torch.full((len(z), 2), 100.0)  # a goal no episode reaches: nothing ends the walk early
     played = play_episodes(
@@ -209,7 +213,11 @@ def explorer_goal(
     goals = _check_goals("candidates", candidates, maximum=MAX_GOALS)
     check_seed(seed)
     check_int("episodes", episodes, 2, MAX_EPISODES)  # episodes 1 and 2 are compared
-    _check_work("candidates", len(goals), episodes, config, MAX_EXPLORER_STEPS)
+    _check_work(
+        "candidates * episodes * max_steps",
+        (len(goals), episodes, config.max_steps),
+        MAX_EXPLORER_STEPS,
+    )
     best, best_gain = None, -float("inf")
     for goal in goals:  # one at a time, exactly as the widget plays a goal
         trial = adaptation_trial(agent, config, goal[None], episodes=episodes, seed=seed)
