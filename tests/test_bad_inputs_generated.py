@@ -28,6 +28,7 @@ import enum
 import importlib
 import inspect
 import math
+import os
 import pkgutil
 import types
 import typing
@@ -64,8 +65,46 @@ def _is_swept_elsewhere_or_paramless(obj: type) -> bool:
     )
 
 
+class Method:
+    """A public method of a public class, called on a fresh instance each time (so that no case
+    sees what an earlier one did to it). The instance comes from the registry's ``INSTANCES``
+    (an env after ``reset``, say) or else from the class's own baseline call."""
+
+    def __init__(self, cls: type, name: str):
+        self.cls, self.name = cls, name
+        self.function = vars(cls)[name]
+        self.__module__, self.__qualname__ = cls.__module__, f"{cls.__qualname__}.{name}"
+
+    def instance(self) -> object:
+        key = f"{self.cls.__module__}.{self.cls.__qualname__}"
+        if key in INSTANCES:
+            return INSTANCES[key]()
+        return self.cls(**baseline(self.cls))
+
+    def has_instance(self) -> bool:
+        key = f"{self.cls.__module__}.{self.cls.__qualname__}"
+        return key in INSTANCES or (key not in NO_BASELINE and baseline(self.cls) is not None)
+
+    def __call__(self, **kwargs):
+        return getattr(self.instance(), self.name)(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<method {self.__module__}.{self.__qualname__}>"
+
+
+def _public_methods(cls: type) -> dict[str, Method]:
+    """The plain functions a class defines itself (not inherited, not static or class methods,
+    not properties), with no leading underscore."""
+    return {
+        name: Method(cls, name)
+        for name, member in vars(cls).items()
+        if not name.startswith("_") and inspect.isfunction(member)
+    }
+
+
 def public_callables() -> dict[str, Callable]:
-    """``{"module.name": callable}`` for every public function and class (see the rule above)."""
+    """``{"module.name": callable}`` for every public function and class (see the rule above),
+    and ``{"module.Class.method": Method}`` for each public method of those classes."""
     found: dict[str, Callable] = {}
     for module in public_modules():
         for name, obj in vars(module).items():
@@ -73,13 +112,18 @@ def public_callables() -> dict[str, Callable]:
                 continue
             if inspect.isclass(obj) and _is_swept_elsewhere_or_paramless(obj):
                 continue
-            if inspect.isfunction(obj) or inspect.isclass(obj):
+            if inspect.isfunction(inspect.unwrap(obj)) or inspect.isclass(obj):
                 found[f"{module.__name__}.{name}"] = obj
+            if inspect.isclass(obj):
+                for method_name, method in _public_methods(obj).items():
+                    found[f"{module.__name__}.{name}.{method_name}"] = method
     return found
 
 
 def parameters(obj: Callable) -> list[tuple[inspect.Parameter, object]]:
     """``(parameter, resolved annotation)`` pairs; ``self`` dropped; unresolved → the string."""
+    if isinstance(obj, Method):
+        obj = obj.function
     target = obj.__init__ if inspect.isclass(obj) else obj
     try:
         hints = typing.get_type_hints(target)
@@ -160,7 +204,7 @@ def bad_values(annotation: object) -> list[tuple[str, object]]:
     if k == "bool":
         return [("str", "yes"), ("int", 1), *none]
     if k == "int":
-        return [("str", "3"), ("float", 2.5), ("bool", True), *none]
+        return [("str", "3"), ("float", 2.5), ("bool", True), ("negative", -1), *none]
     if k == "float":
         return [("str", "0.5"), ("nan", _NAN), ("inf", math.inf), ("-inf", -math.inf), *none]
     if k == "str":
@@ -225,6 +269,8 @@ RECORDS = sweep_registry.merged("RECORDS")
 INTENDED = sweep_registry.merged("INTENDED")
 EXEMPT = sweep_registry.merged("EXEMPT")
 KNOWN_GAPS = sweep_registry.merged("KNOWN_GAPS")
+HUGE_CONTRADICTS = sweep_registry.merged("HUGE_CONTRADICTS")
+INSTANCES = sweep_registry.merged("INSTANCES")
 
 _NO_VALUE = object()
 
@@ -243,7 +289,10 @@ def valid_value(param: inspect.Parameter, annotation: object) -> object:
 
 
 def baseline(obj: Callable) -> dict[str, object] | None:
-    """Keyword arguments of a valid call (the required ones only), or None if one has no example."""
+    """Keyword arguments of a valid call (the required ones only), or None if one has no example
+    (or, for a method, its class has no instance)."""
+    if isinstance(obj, Method) and not obj.has_instance():
+        return None
     kwargs: dict[str, object] = {}
     given = VALID_BY_CALLABLE.get(f"{obj.__module__}.{obj.__qualname__}", dict)()
     for param, annotation in parameters(obj):
@@ -282,6 +331,19 @@ def generated_cases() -> list:
     return cases
 
 
+def drive(result: object) -> None:
+    """Run what a call hands back far enough for it to check its arguments: a ``@contextmanager``
+    checks them when entered, a generator when first advanced. (A ``pathlib.Path`` is a context
+    manager too, a deprecated no-op: it is left alone.)"""
+    if isinstance(result, contextlib.AbstractContextManager) and not isinstance(
+        result, os.PathLike
+    ):
+        with result:
+            pass
+    elif isinstance(result, types.GeneratorType):
+        next(result, None)
+
+
 CASES = generated_cases()
 
 
@@ -309,11 +371,7 @@ def test_baseline_call_is_valid(obj):
     """The valid call every case starts from returns: so each case's error is the bad value's."""
     with time_limit(TIMEOUT_S):
         result = obj(**baseline(obj))
-        if isinstance(result, contextlib.AbstractContextManager):
-            with result:
-                pass
-        elif isinstance(result, types.GeneratorType):
-            next(result, None)
+        drive(result)
 
 
 @pytest.mark.parametrize("obj, kwargs, name, value", CASES)
@@ -324,11 +382,7 @@ def test_generated_bad_input_gives_a_clear_error(obj, kwargs, name, value):
     with time_limit(TIMEOUT_S):
         try:
             result = obj(**call)
-            if isinstance(result, contextlib.AbstractContextManager):
-                with result:  # a @contextmanager checks its arguments when entered
-                    pass
-            elif isinstance(result, types.GeneratorType):
-                next(result, None)  # so does a generator, when first advanced
+            drive(result)
         except TimeoutError:
             raise
         except Exception as err:  # noqa: BLE001 - every exception is judged below
@@ -336,6 +390,48 @@ def test_generated_bad_input_gives_a_clear_error(obj, kwargs, name, value):
             assert name in str(err) and "got" in str(err), f"unclear message {str(err)!r}"
             return
     pytest.fail(f"{name}={value!r} accepted silently, returned {result!r}")
+
+
+#: An int far beyond any size a course run uses: each int parameter must refuse it, or return
+#: quickly with it (a seed, a counter in arithmetic). A raw MemoryError, a torch allocation
+#: failure or a hang is a size or a work product that nothing caps.
+HUGE = 10**12
+
+
+def huge_cases() -> list:
+    """One ``pytest.param`` per int parameter of a callable with a baseline: ``HUGE`` in it."""
+    cases = []
+    for qualname, obj in public_callables().items():
+        if qualname in NO_BASELINE or qualname in RECORDS or (kwargs := baseline(obj)) is None:
+            continue
+        for param, annotation in parameters(obj):
+            if kind(annotation) == "int" and param.kind not in (
+                param.VAR_POSITIONAL,
+                param.VAR_KEYWORD,
+                param.POSITIONAL_ONLY,
+            ):
+                cases.append(pytest.param(obj, kwargs, param.name, id=f"{qualname}-{param.name}"))
+    return cases
+
+
+@pytest.mark.parametrize("obj, kwargs, name", huge_cases())
+def test_a_huge_int_is_refused_or_harmless(obj, kwargs, name):
+    """``name=10**12`` either gets a clear error (as above) or returns within the time limit.
+    Where 10**12 is a legal value that the *other* arguments then contradict (a tensor is not
+    10**12-d), :data:`HUGE_CONTRADICTS` says so and the error may name them instead."""
+    qualname = f"{obj.__module__}.{obj.__qualname__}"
+    with time_limit(TIMEOUT_S):
+        try:
+            result = obj(**{**kwargs, name: HUGE})
+            drive(result)
+        except TimeoutError:
+            raise
+        except Exception as err:  # noqa: BLE001 - every exception is judged below
+            assert isinstance(err, TypeError | ValueError), f"raw error {err!r}"
+            if f"{qualname}-{name}" in HUGE_CONTRADICTS:
+                assert "got" in str(err), f"unclear message {str(err)!r}"
+            else:
+                assert name in str(err) and "got" in str(err), f"unclear message {str(err)!r}"
 
 
 # --------------------------------------------------------------------------------- coverage

@@ -32,7 +32,11 @@ TABLES = {
     "VALID_BY_NAME": "valid value by parameter name",
     # annotation's class name → factory of a valid instance
     "VALID_BY_TYPE": "valid value by annotated class",
-    # "module.name" → factory of {parameter: valid value} (the missing required arguments)
+    # "module.Class" → factory of a fresh instance whose public methods are swept (default: the
+    # class's own baseline call)
+    "INSTANCES": "instances for the methods",
+    # "module.name" or "module.Class.method" → factory of {parameter: valid value} (the missing
+    # required arguments)
     "VALID_BY_CALLABLE": "valid arguments of one callable",
     # "module.name-parameter" → factory of [(label, bad value), ...], added to the generated ones
     "BAD_BY_PARAM": "hand-written bad values of one parameter",
@@ -46,6 +50,8 @@ TABLES = {
     "EXEMPT": "parameters no bad value exists for",
     # case id or "module.name-parameter" → the gap the library still has (a strict xfail)
     "KNOWN_GAPS": "known gaps",
+    # "module.name-parameter" → why 10**12 is legal there, and the other arguments contradict it
+    "HUGE_CONTRADICTS": "huge ints refused through another argument",
 }
 
 
