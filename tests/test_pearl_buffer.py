@@ -89,3 +89,12 @@ def test_rows_must_be_tensors_and_sampling_needs_a_generator():
     buf.add(torch.tensor([0, 1]), rows([1.0, 2.0]))
     with pytest.raises(TypeError, match="generator must be a torch.Generator"):
         buf.sample(torch.tensor([0]), 2, 0)
+
+
+def test_a_batch_may_not_outgrow_the_buffers_cap():
+    buffer = MultiTaskReplayBuffer(2, 4, {"obs": 2, "reward": 1})
+    buffer.add(torch.tensor([0, 1]), {"obs": torch.zeros(2, 2), "reward": torch.zeros(2, 1)})
+    with pytest.raises(ValueError, match=r"len\(tasks\) \* batch_size \* sum\(widths\) must be "):
+        buffer.sample(torch.zeros(10, dtype=torch.long), 10_000_000, torch.Generator())
+    with pytest.raises(ValueError, match="batch_size must be an integer in"):
+        buffer.sample(torch.tensor([0, 1]), -1, torch.Generator())

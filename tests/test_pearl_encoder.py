@@ -202,3 +202,18 @@ def test_bad_kl_inputs_are_named(mean, variance, match):
 def test_check_context_checks_its_width():
     with pytest.raises(ValueError, match="width must be an integer"):
         check_context(torch.zeros(1, 3, 5), 0)
+
+
+def test_the_encoders_methods_check_their_arguments():
+    encoder = enc.ContextEncoder(5, 3, (8,))
+    with pytest.raises(
+        ValueError, match=r"context must have shape \[\.\.\., N, 5\] .*got \(2, 4\)"
+    ):
+        encoder.factors(torch.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"batch\[1\] must be an integer in .*got -1"):
+        encoder.prior(2, -1)
+    with pytest.raises(
+        ValueError, match=r"batch sizes \* latent_dim must be <= .*got 100000 \* 1000 \* 3"
+    ):
+        encoder.prior(100_000, 1000)
+    assert encoder.prior(0)[0].shape == (0, 3)

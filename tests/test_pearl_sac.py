@@ -234,3 +234,33 @@ def test_polyak_update_refuses_two_architectures():
         polyak_update(TwinQ(3, (4,)), TwinQ(3, (5,)), 0.5)
     with pytest.raises(TypeError, match="source must be a torch.nn.Module"):
         polyak_update(TwinQ(3, (4,)), {"weight": torch.zeros(3)}, 0.5)
+
+
+def test_the_networks_methods_check_their_rows_and_the_unchecked_paths_agree():
+    """The public methods refuse rows the networks cannot read (with their names and shapes);
+    PEARL's loops call the unchecked paths, which compute the same numbers."""
+    torch.manual_seed(0)
+    actor, critic = TanhGaussianActor(2, 3, 2, (8,)), TwinQ(7, (8,))
+    obs, action, z = torch.randn(4, 2), torch.randn(4, 2), torch.randn(4, 3)
+    with pytest.raises(
+        ValueError, match=r"obs and z must have one leading shape.*\(4, 2\).*\(5, 3\)"
+    ):
+        actor(obs, torch.zeros(5, 3))
+    with pytest.raises(ValueError, match=r"z must have shape \[\.\.\., 3\], got \(4, 2\)"):
+        actor.sample(obs, torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="obs must hold finite numbers"):
+        actor.act(torch.full((4, 2), float("nan")), z)
+    with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got int"):
+        actor.sample(obs, z, 3)
+    with pytest.raises(TypeError, match="deterministic must be True or False"):
+        actor.act(obs, z, deterministic="yes")
+    with pytest.raises(ValueError, match=r"widths summing to input_size 7, got .*action \(4, 3\)"):
+        critic(obs, torch.zeros(4, 3), z)
+    with pytest.raises(ValueError, match=r"one N .*obs \(4, 2\), action \(3, 2\)"):
+        critic(obs, torch.zeros(3, 2), z)
+    with pytest.raises(TypeError, match="frozen must be True or False"):
+        critic(obs, action, z, frozen=1)
+    torch.testing.assert_close(critic(obs, action, z), critic._values(obs, action, z))
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    for public, private in zip(actor.sample(obs, z, g1), actor._sample(obs, z, g2)):
+        assert torch.equal(public, private)

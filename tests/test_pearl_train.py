@@ -321,3 +321,30 @@ def test_prefix_posteriors_check_the_trial():
     other = make_agent(dataclasses.replace(config, next_obs_in_context=True))
     with pytest.raises(ValueError, match=r"trial must hold context \[G, N, 7\]"):
         prefix_posteriors(other, trial, 0)
+
+
+def test_the_agents_methods_check_their_arguments():
+    agent = make_agent(PEARLConfig(**TINY))
+    gen = torch.Generator()
+    for num, error, match in [
+        ("2", TypeError, "num must be an integer"),
+        (2.0, TypeError, "num must be an integer"),
+        (True, TypeError, "num must be an integer"),
+        (None, TypeError, "num must be an integer"),
+        (-1, ValueError, r"num must be an integer in \[1, 1_?000_?000\], got -1"),
+        (10**12, ValueError, "num must be an integer in"),
+    ]:
+        with pytest.raises(error, match=match):
+            agent.prior_z(num, gen)
+    assert agent.prior_z(3, gen).shape == (3, agent.latent_dim)
+    d = agent.latent_dim
+    with pytest.raises(ValueError, match="variance must be >= 0, got min -1"):
+        agent.sample_z(torch.zeros(2, d), -torch.ones(2, d), gen)
+    with pytest.raises(
+        ValueError, match=rf"one shape \[\.\.\., {d}\].*got \(2, {d}\) and \(1, {d}\)"
+    ):
+        agent.sample_z(torch.zeros(2, d), torch.ones(1, d), gen)
+    with pytest.raises(TypeError, match="context must be a torch.Tensor, got list"):
+        agent.posterior([[0.0] * 5])
+    with pytest.raises(TypeError, match="mask must be a torch.Tensor, got list"):
+        agent.posterior(torch.zeros(1, 3, 5), [True] * 3)

@@ -116,6 +116,12 @@ class MultiTaskReplayBuffer:
         ``{name: [M, batch_size, width]}``. Every requested task must hold at least one row."""
         tasks = self._check_tasks(tasks)
         check_int("batch_size", batch_size, 1, 10_000_000)
+        drawn = len(tasks) * batch_size * sum(self.widths.values())
+        if drawn > MAX_STORED:  # the batch is a copy: it may not outgrow the buffer's own cap
+            raise ValueError(
+                f"len(tasks) * batch_size * sum(widths) must be <= {MAX_STORED:_} floats, got "
+                f"{len(tasks)} * {batch_size} * {sum(self.widths.values())} = {drawn:_}"
+            )
         check_instance("generator", generator, torch.Generator, "a torch.Generator")
         sizes = self.size[tasks]
         if bool((sizes == 0).any()):

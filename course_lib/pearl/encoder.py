@@ -32,6 +32,7 @@ task rather than about the particular transitions drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -52,6 +53,9 @@ __all__ = [
 #: Each factor's variance is clamped from below (as in the authors' code): a factor of variance 0
 #: would have infinite precision and pin z exactly.
 MIN_VARIANCE = 1e-7
+
+#: Cap on the prior's entries (batch sizes × d): beyond it two float tensors take gigabytes.
+MAX_PRIOR_ENTRIES = 100_000_000
 
 
 def product_of_gaussians(
@@ -201,17 +205,30 @@ class ContextEncoder(nn.Module):
         )
 
     def factors(self, context: Tensor) -> tuple[Tensor, Tensor]:
-        """Each transition's factor: ``(means, variances)``, both ``[..., N, d]``."""
+        """Each transition's factor: ``(means, variances)``, both ``[..., N, d]`` (``context``
+        checked as :func:`check_context` does)."""
+        check_context(context, self.transition_size)
+        return self._factors(context)
+
+    def _factors(self, context: Tensor) -> tuple[Tensor, Tensor]:
         out = self.net(context)
         return out[..., : self.latent_dim], F.softplus(out[..., self.latent_dim :])
 
     def forward(self, context: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """The posterior ``(mean, variance)``, ``[..., d]`` each, from ``context [..., N, width]``."""
         check_context(context, self.transition_size, mask)
-        return _product(*self.factors(context), mask)
+        return _product(*self._factors(context), mask)
 
     def prior(self, *batch: int) -> tuple[Tensor, Tensor]:
-        """The prior N(0, I) in the posterior's shape: ``(zeros, ones)`` of ``[*batch, d]``."""
+        """The prior N(0, I) in the posterior's shape: ``(zeros, ones)`` of ``[*batch, d]``
+        (each batch size an int >= 0, at most ``MAX_PRIOR_ENTRIES`` entries in all)."""
+        sizes = [check_int(f"batch[{i}]", b, 0, MAX_PRIOR_ENTRIES) for i, b in enumerate(batch)]
+        entries = math.prod(sizes) * self.latent_dim
+        if entries > MAX_PRIOR_ENTRIES:
+            raise ValueError(
+                f"batch sizes * latent_dim must be <= {MAX_PRIOR_ENTRIES:_} entries, got "
+                f"{' * '.join(map(str, sizes + [self.latent_dim]))} = {entries:_}"
+            )
         device = self.net[0].weight.device
-        shape = (*batch, self.latent_dim)
+        shape = (*sizes, self.latent_dim)
         return torch.zeros(shape, device=device), torch.ones(shape, device=device)

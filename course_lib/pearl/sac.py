@@ -43,6 +43,7 @@ from torch.nn import functional as F
 
 from course_lib.nets import mlp
 from course_lib.validation import (
+    check_bool,
     check_finite,
     check_hidden_sizes,
     check_instance,
@@ -77,6 +78,17 @@ _LOG_2 = math.log(2.0)
 
 def _floats(name: str, value: object, ndim: int | None = None) -> Tensor:
     return check_tensor(name, value, ndim=ndim, floating=True)
+
+
+def _rows(name: str, value: object, width: int | None = None) -> Tensor:
+    """A finite float ``[..., width]`` (rows a network reads; any width if None)."""
+    value = check_tensor(name, value, floating=True, finite=True)
+    if value.dim() == 0 or (width is not None and value.shape[-1] != width):
+        raise ValueError(
+            f"{name} must have shape [..., {width if width is not None else 'width'}], got "
+            f"{tuple(value.shape)}"
+        )
+    return value
 
 
 def _per_row(name: str, value: object, like: Tensor | None = None, like_name: str = "") -> Tensor:
@@ -148,22 +160,45 @@ def _tanh_gaussian_log_prob(u: Tensor, mean: Tensor, log_std: Tensor) -> Tensor:
 
 
 class TanhGaussianActor(nn.Module):
-    """π(a | s, z): a tanh-squashed diagonal Gaussian whose mean and log σ an MLP reads from (s, z)."""
+    """π(a | s, z): a tanh-squashed diagonal Gaussian whose mean and log σ an MLP reads from (s, z).
+
+    The public methods check their inputs (``obs [..., obs_dim]`` and ``z [..., latent_dim]``,
+    float, finite, one leading shape); PEARL's own loops, whose inputs are checked where they
+    enter, call the unchecked ``_forward`` / ``_sample`` / ``_act`` once per step.
+    """
 
     def __init__(self, obs_dim: int, latent_dim: int, action_dim: int, hidden_sizes: Sequence[int]):
         super().__init__()
+        self.obs_dim = check_int("obs_dim", obs_dim, 1, 10_000)
+        self.latent_dim = check_int("latent_dim", latent_dim, 1, 1_000)
         self.action_dim = check_int("action_dim", action_dim, 1, 1_000)
         self.net = mlp(
-            check_int("obs_dim", obs_dim, 1, 10_000)
-            + check_int("latent_dim", latent_dim, 1, 1_000),
+            self.obs_dim + self.latent_dim,
             check_hidden_sizes(hidden_sizes),
             2 * self.action_dim,
             activation=nn.ReLU,
             out_gain=0.01,  # start near a = 0 with σ = 1: a wide, unbiased first policy
         )
 
+    def _check(self, obs: object, z: object, generator: object = None) -> None:
+        """(s, z) rows the network can read: a concatenation of other widths or leading shapes
+        would fail deep in the MLP, or broadcast."""
+        _rows("obs", obs, self.obs_dim)
+        _rows("z", z, self.latent_dim)
+        if obs.shape[:-1] != z.shape[:-1]:
+            raise ValueError(
+                f"obs and z must have one leading shape (one z per observation), got obs "
+                f"{tuple(obs.shape)} and z {tuple(z.shape)}"
+            )
+        if generator is not None:
+            check_instance("generator", generator, torch.Generator, "a torch.Generator or None")
+
     def forward(self, obs: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
         """``(mean, log_std)`` of the Gaussian before the tanh, each ``[..., action_dim]``."""
+        self._check(obs, z)
+        return self._forward(obs, z)
+
+    def _forward(self, obs: Tensor, z: Tensor) -> tuple[Tensor, Tensor]:
         out = self.net(torch.cat([obs, z], dim=-1))
         mean, log_std = out[..., : self.action_dim], out[..., self.action_dim :]
         return mean, log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
@@ -176,12 +211,17 @@ class TanhGaussianActor(nn.Module):
         The noise is drawn from ``generator`` (never torch's global RNG); gradients flow to the
         actor through the mean and σ.
         """
-        mean, log_std = self(obs, z)
+        self._check(obs, z, generator)
+        return self._sample(obs, z, generator)
+
+    def _sample(
+        self, obs: Tensor, z: Tensor, generator: torch.Generator | None
+    ) -> tuple[Tensor, Tensor]:
+        mean, log_std = self._forward(obs, z)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device)
         u = mean + log_std.exp() * noise
         return torch.tanh(u), _tanh_gaussian_log_prob(u, mean, log_std)
 
-    @torch.no_grad()
     def act(
         self,
         obs: Tensor,
@@ -190,9 +230,16 @@ class TanhGaussianActor(nn.Module):
         deterministic: bool = False,
     ) -> Tensor:
         """An action to play: ``tanh(mean)`` if ``deterministic`` (evaluation), else a sample."""
+        self._check(obs, z, generator)
+        return self._act(obs, z, generator, check_bool("deterministic", deterministic))
+
+    @torch.no_grad()
+    def _act(
+        self, obs: Tensor, z: Tensor, generator: torch.Generator | None, deterministic: bool
+    ) -> Tensor:
         if deterministic:
-            return torch.tanh(self(obs, z)[0])
-        return self.sample(obs, z, generator)[0]
+            return torch.tanh(self._forward(obs, z)[0])
+        return self._sample(obs, z, generator)[0]
 
 
 class _EnsembleLinear(nn.Module):
@@ -218,8 +265,9 @@ class TwinQ(nn.Module):
 
     def __init__(self, input_size: int, hidden_sizes: Sequence[int]):
         super().__init__()
+        self.input_size = check_int("input_size", input_size, 1, 10_000)
         sizes = [
-            check_int("input_size", input_size, 1, 10_000),
+            self.input_size,
             *check_hidden_sizes(hidden_sizes),
             1,
         ]
@@ -229,8 +277,23 @@ class TwinQ(nn.Module):
         """``[2, N]``: both critics' values of N (s, a, z) rows (inputs ``[N, ·]``).
 
         ``frozen=True`` uses the weights as constants: gradients reach the inputs (the actor's
-        action) but not the critics, which is how the actor's loss reads the critics.
+        action) but not the critics, which is how the actor's loss reads the critics. The
+        inputs are checked (float ``[N, ·]`` each, one N, finite, widths summing to
+        ``input_size``); PEARL's losses, on a checked batch, call the unchecked ``_values``.
         """
+        rows = [_rows(k, v) for k, v in (("obs", obs), ("action", action), ("z", z))]
+        shapes = [tuple(v.shape) for v in rows]
+        if (
+            any(v.dim() != 2 or len(v) != len(obs) for v in rows)
+            or sum(v.shape[-1] for v in rows) != self.input_size
+        ):
+            raise ValueError(
+                f"obs, action and z must be [N, ·] with one N and widths summing to input_size "
+                f"{self.input_size}, got obs {shapes[0]}, action {shapes[1]} and z {shapes[2]}"
+            )
+        return self._values(obs, action, z, check_bool("frozen", frozen))
+
+    def _values(self, obs: Tensor, action: Tensor, z: Tensor, frozen: bool = False) -> Tensor:
         x = torch.cat([obs, action, z], dim=-1).expand(2, -1, -1)
         for i, layer in enumerate(self.layers):
             w, b = (

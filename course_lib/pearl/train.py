@@ -237,16 +237,37 @@ class PEARLAgent(nn.Module):
         return self.log_alpha.device
 
     def posterior(self, context: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """q(z | context): ``(mean, variance)`` ``[..., d]`` from ``context [..., N, width]``."""
-        return self.encoder(context.to(self.device), None if mask is None else mask.to(self.device))
+        """q(z | context): ``(mean, variance)`` ``[..., d]`` from ``context [..., N, width]``
+        (checked by the encoder, once on this agent's device)."""
+        check_tensor("context", context)
+        if mask is not None:
+            mask = check_tensor("mask", mask).to(self.device)
+        return self.encoder(context.to(self.device), mask)
 
     def sample_z(self, mean: Tensor, variance: Tensor, generator: torch.Generator) -> Tensor:
-        """z = mean + σ · ε with ε ∼ N(0, I) from ``generator`` (differentiable in mean and σ)."""
+        """z = mean + σ · ε with ε ∼ N(0, I) from ``generator`` (differentiable in mean and σ).
+
+        ``mean`` and ``variance`` are one shape ``[..., d]`` (a posterior), finite, variance >= 0
+        (checked: a negative one would make σ NaN).
+        """
+        check_tensor("mean", mean, floating=True, finite=True)
+        check_tensor("variance", variance, floating=True, finite=True)
+        if mean.dim() == 0 or mean.shape[-1] != self.latent_dim or variance.shape != mean.shape:
+            raise ValueError(
+                f"mean and variance must have one shape [..., {self.latent_dim}] (the agent's "
+                f"latent_dim), got {tuple(mean.shape)} and {tuple(variance.shape)}"
+            )
+        if bool((variance < 0).any()):
+            raise ValueError(f"variance must be >= 0, got min {float(variance.min()):.3g}")
+        check_instance("generator", generator, torch.Generator, "a torch.Generator")
         noise = torch.randn(mean.shape, generator=generator).to(mean.device)
         return mean + variance.sqrt() * noise
 
     def prior_z(self, num: int, generator: torch.Generator) -> Tensor:
-        """``[num, d]`` draws from the prior N(0, I): the zero-context policy's task variables."""
+        """``[num, d]`` draws from the prior N(0, I): the zero-context policy's task variables
+        (one per episode played at once: 1 <= num <= MAX_EPISODES_AT_ONCE)."""
+        check_int("num", num, 1, MAX_EPISODES_AT_ONCE)
+        check_instance("generator", generator, torch.Generator, "a torch.Generator")
         return torch.randn(num, self.latent_dim, generator=generator).to(self.device)
 
 
@@ -323,7 +344,7 @@ class Episodes(NamedTuple):
     def context(self, next_obs: bool = False) -> tuple[Tensor, Tensor]:
         """Each episode as context rows ``[E, T, width]`` (s, a, r[, s′]) and its mask ``[E, T]``."""
         parts = [self.obs, self.actions, self.rewards[..., None]]
-        if next_obs:
+        if check_bool("next_obs", next_obs):
             parts.append(self.next_obs)
         return torch.cat(parts, dim=-1).transpose(0, 1), self.mask.T
 
@@ -390,7 +411,8 @@ def play_episodes(
     alive = torch.ones(len(goals), dtype=torch.bool)
     rows: dict[str, list[Tensor]] = {k: [] for k in Episodes._fields}
     for _ in range(env.max_steps):
-        action = agent.actor.act(obs.to(device), z, generator, deterministic).cpu()
+        # unchecked: z is checked above, and the env's positions are finite
+        action = agent.actor._act(obs.to(device), z, generator, deterministic).cpu()
         next_start, reward, episode_end, _ = env.step_tensor(action)
         dense = getattr(env, "last_dense_reward", reward)  # navigation: the reward is dense
         for key, value in (
@@ -474,18 +496,20 @@ def pearl_losses(
     z_fixed = z_rows.detach()  # the actor and the target see z as a constant
     alpha = agent.log_alpha.exp().detach()
     with torch.no_grad():  # the soft Bellman target, from the target critics
-        next_action, next_logprob = agent.actor.sample(batch["next_obs"], z_fixed, generator)
+        # the networks' unchecked paths: the batch and context are checked above, z comes from
+        # the encoder
+        next_action, next_logprob = agent.actor._sample(batch["next_obs"], z_fixed, generator)
         target = soft_q_target(
             c.reward_scale * batch["critic_reward"].squeeze(-1),
             batch["done"].squeeze(-1),
-            agent.target_critic(batch["next_obs"], next_action, z_fixed),
+            agent.target_critic._values(batch["next_obs"], next_action, z_fixed),
             next_logprob,
             gamma=c.gamma,
             alpha=alpha,
         )
-    q_pred = agent.critic(batch["obs"], batch["action"], z_rows)
-    action, logprob = agent.actor.sample(batch["obs"], z_fixed, generator)
-    q_new = agent.critic(batch["obs"], action, z_fixed, frozen=True)
+    q_pred = agent.critic._values(batch["obs"], batch["action"], z_rows)
+    action, logprob = agent.actor._sample(batch["obs"], z_fixed, generator)
+    q_new = agent.critic._values(batch["obs"], action, z_fixed, frozen=True)
     return {
         "critic": critic_loss(q_pred, target),
         "kl": kl_to_prior(mean, variance).sum(),  # summed over tasks, as the authors' code does

@@ -104,7 +104,43 @@ def _batch(rows: int = 4, **changes):
     return {**batch, **changes}
 
 
+def _buffer():
+    """Two tasks' rings of 4 rows of {"obs": 2, "reward": 1}, task 0 holding one row, task 1 two."""
+    from course_lib.pearl.buffer import MultiTaskReplayBuffer
+
+    buffer = MultiTaskReplayBuffer(2, 4, {"obs": 2, "reward": 1})
+    buffer.add(torch.tensor([0, 1, 1]), {"obs": torch.zeros(3, 2), "reward": torch.zeros(3, 1)})
+    return buffer
+
+
+def _episodes():
+    from course_lib.pearl.train import play_episodes
+
+    from .common import VALID_BY_TYPE as SHARED
+
+    goals = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    return play_episodes(
+        SHARED["PEARLAgent"](), _env(), goals, torch.zeros(2, 5), torch.Generator()
+    )
+
+
+EPISODES = bad_inputs.Lazy(_episodes)
+
+
+def _twin_q():
+    from course_lib.pearl.sac import TwinQ
+
+    return TwinQ(5, (8,))
+
+
 _M = "course_lib.pearl."
+
+#: Fresh instances for the methods (sac.TwinQ: input 5 = obs 2 + action 2 + z 1).
+INSTANCES = {
+    f"{_M}buffer.MultiTaskReplayBuffer": _buffer,
+    f"{_M}sac.TwinQ": _twin_q,
+    f"{_M}train.Episodes": EPISODES,
+}
 _STEPS = {"RL²": 384_000.0, "MAML-RL": INF, "PEARL": 8_200.0}
 
 VALID_BY_TYPE = {"PEARLConfig": CONFIG}
@@ -112,6 +148,29 @@ VALID_BY_TYPE = {"PEARLConfig": CONFIG}
 VALID_BY_CALLABLE = {
     f"{_M}buffer.MultiTaskReplayBuffer": lambda: {"widths": {"obs": 2, "reward": 1}},
     f"{_M}encoder.ContextEncoder": lambda: {"hidden_sizes": (8,)},
+    # the methods (ContextEncoder and TanhGaussianActor from their baselines: widths 2, d = 2)
+    f"{_M}buffer.MultiTaskReplayBuffer.add": lambda: {
+        "tasks": torch.tensor([1]),
+        "rows": {"obs": _zeros(1, 2), "reward": _zeros(1, 1)},
+    },
+    f"{_M}buffer.MultiTaskReplayBuffer.clear": lambda: {"tasks": torch.tensor([0])},
+    f"{_M}buffer.MultiTaskReplayBuffer.sample": lambda: {
+        "tasks": torch.tensor([0, 1]),
+        "batch_size": 3,
+    },
+    f"{_M}encoder.ContextEncoder.factors": lambda: {"context": _zeros(1, 3, 2)},
+    f"{_M}encoder.ContextEncoder.forward": lambda: {"context": _zeros(1, 3, 2)},
+    **{
+        f"{_M}sac.TanhGaussianActor.{method}": lambda: {"obs": _zeros(3, 2), "z": _zeros(3, 2)}
+        for method in ("forward", "sample", "act")
+    },
+    f"{_M}sac.TwinQ.forward": lambda: {
+        "obs": _zeros(3, 2),
+        "action": _zeros(3, 2),
+        "z": _zeros(3, 1),
+    },
+    f"{_M}train.PEARLAgent.posterior": lambda: {"context": _zeros(1, 3, 5)},
+    f"{_M}train.PEARLAgent.sample_z": lambda: {"mean": _zeros(2, 5), "variance": torch.ones(2, 5)},
     f"{_M}encoder.check_context": lambda: {"context": torch.zeros(1, 3, 5), "width": 5},
     f"{_M}encoder.product_of_gaussians": lambda: {
         "means": torch.zeros(3, 2),
@@ -169,6 +228,73 @@ def _zeros(*shape, **kw):
 
 
 BAD_BY_PARAM = {
+    # the methods: rows of other widths or counts than the instance reads, NaN/inf inside
+    f"{_M}buffer.MultiTaskReplayBuffer.add-tasks": lambda: [
+        ("out_of_range", torch.tensor([2])),
+        ("float", torch.tensor([1.0])),
+        ("two_d", torch.tensor([[1]])),
+    ],
+    f"{_M}buffer.MultiTaskReplayBuffer.add-rows": lambda: [
+        ("missing_field", {"obs": _zeros(1, 2)}),
+        ("wrong_width", {"obs": _zeros(1, 3), "reward": _zeros(1, 1)}),
+        ("other_count", {"obs": _zeros(2, 2), "reward": _zeros(2, 1)}),
+        ("nan_reward", {"obs": _zeros(1, 2), "reward": torch.full((1, 1), NAN)}),
+    ],
+    f"{_M}buffer.MultiTaskReplayBuffer.clear-tasks": lambda: [("out_of_range", torch.tensor([-1]))],
+    f"{_M}buffer.MultiTaskReplayBuffer.sample-tasks": lambda: [
+        ("out_of_range", torch.tensor([5])),
+        ("float", torch.tensor([0.0])),
+    ],
+    f"{_M}buffer.MultiTaskReplayBuffer.sample-batch_size": _bad(("zero", 0), ("over_cap", 10**8)),
+    f"{_M}encoder.ContextEncoder.factors-context": lambda: [
+        ("wrong_width", _zeros(1, 3, 4)),
+        ("one_d", _zeros(2)),
+        ("inf", torch.full((1, 3, 2), INF)),
+    ],
+    f"{_M}encoder.ContextEncoder.forward-context": lambda: [("wrong_width", _zeros(1, 3, 4))],
+    f"{_M}encoder.ContextEncoder.forward-mask": lambda: [
+        ("wrong_shape", torch.ones(1, 2, dtype=torch.bool)),
+        ("float", torch.ones(1, 3)),
+    ],
+    **{
+        f"{_M}sac.TanhGaussianActor.{method}-obs": lambda: [
+            ("wrong_width", _zeros(3, 3)),
+            ("other_count", _zeros(4, 2)),  # against z [3, 2]
+            ("inf", torch.full((3, 2), INF)),
+            ("int_dtype", _zeros(3, 2, dtype=torch.long)),
+        ]
+        for method in ("forward", "sample", "act")
+    },
+    **{
+        f"{_M}sac.TanhGaussianActor.{method}-z": lambda: [
+            ("wrong_width", _zeros(3, 5)),
+            ("scalar", torch.tensor(0.0)),
+        ]
+        for method in ("forward", "sample", "act")
+    },
+    f"{_M}sac.TwinQ.forward-obs": lambda: [
+        ("other_count", _zeros(4, 2)),
+        ("one_d", _zeros(3)),
+        ("inf", torch.full((3, 2), INF)),
+    ],
+    f"{_M}sac.TwinQ.forward-action": lambda: [("wrong_width", _zeros(3, 3))],
+    f"{_M}sac.TwinQ.forward-z": lambda: [("three_d", _zeros(1, 3, 1))],
+    f"{_M}train.PEARLAgent.posterior-context": lambda: [
+        ("wrong_width", _zeros(1, 3, 4)),
+        ("empty", _zeros(1, 0, 5)),
+    ],
+    f"{_M}train.PEARLAgent.posterior-mask": lambda: [
+        ("wrong_shape", torch.ones(3, dtype=torch.bool))
+    ],
+    f"{_M}train.PEARLAgent.sample_z-mean": lambda: [
+        ("wrong_width", _zeros(2, 3)),
+        ("inf", torch.full((2, 5), INF)),
+    ],
+    f"{_M}train.PEARLAgent.sample_z-variance": lambda: [
+        ("negative", -torch.ones(2, 5)),
+        ("broadcasts", torch.ones(1, 5)),
+    ],
+    f"{_M}train.PEARLAgent.prior_z-num": _bad(("zero", 0), ("over_cap", 10**7)),
     # the buffer: its memory, and widths that are not positive integers per named field
     f"{_M}buffer.MultiTaskReplayBuffer-capacity": _bad(("over_memory", 10**8)),
     f"{_M}buffer.MultiTaskReplayBuffer-widths": _bad(
