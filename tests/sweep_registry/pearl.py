@@ -461,7 +461,7 @@ BAD_BY_PARAM = {
         ("over_cap", _zeros(100_001, 2)),
     ],
     f"{_M}evaluate.adaptation_trial-episodes": _bad(("zero", 0), ("over_cap", 51)),
-    f"{_M}evaluate.adaptation_trial-seed": _bad(("negative", -1), ("over_64_bits", 2**64)),
+    f"{_M}evaluate.adaptation_trial-seed": _bad(("over_64_bits", 2**64)),
     f"{_M}evaluate.destinations-z": lambda: [
         ("wrong_width", _zeros(2, 4)),
         ("one_d", _zeros(5)),
@@ -475,13 +475,12 @@ BAD_BY_PARAM = {
         ("over_budget", _zeros(20_000, 2)),  # 20,000 × 3 episodes × 5 steps, one at a time
     ],
     f"{_M}evaluate.explorer_goal-episodes": _bad(("one", 1), ("over_cap", 51)),
-    f"{_M}evaluate.explorer_goal-seed": _bad(("negative", -1)),
     f"{_M}evaluate.prefix_posteriors-agent": lambda: [("other_context_width", OTHER_WIDTH())],
     f"{_M}evaluate.prefix_posteriors-trial": lambda: [
         ("other_context_width", _hand_trial(4, width=7)),
         ("too_long", _hand_trial(4_000)),  # (N + 1) · N · d = 80 million entries
     ],
-    f"{_M}evaluate.prefix_posteriors-goal_index": _bad(("out_of_range", 2), ("negative", -1)),
+    f"{_M}evaluate.prefix_posteriors-goal_index": _bad(("out_of_range", 2)),
     "course_lib.widgets.pearl.pearl_explorer-goal": _bad(
         ("str_pair", ("a", "b")),
         ("text", "ab"),
@@ -489,8 +488,7 @@ BAD_BY_PARAM = {
         ("below_the_half_circle", (0.0, -1.0)),
         ("three", (0.0, 1.0, 0.0)),
     ),
-    "course_lib.widgets.pearl.pearl_explorer-transitions": _bad(("over", 16), ("negative", -1)),
-    "course_lib.widgets.pearl.pearl_explorer-seed": _bad(("negative", -1)),
+    "course_lib.widgets.pearl.pearl_explorer-transitions": _bad(("over", 16)),
     "course_lib.widgets.pearl.pearl_explorer-config": lambda: [
         ("other_latent_dim", _config(latent_dim=3))
     ],
