@@ -167,3 +167,24 @@ def test_efficiency_prediction_follows_the_run(capsys):
     assert check_efficiency_prediction("RL²", other)
     assert check_efficiency_prediction("PEARL", other) is False
     assert "not in this run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "steps, error, match",
+    [
+        ([("PEARL", 1.0)], TypeError, "steps must be a mapping"),
+        ({"RL²": 1.0, "PEARL": 2.0}, ValueError, "steps must have the keys"),
+        ({"RL²": 1.0, "MAML-RL": float("nan"), "PEARL": 2.0}, ValueError, "must be >= 0"),
+        ({"RL²": 1.0, "MAML-RL": -5.0, "PEARL": 2.0}, ValueError, "must be >= 0"),
+        ({"RL²": 1.0, "MAML-RL": "9", "PEARL": 2.0}, TypeError, "must be a number of steps"),
+    ],
+)
+def test_broken_steps_are_the_chapters_bug_and_raise(steps, error, match, capsys):
+    with pytest.raises(error, match=match):
+        check_efficiency_prediction("PEARL", steps)
+    assert capsys.readouterr().out == ""  # raised before any feedback
+
+
+def test_a_run_without_a_target_cannot_be_judged(capsys):
+    assert check_efficiency_prediction("PEARL", {}) is False
+    assert "no family reached a common target return in this run" in capsys.readouterr().out

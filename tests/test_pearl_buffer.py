@@ -52,7 +52,13 @@ def test_clear_forgets_a_task_only():
         (lambda: MultiTaskReplayBuffer(2, 0, WIDTHS), ValueError, "capacity must be an integer"),
         (lambda: MultiTaskReplayBuffer(0, 5, WIDTHS), ValueError, "num_tasks must be an integer"),
         (lambda: MultiTaskReplayBuffer(10**6, 10**6, WIDTHS), ValueError, "num_tasks \\* capacity"),
-        (lambda: MultiTaskReplayBuffer(2, 5, {}), TypeError, "widths must be a non-empty mapping"),
+        (
+            lambda: MultiTaskReplayBuffer(2, 5, {}),
+            ValueError,
+            "widths must name at least one field",
+        ),
+        (lambda: MultiTaskReplayBuffer(2, 5, [("obs", 2)]), TypeError, "widths must be a mapping"),
+        (lambda: MultiTaskReplayBuffer(2, 5, {"obs": 0}), ValueError, r"widths\['obs'\] must be"),
     ],
 )
 def test_bad_buffers_are_named(call, error, match):
@@ -72,3 +78,23 @@ def test_bad_rows_are_named():
         buf.add(torch.tensor([0]), {"obs": torch.zeros(1, 3), "reward": torch.zeros(1, 1)})
     with pytest.raises(TypeError, match="tasks must be a 1-d integer tensor"):
         buf.add(torch.tensor([0.0]), rows([1.0]))
+
+
+def test_rows_must_be_tensors_and_sampling_needs_a_generator():
+    buf = MultiTaskReplayBuffer(2, 5, WIDTHS)
+    with pytest.raises(TypeError, match="rows must be a mapping"):
+        buf.add(torch.tensor([0]), [torch.zeros(1, 2), torch.zeros(1, 1)])
+    with pytest.raises(TypeError, match=r"rows\['reward'\] must be a torch.Tensor"):
+        buf.add(torch.tensor([0]), {"obs": torch.zeros(1, 2), "reward": [[1.0]]})
+    buf.add(torch.tensor([0, 1]), rows([1.0, 2.0]))
+    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+        buf.sample(torch.tensor([0]), 2, 0)
+
+
+def test_a_batch_may_not_outgrow_the_buffers_cap():
+    buffer = MultiTaskReplayBuffer(2, 4, {"obs": 2, "reward": 1})
+    buffer.add(torch.tensor([0, 1]), {"obs": torch.zeros(2, 2), "reward": torch.zeros(2, 1)})
+    with pytest.raises(ValueError, match=r"len\(tasks\) \* batch_size \* sum\(widths\) must be "):
+        buffer.sample(torch.zeros(10, dtype=torch.long), 10_000_000, torch.Generator())
+    with pytest.raises(ValueError, match="batch_size must be an integer in"):
+        buffer.sample(torch.tensor([0, 1]), -1, torch.Generator())

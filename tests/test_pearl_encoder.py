@@ -134,3 +134,86 @@ def test_variances_are_clamped_so_a_zero_variance_factor_stays_finite():
     assert torch.isfinite(mean).all() and variance.item() == pytest.approx(
         enc.MIN_VARIANCE, rel=1e-3
     )
+
+
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    "means, variances, mask, error, match",
+    [
+        # [N, 1] variances against [N, d] means would broadcast into another product
+        (torch.zeros(3, 2), torch.ones(3, 1), None, ValueError, "means and variances must have"),
+        (torch.zeros(3), torch.ones(3), None, ValueError, "means and variances must have"),
+        (torch.zeros(3, 2), -torch.ones(3, 2), None, ValueError, "variances must be >= 0"),
+        (
+            torch.tensor([[float("nan")], [0.0]]),
+            torch.ones(2, 1),
+            None,
+            ValueError,
+            "means must hold finite numbers",
+        ),
+        (
+            torch.zeros(2, 1),
+            torch.tensor([[float("nan")], [1.0]]),
+            torch.tensor([False, True]),  # a masked-out NaN is still a NaN in the data
+            ValueError,
+            "variances must hold finite numbers",
+        ),
+        (
+            torch.zeros(3, 2),
+            torch.ones(3, 2),
+            torch.ones(3, 2, dtype=torch.bool),
+            ValueError,
+            "mask",
+        ),
+        (torch.zeros(3, 2), torch.ones(3, 2), torch.ones(3), ValueError, "mask must be a bool"),
+        (torch.zeros(3, 2, dtype=torch.long), torch.ones(3, 2), None, TypeError, "floating-point"),
+    ],
+)
+def test_bad_factors_are_named(means, variances, mask, error, match):
+    with pytest.raises(error, match=match):
+        product_of_gaussians(means, variances, mask)
+
+
+def test_no_factor_is_the_prior_and_an_infinite_variance_carries_no_information():
+    mean, variance = product_of_gaussians(torch.zeros(0, 3), torch.zeros(0, 3))
+    assert mean.tolist() == [0.0] * 3 and variance.tolist() == [1.0] * 3
+    mean, variance = product_of_gaussians(
+        torch.tensor([[5.0], [1.0]]), torch.tensor([[INF], [1.0]])
+    )
+    assert mean.item() == pytest.approx(0.5) and variance.item() == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    "mean, variance, match",
+    [
+        (torch.zeros(2), torch.zeros(2), "variance must be > 0"),
+        (torch.zeros(2), -torch.ones(2), "variance must be > 0"),
+        (torch.zeros(2), torch.ones(2, 1), "mean and variance must have one shape"),
+        (torch.tensor([INF, 0.0]), torch.ones(2), "mean must hold finite numbers"),
+    ],
+)
+def test_bad_kl_inputs_are_named(mean, variance, match):
+    with pytest.raises(ValueError, match=match):
+        kl_to_prior(mean, variance)
+
+
+def test_check_context_checks_its_width():
+    with pytest.raises(ValueError, match="width must be an integer"):
+        check_context(torch.zeros(1, 3, 5), 0)
+
+
+def test_the_encoders_methods_check_their_arguments():
+    encoder = enc.ContextEncoder(5, 3, (8,))
+    with pytest.raises(
+        ValueError, match=r"context must have shape \[\.\.\., N, 5\] .*got \(2, 4\)"
+    ):
+        encoder.factors(torch.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"batch\[1\] must be an integer in .*got -1"):
+        encoder.prior(2, -1)
+    with pytest.raises(
+        ValueError, match=r"batch sizes \* latent_dim must be <= .*got 100000 \* 1000 \* 3"
+    ):
+        encoder.prior(100_000, 1000)
+    assert encoder.prior(0)[0].shape == (0, 3)

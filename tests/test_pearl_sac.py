@@ -162,3 +162,105 @@ def test_the_encoder_learns_from_the_critic_and_the_kl_not_from_the_actor():
     )  # moved by Polyak only
     (g_alpha,) = torch.autograd.grad(losses["temperature"], agent.log_alpha, retain_graph=True)
     assert g_alpha is not None
+
+
+# -- bad input: named at the edge, before a wrong number comes out
+
+
+def _target(**changes):
+    args = dict(
+        rewards=torch.tensor(R),
+        dones=torch.tensor(D),
+        next_q=torch.tensor(NEXT_Q),
+        next_logprob=torch.tensor(NEXT_LOGP),
+        gamma=GAMMA,
+        alpha=ALPHA,
+    )
+    return soft_q_target(**{**args, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes, error, match",
+    [
+        # [N] against [N, 1] would broadcast into [N, N] and a wrong mean
+        ({"rewards": torch.zeros(3, 1)}, ValueError, "rewards must be a 1-d tensor"),
+        ({"next_logprob": torch.zeros(4)}, ValueError, "next_logprob and rewards must have one"),
+        ({"next_q": torch.zeros(3)}, ValueError, r"next_q must have shape \[2, N\]"),
+        ({"dones": torch.tensor([0.0, 0.5, 1.0])}, ValueError, "dones must be 0 or 1"),
+        ({"rewards": torch.tensor([1.0, float("nan"), 0.0])}, ValueError, "rewards must hold"),
+        ({"next_q": torch.full((2, 3), float("inf"))}, ValueError, "next_q must hold finite"),
+        ({"gamma": 1.5}, ValueError, r"gamma must be in \[0.0, 1.0\], got 1.5"),
+        ({"alpha": -0.1}, ValueError, "alpha must be in"),
+        ({"alpha": torch.zeros(3)}, ValueError, "alpha must be a number or a 0-d tensor"),
+        ({"alpha": "0.2"}, TypeError, "alpha must be a number"),
+    ],
+)
+def test_bad_targets_are_named(changes, error, match):
+    with pytest.raises(error, match=match):
+        _target(**changes)
+
+
+def test_numbers_may_come_as_numpy_or_0_d_tensors():
+    import numpy as np
+
+    want = torch.tensor(reference_targets())
+    for gamma, alpha in [(np.float32(GAMMA), np.float64(ALPHA)), (torch.tensor(GAMMA), ALPHA)]:
+        torch.testing.assert_close(_target(gamma=gamma, alpha=alpha), want)
+    assert _target(dones=torch.tensor(D).bool()).tolist() == pytest.approx(reference_targets())
+
+
+def test_bad_losses_are_named():
+    q, y = torch.zeros(2, 3), torch.zeros(3)
+    with pytest.raises(ValueError, match="target must be a 1-d tensor"):
+        critic_loss(q, torch.zeros(3, 1))
+    with pytest.raises(ValueError, match=r"q_pred must have shape \[2, N\]"):
+        critic_loss(torch.zeros(3), y)
+    with pytest.raises(ValueError, match=r"q_new must have shape \[2, N\].*logprob \(4,\)"):
+        actor_loss(torch.zeros(4), q, ALPHA)
+    with pytest.raises(ValueError, match="logprob must hold finite numbers"):
+        actor_loss(torch.tensor([0.0, float("nan"), 0.0]), q, ALPHA)
+    with pytest.raises(ValueError, match="log_alpha must be a 0-d tensor"):
+        temperature_loss(torch.zeros(1), y, -2.0)
+    with pytest.raises(ValueError, match="target_entropy must be in"):
+        temperature_loss(torch.tensor(0.0), y, float("nan"))
+    with pytest.raises(ValueError, match="u, mean and log_std must have one shape"):
+        tanh_gaussian_log_prob(torch.zeros(3, 2), torch.zeros(3, 2), torch.zeros(3, 1))
+    with pytest.raises(ValueError, match="log_std must hold finite numbers"):
+        tanh_gaussian_log_prob(torch.zeros(2), torch.zeros(2), torch.tensor([0.0, float("inf")]))
+
+
+def test_polyak_update_refuses_two_architectures():
+    with pytest.raises(ValueError, match="target and source must have the same parameters"):
+        polyak_update(TwinQ(3, (4,)), TwinQ(3, (5,)), 0.5)
+    with pytest.raises(TypeError, match="source must be a torch.nn.Module"):
+        polyak_update(TwinQ(3, (4,)), {"weight": torch.zeros(3)}, 0.5)
+
+
+def test_the_networks_methods_check_their_rows_and_the_unchecked_paths_agree():
+    """The public methods refuse rows the networks cannot read (with their names and shapes);
+    PEARL's loops call the unchecked paths, which compute the same numbers."""
+    torch.manual_seed(0)
+    actor, critic = TanhGaussianActor(2, 3, 2, (8,)), TwinQ(7, (8,))
+    obs, action, z = torch.randn(4, 2), torch.randn(4, 2), torch.randn(4, 3)
+    with pytest.raises(
+        ValueError, match=r"obs and z must have one leading shape.*\(4, 2\).*\(5, 3\)"
+    ):
+        actor(obs, torch.zeros(5, 3))
+    with pytest.raises(ValueError, match=r"z must have shape \[\.\.\., 3\], got \(4, 2\)"):
+        actor.sample(obs, torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="obs must hold finite numbers"):
+        actor.act(torch.full((4, 2), float("nan")), z)
+    with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got int"):
+        actor.sample(obs, z, 3)
+    with pytest.raises(TypeError, match="deterministic must be True or False"):
+        actor.act(obs, z, deterministic="yes")
+    with pytest.raises(ValueError, match=r"widths summing to input_size 7, got .*action \(4, 3\)"):
+        critic(obs, torch.zeros(4, 3), z)
+    with pytest.raises(ValueError, match=r"one N .*obs \(4, 2\), action \(3, 2\)"):
+        critic(obs, torch.zeros(3, 2), z)
+    with pytest.raises(TypeError, match="frozen must be True or False"):
+        critic(obs, action, z, frozen=1)
+    torch.testing.assert_close(critic(obs, action, z), critic._values(obs, action, z))
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    for public, private in zip(actor.sample(obs, z, g1), actor._sample(obs, z, g2)):
+        assert torch.equal(public, private)

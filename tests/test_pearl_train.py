@@ -13,10 +13,14 @@ from course_lib.pearl.evaluate import (
     prefix_posteriors,
 )
 from course_lib.pearl.train import (
+    FIELDS,
     PEARLAgent,
     PEARLConfig,
+    check_agent,
+    context_rows,
     make_agent,
     make_env,
+    pearl_losses,
     play_episodes,
     train_pearl,
 )
@@ -196,3 +200,151 @@ def test_bad_arguments_of_the_evaluation_are_named(trained):
         adaptation_trial(trained.model, trained.config, torch.zeros(2, 2), episodes=0)
     with pytest.raises(TypeError, match="config must be a PEARLConfig"):
         train_pearl({"task": "navigation"}, progress=False)
+
+
+# -- bad input to the trainer's pieces and the evaluation: named at the edge, before any work
+
+
+def test_one_collection_and_the_encoder_buffer_are_capped_by_the_config():
+    with pytest.raises(ValueError, match="num_train_tasks \\* initial_episodes must be <= "):
+        PEARLConfig(num_train_tasks=10_000, initial_episodes=10_000, buffer_capacity=2222)
+    with pytest.raises(ValueError, match="tasks_per_iteration \\* prior_episodes must be <= "):
+        PEARLConfig(
+            num_train_tasks=1000, tasks_per_iteration=1000, prior_episodes=10_000, max_steps=5,
+            buffer_capacity=100,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="the encoder buffer's memory"):
+        PEARLConfig(num_train_tasks=1000, posterior_episodes=10_000, buffer_capacity=100)
+    assert PEARLConfig(**TINY).encoder_buffer_capacity == 2 * 5  # 1 prior + 1 posterior episode
+
+
+def test_agent_and_config_must_match():
+    config = PEARLConfig(**TINY)
+    agent = make_agent(config)
+    assert check_agent(agent, config) is agent
+    with pytest.raises(ValueError, match="agent and config must match: config has latent_dim 3"):
+        check_agent(agent, dataclasses.replace(config, latent_dim=3))
+    with pytest.raises(ValueError, match="context rows of width 7, got an agent with 2 and 5"):
+        adaptation_trial(agent, dataclasses.replace(config, next_obs_in_context=True), GOALS)
+    with pytest.raises(TypeError, match="config must be a PEARLConfig"):
+        make_env({"task": "navigation"}, 2)
+
+
+GOALS = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_play_episodes_checks_env_goals_and_the_width_of_z():
+    config = PEARLConfig(**TINY)
+    agent, env, gen = make_agent(config), make_env(config, 2), torch.Generator()
+    with pytest.raises(ValueError, match=r"z must have shape \[2, 2\].*got \(2, 3\)"):
+        play_episodes(agent, env, GOALS, torch.zeros(2, 3), gen)
+    with pytest.raises(ValueError, match="goals must have shape \\[G, 2\\] with G = env.num_envs"):
+        play_episodes(agent, env, torch.zeros(3, 2), torch.zeros(3, 2), gen)
+    with pytest.raises(ValueError, match="z must hold finite numbers"):
+        play_episodes(agent, env, GOALS, torch.full((2, 2), float("nan")), gen)
+    with pytest.raises(TypeError, match="env must be a PEARL task's batched env"):
+        play_episodes(agent, "env", GOALS, torch.zeros(2, 2), gen)
+    with pytest.raises(ValueError, match="critic_reward must be one of"):
+        play_episodes(agent, env, GOALS, torch.zeros(2, 2), gen, critic_reward="sparse")
+
+
+def _sample(**changes):
+    return {**{k: torch.zeros(2, 3, w) for k, w in FIELDS.items()}, **changes}
+
+
+def test_context_rows_refuse_a_nan_reward_and_mismatched_fields():
+    config = PEARLConfig(**TINY)
+    assert context_rows(_sample(), config).shape == (2, 3, 5)
+    with pytest.raises(ValueError, match=r"sample\['reward'\] must hold finite numbers"):
+        context_rows(_sample(reward=torch.full((2, 3, 1), float("nan"))), config)
+    with pytest.raises(ValueError, match=r"sample\['action'\] must have shape \[2, 3, 2\]"):
+        context_rows(_sample(action=torch.zeros(2, 4, 2)), config)
+    with pytest.raises(ValueError, match="sample must hold the fields"):
+        context_rows({"obs": torch.zeros(2, 3, 2)}, config)
+
+
+def test_pearl_losses_refuse_batches_that_do_not_split_into_tasks():
+    config = PEARLConfig(**TINY)
+    agent, gen = make_agent(config), torch.Generator().manual_seed(0)
+    context = torch.zeros(2, 3, config.transition_size)
+    batch = {k: torch.zeros(4, w) for k, w in FIELDS.items()}
+    assert set(pearl_losses(agent, context, batch, config, gen)) >= {"critic", "kl", "actor"}
+    with pytest.raises(ValueError, match="batch must hold B >= 1 rows for each of the 2 tasks"):
+        pearl_losses(agent, context, {k: v[:3] for k, v in batch.items()}, config, gen)
+    with pytest.raises(
+        ValueError, match=r"batch\['obs'\] must have shape \[4, 2\]|batch\['action'\]"
+    ):
+        pearl_losses(agent, context, {**batch, "obs": torch.zeros(5, 2)}, config, gen)
+    with pytest.raises(ValueError, match=r"batch\['critic_reward'\] must hold finite numbers"):
+        nan = torch.full((4, 1), float("nan"))
+        pearl_losses(agent, context, {**batch, "critic_reward": nan}, config, gen)
+    with pytest.raises(ValueError, match=r"batch\['done'\] must be 0 or 1"):
+        pearl_losses(agent, context, {**batch, "done": torch.full((4, 1), 0.5)}, config, gen)
+    with pytest.raises(ValueError, match="context must have shape"):
+        pearl_losses(agent, torch.zeros(2, 3, 4), batch, config, gen)
+
+
+def test_the_evaluation_caps_its_work_and_checks_its_arguments():
+    config = PEARLConfig(**{**TINY, "max_steps": 1000})
+    agent = make_agent(config)
+    with pytest.raises(ValueError, match="goals \\* episodes \\* max_steps must be <= 10_000_000"):
+        adaptation_trial(agent, config, torch.zeros(500, 2), episodes=50)
+    with pytest.raises(
+        ValueError, match="candidates \\* episodes \\* max_steps must be <= 200_000"
+    ):
+        explorer_goal(agent, config, torch.zeros(100, 2))
+    with pytest.raises(ValueError, match="episodes must be an integer in \\[2, 50\\]"):
+        explorer_goal(agent, config, GOALS, episodes=1)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        adaptation_trial(agent, config, GOALS, seed=-1)
+    with pytest.raises(TypeError, match="deterministic must be True or False"):
+        adaptation_trial(agent, config, GOALS, deterministic="yes")
+    with pytest.raises(TypeError, match="agent must be a PEARLAgent"):
+        destinations(None, config, torch.zeros(2, 2))
+    with pytest.raises(ValueError, match="z must hold finite numbers"):
+        destinations(agent, config, torch.full((2, 2), float("inf")))
+
+
+def test_prefix_posteriors_check_the_trial():
+    config = PEARLConfig(**TINY)
+    agent = make_agent(config)
+    trial = adaptation_trial(agent, config, GOALS, episodes=1)
+    with pytest.raises(ValueError, match="goal_index must be an integer in \\[0, 1\\], got 2"):
+        prefix_posteriors(agent, trial, 2)
+    with pytest.raises(TypeError, match="trial must be a Trial"):
+        prefix_posteriors(agent, {"context": trial.context}, 0)
+    long = dataclasses.replace(
+        trial, context=torch.zeros(1, 6000, 5), mask=torch.ones(1, 6000, dtype=torch.bool)
+    )
+    with pytest.raises(ValueError, match="trial's N transitions per goal must keep"):
+        prefix_posteriors(agent, long, 0)
+    other = make_agent(dataclasses.replace(config, next_obs_in_context=True))
+    with pytest.raises(ValueError, match=r"trial must hold context \[G, N, 7\]"):
+        prefix_posteriors(other, trial, 0)
+
+
+def test_the_agents_methods_check_their_arguments():
+    agent = make_agent(PEARLConfig(**TINY))
+    gen = torch.Generator()
+    for num, error, match in [
+        ("2", TypeError, "num must be an integer"),
+        (2.0, TypeError, "num must be an integer"),
+        (True, TypeError, "num must be an integer"),
+        (None, TypeError, "num must be an integer"),
+        (-1, ValueError, r"num must be an integer in \[1, 1_?000_?000\], got -1"),
+        (10**12, ValueError, "num must be an integer in"),
+    ]:
+        with pytest.raises(error, match=match):
+            agent.prior_z(num, gen)
+    assert agent.prior_z(3, gen).shape == (3, agent.latent_dim)
+    d = agent.latent_dim
+    with pytest.raises(ValueError, match="variance must be >= 0, got min -1"):
+        agent.sample_z(torch.zeros(2, d), -torch.ones(2, d), gen)
+    with pytest.raises(
+        ValueError, match=rf"one shape \[\.\.\., {d}\].*got \(2, {d}\) and \(1, {d}\)"
+    ):
+        agent.sample_z(torch.zeros(2, d), torch.ones(1, d), gen)
+    with pytest.raises(TypeError, match="context must be a torch.Tensor, got list"):
+        agent.posterior([[0.0] * 5])
+    with pytest.raises(TypeError, match="mask must be a torch.Tensor, got list"):
+        agent.posterior(torch.zeros(1, 3, 5), [True] * 3)

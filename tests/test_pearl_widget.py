@@ -1,5 +1,7 @@
 """Chapter 9 widget driven headless: moving a control redraws; the defaults are the code's."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -52,3 +54,11 @@ def test_bad_arguments_are_named():
         pearl_explorer(agent, config, goal=(0.0, -1.0))
     with pytest.raises(ValueError, match="transitions must be an integer"):
         pearl_explorer(agent, config, goal=(0.0, 1.0), transitions=61)
+    with pytest.raises(TypeError, match=r"goal\[0\] must be of type Real, got 'a'"):
+        pearl_explorer(agent, config, goal=("a", "b"))
+    with pytest.raises(TypeError, match="goal must be a list or tuple, got str"):
+        pearl_explorer(agent, config, goal="ab")
+    with pytest.raises(ValueError, match="agent and config must match"):
+        pearl_explorer(
+            agent, dataclasses.replace(config, latent_dim=config.latent_dim + 1), goal=(0.0, 1.0)
+        )

@@ -9,12 +9,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
+from numbers import Real
 
 import torch
 from torch import Tensor
 
 from course_lib.exercises.harness import (
+    CannotJudge,
     Case,
     CodingExercise,
     Problem,
@@ -24,6 +27,7 @@ from course_lib.exercises.harness import (
     safe_checker,
 )
 from course_lib.i18n import listing, tr
+from course_lib.pearl import encoder
 from course_lib.pearl.encoder import ContextEncoder, product_of_gaussians
 
 __all__ = [
@@ -172,7 +176,7 @@ def _judge(case: Case, got: tuple[Tensor, Tensor], want: tuple[Tensor, Tensor]) 
 
 
 PRODUCT_OF_GAUSSIANS = CodingExercise(
-    library=(product_of_gaussians, ContextEncoder.forward),
+    library=(product_of_gaussians, encoder._product, ContextEncoder.forward),
     arg_names=("means", "variances"),
     cases=_cases,
     observe=_observe,
@@ -244,12 +248,46 @@ def check_encoder_gradient(answer: object) -> bool:
     )
 
 
-@safe_checker
+#: The families Chapter 9 compares, as ``sample_efficiency(...)["steps"]`` names them.
+FAMILIES = ("RL²", "MAML-RL", "PEARL")
+
+
 def check_efficiency_prediction(answer: object, steps: Mapping[str, float]) -> bool:
     """Predict, then run: on the sparse point robot, which family reaches the target return with
     the fewest environment steps of meta-training, ``"RL²"``, ``"MAML-RL"`` or ``"PEARL"``?
-    ``steps`` holds this run's steps to the target (inf where a family never reached it)."""
-    names = ("RL²", "MAML-RL", "PEARL")
+    ``steps`` holds this run's steps to the target (inf where a family never reached it; empty
+    when the run set no target, which the checker reports as a question it cannot judge yet).
+
+    ``steps`` is the chapter's measurement, not the reader's answer: a broken one is the chapter's
+    bug and raises here (``TypeError``/``ValueError``), before any feedback is printed.
+    """
+    return _judge_efficiency(answer, _check_steps(steps))
+
+
+def _check_steps(steps: object) -> dict[str, float]:
+    if not isinstance(steps, Mapping):
+        raise TypeError(
+            f"steps must be a mapping family -> environment steps (sample_efficiency(...)"
+            f"['steps']), got {type(steps).__name__}"
+        )
+    if steps and set(steps) != set(FAMILIES):
+        raise ValueError(
+            f"steps must have the keys {list(FAMILIES)} (or none: no target this run), got "
+            f"{sorted(map(str, steps))}"
+        )
+    for name, value in steps.items():
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise TypeError(f"steps[{name!r}] must be a number of steps, got {value!r}")
+        if math.isnan(value) or value < 0:
+            raise ValueError(f"steps[{name!r}] must be >= 0 (inf: never reached), got {value!r}")
+    return {name: float(value) for name, value in steps.items()}
+
+
+@safe_checker
+def _judge_efficiency(answer: object, steps: dict[str, float]) -> bool:
+    if not steps:
+        raise CannotJudge(tr("no family reached a common target return in this run"))
+    names = FAMILIES
     correct = min(names, key=lambda n: steps[n])
     shown = {n: (tr("never") if steps[n] == float("inf") else f"{steps[n]:,.0f}") for n in names}
     summary = listing(f"{n} {shown[n]}" for n in names)

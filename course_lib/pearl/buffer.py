@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor
 
-from course_lib.validation import check_int, check_tensor
+from course_lib.validation import check_instance, check_int, check_tensor
 
 __all__ = ["MultiTaskReplayBuffer", "MAX_STORED"]
 
@@ -41,11 +41,14 @@ class MultiTaskReplayBuffer:
     def __init__(self, num_tasks: int, capacity: int, widths: Mapping[str, int]):
         self.num_tasks = check_int("num_tasks", num_tasks, 1, 1_000_000)
         self.capacity = check_int("capacity", capacity, 1, 100_000_000)
-        if not isinstance(widths, Mapping) or not widths:
-            raise TypeError(f"widths must be a non-empty mapping name -> width, got {widths!r}")
-        self.widths = {
-            str(k): check_int(f"width of {k!r}", v, 1, 10_000) for k, v in widths.items()
-        }
+        check_instance("widths", widths, Mapping, "a mapping field name -> width")
+        if not widths:
+            raise ValueError("widths must name at least one field, got an empty mapping")
+        for name, width in widths.items():
+            if not isinstance(name, str):
+                raise TypeError(f"widths must map field names (str) to widths, got key {name!r}")
+            check_int(f"widths[{name!r}]", width, 1, 10_000)
+        self.widths = {name: int(width) for name, width in widths.items()}
         stored = self.num_tasks * self.capacity * sum(self.widths.values())
         if stored > MAX_STORED:
             raise ValueError(
@@ -75,9 +78,13 @@ class MultiTaskReplayBuffer:
         """Store transitions: ``tasks [n]`` says which task each of the n rows belongs to and
         ``rows[name]`` is ``[n, width]`` for every field."""
         tasks = self._check_tasks(tasks)
+        check_instance("rows", rows, Mapping, "a mapping field name -> [n, width] tensor")
         if set(rows) != set(self.widths):
-            raise ValueError(f"rows must have the fields {sorted(self.widths)}, got {sorted(rows)}")
+            raise ValueError(
+                f"rows must have the fields {sorted(self.widths)}, got {sorted(map(str, rows))}"
+            )
         for name, value in rows.items():
+            check_tensor(f"rows[{name!r}]", value)
             if tuple(value.shape) != (len(tasks), self.widths[name]):
                 raise ValueError(
                     f"rows[{name!r}] must have shape ({len(tasks)}, {self.widths[name]}), got {tuple(value.shape)}"
@@ -109,6 +116,13 @@ class MultiTaskReplayBuffer:
         ``{name: [M, batch_size, width]}``. Every requested task must hold at least one row."""
         tasks = self._check_tasks(tasks)
         check_int("batch_size", batch_size, 1, 10_000_000)
+        drawn = len(tasks) * batch_size * sum(self.widths.values())
+        if drawn > MAX_STORED:  # the batch is a copy: it may not outgrow the buffer's own cap
+            raise ValueError(
+                f"len(tasks) * batch_size * sum(widths) must be <= {MAX_STORED:_} floats, got "
+                f"{len(tasks)} * {batch_size} * {sum(self.widths.values())} = {drawn:_}"
+            )
+        check_instance("generator", generator, torch.Generator, "a torch.Generator")
         sizes = self.size[tasks]
         if bool((sizes == 0).any()):
             empty = tasks[sizes == 0].tolist()

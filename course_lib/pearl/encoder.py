@@ -32,6 +32,7 @@ task rather than about the particular transitions drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -39,7 +40,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from course_lib.nets import mlp
-from course_lib.validation import check_hidden_sizes, check_int, check_tensor
+from course_lib.validation import check_finite, check_hidden_sizes, check_int, check_tensor
 
 __all__ = [
     "MIN_VARIANCE",
@@ -53,6 +54,9 @@ __all__ = [
 #: would have infinite precision and pin z exactly.
 MIN_VARIANCE = 1e-7
 
+#: Cap on the prior's entries (batch sizes × d): beyond it two float tensors take gigabytes.
+MAX_PRIOR_ENTRIES = 100_000_000
+
 
 def product_of_gaussians(
     means: Tensor, variances: Tensor, mask: Tensor | None = None
@@ -61,7 +65,7 @@ def product_of_gaussians(
 
     Args:
         means: ``[..., N, d]`` the factors' means (N transitions, d latent dimensions).
-        variances: ``[..., N, d]`` their variances (> 0).
+        variances: ``[..., N, d]`` their variances (≥ 0, clamped below at ``MIN_VARIANCE``).
         mask: ``[..., N]`` bool, which factors to multiply in (False: padding, left out);
             ``None`` uses all of them.
 
@@ -74,7 +78,43 @@ def product_of_gaussians(
         >>> m, v = product_of_gaussians(torch.tensor([[1.0], [3.0]]), torch.ones(2, 1))
         >>> round(m.item(), 4), round(v.item(), 4)
         (1.3333, 0.3333)
+
+    N may be 0 (no factor: the prior). The shapes are checked (a ``[N]`` mask against
+    ``[N, d]`` factors, or factors of two shapes, would broadcast into a different product), and
+    so are the values, with one pass each: no negative variance (the clamp would silently turn it
+    into the most certain factor of all), and a finite result (a NaN or inf factor reaches it).
     """
+    check_tensor("means", means, floating=True)
+    check_tensor("variances", variances, floating=True)
+    if means.dim() < 2 or variances.shape != means.shape:
+        raise ValueError(
+            "means and variances must have one shape [..., N, d] (N factors of d dimensions), "
+            f"got {tuple(means.shape)} and {tuple(variances.shape)}"
+        )
+    if mask is not None:
+        check_tensor("mask", mask)
+        if mask.dtype != torch.bool or mask.shape != means.shape[:-1]:
+            raise ValueError(
+                f"mask must be a bool tensor of shape {tuple(means.shape[:-1])} (one per factor), "
+                f"got {mask.dtype} {tuple(mask.shape)}"
+            )
+    if bool((variances < 0).any()):
+        raise ValueError(
+            f"variances must be >= 0, got {int((variances < 0).sum())} negative entries "
+            f"(min {float(variances.min()):.3g})"
+        )
+    mean, variance = _product(means, variances, mask)
+    if not bool(torch.isfinite(mean).all()):  # a NaN or inf factor (masked or not) reaches it
+        check_finite("means", means)
+        if bool(torch.isnan(variances).any()):  # (an infinite variance is fine: no information)
+            check_finite("variances", variances)
+        raise ValueError("the posterior overflowed: means and variances are finite, got inf")
+    return mean, variance
+
+
+def _product(means: Tensor, variances: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    """The formula alone, for the encoder's own factors (a softplus: never negative; checked
+    context in, so finite out while the weights are)."""
     precisions = 1.0 / variances.clamp(min=MIN_VARIANCE)
     if mask is not None:
         precisions = precisions * mask[..., None].to(precisions.dtype)
@@ -87,8 +127,26 @@ def kl_to_prior(mean: Tensor, variance: Tensor) -> Tensor:
     """KL(N(mean, diag variance) ‖ N(0, I)) per posterior, summed over the last dimension.
 
     Closed form: ½ Σ_j (σ_j² + μ_j² − 1 − log σ_j²); 0 exactly when the posterior is the prior.
+    ``mean`` and ``variance`` are ``[..., d]`` alike, the variance > 0 (checked, with one pass
+    over the result: a NaN, an inf or a variance ≤ 0 makes it NaN or inf).
     """
-    return 0.5 * (variance + mean.square() - 1.0 - variance.log()).sum(-1)
+    check_tensor("mean", mean, floating=True)
+    check_tensor("variance", variance, floating=True)
+    if mean.dim() < 1 or variance.shape != mean.shape:
+        raise ValueError(
+            "mean and variance must have one shape [..., d], got "
+            f"{tuple(mean.shape)} and {tuple(variance.shape)}"
+        )
+    kl = 0.5 * (variance + mean.square() - 1.0 - variance.log()).sum(-1)
+    if not bool(torch.isfinite(kl).all()):
+        check_finite("mean", mean)
+        check_finite("variance", variance)
+        if bool((variance <= 0).any()):
+            raise ValueError(
+                f"variance must be > 0, got min {float(variance.min()):.3g} (log 0 is -inf)"
+            )
+        raise ValueError("the KL overflowed: mean and variance are finite, got inf")
+    return kl
 
 
 def check_context(context: object, width: int, mask: object = None) -> Tensor:
@@ -97,6 +155,7 @@ def check_context(context: object, width: int, mask: object = None) -> Tensor:
     An empty context is refused here: ask for the prior directly (``N(0, I)``), or pass a mask
     that leaves every transition out.
     """
+    check_int("width", width, 1, 10_000)
     context = check_tensor("context", context, floating=True)
     if context.dim() < 2 or context.shape[-1] != width:
         raise ValueError(
@@ -146,17 +205,30 @@ class ContextEncoder(nn.Module):
         )
 
     def factors(self, context: Tensor) -> tuple[Tensor, Tensor]:
-        """Each transition's factor: ``(means, variances)``, both ``[..., N, d]``."""
+        """Each transition's factor: ``(means, variances)``, both ``[..., N, d]`` (``context``
+        checked as :func:`check_context` does)."""
+        check_context(context, self.transition_size)
+        return self._factors(context)
+
+    def _factors(self, context: Tensor) -> tuple[Tensor, Tensor]:
         out = self.net(context)
         return out[..., : self.latent_dim], F.softplus(out[..., self.latent_dim :])
 
     def forward(self, context: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """The posterior ``(mean, variance)``, ``[..., d]`` each, from ``context [..., N, width]``."""
         check_context(context, self.transition_size, mask)
-        return product_of_gaussians(*self.factors(context), mask)
+        return _product(*self._factors(context), mask)
 
     def prior(self, *batch: int) -> tuple[Tensor, Tensor]:
-        """The prior N(0, I) in the posterior's shape: ``(zeros, ones)`` of ``[*batch, d]``."""
+        """The prior N(0, I) in the posterior's shape: ``(zeros, ones)`` of ``[*batch, d]``
+        (each batch size an int >= 0, at most ``MAX_PRIOR_ENTRIES`` entries in all)."""
+        sizes = [check_int(f"batch[{i}]", b, 0, MAX_PRIOR_ENTRIES) for i, b in enumerate(batch)]
+        entries = math.prod(sizes) * self.latent_dim
+        if entries > MAX_PRIOR_ENTRIES:
+            raise ValueError(
+                f"batch sizes * latent_dim must be <= {MAX_PRIOR_ENTRIES:_} entries, got "
+                f"{' * '.join(map(str, sizes + [self.latent_dim]))} = {entries:_}"
+            )
         device = self.net[0].weight.device
-        shape = (*batch, self.latent_dim)
+        shape = (*sizes, self.latent_dim)
         return torch.zeros(shape, device=device), torch.ones(shape, device=device)

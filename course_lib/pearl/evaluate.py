@@ -13,20 +13,34 @@ The score "after k episodes" is the return of episode k + 1, ``returns[k]``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from course_lib.pearl.encoder import product_of_gaussians
-from course_lib.pearl.train import PEARLAgent, PEARLConfig, make_env, play_episodes
+from course_lib.pearl.train import (
+    PEARLAgent,
+    PEARLConfig,
+    _check_goals,
+    check_agent,
+    make_env,
+    play_episodes,
+)
 from course_lib.training import make_generator
-from course_lib.validation import check_int
+from course_lib.validation import check_bool, check_instance, check_int, check_seed, check_tensor
 
 __all__ = ["Trial", "adaptation_trial", "prefix_posteriors", "destinations", "explorer_goal"]
 
-#: Caps stated in the errors: beyond them one call takes minutes or gigabytes.
+#: Caps stated in the errors: beyond them one call takes minutes or gigabytes. A trial plays
+#: goals × episodes × max_steps transitions at once (and keeps them all as context); the explorer
+#: plays its candidates one at a time, as the widget does; prefix posteriors hold an
+#: [N + 1, N, d] product for one goal's N transitions.
 MAX_GOALS, MAX_EPISODES = 100_000, 50
+MAX_TRANSITIONS = 10_000_000
+MAX_EXPLORER_STEPS = 200_000
+MAX_PREFIX_ENTRIES = 50_000_000
 
 
 @dataclass
@@ -47,26 +61,13 @@ class Trial:
     goals: Tensor
 
 
-def _check_goals(goals: object) -> Tensor:
-    if not isinstance(goals, Tensor):
-        raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
-    if goals.dim() != 2 or goals.shape[1] != 2 or not 1 <= goals.shape[0] <= MAX_GOALS:
+def _check_work(product: str, factors: tuple[int, ...], cap: int) -> None:
+    """The transitions a call plays, ``product`` of ``factors``, against its budget ``cap``."""
+    steps = math.prod(factors)
+    if steps > cap:
         raise ValueError(
-            f"goals must have shape [G, 2] with 1 <= G <= {MAX_GOALS}, got {tuple(goals.shape)}"
-        )
-    if not bool(torch.isfinite(goals).all()):
-        raise ValueError("goals must be finite")
-    return goals.float()
-
-
-def _check_agent(agent: object, config: object) -> None:
-    if not isinstance(agent, PEARLAgent):
-        raise TypeError(
-            f"agent must be a PEARLAgent (train_pearl(...).model), got {type(agent).__name__}"
-        )
-    if not isinstance(config, PEARLConfig):
-        raise TypeError(
-            f"config must be the PEARLConfig the agent was trained with, got {type(config).__name__}"
+            f"{product} must be <= {cap:_} transitions, got "
+            f"{' * '.join(map(str, factors))} = {steps:_}"
         )
 
 
@@ -85,9 +86,14 @@ def adaptation_trial(
     Episode 1 uses z ∼ N(0, I); episode k + 1 uses z ∼ q(z | every transition of episodes 1..k).
     ``seed`` seeds the draws of z (and the actions, if not ``deterministic``).
     """
-    _check_agent(agent, config)
-    goals = _check_goals(goals)
+    check_agent(agent, config)
+    goals = _check_goals("goals", goals, maximum=MAX_GOALS)
     check_int("episodes", episodes, 1, MAX_EPISODES)
+    _check_work(
+        "goals * episodes * max_steps", (len(goals), episodes, config.max_steps), MAX_TRANSITIONS
+    )
+    check_seed(seed)
+    check_bool("deterministic", deterministic)
     gen = make_generator(seed)
     env = make_env(config, len(goals))
     contexts, masks, returns, paths, zs = [], [], [], [], []
@@ -112,6 +118,10 @@ def adaptation_trial(
     )
 
 
+def _shape(value: object) -> str:
+    return str(tuple(value.shape)) if isinstance(value, Tensor) else type(value).__name__
+
+
 def _path(after: Tensor, mask: Tensor) -> Tensor:
     """``[G, T + 1, 2]`` from positions after each move ``[T, G, 2]``: the origin first, and an
     episode that ended early stays where it ended (its padding steps are another episode's)."""
@@ -131,8 +141,30 @@ def prefix_posteriors(
     Every factor is computed once; precisions are summed cumulatively, so all N + 1 posteriors
     cost one encoder pass (the product's order does not matter, its prefixes do).
     """
-    check_int("goal_index", goal_index, 0, len(trial.goals) - 1)
-    context, mask = trial.context[goal_index], trial.mask[goal_index]
+    check_instance("agent", agent, PEARLAgent, "a PEARLAgent (train_pearl(...).model)")
+    check_instance("trial", trial, Trial, "a Trial (adaptation_trial(...))")
+    width = agent.encoder.transition_size
+    context, mask = trial.context, trial.mask
+    if not (
+        isinstance(context, Tensor)
+        and isinstance(mask, Tensor)
+        and context.dim() == 3
+        and context.shape[-1] == width
+        and mask.dtype == torch.bool
+        and mask.shape == context.shape[:2]
+    ):
+        raise ValueError(
+            f"trial must hold context [G, N, {width}] (the agent's context width) and a bool mask "
+            f"[G, N], got {_shape(context)} and {_shape(mask)}"
+        )
+    n = context.shape[1]
+    if (n + 1) * n * agent.latent_dim > MAX_PREFIX_ENTRIES:
+        raise ValueError(
+            f"trial's N transitions per goal must keep (N + 1) * N * latent_dim <= "
+            f"{MAX_PREFIX_ENTRIES:_}, got N = {n}"
+        )
+    check_int("goal_index", goal_index, 0, len(context) - 1)
+    context, mask = context[goal_index], mask[goal_index]
     means, variances = agent.encoder.factors(context.to(agent.device))
     n = len(context)
     upto = torch.tril(torch.ones(n + 1, n, dtype=torch.bool), diagonal=-1) & mask.to(agent.device)
@@ -146,13 +178,18 @@ def destinations(agent: PEARLAgent, config: PEARLConfig, z: Tensor) -> Tensor:
     A sample of z from the posterior, mapped through the actor this way, shows the belief as
     places on the plane: where the agent would look for the goal if it acted on that sample.
     """
-    z = torch.as_tensor(z, dtype=torch.float32)
+    check_agent(agent, config)
+    check_tensor("z", z, floating=True, finite=True)
     if z.dim() != 2 or z.shape[1] != agent.latent_dim or not 1 <= len(z) <= MAX_GOALS:
-        raise ValueError(f"z must have shape [S, {agent.latent_dim}], got {tuple(z.shape)}")
+        raise ValueError(
+            f"z must have shape [S, {agent.latent_dim}] (the agent's latent_dim) with "
+            f"1 <= S <= {MAX_GOALS:_}, got {tuple(z.shape)}"
+        )
+    _check_work("z rows * max_steps", (len(z), config.max_steps), MAX_TRANSITIONS)
     env = make_env(config, len(z))
     far = torch.full((len(z), 2), 100.0)  # a goal no episode reaches: nothing ends the walk early
     played = play_episodes(
-        agent, env, far, z.to(agent.device), torch.Generator(), deterministic=True
+        agent, env, far, z.float().to(agent.device), torch.Generator(), deterministic=True
     )
     return played.next_obs[-1]
 
@@ -172,7 +209,15 @@ def explorer_goal(
     largest gain from episode 1 to episode 2; ``ValueError`` if none shows it. Returns the goal
     ``[2]`` and its one-goal trial (the very trial the widget replays).
     """
-    goals = _check_goals(candidates)
+    check_agent(agent, config)
+    goals = _check_goals("candidates", candidates, maximum=MAX_GOALS)
+    check_seed(seed)
+    check_int("episodes", episodes, 2, MAX_EPISODES)  # episodes 1 and 2 are compared
+    _check_work(
+        "candidates * episodes * max_steps",
+        (len(goals), episodes, config.max_steps),
+        MAX_EXPLORER_STEPS,
+    )
     best, best_gain = None, -float("inf")
     for goal in goals:  # one at a time, exactly as the widget plays a goal
         trial = adaptation_trial(agent, config, goal[None], episodes=episodes, seed=seed)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -49,7 +50,7 @@ from course_lib.pearl.sac import (
     soft_q_target,
     temperature_loss,
 )
-from course_lib.tasks.navigation import Navigation2DVectorEnv
+from course_lib.tasks.navigation import Navigation2DVectorEnv, PointVectorEnv
 from course_lib.tasks.point_robot import SparsePointRobotVectorEnv, random_half_circle_goals
 from course_lib.training import (
     Callback,
@@ -67,8 +68,12 @@ from course_lib.validation import (
     WIDTHS,
     bounded,
     check_bool,
+    check_choice,
     check_declared,
+    check_finite,
+    check_instance,
     check_int,
+    check_tensor,
     choice,
     declared,
 )
@@ -78,6 +83,7 @@ __all__ = [
     "PEARLConfig",
     "PEARLAgent",
     "Episodes",
+    "check_agent",
     "make_agent",
     "make_env",
     "training_goals",
@@ -97,6 +103,10 @@ OBS_DIM = ACTION_DIM = 2
 FIELDS = {"obs": 2, "action": 2, "reward": 1, "critic_reward": 1, "next_obs": 2, "done": 1}
 #: Cap on the rows one gradient step runs through a network (beyond it a step takes seconds).
 MAX_ROWS = 1_000_000
+#: Caps on one collection: episodes played at once (the batched env's copies), and their
+#: transitions (episodes × max_steps, stored field by field: the buffers' memory budget).
+MAX_EPISODES_AT_ONCE = 1_000_000
+MAX_COLLECTED = MAX_STORED // sum(FIELDS.values())
 
 
 @dataclass
@@ -166,6 +176,36 @@ class PEARLConfig:
                 )
         if not self.goal_low < self.goal_high:
             raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
+        self._check_collection_sizes()
+
+    def _check_collection_sizes(self) -> None:
+        """The work one collection implies, and the encoder buffer's memory (train_pearl)."""
+        for name, episodes in (
+            ("num_train_tasks * initial_episodes", self.num_train_tasks * self.initial_episodes),
+            (
+                "tasks_per_iteration * prior_episodes",
+                self.tasks_per_iteration * self.prior_episodes,
+            ),
+        ):
+            if episodes > MAX_EPISODES_AT_ONCE or episodes * self.max_steps > MAX_COLLECTED:
+                raise ValueError(
+                    f"{name} must be <= {MAX_EPISODES_AT_ONCE:_} episodes played at once, and "
+                    f"times max_steps <= {MAX_COLLECTED:_} transitions, got {episodes:_} episodes "
+                    f"of {self.max_steps} steps"
+                )
+        per_task = self.encoder_buffer_capacity * sum(FIELDS.values())
+        if self.num_train_tasks * per_task > MAX_STORED:
+            raise ValueError(
+                "num_train_tasks * max(initial_episodes, prior_episodes + posterior_episodes) * "
+                f"max_steps must be <= {MAX_COLLECTED:_} transitions (the encoder buffer's memory), "
+                f"got {self.num_train_tasks} * {self.encoder_buffer_capacity}"
+            )
+
+    @property
+    def encoder_buffer_capacity(self) -> int:
+        """Transitions the encoder buffer keeps per task: the most one visit collects."""
+        episodes = max(self.initial_episodes, self.prior_episodes + self.posterior_episodes)
+        return episodes * self.max_steps
 
     @property
     def transition_size(self) -> int:
@@ -183,7 +223,7 @@ class PEARLAgent(nn.Module):
 
     def __init__(self, config: PEARLConfig):
         super().__init__()
-        c = config
+        c = check_instance("config", config, PEARLConfig, "a PEARLConfig")
         self.latent_dim = c.latent_dim
         self.next_obs_in_context = c.next_obs_in_context
         self.encoder = ContextEncoder(c.transition_size, c.latent_dim, c.encoder_hidden_sizes)
@@ -197,29 +237,73 @@ class PEARLAgent(nn.Module):
         return self.log_alpha.device
 
     def posterior(self, context: Tensor, mask: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """q(z | context): ``(mean, variance)`` ``[..., d]`` from ``context [..., N, width]``."""
-        return self.encoder(context.to(self.device), None if mask is None else mask.to(self.device))
+        """q(z | context): ``(mean, variance)`` ``[..., d]`` from ``context [..., N, width]``
+        (checked by the encoder, once on this agent's device)."""
+        check_tensor("context", context)
+        if mask is not None:
+            mask = check_tensor("mask", mask).to(self.device)
+        return self.encoder(context.to(self.device), mask)
 
     def sample_z(self, mean: Tensor, variance: Tensor, generator: torch.Generator) -> Tensor:
-        """z = mean + σ · ε with ε ∼ N(0, I) from ``generator`` (differentiable in mean and σ)."""
+        """z = mean + σ · ε with ε ∼ N(0, I) from ``generator`` (differentiable in mean and σ).
+
+        ``mean`` and ``variance`` are one shape ``[..., d]`` (a posterior), finite, variance >= 0
+        (checked: a negative one would make σ NaN).
+        """
+        check_tensor("mean", mean, floating=True, finite=True)
+        check_tensor("variance", variance, floating=True, finite=True)
+        if mean.dim() == 0 or mean.shape[-1] != self.latent_dim or variance.shape != mean.shape:
+            raise ValueError(
+                f"mean and variance must have one shape [..., {self.latent_dim}] (the agent's "
+                f"latent_dim), got {tuple(mean.shape)} and {tuple(variance.shape)}"
+            )
+        if bool((variance < 0).any()):
+            raise ValueError(f"variance must be >= 0, got min {float(variance.min()):.3g}")
+        check_instance("generator", generator, torch.Generator, "a torch.Generator")
         noise = torch.randn(mean.shape, generator=generator).to(mean.device)
         return mean + variance.sqrt() * noise
 
     def prior_z(self, num: int, generator: torch.Generator) -> Tensor:
-        """``[num, d]`` draws from the prior N(0, I): the zero-context policy's task variables."""
+        """``[num, d]`` draws from the prior N(0, I): the zero-context policy's task variables
+        (one per episode played at once: 1 <= num <= MAX_EPISODES_AT_ONCE)."""
+        check_int("num", num, 1, MAX_EPISODES_AT_ONCE)
+        check_instance("generator", generator, torch.Generator, "a torch.Generator")
         return torch.randn(num, self.latent_dim, generator=generator).to(self.device)
+
+
+def _check_config(config: object) -> PEARLConfig:
+    return check_instance("config", config, PEARLConfig, "a PEARLConfig")
+
+
+def check_agent(agent: PEARLAgent, config: PEARLConfig) -> PEARLAgent:
+    """``agent`` if it is a :class:`PEARLAgent` built for ``config``: its z has
+    ``config.latent_dim`` dimensions and its encoder reads context rows of
+    ``config.transition_size`` (an agent evaluated with another config's context fails later,
+    with a shape error deep in the encoder)."""
+    check_instance("agent", agent, PEARLAgent, "a PEARLAgent (train_pearl(...).model)")
+    check_instance(
+        "config", config, PEARLConfig, "a PEARLConfig (the one the agent was trained with)"
+    )
+    got = (agent.latent_dim, agent.encoder.transition_size)
+    if got != (config.latent_dim, config.transition_size):
+        raise ValueError(
+            f"agent and config must match: config has latent_dim {config.latent_dim} and context "
+            f"rows of width {config.transition_size}, got an agent with {got[0]} and {got[1]}"
+        )
+    return agent
 
 
 def make_agent(config: PEARLConfig) -> PEARLAgent:
     """A fresh agent with weights drawn from ``config.seed`` (torch's global RNG untouched)."""
-    if not isinstance(config, PEARLConfig):
-        raise TypeError(f"config must be a PEARLConfig, got {type(config).__name__}")
+    _check_config(config)
     with seeded(config.seed):
         return PEARLAgent(config).to(config.device)
 
 
 def make_env(config: PEARLConfig, num_envs: int):
     """The natively batched env of ``config.task`` with ``num_envs`` copies (continuous actions)."""
+    _check_config(config)
+    check_int("num_envs", num_envs, 1, MAX_EPISODES_AT_ONCE)
     if config.task == "navigation":
         return Navigation2DVectorEnv(
             num_envs, "continuous", 1, config.max_steps, config.goal_low, config.goal_high
@@ -231,6 +315,8 @@ def make_env(config: PEARLConfig, num_envs: int):
 
 def training_goals(config: PEARLConfig, generator: torch.Generator) -> Tensor:
     """``[num_train_tasks, 2]`` training goals drawn from the task distribution."""
+    _check_config(config)
+    check_instance("generator", generator, torch.Generator, "a torch.Generator")
     n = config.num_train_tasks
     if config.task == "navigation":
         u = torch.rand(n, 2, generator=generator)
@@ -258,7 +344,7 @@ class Episodes(NamedTuple):
     def context(self, next_obs: bool = False) -> tuple[Tensor, Tensor]:
         """Each episode as context rows ``[E, T, width]`` (s, a, r[, s′]) and its mask ``[E, T]``."""
         parts = [self.obs, self.actions, self.rewards[..., None]]
-        if next_obs:
+        if check_bool("next_obs", next_obs):
             parts.append(self.next_obs)
         return torch.cat(parts, dim=-1).transpose(0, 1), self.mask.T
 
@@ -276,6 +362,20 @@ class Episodes(NamedTuple):
         return e, fields
 
 
+def _check_goals(
+    name: str, goals: object, count: int | None = None, maximum: int = 100_000
+) -> Tensor:
+    """``goals`` as a finite float tensor ``[G, 2]``: G = ``count`` (the env's copies) if given,
+    else 1 to ``maximum``."""
+    check_tensor(name, goals, ndim=2)
+    wanted = f"G = env.num_envs = {count}" if count is not None else f"1 <= G <= {maximum:_}"
+    size_ok = goals.shape[0] == count if count is not None else 1 <= goals.shape[0] <= maximum
+    if goals.shape[1] != 2 or not size_ok:
+        raise ValueError(f"{name} must have shape [G, 2] with {wanted}, got {tuple(goals.shape)}")
+    check_finite(name, goals)
+    return goals.float()
+
+
 @torch.no_grad()
 def play_episodes(
     agent: PEARLAgent,
@@ -290,14 +390,29 @@ def play_episodes(
     """One episode per goal of ``goals [E, 2]``, env e acting with task variable ``z[e]``, all at once.
 
     ``deterministic`` plays the actor's mean action (evaluation, as the authors' code does);
-    otherwise actions are sampled from ``generator``.
+    otherwise actions are sampled from ``generator``. ``env`` is :func:`make_env`'s, with E copies.
     """
+    check_instance("agent", agent, PEARLAgent, "a PEARLAgent (train_pearl(...).model)")
+    check_instance("env", env, PointVectorEnv, "a PEARL task's batched env (make_env(config, E))")
+    if env.action_type != "continuous":
+        raise ValueError(f"env must take continuous actions (make_env), got {env.action_type!r}")
+    goals = _check_goals("goals", goals, env.num_envs)
+    check_tensor("z", z, ndim=2, floating=True, finite=True)
+    if tuple(z.shape) != (len(goals), agent.latent_dim):
+        raise ValueError(
+            f"z must have shape [{len(goals)}, {agent.latent_dim}] (one task variable of the "
+            f"agent's latent_dim per goal), got {tuple(z.shape)}"
+        )
+    check_instance("generator", generator, torch.Generator, "a torch.Generator")
+    check_bool("deterministic", deterministic)
+    check_choice("critic_reward", critic_reward, CRITIC_REWARDS)
     env.fix_goals(goals)  # also restarts every env at the origin
     obs, device = env.position.clone(), agent.device
     alive = torch.ones(len(goals), dtype=torch.bool)
     rows: dict[str, list[Tensor]] = {k: [] for k in Episodes._fields}
     for _ in range(env.max_steps):
-        action = agent.actor.act(obs.to(device), z, generator, deterministic).cpu()
+        # unchecked: z is checked above, and the env's positions are finite
+        action = agent.actor._act(obs.to(device), z, generator, deterministic).cpu()
         next_start, reward, episode_end, _ = env.step_tensor(action)
         dense = getattr(env, "last_dense_reward", reward)  # navigation: the reward is dense
         for key, value in (
@@ -318,12 +433,42 @@ def play_episodes(
     return Episodes(*(torch.stack(rows[k]) for k in Episodes._fields))
 
 
+def _fields(name: str, rows: object, fields: tuple[str, ...], ndim: int) -> dict[str, Tensor]:
+    """``rows[f]`` for each of ``fields``: float tensors of ``ndim`` dimensions, one leading
+    shape for all (the batch), the last dimension each field's width (:data:`FIELDS`)."""
+    check_instance(name, rows, Mapping, "a mapping field name -> tensor")
+    missing = [f for f in fields if f not in rows]
+    if missing:
+        raise ValueError(
+            f"{name} must hold the fields {list(fields)}, got {sorted(map(str, rows))}"
+        )
+    lead = None
+    for f in fields:
+        value = check_tensor(f"{name}[{f!r}]", rows[f], ndim=ndim, floating=True)
+        lead = tuple(value.shape[:-1]) if lead is None else lead
+        if tuple(value.shape) != (*lead, FIELDS[f]):
+            raise ValueError(
+                f"{name}[{f!r}] must have shape {[*lead, FIELDS[f]]} (the batch of "
+                f"{name}[{fields[0]!r}], width {FIELDS[f]}), got {tuple(value.shape)}"
+            )
+    return {f: rows[f] for f in fields}
+
+
+def _finite_fields(name: str, fields: dict[str, Tensor], joined: Tensor) -> None:
+    """One pass over ``joined`` (the fields side by side); a failure names the field."""
+    if not bool(torch.isfinite(joined).all()):
+        for f, value in fields.items():
+            check_finite(f"{name}[{f!r}]", value)
+
+
 def context_rows(sample: dict[str, Tensor], config: PEARLConfig) -> Tensor:
     """Buffer rows ``{field: [M, N, w]}`` as the encoder's context ``[M, N, width]``: (s, a, r[, s′])."""
-    parts = [sample["obs"], sample["action"], sample["reward"]]
-    if config.next_obs_in_context:
-        parts.append(sample["next_obs"])
-    return torch.cat(parts, dim=-1)
+    _check_config(config)
+    names = ("obs", "action", "reward") + (("next_obs",) if config.next_obs_in_context else ())
+    fields = _fields("sample", sample, names, ndim=3)
+    context = torch.cat(list(fields.values()), dim=-1)
+    _finite_fields("sample", fields, context)  # a NaN reward would poison every z inferred
+    return context
 
 
 def pearl_losses(
@@ -343,6 +488,7 @@ def pearl_losses(
     ``critic`` the critics and, through z, the encoder; ``kl`` the encoder; ``actor`` the actor
     (z and the critics' weights enter it as constants); ``temperature`` log α.
     """
+    batch = _check_loss_inputs(agent, context, batch, config, generator)
     c = config
     mean, variance = agent.posterior(context)  # task inference: q(z | context) for each task
     z = agent.sample_z(mean, variance, generator)
@@ -350,18 +496,20 @@ def pearl_losses(
     z_fixed = z_rows.detach()  # the actor and the target see z as a constant
     alpha = agent.log_alpha.exp().detach()
     with torch.no_grad():  # the soft Bellman target, from the target critics
-        next_action, next_logprob = agent.actor.sample(batch["next_obs"], z_fixed, generator)
+        # the networks' unchecked paths: the batch and context are checked above, z comes from
+        # the encoder
+        next_action, next_logprob = agent.actor._sample(batch["next_obs"], z_fixed, generator)
         target = soft_q_target(
             c.reward_scale * batch["critic_reward"].squeeze(-1),
             batch["done"].squeeze(-1),
-            agent.target_critic(batch["next_obs"], next_action, z_fixed),
+            agent.target_critic._values(batch["next_obs"], next_action, z_fixed),
             next_logprob,
             gamma=c.gamma,
             alpha=alpha,
         )
-    q_pred = agent.critic(batch["obs"], batch["action"], z_rows)
-    action, logprob = agent.actor.sample(batch["obs"], z_fixed, generator)
-    q_new = agent.critic(batch["obs"], action, z_fixed, frozen=True)
+    q_pred = agent.critic._values(batch["obs"], batch["action"], z_rows)
+    action, logprob = agent.actor._sample(batch["obs"], z_fixed, generator)
+    q_new = agent.critic._values(batch["obs"], action, z_fixed, frozen=True)
     return {
         "critic": critic_loss(q_pred, target),
         "kl": kl_to_prior(mean, variance).sum(),  # summed over tasks, as the authors' code does
@@ -370,6 +518,33 @@ def pearl_losses(
         "entropy": -logprob.detach().mean(),
         "q_mean": q_pred.detach().mean(),
     }
+
+
+#: The fields of an actor-critic batch that the losses read.
+BATCH_FIELDS = ("obs", "action", "critic_reward", "next_obs", "done")
+
+
+def _check_loss_inputs(
+    agent: object, context: object, batch: object, config: object, generator: object
+) -> dict[str, Tensor]:
+    """pearl_losses' arguments: shapes and dtypes up front, one finiteness pass over the batch."""
+    check_agent(agent, config)
+    check_tensor("context", context, ndim=3)  # [M, C, width]: the encoder checks the rest
+    if len(context) == 0:
+        raise ValueError(f"context must hold M >= 1 tasks, got shape {tuple(context.shape)}")
+    fields = _fields("batch", batch, BATCH_FIELDS, ndim=2)
+    rows, tasks = len(fields["obs"]), len(context)
+    if rows == 0 or rows % tasks:
+        raise ValueError(
+            f"batch must hold B >= 1 rows for each of the {tasks} tasks of context (M·B rows, "
+            f"task m's together), got {rows} rows"
+        )
+    _finite_fields("batch", fields, torch.cat(list(fields.values()), dim=-1))
+    done = fields["done"]
+    if bool(((done != 0) & (done != 1)).any()):
+        raise ValueError(f"batch['done'] must be 0 or 1, got {done.unique().tolist()}")
+    check_instance("generator", generator, torch.Generator, "a torch.Generator")
+    return batch
 
 
 class _Learner:
@@ -440,8 +615,7 @@ def train_pearl(
     learner = _Learner(agent, c)
     goals = training_goals(c, gen)
     rl_buffer = MultiTaskReplayBuffer(c.num_train_tasks, c.buffer_capacity, FIELDS)
-    per_visit = max(c.initial_episodes, c.prior_episodes + c.posterior_episodes) * c.max_steps
-    enc_buffer = MultiTaskReplayBuffer(c.num_train_tasks, per_visit, FIELDS)
+    enc_buffer = MultiTaskReplayBuffer(c.num_train_tasks, c.encoder_buffer_capacity, FIELDS)
     envs: dict[int, object] = {}  # one batched env per batch size, made once
 
     def collect(tasks: Tensor, z: Tensor, to_encoder: bool = True) -> Episodes:

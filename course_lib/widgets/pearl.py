@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Real
 
 import torch
 from matplotlib.patches import Circle, Rectangle
 
 from course_lib.i18n import tr
 from course_lib.pearl.evaluate import adaptation_trial, destinations, prefix_posteriors
-from course_lib.pearl.train import PEARLAgent, PEARLConfig
+from course_lib.pearl.train import PEARLAgent, PEARLConfig, check_agent
 from course_lib.plotting import COLORS, PlotView, new_figure
 from course_lib.training import make_generator
-from course_lib.validation import check_int, check_real, check_seed
+from course_lib.validation import check_int, check_real, check_seed, check_sequence
 from course_lib.widgets._base import explorer, float_slider, int_slider
 
 __all__ = ["pearl_explorer"]
@@ -37,15 +38,11 @@ MAX_CACHED_GOALS = 400  # the sliders offer fewer goals than this; the cache sta
 
 
 def _check(agent: object, config: object, goal: object) -> tuple[float, float]:
-    if not isinstance(agent, PEARLAgent):
-        raise TypeError(
-            f"agent must be a PEARLAgent (train_pearl(...).model), got {type(agent).__name__}"
-        )
-    if not isinstance(config, PEARLConfig):
-        raise TypeError(f"config must be the agent's PEARLConfig, got {type(config).__name__}")
+    check_agent(agent, config)
     if not isinstance(goal, Sequence) or len(goal) != 2:
         raise TypeError(f"goal must be a pair (x, y), got {goal!r}")
-    return float(goal[0]), float(goal[1])
+    x, y = check_sequence("goal", goal, of=Real, length=2)
+    return check_real("goal x", x, -1e3, 1e3), check_real("goal y", y, -1e3, 1e3)
 
 
 def _goal_controls(config: PEARLConfig, goal: tuple[float, float]) -> dict:
