@@ -25,6 +25,8 @@ import numpy as np
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 
+from course_lib.validation import check_int
+
 __all__ = [
     "TrialVectorEnv",
     "check_actions",
@@ -42,6 +44,8 @@ def check_actions(actions: object, num_envs: int, num_actions: int) -> torch.Ten
     """One integer action in ``[0, num_actions)`` per env (a bad index would gather garbage)."""
     if not isinstance(actions, torch.Tensor):
         raise TypeError(f"actions must be a torch.Tensor, got {type(actions).__name__}")
+    num_envs = check_int("num_envs", num_envs, 1)
+    num_actions = check_int("num_actions", num_actions, 1)
     if actions.is_floating_point() or actions.dtype == torch.bool:
         raise TypeError(f"actions must be an integer tensor, got dtype {actions.dtype}")
     if tuple(actions.shape) != (num_envs,):
