@@ -55,6 +55,7 @@ from course_lib.validation import (
     check_choice,
     check_declared,
     check_device,
+    check_env_id,
     check_finite,
     check_hidden_sizes,
     check_instance,
@@ -252,8 +253,7 @@ class EpisodeBatch:
 def make_episode_envs(env_id: str, num_envs: int) -> RecordEpisodeStatistics:
     """``num_envs`` copies of ``env_id`` (``gymnasium.make_vec``, ``"sync"``), wrapped in
     ``RecordEpisodeStatistics`` so every finished episode's return and length are recorded."""
-    if not isinstance(env_id, str) or not env_id:
-        raise TypeError(f"env_id must be a gymnasium id such as 'CartPole-v1', got {env_id!r}")
+    check_env_id(env_id)
     check_int("num_envs", num_envs, 1)
     if num_envs > MAX_ENVS:
         raise ValueError(
@@ -261,7 +261,8 @@ def make_episode_envs(env_id: str, num_envs: int) -> RecordEpisodeStatistics:
         )
     if gym.spec(env_id).max_episode_steps is None:  # REINFORCE waits for every episode to end
         raise ValueError(
-            f"{env_id} has no time limit, so an episode might never end; register it with max_episode_steps"
+            "env_id must name an env with a time limit (REINFORCE waits for every episode to "
+            f"end), got {env_id!r}, which has no time limit; register it with max_episode_steps"
         )
     return RecordEpisodeStatistics(
         gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -277,6 +278,8 @@ def plot_lines(
     label_fn: Callable[[str], str] = str,
 ) -> None:
     """Several named lines on one axis, each with an optional ±spread band."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
     _check_series(x, series, spread)
     if styles is not None and not isinstance(styles, Mapping):
         raise TypeError(

@@ -18,6 +18,8 @@ Each family comes twice, with the same rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from numbers import Integral
 from typing import Any
 
 import gymnasium as gym
@@ -25,7 +27,7 @@ import numpy as np
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
 
-from course_lib.validation import check_int
+from course_lib.validation import check_int, check_seed
 
 __all__ = [
     "TrialVectorEnv",
@@ -61,6 +63,18 @@ def new_trial_due(env: gym.Env, seed: int | None, options: dict | None, task: ob
     """A single env starts a new trial (draws a new task) on ``reset`` when it is seeded, when
     asked to (``options={"new_task": True}``), before its first task, or after the trial's last
     episode; otherwise the same task continues into the next episode."""
+    if not all(
+        isinstance(getattr(env, n, None), Integral) for n in ("episode", "episodes_per_trial")
+    ):
+        raise TypeError(
+            f"env must be a trial env (with episode and episodes_per_trial), got {type(env).__name__}"
+        )
+    if seed is not None:
+        check_seed(seed)
+    if options is not None and not isinstance(options, Mapping):
+        raise TypeError(
+            f"options must be a dict (gymnasium's reset options) or None, got {options!r:.60}"
+        )
     asked = bool((options or {}).get("new_task", False))
     return seed is not None or asked or task is None or env.episode >= env.episodes_per_trial
 

@@ -157,7 +157,7 @@ def _check_goal(
 ) -> tuple[int, int]:
     """``cell`` as a (row, col) free cell of ``free`` (other than ``start``), or a ValueError."""
     ok = (
-        isinstance(cell, tuple | list)
+        isinstance(cell, tuple | list | np.ndarray)
         and len(cell) == 2
         and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in cell)
     )
