@@ -53,8 +53,9 @@ def evaluate(
     max_steps = check_int("max_steps", max_steps, 1, EVAL_STEP_BUDGET)
     if episodes * max_steps > EVAL_STEP_BUDGET:
         raise ValueError(
-            f"episodes × max_steps must be <= {EVAL_STEP_BUDGET:_} environment steps, got "
-            f"{episodes} × {max_steps:_} = {episodes * max_steps:_}"
+            f"episodes × max_steps = {episodes} × {max_steps:_} = {episodes * max_steps:_} "
+            f"environment steps exceeds the budget of {EVAL_STEP_BUDGET:_}: got episodes="
+            f"{episodes}, max_steps={max_steps:_}"
         )
     seed = check_seed(seed)
     check_bool("deterministic", deterministic)
