@@ -26,6 +26,7 @@ Evaluation and recording live in :mod:`course_lib.evaluation`, checkpoints in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -197,13 +198,22 @@ def gaussian_log_prob(
     log-density of the action vector is the sum.
     """
     _check_gaussian(mean=mean, log_std=log_std, actions=actions)
-    return _gaussian_log_prob(mean, log_std, actions)
+    log_prob = _gaussian_log_prob(mean, log_std, actions)
+    if not torch._C._functorch.is_functorch_wrapped_tensor(log_prob):
+        if not math.isfinite(float(log_prob.detach().sum())):  # one sum checks all three
+            for name, value in (("mean", mean), ("log_std", log_std), ("actions", actions)):
+                check_finite(name, value)
+            raise ValueError(
+                "log_std must keep the density finite, got values from "
+                f"{float(log_std.min()):.3g} (σ = exp(log_std) underflows)"
+            )
+    return log_prob
 
 
 def gaussian_entropy(log_std: torch.Tensor) -> torch.Tensor:
     """Entropy of a diagonal Gaussian, summed over the action dimension: Σ (½ + ½ log 2π + log σ)."""
     _check_gaussian(log_std=log_std)
-    return _gaussian_entropy(log_std)
+    return _gaussian_entropy(_finite("log_std", log_std))
 
 
 def _finite(name: str, value: torch.Tensor) -> torch.Tensor:
@@ -215,11 +225,22 @@ def _finite(name: str, value: torch.Tensor) -> torch.Tensor:
     return check_finite(name, value)
 
 
+def _all_finite(tensors: dict[str, torch.Tensor]) -> None:
+    """Every float tensor of ``tensors`` finite, checked with one sum per tensor and a single
+    host sync (this runs once per minibatch); only on a failure is each one inspected."""
+    floats = [t for t in tensors.values() if t.is_floating_point()]
+    if not floats or torch._C._functorch.is_functorch_wrapped_tensor(floats[0]):
+        return
+    if not math.isfinite(float(sum(t.detach().sum(dtype=torch.float64) for t in floats))):
+        for name, value in tensors.items():
+            check_finite(name, value)
+
+
 def _check_gaussian(**tensors: object) -> None:
-    """Finite float tensors with an action dimension, of one shape (broadcasting ``[B, 1]``
-    against ``[B]`` would sum the wrong numbers)."""
+    """Float tensors with an action dimension, of one shape (broadcasting ``[B, 1]`` against
+    ``[B]`` would sum the wrong numbers); the callers check finiteness."""
     for name, value in tensors.items():
-        _finite(name, check_tensor(name, value, floating=True))
+        check_tensor(name, value, floating=True)
         if value.dim() < 1:
             raise ValueError(f"{name} must have an action dimension (last), got a 0-d tensor")
     if len(tensors) > 1:
@@ -601,8 +622,7 @@ def _check_loss_inputs(args: dict[str, Any]) -> None:
             raise TypeError(f"mask must be a bool tensor, got dtype {args['mask'].dtype}")
         tensors["mask"] = args["mask"]
     check_same_shape(**tensors)
-    for name, value in tensors.items():
-        _finite(name, value)  # one NaN makes the loss and every gradient NaN
+    _all_finite(tensors)  # one NaN makes the loss and every gradient NaN
     check_real("vf_coef", args["vf_coef"], 0.0, 100.0)
     check_real("ent_coef", args["ent_coef"], 0.0, 100.0)
     check_bool("norm_adv", args["norm_adv"])
@@ -712,14 +732,13 @@ class PPOBatch:
         return self.old_logprob.shape[0]
 
     def __getitem__(self, index: torch.Tensor) -> PPOBatch:
-        mask = None if self.mask is None else self.mask[index]
-        return PPOBatch(
-            self.old_logprob[index],
-            self.advantages[index],
-            self.returns[index],
-            self.old_values[index],
-            mask,
-        )
+        # Slices of a checked batch are checked already: build them without __post_init__
+        # (this runs once per minibatch).
+        part = object.__new__(PPOBatch)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            setattr(part, f.name, None if value is None else value[index])
+        return part
 
 
 #: ``evaluate(index) -> (logprob, entropy, values)`` of the samples ``index``, with gradients.

@@ -46,6 +46,7 @@ vectorization_mode="vector_entry_point")`` gives the batched version).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
@@ -98,39 +99,56 @@ _ACTION_TYPES = ("continuous", "discrete")
 
 
 def _check_points(**points: object) -> None:
-    """Each keyword a finite float tensor of points on the plane, ``[..., 2]``, and all of them
-    broadcastable together (a NaN position would make every reward and distance NaN, silently)."""
+    """Each keyword a float tensor of points on the plane, ``[..., 2]``."""
     for name, value in points.items():
         check_tensor(name, value, floating=True)
-        if not torch._C._functorch.is_functorch_wrapped_tensor(value):  # no branch under vmap
-            check_finite(name, value)
         if value.dim() < 1 or value.shape[-1] != 2:
             raise ValueError(
                 f"{name} must have shape [..., 2] (points on the plane), got {list(value.shape)}"
             )
+
+
+def _combined(position: object, name: str, other: object, *, subtract: bool) -> torch.Tensor:
+    """``position − other`` (or ``+``) of two checked batches of points, refused when they do
+    not broadcast or when any entry is NaN or ±inf (a NaN position would make every reward and
+    distance NaN, silently). One sum checks both inputs at once: a non-finite entry of either
+    makes it non-finite; only then is each input inspected to name the culprit. The check is
+    skipped inside ``torch.func`` transforms, where a data-dependent branch cannot run."""
+    _check_points(position=position, **{name: other})
     try:
-        torch.broadcast_shapes(*(value.shape for value in points.values()))
+        combined = position - other if subtract else position + other
     except RuntimeError as err:
-        shapes = ", ".join(f"{name} {list(v.shape)}" for name, v in points.items())
-        raise ValueError(f"{', '.join(points)} must broadcast together, got {shapes}") from err
+        raise ValueError(
+            f"position, {name} must broadcast together, got position {list(position.shape)}, "
+            f"{name} {list(other.shape)}"
+        ) from err
+    if torch._C._functorch.is_functorch_wrapped_tensor(combined):
+        return combined
+    if not math.isfinite(float(combined.detach().sum())):
+        check_finite("position", position)
+        check_finite(name, other)
+        raise ValueError(
+            f"position and {name} must be of a size whose sum is finite, got values up to "
+            f"{max(float(position.abs().max()), float(other.abs().max())):.3g}"
+        )
+    return combined
 
 
 def move(position: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
     """The dynamics of a normalised action: ``position + 0.1 · clip(action, −1, 1)`` (any batch shape)."""
-    _check_points(position=position, action=action)
+    _combined(position, "action", action, subtract=False)  # the clip would hide an inf action
     return position + MAX_STEP * action.clamp(-1.0, 1.0)
 
 
 def navigation_reward(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """``−‖position − goal‖`` over the last axis."""
-    _check_points(position=position, goal=goal)
-    return -torch.linalg.vector_norm(position - goal, dim=-1)
+    return -torch.linalg.vector_norm(_combined(position, "goal", goal, subtract=True), dim=-1)
 
 
 def reached_goal(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """The paper's termination test: within :data:`GOAL_TOLERANCE` of the goal on both axes."""
-    _check_points(position=position, goal=goal)
-    return ((position - goal).abs() < GOAL_TOLERANCE).all(-1)
+    difference = _combined(position, "goal", goal, subtract=True)
+    return (difference.abs() < GOAL_TOLERANCE).all(-1)
 
 
 def _check_common(

@@ -68,7 +68,7 @@ from course_lib.tasks.navigation import (
     MAX_STEP,
     PointEnv,
     PointVectorEnv,
-    _check_points,
+    _combined,
     check_goals,
     move,
     move_point,
@@ -96,17 +96,16 @@ MAX_ENVS = 1_000_000
 
 def dense_reward(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """``−‖position − goal‖`` over the last axis (the paper code's ``step()`` reward)."""
-    _check_points(position=position, goal=goal)
-    return -torch.linalg.vector_norm(position - goal, dim=-1)
+    return -torch.linalg.vector_norm(_combined(position, "goal", goal, subtract=True), dim=-1)
 
 
 def sparse_reward(
     position: torch.Tensor, goal: torch.Tensor, goal_radius: float = GOAL_RADIUS
 ) -> torch.Tensor:
     """``1 − distance`` inside ``goal_radius`` of the goal, 0 outside (any batch shape)."""
-    _check_points(position=position, goal=goal)
+    difference = _combined(position, "goal", goal, subtract=True)
     goal_radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
-    distance = torch.linalg.vector_norm(position - goal, dim=-1)
+    distance = torch.linalg.vector_norm(difference, dim=-1)
     return torch.where(distance <= goal_radius, 1.0 - distance, torch.zeros_like(distance))
 
 
