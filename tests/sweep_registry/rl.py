@@ -519,10 +519,10 @@ def _open_border():
 def _scores():
     return [
         ("str", "1, 2, 3"),
-        ("nan-inside", [1.0, NAN, 2.0]),
-        ("inf-inside", [1.0, float("inf"), 2.0]),
-        ("one-score", [1.0]),
-        ("2-d", [[1.0, 2.0], [3.0, 4.0]]),
+        ("nan_inside", [1.0, NAN, 2.0]),
+        ("inf_inside", [1.0, float("inf"), 2.0]),
+        ("one_score", [1.0]),
+        ("2_d", [[1.0, 2.0], [3.0, 4.0]]),
         ("None", None),
         ("object", object()),
     ]
@@ -545,85 +545,85 @@ BAD_BY_PARAM = {
     # ---- issue #28's examples in this area
     # actions [1, 2] silently broadcast to 3 envs; move -1 silently became move 8
     "course_lib.tasks.navigation.check_batched_actions-actions": lambda: [
-        ("broadcast-2-to-3", torch.tensor([1, 2])),
-        ("move-minus-1", torch.tensor([-1, 0, 0])),
-        ("move-9", torch.tensor([9, 0, 0])),
-        ("float-moves", torch.tensor([0.0, 1.0, 2.0])),
+        ("broadcast_2_to_3", torch.tensor([1, 2])),
+        ("move_minus_1", torch.tensor([-1, 0, 0])),
+        ("move_9", torch.tensor([9, 0, 0])),
+        ("float_moves", torch.tensor([0.0, 1.0, 2.0])),
         ("list", [0, 1, 2]),
         ("None", None),
     ],
     "course_lib.tasks.navigation.numpy_actions-actions": lambda: [
-        ("broadcast-2-to-3", np.array([1, 2])),
-        ("move-minus-1", np.array([-1, 0, 0])),
-        ("float-moves", np.array([0.5, 1.0, 2.0])),
+        ("broadcast_2_to_3", np.array([1, 2])),
+        ("move_minus_1", np.array([-1, 0, 0])),
+        ("float_moves", np.array([0.5, 1.0, 2.0])),
         ("object", object()),
     ],
     "course_lib.tasks.navigation.move_point-action": lambda: [
-        ("move-minus-1", -1),
-        ("move-9", 9),
+        ("move_minus_1", -1),
+        ("move_9", 9),
         ("float", 2.5),
         ("str", "3"),
         ("None", None),
     ],
     "course_lib.tasks.base.check_actions-actions": lambda: [
-        ("broadcast-1-to-2", torch.tensor([1])),
-        ("minus-1", torch.tensor([-1, 0])),
-        ("too-big", torch.tensor([0, 3])),
+        ("broadcast_1_to_2", torch.tensor([1])),
+        ("minus_1", torch.tensor([-1, 0])),
+        ("too_big", torch.tensor([0, 3])),
         ("float", torch.tensor([0.0, 1.0])),
         ("list", [0, 1]),
         ("None", None),
     ],
     # TabularMDP with a NaN transition (the generated NaN) or rows summing to 2
     "course_lib.tabular.TabularMDP-transitions": lambda: [
-        ("row-sums-2", _row_sums_2()),
+        ("row_sums_2", _row_sums_2()),
         ("negative", _negative_transition()),
-        ("shape-[S,A]", torch.zeros(3, 2)),
+        ("shape_[S,A]", torch.zeros(3, 2)),
         ("inf", torch.full((3, 2, 3), float("inf"))),
     ],
     "course_lib.tabular.TabularMDP-start": lambda: [
-        ("sums-to-2", torch.tensor([1.0, 1.0, 0.0])),
+        ("sums_to_2", torch.tensor([1.0, 1.0, 0.0])),
         ("negative", torch.tensor([1.5, -0.5, 0.0])),
         ("shape", torch.tensor([1.0, 0.0])),
     ],
     "course_lib.tabular.TabularMDP-rewards": lambda: [("shape", torch.zeros(3))],
     "course_lib.tabular.TabularMDP-state_names": lambda: [
-        ("too-few", ("a", "b")),
+        ("too_few", ("a", "b")),
         ("ints", (0, 1, 2)),
     ],
     # shortest_path_lengths wrapped round the grid like a torus; a start cell on a wall
     "course_lib.tasks.mazes.shortest_path_lengths-free": lambda: [
-        ("open-border", _open_border()),
-        ("int-grid", FREE()[0].astype(int)),
-        ("1-d", FREE()[0][1]),
+        ("open_border", _open_border()),
+        ("int_grid", FREE()[0].astype(int)),
+        ("1_d", FREE()[0][1]),
     ],
     "course_lib.tasks.mazes.shortest_path_lengths-start": lambda: [
-        ("on-a-wall", (0, 0)),
+        ("on_a_wall", (0, 0)),
         ("outside", (10, 10)),
         ("negative", (-1, 1)),
         ("float", (1.0, 1.0)),
         ("three", (1, 1, 1)),
     ],
-    "course_lib.tasks.mazes.next_cell_table-free": lambda: [("open-border", _open_border())],
-    "course_lib.tasks.mazes.layout_string-start": lambda: [("on-a-wall", (0, 0))],
+    "course_lib.tasks.mazes.next_cell_table-free": lambda: [("open_border", _open_border())],
+    "course_lib.tasks.mazes.layout_string-start": lambda: [("on_a_wall", (0, 0))],
     "course_lib.tasks.mazes.random_maze_layout-rooms": lambda: [
-        ("one-room", (1, 1)),
-        ("too-many", (100, 100)),
+        ("one_room", (1, 1)),
+        ("too_many", (100, 100)),
         ("float", (2.0, 2.0)),
         ("three", (2, 2, 2)),
     ],
     # work a call implies: reward_to_go of 10**8 steps (capped at 100_000), policy evaluation
     # of 10**9 sweeps, an oracle walk of 10**9 steps, an evaluation over its step budget
     "course_lib.pg.reward_to_go-rewards": lambda: [
-        ("over-horizon-cap", torch.zeros(100_001)),
+        ("over_horizon_cap", torch.zeros(100_001)),
         ("empty", torch.zeros(0)),
-        ("3-d", torch.zeros(2, 2, 2)),
+        ("3_d", torch.zeros(2, 2, 2)),
     ],
     "course_lib.tabular.policy_evaluation-max_sweeps": lambda: [("10**9", 10**9), ("zero", 0)],
     "course_lib.tabular.policy_evaluation-tol": lambda: [("zero", 0.0)],
     "course_lib.tasks.navigation.oracle_return-max_steps": lambda: [("10**9", 10**9)],
     "course_lib.tasks.point_robot.sparse_oracle_return-max_steps": lambda: [("10**9", 10**9)],
     "course_lib.evaluation.evaluate-max_steps": lambda: [
-        ("over-budget", 5_000_001),
+        ("over_budget", 5_000_001),
         ("10**9", 10**9),
     ],
     "course_lib.evaluation.evaluate-episodes": lambda: [("10**6", 10**6)],
@@ -636,23 +636,23 @@ BAD_BY_PARAM = {
     "course_lib.evaluation.record_frames-max_frames": lambda: [("10**6", 10**6)],
     # REINFORCE waits for every episode to end: an env with no time limit is refused
     "course_lib.pg.make_episode_envs-env_id": lambda: [
-        ("no-time-limit", "CliffWalking-v1"),
+        ("no_time_limit", "CliffWalking-v1"),
         ("unregistered", "NoSuchEnv-v0"),
     ],
     "course_lib.pg.make_episode_envs-num_envs": lambda: [("10**6", 10**6)],
     "course_lib.tabular.sample_episodes-num_episodes": lambda: [("10**9", 10**9)],
     "course_lib.tabular.sample_episodes-max_steps": lambda: [("10**9", 10**9)],
     "course_lib.td.sample_runs-num_runs": lambda: [("10**9", 10**9)],
-    "course_lib.ppo.collect_rollout-num_steps": lambda: [("over-batch-cap", 500_001)],
+    "course_lib.ppo.collect_rollout-num_steps": lambda: [("over_batch_cap", 500_001)],
     "course_lib.training.train_loop-iterations": lambda: [("10**9", 10**9)],
     # ---- shapes and mismatches the annotations cannot say
     "course_lib.tabular.policy_evaluation-policy": lambda: [
-        ("rows-sum-to-2", torch.ones(3, 2)),
+        ("rows_sum_to_2", torch.ones(3, 2)),
         ("negative", torch.tensor([[1.5, -0.5]] * 3)),
         ("shape", torch.full((2, 2), 0.5)),
     ],
     "course_lib.tabular.epsilon_greedy_policy-best_actions": lambda: [
-        ("out-of-range", torch.tensor([0, 2, 1])),
+        ("out_of_range", torch.tensor([0, 2, 1])),
         ("float", torch.tensor([0.0, 1.0, 1.0])),
     ],
     "course_lib.tabular.score_function_estimates-weights": lambda: [
@@ -663,42 +663,42 @@ BAD_BY_PARAM = {
         ("negative", -EPISODES().states - 1),
         ("shape", EPISODES().states[:, :2]),
     ],
-    "course_lib.tabular.TabularEpisodes-mask": lambda: [("not-0/1", EPISODES().mask * 2)],
+    "course_lib.tabular.TabularEpisodes-mask": lambda: [("not_0/1", EPISODES().mask * 2)],
     "course_lib.td.q_learning_update-state": lambda: [
-        ("out-of-range", torch.tensor([0, 3])),
-        ("one-learner", torch.tensor([0])),
+        ("out_of_range", torch.tensor([0, 3])),
+        ("one_learner", torch.tensor([0])),
     ],
-    "course_lib.td.q_learning_update-action": lambda: [("minus-1", torch.tensor([1, -1]))],
-    "course_lib.td.q_learning_update-terminal": lambda: [("int-flags", torch.tensor([0, 1]))],
+    "course_lib.td.q_learning_update-action": lambda: [("minus_1", torch.tensor([1, -1]))],
+    "course_lib.td.q_learning_update-terminal": lambda: [("int_flags", torch.tensor([0, 1]))],
     "course_lib.td.q_learning_update-step_size": lambda: [
-        ("per-learner-wrong-length", torch.tensor([0.5, 0.5, 0.5])),
-        ("above-1", 1.5),
+        ("per_learner_wrong_length", torch.tensor([0.5, 0.5, 0.5])),
+        ("above_1", 1.5),
     ],
     "course_lib.td.mc_evaluation-runs": lambda: [("empty", [])],
     "course_lib.td.mc_evaluation-mdp": lambda: [
-        ("bigger-episodes", __import__("course_lib.tabular").tabular.chain_mdp(2))
+        ("bigger_episodes", __import__("course_lib.tabular").tabular.chain_mdp(2))
     ],
-    "course_lib.pg.reinforce_loss-weights": lambda: [("broadcast-[T,1]", torch.ones(3, 1))],
+    "course_lib.pg.reinforce_loss-weights": lambda: [("broadcast_[T,1]", torch.ones(3, 1))],
     "course_lib.pg.reinforce_loss-mask": lambda: [("shape", torch.ones(3))],
     "course_lib.pg.episode_weights-variant": lambda: [("unknown", "advantage")],
-    "course_lib.ppo.compute_gae-terminated": lambda: [("not-0/1", torch.full((4,), 2.0))],
-    "course_lib.ppo.compute_gae-values": lambda: [("shape-[T,1]", torch.zeros(4, 1))],
-    "course_lib.ppo.ppo_loss-returns": lambda: [("broadcast-[B,1]", torch.zeros(4, 1))],
+    "course_lib.ppo.compute_gae-terminated": lambda: [("not_0/1", torch.full((4,), 2.0))],
+    "course_lib.ppo.compute_gae-values": lambda: [("shape_[T,1]", torch.zeros(4, 1))],
+    "course_lib.ppo.ppo_loss-returns": lambda: [("broadcast_[B,1]", torch.zeros(4, 1))],
     "course_lib.ppo.PPOBatch-returns": lambda: [("length", torch.zeros(3))],
     "course_lib.ppo.transitions-advantages": lambda: [("flat", torch.zeros(8))],
-    "course_lib.ppo.collect_rollout-obs": lambda: [("one-env", PPO()[1][:1])],
+    "course_lib.ppo.collect_rollout-obs": lambda: [("one_env", PPO()[1][:1])],
     "course_lib.ppo.gaussian_log_prob-actions": lambda: [("shape", torch.ones(3, 1))],
-    "course_lib.trpo.conjugate_gradient-b": lambda: [("2-d", torch.ones(2, 2))],
-    "course_lib.trpo.trpo_step-params": lambda: [("empty", []), ("not-tensors", [1.0])],
-    "course_lib.checkpoints.weights_digest-state_dict": lambda: [("not-tensors", {"w": [1.0]})],
+    "course_lib.trpo.conjugate_gradient-b": lambda: [("2_d", torch.ones(2, 2))],
+    "course_lib.trpo.trpo_step-params": lambda: [("empty", []), ("not_tensors", [1.0])],
+    "course_lib.checkpoints.weights_digest-state_dict": lambda: [("not_tensors", {"w": [1.0]})],
     "course_lib.widgets.pg.converged_episode-q_star": lambda: [("shape", torch.zeros(2, 2))],
-    "course_lib.widgets.pg.converged_episode-run": lambda: [("no-such-run", 5)],
+    "course_lib.widgets.pg.converged_episode-run": lambda: [("no_such_run", 5)],
     "course_lib.widgets.ppo.clip_objective_curve-ratios": lambda: [
         ("negative", np.array([-1.0, 1.0])),
         ("nan", np.array([NAN])),
     ],
     "course_lib.widgets.sampling.use_summary-used": lambda: [("float", np.array([1.5, 2.0]))],
-    "course_lib.sampling.visit_counts-batches": lambda: [("out-of-range", [[0, 3]])],
+    "course_lib.sampling.visit_counts-batches": lambda: [("out_of_range", [[0, 3]])],
     # ---- parameters annotated ``object``/``Any`` or not at all
     **{
         f"course_lib.stats.{key}": _scores
@@ -712,13 +712,13 @@ BAD_BY_PARAM = {
     },
     "course_lib.nets.mlp-activation": lambda: [
         ("instance", torch.nn.Tanh()),
-        ("not-a-module", int),
+        ("not_a_module", int),
         ("int", 3),
         ("None", None),
     ],
     "course_lib.plotting.new_figure-figsize": lambda: [
         ("str", "big"),
-        ("one-number", (2.0,)),
+        ("one_number", (2.0,)),
         ("nan", (NAN, 1.0)),
         ("zero", (0.0, 1.0)),
         ("huge", (1000.0, 1.0)),
@@ -732,10 +732,10 @@ BAD_BY_PARAM = {
 BAD_BY_PARAM.update(
     {
         f"course_lib.{key}": lambda: [
-            ("no-xy-axis", torch.zeros(3, 3)),
+            ("no_xy_axis", torch.zeros(3, 3)),
             ("int", torch.zeros(3, 2, dtype=torch.long)),
-            ("0-d", torch.tensor(0.0)),
-            ("not-broadcastable", torch.zeros(4, 2)),
+            ("0_d", torch.tensor(0.0)),
+            ("not_broadcastable", torch.zeros(4, 2)),
         ]
         for key in _POINT_FUNCTIONS
     }
