@@ -10,6 +10,8 @@ transition or rows summing to 2, a start cell on a wall, work over a stated budg
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -29,7 +31,10 @@ def _tabular_policy():
 
 
 def _tmp_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="sweep-rl-"))
+    """A folder for the checkpoint cases' files, removed when the test process exits."""
+    folder = Path(tempfile.mkdtemp(prefix="sweep-rl-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 TMP = Lazy(_tmp_dir)
@@ -154,7 +159,7 @@ FIGURE = Lazy(_figure)
 
 
 def _trpo_args():
-    """A 2-parameter problem: surrogate −(w·x), KL ½‖w − w₀‖²."""
+    """A 2-parameter problem from w₀ = 0: surrogate L(w) = w·x, "KL" ½‖w − w₀‖² (Fisher = I)."""
     w = torch.nn.Parameter(torch.zeros(2))
     x = torch.tensor([1.0, 0.5])
 
@@ -162,7 +167,7 @@ def _trpo_args():
         return (w * x).sum()
 
     def kl():
-        return 0.5 * (w - w.detach().clone().zero_()).pow(2).sum() + 0.0 * w.sum()
+        return 0.5 * w.pow(2).sum()
 
     return {"params": [w], "surrogate": surrogate, "kl": kl}
 
