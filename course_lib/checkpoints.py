@@ -73,6 +73,14 @@ def _tensor_bytes(tensor: torch.Tensor) -> bytes:
 
 def weights_digest(state_dict: Mapping[str, torch.Tensor]) -> str:
     """SHA-256 (hex) of every tensor's name, dtype, shape and bytes, in name order."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"state_dict must be a mapping of names to tensors, got {state_dict!r:.60}")
+    for name, tensor in state_dict.items():
+        if not isinstance(name, str) or not isinstance(tensor, torch.Tensor):
+            raise TypeError(
+                f"state_dict must map names (str) to tensors, got {name!r:.40}: "
+                f"{type(tensor).__name__}"
+            )
     digest = hashlib.sha256()
     for name in sorted(state_dict):
         tensor = state_dict[name]

@@ -54,7 +54,8 @@ def evaluate(
     if episodes * max_steps > EVAL_STEP_BUDGET:
         raise ValueError(
             f"episodes × max_steps = {episodes} × {max_steps:_} = {episodes * max_steps:_} "
-            f"environment steps exceeds the budget of {EVAL_STEP_BUDGET:_}"
+            f"environment steps exceeds the budget of {EVAL_STEP_BUDGET:_}: got episodes="
+            f"{episodes}, max_steps={max_steps:_}"
         )
     seed = check_seed(seed)
     check_bool("deterministic", deterministic)
@@ -99,8 +100,8 @@ def _check_fits(agent: ActorCritic, observation_space, action_space, env_id: str
     act_dim = int(action_space.n) if discrete else int(np.prod(action_space.shape))
     if (agent.obs_dim, agent.act_dim, agent.discrete) != (obs_dim, act_dim, discrete):
         raise ValueError(
-            f"the agent ({agent.obs_dim} inputs, {agent.action_space}) does not fit {env_id} "
-            f"({obs_dim} inputs, {action_space})"
+            f"agent does not fit {env_id}: env_id {env_id!r} has {obs_dim} inputs and "
+            f"{action_space}, got an agent with {agent.obs_dim} inputs and {agent.action_space}"
         )
 
 
@@ -153,23 +154,32 @@ class StopWhenSolved:
 
 @torch.no_grad()
 def record_frames(
-    agent: ActorCritic, env_id: str, *, max_frames: int = 200, every: int = 1, seed: int = 0
+    agent: ActorCritic,
+    env_id: str,
+    *,
+    max_frames: int = 200,
+    every: int = 1,
+    seed: int = 0,
+    max_steps: int = 10_000,
 ) -> tuple[list[np.ndarray], float]:
     """Play one greedy episode with ``render_mode="rgb_array"``.
 
     Returns every ``every``-th rendered frame (at most ``max_frames`` of them) and the
-    episode's return, e.g. to show the trained agent as an animation.
+    episode's return, e.g. to show the trained agent as an animation. As in :func:`evaluate`,
+    the episode is cut after ``max_steps`` steps: an env with no time limit must end too.
     """
     if not isinstance(agent, ActorCritic):
         raise TypeError(f"agent must be an ActorCritic, got {type(agent).__name__}")
     max_frames = check_int("max_frames", max_frames, 1, 10_000)  # 10k frames: gigabytes of images
     every = check_int("every", every, 1)
     seed = check_seed(seed)
+    max_steps = check_int("max_steps", max_steps, 1, 100_000)
     check_env_id(env_id)
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # off-screen rendering: no display needed
     env = gym.make(env_id, render_mode="rgb_array")
     device = next(agent.parameters()).device
     try:
+        _check_fits(agent, env.observation_space, env.action_space, env_id)
         obs, _ = env.reset(seed=seed)
         frames, total, t, done = [env.render()], 0.0, 0, False
         while not done:
@@ -177,8 +187,8 @@ def record_frames(
             action = agent.env_action(agent.act(obs_t, deterministic=True)[0])[0]
             obs, reward, terminated, truncated, _ = env.step(action)
             total += float(reward)
-            done = terminated or truncated
             t += 1
+            done = terminated or truncated or t >= max_steps
             if t % every == 0 and len(frames) < max_frames:
                 frames.append(env.render())
     finally:

@@ -52,8 +52,13 @@ from course_lib.validation import (
     WIDTHS,
     bounded,
     check_bool,
+    check_choice,
     check_declared,
     check_device,
+    check_env_id,
+    check_finite,
+    check_hidden_sizes,
+    check_instance,
     check_int,
     check_real,
     check_same_shape,
@@ -167,6 +172,9 @@ def reinforce_loss(
     ``[T, N]`` (or ``[T]`` for one episode); the sum runs over time, the mean over episodes.
     """
     check_same_shape(logprobs=logprobs, weights=weights, **({} if mask is None else {"mask": mask}))
+    for name, value in (("logprobs", logprobs), ("weights", weights), ("mask", mask)):
+        if value is not None:  # a NaN weight would make the loss (and every gradient) NaN
+            check_finite(name, value)
     per_step = logprobs * weights.detach()
     if mask is not None:
         per_step = per_step * mask
@@ -199,8 +207,9 @@ class ReinforceAgent(nn.Module):
         check_int("obs_dim", obs_dim, 1)
         check_int("num_actions", num_actions, 2)
         check_bool("with_baseline", with_baseline)
-        self.policy = mlp(obs_dim, tuple(hidden_sizes), num_actions, out_gain=0.01)
-        self.value = mlp(obs_dim, tuple(hidden_sizes), 1, out_gain=1.0) if with_baseline else None
+        hidden_sizes = check_hidden_sizes(hidden_sizes)
+        self.policy = mlp(obs_dim, hidden_sizes, num_actions, out_gain=0.01)
+        self.value = mlp(obs_dim, hidden_sizes, 1, out_gain=1.0) if with_baseline else None
 
     def log_probs(self, obs: torch.Tensor) -> torch.Tensor:
         """log π(·|s) for every action: shape ``[..., num_actions]``."""
@@ -244,8 +253,7 @@ class EpisodeBatch:
 def make_episode_envs(env_id: str, num_envs: int) -> RecordEpisodeStatistics:
     """``num_envs`` copies of ``env_id`` (``gymnasium.make_vec``, ``"sync"``), wrapped in
     ``RecordEpisodeStatistics`` so every finished episode's return and length are recorded."""
-    if not isinstance(env_id, str) or not env_id:
-        raise TypeError(f"env_id must be a gymnasium id such as 'CartPole-v1', got {env_id!r}")
+    check_env_id(env_id)
     check_int("num_envs", num_envs, 1)
     if num_envs > MAX_ENVS:
         raise ValueError(
@@ -253,7 +261,8 @@ def make_episode_envs(env_id: str, num_envs: int) -> RecordEpisodeStatistics:
         )
     if gym.spec(env_id).max_episode_steps is None:  # REINFORCE waits for every episode to end
         raise ValueError(
-            f"{env_id} has no time limit, so an episode might never end; register it with max_episode_steps"
+            "env_id must name an env with a time limit (REINFORCE waits for every episode to "
+            f"end), got {env_id!r}, which has no time limit; register it with max_episode_steps"
         )
     return RecordEpisodeStatistics(
         gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync")
@@ -275,7 +284,7 @@ def collect_episodes(
     finished sub-environment takes after that (gymnasium resets it and runs on) are masked
     out. ``seed`` seeds the reset (the first batch of a run); ``None`` continues the envs' RNG.
     """
-    _check_collect_args(agent, envs, seed, greedy)
+    _check_collect_args(agent, envs, generator, seed, greedy)
     device = next(agent.parameters()).device
     obs, _ = envs.reset(seed=seed)
     n = envs.num_envs
@@ -306,14 +315,36 @@ def collect_episodes(
     )
 
 
-def _check_collect_args(agent: object, envs: object, seed: object, greedy: object) -> None:
-    if not isinstance(agent, ReinforceAgent):
-        raise TypeError(f"agent must be a ReinforceAgent, got {type(agent).__name__}")
+def _check_collect_args(
+    agent: object, envs: object, generator: object, seed: object, greedy: object
+) -> None:
+    _check_agent(agent)
     if not isinstance(envs, RecordEpisodeStatistics):
-        raise TypeError("envs must come from make_episode_envs (it records episode statistics)")
+        raise TypeError(
+            "envs must come from make_episode_envs (it records episode statistics), got "
+            f"{type(envs).__name__}"
+        )
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r:.60}")
     if seed is not None:
         check_seed(seed)
     check_bool("greedy", greedy)
+
+
+def _check_agent(agent: object) -> ReinforceAgent:
+    return check_instance("agent", agent, ReinforceAgent, "a ReinforceAgent")
+
+
+def _check_batch(agent: ReinforceAgent, batch: object) -> EpisodeBatch:
+    """``batch`` an :class:`EpisodeBatch` whose observations fit ``agent``'s input."""
+    check_instance("batch", batch, EpisodeBatch, "an EpisodeBatch from collect_episodes")
+    obs_dim = agent.policy[0].in_features
+    if batch.obs.dim() != 3 or batch.obs.shape[-1] != obs_dim:
+        raise ValueError(
+            f"batch must hold observations [T, N, {obs_dim}] for this agent, got shape "
+            f"{list(batch.obs.shape)}"
+        )
+    return batch
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,8 +374,8 @@ def episode_weights(
     the objective. ``"plain"`` (G_0 on every step) is unbiased for ∇J. Chapter 1 measures the
     difference exactly on the chain (:func:`course_lib.tabular.expected_score_function_gradient`).
     """
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    check_choice("variant", variant, VARIANTS)
+    _check_batch(_check_agent(agent), batch)
     returns = reward_to_go(batch.rewards, gamma)
     if variant == "plain":
         return returns[0].expand_as(returns)
@@ -431,6 +462,7 @@ def train_reinforce(
     if not isinstance(config, ReinforceConfig):
         raise TypeError(f"config must be a ReinforceConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     agent, envs, optimizers = _setup(config)
     generator = make_generator(config.seed, check_device(config.device))
     result: TrainResult[ReinforceAgent, ReinforceConfig] = TrainResult(agent, config, [])
@@ -467,6 +499,11 @@ class ReinforceOptimizers:
     policy: torch.optim.Optimizer
     value: torch.optim.Optimizer | None = None
 
+    def __post_init__(self) -> None:
+        check_instance("policy", self.policy, torch.optim.Optimizer, "a torch optimizer")
+        if self.value is not None:
+            check_instance("value", self.value, torch.optim.Optimizer, "a torch optimizer or None")
+
 
 def reinforce_update(
     agent: ReinforceAgent,
@@ -484,6 +521,15 @@ def reinforce_update(
 
     Returns ``loss``, ``grad_variance`` (:func:`gradient_variance`) and ``value_loss``.
     """
+    _check_batch(_check_agent(agent), batch)
+    check_instance("optimizers", optimizers, ReinforceOptimizers, "a ReinforceOptimizers")
+    check_instance("config", config, ReinforceConfig, "a ReinforceConfig")
+    if (optimizers.value is None) != (agent.value is None):
+        raise ValueError(
+            "optimizers must have a value optimizer exactly when the agent has a baseline, got "
+            f"value={type(optimizers.value).__name__} for an agent with_baseline="
+            f"{agent.value is not None}"
+        )
     weights = episode_weights(agent, batch, config.gamma, config.variant)
     loss = reinforce_loss(_logprobs_taken(agent, batch), weights, batch.mask)
     variance = gradient_variance(agent, batch, config.gamma, config.variant)
@@ -550,6 +596,7 @@ def evaluate_policy(
     greedy: bool = True,
 ) -> np.ndarray:
     """Undiscounted returns of ``episodes`` fresh episodes (seeded apart from training's seeds)."""
+    _check_agent(agent)
     check_int("episodes", episodes, 1)
     check_seed(seed)
     check_bool("greedy", greedy)

@@ -13,10 +13,12 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from course_lib.validation import check_int, check_real
+from course_lib.validation import check_bool, check_int, check_real
 
 __all__ = [
     "COLORS",
@@ -84,9 +86,28 @@ def _check_panels(panels: object) -> None:
             )
 
 
+def _check_target(target: object) -> None:
+    if target is None:
+        return
+    if not isinstance(target, Mapping):
+        raise TypeError(
+            f"target must be a mapping {{title: (value, label)}} or None, got {target!r:.60}"
+        )
+    for title, line in target.items():
+        ok = isinstance(line, tuple | list) and len(line) == 2 and isinstance(line[1], str)
+        if not ok:
+            raise TypeError(f"target[{title!r}] must be a pair (value, label), got {line!r:.60}")
+        check_real(f"target[{title!r}] value", line[0], -1e300, 1e300)
+
+
 def _check_series(x: object, series: object, spread: object) -> None:
+    if isinstance(x, str) or not isinstance(x, Sequence | np.ndarray | range):
+        raise TypeError(f"x must be a sequence of numbers, got {type(x).__name__} {x!r:.60}")
     if not isinstance(series, Mapping):
         raise TypeError(f"series must be a mapping {{name: values}}, got {type(series).__name__}")
+    for name, value in (("spread", spread),):
+        if value is not None and not isinstance(value, Mapping):
+            raise TypeError(f"{name} must be a mapping {{name: values}} or None, got {value!r:.60}")
     for label, values in (
         *((f"series[{k!r}]", v) for k, v in series.items()),
         *((f"spread[{k!r}]", v) for k, v in (spread or {}).items()),
@@ -150,7 +171,7 @@ class PlotView:
         self.fig = fig
         self.dpi = dpi
         self.image = widgets.Image(format="png")
-        self._freeze_layout = freeze_layout
+        self._freeze_layout = check_bool("freeze_layout", freeze_layout)
 
     def refresh(self) -> None:
         self.image.value = render_png(self.fig, dpi=self.dpi)
@@ -192,6 +213,10 @@ class LiveCurve:
             raise TypeError(f"x_key must be a history key (str), got {x_key!r}")
         check_int("every", every, 1)
         _check_figsize(figsize)
+        for name, label in (("xlabel", xlabel), ("ylabel", ylabel)):
+            if label is not None and not isinstance(label, str):
+                raise TypeError(f"{name} must be an axis label (a str) or None, got {label!r:.60}")
+        _check_target(target)
         self.panels = {title: dict(series) for title, series in panels.items()}
         self.x_key = x_key
         self.every = max(1, int(every))
@@ -253,7 +278,15 @@ def plot_lines(
     label_fn: Callable[[str], str] = str,
 ) -> None:
     """Several named lines on one axis, each with an optional ±spread band."""
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
     _check_series(x, series, spread)
+    if styles is not None and not isinstance(styles, Mapping):
+        raise TypeError(
+            f"styles must be a mapping {{name: plot keywords}} or None, got {styles!r:.60}"
+        )
+    if not callable(label_fn):
+        raise TypeError(f"label_fn must be callable(name) -> label, got {label_fn!r:.60}")
     for name, ys in series.items():
         kw = dict((styles or {}).get(name, {}))
         (line,) = ax.plot(x, ys, label=label_fn(name), **kw)

@@ -26,6 +26,7 @@ Evaluation and recording live in :mod:`course_lib.evaluation`, checkpoints in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,9 +59,13 @@ from course_lib.validation import (
     check_declared,
     check_device,
     check_env_id,
+    check_finite,
+    check_hidden_sizes,
+    check_instance,
     check_int,
     check_real,
     check_same_shape,
+    check_seed,
     check_tensor,
     declared,
 )
@@ -192,12 +197,63 @@ def gaussian_log_prob(
     Per dimension: −½((a − μ)/σ)² − log σ − ½ log 2π. The dimensions are independent, so the
     log-density of the action vector is the sum.
     """
-    z = (actions - mean) * torch.exp(-log_std)
-    return (-0.5 * z.pow(2) - log_std - _LOG_SQRT_2PI).sum(-1)
+    _check_gaussian(mean=mean, log_std=log_std, actions=actions)
+    log_prob = _gaussian_log_prob(mean, log_std, actions)
+    if not torch._C._functorch.is_functorch_wrapped_tensor(log_prob):
+        if not math.isfinite(float(log_prob.detach().sum())):  # one sum checks all three
+            for name, value in (("mean", mean), ("log_std", log_std), ("actions", actions)):
+                check_finite(name, value)
+            raise ValueError(
+                "log_std must keep the density finite, got values from "
+                f"{float(log_std.min()):.3g} (σ = exp(log_std) underflows)"
+            )
+    return log_prob
 
 
 def gaussian_entropy(log_std: torch.Tensor) -> torch.Tensor:
     """Entropy of a diagonal Gaussian, summed over the action dimension: Σ (½ + ½ log 2π + log σ)."""
+    _check_gaussian(log_std=log_std)
+    return _gaussian_entropy(_finite("log_std", log_std))
+
+
+def _finite(name: str, value: torch.Tensor) -> torch.Tensor:
+    """:func:`check_finite`, except on a tensor inside a ``torch.func`` transform (MAML-RL's
+    ``vmap`` over tasks), where a data-dependent branch cannot run; such a call's own inputs
+    were checked, unbatched, at its edge."""
+    if torch._C._functorch.is_functorch_wrapped_tensor(value):
+        return value
+    return check_finite(name, value)
+
+
+def _all_finite(tensors: dict[str, torch.Tensor]) -> None:
+    """Every float tensor of ``tensors`` finite, checked with one sum per tensor and a single
+    host sync (this runs once per minibatch); only on a failure is each one inspected."""
+    floats = [t for t in tensors.values() if t.is_floating_point()]
+    if not floats or torch._C._functorch.is_functorch_wrapped_tensor(floats[0]):
+        return
+    if not math.isfinite(float(sum(t.detach().sum(dtype=torch.float64) for t in floats))):
+        for name, value in tensors.items():
+            check_finite(name, value)
+
+
+def _check_gaussian(**tensors: object) -> None:
+    """Float tensors with an action dimension, of one shape (broadcasting ``[B, 1]`` against
+    ``[B]`` would sum the wrong numbers); the callers check finiteness."""
+    for name, value in tensors.items():
+        check_tensor(name, value, floating=True)
+        if value.dim() < 1:
+            raise ValueError(f"{name} must have an action dimension (last), got a 0-d tensor")
+    if len(tensors) > 1:
+        check_same_shape(**tensors)
+
+
+# The actor-critic's own calls: its tensors are its own outputs, checked by construction.
+def _gaussian_log_prob(mean, log_std, actions) -> torch.Tensor:
+    z = (actions - mean) * torch.exp(-log_std)
+    return (-0.5 * z.pow(2) - log_std - _LOG_SQRT_2PI).sum(-1)
+
+
+def _gaussian_entropy(log_std) -> torch.Tensor:
     return (0.5 + _LOG_SQRT_2PI + log_std).sum(-1)
 
 
@@ -242,7 +298,10 @@ class ActorCritic(nn.Module):
         self.discrete = isinstance(action_space, gym.spaces.Discrete)
         self.obs_dim = int(np.prod(observation_space.shape))
         self.act_dim = int(action_space.n) if self.discrete else int(np.prod(action_space.shape))
-        self.hidden_sizes = tuple(hidden_sizes)
+        self.hidden_sizes = check_hidden_sizes(hidden_sizes)
+        init_log_std = check_real("init_log_std", init_log_std, -20.0, 20.0)
+        if seed is not None:
+            check_seed(seed)
         self.config: PPOConfig | None = None  # set by train(); saved with the weights
         # Weights come from torch's global RNG; with a seed, draw them in a fork of it.
         with seeded(seed) if seed is not None else contextlib.nullcontext():
@@ -287,7 +346,7 @@ class ActorCritic(nn.Module):
             else:
                 noise = torch.randn(out.shape, generator=generator, device=out.device)
                 actions = out + noise * log_std.exp()
-            log_prob = gaussian_log_prob(out, log_std, actions)
+            log_prob = _gaussian_log_prob(out, log_std, actions)
         return actions, log_prob, self.value(obs)
 
     def evaluate_actions(
@@ -301,8 +360,8 @@ class ActorCritic(nn.Module):
             entropy = -(log_probs_all.exp() * log_probs_all).sum(-1)
         else:
             log_std = self.log_std.expand_as(out)
-            log_prob = gaussian_log_prob(out, log_std, actions)
-            entropy = gaussian_entropy(log_std)
+            log_prob = _gaussian_log_prob(out, log_std, actions)
+            entropy = _gaussian_entropy(log_std)
         return log_prob, entropy, self.value(obs)
 
     def env_action(self, actions: torch.Tensor) -> np.ndarray:
@@ -378,7 +437,7 @@ def collect_rollout(
     target bootstraps from V of the final observation). Confusing the two teaches the critic
     that good states near the time limit are worthless.
     """
-    num_steps = check_int("num_steps", num_steps, 1)
+    num_steps = _check_rollout_args(agent, envs, obs, num_steps, generator, reward_scale)
     device = next(agent.parameters()).device
     T, N = num_steps, envs.num_envs
     obs_buf = torch.zeros((T, N, agent.obs_dim), device=device)
@@ -422,6 +481,31 @@ def collect_rollout(
     return rollout, obs
 
 
+def _check_rollout_args(agent, envs, obs, num_steps, generator, reward_scale) -> int:
+    num_steps = check_int("num_steps", num_steps, 1)
+    check_instance("agent", agent, ActorCritic, "an ActorCritic")
+    check_instance("envs", envs, gym.vector.VectorEnv, "a gymnasium vector env (make_envs)")
+    if envs.num_envs * num_steps > MAX_BATCH:  # the buffers below hold every step
+        raise ValueError(
+            f"num_steps × num_envs must be <= {MAX_BATCH:_} transitions, got {num_steps:_} × "
+            f"{envs.num_envs}"
+        )
+    check_instance(
+        "obs", obs, np.ndarray | torch.Tensor, "the envs' current observations (an array)"
+    )
+    if obs.shape[0] != envs.num_envs or int(np.prod(obs.shape[1:])) != agent.obs_dim:
+        raise ValueError(
+            f"obs must hold {envs.num_envs} observations of {agent.obs_dim} numbers (one per env, "
+            f"for this agent), got shape {list(obs.shape)}"
+        )
+    if not bool(np.isfinite(np.asarray(obs, dtype=np.float64)).all()):
+        raise ValueError("obs must hold finite numbers, got NaN or inf")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r:.60}")
+    check_real("reward_scale", reward_scale, 0.0, 1e6, lo_open=True)
+    return num_steps
+
+
 # --------------------------------------------------------------------------------------------
 # 4. Advantages and the clipped objective (shared with RL², Chapter 7)
 # --------------------------------------------------------------------------------------------
@@ -439,6 +523,15 @@ def _check_gae_inputs(rewards, values, next_values, terminated, episode_end, gam
         terminated=terminated,
         episode_end=episode_end,
     )
+    for name, value in (("rewards", rewards), ("values", values), ("next_values", next_values)):
+        _finite(name, value)  # a NaN here would spread to every earlier advantage
+    for name, value in (("terminated", terminated), ("episode_end", episode_end)):
+        if not torch._C._functorch.is_functorch_wrapped_tensor(value) and bool(
+            ((value != 0) & (value != 1)).any()
+        ):
+            raise ValueError(
+                f"{name} must hold 0/1 flags, got values {value.unique().tolist()[:5]}"
+            )
 
 
 def compute_gae(
@@ -504,6 +597,12 @@ def clipped_surrogate_loss(
         check_same_shape(logprob=logprob, old_logprob=old_logprob, advantages=advantages)
     else:
         check_same_shape(logprob=logprob, old_logprob=old_logprob, advantages=advantages, mask=mask)
+    for name, value in (
+        ("logprob", logprob),
+        ("old_logprob", old_logprob),
+        ("advantages", advantages),
+    ):
+        _finite(name, value)
     ratio = torch.exp(logprob - old_logprob)
     unclipped = ratio * advantages
     clipped = torch.clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef) * advantages
@@ -523,6 +622,7 @@ def _check_loss_inputs(args: dict[str, Any]) -> None:
             raise TypeError(f"mask must be a bool tensor, got dtype {args['mask'].dtype}")
         tensors["mask"] = args["mask"]
     check_same_shape(**tensors)
+    _all_finite(tensors)  # one NaN makes the loss and every gradient NaN
     check_real("vf_coef", args["vf_coef"], 0.0, 100.0)
     check_real("ent_coef", args["ent_coef"], 0.0, 100.0)
     check_bool("norm_adv", args["norm_adv"])
@@ -617,18 +717,28 @@ class PPOBatch:
     old_values: torch.Tensor
     mask: torch.Tensor | None = None
 
+    def __post_init__(self) -> None:
+        tensors = {
+            name: check_tensor(name, getattr(self, name), floating=True, finite=True)
+            for name in ("old_logprob", "advantages", "returns", "old_values")
+        }
+        if self.mask is not None:
+            tensors["mask"] = check_tensor("mask", self.mask)
+        check_same_shape(**tensors)
+        if tensors["old_logprob"].dim() < 1:
+            raise ValueError("old_logprob must have a sample dimension, got a 0-d tensor")
+
     def __len__(self) -> int:
         return self.old_logprob.shape[0]
 
     def __getitem__(self, index: torch.Tensor) -> PPOBatch:
-        mask = None if self.mask is None else self.mask[index]
-        return PPOBatch(
-            self.old_logprob[index],
-            self.advantages[index],
-            self.returns[index],
-            self.old_values[index],
-            mask,
-        )
+        # Slices of a checked batch are checked already: build them without __post_init__
+        # (this runs once per minibatch).
+        part = object.__new__(PPOBatch)
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            setattr(part, f.name, None if value is None else value[index])
+        return part
 
 
 #: ``evaluate(index) -> (logprob, entropy, values)`` of the samples ``index``, with gradients.
@@ -668,6 +778,7 @@ def ppo_update(
     Returns the mean of each :func:`ppo_loss` diagnostic over every minibatch step taken
     (one reduction for every statistic), and ``epochs`` actually run.
     """
+    _check_update_args(batch, evaluate, optimizer, config, generator)
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     totals: dict[str, float] = {}
     steps = epochs = 0
@@ -706,11 +817,42 @@ def ppo_update(
     return {**{key: total / steps for key, total in totals.items()}, "epochs": float(epochs)}
 
 
+def _check_update_args(batch, evaluate, optimizer, config, generator) -> None:
+    check_instance("batch", batch, PPOBatch, "a PPOBatch")
+    if not callable(evaluate):
+        raise TypeError(
+            f"evaluate must be callable(index) -> (logprob, entropy, values), got {evaluate!r:.60}"
+        )
+    check_instance("optimizer", optimizer, torch.optim.Optimizer, "a torch optimizer")
+    missing = [name for name in UpdateSettings.__annotations__ if not hasattr(config, name)]
+    if missing:
+        raise TypeError(
+            f"config must be a PPOConfig or RL2Config (fields {sorted(UpdateSettings.__annotations__)}), "
+            f"got {type(config).__name__} without {missing}"
+        )
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r:.60}")
+
+
 def transitions(
     agent: ActorCritic, rollout: Rollout, advantages: torch.Tensor, returns: torch.Tensor
 ) -> tuple[PPOBatch, EvaluateFn]:
     """Flatten a ``[T, N]`` rollout into a batch of ``T·N`` transitions, and the function that
     re-evaluates any subset of them with the agent's current weights."""
+    check_instance("agent", agent, ActorCritic, "an ActorCritic")
+    check_instance("rollout", rollout, Rollout, "a Rollout from collect_rollout")
+    for name, value in (("advantages", advantages), ("returns", returns)):
+        check_tensor(name, value, floating=True, finite=True)
+        if value.shape != rollout.logprob.shape:
+            raise ValueError(
+                f"{name} must have the rollout's shape [T, N] = {list(rollout.logprob.shape)}, "
+                f"got {list(value.shape)}"
+            )
+    if rollout.obs.shape[-1] != agent.obs_dim:
+        raise ValueError(
+            f"rollout must hold observations of {agent.obs_dim} numbers for this agent, got "
+            f"{rollout.obs.shape[-1]}"
+        )
     n = rollout.logprob.numel()
     obs = rollout.obs.reshape(n, -1)
     actions = rollout.actions.reshape(n, *rollout.actions.shape[2:])
@@ -752,6 +894,7 @@ def train(
     if not isinstance(config, PPOConfig):
         raise TypeError(f"config must be a PPOConfig, got {type(config).__name__}")
     check_callback(callback)
+    check_bool("progress", progress)
     device = check_device(config.device)
     envs = make_envs(config.env_id, config.num_envs)
     agent = ActorCritic(

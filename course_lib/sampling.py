@@ -127,7 +127,11 @@ def minibatch_indices_with_replacement(
 def visit_counts(batches: Sequence[Sequence[int]], n: int) -> torch.Tensor:
     """How many times each of the ``n`` samples appears in ``batches`` (a tensor of length n)."""
     n = check_int("n", n, minimum=0)
-    if isinstance(batches, str) or not all(isinstance(b, Sequence) for b in batches):
+    if (
+        isinstance(batches, str)
+        or not isinstance(batches, Sequence)
+        or not all(isinstance(b, Sequence) for b in batches)
+    ):
         raise TypeError(f"batches must be a list of lists of indices, got {batches!r:.60}")
     flat = torch.tensor(
         [check_int("batches entries", i) for b in batches for i in b], dtype=torch.long

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from course_lib.validation import check_finite, check_int
+
 __all__ = [
     "Z95",
     "Interval",
@@ -62,6 +64,9 @@ def as_scores(name: str, values: object, *, minimum: int = 2) -> np.ndarray:
     Raises ``ValueError`` naming ``name`` for fewer than ``minimum`` scores, more than one
     dimension, or a NaN/inf; ``TypeError`` for something that is not numbers.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the scores' name (a str), got {name!r}")
+    minimum = check_int("minimum", minimum, 1)
     if isinstance(values, torch.Tensor):
         values = values.detach().cpu().double().numpy()
     try:
@@ -101,6 +106,7 @@ def mean_ci_along(values: torch.Tensor, dim: int = -1) -> tuple[torch.Tensor, to
             f"dim must be an integer in [-{values.dim()}, {values.dim() - 1}] (a dimension of "
             f"values), got {dim!r}"
         )
+    check_finite("values", values)  # a NaN score would make its interval NaN, silently
     n = values.shape[dim]
     if n < 2:
         raise ValueError(f"values must hold at least 2 scores along dim {dim}, got {n}")

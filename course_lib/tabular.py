@@ -28,7 +28,16 @@ from dataclasses import dataclass
 import torch
 
 from course_lib.pg import reinforce_loss, reward_to_go
-from course_lib.validation import check_bool, check_choice, check_int, check_real
+from course_lib.validation import (
+    check_bool,
+    check_choice,
+    check_finite,
+    check_int,
+    check_real,
+    check_same_shape,
+    check_sequence,
+    check_tensor,
+)
 
 __all__ = [
     "TabularMDP",
@@ -83,10 +92,12 @@ class TabularMDP:
 
     def __post_init__(self) -> None:
         for name in ("transitions", "rewards", "start"):
-            value = getattr(self, name)
-            if not isinstance(value, torch.Tensor):
-                raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-            object.__setattr__(self, name, value.to(DTYPE))
+            value = check_tensor(name, getattr(self, name)).to(DTYPE)
+            if name != "rewards" and not bool(torch.isfinite(value).all()):
+                raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
+            object.__setattr__(self, name, check_finite(name, value))
+        for name in ("state_names", "action_names"):
+            object.__setattr__(self, name, check_sequence(name, getattr(self, name), of=str))
         P, R, mu = self.transitions, self.rewards, self.start
         if P.dim() != 3 or P.shape[0] != P.shape[2] or P.shape[0] < 1 or P.shape[1] < 1:
             raise ValueError(f"transitions must have shape [S, A, S], got {tuple(P.shape)}")
@@ -95,20 +106,18 @@ class TabularMDP:
             raise ValueError(f"rewards must have shape [S, A] = [{S}, {A}], got {tuple(R.shape)}")
         if mu.shape != (S,):
             raise ValueError(f"start must have shape [S] = [{S}], got {tuple(mu.shape)}")
-        for name, value in (("transitions", P), ("start", mu)):
-            if not torch.isfinite(value).all():
-                raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
         if (P < 0).any() or (P.sum(-1) > 1 + 1e-9).any():
-            raise ValueError("transitions must be probabilities with every row summing to <= 1")
+            raise ValueError(
+                "transitions must be probabilities >= 0 with every row summing to <= 1, got "
+                f"entries from {float(P.min()):g} and row sums up to {float(P.sum(-1).max()):g}"
+            )
         if (mu < 0).any() or abs(float(mu.sum()) - 1) > 1e-9:
             raise ValueError(f"start must be a probability vector summing to 1, got {mu.tolist()}")
-        if not torch.isfinite(R).all():
-            raise ValueError("rewards must be finite")
         names = (("state_names", S), ("action_names", A))
         for name, size in names:
             given = getattr(self, name)
             if given and len(given) != size:
-                raise ValueError(f"{name} must name all {size} of them, got {given!r}")
+                raise ValueError(f"{name} must name all {size} of them (or none), got {given!r}")
 
     @property
     def num_states(self) -> int:
@@ -165,10 +174,13 @@ def _check_policy(mdp: TabularMDP, policy: object) -> torch.Tensor:
         raise ValueError(
             f"policy must have shape [S, A] = {list(shape)}, got {tuple(policy.shape)}"
         )
-    if (policy < 0).any() or not torch.allclose(
-        policy.sum(-1).to(DTYPE), torch.ones(shape[0], dtype=DTYPE)
-    ):
-        raise ValueError("policy must hold probabilities: every row >= 0 and summing to 1")
+    check_finite("policy", policy)
+    sums = policy.sum(-1).to(DTYPE)
+    if (policy < 0).any() or not torch.allclose(sums, torch.ones(shape[0], dtype=DTYPE)):
+        raise ValueError(
+            "policy must hold probabilities: every row >= 0 and summing to 1, got entries "
+            f"from {float(policy.min()):g} and row sums {[round(v, 6) for v in sums.tolist()]}"
+        )
     return policy.to(DTYPE)
 
 
@@ -196,7 +208,7 @@ def softmax_policy(theta: torch.Tensor) -> torch.Tensor:
     """π_θ(a|s) = exp θ[s, a] / Σ_b exp θ[s, b]: one free parameter per state and action."""
     if not isinstance(theta, torch.Tensor) or theta.dim() != 2:
         raise TypeError(f"theta must be a 2-D tensor [S, A] of preferences, got {theta!r}")
-    return torch.softmax(theta.to(DTYPE), dim=-1)
+    return torch.softmax(check_finite("theta", theta).to(DTYPE), dim=-1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,7 +282,8 @@ def action_values(mdp: TabularMDP, policy: torch.Tensor, gamma: float) -> torch.
 
 def expected_return(mdp: TabularMDP, policy: torch.Tensor, gamma: float) -> torch.Tensor:
     """J(π) = Σ_s start(s) V^π(s): the objective a policy gradient climbs."""
-    return mdp.start @ solve_values(mdp, policy, gamma)
+    values = solve_values(mdp, policy, gamma)  # checks mdp and policy first
+    return mdp.start @ values
 
 
 def state_visits(mdp: TabularMDP, policy: torch.Tensor, discount: float) -> torch.Tensor:
@@ -335,6 +348,26 @@ class TabularEpisodes:
     rewards: torch.Tensor  # [T, N], 0 on padding
     mask: torch.Tensor  # [T, N]
 
+    def __post_init__(self) -> None:
+        # Built by hand too (Chapter 1's one straight episode): four [T, N] tensors, integer
+        # states and actions (they index tables), finite rewards and a 0/1 mask.
+        for name in ("states", "actions"):
+            value = check_tensor(name, getattr(self, name), ndim=2)
+            if value.is_floating_point() or value.dtype == torch.bool or bool((value < 0).any()):
+                raise ValueError(
+                    f"{name} must be a [T, N] tensor of integer indices >= 0, got dtype "
+                    f"{value.dtype}, smallest {value.min().item() if value.numel() else None}"
+                )
+        for name in ("rewards", "mask"):
+            check_tensor(name, getattr(self, name), ndim=2, floating=True, finite=True)
+        if bool(((self.mask != 0) & (self.mask != 1)).any()):
+            raise ValueError(
+                f"mask must hold 0 and 1 only, got values {self.mask.unique().tolist()[:5]}"
+            )
+        check_same_shape(
+            states=self.states, actions=self.actions, rewards=self.rewards, mask=self.mask
+        )
+
     @property
     def lengths(self) -> torch.Tensor:
         return self.mask.sum(0).long()
@@ -390,10 +423,11 @@ def monte_carlo_values(
 
     Returns ``(V, Q)``; a state (or pair) never visited is NaN.
     """
+    if not isinstance(mdp, TabularMDP):
+        raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
     if not isinstance(episodes, TabularEpisodes):
         raise TypeError(f"episodes must come from sample_episodes, got {type(episodes).__name__}")
-    if not isinstance(mdp, TabularMDP) or int(episodes.states.max()) >= mdp.num_states:
-        raise ValueError("episodes must have been sampled from this mdp")
+    _check_episode_actions(mdp, episodes)
     returns = reward_to_go(episodes.rewards, gamma)  # G_t of every step
     visited = episodes.mask.bool()
     s, a, g = episodes.states[visited], episodes.actions[visited], returns[visited]
@@ -408,6 +442,16 @@ def monte_carlo_values(
 # --------------------------------------------------------------------------------------------
 # 5. The policy gradient, exactly and by sampling
 # --------------------------------------------------------------------------------------------
+
+
+def _check_episode_actions(mdp: TabularMDP, episodes: TabularEpisodes) -> None:
+    """The episodes' states and actions index ``mdp``'s tables (else they came from another MDP)."""
+    top_s, top_a = int(episodes.states.max()), int(episodes.actions.max())
+    if top_s >= mdp.num_states or top_a >= mdp.num_actions:
+        raise ValueError(
+            f"episodes must have been sampled from this mdp ({mdp.num_states} states, "
+            f"{mdp.num_actions} actions), got states up to {top_s} and actions up to {top_a}"
+        )
 
 
 def exact_policy_gradient(mdp: TabularMDP, theta: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -475,6 +519,16 @@ def score_function_estimates(
         raise TypeError(f"episodes must come from sample_episodes, got {type(episodes).__name__}")
     if not isinstance(theta, torch.Tensor) or theta.dim() != 2:
         raise TypeError(f"theta must be a 2-D tensor [S, A] of preferences, got {theta!r}")
+    check_finite("theta", theta)
+    if (
+        int(episodes.states.max()) >= theta.shape[0]
+        or int(episodes.actions.max()) >= theta.shape[1]
+    ):
+        raise ValueError(
+            f"episodes must have been sampled from an MDP of theta's shape {list(theta.shape)}, "
+            f"got states up to {int(episodes.states.max())} and actions up to "
+            f"{int(episodes.actions.max())}"
+        )
     if not isinstance(weights, torch.Tensor) or weights.shape != episodes.states.shape:
         shape = (
             tuple(weights.shape) if isinstance(weights, torch.Tensor) else type(weights).__name__
@@ -483,6 +537,7 @@ def score_function_estimates(
             f"weights must be a tensor of the episodes' shape [T, N] = "
             f"{list(episodes.states.shape)}, got {shape}"
         )
+    check_finite("weights", weights)
     n = episodes.states.shape[1]
     copies = theta.detach().to(DTYPE).expand(n, *theta.shape).clone().requires_grad_(True)
     log_pi = torch.log_softmax(copies, dim=-1)  # [N, S, A]
@@ -535,8 +590,7 @@ def _as_theta(mdp: TabularMDP, theta: object) -> torch.Tensor:
     shape = (mdp.num_states, mdp.num_actions)
     if not isinstance(theta, torch.Tensor) or tuple(theta.shape) != shape:
         raise ValueError(f"theta must be a tensor of shape [S, A] = {list(shape)}, got {theta!r}")
-    if not torch.isfinite(theta).all():
-        raise ValueError("theta must be finite")
+    check_finite("theta", theta)
     return theta.detach().to(DTYPE).requires_grad_(True)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 import torch
 
@@ -94,14 +95,24 @@ def _check_runs(
         or not runs
         or not all(isinstance(e, TabularEpisodes) for e in runs)
     ):
-        raise TypeError("runs must be a non-empty list of TabularEpisodes, as sample_runs returns")
+        raise TypeError(
+            "runs must be a non-empty list of TabularEpisodes, as sample_runs returns, got "
+            f"{type(runs).__name__} {runs!r:.60}"
+        )
     R = runs[0].states.shape[1]
     if any(e.states.shape[1] != R for e in runs):
-        raise ValueError("runs must hold the same number of learners (columns) in every episode")
-    if any(int(e.states.max()) >= mdp.num_states for e in runs):
-        raise ValueError("runs must have been sampled from this mdp")
+        raise ValueError(
+            "runs must hold the same number of learners (columns) in every episode, got "
+            f"{sorted({e.states.shape[1] for e in runs})}"
+        )
+    top = max(int(e.states.max()) for e in runs)
+    if top >= mdp.num_states:
+        raise ValueError(
+            f"runs must have been sampled from this mdp ({mdp.num_states} states), got states "
+            f"up to {top}"
+        )
     gamma = check_real("gamma", gamma, 0.0, 1.0)
-    if isinstance(step_sizes, int | float):
+    if isinstance(step_sizes, Real):
         step_sizes = [step_sizes]
     if not isinstance(step_sizes, Sequence) or not step_sizes:
         raise TypeError(f"step_sizes must be a number or a list of numbers, got {step_sizes!r}")
@@ -208,6 +219,23 @@ def q_learning_update(
     are ``[R]``; ``step_size`` is a number or one per learner (0 leaves a learner alone).
     """
     _check_transition(Q, state, action, reward, next_state, terminal)
+    gamma = check_real("gamma", gamma, 0.0, 1.0)
+    if isinstance(step_size, torch.Tensor):
+        check_tensor("step_size", step_size, floating=True, finite=True)
+        if step_size.dim() > 1 or step_size.numel() not in (1, Q.shape[0]):
+            raise ValueError(
+                f"step_size must be a number or one per learner ({Q.shape[0]}), got shape "
+                f"{list(step_size.shape)}"
+            )
+        if bool(((step_size < 0) | (step_size > 1)).any()):
+            raise ValueError(f"step_size must be in [0, 1], got {step_size.tolist()}")
+    else:
+        step_size = check_real("step_size", step_size, 0.0, 1.0)
+    return _q_step(Q, state, action, reward, next_state, terminal, step_size, gamma)
+
+
+def _q_step(Q, state, action, reward, next_state, terminal, step_size, gamma) -> torch.Tensor:
+    """:func:`q_learning_update` on checked inputs (what :func:`q_learning`'s loop calls)."""
     learner = torch.arange(Q.shape[0])
     best_next = Q[learner, next_state].max(-1).values * (~terminal)
     td_error = reward + gamma * best_next - Q[learner, state, action]
@@ -221,20 +249,32 @@ def _check_transition(Q: object, *transition: object) -> None:
 
     (An integer 0/1 ``terminal`` would be silently wrong: ``~1`` is −2, not False.)
     """
-    check_tensor("Q", Q, ndim=3, floating=True)
+    check_tensor("Q", Q, ndim=3, floating=True, finite=True)
     names = ("state", "action", "reward", "next_state", "terminal")
     for name, value in zip(names, transition):
-        check_tensor(name, value, ndim=1)
+        check_tensor(name, value, ndim=1, finite=name == "reward")
         if value.shape[0] != Q.shape[0]:
             raise ValueError(
                 f"{name} must have one entry per learner, {Q.shape[0]}, got {value.shape[0]}"
             )
+    for name, value, size in (
+        ("state", transition[0], Q.shape[1]),
+        ("action", transition[1], Q.shape[2]),
+        ("next_state", transition[3], Q.shape[1]),
+    ):
+        if value.is_floating_point() or value.dtype == torch.bool:
+            raise TypeError(f"{name} must be an integer tensor of indices, got dtype {value.dtype}")
+        if value.numel() and not 0 <= int(value.min()) <= int(value.max()) < size:
+            raise ValueError(f"{name} must be indices in [0, {size - 1}], got {value.tolist()}")
     if transition[-1].dtype != torch.bool:
         raise TypeError(f"terminal must be a bool tensor, got dtype {transition[-1].dtype}")
 
 
 def greedy_actions(Q: torch.Tensor) -> torch.Tensor:
     """argmax_a Q(s, a) for every state (``[..., S]``); ties go to the lowest action index."""
+    check_tensor("Q", Q, floating=True, finite=True)  # argmax of a NaN row is silently 0
+    if Q.dim() < 2:
+        raise ValueError(f"Q must have shape [..., S, A], got shape {list(Q.shape)}")
     return Q.argmax(-1)
 
 
@@ -292,9 +332,7 @@ def q_learning(
             terminal = outcome == S
             reward = mdp.rewards[state, action]
             next_state = torch.where(terminal, 0, outcome)
-            Q = q_learning_update(
-                Q, state, action, reward, next_state, terminal, alpha * running, gamma
-            )
+            Q = _q_step(Q, state, action, reward, next_state, terminal, alpha * running, gamma)
             length += running
             running = running & ~terminal
             if not running.any():

@@ -37,7 +37,14 @@ import numpy as np
 import torch
 
 from course_lib.i18n import tr
-from course_lib.validation import check_device, check_int, check_real, check_seed
+from course_lib.validation import (
+    check_bool,
+    check_device,
+    check_instance,
+    check_int,
+    check_real,
+    check_seed,
+)
 
 __all__ = [
     "Row",
@@ -136,7 +143,9 @@ def seeded(seed: int) -> Iterator[None]:
 
 def finish_progress(bar: Any, stopped_early: bool) -> None:
     """Close a tqdm bar; if the callback stopped training early, say so and show it complete."""
-    if stopped_early:
+    if not all(callable(getattr(bar, name, None)) for name in ("close", "set_postfix_str")):
+        raise TypeError(f"bar must be a tqdm progress bar, got {type(bar).__name__}")
+    if check_bool("stopped_early", stopped_early):
         bar.set_postfix_str(tr("stopped early by the callback"), refresh=False)
         bar.total = bar.n
     bar.close()
@@ -229,7 +238,15 @@ def train_loop(
     """
     from tqdm.auto import tqdm
 
+    _check_loop_args(result, iteration, iterations, progress, desc, show)
     check_callback(callback)
+    if optimizer is not None:
+        check_instance("optimizer", optimizer, torch.optim.Optimizer, "a torch optimizer or None")
+        if learning_rate is None:
+            raise ValueError("learning_rate must be given with an optimizer, got None")
+    if learning_rate is not None:
+        check_real("learning_rate", learning_rate, 0.0, 10.0)
+    check_bool("anneal", anneal)
     clock, stopped = Stopwatch(), False
     bar = tqdm(total=iterations, desc=desc, disable=not progress, mininterval=0.5)
     try:
@@ -259,6 +276,22 @@ def train_loop(
     finally:
         finish_progress(bar, stopped)
     return result
+
+
+#: More iterations than any course run (PPO's 10**8 steps at the smallest batch are 10**8).
+MAX_LOOP_ITERATIONS = 10**8
+
+
+def _check_loop_args(result, iteration, iterations, progress, desc, show) -> None:
+    check_instance("result", result, TrainResult, "a TrainResult (the trainer's model and history)")
+    if not callable(iteration):
+        raise TypeError(f"iteration must be callable(i) -> row or None, got {iteration!r:.60}")
+    check_int("iterations", iterations, 0, MAX_LOOP_ITERATIONS)
+    check_bool("progress", progress)
+    if not isinstance(desc, str):
+        raise TypeError(f"desc must be the progress bar's label (a str), got {desc!r:.60}")
+    if show is not None and not isinstance(show, str):
+        raise TypeError(f"show must be a history key (a str) or None, got {show!r:.60}")
 
 
 class MetaLoopConfig:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
-from course_lib.validation import check_int, check_real
+from course_lib.validation import check_int, check_real, check_sequence, check_tensor
 
 __all__ = ["conjugate_gradient", "trpo_step"]
 
@@ -41,7 +41,11 @@ def conjugate_gradient(
     """An approximate solution of ``A x = b`` for a symmetric positive-definite ``A`` seen only
     through ``matrix_vector(v) = A v`` (Hestenes & Stiefel, 1952). Exact after ``len(b)`` steps in
     exact arithmetic; a few steps already give a good natural-gradient direction."""
+    if not callable(matrix_vector):
+        raise TypeError(f"matrix_vector must be callable(v) -> A v, got {matrix_vector!r:.60}")
+    check_tensor("b", b, ndim=1, floating=True, finite=True)
     check_int("iterations", iterations, 1, 10_000)
+    check_real("tolerance", tolerance, 0.0, 1e6)
     x = torch.zeros_like(b)
     r = b.clone()  # residual b − A x
     p = r.clone()  # search direction
@@ -88,7 +92,11 @@ def trpo_step(
     Returns ``surrogate_before``, ``surrogate_after``, ``kl`` (after the step), ``step_fraction``
     (the accepted fraction of the full natural step, 0 if every try failed and θ was kept).
     """
-    params = list(params)
+    params = list(check_sequence("params", params, of=torch.Tensor, min_length=1))
+    for name, fn in (("surrogate", surrogate), ("kl", kl)):
+        if not callable(fn):
+            raise TypeError(f"{name} must be callable() -> a scalar tensor, got {fn!r:.60}")
+    check_int("cg_iterations", cg_iterations, 1, 10_000)
     check_real("max_kl", max_kl, 0.0, 10.0, lo_open=True)
     check_real("damping", damping, 0.0, 1e3)
     check_real("backtrack_ratio", backtrack_ratio, 0.0, 1.0, lo_open=True, hi_open=True)

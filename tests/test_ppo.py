@@ -395,6 +395,15 @@ def test_record_frames_returns_rgb_frames_and_the_return():
         record_frames(agent, "CartPole-v1", max_frames=0)
 
 
+def test_record_frames_cuts_the_episode_at_max_steps_and_checks_the_fit():
+    """An env without a time limit must end too (issue #28); an agent for another env is refused."""
+    agent = ActorCritic(gym.spaces.Box(-np.inf, np.inf, (4,)), gym.spaces.Discrete(2), (8,), seed=0)
+    frames, ret = record_frames(agent, "CartPole-v1", max_steps=3, seed=0)
+    assert len(frames) == 4 and ret == 3.0  # the first frame and one per step, 1 reward a step
+    with pytest.raises(ValueError, match="agent does not fit Pendulum-v1"):
+        record_frames(agent, "Pendulum-v1")
+
+
 # ---------------------------------------------------------------- the one loss and update
 
 

@@ -430,3 +430,22 @@ def test_score_function_estimates_take_any_weights():
         expected_score_function_gradient(mdp, theta, 0.9, "gamma_t")
     with pytest.raises(ValueError, match="discount must be in"):
         state_visits(mdp, softmax_policy(theta), 1.5)
+
+
+def test_hand_built_episodes_are_checked():
+    """TabularEpisodes is built by hand in Chapter 1: integer [T, N] states, a 0/1 mask."""
+    from course_lib.tabular import TabularEpisodes
+
+    ok = dict(
+        states=torch.zeros(2, 1, dtype=torch.long), actions=torch.ones(2, 1, dtype=torch.long),
+        rewards=torch.zeros(2, 1, dtype=torch.float64), mask=torch.ones(2, 1, dtype=torch.float64),
+    )  # fmt: skip
+    assert TabularEpisodes(**ok).lengths.tolist() == [2]
+    with pytest.raises(ValueError, match="states must be a .* integer indices"):
+        TabularEpisodes(**{**ok, "states": ok["states"].double()})
+    with pytest.raises(ValueError, match="rewards must hold finite numbers"):
+        TabularEpisodes(**{**ok, "rewards": torch.full((2, 1), float("nan"), dtype=torch.float64)})
+    with pytest.raises(ValueError, match="mask must hold 0 and 1 only"):
+        TabularEpisodes(**{**ok, "mask": 2 * ok["mask"]})
+    with pytest.raises(ValueError, match="must all have the same shape"):
+        TabularEpisodes(**{**ok, "actions": torch.ones(3, 1, dtype=torch.long)})

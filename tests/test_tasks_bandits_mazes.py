@@ -160,3 +160,34 @@ def test_bad_types_and_actions():
     vec.reset(seed=0)
     with pytest.raises(ValueError, match=r"actions must be 2 action indices in \[0, 2\]"):
         vec.step(np.array([0, 5]))
+
+
+def test_numpy_integers_are_valid_rooms_and_goal_cells():
+    """Issue #28's valid inputs: numpy ints in ``rooms``, a numpy (row, col) goal pair and start."""
+    from course_lib.tasks import mazes
+
+    layout = mazes.random_maze_layout((np.int64(2), np.int32(3)), np.random.default_rng(0))
+    assert layout == mazes.random_maze_layout((2, 3), np.random.default_rng(0))
+    env = mazes.RandomGoalMaze(layout="room4", goal=np.array([2, 3]))
+    assert env.goal_cells == [(2, 3)]
+    free, start = mazes.parse_layout("room4")
+    np.testing.assert_array_equal(
+        mazes.shortest_path_lengths(free, np.array(start)), mazes.shortest_path_lengths(free, start)
+    )
+    with pytest.raises(ValueError, match=r"goal must be a \(row, col\) free cell .* got array"):
+        mazes.RandomGoalMaze(layout="room4", goal=np.array([2.0, 3.0]))  # floats are not cells
+
+
+def test_a_maze_grid_must_be_walled_and_its_start_free():
+    """No torus: an open border is refused (a move would wrap round); a start on a wall too."""
+    from course_lib.tasks import mazes
+
+    free, start = mazes.parse_layout("room4")
+    holed = free.copy()
+    holed[0, 1] = True
+    with pytest.raises(ValueError, match="enclosed by walls .* got a 6 x 6 grid with 1 free"):
+        mazes.shortest_path_lengths(holed, start)
+    with pytest.raises(ValueError, match=r"start must be a \(row, col\) free cell .* got \(0, 0\)"):
+        mazes.shortest_path_lengths(free, (0, 0))
+    with pytest.raises(TypeError, match="free must be a 2-D bool numpy array .* got a 2-D int64"):
+        mazes.next_cell_table(free.astype(np.int64))

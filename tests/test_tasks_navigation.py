@@ -188,3 +188,42 @@ def test_bad_actions_and_goals():
 def test_a_given_goal_must_be_a_finite_pair(goal):
     with pytest.raises(ValueError, match=r"options\['goal'\] must be a finite \(x, y\)"):
         Navigation2D().reset(seed=0, options={"goal": goal})
+
+
+def test_point_functions_refuse_nan_and_misshapen_points():
+    """A NaN position made every reward NaN; ``[B, 3]`` points or unbroadcastable batches too."""
+    from course_lib.tasks.navigation import move, navigation_reward, reached_goal
+    from course_lib.tasks.point_robot import dense_reward, sparse_reward
+
+    ok = torch.zeros(3, 2)
+    bad = ok.clone()
+    bad[1, 0] = float("nan")
+    for fn in (navigation_reward, reached_goal, dense_reward, sparse_reward):
+        with pytest.raises(ValueError, match="position must hold finite numbers .* got 1 NaN"):
+            fn(bad, ok)
+        with pytest.raises(ValueError, match=r"goal must have shape \[..., 2\] .* got \[3, 3\]"):
+            fn(ok, torch.zeros(3, 3))
+        with pytest.raises(ValueError, match=r"position, goal must broadcast together, got"):
+            fn(ok, torch.zeros(4, 2))
+    with pytest.raises(ValueError, match="action must hold finite numbers"):
+        move(ok, bad)
+    with pytest.raises(ValueError, match=r"goal_radius must be in \(0.0, 2.0\], got nan"):
+        sparse_reward(ok, ok, float("nan"))
+    # a batch of candidates against one goal each still broadcasts, as oracle_return uses it
+    assert navigation_reward(torch.zeros(2, 9, 2), torch.ones(2, 1, 2)).shape == (2, 9)
+
+
+def test_batched_actions_must_be_one_per_env():
+    """Issue #28: actions [1, 2] broadcast to 3 envs, and move −1 silently became move 8."""
+    from course_lib.tasks.navigation import check_batched_actions, numpy_actions
+
+    with pytest.raises(ValueError, match=r"actions must have shape \[3\] .* got \[2\]"):
+        check_batched_actions(torch.tensor([1, 2]), 3, "discrete")
+    with pytest.raises(ValueError, match=r"integer move indices in \[0, 8\], got values from -1"):
+        check_batched_actions(torch.tensor([-1, 0, 0]), 3, "discrete")
+    with pytest.raises(ValueError, match=r"actions must be 3 move indices in \[0, 8\], got \[-1"):
+        numpy_actions(np.array([-1, 0, 0]), 3, "discrete")
+    with pytest.raises(TypeError, match="actions must be integer move indices, got dtype float64"):
+        numpy_actions(np.array([0.5, 1.0, 2.0]), 3, "discrete")  # 0.5 would have become move 0
+    with pytest.raises(ValueError, match="action_type must be one of"):
+        check_batched_actions(torch.tensor([0, 1, 2]), 3, "grid")

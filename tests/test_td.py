@@ -254,3 +254,24 @@ def test_q_learning_update_names_a_bad_argument(change, error, match):
     }
     with pytest.raises(error, match=match):
         q_learning_update(**args, step_size=0.5, gamma=0.9)
+
+
+def test_q_learning_update_refuses_bad_indices_nan_and_a_wrong_gamma():
+    """Indices index the table (−1 would silently update the last state); NaN would spread."""
+    Q = torch.zeros(2, 3, 2)
+    args = dict(
+        state=torch.tensor([0, 1]), action=torch.tensor([1, 0]), reward=torch.tensor([0.0, 1.0]),
+        next_state=torch.tensor([1, 2]), terminal=torch.tensor([False, True]),
+    )  # fmt: skip
+    assert q_learning_update(Q, **args, step_size=0.5, gamma=0.9)[1, 1, 0] == 0.5
+    with pytest.raises(ValueError, match=r"state must be indices in \[0, 2\], got \[0, 3\]"):
+        q_learning_update(Q, **{**args, "state": torch.tensor([0, 3])}, step_size=0.5, gamma=0.9)
+    with pytest.raises(ValueError, match=r"action must be indices in \[0, 1\], got \[1, -1\]"):
+        q_learning_update(Q, **{**args, "action": torch.tensor([1, -1])}, step_size=0.5, gamma=0.9)
+    with pytest.raises(ValueError, match="reward must hold finite numbers"):
+        bad = torch.tensor([0.0, float("nan")])
+        q_learning_update(Q, **{**args, "reward": bad}, step_size=0.5, gamma=0.9)
+    with pytest.raises(ValueError, match=r"gamma must be in \[0.0, 1.0\], got 5"):
+        q_learning_update(Q, **args, step_size=0.5, gamma=5)
+    with pytest.raises(ValueError, match=r"step_size must be a number or one per learner"):
+        q_learning_update(Q, **args, step_size=torch.full((3,), 0.5), gamma=0.9)

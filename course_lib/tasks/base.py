@@ -18,12 +18,16 @@ Each family comes twice, with the same rules:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from numbers import Integral
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 import torch
 from gymnasium.vector import AutoresetMode, VectorEnv
+
+from course_lib.validation import check_int, check_seed
 
 __all__ = [
     "TrialVectorEnv",
@@ -42,6 +46,8 @@ def check_actions(actions: object, num_envs: int, num_actions: int) -> torch.Ten
     """One integer action in ``[0, num_actions)`` per env (a bad index would gather garbage)."""
     if not isinstance(actions, torch.Tensor):
         raise TypeError(f"actions must be a torch.Tensor, got {type(actions).__name__}")
+    num_envs = check_int("num_envs", num_envs, 1)
+    num_actions = check_int("num_actions", num_actions, 1)
     if actions.is_floating_point() or actions.dtype == torch.bool:
         raise TypeError(f"actions must be an integer tensor, got dtype {actions.dtype}")
     if tuple(actions.shape) != (num_envs,):
@@ -57,6 +63,18 @@ def new_trial_due(env: gym.Env, seed: int | None, options: dict | None, task: ob
     """A single env starts a new trial (draws a new task) on ``reset`` when it is seeded, when
     asked to (``options={"new_task": True}``), before its first task, or after the trial's last
     episode; otherwise the same task continues into the next episode."""
+    if not all(
+        isinstance(getattr(env, n, None), Integral) for n in ("episode", "episodes_per_trial")
+    ):
+        raise TypeError(
+            f"env must be a trial env (with episode and episodes_per_trial), got {type(env).__name__}"
+        )
+    if seed is not None:
+        check_seed(seed)
+    if options is not None and not isinstance(options, Mapping):
+        raise TypeError(
+            f"options must be a dict (gymnasium's reset options) or None, got {options!r:.60}"
+        )
     asked = bool((options or {}).get("new_task", False))
     return seed is not None or asked or task is None or env.episode >= env.episodes_per_trial
 

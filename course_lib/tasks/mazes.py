@@ -138,11 +138,18 @@ def layout_string(free: np.ndarray, start: tuple[int, int]) -> str:
     """
     if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
         raise TypeError(
-            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout"
+            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout, "
+            f"got {_describe(free)}"
         )
     grid = np.where(free, ".", "#")
     grid[_check_goal(start, free, None, name="start")] = "S"
     return "\n".join("".join(row) for row in grid)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, np.ndarray):
+        return f"a {value.ndim}-D {value.dtype} array"
+    return f"{type(value).__name__} {value!r:.60}"
 
 
 def _check_goal(
@@ -150,7 +157,7 @@ def _check_goal(
 ) -> tuple[int, int]:
     """``cell`` as a (row, col) free cell of ``free`` (other than ``start``), or a ValueError."""
     ok = (
-        isinstance(cell, tuple | list)
+        isinstance(cell, tuple | list | np.ndarray)
         and len(cell) == 2
         and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in cell)
     )
@@ -171,7 +178,8 @@ def _check_enclosed(free: object) -> None:
     leaves the grid (numpy's index −1 would silently wrap it round to the far side)."""
     if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
         raise TypeError(
-            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout"
+            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout, "
+            f"got {_describe(free)}"
         )
     border = np.concatenate([free[0], free[-1], free[:, 0], free[:, -1]])
     if free.shape[0] < 3 or free.shape[1] < 3 or border.any():

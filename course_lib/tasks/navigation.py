@@ -46,6 +46,7 @@ vectorization_mode="vector_entry_point")`` gives the batched version).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import gymnasium as gym
@@ -56,7 +57,14 @@ from gymnasium.vector.utils import batch_space
 
 from course_lib.tasks.base import TrialVectorEnv, new_trial_due
 from course_lib.training import make_generator
-from course_lib.validation import check_int, check_real
+from course_lib.validation import (
+    check_choice,
+    check_finite,
+    check_instance,
+    check_int,
+    check_real,
+    check_tensor,
+)
 
 __all__ = [
     "NAVIGATION_ID",
@@ -90,19 +98,57 @@ DISCRETE_MOVES = torch.tensor([[a, b] for a in DISCRETE_LEVELS for b in DISCRETE
 _ACTION_TYPES = ("continuous", "discrete")
 
 
+def _check_points(**points: object) -> None:
+    """Each keyword a float tensor of points on the plane, ``[..., 2]``."""
+    for name, value in points.items():
+        check_tensor(name, value, floating=True)
+        if value.dim() < 1 or value.shape[-1] != 2:
+            raise ValueError(
+                f"{name} must have shape [..., 2] (points on the plane), got {list(value.shape)}"
+            )
+
+
+def _combined(position: object, name: str, other: object, *, subtract: bool) -> torch.Tensor:
+    """``position − other`` (or ``+``) of two checked batches of points, refused when they do
+    not broadcast or when any entry is NaN or ±inf (a NaN position would make every reward and
+    distance NaN, silently). One sum checks both inputs at once: a non-finite entry of either
+    makes it non-finite; only then is each input inspected to name the culprit. The check is
+    skipped inside ``torch.func`` transforms, where a data-dependent branch cannot run."""
+    _check_points(position=position, **{name: other})
+    try:
+        combined = position - other if subtract else position + other
+    except RuntimeError as err:
+        raise ValueError(
+            f"position, {name} must broadcast together, got position {list(position.shape)}, "
+            f"{name} {list(other.shape)}"
+        ) from err
+    if torch._C._functorch.is_functorch_wrapped_tensor(combined):
+        return combined
+    if not math.isfinite(float(combined.detach().sum())):
+        check_finite("position", position)
+        check_finite(name, other)
+        raise ValueError(
+            f"position and {name} must be of a size whose sum is finite, got values up to "
+            f"{max(float(position.abs().max()), float(other.abs().max())):.3g}"
+        )
+    return combined
+
+
 def move(position: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
     """The dynamics of a normalised action: ``position + 0.1 · clip(action, −1, 1)`` (any batch shape)."""
+    _combined(position, "action", action, subtract=False)  # the clip would hide an inf action
     return position + MAX_STEP * action.clamp(-1.0, 1.0)
 
 
 def navigation_reward(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """``−‖position − goal‖`` over the last axis."""
-    return -torch.linalg.vector_norm(position - goal, dim=-1)
+    return -torch.linalg.vector_norm(_combined(position, "goal", goal, subtract=True), dim=-1)
 
 
 def reached_goal(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """The paper's termination test: within :data:`GOAL_TOLERANCE` of the goal on both axes."""
-    return ((position - goal).abs() < GOAL_TOLERANCE).all(-1)
+    difference = _combined(position, "goal", goal, subtract=True)
+    return (difference.abs() < GOAL_TOLERANCE).all(-1)
 
 
 def _check_common(
@@ -128,7 +174,8 @@ def check_batched_actions(actions: object, num_envs: int, action_type: str) -> t
     """
     if not isinstance(actions, torch.Tensor):
         raise TypeError(f"actions must be a torch.Tensor, got {type(actions).__name__}")
-    discrete = action_type == "discrete"
+    num_envs = check_int("num_envs", num_envs, 1)
+    discrete = _check_action_type(action_type) == "discrete"
     shape = (num_envs,) if discrete else (num_envs, 2)
     if actions.shape != shape:
         what = "move indices" if discrete else "2-d actions"
@@ -150,8 +197,12 @@ def check_batched_actions(actions: object, num_envs: int, action_type: str) -> t
 def numpy_actions(actions: object, num_envs: int, action_type: str) -> torch.Tensor:
     """gymnasium's numpy ``actions`` for ``num_envs`` point agents as a checked tensor: move
     indices (discrete) or finite 2-d actions (continuous)."""
-    if action_type == "discrete":
-        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
+    num_envs = check_int("num_envs", num_envs, 1)
+    if _check_action_type(action_type) == "discrete":
+        given = np.asarray(actions)
+        if not np.issubdtype(given.dtype, np.integer):  # a float 1.7 would become move 1
+            raise TypeError(f"actions must be integer move indices, got dtype {given.dtype}")
+        actions = torch.as_tensor(given, dtype=torch.long)
         bad = actions.shape != (num_envs,) or bool(
             ((actions < 0) | (actions >= len(DISCRETE_MOVES))).any()
         )
@@ -166,9 +217,7 @@ def numpy_actions(actions: object, num_envs: int, action_type: str) -> torch.Ten
 
 
 def _check_action_type(action_type: object) -> str:
-    if action_type not in _ACTION_TYPES:
-        raise ValueError(f"action_type must be one of {_ACTION_TYPES}, got {action_type!r}")
-    return str(action_type)
+    return check_choice("action_type", action_type, _ACTION_TYPES)
 
 
 def _single_spaces(action_type: str, max_steps: int) -> tuple[spaces.Box, spaces.Space]:
@@ -186,7 +235,11 @@ def move_point(
     """One point's position after one ``action`` (a single env's step): a move index of
     :data:`DISCRETE_MOVES`, or any finite 2-vector, normalised (the point moves by
     ``0.1 · clip(a, −1, 1)``)."""
-    if action_type == "discrete":
+    check_instance("position", position, np.ndarray, "a numpy array (x, y)")
+    if position.shape != (2,) or not np.isfinite(position).all():
+        raise ValueError(f"position must be a finite array of shape (2,), got {position!r}")
+    check_instance("action_space", action_space, spaces.Space, "a gymnasium space")
+    if _check_action_type(action_type) == "discrete":
         if not action_space.contains(action):
             raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
         delta = DISCRETE_MOVES[int(action)].numpy()
@@ -412,8 +465,7 @@ def check_goals(goals: object) -> torch.Tensor:
         raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
     if goals.dim() != 2 or goals.shape[1] != 2 or goals.shape[0] < 1:
         raise ValueError(f"goals must have shape [G, 2] with G >= 1, got {tuple(goals.shape)}")
-    if not bool(torch.isfinite(goals).all()):
-        raise ValueError("goals must be finite")
+    check_finite("goals", goals)
     return goals.float()
 
 

@@ -68,6 +68,8 @@ from course_lib.tasks.navigation import (
     MAX_STEP,
     PointEnv,
     PointVectorEnv,
+    _combined,
+    check_goals,
     move,
     move_point,
 )
@@ -94,14 +96,16 @@ MAX_ENVS = 1_000_000
 
 def dense_reward(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
     """``−‖position − goal‖`` over the last axis (the paper code's ``step()`` reward)."""
-    return -torch.linalg.vector_norm(position - goal, dim=-1)
+    return -torch.linalg.vector_norm(_combined(position, "goal", goal, subtract=True), dim=-1)
 
 
 def sparse_reward(
     position: torch.Tensor, goal: torch.Tensor, goal_radius: float = GOAL_RADIUS
 ) -> torch.Tensor:
     """``1 − distance`` inside ``goal_radius`` of the goal, 0 outside (any batch shape)."""
-    distance = torch.linalg.vector_norm(position - goal, dim=-1)
+    difference = _combined(position, "goal", goal, subtract=True)
+    goal_radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
+    distance = torch.linalg.vector_norm(difference, dim=-1)
     return torch.where(distance <= goal_radius, 1.0 - distance, torch.zeros_like(distance))
 
 
@@ -257,9 +261,7 @@ def sparse_oracle_return(
     radius = check_real("goal_radius", goal_radius, 0.0, 2.0, lo_open=True)
     if not isinstance(goals, torch.Tensor | np.ndarray):
         raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
-    goals = torch.as_tensor(goals, dtype=torch.float32)
-    if goals.dim() != 2 or goals.shape[1] != 2:
-        raise ValueError(f"goals must have shape [G, 2], got {tuple(goals.shape)}")
+    goals = check_goals(torch.as_tensor(goals, dtype=torch.float32))
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
     for _ in range(max_steps):
         if action_type == "continuous":

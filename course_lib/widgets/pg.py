@@ -31,7 +31,7 @@ from course_lib.tabular import (
 )
 from course_lib.td import QLearningResult, greedy_actions
 from course_lib.training import make_generator
-from course_lib.validation import check_int, check_real
+from course_lib.validation import check_int, check_real, check_tensor
 from course_lib.widgets._base import explorer, float_slider, int_slider
 from course_lib.widgets._grid import SiteGrid
 
@@ -48,6 +48,7 @@ def chain_values(
     mdp: TabularMDP, gamma: float, epsilon: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The policy "go right, but with probability ε pick uniformly", and its exact V and Q."""
+    _check_mdp(mdp)
     policy = epsilon_greedy_policy(
         torch.ones(mdp.num_states, dtype=torch.long), mdp.num_actions, epsilon
     )
@@ -148,9 +149,29 @@ def _first_for_good(good: torch.Tensor) -> int | None:
     return 0 if bad.numel() == 0 else int(bad[-1]) + 1
 
 
+def _check_mdp(mdp: object) -> TabularMDP:
+    if not isinstance(mdp, TabularMDP):
+        raise TypeError(f"mdp must be a TabularMDP, got {type(mdp).__name__}")
+    return mdp
+
+
+def _check_run(result: object, q_star: object, run: object) -> int:
+    """``run`` as a learner index of ``result``, whose tables have ``q_star``'s shape."""
+    if not isinstance(result, QLearningResult):
+        raise TypeError(f"result must be a QLearningResult, got {type(result).__name__}")
+    check_tensor("q_star", q_star, ndim=2, floating=True, finite=True)
+    if tuple(result.history.shape[2:]) != tuple(q_star.shape):
+        raise ValueError(
+            f"q_star must have the runs' table shape {list(result.history.shape[2:])}, got "
+            f"{list(q_star.shape)}"
+        )
+    return check_int("run", run, 0, result.history.shape[1] - 1)
+
+
 def settled_episode(result: QLearningResult, q_star: torch.Tensor, run: int = 0) -> int | None:
     """The first episode after which run ``run``'s greedy policy is optimal and stays so
     (``None``: its last greedy policy is not optimal)."""
+    run = _check_run(result, q_star, run)
     optimal = greedy_actions(q_star)
     return _first_for_good((greedy_actions(result.history[:, run]) == optimal).all(-1))
 
@@ -159,6 +180,8 @@ def converged_episode(
     result: QLearningResult, q_star: torch.Tensor, run: int = 0, tol: float = 1e-3
 ) -> int | None:
     """The first episode after which run ``run``'s max |Q − Q*| stays below ``tol`` (or None)."""
+    run = _check_run(result, q_star, run)
+    tol = check_real("tol", tol, 0.0, 1e6, lo_open=True)
     errors = (result.history[:, run] - q_star).abs().amax((-2, -1))
     return _first_for_good(errors < tol)
 
@@ -188,9 +211,11 @@ def q_learning_explorer(
     it never does; the status line says when the greedy policy became optimal
     (:func:`settled_episode`), usually long before.
     """
-    mdp = chain_mdp() if mdp is None else mdp
+    mdp = chain_mdp() if mdp is None else _check_mdp(mdp)
     if not isinstance(runs, dict) or not runs:
-        raise TypeError("runs must be a non-empty dict {epsilon: QLearningResult}")
+        raise TypeError(
+            f"runs must be a non-empty dict {{epsilon: QLearningResult}}, got {runs!r:.60}"
+        )
     for eps, result in runs.items():
         check_real("runs keys (behaviour epsilon)", eps, 0.0, 1.0)
         if not isinstance(result, QLearningResult):
@@ -198,6 +223,7 @@ def q_learning_explorer(
     shape = (mdp.num_states, mdp.num_actions)
     if not isinstance(q_star, torch.Tensor) or tuple(q_star.shape) != shape:
         raise ValueError(f"q_star must be a tensor of shape {list(shape)}, got {q_star!r}")
+    check_tensor("q_star", q_star, floating=True, finite=True)
     first = next(iter(runs.values()))
     if any(r.history.shape != first.history.shape for r in runs.values()):
         raise ValueError("every run must have the same episodes and learners (history shape)")

@@ -17,7 +17,7 @@ from course_lib.sampling import (
     visit_counts,
 )
 from course_lib.training import make_generator
-from course_lib.validation import check_bool, check_int, check_seed
+from course_lib.validation import check_bool, check_instance, check_int, check_seed
 from course_lib.widgets._base import explorer, int_slider
 from course_lib.widgets._grid import SiteGrid
 
@@ -57,6 +57,13 @@ def batch_colormap(num_batches: int) -> ListedColormap:
 
 def use_summary(used: np.ndarray, epochs: int) -> str:
     """What the shuffled-epochs histogram shows, in words, from the counts themselves."""
+    check_instance("used", used, np.ndarray, "a numpy array of use counts")
+    if used.ndim != 1 or not used.size or not np.issubdtype(used.dtype, np.integer):
+        raise ValueError(
+            f"used must be a non-empty 1-D integer array of counts, got shape {list(used.shape)} "
+            f"of {used.dtype}"
+        )
+    epochs = check_int("epochs", epochs, 1)
     lo, hi = int(used.min()), int(used.max())
     if lo == hi == epochs:
         return tr(
