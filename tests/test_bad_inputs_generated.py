@@ -276,6 +276,7 @@ EXEMPT = sweep_registry.merged("EXEMPT")
 KNOWN_GAPS = sweep_registry.merged("KNOWN_GAPS")
 HUGE_CONTRADICTS = sweep_registry.merged("HUGE_CONTRADICTS")
 INSTANCES = sweep_registry.merged("INSTANCES")
+POSITIONAL = sweep_registry.merged("POSITIONAL")
 
 _NO_VALUE = object()
 
@@ -337,14 +338,16 @@ def generated_cases() -> list:
 
 
 def invoke(obj: Callable, arguments: dict[str, object]) -> object:
-    """``obj(...)`` with ``arguments`` by name, but positional-only ones by position, in order."""
+    """``obj(...)`` with ``arguments`` by name, but positional-only ones by position, in order,
+    followed by the registry's ``POSITIONAL`` values for a ``*args`` parameter."""
     arguments = dict(arguments)
     positional = [
         arguments.pop(p.name)
         for p, _ in parameters(obj)
         if p.kind is p.POSITIONAL_ONLY and p.name in arguments
     ]
-    return obj(*positional, **arguments)
+    star = POSITIONAL.get(f"{obj.__module__}.{obj.__qualname__}", tuple)()
+    return obj(*positional, *star, **arguments)
 
 
 def drive(result: object) -> None:

@@ -40,6 +40,8 @@ TABLES = {
     "VALID_BY_CALLABLE": "valid arguments of one callable",
     # "module.name-parameter" → factory of [(label, bad value), ...], added to the generated ones
     "BAD_BY_PARAM": "hand-written bad values of one parameter",
+    # "module.name" → factory of the values its ``*args`` take in every call (a tuple)
+    "POSITIONAL": "positional values of a *args parameter",
     # "module.name" → why no valid call is made (it trains, or builds a data set)
     "NO_BASELINE": "callables not called",
     # "module.name" → why its fields are not an input edge (a result the library builds)
