@@ -3440,11 +3440,12 @@ bad(FCH, "build_character_set count 0", "count=0", "count", lambda: M(FCH).build
 
 # ---- pearl ---------------------------------------------------------------------------------
 PE = "pearl.encoder"
-bad(
+# Reclassified by the lead as valid: product_of_gaussians documents variances >= 0, clamped
+# below at MIN_VARIANCE, as PEARL's authors do (oyster: torch.clamp(sigmas_squared, min=1e-7)).
+ok(
     PE,
     "product_of_gaussians zero variance",
-    "variances zeros",
-    "variances",
+    "variances zeros (documented: clamped at MIN_VARIANCE)",
     lambda: M(PE).product_of_gaussians(torch.zeros(3, 2), torch.zeros(3, 2)),
 )
 bad(
@@ -3524,7 +3525,7 @@ bad(
     "gamma=1.5",
     "gamma",
     lambda: M(PS).soft_q_target(
-        torch.zeros(4), torch.zeros(4), torch.zeros(4), torch.zeros(4), gamma=1.5, alpha=0.1
+        torch.zeros(4), torch.zeros(4), torch.zeros(2, 4), torch.zeros(4), gamma=1.5, alpha=0.1
     ),
 )
 bad(
@@ -3533,7 +3534,7 @@ bad(
     "alpha=-0.1",
     "alpha",
     lambda: M(PS).soft_q_target(
-        torch.zeros(4), torch.zeros(4), torch.zeros(4), torch.zeros(4), gamma=0.9, alpha=-0.1
+        torch.zeros(4), torch.zeros(4), torch.zeros(2, 4), torch.zeros(4), gamma=0.9, alpha=-0.1
     ),
 )
 bad(
@@ -3542,7 +3543,7 @@ bad(
     "dones 0.5",
     "dones",
     lambda: M(PS).soft_q_target(
-        torch.zeros(4), torch.full((4,), 0.5), torch.zeros(4), torch.zeros(4), gamma=0.9, alpha=0.1
+        torch.zeros(4), torch.full((4,), 0.5), torch.zeros(2, 4), torch.zeros(4), gamma=0.9, alpha=0.1
     ),
 )
 bad(

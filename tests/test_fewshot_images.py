@@ -209,3 +209,24 @@ def test_a_generator_that_is_not_torch_s_is_named(split):
     ):
         with pytest.raises(TypeError, match="generator must be a torch.Generator or None, got"):
             call()
+
+
+@pytest.mark.parametrize(
+    "images, max_value, match",
+    [
+        (torch.full((3, 4, 1, 8, 8), 5.0), 1, r"float pixels in \[0, 1\], got values from 5 to 5"),
+        (torch.full((3, 4, 1, 8, 8), -0.5), 1, r"float pixels in \[0, 1\], got values from -0.5"),
+        (torch.full((3, 4, 1, 8, 8), 16, dtype=torch.uint8), 15, r"integer levels 0…15"),
+    ],
+)
+def test_image_tasks_refuse_pixels_outside_their_range(images, max_value, match):
+    """Pixels beyond full ink would be read as more ink than there is: refused, with the range."""
+    from course_lib.meta.images import ImageTasks
+
+    with pytest.raises(ValueError, match=match):
+        ImageTasks(images, ["a", "b", "c"], max_value=max_value)
+    ImageTasks(
+        images.clamp(0, 1) if images.is_floating_point() else images - 1,
+        ["a", "b", "c"],
+        max_value=max_value,
+    )

@@ -42,7 +42,9 @@ def test_clear_forgets_a_task_only():
     buf.add(torch.tensor([0, 1]), rows([1, 2]))
     buf.clear(torch.tensor([0]))
     assert buf.size.tolist() == [0, 1]
-    with pytest.raises(ValueError, match=r"cannot sample from tasks \[0\]"):
+    with pytest.raises(
+        ValueError, match=r"tasks must hold transitions to sample from, got tasks \[0\] with none"
+    ):
         buf.sample(torch.tensor([0, 1]), 2, torch.Generator())
 
 

@@ -348,3 +348,12 @@ def test_the_agents_methods_check_their_arguments():
         agent.posterior([[0.0] * 5])
     with pytest.raises(TypeError, match="mask must be a torch.Tensor, got list"):
         agent.posterior(torch.zeros(1, 3, 5), [True] * 3)
+
+
+def test_config_caps_the_gradient_steps_of_a_run():
+    """iterations × gradient_steps is capped (a typo's 10**10 SAC steps would run for months);
+    each field at its own declared maximum still fits."""
+    with pytest.raises(ValueError, match=r"iterations \* gradient_steps must be <= 1_000_000_000"):
+        PEARLConfig(iterations=10**5, gradient_steps=10**5)
+    PEARLConfig(iterations=100_000)
+    PEARLConfig(gradient_steps=1_000_000)

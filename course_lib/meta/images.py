@@ -138,9 +138,17 @@ class ImageTasks:
                 f"class_names must name each of the {images.shape[0]} classes, got "
                 f"{len(class_names)} names"
             )
+        self.max_value = check_int("max_value", max_value, 1)
+        # Pixels outside the documented range would be read as more (or less) than full ink.
+        if images.is_floating_point():
+            top, accepted = 1, "float pixels in [0, 1]"
+        else:
+            top, accepted = self.max_value, f"integer levels 0…{self.max_value} (max_value)"
+        low, high = float(images.min()), float(images.max())
+        if low < 0 or high > top:
+            raise ValueError(f"images must hold {accepted}, got values from {low:g} to {high:g}")
         self.images = images
         self.class_names = class_names
-        self.max_value = check_int("max_value", max_value, 1)
         self.description = check_instance("description", description, str, "a string")
 
     def __repr__(self) -> str:

@@ -126,7 +126,9 @@ class MultiTaskReplayBuffer:
         sizes = self.size[tasks]
         if bool((sizes == 0).any()):
             empty = tasks[sizes == 0].tolist()
-            raise ValueError(f"cannot sample from tasks {empty}: they hold no transitions yet")
+            raise ValueError(
+                f"tasks must hold transitions to sample from, got tasks {empty} with none yet"
+            )
         u = torch.rand(len(tasks), batch_size, generator=generator)
         index = torch.minimum((u * sizes[:, None]).long(), sizes[:, None] - 1)  # float rounding
         rows = self.data[tasks[:, None], index]

@@ -106,6 +106,10 @@ MAX_ROWS = 1_000_000
 #: Caps on one collection: episodes played at once (the batched env's copies), and their
 #: transitions (episodes × max_steps, stored field by field: the buffers' memory budget).
 MAX_EPISODES_AT_ONCE = 1_000_000
+#: SAC gradient steps one training run may take (iterations × gradient_steps): 1,000 times the
+#: paper's 500 × 2,000 (Rakelly et al. 2019, oyster's configs), so no course or benchmark run is
+#: near it, while a typo's 10**10 (months of CPU) is refused.
+MAX_GRADIENT_STEPS = 1_000_000_000
 MAX_COLLECTED = MAX_STORED // sum(FIELDS.values())
 
 
@@ -176,6 +180,12 @@ class PEARLConfig:
                 )
         if not self.goal_low < self.goal_high:
             raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
+        steps = self.iterations * self.gradient_steps
+        if steps > MAX_GRADIENT_STEPS:
+            raise ValueError(
+                f"iterations * gradient_steps must be <= {MAX_GRADIENT_STEPS:_} gradient steps, got "
+                f"{self.iterations} * {self.gradient_steps} = {steps:_}"
+            )
         self._check_collection_sizes()
 
     def _check_collection_sizes(self) -> None:
