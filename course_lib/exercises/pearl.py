@@ -286,7 +286,12 @@ def _check_steps(steps: object) -> dict[str, float]:
 @safe_checker
 def _judge_efficiency(answer: object, steps: dict[str, float]) -> bool:
     if not steps:
-        raise CannotJudge(tr("no family reached a common target return in this run"))
+        raise CannotJudge(
+            tr(
+                "no family reached a common target return in this run (steps got {steps})",
+                steps=steps,
+            )
+        )
     names = FAMILIES
     correct = min(names, key=lambda n: steps[n])
     shown = {n: (tr("never") if steps[n] == float("inf") else f"{steps[n]:,.0f}") for n in names}
