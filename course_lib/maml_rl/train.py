@@ -460,7 +460,7 @@ def adapt_policies(
     batch = _check_batch(batch)
     per_task = check_bool("per_task", per_task)
     _check_weights(policy, params, "params", batch.obs.shape[1] if per_task else None)
-    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 100.0)  # a 0-d tensor: its number
     check_real("gamma", gamma, 0.0, 1.0)
     check_bool("first_order", first_order)
     check_choice("estimator", estimator, tuple(ESTIMATORS))
@@ -716,7 +716,7 @@ def adaptation_curve(
             f"len(goals) * num_trajectories must be <= {MAX_EPISODES_PER_BATCH}, got "
             f"{goals.shape[0]} * {num_trajectories}"
         )
-    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 100.0)  # a 0-d tensor: its number
     check_real("gamma", gamma, 0.0, 1.0)
     check_int("max_steps", max_steps, minimum=1, maximum=MAX_EPISODE_STEPS)
     work = (steps + 1) * goals.shape[0] * num_trajectories * max_steps
