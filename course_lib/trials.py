@@ -377,9 +377,12 @@ def rollout_trials(
             "valid",
         )
     }
+    # the library's own agent has an unchecked step: x and h are built here, and check_policy_fits
+    # has checked the sizes (other RecurrentPolicy agents use their step)
+    step = getattr(agent, "_step", agent.step)
     for _ in range(env.max_trial_steps):
         x = _trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
-        logits, value, h = agent.step(x.to(device), h)
+        logits, value, h = step(x.to(device), h)
         logits, value = logits.cpu(), value.cpu()  # (both .to and .cpu are no-ops on the CPU)
         log_probs = torch.log_softmax(logits, dim=-1)
         probs = log_probs.exp()
