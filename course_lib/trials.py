@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
+from course_lib.nets import MAX_FEATURES
 from course_lib.tasks.base import TrialVectorEnv
 from course_lib.training import derive_seed, make_generator
 from course_lib.validation import (
@@ -114,9 +115,10 @@ def _trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions) -
 
 
 def _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_actions) -> None:
-    check_tensor("obs", obs, ndim=2)
-    check_int("num_actions", num_actions, 1)
-    if check_tensor("prev_action", prev_action).is_floating_point():
+    check_tensor("obs", obs, ndim=2, floating=True)
+    check_int("num_actions", num_actions, 1, MAX_FEATURES)
+    check_tensor("prev_action", prev_action)
+    if prev_action.is_floating_point() or prev_action.dtype == torch.bool:
         raise TypeError(f"prev_action must be an integer tensor, got dtype {prev_action.dtype}")
     per_env = {"prev_action": prev_action, "prev_reward": prev_reward}
     check_same_shape(obs_rows=obs[:, 0], **per_env, prev_episode_end=prev_episode_end)
@@ -126,6 +128,7 @@ def _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_acti
         ("prev_episode_end", prev_episode_end),
     ):
         check_finite(name, value)  # a NaN reward would reach the GRU and every later step
+    _check_flags("prev_episode_end", prev_episode_end)
     if (
         prev_action.numel()
         and not -1 <= int(prev_action.min()) <= int(prev_action.max()) < num_actions
@@ -140,12 +143,20 @@ def _check_trial_input(obs, prev_action, prev_reward, prev_episode_end, num_acti
         )
 
 
+def _check_flags(name: str, flags: torch.Tensor) -> None:
+    """A flag per env: bool, or numbers that are each 0 or 1 (a 0.5 is no episode end)."""
+    if flags.dtype != torch.bool and not ((flags == 0) | (flags == 1)).all():
+        odd = flags[(flags != 0) & (flags != 1)].flatten()[0].item()
+        raise ValueError(f"{name} must hold only 0/1 or True/False, got {odd}")
+
+
 def _check_reset(hidden: object, trial_end: object) -> None:
     check_finite("hidden", check_tensor("hidden", hidden, ndim=2))
     if tuple(check_tensor("trial_end", trial_end).shape) != (hidden.shape[0],):
         raise ValueError(
             f"trial_end must have shape [{hidden.shape[0]}], got {list(trial_end.shape)}"
         )
+    _check_flags("trial_end", trial_end)
 
 
 def reset_hidden(hidden: torch.Tensor, trial_end: torch.Tensor) -> torch.Tensor:
@@ -218,11 +229,18 @@ class TrialWrapper(gym.Wrapper):
         return x[0].numpy()
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start a new trial (a new task); ``seed`` seeds the inner env (gymnasium's rule)."""
+        if seed is not None:
+            seed = check_seed(seed)
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(f"options must be None or a dict, got {type(options).__name__}")
         obs, info = self.env.reset(seed=seed, options={"new_task": True})
         self.episode = 0
         return self._input(obs, -1, 0.0, False), {**info, "episode": 0, "episode_end": False}
 
-    def step(self, action):
+    def step(self, action: int):
+        """One pull/move of the inner env; the trial ends after its last episode."""
+        action = check_int("action", action, 0, self.num_actions - 1)
         obs, reward, terminated, truncated, info = self.env.step(action)
         episode_end = bool(terminated or truncated)
         trial_end = False
@@ -280,8 +298,8 @@ def check_policy_fits(agent: object, env: TrialVectorEnv) -> RecurrentPolicy:
     needed = input_size(env.single_observation_space.shape[0], num_actions)
     if (agent.input_size, agent.num_actions) != (needed, num_actions):
         raise ValueError(
-            f"the agent reads {agent.input_size} inputs and has {agent.num_actions} actions, "
-            f"but the env needs {needed} inputs and {num_actions} actions"
+            f"agent must read this env's {needed} inputs and choose among its {num_actions} "
+            f"actions, got an agent of {agent.input_size} inputs and {agent.num_actions} actions"
         )
     return agent
 
@@ -359,9 +377,12 @@ def rollout_trials(
             "valid",
         )
     }
+    # the library's own agent has an unchecked step: x and h are built here, and check_policy_fits
+    # has checked the sizes (other RecurrentPolicy agents use their step)
+    step = getattr(agent, "_step", agent.step)
     for _ in range(env.max_trial_steps):
         x = _trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
-        logits, value, h = agent.step(x.to(device), h)
+        logits, value, h = step(x.to(device), h)
         logits, value = logits.cpu(), value.cpu()  # (both .to and .cpu are no-ops on the CPU)
         log_probs = torch.log_softmax(logits, dim=-1)
         probs = log_probs.exp()

@@ -342,7 +342,7 @@ for _name, _call, _error, _frag in [
             RecurrentActorCritic(7, 2, 8), bandits.BernoulliBanditVectorEnv(k=5), 0
         ),
         V,
-        "the agent reads 7 inputs and has 2 actions, but the env needs 8 inputs and 5 actions",
+        "agent must read this env's 8 inputs and choose among its 5 actions, got an agent of 7 inputs and 2 actions",
     ),  # fmt: skip
     (
         "rollout-greedy",
@@ -366,7 +366,7 @@ for _name, _call, _error, _frag in [
             RecurrentActorCritic(7, 2, 8), bandits.BernoulliBanditVectorEnv(), seed=0
         ),
         V,
-        "the agent reads 7 inputs",
+        "got an agent of 7 inputs",
     ),  # fmt: skip
     (
         "train-env",
@@ -400,7 +400,7 @@ for _name, _call, _error, _frag in [
             agent=RecurrentActorCritic(7, 2, 8),
         ),
         V,
-        "the agent reads 7 inputs",
+        "got an agent of 7 inputs",
     ),  # fmt: skip
     (
         "train-progress",
@@ -461,7 +461,7 @@ for _name, _call, _error, _frag in [
         "gittins-method-k",
         lambda: baselines.gittins_method(1, 10),
         V,
-        "k must be an integer >= 2, got 1",
+        "k must be an integer in [2, 1_000], got 1",
     ),  # fmt: skip
 ]:
     case(f"rl2-{_name}", _call, _error, _frag)

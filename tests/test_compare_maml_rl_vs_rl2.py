@@ -75,7 +75,7 @@ def test_explorer_goal_picks_the_most_improved_goal_that_shows_both_stories(monk
     # 0.3 improves most but its MAML-RL step hurts; 0.2 is next and shows both stories.
     assert goal == pytest.approx((0.2, 0.0)) and returns["RL²"][:2] == [-9.0, -3.0]
     rl2.update({x: (-3.0, -3.0) for x in rl2})  # RL² never explores: nothing to show
-    with pytest.raises(ValueError, match="no candidate goal"):
+    with pytest.raises(ValueError, match="candidates and seed must give a goal"):
         explorer_goal(policy, agent, candidates, max_steps=STEPS)
 
 

@@ -85,9 +85,12 @@ def test_fh_gittins_is_strong_on_long_trials():
     "kwargs, match",
     [
         (dict(name="optimal", k=5, n=10), "name must be one of"),
-        (dict(name="random", k=1, n=10), "k must be an integer >= 2"),
-        (dict(name="random", k=5, n=0), "n must be an integer >= 1"),
-        (dict(name="random", k=5, n=10, trials=0), "trials must be an integer >= 1"),
+        (dict(name="random", k=1, n=10), "k must be an integer in \\[2, 1_000\\]"),
+        (dict(name="random", k=5, n=0), "n must be an integer in \\[1, 100_000\\]"),
+        (
+            dict(name="random", k=5, n=10, trials=0),
+            "trials must be an integer in \\[1, 300_000_000\\]",
+        ),
         (dict(name="epsilon_greedy", k=5, n=10, epsilon=1.5), r"epsilon must be in \[0.0, 1.0\]"),
         (
             dict(name="greedy", k=5, n=10, ties="first"),

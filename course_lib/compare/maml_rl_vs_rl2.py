@@ -211,10 +211,12 @@ def explorer_goal(
         g: rl2_paths(rl2_agent, torch.tensor(g), max_steps=max_steps, seed=seed)[1] for g in rounded
     }
     order = sorted(rounded, key=lambda g: float(rl2[g][0] - rl2[g][1]))  # most improved first
+    exploring = 0
     for goal in order:
         first, second = float(rl2[goal][0]), float(rl2[goal][1])
         if not first < 1.2 * second:  # returns are negative: episode 1 at least 20% worse
             continue
+        exploring += 1
         curve = adaptation_curve(
             policy, torch.tensor([goal]), steps=3, num_trajectories=num_trajectories,
             inner_lr=inner_lr, max_steps=max_steps, seed=seed,
@@ -222,4 +224,8 @@ def explorer_goal(
         maml = curve.per_task[0].tolist()
         if maml[1] > maml[0]:
             return goal, {"MAML-RL": maml, "RL²": rl2[goal].tolist()}
-    raise ValueError("no candidate goal shows both stories (RL² exploring, a helpful MAML-RL step)")
+    raise ValueError(
+        "candidates and seed must give a goal that shows both stories (RL² exploring, a helpful "
+        f"MAML-RL step), got {len(rounded)} candidate goals with seed={seed}: RL² explored on "
+        f"{exploring}, and no MAML-RL step helped on those; try other candidates or another seed"
+    )

@@ -62,6 +62,7 @@ from course_lib.validation import (
     check_int,
     check_real,
     check_seed,
+    check_sequence,
     check_tensor,
 )
 
@@ -88,6 +89,9 @@ FAMILIES = ("RL²", "MAML-RL", "PEARL")
 CURVE_EPISODES = 4
 #: The longest episode any family plays (the MAML-RL and PEARL configs cap theirs at 1,000).
 MAX_STEPS = 1_000
+#: goals × steps an oracle walks (10**10 took 10 s here); a chapter's hundreds of goals × 100s
+#: of steps are about 10**5
+ORACLE_STEP_BUDGET = 10**7
 
 
 def new_goals(task: str, num_goals: int, seed: int) -> Tensor:
@@ -104,6 +108,12 @@ def oracle(task: str, goals: Tensor, max_steps: int, action_type: str = "continu
     """The return of an agent that knows the goal, ``[G]`` (each family's ceiling)."""
     check_choice("task", task, TASKS)
     goals = _check_goals(goals)
+    check_int("max_steps", max_steps, 1, MAX_STEPS)
+    if len(goals) * max_steps > ORACLE_STEP_BUDGET:
+        raise ValueError(
+            f"len(goals) × max_steps must be at most {ORACLE_STEP_BUDGET:_} oracle steps, got "
+            f"{len(goals)} × {max_steps} = {len(goals) * max_steps:_}"
+        )
     if task == "navigation":
         return oracle_return(goals, max_steps, action_type)
     return sparse_oracle_return(goals, max_steps, action_type=action_type)
@@ -274,10 +284,36 @@ class LearningCurve:
     """Post-adaptation return on held-out goals against meta-training environment steps."""
 
     floor: float  # standing still on the same goals (stand_still)
-    env_steps: list[float] = field(default_factory=list)
+    env_steps: list[float] = field(default_factory=list)  # one per entry of returns, rising
     returns: list[Interval] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # one check each, at construction: steps_to_reach zips the two lists, and a length
+        # mismatch would silently drop the last scores (an "inf": never reached)
+        check_real("floor", self.floor, -math.inf, math.inf)
+        check_sequence("env_steps", self.env_steps)
+        check_sequence("returns", self.returns)
+        if len(self.env_steps) != len(self.returns):
+            raise ValueError(
+                "env_steps and returns must have one entry each per evaluation, got "
+                f"{len(self.env_steps)} env_steps and {len(self.returns)} returns"
+            )
+        for i, (steps, score) in enumerate(zip(self.env_steps, self.returns)):
+            check_real(f"env_steps[{i}]", steps, 0.0, math.inf)
+            check_instance(f"returns[{i}]", score, Interval, "an Interval (stats.mean_ci)")
+
     def record(self, env_steps: float, scores: Tensor) -> None:
+        """Append one evaluation: the env steps trained so far and the held-out goals' scores [G]."""
+        env_steps = check_real("env_steps", env_steps, 0.0, math.inf)
+        if self.env_steps and env_steps < self.env_steps[-1]:
+            raise ValueError(
+                f"env_steps must not decrease (the last was {self.env_steps[-1]}), got {env_steps}"
+            )
+        check_tensor("scores", scores, ndim=1, floating=True, finite=True)
+        if scores.numel() < 1:
+            raise ValueError(
+                f"scores must hold at least one return, got shape {list(scores.shape)}"
+            )
         self.env_steps.append(float(env_steps))
         self.returns.append(mean_ci(scores))
 
@@ -369,6 +405,10 @@ def sample_efficiency(curves: dict[str, LearningCurve], reference: str = "PEARL"
     """
     _check_results("curves", curves, LearningCurve, "a LearningCurve")
     check_choice("reference", reference, FAMILIES)
+    if reference not in curves:  # every ratio would be NaN, silently
+        raise ValueError(
+            f"reference must be one of the families in curves {list(curves)}, got {reference!r}"
+        )
     learned = {name: curve.learned for name, curve in curves.items()}
     bests = [curve.best.mean for name, curve in curves.items() if learned[name]]
     if not bests:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -333,6 +334,18 @@ def check_ood_prediction(answer: object, rl2_lead_outside: Interval) -> bool:
             tr(
                 "rl2_lead_outside must be this run's paired interval of RL² − MAML-RL "
                 "(course_lib.stats.paired_difference): run the cells above first"
+            )
+        )
+    if not (
+        math.isfinite(rl2_lead_outside.mean)
+        and math.isfinite(rl2_lead_outside.half_width)
+        and rl2_lead_outside.half_width >= 0
+    ):  # a NaN lead has no sign: judging on it would call "lead gone" right by default
+        raise CannotJudge(
+            tr(
+                "rl2_lead_outside must be a finite interval (this run's paired RL² − MAML-RL), "
+                "got {lead!r}: run the cells above again",
+                lead=rl2_lead_outside,
             )
         )
     lead = tr("RL² − MAML-RL = {lead:.2f} on this run's outside goals", lead=rl2_lead_outside)

@@ -71,6 +71,9 @@ MAX_PULLS = 1_000  # pulls per inner step
 MAX_INNER_STEPS = 10
 MAX_BATCH = 10_000  # bandits per outer iteration
 MAX_ITERATIONS = 100_000
+#: iterations × meta_batch_size × pulls_per_step × (inner_steps + 1), the pulls of a run: 4000×
+#: the defaults' 2.56e5, and above every single field at its cap beside the other defaults.
+MAX_TRAINING_PULLS = 10**9
 MAX_EVAL_BANDITS = 100_000
 
 
@@ -92,7 +95,16 @@ class BanditMAMLConfig:
     device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_declared(self)  # every field is checked against its declared range alone
+        check_declared(self)
+        pulls = (
+            self.iterations * self.meta_batch_size * self.pulls_per_step * (self.inner_steps + 1)
+        )
+        if pulls > MAX_TRAINING_PULLS:
+            raise ValueError(
+                "iterations × meta_batch_size × pulls_per_step × (inner_steps + 1) must be at most "
+                f"{MAX_TRAINING_PULLS:_} (the pulls of a run), got {self.iterations} × "
+                f"{self.meta_batch_size} × {self.pulls_per_step} × ({self.inner_steps} + 1) = {pulls:_}"
+            )
 
 
 class BanditPolicy(nn.Module):

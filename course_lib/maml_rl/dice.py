@@ -299,7 +299,7 @@ def exact_return(mdp: TinyMDP, theta: Tensor) -> Tensor:
 def exact_meta_gradient(mdp: TinyMDP, theta: Tensor, inner_lr: float) -> Tensor:
     """∇_θ J(θ + α ∇J(θ)) by autograd through the exact sums: the target of every estimator."""
     _check_mdp_theta(mdp, theta)
-    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 10.0)  # a 0-d tensor: its number
     theta = theta.detach().requires_grad_()
     (g,) = torch.autograd.grad(exact_return(mdp, theta), theta, create_graph=True)
     (meta_grad,) = torch.autograd.grad(exact_return(mdp, theta + inner_lr * g), theta)
@@ -337,7 +337,7 @@ def estimated_meta_gradient(
     isolates the estimator's own error from sampling noise.
     """
     _check_mdp_theta(mdp, theta)
-    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 10.0)  # a 0-d tensor: its number
     check_choice("estimator", estimator, tuple(ESTIMATORS))
     check_bool("first_order", first_order)
     if num_trajectories is not None:
@@ -367,7 +367,7 @@ def meta_gradient_check(
     on ``num_trajectories`` sampled trajectories per batch: sampling noise, and the small
     bias of a nonlinear function of a sample mean, see :func:`meta_gradient_bias`).
     """
-    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 10.0)  # a 0-d tensor: its number
     check_int("num_trajectories", num_trajectories, minimum=1)
     if num_trajectories > 1_000_000:
         raise ValueError(f"num_trajectories must be in [1, 1000000], got {num_trajectories}")
@@ -445,7 +445,7 @@ def meta_gradient_bias(
     beyond, a mean over ``repeats`` sampled batches with its standard error.
     """
     n = check_int("num_trajectories", num_trajectories, 1, 10_000)
-    check_real("inner_lr", inner_lr, 0.0, 10.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 10.0)  # a 0-d tensor: its number
     r = check_int("repeats", repeats, 2, 200_000)
     enumerate_all = n <= 2 if exact is None else check_bool("exact", exact)
     if enumerate_all and n > 2:

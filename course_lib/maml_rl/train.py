@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.func import functional_call, vmap
@@ -100,6 +101,9 @@ ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 #: Caps stated in the errors: beyond them one iteration takes minutes or gigabytes.
 MAX_EPISODES_PER_BATCH = 200_000
 MAX_ITERATIONS = 100_000
+#: iterations × meta_batch_size × num_trajectories × max_steps, the env steps of a run: 500× the
+#: defaults' 2e7, and above every single field at its cap beside the other defaults.
+MAX_TRAINING_STEPS = 10**10
 #: The navigation envs' own cap on an episode's length (``Navigation2D(max_steps=...)``).
 MAX_EPISODE_STEPS = 10_000
 #: :func:`adaptation_curve`'s work, in env steps summed over its batched rollouts: Chapter 8's
@@ -161,6 +165,13 @@ class MAMLRLConfig:
             )
         if not self.goal_low < self.goal_high:
             raise ValueError(f"goal_low must be < goal_high, got {self.goal_low}, {self.goal_high}")
+        sizes = (self.iterations, self.meta_batch_size, self.num_trajectories, self.max_steps)
+        if math.prod(sizes) > MAX_TRAINING_STEPS:
+            raise ValueError(
+                "iterations × meta_batch_size × num_trajectories × max_steps must be at most "
+                f"{MAX_TRAINING_STEPS:_} (the env steps of a run), got "
+                f"{' × '.join(map(str, sizes))} = {math.prod(sizes):_}"
+            )
 
 
 class GaussianPolicy(nn.Module):
@@ -189,6 +200,10 @@ class GaussianPolicy(nn.Module):
         self.log_std = nn.Parameter(torch.full((2,), init_log_std))
 
     def forward(self, obs: Tensor) -> Tensor:
+        """``obs [..., 2]`` (positions) → ``[..., 4]`` = (μ, log σ)."""
+        _check_data("obs", obs)  # a NaN position would give a NaN action, then a NaN return
+        if obs.dim() < 1 or obs.shape[-1] != 2:
+            raise ValueError(f"obs must have shape [..., 2] (positions), got {list(obs.shape)}")
         mean = self.mean(obs)
         return torch.cat([mean, self.log_std.expand_as(mean)], dim=-1)
 
@@ -225,6 +240,7 @@ def _check_weights(policy: GaussianPolicy, params: object, name: str, tasks: int
         raise ValueError(f"{name} must hold the policy's weights {names}, got {sorted(params)}")
     for key, (_, own) in zip(names, sorted(policy.named_parameters())):
         value = check_instance(f"{name}[{key!r}]", params[key], Tensor, "a torch.Tensor")
+        _check_data(f"{name}[{key!r}]", value)  # NaN weights: NaN actions, a NaN loss, silently
         wanted = own.shape if tasks is None else (tasks, *own.shape)
         if value.shape != wanted:
             raise ValueError(
@@ -392,6 +408,7 @@ def policy_gradient_loss(
     over the real steps, a constant) and L (the mean episode length) put the step in the
     reference's units (there the loss is a mean over all steps, advantages normalised).
     """
+    check_real("gamma", gamma, 0.0, 1.0)  # the numbers first: a wrong gamma names gamma
     _check_data("prediction", prediction, ndim=3)
     _check_data("target", target, ndim=3)
     if prediction.shape[-1] != 4 or target.shape != prediction.shape:
@@ -399,7 +416,6 @@ def policy_gradient_loss(
             "prediction and target must both be [T, N, 4] ((μ, log σ) and (action, reward, mask)), "
             f"got {list(prediction.shape)} and {list(target.shape)}"
         )
-    check_real("gamma", gamma, 0.0, 1.0)
     check_choice("estimator", estimator, tuple(ESTIMATORS))
     mask = target[..., 3]
     logprob = gaussian_log_prob(prediction[..., :2], prediction[..., 2:], target[..., :2]) * mask
@@ -444,7 +460,7 @@ def adapt_policies(
     batch = _check_batch(batch)
     per_task = check_bool("per_task", per_task)
     _check_weights(policy, params, "params", batch.obs.shape[1] if per_task else None)
-    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 100.0)  # a 0-d tensor: its number
     check_real("gamma", gamma, 0.0, 1.0)
     check_bool("first_order", first_order)
     check_choice("estimator", estimator, tuple(ESTIMATORS))
@@ -679,7 +695,7 @@ def adaptation_curve(
     task: str = "navigation",
     goal_radius: float = 0.2,
 ) -> AdaptationCurve:
-    """Adapt ``policy`` to each goal of ``goals [G, 2]`` with ``steps`` policy-gradient steps.
+    """Adapt ``policy`` to each goal of ``goals [G, 2]`` (a tensor or a numpy array) with ``steps`` policy-gradient steps.
 
     Step k plays ``num_trajectories`` fresh episodes with θ_k: their mean return is the
     score after k steps, and their gradient gives θ_{k+1} (the paper's protocol). ``params``
@@ -688,6 +704,8 @@ def adaptation_curve(
     """
     task_rules(task, goal_radius)
     _check_policy(policy)
+    if isinstance(goals, np.ndarray) and goals.dtype.kind in "fiu":  # a table of goals typed in
+        goals = torch.as_tensor(goals, dtype=torch.get_default_dtype())
     goals = _check_goals(goals)
     check_int("steps", steps, minimum=0)
     if steps > 20:
@@ -698,7 +716,7 @@ def adaptation_curve(
             f"len(goals) * num_trajectories must be <= {MAX_EPISODES_PER_BATCH}, got "
             f"{goals.shape[0]} * {num_trajectories}"
         )
-    check_real("inner_lr", inner_lr, 0.0, 100.0)
+    inner_lr = check_real("inner_lr", inner_lr, 0.0, 100.0)  # a 0-d tensor: its number
     check_real("gamma", gamma, 0.0, 1.0)
     check_int("max_steps", max_steps, minimum=1, maximum=MAX_EPISODE_STEPS)
     work = (steps + 1) * goals.shape[0] * num_trajectories * max_steps

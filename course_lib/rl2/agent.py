@@ -17,8 +17,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from course_lib.nets import layer_init
-from course_lib.validation import check_bool, check_int
+from course_lib.nets import MAX_FEATURES, layer_init
+from course_lib.tasks.base import MAX_ENVS
+from course_lib.validation import check_bool, check_int, check_tensor
 
 __all__ = ["RecurrentActorCritic"]
 
@@ -44,8 +45,8 @@ class RecurrentActorCritic(nn.Module):
         observation_only: bool = False,
     ):
         super().__init__()
-        self.input_size = check_int("input_size", input_size, minimum=1)
-        self.num_actions = check_int("num_actions", num_actions, minimum=2)
+        self.input_size = check_int("input_size", input_size, 1, MAX_FEATURES)
+        self.num_actions = check_int("num_actions", num_actions, 2, MAX_FEATURES)
         self.hidden_size = check_int("hidden_size", hidden_size, 1, 4096)
         self.recurrent = check_bool("recurrent", recurrent)
         self.observation_only = check_bool("observation_only", observation_only)
@@ -65,14 +66,25 @@ class RecurrentActorCritic(nn.Module):
         layer_init(self.value_head, gain=1.0)
 
     def initial_state(self, batch_size: int) -> torch.Tensor:
-        """The state at a trial's start: zeros, ``[batch_size, hidden_size]``."""
-        check_int("batch_size", batch_size)
+        """The state at a trial's start: zeros, ``[batch_size, hidden_size]`` (one row per env)."""
+        batch_size = check_int("batch_size", batch_size, 1, MAX_ENVS)
         return torch.zeros(batch_size, self.hidden_size, device=self.policy_head.weight.device)
 
     def step(
         self, x: torch.Tensor, hidden: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """One step: ``(logits [B, A], value [B], new hidden [B, H])``."""
+        """One step of ``x [B, input_size]``: ``(logits [B, A], value [B], new hidden [B, H])``."""
+        check_tensor("x", x, ndim=2, floating=True, finite=True)
+        if x.shape[1] != self.input_size:
+            raise ValueError(f"x must have shape [B, {self.input_size}], got {list(x.shape)}")
+        self._check_hidden(hidden, x.shape[0])
+        return self._step(x, hidden)
+
+    def _step(
+        self, x: torch.Tensor, hidden: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """:meth:`step` without the checks: :func:`course_lib.trials.rollout_trials` builds ``x``
+        and ``hidden`` itself at every step, where the checks cost half as much as the step."""
         x = x[..., : self.read_size]
         hidden = self.cell(x, hidden) if self.recurrent else self.cell(x)
         return self.policy_head(hidden), self.value_head(hidden).squeeze(-1), hidden
@@ -85,15 +97,13 @@ class RecurrentActorCritic(nn.Module):
         Every column must start at a trial's first step (``hidden`` zeros by default);
         gradients flow back through all T steps (back-propagation through the trial).
         """
+        check_tensor("inputs", inputs, floating=True, finite=True)
         if inputs.dim() != 3 or inputs.shape[-1] != self.input_size:
             raise ValueError(
                 f"inputs must have shape [T, B, {self.input_size}], got {tuple(inputs.shape)}"
             )
-        if hidden is not None and tuple(hidden.shape) != (inputs.shape[1], self.hidden_size):
-            raise ValueError(
-                f"hidden must have shape [{inputs.shape[1]}, {self.hidden_size}], "
-                f"got {list(hidden.shape)}"
-            )
+        if hidden is not None:
+            self._check_hidden(hidden, inputs.shape[1])
         inputs = inputs[..., : self.read_size]
         if not self.recurrent:
             h = self.cell(inputs)
@@ -105,3 +115,10 @@ class RecurrentActorCritic(nn.Module):
             states.append(h)
         hs = torch.stack(states)
         return self.policy_head(hs), self.value_head(hs).squeeze(-1)
+
+    def _check_hidden(self, hidden: torch.Tensor, batch: int) -> None:
+        check_tensor("hidden", hidden, ndim=2, floating=True, finite=True)
+        if tuple(hidden.shape) != (batch, self.hidden_size):
+            raise ValueError(
+                f"hidden must have shape [{batch}, {self.hidden_size}], got {list(hidden.shape)}"
+            )

@@ -65,6 +65,8 @@ from functools import cache, lru_cache
 
 import numpy as np
 
+from course_lib.tasks.bandits import MAX_ARMS
+from course_lib.tasks.base import MAX_EPISODES
 from course_lib.validation import check_int, check_real, check_seed
 
 __all__ = [
@@ -158,6 +160,10 @@ MAX_OTS_DRAWS = 1000
 # the cap 2,000 about 20 s.
 DISCOUNTED_GITTINS_HORIZON = 1000
 MAX_DISCOUNTED_HORIZON = 2000
+# The reward luck of a run is one float per (bandit, arm, pull): trials x k x n of them. The
+# largest run (benchmarks/rl2_bandits.py: 1,000 bandits, k = 50, n = 500) draws 2.5e7; the cap
+# is 12x that (2.4 GB of float64), far above any course run.
+MAX_BASELINE_DRAWS = 300_000_000
 
 
 # ------------------------------------------------------------------- exact Bayes-optimal DP
@@ -207,6 +213,7 @@ def _estimated_states(k: int, n: int) -> int:
     Counted with a knapsack over the kinds of pulled arm (an arm pulled w times has w + 1
     possible (s, f)); Python ints, so the huge counts of (k, n) = (10, 100) do not overflow.
     """
+    k = min(k, n)  # at most n arms are ever pulled: the rest stay (0, 0)
     dp = np.zeros((k + 1, n + 1), dtype=object)
     dp[0, 0] = 1
     for w in range(1, n + 1):
@@ -216,17 +223,23 @@ def _estimated_states(k: int, n: int) -> int:
     return int(dp.sum())
 
 
-def gittins_method(k: int, n: int) -> str:
-    """Which algorithm the ``"gittins"`` baseline uses for (k, n): "exact DP" or "finite-horizon Gittins index"."""
-    k = check_int("k", k, minimum=2)
-    n = check_int("n", n, minimum=1)
+def _check_arms_and_pulls(k: int, n: int) -> tuple[int, int]:
+    return check_int("k", k, 2, MAX_ARMS), check_int("n", n, 1, MAX_EPISODES)
+
+
+def _exact_dp_fits(k: int, n: int) -> bool:
+    """Whether the exact DP's states number at most ``EXACT_DP_MAX_STATES``."""
     if n > MAX_GITTINS_PULLS or min(k, n) * n * n > 1_000_000:
-        return "finite-horizon Gittins index"  # far past exact DP: counting alone takes minutes
-    return (
-        "exact DP"
-        if _estimated_states(k, n) <= EXACT_DP_MAX_STATES
-        else "finite-horizon Gittins index"
-    )
+        return False  # far past exact DP: counting alone takes minutes
+    return _estimated_states(k, n) <= EXACT_DP_MAX_STATES
+
+
+def gittins_method(k: int, n: int) -> str:
+    """Which algorithm the ``"gittins"`` baseline uses for (k, n): "exact DP" or "finite-horizon Gittins index".
+
+    k in [2, ``MAX_ARMS``], n in [1, ``MAX_EPISODES``] (the bandit env's caps)."""
+    k, n = _check_arms_and_pulls(k, n)
+    return "exact DP" if _exact_dp_fits(k, n) else "finite-horizon Gittins index"
 
 
 def gittins_label(k: int, n: int) -> str:
@@ -243,11 +256,11 @@ def bayes_optimal_value(k: int, n: int) -> float:
     (successes, failures); ``V(state) = max_i [p_i (1 + V(win_i)) + (1 − p_i) V(lose_i)]``.
     Example: k = 2, n = 2 gives 1/2 + 1/2·2/3 + 1/2·1/2 = 13/12.
     """
-    k = check_int("k", k, minimum=2)
-    n = check_int("n", n, minimum=1)
-    if _estimated_states(k, n) > EXACT_DP_MAX_STATES:
+    k, n = _check_arms_and_pulls(k, n)
+    if not _exact_dp_fits(k, n):
         raise ValueError(
-            f"exact DP is intractable for k={k}, n={n} (about {_estimated_states(k, n)} states); use k*n smaller"
+            f"exact DP is intractable for k={k}, n={n}: k and n must give at most "
+            f"{EXACT_DP_MAX_STATES:_} states (k * n small, n <= {MAX_GITTINS_PULLS}), got k={k}, n={n}"
         )
     return _bayes_value(tuple([(0, 0)] * k), n)
 
@@ -490,6 +503,15 @@ def _check_pulls(name: str, k: int, n: int) -> None:
         )
 
 
+def _check_draws(trials: int, k: int, n: int) -> None:
+    """Refuse a run whose reward luck (trials x k x n floats) is over its budget, before any work."""
+    if trials * k * n > MAX_BASELINE_DRAWS:
+        raise ValueError(
+            f"trials x k x n must be at most {MAX_BASELINE_DRAWS:_} (the reward draws of a run), "
+            f"got {trials} x {k} x {n} = {trials * k * n:_}"
+        )
+
+
 def _play(name: str, probs: np.ndarray, n: int, seed: int, params: dict) -> np.ndarray:
     """Play ``name`` for n pulls on every bandit (row) of ``probs``; total reward per bandit.
 
@@ -550,7 +572,10 @@ def baseline_returns(
         raise ValueError(
             f"arm_probs must lie in [0, 1], got values in [{probs.min()}, {probs.max()}]"
         )
-    n = check_int("n", n, minimum=1)
+    if probs.shape[1] > MAX_ARMS:
+        raise ValueError(f"arm_probs must have k <= {MAX_ARMS} arms (columns), got {probs.shape}")
+    n = check_int("n", n, 1, MAX_EPISODES)
+    _check_draws(probs.shape[0], probs.shape[1], n)
     return _play(name, probs, n, check_seed(seed), params)
 
 
@@ -576,9 +601,9 @@ def run_baseline(
         epsilon, ucb_c, ots_draws, gamma, ties: as in :func:`baseline_returns`.
     """
     params = _check_baseline(name, epsilon, ucb_c, ots_draws, gamma, ties)
-    k = check_int("k", k, minimum=2)
-    n = check_int("n", n, minimum=1)
-    trials = check_int("trials", trials, minimum=1)
+    k, n = _check_arms_and_pulls(k, n)
+    trials = check_int("trials", trials, 1, MAX_BASELINE_DRAWS)
+    _check_draws(trials, k, n)
     seed = check_seed(seed)
     probs = np.random.default_rng(seed).random((trials, k))
     return float(_play(name, probs, n, seed, params).mean())

@@ -80,6 +80,11 @@ __all__ = [
 ]
 
 
+#: iterations × update_epochs × num_minibatches, the gradient steps of a run (each one a BPTT
+#: through whole trials): 10**5× the defaults' 800, above every single field at its cap.
+MAX_GRADIENT_STEPS = 10**8
+
+
 @dataclass
 class RL2Config:
     """Every hyperparameter of RL² training, with the defaults that worked on k=5, n=10 bandits.
@@ -98,7 +103,8 @@ class RL2Config:
     gamma: float = bounded(0.99, 0.0, 1.0)  # discount, running across the episodes of a trial
     gae_lambda: float = bounded(0.3, 0.0, 1.0)  # GAE λ
     update_epochs: int = bounded(2, 1, 1000)  # passes over the batch per iteration
-    num_minibatches: int = bounded(4, 1, 100_000)  # minibatches of whole trials per epoch
+    # minibatches of whole trials per epoch: <= num_envs, sizes within one (need not divide it)
+    num_minibatches: int = bounded(4, 1, 100_000)
     clip_coef: float = bounded(0.2, 0.0, 1.0, low_open=True)  # PPO ratio clip ε
     clip_vloss: bool = declared(False, FLAG)  # also clip the value update around the old values
     ent_coef: float = bounded(0.01, 0.0, 100.0)  # entropy bonus (keeps the policy off one arm)
@@ -114,6 +120,13 @@ class RL2Config:
 
     def __post_init__(self) -> None:
         check_declared(self)  # the PPO fields declare PPOConfig's ranges (a test holds them equal)
+        steps = self.iterations * self.update_epochs * self.num_minibatches
+        if steps > MAX_GRADIENT_STEPS:
+            raise ValueError(
+                "iterations × update_epochs × num_minibatches must be at most "
+                f"{MAX_GRADIENT_STEPS:_} (the gradient steps of a run), got {self.iterations} × "
+                f"{self.update_epochs} × {self.num_minibatches} = {steps:_}"
+            )
 
 
 def make_agent(env: TrialVectorEnv, config: RL2Config) -> RecurrentActorCritic:

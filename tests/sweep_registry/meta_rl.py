@@ -397,6 +397,22 @@ VALID_BY_CALLABLE = {
         "max_steps": 3,
         "num_trajectories": 2,
     },
+    # methods (instances from INSTANCES or the class's baseline)
+    P + "rl2.agent.RecurrentActorCritic.forward": lambda: {"inputs": torch.zeros(3, 2, 5)},
+    P + "rl2.agent.RecurrentActorCritic.step": lambda: {
+        "x": torch.zeros(2, 5),
+        "hidden": torch.zeros(2, 8),
+    },
+    P + "maml_rl.train.GaussianPolicy.forward": lambda: {"obs": torch.zeros(3, 2)},
+    P + "trials.TrialWrapper.step": lambda: {"action": 0},
+    P + "compare.meta_rl.LearningCurve.record": lambda: {
+        "env_steps": 20.0,
+        "scores": torch.tensor([0.0, 1.0]),
+    },
+    # configs at a large but valid size, so that one more large field crosses the work budget
+    P + "rl2.train.RL2Config": lambda: {"update_epochs": 1000},
+    P + "maml_rl.train.MAMLRLConfig": lambda: {"max_steps": 1000},
+    P + "maml_rl.bandits.BanditMAMLConfig": lambda: {"pulls_per_step": 1000},
     # widgets
     P + "widgets.rl2.commit_step": lambda: {"trial": 0},
     P + "widgets.rl2.representative_maze_trial": lambda: {"batch": _maze_batch()},
@@ -493,10 +509,6 @@ BAD_BY_PARAM = {
         ("1_d", torch.zeros(2)),
         ("3_column", torch.zeros(2, 3)),
     ],
-    P + "maml_rl.train.rollout-params": lambda: [
-        ("empty", {}),
-        ("per_task_shapes", _adapted()),  # per-task weights without per_task=True
-    ],
     P + "maml_rl.train.policy_gradient_loss-target": lambda: [
         ("wrong_shape", torch.zeros(3, 2, 3))
     ],
@@ -506,8 +518,6 @@ BAD_BY_PARAM = {
     ],
     P + "maml_rl.train.gaussian_kl-mean_q": lambda: [("wrong_shape", torch.zeros(3, 3))],
     P + "trials.trial_input-prev_reward": lambda: [("wrong_length", torch.zeros(3))],
-    P + "trials.trial_input-prev_action": lambda: [("out_of_range", torch.tensor([-1, 5]))],
-    P + "trials.reset_hidden-trial_end": lambda: [("wrong_length", torch.tensor([True]))],
     P + "rl2.train.trials-advantages": lambda: [
         ("wrong_shape", torch.zeros(BANDIT_BATCH().rewards.shape[0], 3))
     ],
@@ -519,7 +529,63 @@ BAD_BY_PARAM = {
     ],
     P + "maml_rl.bandits.inner_gradient-rewards": lambda: [("wrong_shape", torch.zeros(2, 3))],
     P + "trials.check_trial_env-env": lambda: [("object", object()), ("None", None)],
+    # phase 2 (the red team's sample): each kind of gap it found, kept closed here
+    P + "trials.trial_input-prev_episode_end": lambda: [("half", torch.tensor([0.5, 0.0]))],
+    P + "trials.trial_input-prev_action": lambda: [
+        ("out_of_range", torch.tensor([-1, 5])),
+        ("bool", torch.tensor([True, False])),
+    ],
+    P + "trials.trial_input-obs": lambda: [("int", torch.zeros(2, 1, dtype=torch.long))],
+    P + "trials.reset_hidden-trial_end": lambda: [
+        ("wrong_length", torch.tensor([True])),
+        ("half", torch.tensor([0.5, 0.0])),
+    ],
+    P + "trials.TrialWrapper.step-action": lambda: [("out_of_range", 2), ("str", "0")],
+    P + "rl2.agent.RecurrentActorCritic.initial_state-batch_size": lambda: [("zero", 0)],
+    P + "rl2.agent.RecurrentActorCritic.step-x": lambda: [("wrong_width", torch.zeros(2, 4))],
+    P + "rl2.agent.RecurrentActorCritic.step-hidden": lambda: [("wrong_shape", torch.zeros(2, 3))],
+    P + "rl2.agent.RecurrentActorCritic.forward-inputs": lambda: [
+        ("wrong_width", torch.zeros(3, 2, 4)),
+        ("2_d", torch.zeros(2, 5)),
+    ],
+    P + "rl2.agent.RecurrentActorCritic.forward-hidden": lambda: [
+        ("wrong_shape", torch.zeros(3, 8))
+    ],
+    P + "maml_rl.train.GaussianPolicy.forward-obs": lambda: [("3_column", torch.zeros(3, 3))],
+    P + "maml_rl.train.rollout-params": lambda: [
+        ("empty", {}),
+        ("per_task_shapes", _adapted()),  # per-task weights without per_task=True
+        ("nan", {k: torch.full_like(v, float("nan")) for k, v in _policy().named_parameters()}),
+    ],
+    P + "rl2.baselines.run_baseline-trials": lambda: [("work_over_budget", 10**8)],
+    P + "rl2.baselines.bayes_optimal_value-n": lambda: [("intractable", 10**5)],
+    # a config's product of sizes over its budget (the baseline holds one size large)
+    P + "rl2.train.RL2Config-iterations": lambda: [("work_over_budget", 10**6)],
+    P + "maml_rl.train.MAMLRLConfig-iterations": lambda: [("work_over_budget", 10**5)],
+    P + "maml_rl.bandits.BanditMAMLConfig-iterations": lambda: [("work_over_budget", 10**5)],
+    P + "compare.meta_rl.oracle-goals": lambda: [("work_over_budget", torch.zeros(4_000_000, 2))],
+    P + "compare.meta_rl.sample_efficiency-reference": lambda: [("not_in_curves", "RL²")],
+    P + "compare.meta_rl.LearningCurve.record-env_steps": lambda: [("decreasing", 5.0)],
+    P + "compare.meta_rl.LearningCurve.record-scores": lambda: [
+        ("empty", torch.zeros(0)),
+        ("2_d", torch.zeros(2, 2)),
+    ],
     P + "trials.check_policy_fits-agent": lambda: [("object", object()), ("None", None)],
+}
+
+
+def _reset_wrapper():  # a TrialWrapper must be reset before it steps (gymnasium's rule)
+    from course_lib.trials import TrialWrapper
+
+    wrapper = TrialWrapper(_bandit_single_env())
+    wrapper.reset(seed=0)
+    return wrapper
+
+
+INSTANCES = {
+    P + "trials.TrialWrapper": _reset_wrapper,
+    P + "compare.meta_rl.LearningCurve": _learning_curve,
+    P + "rl2.agent.RecurrentActorCritic": _rl2_agent,
 }
 
 NO_BASELINE: dict[str, str] = {}
