@@ -137,7 +137,7 @@ case("meta-curve-max-steps-neg", lambda: meta_evaluation.adaptation_curve(LEARNE
 case("meta-curve-lr", lambda: meta_evaluation.adaptation_curve(LEARNER(), TASKS(), inner_lr=math.nan), V, "inner_lr must be in [0.0, 100.0], got nan")  # fmt: skip
 case("meta-curve-tasks", lambda: meta_evaluation.adaptation_curve(LEARNER(), "tasks"), T, "tasks must be a TaskBatch")  # fmt: skip
 case("meta-trajectory-steps", lambda: meta_evaluation.adaptation_trajectory(LEARNER(), K5, K5, K5, steps=10**4), V, "steps must be an integer in [0, 1_000]")  # fmt: skip
-case("meta-trajectory-shape", lambda: meta_evaluation.adaptation_trajectory(LEARNER(), K5, K5.reshape(5), K5, steps=1), V, "prediction, target must all have the same shape")  # fmt: skip
+case("meta-trajectory-shape", lambda: meta_evaluation.adaptation_trajectory(LEARNER(), K5, K5.reshape(5), K5, steps=1), V, "y_support must have the model's prediction shape (5, 1)")  # fmt: skip
 case("meta-eval-tasks-0", lambda: meta_evaluation.evaluation_tasks(0), V, "num_tasks must be an integer in [1, 100_000], got 0")  # fmt: skip
 case("meta-eval-tasks-seed", lambda: meta_evaluation.evaluation_tasks(seed=-1), V, "seed must be an integer >= 0, got -1")  # fmt: skip
 case("meta-learner-adapt-steps", lambda: LEARNER().adapt(K5, K5, steps=10**7), V, "steps must be an integer in [0, 1_000], got 10000000")  # fmt: skip
@@ -195,5 +195,7 @@ case("meta-cnp-k", lambda: ConditionalNeuralProcess((8,), 8)(torch.zeros(2, 3, 1
 case("meta-descend-nan-loss", lambda: descend_inner_lr(lambda lr: lr * math.nan, start=0.1, iterations=2), V, "loss_of_lr must be finite at the start inner_lr=0.1, got nan")  # fmt: skip
 case("meta-descend-float-loss", lambda: descend_inner_lr(lambda lr: 0.5, start=0.1, iterations=2), T, "loss_of_lr must return a one-element loss tensor")  # fmt: skip
 case("meta-first-order-method", lambda: first_order_terms(SINE(), SINE_PARAMS(), (K5, K5), (K5, -K5), inner_lr=0.01).residual("sgd"), V, "method must be one of ('maml', 'fomaml', 'reptile'), got 'sgd'")  # fmt: skip
+# a picture's work: (outer_steps + 1) × inner_steps (1000 × 1000 took about 25 minutes)
+case("meta-two-loop-work", lambda: landscape.two_loop_paths(TASKS(), inner_steps=1000, outer_steps=1000), V, "(outer_steps + 1) × inner_steps must be at most 10_000, got 1_001 × 1_000 = 1_001_000")  # fmt: skip
 
 test_bad_input_gives_a_clear_error = sweep(CASES)

@@ -174,7 +174,9 @@ def _check_support(x: object, y: object, names: tuple[str, str] = ("x", "y")) ->
         )
 
 
-def _check_target_shape(model, params, x: Tensor, y: Tensor, loss_fn: object) -> None:
+def _check_target_shape(
+    model, params, x: Tensor, y: Tensor, loss_fn: object, name: str = "y"
+) -> None:
     """For MSE, ``y`` has the prediction's shape: a ``[K]`` target against a ``[K, 1]``
     prediction would broadcast (``mse`` refuses it, but naming its own arguments, not ``y``).
     One forward pass on one point tells the shape (skipped inside ``torch.func`` transforms,
@@ -185,7 +187,7 @@ def _check_target_shape(model, params, x: Tensor, y: Tensor, loss_fn: object) ->
         per_point = tuple(functional_call(model, dict(params), (x[:1],)).shape[1:])
     if tuple(y.shape[1:]) != per_point:
         raise ValueError(
-            f"y must have the model's prediction shape {(x.shape[0], *per_point)} "
+            f"{name} must have the model's prediction shape {(x.shape[0], *per_point)} "
             f"(mse compares them), got {tuple(y.shape)}"
         )
 

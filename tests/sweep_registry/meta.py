@@ -428,16 +428,7 @@ BAD_BY_PARAM = {
         )
     },
     # support sets whose x and y disagree
-    **{
-        _M + f"{callable_}-y": _bad_xy
-        for callable_ in (
-            "functional.task_loss",
-            "functional.adapt",
-            "augmentation.augment_support",
-            "components.adapt_with_components",
-            "learned_update.adapt_with_rule",
-        )
-    },
+    **{_M + f"{callable_}-y": _bad_xy for callable_ in ("augmentation.augment_support",)},
     _M + "augmentation.augment_support-x": lambda: [("1_d", K5.reshape(-1))],
     _M + "components.learn_components-tasks": lambda: [("int", 3), ("no_sample", object())],
     "course_lib.widgets.meta.final_objectives-tasks": lambda: [("object", object()), *_bad_tasks()],
@@ -463,8 +454,19 @@ BAD_BY_PARAM = {
         )
     },
     # a [K] target against the [K, 1] prediction: mse would broadcast it; y is named
-    _M + "functional.adapt-y": lambda: [*_bad_xy(), ("broadcast", K5.reshape(-1))],
-    _M + "functional.task_loss-y": lambda: [*_bad_xy(), ("broadcast", K5.reshape(-1))],
+    **{
+        _M + f"{callable_}-y": lambda: [*_bad_xy(), ("broadcast", K5.reshape(-1))]
+        for callable_ in (
+            "functional.task_loss",
+            "functional.adapt",
+            "learned_update.adapt_with_rule",
+            "components.adapt_with_components",
+        )
+    },
+    _M + "evaluation.adaptation_trajectory-y_support": lambda: [
+        ("k_mismatch", K5[:3]),
+        ("broadcast", K5.reshape(-1)),
+    ],
     # per-task numbers: a 2-d tensor, none, lengths that disagree
     **{
         _M + f"{family}.make_tasks-{name}": lambda: [
@@ -501,7 +503,6 @@ BAD_BY_PARAM = {
         ("float_loss", lambda lr: 0.5),
     ],
     _M + "components.squared_error-target": lambda: [("shape", K5[:3])],
-    _M + "evaluation.adaptation_trajectory-y_support": lambda: [("k_mismatch", K5[:3])],
     # step sizes: negative (gradient ascent), a 0-d tensor that is negative or NaN
     **{
         _M + f"{callable_}-inner_lr": lambda: [
