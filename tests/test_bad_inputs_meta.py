@@ -24,7 +24,17 @@ from bad_inputs import (
 
 from course_lib.meta import evaluation as meta_evaluation
 from course_lib.meta import functional, landscape, models, tasks
-from course_lib.meta.blackbox import BlackBoxConfig, blackbox_mse, train_blackbox
+from course_lib.meta.architecture import MixedActivationMLP
+from course_lib.meta.binary_tasks import LinearBoundaryTasks
+from course_lib.meta.blackbox import (
+    BlackBoxConfig,
+    ConditionalNeuralProcess,
+    blackbox_mse,
+    train_blackbox,
+)
+from course_lib.meta.components import ComponentConfig
+from course_lib.meta.evolution import descend_inner_lr
+from course_lib.meta.first_order import first_order_terms
 from course_lib.meta.train import MetaConfig, meta_train, outer_gradient
 
 CASES, case = registry()
@@ -127,11 +137,11 @@ case("meta-curve-max-steps-neg", lambda: meta_evaluation.adaptation_curve(LEARNE
 case("meta-curve-lr", lambda: meta_evaluation.adaptation_curve(LEARNER(), TASKS(), inner_lr=math.nan), V, "inner_lr must be in [0.0, 100.0], got nan")  # fmt: skip
 case("meta-curve-tasks", lambda: meta_evaluation.adaptation_curve(LEARNER(), "tasks"), T, "tasks must be a TaskBatch")  # fmt: skip
 case("meta-trajectory-steps", lambda: meta_evaluation.adaptation_trajectory(LEARNER(), K5, K5, K5, steps=10**4), V, "steps must be an integer in [0, 1_000]")  # fmt: skip
-case("meta-trajectory-shape", lambda: meta_evaluation.adaptation_trajectory(LEARNER(), K5, K5.reshape(5), K5, steps=1), V, "prediction, target must all have the same shape")  # fmt: skip
+case("meta-trajectory-shape", lambda: meta_evaluation.adaptation_trajectory(LEARNER(), K5, K5.reshape(5), K5, steps=1), V, "y_support must have the model's prediction shape (5, 1)")  # fmt: skip
 case("meta-eval-tasks-0", lambda: meta_evaluation.evaluation_tasks(0), V, "num_tasks must be an integer in [1, 100_000], got 0")  # fmt: skip
 case("meta-eval-tasks-seed", lambda: meta_evaluation.evaluation_tasks(seed=-1), V, "seed must be an integer >= 0, got -1")  # fmt: skip
 case("meta-learner-adapt-steps", lambda: LEARNER().adapt(K5, K5, steps=10**7), V, "steps must be an integer in [0, 1_000], got 10000000")  # fmt: skip
-case("meta-learner-adapt-shape", lambda: LEARNER().adapt(K5, K5.reshape(5), steps=1), V, "prediction, target must all have the same shape")  # fmt: skip
+case("meta-learner-adapt-shape", lambda: LEARNER().adapt(K5, K5.reshape(5), steps=1), V, "y must have the model's prediction shape (5, 1)")  # fmt: skip
 case("meta-learner-predict", lambda: LEARNER().predict([0.0]), T, "x must be a torch.Tensor, got list")  # fmt: skip
 for _name, _kw, _error, _frag in [
     (
@@ -157,5 +167,35 @@ case("meta-two-loop-tasks", lambda: landscape.two_loop_paths("tasks"), T, "tasks
 case("meta-grid-a-2d", lambda: landscape.sine_loss_grid(torch.zeros(2, 2), V4, K5, K5), V, "a must be a 1-d tensor, got shape (2, 2)")  # fmt: skip
 case("meta-grid-b-list", lambda: landscape.sine_loss_grid(V4, [0.0], K5, K5), T, "b must be a torch.Tensor, got list")  # fmt: skip
 case("meta-grid-xy", lambda: landscape.sine_loss_grid(V4, V4, K5, torch.zeros(4)), V, "x and y must hold as many points, got 5 and 4")  # fmt: skip
+
+
+# Found by the red team's sample (benchmarks/bad_input_sample.py), each closed as a kind.
+# Configs cap the work their sizes imply (iterations × tasks per step × inner steps <= 10**9).
+_HUGE = dict(iterations=10**6, meta_batch_size=10**4)
+case("meta-config-work", lambda: MetaConfig(**_HUGE, inner_steps=100), V, "iterations × meta_batch_size × inner_steps must be at most 1_000_000_000, got 1_000_000 × 10_000 × 100 = 1_000_000_000_000")  # fmt: skip
+case("meta-component-config-work", lambda: ComponentConfig(**_HUGE, inner_steps=100), V, "iterations × meta_batch_size × inner_steps must be at most 1_000_000_000, got 1_000_000 × 10_000 × 100")  # fmt: skip
+case("meta-blackbox-config-work", lambda: BlackBoxConfig(iterations=10**7, meta_batch_size=10**4), V, "iterations × meta_batch_size must be at most 1_000_000_000, got 10_000_000 × 10_000")  # fmt: skip
+# per-task numbers: NaN, none, 2-d (a NaN amplitude made every target NaN)
+case("meta-make-tasks-nan", lambda: tasks.SinusoidTasks().make_tasks(torch.tensor([math.nan]), torch.zeros(1), 2, 2), V, "amplitude must hold finite numbers (no NaN or ±inf), got 1 NaN")  # fmt: skip
+case("meta-make-tasks-empty", lambda: tasks.SinusoidTasks().make_tasks(torch.ones(0), torch.ones(0), 2, 2), V, "amplitude must hold one number per task (at least one), got none")  # fmt: skip
+case("meta-boundary-tasks-nan", lambda: LinearBoundaryTasks().make_tasks(torch.zeros(1), torch.tensor([math.inf]), 2, 2), V, "offset must hold finite numbers (no NaN or ±inf), got 0 NaN and 1 infinite")  # fmt: skip
+case("meta-boundary-tasks-huge", lambda: LinearBoundaryTasks().sample(2, 10**12, 2), V, "k_support must be an integer in [1, 100_000], got 1000000000000")  # fmt: skip
+case("meta-mean-curve-nan", lambda: tasks.SinusoidTasks().mean_curve(torch.tensor([math.nan])), V, "x must hold finite numbers (no NaN or ±inf), got 1 NaN")  # fmt: skip
+# support sets: an int x (a raw matmul dtype error before), no point (a NaN loss), a [K] target
+case("meta-adapt-int-x", lambda: functional.adapt(SINE(), SINE_PARAMS(), K5.long(), K5, inner_lr=0.1, steps=1), T, "x must be a floating-point tensor, got dtype torch.int64")  # fmt: skip
+case("meta-adapt-empty", lambda: functional.adapt(SINE(), SINE_PARAMS(), K5[:0], K5[:0], inner_lr=0.1, steps=1), V, "x must hold at least one point (K >= 1), got shape (0, 1)")  # fmt: skip
+case("meta-tasks-empty-query", lambda: functional.meta_loss(SINE(), SINE_PARAMS(), TASKS()._replace(x_query=TASKS().x_query[:, :0], y_query=TASKS().y_query[:, :0]), inner_lr=0.1, steps=1), V, "tasks: every set must hold at least one point (K >= 1)")  # fmt: skip
+# the models' points
+case("meta-mixed-mlp-features", lambda: MixedActivationMLP(1, (8,))(torch.zeros(5, 2)), V, "x must be points [..., 1] (in_features=1), got shape (5, 2)")  # fmt: skip
+case("meta-mixed-mlp-huge", lambda: MixedActivationMLP(10**12), V, "in_features must be an integer in [1, 4_096], got 1000000000000")  # fmt: skip
+case("meta-sine-model-nan-x", lambda: models.SineModel()(torch.tensor([[math.nan]])), V, "x must hold finite numbers")  # fmt: skip
+case("meta-cnp-b", lambda: ConditionalNeuralProcess((8,), 8)(torch.zeros(2, 3, 1), torch.zeros(2, 3, 1), torch.zeros(3, 4, 1)), V, "x_support, y_support and x_query must hold the same tasks B, got shapes x_support (2, 3, 1), y_support (2, 3, 1), x_query (3, 4, 1)")  # fmt: skip
+case("meta-cnp-k", lambda: ConditionalNeuralProcess((8,), 8)(torch.zeros(2, 3, 1), torch.zeros(2, 2, 1), torch.zeros(2, 4, 1)), V, "y_support must have one target per point of x_support (3), got shape (2, 2, 1)")  # fmt: skip
+# a loss that is NaN at the start: refused (it returned NaN as the best loss)
+case("meta-descend-nan-loss", lambda: descend_inner_lr(lambda lr: lr * math.nan, start=0.1, iterations=2), V, "loss_of_lr must be finite at the start inner_lr=0.1, got nan")  # fmt: skip
+case("meta-descend-float-loss", lambda: descend_inner_lr(lambda lr: 0.5, start=0.1, iterations=2), T, "loss_of_lr must return a one-element loss tensor")  # fmt: skip
+case("meta-first-order-method", lambda: first_order_terms(SINE(), SINE_PARAMS(), (K5, K5), (K5, -K5), inner_lr=0.01).residual("sgd"), V, "method must be one of ('maml', 'fomaml', 'reptile'), got 'sgd'")  # fmt: skip
+# a picture's work: (outer_steps + 1) × inner_steps (1000 × 1000 took about 25 minutes)
+case("meta-two-loop-work", lambda: landscape.two_loop_paths(TASKS(), inner_steps=1000, outer_steps=1000), V, "(outer_steps + 1) × inner_steps must be at most 10_000, got 1_001 × 1_000 = 1_001_000")  # fmt: skip
 
 test_bad_input_gives_a_clear_error = sweep(CASES)

@@ -54,13 +54,13 @@ case(
     "repro-task-loss-broadcast",
     lambda: functional.task_loss(SINE(), SINE_PARAMS(), K5, K5.reshape(5)),
     V,
-    "prediction, target must all have the same shape, got prediction [5, 1], target [5]",
+    "y must have the model's prediction shape (5, 1) (mse compares them), got (5,)",
 )
 case(
     "repro-adapt-broadcast",
     lambda: functional.adapt(SINE(), SINE_PARAMS(), K5, K5.reshape(5), inner_lr=0.1, steps=1),
     V,
-    "prediction, target must all have the same shape, got prediction [5, 1], target [5]",
+    "y must have the model's prediction shape (5, 1) (mse compares them), got (5,)",
 )
 case(
     "repro-meta-loss-broadcast",

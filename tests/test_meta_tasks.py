@@ -75,5 +75,5 @@ def test_predicting_the_mean_cuts_the_error_of_predicting_zero_by_29_percent():
 
 
 def test_mean_curve_refuses_a_list():
-    with pytest.raises(TypeError, match="x must be a tensor"):
+    with pytest.raises(TypeError, match="x must be a torch.Tensor, got list"):
         SinusoidTasks().mean_curve([0.0, 1.0])

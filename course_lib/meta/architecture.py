@@ -20,8 +20,15 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from course_lib.meta.functional import _traced
 from course_lib.training import seeded
-from course_lib.validation import check_hidden_sizes, check_int, check_seed, check_tensor
+from course_lib.validation import (
+    check_finite,
+    check_hidden_sizes,
+    check_int,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = ["ACTIVATIONS", "MIX_KEY", "MixedActivationMLP", "check_activations", "block_weights"]
 
@@ -32,6 +39,10 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "sin": torch.sin,
     "identity": lambda h: h,
 }
+
+#: Widest input or output a layer may have (as ``check_hidden_sizes`` caps the hidden widths):
+#: a 10**6-wide first layer already holds 40 million weights.
+MAX_FEATURES = 4096
 
 #: Name of the mixing-logit tensor in the model's parameter dict: a component of φ that the
 #: inner loop holds fixed.
@@ -84,8 +95,8 @@ class MixedActivationMLP(nn.Module):
         seed: int = 0,
     ):
         super().__init__()
-        check_int("in_features", in_features, 1)
-        check_int("out_features", out_features, 1)
+        check_int("in_features", in_features, 1, MAX_FEATURES)
+        check_int("out_features", out_features, 1, MAX_FEATURES)
         hidden_sizes = check_hidden_sizes(hidden_sizes)
         if not hidden_sizes:
             raise ValueError("hidden_sizes must hold at least one layer width, got ()")
@@ -96,6 +107,8 @@ class MixedActivationMLP(nn.Module):
         self.mix = nn.Parameter(torch.zeros(len(hidden_sizes), len(self.activations)))
 
     def forward(self, x: Tensor) -> Tensor:
+        """The mixed MLP at points ``x`` ``[..., in_features]`` (a float tensor, finite)."""
+        _check_points("x", x, self.layers[0].in_features)
         weights = torch.softmax(self.mix, dim=-1)
         h = x
         for i, layer in enumerate(self.layers[:-1]):
@@ -103,6 +116,20 @@ class MixedActivationMLP(nn.Module):
             # every candidate block sees the same pre-activation; the mix weights their outputs
             h = sum(w * ACTIVATIONS[name](pre) for w, name in zip(weights[i], self.activations))
         return self.layers[-1](h)
+
+
+def _check_points(name: str, x: object, in_features: int) -> Tensor:
+    """Float points ``[..., in_features]``; finite unless traced by ``torch.func`` (vmap cannot
+    read values: the plain tensor was checked on entry)."""
+    check_tensor(name, x, floating=True)
+    if x.dim() < 1 or x.shape[-1] != in_features:
+        raise ValueError(
+            f"{name} must be points [..., {in_features}] (in_features={in_features}), "
+            f"got shape {tuple(x.shape)}"
+        )
+    if not _traced(x):
+        check_finite(name, x)
+    return x
 
 
 def block_weights(model: MixedActivationMLP, mix: Tensor) -> dict[str, list[float]]:

@@ -21,8 +21,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from course_lib.meta.functional import _check_data, _traced
-from course_lib.meta.tasks import TaskBatch
-from course_lib.validation import check_int, check_real, check_same_shape, check_tensor
+from course_lib.meta.tasks import (
+    TaskBatch,
+    _check_count,
+    _check_generator,
+    _check_pair,
+    _check_sizes,
+)
+from course_lib.validation import check_real, check_same_shape, check_tensor
 
 __all__ = ["LinearBoundaryTasks", "label", "binary_cross_entropy", "accuracy"]
 
@@ -44,7 +50,8 @@ class LinearBoundaryTasks:
         self, num_tasks: int, generator: torch.Generator | None = None
     ) -> tuple[Tensor, Tensor]:
         """Angles ω and offsets c of ``num_tasks`` new boundaries, each ``[num_tasks]``."""
-        check_int("num_tasks", num_tasks, 1)
+        _check_count("num_tasks", num_tasks)
+        _check_generator(generator)
         u = torch.rand(2, num_tasks, generator=generator)
         return 2 * math.pi * u[0], self.max_offset * (2 * u[1] - 1)
 
@@ -57,13 +64,8 @@ class LinearBoundaryTasks:
         generator: torch.Generator | None = None,
     ) -> TaskBatch:
         """K support and query points of the given boundaries: x ``[B, K, 2]``, y ``[B, K, 1]`` in {0, 1}."""
-        check_int("k_support", k_support, 1)
-        check_int("k_query", k_query, 1)
-        angle, offset = torch.as_tensor(angle).reshape(-1), torch.as_tensor(offset).reshape(-1)
-        if angle.shape != offset.shape:
-            raise ValueError(
-                f"angle and offset must have the same length, got {angle.numel()} and {offset.numel()}"
-            )
+        angle, offset = _check_pair(("angle", "offset"), angle, offset)
+        _check_sizes(angle.numel(), k_support, k_query, generator)
         x = 2 * torch.rand(angle.numel(), k_support + k_query, 2, generator=generator) - 1
         y = label(x, angle, offset)
         return TaskBatch(x[:, :k_support], y[:, :k_support], x[:, k_support:], y[:, k_support:])
@@ -72,6 +74,7 @@ class LinearBoundaryTasks:
         self, num_tasks: int, k_support: int, k_query: int, generator: torch.Generator | None = None
     ) -> TaskBatch:
         """``num_tasks`` new classification tasks with K support and query points each."""
+        _check_sizes(num_tasks, k_support, k_query, generator)
         angle, offset = self.sample_params(num_tasks, generator)
         return self.make_tasks(angle, offset, k_support, k_query, generator)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from course_lib.meta.functional import _check_tasks, _mse
+from course_lib.meta.functional import _check_tasks, _check_work, _mse
 from course_lib.meta.tasks import SinusoidTasks, TaskBatch
 from course_lib.training import (
     Callback,
@@ -44,6 +44,7 @@ from course_lib.validation import (
     check_hidden_sizes,
     check_instance,
     check_int,
+    check_tensor,
     declared,
 )
 
@@ -65,9 +66,32 @@ class ConditionalNeuralProcess(nn.Module):
         self.decoder = _relu_mlp(1 + representation, hidden_sizes, 1)
 
     def forward(self, x_support: Tensor, y_support: Tensor, x_query: Tensor) -> Tensor:
+        """Predictions ``[B, Q, 1]`` at ``x_query`` from the support set (all ``[B, K, 1]``, finite)."""
+        _check_cnp_inputs(x_support, y_support, x_query)
         r = self.encoder(torch.cat([x_support, y_support], dim=-1)).mean(dim=1, keepdim=True)
         r = r.expand(-1, x_query.shape[1], -1)  # [B, Q, R]: the same r for every query point
         return self.decoder(torch.cat([x_query, r], dim=-1))
+
+
+def _check_cnp_inputs(x_support: object, y_support: object, x_query: object) -> None:
+    """Float ``[B, K, 1]``, ``[B, K, 1]`` and ``[B, Q, 1]`` tensors of one B, all finite."""
+    given = {"x_support": x_support, "y_support": y_support, "x_query": x_query}
+    for name, t in given.items():
+        check_tensor(name, t, ndim=3, floating=True, finite=True)
+        if t.shape[-1] != 1 or t.shape[1] < 1:
+            raise ValueError(
+                f"{name} must be 1-D regression points [B, K >= 1, 1], got shape {tuple(t.shape)}"
+            )
+    if not x_support.shape[0] == y_support.shape[0] == x_query.shape[0]:
+        raise ValueError(
+            "x_support, y_support and x_query must hold the same tasks B, got shapes "
+            + ", ".join(f"{n} {tuple(t.shape)}" for n, t in given.items())
+        )
+    if x_support.shape[1] != y_support.shape[1]:
+        raise ValueError(
+            f"y_support must have one target per point of x_support ({x_support.shape[1]}), "
+            f"got shape {tuple(y_support.shape)}"
+        )
 
 
 def _relu_mlp(in_features: int, hidden_sizes: Sequence[int], out_features: int) -> nn.Sequential:
@@ -113,6 +137,7 @@ class BlackBoxConfig:
         check_declared(self)
         if self.k_min > self.k_support:
             raise ValueError(f"k_min must be <= k_support ({self.k_support}), got {self.k_min}")
+        _check_work("iterations × meta_batch_size", (self.iterations, self.meta_batch_size))
 
 
 def train_blackbox(

@@ -49,6 +49,7 @@ from course_lib.meta.functional import (
     _check_support,
     _check_tasks,
     _check_weights,
+    _check_work,
     mse,
 )
 from course_lib.meta.learned_update import _adapt_with_rule, init_update_rule
@@ -202,6 +203,10 @@ class ComponentConfig(MetaLoopConfig):
                 "the shift-and-flip augmentation (x - s*sign(x), -y) makes sense for regression "
                 f"targets only: use loss='mse' or drop 'augmentation', got loss={self.loss!r}"
             )
+        _check_work(
+            "iterations × meta_batch_size × inner_steps",
+            (self.iterations, self.meta_batch_size, self.inner_steps),
+        )
 
 
 def _check_model(model: object) -> MixedActivationMLP:

@@ -20,6 +20,7 @@ from course_lib.meta.functional import (
     _check_data,
     _check_inner,
     _check_support,
+    _check_target_shape,
     _check_tasks,
     _task_loss,
     mse,
@@ -110,6 +111,7 @@ def adaptation_trajectory(
             f"x_eval must have the support points' shape per point {tuple(x_support.shape[1:])}, "
             f"got {tuple(x_eval.shape)}"
         )
+    _check_target_shape(learner.model, learner.params, x_support, y_support, mse, "y_support")
     theta, predictions = learner.params, [learner.predict(x_eval)]
     for _ in range(steps):
         theta = _adapt(learner.model, theta, x_support, y_support, lr, 1, True)

@@ -142,6 +142,21 @@ def evolve_inner_loop(
     return result
 
 
+def _checked_loss(loss: object, iteration: int, inner_lr: float) -> Tensor:
+    """``loss_of_lr``'s answer: a one-element tensor, finite at the start (a NaN there is the
+    function's fault, not the step size's; later, a NaN or inf ends the descent)."""
+    if not isinstance(loss, Tensor) or loss.numel() != 1:
+        raise TypeError(
+            "loss_of_lr must return a one-element loss tensor (differentiable in inner_lr), "
+            f"got {type(loss).__name__} {getattr(loss, 'shape', '')}"
+        )
+    if iteration == 1 and not math.isfinite(loss.item()):
+        raise ValueError(
+            f"loss_of_lr must be finite at the start inner_lr={inner_lr:.4g}, got {loss.item()}"
+        )
+    return loss.reshape(())
+
+
 def descend_inner_lr(
     loss_of_lr: Callable[[Tensor], Tensor],
     *,
@@ -170,7 +185,7 @@ def descend_inner_lr(
     config = {"start": start, "iterations": iterations, "learning_rate": learning_rate}
     result, clock = TrainResult(None, config, []), Stopwatch()
     for iteration in range(1, iterations + 1):
-        loss = loss_of_lr(log_lr.exp().float())
+        loss = _checked_loss(loss_of_lr(log_lr.exp().float()), iteration, log_lr.exp().item())
         result.history.append(
             {
                 "iteration": float(iteration),
@@ -180,11 +195,13 @@ def descend_inner_lr(
                 "seconds": clock.seconds,
             }
         )
-        if target is not None and loss.item() <= target:
-            break
+        if (target is not None and loss.item() <= target) or not math.isfinite(loss.item()):
+            break  # reached, or diverged: the step size has run into a region of NaN or inf
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    best = min(result.history, key=lambda row: row["loss"])
+    best = min(
+        (row for row in result.history if math.isfinite(row["loss"])), key=lambda row: row["loss"]
+    )
     result.model = {"inner_lr": best["inner_lr"], "loss": best["loss"]}
     return result

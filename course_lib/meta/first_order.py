@@ -50,7 +50,7 @@ from course_lib.meta.functional import (
     reptile_inner_loop,
     task_loss,
 )
-from course_lib.validation import check_real
+from course_lib.validation import check_choice, check_real
 
 __all__ = ["EXPANSION", "second_order_term", "FirstOrderTerms", "first_order_terms"]
 
@@ -131,15 +131,15 @@ class FirstOrderTerms:
 
     def predicted(self, method: str) -> Params:
         """``c₁·AvgGrad + c₂·α·AvgGradInner`` for ``method`` (Nichol et al., section 5)."""
-        if method not in EXPANSION:
-            raise ValueError(f"method must be one of {tuple(EXPANSION)}, got {method!r}")
+        check_choice("method", method, tuple(EXPANSION))
         c1, c2 = EXPANSION[method]
         a = self.inner_lr
         return {n: c1 * g + c2 * a * self.avg_grad_inner[n] for n, g in self.avg_grad.items()}
 
     def residual(self, method: str) -> float:
         """Largest |exact − predicted| over all parameters: O(α²) if the expansion holds."""
-        exact, guess = getattr(self, method), self.predicted(method)
+        guess = self.predicted(method)  # checks method first
+        exact = getattr(self, method)
         return max((exact[n] - guess[n]).abs().max().item() for n in exact)
 
 

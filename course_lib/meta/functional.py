@@ -26,6 +26,7 @@ Two implementations of the same maths are given:
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Mapping
 
@@ -88,6 +89,20 @@ def _check_data(name: str, value: object, *, min_ndim: int = 1) -> Tensor:
     return value
 
 
+#: The most work a meta-training config may ask for (iterations × tasks per step × inner
+#: steps): the course's and the benchmarks' largest runs ask for about 10**7, so 10**9 only
+#: stops a typo (an extra zero or two on every size) before it runs for weeks.
+MAX_WORK = 10**9
+
+
+def _check_work(what: str, sizes: tuple[int, ...], budget: int = MAX_WORK) -> None:
+    """Refuse a product of sizes (``what`` names the factors, ``"a × b"``) beyond ``budget``."""
+    work = math.prod(sizes)
+    if work > budget:
+        factors = " × ".join(f"{n:_}" for n in sizes)
+        raise ValueError(f"{what} must be at most {budget:_}, got {factors} = {work:_}")
+
+
 def _check_model(model: object, name: str = "model") -> nn.Module:
     return check_instance(name, model, nn.Module, "a torch.nn.Module (the architecture)")
 
@@ -143,13 +158,37 @@ def _check_loss_fn(loss_fn: object) -> None:
 
 
 def _check_support(x: object, y: object, names: tuple[str, str] = ("x", "y")) -> None:
-    """Inputs ``[K, ...]`` and targets with as many points K, all finite."""
+    """Float inputs ``[K, ...]`` (K >= 1) and targets with as many points K, all finite."""
     _check_data(names[0], x)
     _check_data(names[1], y)
+    if not x.is_floating_point():  # an int x fails deep in the first layer's matmul
+        raise TypeError(f"{names[0]} must be a floating-point tensor, got dtype {x.dtype}")
+    if x.shape[0] < 1:  # no point: the mean loss is NaN and its gradient too
+        raise ValueError(
+            f"{names[0]} must hold at least one point (K >= 1), got shape {tuple(x.shape)}"
+        )
     if x.shape[0] != y.shape[0]:
         raise ValueError(
             f"{names[1]} must have one target per point of {names[0]} ({x.shape[0]}), "
             f"got shape {tuple(y.shape)}"
+        )
+
+
+def _check_target_shape(
+    model, params, x: Tensor, y: Tensor, loss_fn: object, name: str = "y"
+) -> None:
+    """For MSE, ``y`` has the prediction's shape: a ``[K]`` target against a ``[K, 1]``
+    prediction would broadcast (``mse`` refuses it, but naming its own arguments, not ``y``).
+    One forward pass on one point tells the shape (skipped inside ``torch.func`` transforms,
+    whose plain inputs were checked on entry)."""
+    if loss_fn is not mse or _traced(x):
+        return
+    with torch.no_grad():
+        per_point = tuple(functional_call(model, dict(params), (x[:1],)).shape[1:])
+    if tuple(y.shape[1:]) != per_point:
+        raise ValueError(
+            f"{name} must have the model's prediction shape {(x.shape[0], *per_point)} "
+            f"(mse compares them), got {tuple(y.shape)}"
         )
 
 
@@ -179,6 +218,7 @@ def task_loss(
     _check_weights("params", params, model)
     _check_support(x, y)
     _check_loss_fn(loss_fn)
+    _check_target_shape(model, params, x, y, loss_fn)
     return _task_loss(model, params, x, y, loss_fn)
 
 
@@ -253,6 +293,7 @@ def adapt(
     _check_inner(inner_lr, steps, params)
     if not isinstance(first_order, bool):
         raise TypeError(f"first_order must be True or False, got {first_order!r}")
+    _check_target_shape(model, params, x, y, loss_fn)
     return _adapt(model, params, x, y, inner_lr, steps, first_order, loss_fn)
 
 
@@ -293,6 +334,8 @@ def _check_tasks(tasks: TaskBatch, name: str = "tasks") -> None:
         raise ValueError(
             f"{name}: inputs and targets must have the same number of points K, got {shapes}"
         )
+    if x_support.shape[1] < 1 or x_query.shape[1] < 1:  # an empty set's mean loss is NaN
+        raise ValueError(f"{name}: every set must hold at least one point (K >= 1), got {shapes}")
 
 
 def _check_meta_args(

@@ -14,7 +14,14 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from course_lib.meta.functional import _check_inner, _check_tasks, adapt, meta_loss, mse
+from course_lib.meta.functional import (
+    _check_inner,
+    _check_tasks,
+    _check_work,
+    adapt,
+    meta_loss,
+    mse,
+)
 from course_lib.meta.models import SineModel
 from course_lib.meta.tasks import TaskBatch
 from course_lib.validation import check_choice, check_int, check_real, check_tensor
@@ -50,6 +57,10 @@ class TwoLoopPaths(NamedTuple):
     losses: Tensor
 
 
+#: The most (outer, inner) step pairs one picture may take.
+MAX_PATH_STEPS = 10**4
+
+
 def two_loop_paths(
     tasks: TaskBatch,
     *,
@@ -75,6 +86,11 @@ def two_loop_paths(
             f"{[tuple(t.shape) for t in tasks]}"
         )
     check_int("outer_steps", outer_steps, 0, 1000)  # a picture: more steps only take minutes
+    # each (outer, inner) step is about 1.5 ms (measured under load): 10**4 of them ~ 15 s;
+    # the widget's largest view asks for 9 × 5
+    _check_work(
+        "(outer_steps + 1) × inner_steps", (outer_steps + 1, max(inner_steps, 1)), MAX_PATH_STEPS
+    )
     check_real("learning_rate", learning_rate, 0.0, 10.0, lo_open=True)
     if isinstance(phi0, str) or not isinstance(phi0, tuple | list) or len(phi0) != 2:
         raise TypeError(f"phi0 must be a pair of numbers (a, b), got {phi0!r}")

@@ -38,6 +38,7 @@ from course_lib.meta.functional import (
     _check_loss_fn,
     _check_model,
     _check_support,
+    _check_target_shape,
     _check_weights,
     _task_loss,
     mse,
@@ -127,6 +128,7 @@ def adapt_with_rule(
     _check_net("rule", rule, 3)
     _check_inner(inner_lr, steps, params)
     _check_loss_fn(loss_fn)
+    _check_target_shape(model, {**params, **fixed}, x, y, loss_fn)
     return _adapt_with_rule(model, params, x, y, rule, inner_lr, steps, loss_fn, fixed)
 
 

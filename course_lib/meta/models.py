@@ -13,8 +13,15 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from course_lib.meta.functional import _traced
 from course_lib.training import seeded
-from course_lib.validation import check_hidden_sizes, check_real, check_sequence
+from course_lib.validation import (
+    check_finite,
+    check_hidden_sizes,
+    check_real,
+    check_sequence,
+    check_tensor,
+)
 
 __all__ = ["mlp_regressor", "SineModel", "init_params"]
 
@@ -51,6 +58,10 @@ class SineModel(nn.Module):
         self.b = nn.Parameter(torch.tensor(float(b)))
 
     def forward(self, x: Tensor) -> Tensor:
+        """a·sin(x + b) at the points ``x`` (a float tensor of any shape, finite)."""
+        check_tensor("x", x, floating=True)
+        if not _traced(x):  # vmap cannot read values (the plain tensor was checked on entry)
+            check_finite("x", x)
         return self.a * torch.sin(x + self.b)
 
 

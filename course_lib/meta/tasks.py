@@ -19,7 +19,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
-from course_lib.validation import check_device, check_int
+from course_lib.validation import check_device, check_finite, check_int, check_tensor
 
 __all__ = ["TaskBatch", "SinusoidTasks"]
 
@@ -50,12 +50,31 @@ class TaskBatch(NamedTuple):
         return TaskBatch(*(t.to(device) for t in self))
 
 
-def _as_floats(name: str, values: object) -> Tensor:
-    """``values`` as a ``[B, 1, 1]`` float tensor (one number per task)."""
-    try:
-        return torch.as_tensor(values, dtype=torch.float32).reshape(-1, 1, 1)
-    except (TypeError, ValueError, RuntimeError):
-        raise TypeError(f"{name} must be numbers (one per task), got {values!r:.60}") from None
+def _task_numbers(name: str, values: object) -> Tensor:
+    """``values`` (a 0-d or 1-d real tensor, one finite number per task) as a ``[B]`` float tensor."""
+    if not isinstance(values, Tensor):
+        raise TypeError(
+            f"{name} must be numbers (a 1-d tensor, one per task), got {type(values).__name__}"
+        )
+    if values.dim() > 1 or values.dtype == torch.bool or values.is_complex():
+        raise ValueError(
+            f"{name} must be numbers (a 1-d real tensor, one per task), got shape "
+            f"{tuple(values.shape)} of {values.dtype}"
+        )
+    if values.numel() == 0:
+        raise ValueError(f"{name} must hold one number per task (at least one), got none")
+    check_finite(name, values)  # a NaN amplitude makes every target NaN, silently
+    return values.reshape(-1).float()
+
+
+def _check_pair(names: tuple[str, str], a: object, b: object) -> tuple[Tensor, Tensor]:
+    """Two per-task number tensors of one length B (amplitude and phase, angle and offset)."""
+    a, b = _task_numbers(names[0], a), _task_numbers(names[1], b)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same length, got {a.shape[0]} and {b.shape[0]}"
+        )
+    return a, b
 
 
 def _check_range(name: str, value: tuple[float, float]) -> tuple[float, float]:
@@ -86,6 +105,10 @@ def _check_sizes(num_tasks: int, k_support: int, k_query: int, generator: object
             f"num_tasks × (k_support + k_query) must be <= {MAX_POINTS:_} points, "
             f"got {num_tasks} × ({k_support} + {k_query})"
         )
+    _check_generator(generator)
+
+
+def _check_generator(generator: object) -> None:
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(
             f"generator must be a torch.Generator or None, got {type(generator).__name__}"
@@ -122,6 +145,7 @@ class SinusoidTasks:
     ) -> tuple[Tensor, Tensor]:
         """Amplitudes and phases of ``num_tasks`` new tasks, each of shape ``[num_tasks]``."""
         _check_count("num_tasks", num_tasks)
+        _check_generator(generator)
         u = torch.rand(2, num_tasks, generator=generator)
         (a_lo, a_hi), (p_lo, p_hi) = self.amplitude_range, self.phase_range
         return a_lo + (a_hi - a_lo) * u[0], p_lo + (p_hi - p_lo) * u[1]
@@ -135,12 +159,9 @@ class SinusoidTasks:
         generator: torch.Generator | None = None,
     ) -> TaskBatch:
         """Draw K support and query points for the given tasks (``amplitude``, ``phase``: ``[B]``)."""
-        amplitude, phase = _as_floats("amplitude", amplitude), _as_floats("phase", phase)
+        amplitude, phase = _check_pair(("amplitude", "phase"), amplitude, phase)
         _check_sizes(amplitude.shape[0], k_support, k_query, generator)
-        if amplitude.shape != phase.shape:
-            raise ValueError(
-                f"amplitude and phase must have the same length, got {amplitude.shape[0]} and {phase.shape[0]}"
-            )
+        amplitude, phase = amplitude.reshape(-1, 1, 1), phase.reshape(-1, 1, 1)
         lo, hi = self.x_range
         x = lo + (hi - lo) * torch.rand(
             amplitude.shape[0], k_support + k_query, 1, generator=generator
@@ -158,8 +179,7 @@ class SinusoidTasks:
         whose mean curve is −1.62·cos x, the mirror image: its task (A, φ) is ours at phase
         π − φ with y negated, so every error is distributed the same.)
         """
-        if not isinstance(x, Tensor):
-            raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+        check_tensor("x", x, finite=True)
         (a_lo, a_hi), (p_lo, p_hi) = self.amplitude_range, self.phase_range
         mean_amplitude = (a_lo + a_hi) / 2
         if p_hi == p_lo:

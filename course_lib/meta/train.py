@@ -41,6 +41,7 @@ from course_lib.meta.functional import (
     _check_model,
     _check_tasks,
     _check_weights,
+    _check_work,
     _meta_loss,
     _mse,
     _reptile_inner_loop,
@@ -116,6 +117,10 @@ class MetaConfig(MetaLoopConfig):
             raise ValueError(
                 f"inner_steps must be >= 1 for method {self.method!r}, got {self.inner_steps}"
             )
+        _check_work(
+            "iterations × meta_batch_size × inner_steps",
+            (self.iterations, self.meta_batch_size, max(self.inner_steps, 1)),
+        )
 
 
 @dataclass
@@ -154,7 +159,7 @@ class MetaLearner:
 
     def predict(self, x: Tensor, params: Params | None = None) -> Tensor:
         """The model's output at ``x`` with ``params`` (default φ)."""
-        check_tensor("x", x)
+        check_tensor("x", x, floating=True, finite=True)
         with torch.no_grad():
             return torch.func.functional_call(self.model, check_params(params, self.params), (x,))
 

@@ -97,6 +97,23 @@ SINE_TASKS_AB = bad_inputs.Lazy(
 )
 
 
+def _cnp():
+    from course_lib.meta.blackbox import ConditionalNeuralProcess
+
+    return ConditionalNeuralProcess((8,), 8)
+
+
+def _first_order_terms():
+    from course_lib.meta.first_order import first_order_terms
+
+    return first_order_terms(
+        bad_inputs.SINE(), bad_inputs.SINE_PARAMS(), (K5, K5), (K5, -K5), inner_lr=0.01
+    )
+
+
+FIRST_ORDER_TERMS = bad_inputs.Lazy(_first_order_terms)
+
+
 def _mse():
     from course_lib.meta.functional import mse
 
@@ -110,6 +127,19 @@ def _squared_error():
 
 
 # ------------------------------------------------------------------------------- baselines
+
+#: Instances for the methods of classes the sweep does not construct itself (result records);
+#: their methods do not change them, so one cached instance serves every case.
+INSTANCES = {
+    _M + "first_order.FirstOrderTerms": FIRST_ORDER_TERMS,
+    _M + "tasks.TaskBatch": bad_inputs.TASKS,
+}
+
+_CNP_INPUTS = {
+    "x_support": torch.zeros(2, 3, 1),
+    "y_support": torch.zeros(2, 3, 1),
+    "x_query": torch.zeros(2, 4, 1),
+}
 
 VALID_BY_CALLABLE = {
     _M + "architecture.block_weights": lambda: {"model": MIXED(), "mix": torch.zeros(1, 2)},
@@ -127,6 +157,24 @@ VALID_BY_CALLABLE = {
             (8,), 8
         )
     },
+    _M + "blackbox.ConditionalNeuralProcess.forward": lambda: dict(_CNP_INPUTS),
+    _M + "binary_tasks.LinearBoundaryTasks.make_tasks": lambda: {
+        "angle": torch.tensor([0.0, 1.0]),
+        "offset": torch.tensor([0.1, -0.1]),
+        "k_support": 3,
+        "k_query": 3,
+        "generator": _gen(),
+    },
+    _M + "tasks.SinusoidTasks.make_tasks": lambda: {
+        "amplitude": torch.tensor([1.0, 2.0]),
+        "phase": torch.tensor([0.5, 1.0]),
+        "k_support": 3,
+        "k_query": 3,
+        "generator": _gen(),
+    },
+    _M + "first_order.FirstOrderTerms.predicted": lambda: {"method": "maml"},
+    _M + "first_order.FirstOrderTerms.residual": lambda: {"method": "reptile"},
+    _M + "tasks.TaskBatch.to": lambda: {"device": "cpu"},
     _M + "blackbox.train_blackbox": lambda: {
         "config": __import__("course_lib.meta.blackbox").meta.blackbox.BlackBoxConfig(
             iterations=1,
@@ -380,16 +428,7 @@ BAD_BY_PARAM = {
         )
     },
     # support sets whose x and y disagree
-    **{
-        _M + f"{callable_}-y": _bad_xy
-        for callable_ in (
-            "functional.task_loss",
-            "functional.adapt",
-            "augmentation.augment_support",
-            "components.adapt_with_components",
-            "learned_update.adapt_with_rule",
-        )
-    },
+    **{_M + f"{callable_}-y": _bad_xy for callable_ in ("augmentation.augment_support",)},
     _M + "augmentation.augment_support-x": lambda: [("1_d", K5.reshape(-1))],
     _M + "components.learn_components-tasks": lambda: [("int", 3), ("no_sample", object())],
     "course_lib.widgets.meta.final_objectives-tasks": lambda: [("object", object()), *_bad_tasks()],
@@ -404,8 +443,66 @@ BAD_BY_PARAM = {
         *_bad_tasks(),
     ],
     _M + "functional.mse-target": lambda: [("shape", K5.reshape(-1))],
+    # support sets: an int x (a raw matmul dtype error before), no point at all (NaN loss)
+    **{
+        _M + f"{callable_}-x": lambda: [("int", K5.long()), ("empty", K5[:0])]
+        for callable_ in (
+            "functional.task_loss",
+            "functional.adapt",
+            "components.adapt_with_components",
+            "learned_update.adapt_with_rule",
+        )
+    },
+    # a [K] target against the [K, 1] prediction: mse would broadcast it; y is named
+    **{
+        _M + f"{callable_}-y": lambda: [*_bad_xy(), ("broadcast", K5.reshape(-1))]
+        for callable_ in (
+            "functional.task_loss",
+            "functional.adapt",
+            "learned_update.adapt_with_rule",
+            "components.adapt_with_components",
+        )
+    },
+    _M + "evaluation.adaptation_trajectory-y_support": lambda: [
+        ("k_mismatch", K5[:3]),
+        ("broadcast", K5.reshape(-1)),
+    ],
+    # per-task numbers: a 2-d tensor, none, lengths that disagree
+    **{
+        _M + f"{family}.make_tasks-{name}": lambda: [
+            ("2_d", torch.ones(2, 1)),
+            ("none_given", torch.ones(0)),
+            ("length", torch.ones(3)),
+        ]
+        for family, names in (
+            ("tasks.SinusoidTasks", ("amplitude", "phase")),
+            ("binary_tasks.LinearBoundaryTasks", ("angle", "offset")),
+        )
+        for name in names
+    },
+    # the models' points: the wrong feature count, an int tensor
+    _M + "architecture.MixedActivationMLP.forward-x": lambda: [
+        ("features", torch.zeros(5, 2)),
+        ("int", K5.long()),
+    ],
+    _M + "models.SineModel.forward-x": lambda: [("int", K5.long())],
+    _M + "train.MetaLearner.predict-x": lambda: [("int", K5.long())],
+    # the CNP's sets: another B, another K for y, 2-d points, 2-feature points
+    _M + "blackbox.ConditionalNeuralProcess.forward-x_query": lambda: [
+        ("other_b", torch.zeros(3, 4, 1)),
+        ("2_d", torch.zeros(2, 4)),
+        ("features", torch.zeros(2, 4, 2)),
+    ],
+    _M + "blackbox.ConditionalNeuralProcess.forward-y_support": lambda: [
+        ("k_mismatch", torch.zeros(2, 2, 1)),
+        ("empty", torch.zeros(2, 0, 1)),
+    ],
+    # a loss that is NaN from the start (a broken loss_of_lr), or not a tensor
+    _M + "evolution.descend_inner_lr-loss_of_lr": lambda: [
+        ("nan_loss", lambda lr: lr * float("nan")),
+        ("float_loss", lambda lr: 0.5),
+    ],
     _M + "components.squared_error-target": lambda: [("shape", K5[:3])],
-    _M + "evaluation.adaptation_trajectory-y_support": lambda: [("k_mismatch", K5[:3])],
     # step sizes: negative (gradient ascent), a 0-d tensor that is negative or NaN
     **{
         _M + f"{callable_}-inner_lr": lambda: [
