@@ -3543,7 +3543,12 @@ bad(
     "dones 0.5",
     "dones",
     lambda: M(PS).soft_q_target(
-        torch.zeros(4), torch.full((4,), 0.5), torch.zeros(2, 4), torch.zeros(4), gamma=0.9, alpha=0.1
+        torch.zeros(4),
+        torch.full((4,), 0.5),
+        torch.zeros(2, 4),
+        torch.zeros(4),
+        gamma=0.9,
+        alpha=0.1,
     ),
 )
 bad(
