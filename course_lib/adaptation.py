@@ -130,6 +130,7 @@ class AdaptationCurve:
 
     def scores(self, steps: int) -> Tensor:
         """Each task's score after ``steps`` adaptation steps: ``[num_tasks]``."""
+        steps = check_int("steps", steps, 0)  # a bool or a float would match a step (True == 1)
         if steps not in self.steps:
             raise ValueError(f"steps must be one of the evaluated {self.steps}, got {steps!r}")
         return self.per_task[:, self.steps.index(steps)]

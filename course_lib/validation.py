@@ -457,6 +457,8 @@ class Range:
             )
 
     def check(self, name: str, value: object):
+        """``value`` if this range accepts it (the message names ``name``), else an error."""
+        _check_name(name)
         if value is None and self.optional:
             return None
         if not self.integer:
@@ -464,6 +466,7 @@ class Range:
             return check_real(name, value, self.low, self.high, lo_open=lo_open, hi_open=hi_open)
         if self.high_open:  # a half-open integer range: the seeds' [0, 2**63)
             bounds = f"in [{self.low}, {_power(self.high)})"
+            value = _number_of_0d_tensor(name, value, integer=True, wanted=f"an integer {bounds}")
             if isinstance(value, bool) or not isinstance(value, Integral):
                 raise ArgumentTypeError(f"{name} must be an integer {bounds}, got {value!r}")
             if not self.low <= value < self.high:
@@ -511,6 +514,7 @@ class Choice:
         object.__setattr__(self, "options", options)
 
     def check(self, name: str, value: object) -> str:
+        """``value`` if it is one of the options, else an error naming ``name``."""
         return check_choice(name, value, self.options)
 
 
@@ -530,6 +534,8 @@ class Checked:
             )
 
     def check(self, name: str, value: object):
+        """``value`` as the check function hands it back (its error names ``name``)."""
+        _check_name(name)
         return self.function(value, name)
 
 
@@ -549,6 +555,7 @@ class Widths:
         check_int("max_width", self.max_width, 1)
 
     def check(self, name: str, value: object) -> tuple[int, ...]:
+        """``value`` as a tuple of widths within this spec's caps, else an error naming ``name``."""
         widths = check_hidden_sizes(value, name)
         if self.nonempty and not widths:
             raise ValueError(f"{name} must hold at least one layer width, got ()")
