@@ -211,6 +211,7 @@ VALID_BY_CALLABLE = {
     "course_lib.adaptation.AdaptationCurve.scores": lambda: {"steps": 1},
     "course_lib.adaptation.AdaptationCurve.interval": lambda: {"steps": 1},
     "course_lib.i18n.catalog": lambda: {"language": "zh"},
+    "course_lib.i18n.tr": lambda: {"message": "a message"},
     f"{_H}.Report.ok": lambda: {"message": "right"},
     f"{_H}.Report.fail": lambda: {"message": "wrong", "hint": "try again"},
     f"{_H}.Report.note": lambda: {"message": "a remark"},
@@ -297,6 +298,8 @@ BAD_BY_PARAM = {
         ("not_evaluated", 5), ("bool", True), ("float", 1.0)
     ),
     "course_lib.adaptation.AdaptationCurve.interval-steps": _values(("not_evaluated", 5)),
+    # message is positional-only (so that a placeholder may be called `message`)
+    "course_lib.i18n.tr-message": _values(("missing_value", "{n} and {m}"), ("bytes", b"{n}")),
     "course_lib.i18n.catalog-language": _values(("unknown", "fr"), ("list", ["zh"])),
     "course_lib.i18n.pad-spec": _values(("not_a_spec", "zz"), ("int", 8)),
     "course_lib.glossary.chinese-english": _values(("unknown", "flux capacitor"), ("int", 3)),
@@ -446,10 +449,6 @@ EXEMPT = {
     f"{_S}.same-a": "any two values: different ones compare as not the same",
     f"{_S}.same-b": "any two values: different ones compare as not the same",
     f"{_V}.check_params-default": _PASS,
-    "course_lib.i18n.tr-message": (
-        "positional-only (so that a placeholder may be called `message`): the generator passes "
-        "no positional-only argument; a non-str message is refused (tests/test_i18n.py)"
-    ),
 }
 
 #: 10**12 where the other arguments then contradict it (the error names those).
