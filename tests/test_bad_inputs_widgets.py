@@ -250,6 +250,13 @@ for _name, _call, _error, _frag in [
         "step must be an integer >= 1, got 0",
     ),
     ("slider-float-lo", lambda: _slider(1, 0.5, 10), T, "lo must be an integer"),
+    (
+        "slider-fmt",
+        lambda: _float_slider_fmt("zz"),
+        V,
+        "fmt must be a number format spec such as '.2f', got 'zz'",
+    ),
+    ("slider-fmt-type", lambda: _float_slider_fmt(2), T, "fmt must be a number format spec"),
     ("slider-nan-hi", lambda: _slider(0.5, 0.0, math.nan), V, "hi must be in [-inf, inf], got nan"),
 ]:
     case(f"widget-{_name}", _call, _error, _frag)
@@ -259,6 +266,12 @@ def _rl2_widget(name: str, **kwargs):
     import course_lib.widgets.rl2 as rl2_widgets
 
     return getattr(rl2_widgets, name)(**kwargs)
+
+
+def _float_slider_fmt(fmt):
+    from course_lib.widgets._base import float_slider
+
+    return float_slider("rate", 0.5, 0.0, 1.0, 0.1, fmt)
 
 
 def _slider(value, lo, hi, step=None):

@@ -135,7 +135,11 @@ def float_slider(
     """A float slider from ``lo`` to ``hi`` starting at ``value``, read out with ``fmt``."""
     _check_slider(description, value, lo, hi, step, integer=False)
     if not isinstance(fmt, str):
-        raise TypeError(f"fmt must be a format spec such as '.2f', got {fmt!r}")
+        raise TypeError(f"fmt must be a number format spec such as '.2f', got {fmt!r}")
+    try:  # the readout would fail at the first redraw, in the browser: refuse it here
+        format(1.0, fmt)
+    except ValueError as err:
+        raise ValueError(f"fmt must be a number format spec such as '.2f', got {fmt!r}") from err
     return widgets.FloatSlider(
         value=value,
         min=lo,
