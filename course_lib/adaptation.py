@@ -130,10 +130,22 @@ class AdaptationCurve:
 
     def scores(self, steps: int) -> Tensor:
         """Each task's score after ``steps`` adaptation steps: ``[num_tasks]``."""
+        steps = check_int("steps", steps, 0)  # a bool or a float would match a step (True == 1)
         if steps not in self.steps:
             raise ValueError(f"steps must be one of the evaluated {self.steps}, got {steps!r}")
         return self.per_task[:, self.steps.index(steps)]
 
     def interval(self, steps: int) -> Interval:
-        """Mean score after ``steps`` steps with its 95% interval (:func:`course_lib.stats.mean_ci`)."""
-        return mean_ci(self.scores(steps))
+        """Mean score after ``steps`` steps with its 95% interval (:func:`course_lib.stats.mean_ci`).
+
+        A curve may hold a diverged learner's NaN scores (a result to show, so the constructor
+        keeps them); an interval over them is refused here, saying which step holds them.
+        """
+        scores = self.scores(steps)
+        bad = int((~scores.isfinite()).sum())
+        if bad:
+            raise ValueError(
+                f"steps={steps}: the scores after {steps} steps must be finite for an interval, "
+                f"got {bad} NaN/inf of {scores.numel()} tasks (a diverged learner)"
+            )
+        return mean_ci(scores)

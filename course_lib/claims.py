@@ -177,15 +177,7 @@ def checkpoint(chapter: str, claims: list[Claim], summary: str) -> None:
     _log(chapter, claims)
     failed = [c for c in claims if not c.holds]
     if failed:
-        lines = "\n".join(
-            tr(
-                "  ✗ {statement}: {detail} (margin {margin:.4g})",
-                statement=c.statement,
-                detail=c.detail,
-                margin=c.margin,
-            )
-            for c in failed
-        )
+        lines = "\n".join(_failure_line(c) for c in failed)
         header = tr(
             "Chapter {chapter} checkpoint: {failed} of {total} claims failed",
             chapter=chapter,
@@ -194,6 +186,19 @@ def checkpoint(chapter: str, claims: list[Claim], summary: str) -> None:
         )
         raise AssertionError(f"{header}\n{lines}")
     print(f"✓ {summary}")
+
+
+def _failure_line(claim: Claim) -> str:
+    """One failed claim with its numbers; a NaN margin says where a NaN comes from."""
+    line = tr(
+        "  ✗ {statement}: {detail} (margin {margin:.4g})",
+        statement=claim.statement,
+        detail=claim.detail,
+        margin=claim.margin,
+    )
+    if math.isnan(claim.margin):
+        line += tr(": a NaN result (a diverged run, or a metric of no data) never holds")
+    return line
 
 
 def _log(chapter: str, claims: list[Claim]) -> None:

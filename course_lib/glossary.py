@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from course_lib.i18n import language, tr
 from course_lib.validation import check_bool, check_instance, check_int, check_sequence
 
-__all__ = ["Term", "TERMS", "chinese", "find", "glossary_table"]
+__all__ = ["Term", "TERMS", "UnknownTerm", "chinese", "find", "glossary_table"]
 
 
 @dataclass(frozen=True)
@@ -488,11 +488,22 @@ def find(english: str) -> Term | None:
     return None
 
 
+class UnknownTerm(KeyError, ValueError):
+    """A term the glossary does not list: a ``KeyError`` (a failed look-up, as a dict's) that
+    is also a ``ValueError`` (a wrong value at the library's edge, the course's convention)."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the whole message
+        return str(self.args[0])
+
+
 def chinese(english: str) -> str:
-    """The Chinese name of an English term; KeyError naming the term if it is not listed."""
+    """The Chinese name of an English term; :class:`UnknownTerm` naming it if it is not listed."""
     term = find(english)
     if term is None:
-        raise KeyError(f"{english!r} is not in course_lib.glossary.TERMS; add a line for it")
+        raise UnknownTerm(
+            f"english must be a term of course_lib.glossary.TERMS (add a line for it), "
+            f"got {english!r}"
+        )
     return term.chinese
 
 

@@ -76,15 +76,23 @@ def language() -> str:
     return _current["language"]
 
 
-@functools.cache
 def catalog(language: str) -> dict[str, str]:
-    """Every translated message of ``language``: English text → translation.
+    """Every translated message of ``language`` (one of :data:`LANGUAGES`): English text →
+    translation (read once per process).
 
     Read from the PO files under each of :data:`LOCALE_DIRS` (``<dir>/<language>/*.po``), the
     entries without a context (a chapter's prose, keyed by cell, is used when the Chinese
     notebooks are built, not here); untranslated and fuzzy (stale) entries are left out, so
     their English shows.
     """
+    _check_str("language", language)
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
+    return _catalog(language)
+
+
+@functools.cache
+def _catalog(language: str) -> dict[str, str]:
     from babel.messages.pofile import read_po
 
     messages: dict[str, str] = {}
@@ -104,6 +112,7 @@ def tr(message: str, /, **values: object) -> str:
     """
     if not isinstance(message, str):
         raise TypeError(f"message must be a str, got {type(message).__name__}")
+    _check_values(message, values)
     if _current["language"] == "en":
         return message.format(**values) if values else message
     text = catalog(_current["language"]).get(message, message)
@@ -113,6 +122,35 @@ def tr(message: str, /, **values: object) -> str:
         return Text(_WIDE.vformat(text, (), values))
     except (KeyError, IndexError, ValueError):  # a broken translation must not break the chapter
         return Text(_WIDE.vformat(message, (), values))
+
+
+def _check_values(message: str, values: dict[str, object]) -> None:
+    """Every ``{placeholder}`` of ``message`` has its value (a missing one would print as
+    ``{n}``, or raise a bare KeyError from ``str.format``).
+
+    Without values a message is printed as it is, so its braces may be literal (``G_{t+1}``):
+    only a placeholder that is a plain name (``{n}``, ``{mean:.2f}``) is taken for one there.
+    """
+    try:
+        fields = [
+            field for _, field, _, _ in string.Formatter().parse(message) if field is not None
+        ]
+    except ValueError as err:  # an unmatched brace
+        if values:
+            raise ValueError(
+                f"message must be a format string, got {message!r:.80}: {err}"
+            ) from err
+        return
+    if values:
+        roots = {re.match(r"[^.\[]*", field)[0] for field in fields}
+    else:
+        roots = {field for field in fields if field.isidentifier()}
+    missing = sorted(roots - values.keys())
+    if missing:
+        raise ValueError(
+            f"message's placeholders {missing} need a value each (tr(message, name=value)), "
+            f"got values for {sorted(values)}: {message!r:.80}"
+        )
 
 
 #: What separates the items of a printed list: the middle of each language's CLDR list pattern
@@ -150,8 +188,13 @@ def pad(text: str, spec: str) -> str:
     _check_str("text", text)
     _check_str("spec", spec)
     match = _STRING_SPEC.fullmatch(spec)
-    if match is None:  # not a string spec: let str say what is wrong with it
-        return format(str(text), spec)
+    if match is None:  # not a string spec: say what is wrong with it, naming the spec
+        try:
+            return format(str(text), spec)
+        except ValueError as err:
+            raise ValueError(
+                f"spec must be a string format spec such as '<12' or '>8.3s', got {spec!r}: {err}"
+            ) from err
     text = str(text)
     if match["precision"] is not None:
         text = text[: int(match["precision"])]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import types as _types
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,7 +80,8 @@ def _check_bound(label: str, bound: object, *, optional: bool = False) -> None:
 
 
 def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = None) -> int:
-    """``value`` as an int in ``[minimum, maximum]``; bools and non-integers are rejected.
+    """``value`` as an int in ``[minimum, maximum]``; bools and non-integers are rejected (a 0-d
+    integer tensor that does not require grad stands for its number).
 
     ``maximum`` caps sizes and step counts that would otherwise run for minutes or allocate
     gigabytes; the cap is stated in the message.
@@ -90,6 +92,7 @@ def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = 
     if maximum is not None and maximum < minimum:
         raise ValueError(f"maximum must be >= minimum, got minimum={minimum}, maximum={maximum}")
     bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:_}]"
+    value = _number_of_0d_tensor(name, value, integer=True, wanted=f"an integer {bounds}")
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ArgumentTypeError(f"{name} must be an integer {bounds}, got {value!r}")
     if value < minimum or (maximum is not None and value > maximum):
@@ -97,10 +100,36 @@ def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = 
     return int(value)
 
 
+def _number_of_0d_tensor(name: str, value: object, *, integer: bool, wanted: str) -> object:
+    """A 0-d real tensor's Python number (``torch.tensor(0.9)`` where a number is meant, as a
+    run's results often are), else ``value`` as it is, for the caller's own checks.
+
+    The lead's decision for issue #28: a 0-d tensor that does not require grad stands for its
+    number (an integer dtype for an integer, any real dtype for a number; a bool or complex
+    dtype does not). One that requires grad is refused: taking its number would silently cut
+    the graph a caller may mean to keep (a function that differentiates through such an
+    argument, like ``adapt(inner_lr=...)``, checks it with its own rule).
+    """
+    torch = sys.modules.get("torch")  # not imported yet: ``value`` cannot be a tensor
+    if torch is None or not isinstance(value, torch.Tensor) or value.ndim != 0:
+        return value
+    if value.requires_grad:
+        raise ArgumentTypeError(
+            f"{name} must be {wanted} (a 0-d tensor that does not require grad is taken for "
+            f"its number: pass .detach()), got {value!r}"
+        )
+    dtype = value.dtype
+    real = not (dtype == torch.bool or dtype.is_complex)
+    if not real or (integer and dtype.is_floating_point):
+        raise ArgumentTypeError(f"{name} must be {wanted}, got {value!r} (dtype {dtype})")
+    return value.item()
+
+
 def check_real(
     name: str, value: object, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False
 ) -> float:
-    """``value`` as a finite float in the interval from ``lo`` to ``hi`` (closed unless ``*_open``).
+    """``value`` as a finite float in the interval from ``lo`` to ``hi`` (closed unless ``*_open``);
+    a 0-d real tensor that does not require grad stands for its number.
 
     ``lo=-math.inf`` or ``hi=math.inf`` leaves that side open-ended (``value`` stays finite)."""
     _check_name(name)
@@ -113,6 +142,7 @@ def check_real(
     check_bool("hi_open", hi_open)
     left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
     interval = f"{left}{lo}, {hi}{right}"
+    value = _number_of_0d_tensor(name, value, integer=False, wanted=f"a number in {interval}")
     if isinstance(value, bool) or not isinstance(value, Real):
         raise ArgumentTypeError(f"{name} must be a number in {interval}, got {value!r}")
     v = float(value)
@@ -427,6 +457,8 @@ class Range:
             )
 
     def check(self, name: str, value: object):
+        """``value`` if this range accepts it (the message names ``name``), else an error."""
+        _check_name(name)
         if value is None and self.optional:
             return None
         if not self.integer:
@@ -434,6 +466,7 @@ class Range:
             return check_real(name, value, self.low, self.high, lo_open=lo_open, hi_open=hi_open)
         if self.high_open:  # a half-open integer range: the seeds' [0, 2**63)
             bounds = f"in [{self.low}, {_power(self.high)})"
+            value = _number_of_0d_tensor(name, value, integer=True, wanted=f"an integer {bounds}")
             if isinstance(value, bool) or not isinstance(value, Integral):
                 raise ArgumentTypeError(f"{name} must be an integer {bounds}, got {value!r}")
             if not self.low <= value < self.high:
@@ -481,6 +514,7 @@ class Choice:
         object.__setattr__(self, "options", options)
 
     def check(self, name: str, value: object) -> str:
+        """``value`` if it is one of the options, else an error naming ``name``."""
         return check_choice(name, value, self.options)
 
 
@@ -500,6 +534,8 @@ class Checked:
             )
 
     def check(self, name: str, value: object):
+        """``value`` as the check function hands it back (its error names ``name``)."""
+        _check_name(name)
         return self.function(value, name)
 
 
@@ -519,6 +555,7 @@ class Widths:
         check_int("max_width", self.max_width, 1)
 
     def check(self, name: str, value: object) -> tuple[int, ...]:
+        """``value`` as a tuple of widths within this spec's caps, else an error naming ``name``."""
         widths = check_hidden_sizes(value, name)
         if self.nonempty and not widths:
             raise ValueError(f"{name} must hold at least one layer width, got ()")

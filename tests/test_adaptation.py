@@ -35,6 +35,19 @@ def test_scores_and_interval_read_one_step():
     assert curve.interval(5) == mean_ci(per_task[:, 1])
     with pytest.raises(ValueError, match=r"steps must be one of the evaluated \[0, 5\], got 1"):
         curve.scores(1)
+    # True == 1 and 5.0 == 5 would have matched a step: a step count is an int (issue #28)
+    with pytest.raises(TypeError, match=r"steps must be an integer >= 0, got True"):
+        curve.scores(True)
+    with pytest.raises(TypeError, match=r"steps must be an integer >= 0, got 5.0"):
+        curve.interval(5.0)
+
+
+def test_a_diverged_learners_nan_scores_are_kept_but_get_no_interval():
+    per_task = torch.tensor([[0.2, math.nan], [0.4, 0.8], [0.3, 0.9]])
+    curve = AdaptationCurve([0, 5], per_task, "query MSE", higher_is_better=False)
+    assert curve.interval(0) == mean_ci(per_task[:, 0])
+    with pytest.raises(ValueError, match=r"steps=5: .* must be finite .*, got 1 NaN/inf of 3"):
+        curve.interval(5)
 
 
 def _fields(**changes) -> dict:

@@ -239,7 +239,25 @@ for _name, _call, _error, _frag in [
         V,
         "trials must be an integer in [1, 4], got 0",
     ),  # fmt: skip
-    ("slider-start", lambda: _slider_out_of_range(), V, "slider starts in [0, 10], got 11"),
+    ("slider-start", lambda: _slider(11, 0, 10), V, "value must be an integer in [0, 10], got 11"),
+    # issue #28's red team: lo > hi and step 0 were taken (ipywidgets swaps or stalls)
+    ("slider-range", lambda: _slider(0.5, 1.0, 0.0), V, "lo and hi must have lo <= hi"),
+    ("slider-step", lambda: _slider(0.5, 0.0, 1.0, step=0), V, "step must be in (0.0, inf], got 0"),
+    (
+        "slider-int-step",
+        lambda: _slider(1, 0, 10, step=0),
+        V,
+        "step must be an integer >= 1, got 0",
+    ),
+    ("slider-float-lo", lambda: _slider(1, 0.5, 10), T, "lo must be an integer"),
+    (
+        "slider-fmt",
+        lambda: _float_slider_fmt("zz"),
+        V,
+        "fmt must be a number format spec such as '.2f', got 'zz'",
+    ),
+    ("slider-fmt-type", lambda: _float_slider_fmt(2), T, "fmt must be a number format spec"),
+    ("slider-nan-hi", lambda: _slider(0.5, 0.0, math.nan), V, "hi must be in [-inf, inf], got nan"),
 ]:
     case(f"widget-{_name}", _call, _error, _frag)
 
@@ -250,10 +268,19 @@ def _rl2_widget(name: str, **kwargs):
     return getattr(rl2_widgets, name)(**kwargs)
 
 
-def _slider_out_of_range():
-    from course_lib.widgets._base import int_slider
+def _float_slider_fmt(fmt):
+    from course_lib.widgets._base import float_slider
 
-    return int_slider("steps", 11, 0, 10)
+    return float_slider("rate", 0.5, 0.0, 1.0, 0.1, fmt)
+
+
+def _slider(value, lo, hi, step=None):
+    """An int slider where the start is an int, else a float one (as the widgets build them)."""
+    from course_lib.widgets._base import float_slider, int_slider
+
+    if isinstance(value, int):
+        return int_slider("steps", value, lo, hi, 1 if step is None else step)
+    return float_slider("rate", value, lo, hi, 0.1 if step is None else step)
 
 
 test_bad_input_gives_a_clear_error = sweep(CASES)

@@ -39,6 +39,20 @@ def test_a_nan_margin_never_holds():
     assert not at_least("nan", float("nan"), 0.0).holds
 
 
+def test_a_nan_result_fails_its_checkpoint_saying_so():
+    """Issue #28's red team calls Claim(margin=NaN) silent; it is kept on purpose (a diverged
+    run's claim fails, and the checkpoint still reports the other claims), and it is loud at
+    the checkpoint: the failure line says what a NaN means."""
+    claims = [at_least("diverged", float("nan"), 0.5), at_least("fine", 1.0, 0.5)]
+    with pytest.raises(AssertionError) as info:
+        checkpoint("03", claims, "s")
+    assert str(info.value) == (
+        "Chapter 03 checkpoint: 1 of 2 claims failed\n"
+        "  ✗ diverged: nan vs bound 0.5 (margin nan): a NaN result (a diverged run, or a metric "
+        "of no data) never holds"
+    )
+
+
 @pytest.mark.parametrize(
     "args, match",
     [

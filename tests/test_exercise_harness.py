@@ -704,3 +704,19 @@ def test_check_choice_checks_its_question():
         check_choice("a", "a", ["b"])
     with pytest.raises(TypeError, match="correct must be a str"):
         check_choice("a", 1, {"b": "no"})
+
+
+def test_report_lines_and_a_coding_exercises_default_fields_check_their_arguments():
+    # issue #28: Report.ok(3) printed "✓ 3"; the default observe called a non-function
+    report = Report()
+    for call_it, match in [
+        (lambda: report.ok(3), "message must be a str, got int 3"),
+        (lambda: report.fail("x", hint=3), "hint must be None or a str, got int 3"),
+        (lambda: report.note(None), "message must be a str, got NoneType None"),
+        (lambda: harness._answer(3), "fn must be the answer .a function., got 3"),
+        (lambda: harness._changed_input(3), "name must be a str, got int 3"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            call_it()
+    assert report.lines == [] and not report.failed  # nothing printed before the refusal
+    assert harness._answer(max, 1, 2) == 2

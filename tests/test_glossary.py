@@ -113,6 +113,9 @@ def test_the_agreed_translations():
     assert chinese("Policy-Gradient") == chinese("policy gradient")
     with pytest.raises(KeyError, match="add a line"):
         chinese("warp drive")
+    # an unknown term is also a ValueError naming the argument and what was given (issue #28)
+    with pytest.raises(ValueError, match=r"^english must be a term .* got 'warp drive'$"):
+        chinese("warp drive")
 
 
 def test_every_notebook_pair_agrees_with_the_glossary():

@@ -41,11 +41,11 @@ def zh(tmp_path, monkeypatch):
     (tmp_path / "zh").mkdir()
     (tmp_path / "zh" / "x.po").write_text(PO, encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALE_DIRS", (tmp_path,))
-    i18n.catalog.cache_clear()
+    i18n._catalog.cache_clear()
     i18n.set_language("zh")
     yield
     i18n.set_language("en")
-    i18n.catalog.cache_clear()
+    i18n._catalog.cache_clear()
 
 
 def test_english_is_the_source_and_formats_its_placeholders():
@@ -83,6 +83,34 @@ def test_placeholders_and_bad_input():
         i18n.set_language("fr")
     with pytest.raises(TypeError, match="message must be a str"):
         i18n.tr(3)
+
+
+def test_a_placeholder_without_its_value_is_refused_but_literal_braces_print():
+    # issue #28: tr("{n} steps") used to print "{n} steps"; with values, a missing one raised
+    # a bare KeyError from str.format
+    with pytest.raises(
+        ValueError, match=r"placeholders \['n'\] need a value .* got values for \[\]"
+    ):
+        i18n.tr("{n} steps")
+    with pytest.raises(ValueError, match=r"placeholders \['m'\] .* got values for \['n'\]"):
+        i18n.tr("{n} of {m}", n=1)
+    # without values a message prints as it is: a formula's braces are not placeholders
+    assert i18n.tr("G_t = r_t + γ G_{t+1}") == "G_t = r_t + γ G_{t+1}"
+    assert i18n.tr("{a.real:.1f} and {b[0]}", a=1.5, b=[2]) == "1.5 and 2"
+
+
+def test_a_spec_that_is_not_a_string_spec_is_refused_naming_it():
+    with pytest.raises(ValueError, match=r"spec must be a string format spec .* got 'zz'"):
+        i18n.pad("x", "zz")
+    assert i18n.pad("策略", ">6") == "  策略"
+
+
+def test_catalog_checks_its_language():
+    with pytest.raises(TypeError, match=r"language must be a str, got list"):
+        i18n.catalog(["zh"])
+    with pytest.raises(ValueError, match=r"language must be one of \('en', 'zh'\), got 'fr'"):
+        i18n.catalog("fr")
+    assert i18n.catalog("en") == {}
 
 
 def _chapter(tmp_path: Path) -> Path:

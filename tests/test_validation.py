@@ -54,6 +54,37 @@ def test_check_real_intervals():
         check_real("x", "0.5", 0.0, 1.0)
 
 
+def test_a_0_d_tensor_stands_for_its_number():
+    """The lead's decision for issue #28: where a number is meant, a 0-d real tensor that does
+    not require grad is its number (a run's results often are one), checked as the number."""
+    assert check_real("gamma", torch.tensor(0.9), 0.0, 1.0) == pytest.approx(0.9)
+    assert type(check_real("gamma", torch.tensor(1), 0.0, 1.0)) is float
+    assert check_real("lr", torch.tensor(0.5, dtype=torch.float64), 0.0, 1.0) == 0.5
+    assert check_int("n", torch.tensor(3), 1) == 3
+    assert type(check_int("n", torch.tensor(3, dtype=torch.int32), 1)) is int
+    # checked as the number: its range, NaN, inf
+    with pytest.raises(ValueError, match=r"gamma must be in \[0.0, 1.0\], got 2.0"):
+        check_real("gamma", torch.tensor(2.0), 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"gamma must be in \[0.0, 1.0\], got nan"):
+        check_real("gamma", torch.tensor(math.nan), 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"n must be an integer >= 1, got 0"):
+        check_int("n", torch.tensor(0), 1)
+    # not a number: requires grad (taking its number would cut the graph), a float for an
+    # integer, a bool or complex dtype, more than one element
+    with pytest.raises(ArgumentTypeError, match=r"gamma must be a number in .*\.detach\(\)"):
+        check_real("gamma", torch.tensor(0.5, requires_grad=True), 0.0, 1.0)
+    with pytest.raises(ArgumentTypeError, match=r"n must be an integer >= 1, got tensor\(3\.\)"):
+        check_int("n", torch.tensor(3.0), 1)
+    for bad in (torch.tensor(True), torch.tensor(1 + 0j)):
+        with pytest.raises(ArgumentTypeError, match=r"x must be a number in .* got tensor"):
+            check_real("x", bad, 0.0, 1.0)
+    with pytest.raises(ArgumentTypeError, match=r"n must be an integer >= 1, got tensor\(True\)"):
+        check_int("n", torch.tensor(True), 1)
+    for bad in (torch.tensor([0.5]), torch.zeros(2)):
+        with pytest.raises(ArgumentTypeError, match=r"x must be a number in .* got tensor"):
+            check_real("x", bad, 0.0, 1.0)
+
+
 def test_check_int_maximum_states_the_cap():
     assert check_int("steps", 10, 0, 10) == 10
     with pytest.raises(ValueError, match=r"steps must be an integer in \[0, 1_000\], got 1001"):

@@ -148,11 +148,14 @@ class Report:
 
     def ok(self, message: str) -> bool:
         """Print ``✓ message``; return True unless something failed earlier."""
+        _check_text("message", message)
         self._print(f"✓ {message}")
         return not self.failed
 
     def fail(self, message: str, hint: str | None = None) -> bool:
         """Print ``✗ message`` (and a hint line); return False."""
+        _check_text("message", message)
+        _check_text("hint", hint, optional=True)
         self.failed = True
         self._print(f"✗ {message}")
         if hint:
@@ -161,6 +164,7 @@ class Report:
 
     def note(self, message: str) -> None:
         """Print an indented remark that is neither a pass nor a failure."""
+        _check_text("message", message)
         self._print(f"  {message}")
 
     def __bool__(self) -> bool:
@@ -989,6 +993,8 @@ Judgement = Problem | str | None
 
 
 def _answer(fn: Callable, /, *args: Any, **kwargs: Any) -> Any:
+    if not callable(fn):  # check() refuses a non-function answer before it gets here
+        raise TypeError(f"fn must be the answer (a function), got {fn!r:.80}")
     return fn(*args, **kwargs)
 
 
@@ -1001,6 +1007,7 @@ def _prefixed(label: str, judgement: Judgement) -> Judgement:
 
 
 def _changed_input(name: str) -> Judgement:
+    _check_text("name", name)
     return tr(
         "your function changed its input `{name}` in place: the caller still needs it. Build "
         "new tensors (x = x + …, torch.zeros_like(x)) and leave the inputs as they are.",

@@ -13,6 +13,7 @@ there are too many); with ``COURSE_SITE_FRAMES`` set, the box renders those fram
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 
 from course_lib.plotting import PlotView
+from course_lib.validation import MAX_SEED, check_int, check_real
 from course_lib.widgets._grid import EXPLORER_CLASS, FRAMES_ENV, SiteGrid, render_site_frames
 
 
@@ -87,14 +89,35 @@ def explorer(
     return box
 
 
-def _check_start(description: str, value: float, lo: float, hi: float) -> None:
-    """ipywidgets clamps a start value outside [lo, hi] silently; refuse it instead."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-        raise ValueError(f"the {description!r} slider starts in [{lo}, {hi}], got {value!r}")
+def _check_slider(
+    description: object, value: object, lo: object, hi: object, step: object, *, integer: bool
+) -> None:
+    """A slider's settings, refused here: ipywidgets clamps a start value outside ``[lo, hi]``
+    silently, swaps nothing when ``lo > hi`` and never moves with ``step=0``."""
+    if not isinstance(description, str):
+        raise TypeError(f"description must be the slider's label (a str), got {description!r}")
+    if integer:
+        lo, hi = check_int("lo", lo, -MAX_SEED), check_int("hi", hi, -MAX_SEED)
+    else:
+        lo, hi = (
+            check_real("lo", lo, -math.inf, math.inf),
+            check_real("hi", hi, -math.inf, math.inf),
+        )
+    if lo > hi:
+        raise ValueError(
+            f"lo and hi must have lo <= hi (the {description!r} slider's range), got lo={lo}, hi={hi}"
+        )
+    if integer:
+        check_int("value", value, lo, hi)
+        check_int("step", step, 1)
+    else:
+        check_real("value", value, lo, hi)
+        check_real("step", step, 0.0, math.inf, lo_open=True)
 
 
 def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
-    _check_start(description, value, lo, hi)
+    """An integer slider from ``lo`` to ``hi`` starting at ``value`` (each refused if wrong)."""
+    _check_slider(description, value, lo, hi, step, integer=True)
     return widgets.IntSlider(
         value=value,
         min=lo,
@@ -109,7 +132,14 @@ def int_slider(description: str, value: int, lo: int, hi: int, step: int = 1) ->
 def float_slider(
     description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f"
 ) -> widgets.FloatSlider:
-    _check_start(description, value, lo, hi)
+    """A float slider from ``lo`` to ``hi`` starting at ``value``, read out with ``fmt``."""
+    _check_slider(description, value, lo, hi, step, integer=False)
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a number format spec such as '.2f', got {fmt!r}")
+    try:  # the readout would fail at the first redraw, in the browser: refuse it here
+        format(1.0, fmt)
+    except ValueError as err:
+        raise ValueError(f"fmt must be a number format spec such as '.2f', got {fmt!r}") from err
     return widgets.FloatSlider(
         value=value,
         min=lo,
