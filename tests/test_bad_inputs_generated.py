@@ -85,8 +85,8 @@ class Method:
         key = f"{self.cls.__module__}.{self.cls.__qualname__}"
         return key in INSTANCES or (key not in NO_BASELINE and baseline(self.cls) is not None)
 
-    def __call__(self, **kwargs):
-        return getattr(self.instance(), self.name)(**kwargs)
+    def __call__(self, *args, **kwargs):
+        return getattr(self.instance(), self.name)(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<method {self.__module__}.{self.__qualname__}>"

@@ -71,8 +71,6 @@ VALID_BY_TYPE = {
 NO_BASELINE = {
     name: "method: its valid call is not in the registry yet"
     for name in (
-        "course_lib.adaptation.AdaptationCurve.interval",
-        "course_lib.adaptation.AdaptationCurve.scores",
         "course_lib.tasks.base.TrialVectorEnv.reset",
         "course_lib.tasks.base.TrialVectorEnv.reset_tensor",
         "course_lib.tasks.navigation.PointEnv.reset",
