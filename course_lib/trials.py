@@ -377,9 +377,9 @@ def rollout_trials(
             "valid",
         )
     }
-    # the library's own agent has an unchecked step: x and h are built here, and check_policy_fits
-    # has checked the sizes (other RecurrentPolicy agents use their step)
-    step = getattr(agent, "_step", agent.step)
+    # The library's own agent offers an unchecked step (x and h are built here, and
+    # check_policy_fits has checked the sizes); any other RecurrentPolicy uses its step.
+    step = getattr(agent, "_rollout_step", agent.step)
     for _ in range(env.max_trial_steps):
         x = _trial_input(obs, prev_action, prev_reward, prev_end, num_actions)
         logits, value, h = step(x.to(device), h)

@@ -80,6 +80,12 @@ class RecurrentActorCritic(nn.Module):
         self._check_hidden(hidden, x.shape[0])
         return self._step(x, hidden)
 
+    @property
+    def _rollout_step(self):
+        """The step ``trials.rollout_trials`` calls: the unchecked ``_step``, unless a subclass
+        overrides ``step`` (a scripted player), whose own ``step`` is then honoured."""
+        return self._step if type(self).step is RecurrentActorCritic.step else self.step
+
     def _step(
         self, x: torch.Tensor, hidden: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
