@@ -73,10 +73,5 @@ NO_BASELINE = {
     for name in (
         "course_lib.adaptation.AdaptationCurve.interval",
         "course_lib.adaptation.AdaptationCurve.scores",
-        "course_lib.tasks.base.TrialVectorEnv.reset",
-        "course_lib.tasks.base.TrialVectorEnv.reset_tensor",
-        "course_lib.tasks.navigation.PointEnv.reset",
-        "course_lib.tasks.navigation.PointVectorEnv.fix_goals",
-        "course_lib.tasks.navigation.PointVectorEnv.reset_tensor",
     )
 }
