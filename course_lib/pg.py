@@ -35,7 +35,7 @@ import torch
 from gymnasium.wrappers.vector import RecordEpisodeStatistics
 from torch import nn
 
-from course_lib.nets import mlp
+from course_lib.nets import _check_sizes, mlp
 from course_lib.training import (
     Callback,
     Row,
@@ -208,18 +208,41 @@ class ReinforceAgent(nn.Module):
         check_int("num_actions", num_actions, 2)
         check_bool("with_baseline", with_baseline)
         hidden_sizes = check_hidden_sizes(hidden_sizes)
+        _check_sizes(obs_dim, hidden_sizes, num_actions, names=("obs_dim", "num_actions"))
         self.policy = mlp(obs_dim, hidden_sizes, num_actions, out_gain=0.01)
         self.value = mlp(obs_dim, hidden_sizes, 1, out_gain=1.0) if with_baseline else None
 
+    def _check_obs(self, obs: object) -> torch.Tensor:
+        """A float tensor ``[..., obs_dim]`` of finite observations (one host sync)."""
+        obs_dim = self.policy[0].in_features
+        if not isinstance(obs, torch.Tensor) or not obs.is_floating_point():
+            raise TypeError(
+                f"obs must be a floating-point tensor [..., {obs_dim}], got "
+                f"{getattr(obs, 'dtype', type(obs).__name__)}"
+            )
+        if obs.dim() == 0 or obs.shape[-1] != obs_dim:
+            raise ValueError(
+                f"obs must have shape [..., {obs_dim}] for this agent, got {list(obs.shape)}"
+            )
+        if not bool(torch.isfinite(obs).all()):
+            raise ValueError(f"obs must hold finite numbers, got NaN or inf in {list(obs.shape)}")
+        return obs
+
     def log_probs(self, obs: torch.Tensor) -> torch.Tensor:
         """log π(·|s) for every action: shape ``[..., num_actions]``."""
-        return torch.log_softmax(self.policy(obs), dim=-1)
+        return torch.log_softmax(self.policy(self._check_obs(obs)), dim=-1)
 
     @torch.no_grad()
     def act(
         self, obs: torch.Tensor, *, generator: torch.Generator | None = None, greedy: bool = False
     ) -> torch.Tensor:
         """One action per observation: sampled from π(·|s), or the most likely if ``greedy``."""
+        self._check_obs(obs)
+        check_bool("greedy", greedy)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(
+                f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+            )
         logits = self.policy(obs)
         if greedy:
             return logits.argmax(-1)
@@ -597,7 +620,7 @@ def evaluate_policy(
 ) -> np.ndarray:
     """Undiscounted returns of ``episodes`` fresh episodes (seeded apart from training's seeds)."""
     _check_agent(agent)
-    check_int("episodes", episodes, 1)
+    check_int("episodes", episodes, 1, MAX_ENVS)  # one env per episode, stepped together
     check_seed(seed)
     check_bool("greedy", greedy)
     envs = make_episode_envs(env_id, episodes)

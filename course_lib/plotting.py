@@ -181,6 +181,13 @@ class PlotView:
             self.fig.set_layout_engine("none")
 
 
+class _MissingKeyError(KeyError, ValueError):
+    """A row without the curve's x column: a ``KeyError`` that is also a bad argument."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.args[0])
+
+
 class LiveCurve:
     """A learning curve that redraws itself while training runs; pass it as a trainer's callback.
 
@@ -247,7 +254,10 @@ class LiveCurve:
         if not isinstance(row, Mapping):
             raise TypeError(f"row must be a history row (a mapping of floats), got {row!r:.60}")
         if self.x_key not in row:
-            raise KeyError(f"row has no {self.x_key!r} (the x_key); it has {sorted(row)}")
+            raise _MissingKeyError(
+                f"row must have the x_key, got one without it: row has no {self.x_key!r} "
+                f"(the x_key); it has {sorted(row)}"
+            )
         self._calls += 1
         for key, (xs, ys) in self.points.items():
             value = row.get(key)

@@ -37,8 +37,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_lib.nets import mlp
-from course_lib.sampling import split_minibatches
+from course_lib.nets import _check_sizes, mlp
+from course_lib.sampling import _check_generator, split_minibatches
 from course_lib.training import (
     Callback,
     Row,
@@ -304,6 +304,9 @@ class ActorCritic(nn.Module):
             check_seed(seed)
         self.config: PPOConfig | None = None  # set by train(); saved with the weights
         # Weights come from torch's global RNG; with a seed, draw them in a fork of it.
+        # The sizes come from the spaces: a too-wide Box is named as the space it came from.
+        names = ("observation_space (its number of elements)", "action_space (its size)")
+        _check_sizes(self.obs_dim, self.hidden_sizes, self.act_dim, names=names)
         with seeded(seed) if seed is not None else contextlib.nullcontext():
             self.critic = mlp(self.obs_dim, self.hidden_sizes, 1, out_gain=1.0)
             self.actor = mlp(self.obs_dim, self.hidden_sizes, self.act_dim, out_gain=0.01)
@@ -316,9 +319,51 @@ class ActorCritic(nn.Module):
                 "action_high", torch.as_tensor(action_space.high, dtype=torch.float32).reshape(-1)
             )
 
+    def _check_obs(self, obs: object) -> torch.Tensor:
+        """A float tensor ``[..., obs_dim]`` of finite observations (one host sync)."""
+        if not isinstance(obs, torch.Tensor) or not obs.is_floating_point():
+            raise TypeError(
+                f"obs must be a floating-point tensor [..., {self.obs_dim}], got "
+                f"{getattr(obs, 'dtype', type(obs).__name__)}"
+            )
+        if obs.dim() == 0 or obs.shape[-1] != self.obs_dim:
+            raise ValueError(
+                f"obs must have shape [..., {self.obs_dim}] for this agent, got {list(obs.shape)}"
+            )
+        if not bool(torch.isfinite(obs).all()):
+            raise ValueError(f"obs must hold finite numbers, got NaN or inf in {list(obs.shape)}")
+        return obs
+
+    def _check_actions(self, actions: object, batch: tuple[int, ...]) -> torch.Tensor:
+        """Actions for a batch ``batch``: indices in [0, n) (discrete), else finite ``[..., act_dim]``."""
+        want = batch if self.discrete else (*batch, self.act_dim)
+        if (
+            not isinstance(actions, torch.Tensor)
+            or actions.dtype == torch.bool
+            or actions.is_complex()
+        ):
+            raise TypeError(
+                f"actions must be a real tensor of shape {list(want)}, got "
+                f"{getattr(actions, 'dtype', type(actions).__name__)}"
+            )
+        if tuple(actions.shape) != tuple(want):
+            raise ValueError(f"actions must have shape {list(want)}, got {list(actions.shape)}")
+        if self.discrete:
+            ok = ((actions >= 0) & (actions < self.act_dim) & (actions == actions.round())).all()
+            if not bool(ok):
+                raise ValueError(
+                    f"actions must be indices in [0, {self.act_dim - 1}], got {actions.tolist()!r:.80}"
+                )
+        elif not actions.is_floating_point() or not bool(torch.isfinite(actions).all()):
+            raise ValueError(
+                f"actions must be finite floats (Box actions), got {actions.dtype} "
+                f"{actions.tolist()!r:.80}"
+            )
+        return actions
+
     def value(self, obs: torch.Tensor) -> torch.Tensor:
         """V(s), shape ``[B]``."""
-        return self.critic(obs).squeeze(-1)
+        return self.critic(self._check_obs(obs)).squeeze(-1)
 
     def act(
         self,
@@ -331,6 +376,9 @@ class ActorCritic(nn.Module):
 
         Returns ``(actions, log_probs, values)``; actions are ``[B]`` (long) or ``[B, act_dim]``.
         """
+        self._check_obs(obs)
+        check_bool("deterministic", deterministic)
+        _check_generator(generator)
         out = self.actor(obs)
         if self.discrete:
             log_probs_all = torch.log_softmax(out, dim=-1)
@@ -353,6 +401,7 @@ class ActorCritic(nn.Module):
         self, obs: torch.Tensor, actions: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """log π(a|s), the policy entropy and V(s) for stored ``actions`` (with gradients)."""
+        self._check_actions(actions, tuple(self._check_obs(obs).shape[:-1]))
         out = self.actor(obs)
         if self.discrete:
             log_probs_all = torch.log_softmax(out, dim=-1)
@@ -366,6 +415,8 @@ class ActorCritic(nn.Module):
 
     def env_action(self, actions: torch.Tensor) -> np.ndarray:
         """The actions as the environment wants them: ints, or floats clipped to the Box bounds."""
+        batch = getattr(actions, "shape", ())
+        self._check_actions(actions, tuple(batch if self.discrete else batch[:-1]))
         if self.discrete:
             return actions.detach().cpu().numpy()
         clipped = torch.clamp(actions, self.action_low, self.action_high)

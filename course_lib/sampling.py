@@ -126,7 +126,7 @@ def minibatch_indices_with_replacement(
 
 def visit_counts(batches: Sequence[Sequence[int]], n: int) -> torch.Tensor:
     """How many times each of the ``n`` samples appears in ``batches`` (a tensor of length n)."""
-    n = check_int("n", n, minimum=0)
+    n = check_int("n", n, 0, MAX_SAMPLES)
     if (
         isinstance(batches, str)
         or not isinstance(batches, Sequence)

@@ -67,6 +67,9 @@ MAX_STEPS = 10_000
 #: the error by γ, so 100,000 sweeps reach 1e-12 for any γ up to 1 − 3e-4; a sweep of the
 #: course's MDPs takes about 10 µs, so the cap is about a second of work.
 MAX_SWEEPS = 100_000
+#: Actions of a table's policy: the course's tables have 2 to 4; a one-hot row of 10,000 is
+#: still instant, a typo's 10**12 would not be.
+MAX_ACTIONS = 10_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,9 +195,10 @@ def epsilon_greedy_policy(
         raise TypeError(
             f"best_actions must be a 1-D tensor of action indices, got {best_actions!r}"
         )
-    A = check_int("num_actions", num_actions, 1)
+    A = check_int("num_actions", num_actions, 1, MAX_ACTIONS)
     if (
         best_actions.dtype.is_floating_point
+        or best_actions.dtype in (torch.bool, torch.complex64, torch.complex128)
         or (best_actions < 0).any()
         or (best_actions >= A).any()
     ):
@@ -208,6 +212,12 @@ def softmax_policy(theta: torch.Tensor) -> torch.Tensor:
     """π_θ(a|s) = exp θ[s, a] / Σ_b exp θ[s, b]: one free parameter per state and action."""
     if not isinstance(theta, torch.Tensor) or theta.dim() != 2:
         raise TypeError(f"theta must be a 2-D tensor [S, A] of preferences, got {theta!r}")
+    if not theta.is_floating_point():  # an int table is a typo for a float one: say so
+        raise TypeError(f"theta must be a floating-point tensor, got dtype {theta.dtype}")
+    if theta.shape[1] == 0:
+        raise ValueError(
+            f"theta must have at least one action column, got shape {list(theta.shape)}"
+        )
     return torch.softmax(check_finite("theta", theta).to(DTYPE), dim=-1)
 
 

@@ -31,6 +31,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -201,6 +202,9 @@ class RunningMean:
         self.total, self.count = 0.0, 0
 
     def add(self, value: float) -> None:
+        # A NaN or infinite loss is kept: a diverging run records it rather than stopping.
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise TypeError(f"value must be a real number (a loss), got {value!r:.60}")
         self.total, self.count = self.total + value, self.count + 1
 
     def take(self) -> float:

@@ -92,7 +92,7 @@ case("ppo-actor-critic-obs", lambda: ppo.ActorCritic(gym.spaces.Discrete(3), gym
 case("ppo-actor-critic-act", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.MultiBinary(2)), T, "action_space must be gymnasium Discrete")  # fmt: skip
 case("ppo-actor-critic-hidden", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), (0,)), V, "hidden_sizes entries must be an integer in [1, 4_096], got 0")  # fmt: skip
 case("ppo-actor-critic-hidden-huge", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), (10**5,)), V, "hidden_sizes entries must be an integer in [1, 4_096]")  # fmt: skip
-case("ppo-actor-critic-obs-huge", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (10**6,)), gym.spaces.Discrete(2)), V, "in_features must be an integer in [1, 100_000], got 1000000")  # fmt: skip
+case("ppo-actor-critic-obs-huge", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (10**6,)), gym.spaces.Discrete(2)), V, "observation_space (its number of elements) must be an integer in [1, 100_000], got 1000000")  # fmt: skip
 case("ppo-actor-critic-seed", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), seed=-1), V, "seed must be an integer >= 0, got -1")  # fmt: skip
 case("ppo-collect-steps-0", lambda: ppo.collect_rollout(AGENT(), None, None, 0), V, "num_steps must be an integer >= 1, got 0")  # fmt: skip
 for _name, _kw, _error, _frag in [

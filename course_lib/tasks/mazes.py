@@ -36,7 +36,7 @@ from course_lib.tasks.base import (
     new_trial_due,
 )
 from course_lib.training import make_generator
-from course_lib.validation import check_bool, check_int, check_real
+from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = [
     "RandomGoalMaze",
@@ -365,6 +365,8 @@ class RandomGoalMaze(gym.Env):
         self.goal = self.goal_cells[int(self.np_random.integers(len(self.goal_cells)))]
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:  # ours first: gymnasium's own error does not say what was given
+            check_seed(seed)
         super().reset(seed=seed)
         if new_trial_due(self, seed, options, self.goal):
             self._new_task()
@@ -467,6 +469,16 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
 
     def trial_layout(self, task: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
         """One trial's maze from its ``task`` row: ``(free [H, W] bool, goal (row, col))``."""
+        cells = self.height * self.width
+        if not isinstance(task, torch.Tensor) or task.numel() != 1 or task.is_floating_point():
+            raise TypeError(
+                f"task must be one env's task (a one-element integer tensor: a goal cell index, "
+                f"a row of env.task), got {task!r:.60}"
+            )
+        if not 0 <= int(task) < cells or not bool(self.free_cells[int(task)]):
+            raise ValueError(
+                f"task must be the index of a free cell in [0, {cells - 1}], got {int(task)}"
+            )
         return self.free_cells.view(self.height, self.width).numpy(), divmod(int(task), self.width)
 
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
@@ -643,6 +655,25 @@ class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
 
     def trial_layout(self, task: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
         """One trial's maze from its ``task`` grid: ``(free [H, W] bool, goal (row, col))``."""
+        shape = (self.height, self.width)
+        if (
+            not isinstance(task, torch.Tensor)
+            or task.is_floating_point()
+            or task.dtype == torch.bool
+        ):
+            raise TypeError(
+                f"task must be one env's maze (an integer tensor {list(shape)}, a row of env.task), "
+                f"got {task!r:.60}"
+            )
+        if tuple(task.shape) != shape or not bool(((task >= 0) & (task <= 2)).all()):
+            raise ValueError(
+                f"task must be a {list(shape)} grid of 0 (free), 1 (wall) and 2 (goal), got shape "
+                f"{list(task.shape)}"
+            )
+        if int((task == 2).sum()) != 1:
+            raise ValueError(
+                f"task must hold exactly one goal cell (2), got {int((task == 2).sum())}"
+            )
         grid = task.numpy()
         goal = np.argwhere(grid == 2)[0]
         return grid != 1, (int(goal[0]), int(goal[1]))
@@ -650,5 +681,5 @@ class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new maze, new goal) in every env; returns the observations."""
         if seed is not None:
-            self.rng = np.random.default_rng(seed)
+            self.rng = np.random.default_rng(check_seed(seed))
         return super().reset_tensor(seed)

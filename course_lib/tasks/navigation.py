@@ -63,6 +63,7 @@ from course_lib.validation import (
     check_instance,
     check_int,
     check_real,
+    check_seed,
     check_tensor,
 )
 
@@ -182,6 +183,12 @@ def check_batched_actions(actions: object, num_envs: int, action_type: str) -> t
         raise ValueError(
             f"actions must have shape {list(shape)} ({what}, one per env), got {list(actions.shape)}"
         )
+    if actions.dtype == torch.bool or actions.is_complex():  # a mask or a complex typo
+        raise TypeError(f"actions must be real numbers, got dtype {actions.dtype}")
+    if not discrete and not actions.is_floating_point():  # an int move here is a discrete typo
+        raise TypeError(
+            f"actions must be a floating-point tensor (continuous moves), got dtype {actions.dtype}"
+        )
     if discrete:
         low, high = torch.aminmax(actions)
         if actions.is_floating_point() or low < 0 or high >= len(DISCRETE_MOVES):
@@ -244,7 +251,12 @@ def move_point(
             raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
         delta = DISCRETE_MOVES[int(action)].numpy()
     else:
-        a = np.asarray(action, dtype=np.float32)
+        try:
+            a = np.asarray(action, dtype=np.float32)
+        except (TypeError, ValueError) as err:  # a string, None, a ragged list
+            raise TypeError(
+                f"action must be a finite array of shape (2,), got {action!r:.60}"
+            ) from err
         if a.shape != (2,) or not np.isfinite(a).all():
             raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
         delta = MAX_STEP * np.clip(a, -1.0, 1.0)
@@ -263,6 +275,12 @@ class PointEnv(gym.Env):
         raise NotImplementedError
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:  # ours first: gymnasium's own error does not say what was given
+            check_seed(seed)
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(
+                f"options must be a dict (gymnasium's reset options) or None, got {options!r:.60}"
+            )
         super().reset(seed=seed)
         options = options or {}
         if "goal" in options:
@@ -380,7 +398,7 @@ class PointVectorEnv(TrialVectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
         if seed is not None:
-            self.generator = make_generator(int(seed))
+            self.generator = make_generator(check_seed(seed))
         self._restart(self._draw_goals())
         return self.position.clone()
 

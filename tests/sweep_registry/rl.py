@@ -193,6 +193,33 @@ def _bar():
     return tqdm(total=1, disable=True)
 
 
+def _reset(env):
+    """An env after its first (seeded) reset, ready to step; a single env or a vector one."""
+    if hasattr(env, "reset_tensor"):
+        env.reset_tensor(seed=0)
+    else:
+        env.reset(seed=0)
+    return env, None
+
+
+def _goal_maze_vec():
+    from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
+
+    return RandomGoalMazeVectorEnv(num_envs=2)
+
+
+def _maze_vec():
+    from course_lib.tasks.mazes import RandomMazeVectorEnv
+
+    return RandomMazeVectorEnv(num_envs=2, rooms=(2, 2))
+
+
+def _tasks():
+    from course_lib.tasks import bandits, mazes, navigation, point_robot
+
+    return bandits, mazes, navigation, point_robot
+
+
 # ------------------------------------------------------------------------- valid calls
 
 VALID_BY_CALLABLE = {
@@ -347,6 +374,7 @@ VALID_BY_CALLABLE = {
     "course_lib.nets.layer_init": lambda: {"layer": torch.nn.Linear(2, 2)},
     "course_lib.nets.mlp": lambda: {"in_features": 2, "hidden_sizes": (8,), "out_features": 1},
     "course_lib.sampling.visit_counts": lambda: {"batches": [[0, 1], [2, 0]], "n": 3},
+    "course_lib.sampling.iterate_minibatches": lambda: {"batch_size": 2},
     # ``name`` is the caller's argument name, which the message repeats
     "course_lib.stats.as_scores": lambda: {"name": "values", "values": [1.0, 2.0, 3.0]},
     "course_lib.stats.differences": lambda: {"a": [1.0, 2.0, 3.0], "b": [0.5, 1.0, 2.0]},
@@ -452,6 +480,51 @@ VALID_BY_CALLABLE = {
         "clip_coef": 0.2,
     },
     "course_lib.widgets.sampling.use_summary": lambda: {"used": np.array([2, 2, 1]), "epochs": 2},
+    # methods: the agents' on a batch of 3 CartPole-sized observations (ActorCritic's
+    # instance is its class baseline: CartPole spaces, 2 actions), the envs' on INSTANCES
+    "course_lib.ppo.ActorCritic.act": lambda: {"obs": torch.zeros(3, 4)},
+    "course_lib.ppo.ActorCritic.value": lambda: {"obs": torch.zeros(3, 4)},
+    "course_lib.ppo.ActorCritic.forward": lambda: {"obs": torch.zeros(3, 4)},
+    "course_lib.ppo.ActorCritic.evaluate_actions": lambda: {
+        "obs": torch.zeros(3, 4),
+        "actions": torch.tensor([0, 1, 1]),
+    },
+    "course_lib.ppo.ActorCritic.env_action": lambda: {"actions": torch.tensor([0, 1, 1])},
+    "course_lib.pg.ReinforceAgent.act": lambda: {"obs": torch.zeros(3, 2)},
+    "course_lib.pg.ReinforceAgent.log_probs": lambda: {"obs": torch.zeros(3, 2)},
+    "course_lib.plotting.LiveCurve.update": lambda: {"row": {"env_steps": 1, "loss": 0.5}},
+    "course_lib.training.TrainResult.metric": lambda: {"key": "loss"},
+    "course_lib.tasks.bandits.BernoulliBandit.step": lambda: {"action": 0},
+    "course_lib.tasks.bandits.BernoulliBanditVectorEnv.step_tensor": lambda: {
+        "actions": torch.tensor([0, 1]),
+    },
+    "course_lib.tasks.base.TrialVectorEnv.step": lambda: {"actions": np.array([0, 1])},
+    "course_lib.tasks.base.TrialVectorEnv.step_tensor": lambda: {"actions": torch.tensor([0, 1])},
+    "course_lib.tasks.base.TrialVectorEnv.reset": lambda: {},
+    "course_lib.tasks.base.TrialVectorEnv.reset_tensor": lambda: {},
+    "course_lib.tasks.mazes.RandomGoalMaze.step": lambda: {"action": 0},
+    "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.step_tensor": lambda: {
+        "actions": torch.tensor([0, 1]),
+    },
+    "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.trial_layout": lambda: {
+        "task": _reset(_goal_maze_vec())[0].task[0],
+    },
+    "course_lib.tasks.mazes.RandomMazeVectorEnv.trial_layout": lambda: {
+        "task": _reset(_maze_vec())[0].task[0],
+    },
+    "course_lib.tasks.navigation.Navigation2D.step": lambda: {"action": np.zeros(2, np.float32)},
+    "course_lib.tasks.navigation.Navigation2DVectorEnv.step_tensor": lambda: {
+        "actions": torch.zeros(2, 2),
+    },
+    "course_lib.tasks.navigation.PointEnv.reset": lambda: {},
+    "course_lib.tasks.navigation.PointVectorEnv.fix_goals": lambda: {"goals": torch.zeros(2, 2)},
+    "course_lib.tasks.navigation.PointVectorEnv.reset_tensor": lambda: {},
+    "course_lib.tasks.point_robot.SparsePointRobot.step": lambda: {
+        "action": np.zeros(2, np.float32),
+    },
+    "course_lib.tasks.point_robot.SparsePointRobotVectorEnv.step_tensor": lambda: {
+        "actions": torch.zeros(2, 2),
+    },
     "course_lib.tasks.base.new_trial_due": lambda: {
         "env": __import__("course_lib.tasks.bandits").tasks.bandits.BernoulliBandit(),
         "seed": None,
@@ -460,10 +533,7 @@ VALID_BY_CALLABLE = {
     },
 }
 
-NO_BASELINE = {
-    "course_lib.sampling.iterate_minibatches": "needs at least one tensor (*tensors), which "
-    "a keyword-only baseline cannot pass (tests/test_sampling.py checks its keywords)",
-}
+NO_BASELINE: dict = {}
 
 RECORDS = {
     "course_lib.stats.Interval": "built by stats.mean_ci and friends from checked samples",
@@ -749,3 +819,146 @@ BAD_BY_PARAM["course_lib.stats.differences-b"] = lambda: [*_scores(), ("mismatch
 
 #: Gaps the generated sweep found that are not fixed yet (strict xfails: a fixed one must leave).
 KNOWN_GAPS: dict = {}
+
+#: Fresh instances for the methods: every env reset (seeded) first, as a caller must; the
+#: abstract bases (TrialVectorEnv, PointEnv, PointVectorEnv) as one concrete family each,
+#: whose overrides are what a call on the base reaches.
+INSTANCES = {
+    "course_lib.tasks.bandits.BernoulliBandit": lambda: _reset(_tasks()[0].BernoulliBandit())[0],
+    "course_lib.tasks.bandits.BernoulliBanditVectorEnv": lambda: _reset(
+        _tasks()[0].BernoulliBanditVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.tasks.base.TrialVectorEnv": lambda: _reset(
+        _tasks()[0].BernoulliBanditVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.tasks.mazes.RandomGoalMaze": lambda: _reset(_tasks()[1].RandomGoalMaze())[0],
+    "course_lib.tasks.mazes.RandomGoalMazeVectorEnv": lambda: _reset(_goal_maze_vec())[0],
+    "course_lib.tasks.mazes.RandomMazeVectorEnv": lambda: _reset(_maze_vec())[0],
+    "course_lib.tasks.navigation.Navigation2D": lambda: _reset(_tasks()[2].Navigation2D())[0],
+    "course_lib.tasks.navigation.PointEnv": lambda: _tasks()[2].Navigation2D(),
+    "course_lib.tasks.navigation.Navigation2DVectorEnv": lambda: _reset(
+        _tasks()[2].Navigation2DVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.tasks.navigation.PointVectorEnv": lambda: _tasks()[2].Navigation2DVectorEnv(
+        num_envs=2
+    ),
+    "course_lib.tasks.point_robot.SparsePointRobot": lambda: _reset(_tasks()[3].SparsePointRobot())[
+        0
+    ],
+    "course_lib.tasks.point_robot.SparsePointRobotVectorEnv": lambda: _reset(
+        _tasks()[3].SparsePointRobotVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.pg.ReinforceAgent": lambda: __import__("course_lib.pg").pg.ReinforceAgent(
+        2, 2, (8,)
+    ),
+    "course_lib.training.TrainResult": lambda: __import__(
+        "course_lib.training"
+    ).training.TrainResult(None, None, [{"iteration": 1, "loss": 0.5}]),
+}
+
+#: ``*tensors`` of iterate_minibatches: two tensors that share their first dimension.
+POSITIONAL = {
+    "course_lib.sampling.iterate_minibatches": lambda: (torch.zeros(6, 2), torch.arange(6)),
+}
+
+INTENDED = {
+    "course_lib.stats.mean_ci_along-dim-negative": "dim=-1 is the last dimension (torch's "
+    "convention), a legal axis",
+    "course_lib.training.RunningMean.add-value-nan": "a diverging run's loss: the row records "
+    "it rather than stopping the run (what the trainers decided for a NaN loss)",
+    "course_lib.training.RunningMean.add-value-inf": "an overflowing loss, recorded as NaN is",
+    "course_lib.training.RunningMean.add-value--inf": "an overflowing loss, recorded as NaN is",
+}
+
+HUGE_CONTRADICTS = {
+    "course_lib.stats.as_scores-minimum": "a minimum of 10**12 scores is legal; the 3 values "
+    "given then fall short of it (the error names the scores and says so)",
+    "course_lib.tasks.base.check_actions-num_envs": "10**12 envs is a legal count; the [2] "
+    "actions then have the wrong shape (the error names actions)",
+    "course_lib.tasks.navigation.check_batched_actions-num_envs": "as check_actions: the "
+    "actions' shape contradicts it",
+    "course_lib.tasks.navigation.numpy_actions-num_envs": "as check_actions: the actions' "
+    "shape contradicts it",
+}
+
+# The envs' step methods take gymnasium's unannotated actions: their bad values by hand.
+_F32 = np.float32
+BAD_BY_PARAM.update(
+    {
+        "course_lib.tasks.bandits.BernoulliBandit.step-action": lambda: [
+            ("out_of_range", 5),
+            ("negative", -1),
+            ("str", "0"),
+            ("None", None),
+        ],
+        "course_lib.tasks.mazes.RandomGoalMaze.step-action": lambda: [
+            ("out_of_range", 4),
+            ("str", "up"),
+            ("None", None),
+        ],
+        "course_lib.tasks.navigation.Navigation2D.step-action": lambda: [
+            ("nan", np.array([NAN, 0.0], _F32)),
+            ("shape", np.zeros(3, _F32)),
+            ("str", "left"),
+            ("None", None),
+        ],
+        "course_lib.tasks.point_robot.SparsePointRobot.step-action": lambda: [
+            ("nan", np.array([NAN, 0.0], _F32)),
+            ("shape", np.zeros(3, _F32)),
+            ("str", "left"),
+        ],
+        "course_lib.tasks.base.TrialVectorEnv.step-actions": lambda: [
+            ("out_of_range", np.array([0, 7])),
+            ("length", np.array([0])),
+            ("None", None),
+        ],
+        "course_lib.tasks.base.TrialVectorEnv.step_tensor-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 7])),
+            ("float", torch.tensor([0.0, 1.0])),
+            ("list", [0, 1]),
+        ],
+        "course_lib.tasks.bandits.BernoulliBanditVectorEnv.step_tensor-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 5])),
+            ("length", torch.tensor([0])),
+            ("bool", torch.tensor([True, False])),
+        ],
+        "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.step_tensor-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 4])),
+            ("length", torch.tensor([0, 1, 2])),
+        ],
+        "course_lib.tasks.navigation.Navigation2DVectorEnv.step_tensor-actions": lambda: [
+            ("shape", torch.zeros(3, 2)),
+            ("int", torch.zeros(2, 2, dtype=torch.long)),
+            ("complex", torch.zeros(2, 2, dtype=torch.complex64)),
+        ],
+        "course_lib.tasks.point_robot.SparsePointRobotVectorEnv.step_tensor-actions": lambda: [
+            ("shape", torch.zeros(3, 2)),
+            ("int", torch.zeros(2, 2, dtype=torch.long)),
+        ],
+        "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.trial_layout-task": lambda: [
+            ("wall", torch.tensor(0)),
+            ("float", torch.tensor(5.0)),
+        ],
+        "course_lib.tasks.mazes.RandomMazeVectorEnv.trial_layout-task": lambda: [
+            ("shape", torch.zeros(3, 3, dtype=torch.long)),
+            ("no_goal", torch.zeros(_maze_vec().height, _maze_vec().width, dtype=torch.long)),
+        ],
+        "course_lib.tasks.navigation.PointVectorEnv.fix_goals-goals": lambda: [
+            ("shape", torch.zeros(3, 2)),
+        ],
+        "course_lib.ppo.ActorCritic.act-obs": lambda: [("width", torch.zeros(3, 5))],
+        "course_lib.ppo.ActorCritic.evaluate_actions-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 1, 2])),
+            ("length", torch.tensor([0, 1])),
+        ],
+        "course_lib.ppo.ActorCritic.env_action-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 2])),
+        ],
+        "course_lib.pg.ReinforceAgent.act-obs": lambda: [("width", torch.zeros(3, 4))],
+    }
+)
+
+EXEMPT["course_lib.plotting.LiveCurve.update-model"] = (
+    "the trainer callback's second argument (the model being trained): any object or None, "
+    "which the curve ignores"
+)
