@@ -95,6 +95,9 @@ __all__ = [
 
 #: Caps stated in the errors: beyond them a run takes hours or a rollout gigabytes.
 MAX_ENVS, MAX_STEPS_PER_ROLLOUT, MAX_BATCH, MAX_TOTAL_STEPS = 4096, 100_000, 1_000_000, 10**8
+#: Transitions a run learns from, counted once per epoch (total_steps × update_epochs): the
+#: course's largest run is 100,000 × 10 = 10**6; 10**9 is days of CPU, surely a typo.
+MAX_WORK = 10**9
 
 
 def _gym_id(value: object, name: str) -> str:
@@ -156,6 +159,12 @@ class PPOConfig:
                 f"into whole minibatches, got num_minibatches={self.num_minibatches}"
             )
         check_minibatch_size(self.batch_size // self.num_minibatches, self.norm_adv)
+        work = self.total_steps * self.update_epochs
+        if work > MAX_WORK:
+            raise ValueError(
+                f"total_steps × update_epochs must be at most {MAX_WORK:_} transition passes, "
+                f"got {self.total_steps:_} × {self.update_epochs:_} = {work:_}"
+            )
 
     @property
     def batch_size(self) -> int:
@@ -574,6 +583,10 @@ def _check_gae_inputs(rewards, values, next_values, terminated, episode_end, gam
         terminated=terminated,
         episode_end=episode_end,
     )
+    if values.dim() == 0 or values.shape[0] == 0:  # no step to take an advantage at
+        raise ValueError(
+            f"values must have shape [T, N] (or [T]) with T >= 1 steps, got {list(values.shape)}"
+        )
     for name, value in (("rewards", rewards), ("values", values), ("next_values", next_values)):
         _finite(name, value)  # a NaN here would spread to every earlier advantage
     for name, value in (("terminated", terminated), ("episode_end", episode_end)):
@@ -654,6 +667,15 @@ def clipped_surrogate_loss(
         ("advantages", advantages),
     ):
         _finite(name, value)
+    if (
+        mask is not None
+        and not torch._C._functorch.is_functorch_wrapped_tensor(mask)
+        and not bool(((mask == 0) | (mask == 1)).all() & (mask != 0).any())
+    ):  # weights of 3 would scale the loss; all zeros would divide 0 by 0
+        raise ValueError(
+            "mask must be 0/1 weights with at least one 1, got values "
+            f"{mask.unique().tolist()!r:.60}"
+        )
     ratio = torch.exp(logprob - old_logprob)
     unclipped = ratio * advantages
     clipped = torch.clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef) * advantages

@@ -63,6 +63,9 @@ DTYPE = torch.float64
 #: Caps on sampling sizes (a typo should not allocate gigabytes), stated in the errors.
 MAX_EPISODES = 1_000_000
 MAX_STEPS = 10_000
+#: Episode-steps of one sampling call (num_episodes × max_steps), the worst case's work: the
+#: course samples a few thousand episodes of tens of steps; 10**8 is about a minute.
+MAX_EPISODE_STEPS = 10**8
 #: Bellman sweeps of :func:`policy_evaluation` and :func:`value_iteration`. Each sweep shrinks
 #: the error by γ, so 100,000 sweeps reach 1e-12 for any γ up to 1 − 3e-4; a sweep of the
 #: course's MDPs takes about 10 µs, so the cap is about a second of work.
@@ -404,6 +407,11 @@ def sample_episodes(
     max_steps = check_int("max_steps", max_steps, 1)
     if max_steps > MAX_STEPS:
         raise ValueError(f"max_steps must be <= {MAX_STEPS}, got {max_steps}")
+    if n * max_steps > MAX_EPISODE_STEPS:
+        raise ValueError(
+            f"num_episodes × max_steps must be at most {MAX_EPISODE_STEPS:_} episode-steps, "
+            f"got {n:_} × {max_steps:_} = {n * max_steps:_}"
+        )
     S = mdp.num_states
     # Next-state distribution with one extra column: "the episode ends" (index S).
     next_dist = torch.cat(

@@ -477,6 +477,19 @@ class Navigation2DVectorEnv(PointVectorEnv):
         return self.position.clone(), reward, episode_end, trial_end
 
 
+#: Goal-steps of one oracle computation (goals × max_steps): the course's evaluations take
+#: thousands of goals × 100 steps; 10**8 is tens of seconds.
+MAX_ORACLE_WORK = 10**8
+
+
+def _check_oracle_work(goals: torch.Tensor, max_steps: int) -> None:
+    if len(goals) * max_steps > MAX_ORACLE_WORK:
+        raise ValueError(
+            f"len(goals) × max_steps must be at most {MAX_ORACLE_WORK:_} goal-steps, got "
+            f"{len(goals):_} × {max_steps:_} = {len(goals) * max_steps:_}"
+        )
+
+
 def check_goals(goals: object) -> torch.Tensor:
     """``goals`` if it is a finite float tensor ``[G, 2]`` of navigation goals (G >= 1)."""
     if not isinstance(goals, torch.Tensor):
@@ -501,6 +514,7 @@ def oracle_return(
     if not isinstance(goals, torch.Tensor | np.ndarray):  # a list [x, y] is one goal, not [G, 2]
         raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
     goals = check_goals(torch.as_tensor(goals, dtype=torch.float32))
+    _check_oracle_work(goals, max_steps)
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
     alive = torch.ones(len(goals), dtype=torch.bool)
     for _ in range(max_steps):

@@ -68,6 +68,7 @@ from course_lib.tasks.navigation import (
     MAX_STEP,
     PointEnv,
     PointVectorEnv,
+    _check_oracle_work,
     _combined,
     check_goals,
     move,
@@ -262,6 +263,7 @@ def sparse_oracle_return(
     if not isinstance(goals, torch.Tensor | np.ndarray):
         raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
     goals = check_goals(torch.as_tensor(goals, dtype=torch.float32))
+    _check_oracle_work(goals, max_steps)
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
     for _ in range(max_steps):
         if action_type == "continuous":

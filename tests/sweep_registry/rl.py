@@ -962,3 +962,48 @@ EXEMPT["course_lib.plotting.LiveCurve.update-model"] = (
     "the trainer callback's second argument (the model being trained): any object or None, "
     "which the curve ignores"
 )
+
+# Kinds the red team's sample found (benchmarks/bad_input_sample.py), kept closed here.
+BAD_BY_PARAM.update(
+    {
+        "course_lib.tabular.sample_episodes-num_episodes": lambda: [
+            ("10**9", 10**9),
+            ("over_work", 10**6),  # x the default 1000 steps: 10**9 episode-steps
+        ],
+        "course_lib.tasks.bandits.evaluation_bandits-seeds": lambda: [
+            ("over_work", range(10**7)),  # x k = 3: 3 * 10**7 probabilities
+        ],
+        "course_lib.pg.reinforce_loss-mask": lambda: [
+            ("shape", torch.ones(3)),
+            ("all_zero", torch.zeros(3, 2)),
+            ("not_0/1", torch.full((3, 2), 2.0)),
+        ],
+        "course_lib.pg.reinforce_loss-logprobs": lambda: [
+            ("int", torch.zeros(3, 2, dtype=torch.long)),
+            ("empty", torch.zeros(0, 2)),
+        ],
+        "course_lib.pg.reward_to_go-rewards": lambda: [
+            ("over_horizon_cap", torch.zeros(100_001)),
+            ("empty", torch.zeros(0)),
+            ("3_d", torch.zeros(2, 2, 2)),
+            ("bool", torch.tensor([True, False, True])),
+            ("complex", torch.zeros(3, dtype=torch.complex64)),
+        ],
+        "course_lib.pg.collect_episodes-agent": lambda: [
+            ("other_env", __import__("course_lib.pg").pg.ReinforceAgent(3, 2, (8,))),
+        ],
+        "course_lib.pg.evaluate_policy-agent": lambda: [
+            ("other_actions", __import__("course_lib.pg").pg.ReinforceAgent(4, 3, (8,))),
+        ],
+        "course_lib.ppo.compute_gae-values": lambda: [
+            ("shape_[T,1]", torch.zeros(4, 1)),
+        ],
+        "course_lib.trpo.conjugate_gradient-matrix_vector": lambda: [
+            ("wrong_shape", lambda v: v[:1]),
+        ],
+        "course_lib.trpo.trpo_step-surrogate": lambda: [
+            ("nan", lambda: torch.tensor(NAN, requires_grad=True)),
+        ],
+        "course_lib.widgets.ppo.clip_objective_curve-clip_coef": lambda: [("nan", NAN)],
+    }
+)
