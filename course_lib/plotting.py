@@ -114,6 +114,12 @@ def _check_series(x: object, series: object, spread: object) -> None:
     ):
         if len(values) != len(x):
             raise ValueError(f"{label} must have one value per x ({len(x)}), got {len(values)}")
+    for k, v in (
+        spread or {}
+    ).items():  # a NaN band draws nothing, silently; a negative one inverts
+        widths = np.asarray(v, dtype=float)
+        if not (np.isfinite(widths) & (widths >= 0)).all():
+            raise ValueError(f"spread[{k!r}] must hold finite widths >= 0, got {list(v)!r:.60}")
 
 
 #: The font that draws the Chinese edition's labels: Noto Sans CJK (SIL Open Font License),

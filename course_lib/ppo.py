@@ -452,13 +452,21 @@ def make_envs(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv
     """
     env_id = check_env_id(env_id)
     check_int("num_envs", num_envs, 1, MAX_ENVS)
-    envs = gym.make_vec(
-        env_id,
-        num_envs=num_envs,
-        vectorization_mode="sync",
-        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
-        **kwargs,
-    )
+    try:
+        envs = gym.make_vec(
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+            **kwargs,
+        )
+    except TypeError as err:  # gymnasium's message names the env's __init__, not our argument
+        if not kwargs:
+            raise
+        raise TypeError(
+            f"kwargs must be keyword arguments that {env_id}'s constructor takes, got "
+            f"{sorted(kwargs)}: {err}"
+        ) from err
     # Keeps each episode's undiscounted return and length (``return_queue``, ``length_queue``).
     return gym.wrappers.vector.RecordEpisodeStatistics(envs, buffer_length=20)
 
@@ -585,7 +593,8 @@ def _check_gae_inputs(rewards, values, next_values, terminated, episode_end, gam
     )
     if values.dim() == 0 or values.shape[0] == 0:  # no step to take an advantage at
         raise ValueError(
-            f"values must have shape [T, N] (or [T]) with T >= 1 steps, got {list(values.shape)}"
+            f"rewards, values and the other rollout tensors must have shape [T, N] (or [T]) "
+            f"with T >= 1 steps, got {list(values.shape)}"
         )
     for name, value in (("rewards", rewards), ("values", values), ("next_values", next_values)):
         _finite(name, value)  # a NaN here would spread to every earlier advantage

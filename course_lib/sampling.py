@@ -162,7 +162,9 @@ def iterate_minibatches(
         [4, 4, 4, 4]
     """
     if not tensors:
-        raise ValueError("iterate_minibatches needs at least one tensor")
+        raise ValueError(
+            "tensors must be at least one tensor (iterate_minibatches(obs, ...)), got none"
+        )
     for i, t in enumerate(tensors):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"tensors[{i}] must be a torch.Tensor, got {type(t).__name__}")

@@ -98,7 +98,10 @@ class TabularMDP:
 
     def __post_init__(self) -> None:
         for name in ("transitions", "rewards", "start"):
-            value = check_tensor(name, getattr(self, name)).to(DTYPE)
+            given = check_tensor(name, getattr(self, name))
+            if given.dtype == torch.bool or given.is_complex():  # a mask or a complex typo
+                raise TypeError(f"{name} must be real numbers, got dtype {given.dtype}")
+            value = given.to(DTYPE)
             if name != "rewards" and not bool(torch.isfinite(value).all()):
                 raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
             object.__setattr__(self, name, check_finite(name, value))

@@ -182,7 +182,7 @@ def linear_anneal(start: float, iteration: int, iterations: int, end: float = 0.
     start = check_real("start", start, -math.inf, math.inf)
     end = check_real("end", end, -math.inf, math.inf)
     iterations = check_int("iterations", iterations, 1)
-    iteration = check_int("iteration", iteration, 1)
+    iteration = check_int("iteration", iteration, 1, iterations)  # past the end: below end
     return end + (start - end) * (1.0 - (iteration - 1) / iterations)
 
 

@@ -104,19 +104,32 @@ def parse_layout(layout: str) -> tuple[np.ndarray, tuple[int, int]]:
     if len(text) > 100_000:
         raise ValueError(f"layout must be at most 100_000 characters, got {len(text):_}")
     rows = [r for r in text.strip("\n").splitlines() if r.strip()]
-    if len(rows) < 3 or len({len(r) for r in rows}) != 1 or set("".join(rows)) - set("#.S"):
+    widths, others = sorted({len(r) for r in rows}), sorted(set("".join(rows)) - set("#.S"))
+    if len(rows) < 3 or len(widths) != 1 or others:
+        why = (
+            f"characters {others}"
+            if others
+            else f"rows of widths {widths}"
+            if len(widths) != 1
+            else f"{len(rows)} rows"
+        )
         raise ValueError(
-            f"layout must be a name in {sorted(MAZE_LAYOUTS)} or a rectangle of '#', '.', 'S'"
+            f"layout must be a name in {sorted(MAZE_LAYOUTS)} or a rectangle (>= 3 rows) of "
+            f"'#', '.', 'S', got {layout!r:.40} ({why})"
         )
     grid = np.array([list(r) for r in rows])
     starts = np.argwhere(grid == "S")
     if len(starts) != 1:
-        raise ValueError("layout must contain exactly one start cell 'S'")
+        raise ValueError(f"layout must contain exactly one start cell 'S', got {len(starts)}")
     free = grid != "#"
     if free[0].any() or free[-1].any() or free[:, 0].any() or free[:, -1].any():
-        raise ValueError("layout must be enclosed by walls '#'")
+        raise ValueError(
+            f"layout must be enclosed by walls '#', got an open border in {layout!r:.40}"
+        )
     if free.sum() < 2:
-        raise ValueError("layout needs at least one free cell besides the start")
+        raise ValueError(
+            f"layout needs at least one free cell besides the start, got {int(free.sum()) - 1}"
+        )
     start = (int(starts[0][0]), int(starts[0][1]))
     unreachable = [
         tuple(int(v) for v in c)
@@ -136,11 +149,7 @@ def layout_string(free: np.ndarray, start: tuple[int, int]) -> str:
     Turns one trial's maze (``RandomMazeVectorEnv.trial_layout``) back into a layout that a
     :class:`RandomGoalMaze` can play again and again, e.g. to train a fresh agent on it.
     """
-    if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
-        raise TypeError(
-            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout, "
-            f"got {_describe(free)}"
-        )
+    _check_enclosed(free)  # else parse_layout would refuse the string it returns
     grid = np.where(free, ".", "#")
     grid[_check_goal(start, free, None, name="start")] = "S"
     return "\n".join("".join(row) for row in grid)

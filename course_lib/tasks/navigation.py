@@ -55,7 +55,7 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from course_lib.tasks.base import TrialVectorEnv, new_trial_due
+from course_lib.tasks.base import MAX_EPISODES, TrialVectorEnv, new_trial_due
 from course_lib.training import make_generator
 from course_lib.validation import (
     check_choice,
@@ -155,7 +155,9 @@ def reached_goal(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
 def _check_common(
     episodes_per_trial: object, max_steps: object, goal_low: object, goal_high: object
 ) -> tuple[int, int, float, float]:
-    e = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
+    e = check_int(
+        "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
+    )  # as the other families
     m = check_int("max_steps", max_steps, minimum=1)
     if m > 10_000:
         raise ValueError(f"max_steps must be an integer in [1, 10000], got {m}")

@@ -125,6 +125,8 @@ def random_half_circle_goals(
     """``[num_goals, 2]`` goals at angles drawn uniformly from [0, π] with ``generator``."""
     n = check_int("num_goals", num_goals, 1, MAX_ENVS)
     radius = check_real("radius", radius, 0.0, 10.0, lo_open=True)
+    if not isinstance(generator, torch.Generator):  # None would draw from torch's global RNG
+        raise TypeError(f"generator must be a torch.Generator, got {generator!r:.60}")
     angles = math.pi * torch.rand(n, generator=generator)
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
 

@@ -594,6 +594,7 @@ def _open_border():
 def _scores():
     return [
         ("str", "1, 2, 3"),
+        ("strings", ["1", "2", "3"]),  # numpy would parse them as numbers
         ("nan_inside", [1.0, NAN, 2.0]),
         ("inf_inside", [1.0, float("inf"), 2.0]),
         ("one_score", [1.0]),
@@ -1005,5 +1006,16 @@ BAD_BY_PARAM.update(
             ("nan", lambda: torch.tensor(NAN, requires_grad=True)),
         ],
         "course_lib.widgets.ppo.clip_objective_curve-clip_coef": lambda: [("nan", NAN)],
+    }
+)
+
+BAD_BY_PARAM.update(
+    {
+        "course_lib.plotting.plot_lines-spread": lambda: [("nan_inside", {"a": [NAN, 0.1]})],
+        "course_lib.tasks.mazes.layout_string-free": lambda: [("open_border", _open_border())],
+        "course_lib.tasks.point_robot.random_half_circle_goals-generator": lambda: [
+            ("None", None),
+        ],
+        "course_lib.training.linear_anneal-iteration": lambda: [("past_the_end", 10**6)],
     }
 )
