@@ -48,7 +48,15 @@ import course_lib
 from course_lib.ppo import ActorCritic, PPOConfig
 from course_lib.validation import check_device, check_hidden_sizes
 
-__all__ = ["save", "load", "weights_digest", "MAX_CHECKPOINT_BYTES", "MAX_SPACE_SIZE"]
+__all__ = [
+    "save",
+    "load",
+    "weights_digest",
+    "MissingPathError",
+    "FolderPathError",
+    "MAX_CHECKPOINT_BYTES",
+    "MAX_SPACE_SIZE",
+]
 
 _FORMAT = "course_lib.ppo.ActorCritic/2"
 _OLD_FORMATS = ("course_lib.ppo.ActorCritic/1",)
@@ -323,6 +331,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class MissingPathError(FileNotFoundError, ValueError):
+    """A path that does not exist: a ``FileNotFoundError`` (what ``open`` would raise) that is
+    also the ``ValueError`` of a bad argument, so either ``except`` catches it."""
+
+
+class FolderPathError(IsADirectoryError, ValueError):
+    """A folder where a file was meant: an ``IsADirectoryError`` that is also a ``ValueError``."""
+
+
 def save(agent: ActorCritic, path: str | Path) -> Path:
     """Write the agent's weights, its spaces and its config (if any) to ``path``; returns the path.
 
@@ -333,15 +350,24 @@ def save(agent: ActorCritic, path: str | Path) -> Path:
         raise TypeError(f"agent must be an ActorCritic, got {type(agent).__name__}")
     path = _check_path(path)
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"cannot save to {path}: the folder {path.parent} does not exist")
+        raise MissingPathError(
+            f"path must be a file in an existing folder, got {str(path)!r}: "
+            f"cannot save to {path}: the folder {path.parent} does not exist"
+        )
     if path.is_dir():
-        raise IsADirectoryError(f"cannot save to {path}: it is a folder, give a file name")
+        raise FolderPathError(
+            f"path must name a file, got {str(path)!r}: cannot save to {path}: it is a folder, "
+            "give a file name"
+        )
     state_dict = {k: v.detach().cpu().contiguous().clone() for k, v in agent.state_dict().items()}
     manifest = _manifest(agent, state_dict)
     try:
         _parts(manifest, state_dict)
     except (TypeError, ValueError) as err:
-        raise ValueError(f"cannot save this agent: load() would refuse it: {err}") from err
+        raise ValueError(
+            f"agent must be one that load() accepts, got one that it does not (load() would "
+            f"refuse it: {err})"
+        ) from err
     estimate = sum(t.numel() * t.element_size() for t in state_dict.values()) + len(manifest)
     if estimate + _OVERHEAD_BYTES > MAX_CHECKPOINT_BYTES:
         raise ValueError(
@@ -397,20 +423,26 @@ def load(path: str | Path, *, device: str = "cpu") -> ActorCritic:
     path = _check_path(path)
     target = check_device(device)  # a bad device is the caller's mistake, not a corrupt file
     if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not a checkpoint file")
+        raise FolderPathError(
+            f"path must be a checkpoint file, got {str(path)!r}: {path} is a folder, not a "
+            "checkpoint file"
+        )
     if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint file at {path}")
+        raise MissingPathError(
+            f"path must be a checkpoint file, got {str(path)!r}: no checkpoint file at {path}"
+        )
     size = path.stat().st_size
     if size > MAX_CHECKPOINT_BYTES:
         raise ValueError(
-            f"{path} is {size:_} bytes, over the checkpoint limit of {MAX_CHECKPOINT_BYTES:_} bytes"
+            f"path must be a checkpoint file within the size limit, got {path} of {size:_} "
+            f"bytes, over the checkpoint limit of {MAX_CHECKPOINT_BYTES:_} bytes"
         )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a truncated zip, random bytes, a pickle with arbitrary objects...
         raise ValueError(
-            f"{path} is not a readable checkpoint (corrupt, or not written by "
-            f"course_lib.checkpoints.save): {err}"
+            f"path must be a checkpoint written by course_lib.checkpoints.save, got {path}, "
+            f"which is not a readable checkpoint (corrupt, or not written by it): {err}"
         ) from err
     if isinstance(payload, dict) and payload.get("format") in _OLD_FORMATS:
         raise ValueError(
@@ -418,7 +450,10 @@ def load(path: str | Path, *, device: str = "cpu") -> ActorCritic:
             "load it with that version and save it again"
         )
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
-        raise ValueError(f"{path} is not a course_lib PPO checkpoint (expected format {_FORMAT!r})")
+        raise ValueError(
+            f"path must be a checkpoint file written by save(), got {path}, which is not a "
+            f"course_lib PPO checkpoint (expected format {_FORMAT!r})"
+        )
     manifest, state_dict = _verified(path, payload)
     try:
         parts = _parts(manifest, state_dict)

@@ -84,13 +84,34 @@ def evaluate(
                     agent.act(obs_t, generator=generator, deterministic=deterministic)[0]
                 )
             else:
-                actions = agent(obs)
+                actions = _checked_actions(agent(obs), envs.action_space)
             obs, rewards, terminated, truncated, _ = envs.step(actions)
             returns += rewards * active  # finished envs keep running (autoreset); ignore them
             active &= ~(terminated | truncated)
     finally:
         envs.close()
     return returns
+
+
+def _checked_actions(actions: object, space: gym.Space) -> np.ndarray:
+    """A callable agent's answer for the batch: one valid action per env (gymnasium would
+    fail with an AssertionError on an index out of range, or iterate over a scalar)."""
+    try:
+        array = np.asarray(actions, dtype=space.dtype)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"agent must return one action per env, got {actions!r:.60}") from err
+    if array.shape != space.shape:
+        raise ValueError(
+            f"agent must return actions of shape {list(space.shape)} (one per env), got "
+            f"{list(array.shape)}: {actions!r:.60}"
+        )
+    if isinstance(space, gym.spaces.Box):
+        ok = bool(np.isfinite(array).all())  # out of bounds is the env's to clip; NaN is not
+    else:
+        ok = space.contains(array)
+    if not ok:
+        raise ValueError(f"agent must return valid actions for {space}, got {actions!r:.80}")
+    return array
 
 
 def _check_fits(agent: ActorCritic, observation_space, action_space, env_id: str) -> None:

@@ -37,15 +37,27 @@ def layer_init(layer: nn.Linear, gain: float = math.sqrt(2), bias: float = 0.0) 
 MAX_FEATURES, MAX_WEIGHTS = 100_000, 50_000_000
 
 
-def _check_sizes(in_features, hidden_sizes, out_features, activation, out_gain) -> list[int]:
+def _check_sizes(
+    in_features,
+    hidden_sizes,
+    out_features,
+    activation=nn.Tanh,
+    out_gain=1.0,
+    names: tuple[str, str] = ("in_features", "out_features"),
+) -> list[int]:
+    """The layer sizes, checked; ``names`` are the caller's arguments that set the input and
+    output sizes (an agent's ``obs_dim`` and ``num_actions``), so that its errors name them."""
     sizes = [
-        check_int("in_features", in_features, 1, MAX_FEATURES),
+        check_int(names[0], in_features, 1, MAX_FEATURES),
         *check_hidden_sizes(hidden_sizes),
-        check_int("out_features", out_features, 1, MAX_FEATURES),
+        check_int(names[1], out_features, 1, MAX_FEATURES),
     ]
     weights = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
     if weights > MAX_WEIGHTS:
-        raise ValueError(f"the network must have <= {MAX_WEIGHTS:_} weights, got {weights:_}")
+        raise ValueError(
+            f"{names[0]}, hidden_sizes and {names[1]} must make a network of at most "
+            f"{MAX_WEIGHTS:_} weights, got {weights:_} (layer sizes {str(sizes):.80})"
+        )
     if not (isinstance(activation, type) and issubclass(activation, nn.Module)):
         raise TypeError(
             f"activation must be an nn.Module class such as nn.Tanh, got {activation!r}"

@@ -26,6 +26,7 @@ episode that ended before step T is padded with zero rewards and a zero ``mask``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ import torch
 from gymnasium.wrappers.vector import RecordEpisodeStatistics
 from torch import nn
 
-from course_lib.nets import mlp
+from course_lib.nets import _check_sizes, mlp
 from course_lib.training import (
     Callback,
     Row,
@@ -95,6 +96,9 @@ MAX_HORIZON = 100_000
 #: Value-regression steps per iteration: the course uses 10; 1,000 is already minutes of
 #: training per run, and more would make one iteration outlast a chapter's budget.
 MAX_VALUE_STEPS = 1_000
+#: A run's episodes (iterations × episodes_per_batch) and value steps (iterations ×
+#: value_steps): the course's runs play a few thousand; 10**7 is days of CPU, surely a typo.
+MAX_WORK = 10**7
 
 
 # --------------------------------------------------------------------------------------------
@@ -105,6 +109,8 @@ MAX_VALUE_STEPS = 1_000
 def _as_rewards(rewards: object) -> torch.Tensor:
     """``rewards`` as a float tensor of shape [T] or [T, N] (T >= 1), else a clear error."""
     if isinstance(rewards, torch.Tensor):
+        if rewards.dtype == torch.bool or rewards.is_complex():  # a done flag, a typo
+            raise TypeError(f"rewards must be real numbers, got dtype {rewards.dtype}")
         tensor = rewards if rewards.is_floating_point() else rewards.double()
     elif isinstance(rewards, Sequence | np.ndarray) and not isinstance(rewards, str | bytes):
         try:
@@ -172,9 +178,18 @@ def reinforce_loss(
     ``[T, N]`` (or ``[T]`` for one episode); the sum runs over time, the mean over episodes.
     """
     check_same_shape(logprobs=logprobs, weights=weights, **({} if mask is None else {"mask": mask}))
+    if not logprobs.is_floating_point():  # log-probabilities from a network are floats
+        raise TypeError(f"logprobs must be a floating-point tensor, got dtype {logprobs.dtype}")
+    if logprobs.numel() == 0:
+        raise ValueError(f"logprobs must hold at least one step, got shape {list(logprobs.shape)}")
     for name, value in (("logprobs", logprobs), ("weights", weights), ("mask", mask)):
         if value is not None:  # a NaN weight would make the loss (and every gradient) NaN
             check_finite(name, value)
+    if mask is not None and not bool(((mask == 0) | (mask == 1)).all() & (mask != 0).any()):
+        raise ValueError(
+            "mask must be 0/1 flags (1 while the episode runs) with at least one 1, got values "
+            f"{torch.unique(mask).tolist()!r:.60}"
+        )
     per_step = logprobs * weights.detach()
     if mask is not None:
         per_step = per_step * mask
@@ -208,18 +223,41 @@ class ReinforceAgent(nn.Module):
         check_int("num_actions", num_actions, 2)
         check_bool("with_baseline", with_baseline)
         hidden_sizes = check_hidden_sizes(hidden_sizes)
+        _check_sizes(obs_dim, hidden_sizes, num_actions, names=("obs_dim", "num_actions"))
         self.policy = mlp(obs_dim, hidden_sizes, num_actions, out_gain=0.01)
         self.value = mlp(obs_dim, hidden_sizes, 1, out_gain=1.0) if with_baseline else None
 
+    def _check_obs(self, obs: object) -> torch.Tensor:
+        """A float tensor ``[..., obs_dim]`` of finite observations (one host sync)."""
+        obs_dim = self.policy[0].in_features
+        if not isinstance(obs, torch.Tensor) or not obs.is_floating_point():
+            raise TypeError(
+                f"obs must be a floating-point tensor [..., {obs_dim}], got "
+                f"{getattr(obs, 'dtype', type(obs).__name__)}"
+            )
+        if obs.dim() == 0 or obs.shape[-1] != obs_dim:
+            raise ValueError(
+                f"obs must have shape [..., {obs_dim}] for this agent, got {list(obs.shape)}"
+            )
+        if not bool(torch.isfinite(obs).all()):
+            raise ValueError(f"obs must hold finite numbers, got NaN or inf in {list(obs.shape)}")
+        return obs
+
     def log_probs(self, obs: torch.Tensor) -> torch.Tensor:
         """log π(·|s) for every action: shape ``[..., num_actions]``."""
-        return torch.log_softmax(self.policy(obs), dim=-1)
+        return torch.log_softmax(self.policy(self._check_obs(obs)), dim=-1)
 
     @torch.no_grad()
     def act(
         self, obs: torch.Tensor, *, generator: torch.Generator | None = None, greedy: bool = False
     ) -> torch.Tensor:
         """One action per observation: sampled from π(·|s), or the most likely if ``greedy``."""
+        self._check_obs(obs)
+        check_bool("greedy", greedy)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(
+                f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+            )
         logits = self.policy(obs)
         if greedy:
             return logits.argmax(-1)
@@ -329,10 +367,23 @@ def _check_collect_args(
     if seed is not None:
         check_seed(seed)
     check_bool("greedy", greedy)
+    _check_fits(agent, envs)
 
 
 def _check_agent(agent: object) -> ReinforceAgent:
     return check_instance("agent", agent, ReinforceAgent, "a ReinforceAgent")
+
+
+def _check_fits(agent: ReinforceAgent, envs: gym.vector.VectorEnv) -> None:
+    """The agent's input and output sizes are the envs' (else a matmul or gym assertion)."""
+    space, actions = envs.single_observation_space, envs.single_action_space
+    obs_dim, num_actions = agent.policy[0].in_features, agent.policy[-1].out_features
+    if int(np.prod(space.shape)) != obs_dim or getattr(actions, "n", None) != num_actions:
+        raise ValueError(
+            f"agent must fit the envs ({int(np.prod(space.shape))} observation numbers, "
+            f"{getattr(actions, 'n', actions)} actions), got an agent for {obs_dim} and "
+            f"{num_actions}"
+        )
 
 
 def _check_batch(agent: ReinforceAgent, batch: object) -> EpisodeBatch:
@@ -442,7 +493,29 @@ class ReinforceConfig:
     device: str = declared("cpu", DEVICE)
 
     def __post_init__(self) -> None:
-        check_declared(self)  # every field is checked against its declared range alone
+        check_declared(self)  # each field against its declared range; below, their products
+        if not _has_discrete_actions(self.env_id):  # the softmax policy needs discrete actions
+            raise ValueError(
+                f"env_id must name an env with discrete actions (REINFORCE here is a softmax "
+                f"policy), got {self.env_id!r}, whose actions are continuous or structured"
+            )
+        for other in ("episodes_per_batch", "value_steps"):
+            work = self.iterations * getattr(self, other)
+            if work > MAX_WORK:
+                raise ValueError(
+                    f"iterations × {other} must be at most {MAX_WORK:_}, got "
+                    f"{self.iterations:_} × {getattr(self, other):_} = {work:_}"
+                )
+
+
+@functools.lru_cache(maxsize=32)
+def _has_discrete_actions(env_id: str) -> bool:
+    """Whether ``env_id``'s action space is ``Discrete`` (one env built once per id)."""
+    env = gym.make(env_id)
+    try:
+        return isinstance(env.action_space, gym.spaces.Discrete)
+    finally:
+        env.close()
 
 
 def train_reinforce(
@@ -597,7 +670,7 @@ def evaluate_policy(
 ) -> np.ndarray:
     """Undiscounted returns of ``episodes`` fresh episodes (seeded apart from training's seeds)."""
     _check_agent(agent)
-    check_int("episodes", episodes, 1)
+    check_int("episodes", episodes, 1, MAX_ENVS)  # one env per episode, stepped together
     check_seed(seed)
     check_bool("greedy", greedy)
     envs = make_episode_envs(env_id, episodes)

@@ -114,6 +114,12 @@ def _check_series(x: object, series: object, spread: object) -> None:
     ):
         if len(values) != len(x):
             raise ValueError(f"{label} must have one value per x ({len(x)}), got {len(values)}")
+    for k, v in (
+        spread or {}
+    ).items():  # a NaN band draws nothing, silently; a negative one inverts
+        widths = np.asarray(v, dtype=float)
+        if not (np.isfinite(widths) & (widths >= 0)).all():
+            raise ValueError(f"spread[{k!r}] must hold finite widths >= 0, got {list(v)!r:.60}")
 
 
 #: The font that draws the Chinese edition's labels: Noto Sans CJK (SIL Open Font License),
@@ -179,6 +185,13 @@ class PlotView:
             # The first render placed the axes (constrained layout); keeping those positions
             # makes every later redraw about a third cheaper, and the plot does not jump.
             self.fig.set_layout_engine("none")
+
+
+class _MissingKeyError(KeyError, ValueError):
+    """A row without the curve's x column: a ``KeyError`` that is also a bad argument."""
+
+    def __str__(self) -> str:  # KeyError's own str() would quote the message
+        return str(self.args[0])
 
 
 class LiveCurve:
@@ -247,7 +260,10 @@ class LiveCurve:
         if not isinstance(row, Mapping):
             raise TypeError(f"row must be a history row (a mapping of floats), got {row!r:.60}")
         if self.x_key not in row:
-            raise KeyError(f"row has no {self.x_key!r} (the x_key); it has {sorted(row)}")
+            raise _MissingKeyError(
+                f"row must have the x_key, got one without it: row has no {self.x_key!r} "
+                f"(the x_key); it has {sorted(row)}"
+            )
         self._calls += 1
         for key, (xs, ys) in self.points.items():
             value = row.get(key)

@@ -37,8 +37,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_lib.nets import mlp
-from course_lib.sampling import split_minibatches
+from course_lib.nets import _check_sizes, mlp
+from course_lib.sampling import _check_generator, split_minibatches
 from course_lib.training import (
     Callback,
     Row,
@@ -95,6 +95,9 @@ __all__ = [
 
 #: Caps stated in the errors: beyond them a run takes hours or a rollout gigabytes.
 MAX_ENVS, MAX_STEPS_PER_ROLLOUT, MAX_BATCH, MAX_TOTAL_STEPS = 4096, 100_000, 1_000_000, 10**8
+#: Transitions a run learns from, counted once per epoch (total_steps × update_epochs): the
+#: course's largest run is 100,000 × 10 = 10**6; 10**9 is days of CPU, surely a typo.
+MAX_WORK = 10**9
 
 
 def _gym_id(value: object, name: str) -> str:
@@ -156,6 +159,12 @@ class PPOConfig:
                 f"into whole minibatches, got num_minibatches={self.num_minibatches}"
             )
         check_minibatch_size(self.batch_size // self.num_minibatches, self.norm_adv)
+        work = self.total_steps * self.update_epochs
+        if work > MAX_WORK:
+            raise ValueError(
+                f"total_steps × update_epochs must be at most {MAX_WORK:_} transition passes, "
+                f"got {self.total_steps:_} × {self.update_epochs:_} = {work:_}"
+            )
 
     @property
     def batch_size(self) -> int:
@@ -304,6 +313,9 @@ class ActorCritic(nn.Module):
             check_seed(seed)
         self.config: PPOConfig | None = None  # set by train(); saved with the weights
         # Weights come from torch's global RNG; with a seed, draw them in a fork of it.
+        # The sizes come from the spaces: a too-wide Box is named as the space it came from.
+        names = ("observation_space (its number of elements)", "action_space (its size)")
+        _check_sizes(self.obs_dim, self.hidden_sizes, self.act_dim, names=names)
         with seeded(seed) if seed is not None else contextlib.nullcontext():
             self.critic = mlp(self.obs_dim, self.hidden_sizes, 1, out_gain=1.0)
             self.actor = mlp(self.obs_dim, self.hidden_sizes, self.act_dim, out_gain=0.01)
@@ -316,9 +328,51 @@ class ActorCritic(nn.Module):
                 "action_high", torch.as_tensor(action_space.high, dtype=torch.float32).reshape(-1)
             )
 
+    def _check_obs(self, obs: object) -> torch.Tensor:
+        """A float tensor ``[..., obs_dim]`` of finite observations (one host sync)."""
+        if not isinstance(obs, torch.Tensor) or not obs.is_floating_point():
+            raise TypeError(
+                f"obs must be a floating-point tensor [..., {self.obs_dim}], got "
+                f"{getattr(obs, 'dtype', type(obs).__name__)}"
+            )
+        if obs.dim() == 0 or obs.shape[-1] != self.obs_dim:
+            raise ValueError(
+                f"obs must have shape [..., {self.obs_dim}] for this agent, got {list(obs.shape)}"
+            )
+        if not bool(torch.isfinite(obs).all()):
+            raise ValueError(f"obs must hold finite numbers, got NaN or inf in {list(obs.shape)}")
+        return obs
+
+    def _check_actions(self, actions: object, batch: tuple[int, ...]) -> torch.Tensor:
+        """Actions for a batch ``batch``: indices in [0, n) (discrete), else finite ``[..., act_dim]``."""
+        want = batch if self.discrete else (*batch, self.act_dim)
+        if (
+            not isinstance(actions, torch.Tensor)
+            or actions.dtype == torch.bool
+            or actions.is_complex()
+        ):
+            raise TypeError(
+                f"actions must be a real tensor of shape {list(want)}, got "
+                f"{getattr(actions, 'dtype', type(actions).__name__)}"
+            )
+        if tuple(actions.shape) != tuple(want):
+            raise ValueError(f"actions must have shape {list(want)}, got {list(actions.shape)}")
+        if self.discrete:
+            ok = ((actions >= 0) & (actions < self.act_dim) & (actions == actions.round())).all()
+            if not bool(ok):
+                raise ValueError(
+                    f"actions must be indices in [0, {self.act_dim - 1}], got {actions.tolist()!r:.80}"
+                )
+        elif not actions.is_floating_point() or not bool(torch.isfinite(actions).all()):
+            raise ValueError(
+                f"actions must be finite floats (Box actions), got {actions.dtype} "
+                f"{actions.tolist()!r:.80}"
+            )
+        return actions
+
     def value(self, obs: torch.Tensor) -> torch.Tensor:
         """V(s), shape ``[B]``."""
-        return self.critic(obs).squeeze(-1)
+        return self.critic(self._check_obs(obs)).squeeze(-1)
 
     def act(
         self,
@@ -331,6 +385,9 @@ class ActorCritic(nn.Module):
 
         Returns ``(actions, log_probs, values)``; actions are ``[B]`` (long) or ``[B, act_dim]``.
         """
+        self._check_obs(obs)
+        check_bool("deterministic", deterministic)
+        _check_generator(generator)
         out = self.actor(obs)
         if self.discrete:
             log_probs_all = torch.log_softmax(out, dim=-1)
@@ -353,6 +410,7 @@ class ActorCritic(nn.Module):
         self, obs: torch.Tensor, actions: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """log π(a|s), the policy entropy and V(s) for stored ``actions`` (with gradients)."""
+        self._check_actions(actions, tuple(self._check_obs(obs).shape[:-1]))
         out = self.actor(obs)
         if self.discrete:
             log_probs_all = torch.log_softmax(out, dim=-1)
@@ -366,6 +424,8 @@ class ActorCritic(nn.Module):
 
     def env_action(self, actions: torch.Tensor) -> np.ndarray:
         """The actions as the environment wants them: ints, or floats clipped to the Box bounds."""
+        batch = getattr(actions, "shape", ())
+        self._check_actions(actions, tuple(batch if self.discrete else batch[:-1]))
         if self.discrete:
             return actions.detach().cpu().numpy()
         clipped = torch.clamp(actions, self.action_low, self.action_high)
@@ -392,13 +452,21 @@ def make_envs(env_id: str, num_envs: int, **kwargs: Any) -> gym.vector.VectorEnv
     """
     env_id = check_env_id(env_id)
     check_int("num_envs", num_envs, 1, MAX_ENVS)
-    envs = gym.make_vec(
-        env_id,
-        num_envs=num_envs,
-        vectorization_mode="sync",
-        vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
-        **kwargs,
-    )
+    try:
+        envs = gym.make_vec(
+            env_id,
+            num_envs=num_envs,
+            vectorization_mode="sync",
+            vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+            **kwargs,
+        )
+    except TypeError as err:  # gymnasium's message names the env's __init__, not our argument
+        if not kwargs:
+            raise
+        raise TypeError(
+            f"kwargs must be keyword arguments that {env_id}'s constructor takes, got "
+            f"{sorted(kwargs)}: {err}"
+        ) from err
     # Keeps each episode's undiscounted return and length (``return_queue``, ``length_queue``).
     return gym.wrappers.vector.RecordEpisodeStatistics(envs, buffer_length=20)
 
@@ -523,6 +591,11 @@ def _check_gae_inputs(rewards, values, next_values, terminated, episode_end, gam
         terminated=terminated,
         episode_end=episode_end,
     )
+    if values.dim() == 0 or values.shape[0] == 0:  # no step to take an advantage at
+        raise ValueError(
+            f"rewards, values and the other rollout tensors must have shape [T, N] (or [T]) "
+            f"with T >= 1 steps, got {list(values.shape)}"
+        )
     for name, value in (("rewards", rewards), ("values", values), ("next_values", next_values)):
         _finite(name, value)  # a NaN here would spread to every earlier advantage
     for name, value in (("terminated", terminated), ("episode_end", episode_end)):
@@ -603,6 +676,15 @@ def clipped_surrogate_loss(
         ("advantages", advantages),
     ):
         _finite(name, value)
+    if (
+        mask is not None
+        and not torch._C._functorch.is_functorch_wrapped_tensor(mask)
+        and not bool(((mask == 0) | (mask == 1)).all() & (mask != 0).any())
+    ):  # weights of 3 would scale the loss; all zeros would divide 0 by 0
+        raise ValueError(
+            "mask must be 0/1 weights with at least one 1, got values "
+            f"{mask.unique().tolist()!r:.60}"
+        )
     ratio = torch.exp(logprob - old_logprob)
     unclipped = ratio * advantages
     clipped = torch.clamp(ratio, 1.0 - clip_coef, 1.0 + clip_coef) * advantages

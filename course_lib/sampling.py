@@ -126,7 +126,7 @@ def minibatch_indices_with_replacement(
 
 def visit_counts(batches: Sequence[Sequence[int]], n: int) -> torch.Tensor:
     """How many times each of the ``n`` samples appears in ``batches`` (a tensor of length n)."""
-    n = check_int("n", n, minimum=0)
+    n = check_int("n", n, 0, MAX_SAMPLES)
     if (
         isinstance(batches, str)
         or not isinstance(batches, Sequence)
@@ -162,7 +162,9 @@ def iterate_minibatches(
         [4, 4, 4, 4]
     """
     if not tensors:
-        raise ValueError("iterate_minibatches needs at least one tensor")
+        raise ValueError(
+            "tensors must be at least one tensor (iterate_minibatches(obs, ...)), got none"
+        )
     for i, t in enumerate(tensors):
         if not isinstance(t, torch.Tensor):
             raise TypeError(f"tensors[{i}] must be a torch.Tensor, got {type(t).__name__}")

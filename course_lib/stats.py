@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -44,6 +45,18 @@ class Interval:
     half_width: float
     n: int
 
+    def __post_init__(self) -> None:
+        # Built by mean_ci; one built by hand must still be an interval (a negative
+        # half-width would swap low and high, and every claim read from them).
+        for name in ("mean", "half_width"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if self.half_width < 0:
+            raise ValueError(f"half_width must be >= 0, got {self.half_width}")
+        if isinstance(self.n, bool) or not isinstance(self.n, Integral) or self.n < 1:
+            raise ValueError(f"n must be an integer >= 1 (the number of scores), got {self.n!r}")
+
     @property
     def low(self) -> float:
         return self.mean - self.half_width
@@ -69,6 +82,12 @@ def as_scores(name: str, values: object, *, minimum: int = 2) -> np.ndarray:
     minimum = check_int("minimum", minimum, 1)
     if isinstance(values, torch.Tensor):
         values = values.detach().cpu().double().numpy()
+    elif isinstance(values, str | bytes) or any(
+        isinstance(v, str | bytes | np.str_) for v in np.ravel(np.asarray(values, dtype=object))
+    ):  # numpy would parse "1" as 1.0: a column of text read from a file, say
+        raise TypeError(
+            f"{name} must be a 1-D sequence of numbers, not strings, got {values!r:.60}"
+        )
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:

@@ -63,10 +63,16 @@ DTYPE = torch.float64
 #: Caps on sampling sizes (a typo should not allocate gigabytes), stated in the errors.
 MAX_EPISODES = 1_000_000
 MAX_STEPS = 10_000
+#: Episode-steps of one sampling call (num_episodes × max_steps), the worst case's work: the
+#: course samples a few thousand episodes of tens of steps; 10**8 is about a minute.
+MAX_EPISODE_STEPS = 10**8
 #: Bellman sweeps of :func:`policy_evaluation` and :func:`value_iteration`. Each sweep shrinks
 #: the error by γ, so 100,000 sweeps reach 1e-12 for any γ up to 1 − 3e-4; a sweep of the
 #: course's MDPs takes about 10 µs, so the cap is about a second of work.
 MAX_SWEEPS = 100_000
+#: Actions of a table's policy: the course's tables have 2 to 4; a one-hot row of 10,000 is
+#: still instant, a typo's 10**12 would not be.
+MAX_ACTIONS = 10_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,7 +98,10 @@ class TabularMDP:
 
     def __post_init__(self) -> None:
         for name in ("transitions", "rewards", "start"):
-            value = check_tensor(name, getattr(self, name)).to(DTYPE)
+            given = check_tensor(name, getattr(self, name))
+            if given.dtype == torch.bool or given.is_complex():  # a mask or a complex typo
+                raise TypeError(f"{name} must be real numbers, got dtype {given.dtype}")
+            value = given.to(DTYPE)
             if name != "rewards" and not bool(torch.isfinite(value).all()):
                 raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
             object.__setattr__(self, name, check_finite(name, value))
@@ -192,9 +201,10 @@ def epsilon_greedy_policy(
         raise TypeError(
             f"best_actions must be a 1-D tensor of action indices, got {best_actions!r}"
         )
-    A = check_int("num_actions", num_actions, 1)
+    A = check_int("num_actions", num_actions, 1, MAX_ACTIONS)
     if (
         best_actions.dtype.is_floating_point
+        or best_actions.dtype in (torch.bool, torch.complex64, torch.complex128)
         or (best_actions < 0).any()
         or (best_actions >= A).any()
     ):
@@ -208,6 +218,12 @@ def softmax_policy(theta: torch.Tensor) -> torch.Tensor:
     """π_θ(a|s) = exp θ[s, a] / Σ_b exp θ[s, b]: one free parameter per state and action."""
     if not isinstance(theta, torch.Tensor) or theta.dim() != 2:
         raise TypeError(f"theta must be a 2-D tensor [S, A] of preferences, got {theta!r}")
+    if not theta.is_floating_point():  # an int table is a typo for a float one: say so
+        raise TypeError(f"theta must be a floating-point tensor, got dtype {theta.dtype}")
+    if theta.shape[1] == 0:
+        raise ValueError(
+            f"theta must have at least one action column, got shape {list(theta.shape)}"
+        )
     return torch.softmax(check_finite("theta", theta).to(DTYPE), dim=-1)
 
 
@@ -394,6 +410,11 @@ def sample_episodes(
     max_steps = check_int("max_steps", max_steps, 1)
     if max_steps > MAX_STEPS:
         raise ValueError(f"max_steps must be <= {MAX_STEPS}, got {max_steps}")
+    if n * max_steps > MAX_EPISODE_STEPS:
+        raise ValueError(
+            f"num_episodes × max_steps must be at most {MAX_EPISODE_STEPS:_} episode-steps, "
+            f"got {n:_} × {max_steps:_} = {n * max_steps:_}"
+        )
     S = mdp.num_states
     # Next-state distribution with one extra column: "the episode ends" (index S).
     next_dist = torch.cat(

@@ -31,6 +31,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -181,7 +182,7 @@ def linear_anneal(start: float, iteration: int, iterations: int, end: float = 0.
     start = check_real("start", start, -math.inf, math.inf)
     end = check_real("end", end, -math.inf, math.inf)
     iterations = check_int("iterations", iterations, 1)
-    iteration = check_int("iteration", iteration, 1)
+    iteration = check_int("iteration", iteration, 1, iterations)  # past the end: below end
     return end + (start - end) * (1.0 - (iteration - 1) / iterations)
 
 
@@ -201,6 +202,9 @@ class RunningMean:
         self.total, self.count = 0.0, 0
 
     def add(self, value: float) -> None:
+        # A NaN or infinite loss is kept: a diverging run records it rather than stopping.
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise TypeError(f"value must be a real number (a loss), got {value!r:.60}")
         self.total, self.count = self.total + value, self.count + 1
 
     def take(self) -> float:

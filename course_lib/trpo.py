@@ -54,6 +54,11 @@ def conjugate_gradient(
         if rr <= tolerance:
             break
         ap = matrix_vector(p)
+        if not isinstance(ap, Tensor) or ap.shape != b.shape:  # A v must be a vector like v
+            raise ValueError(
+                f"matrix_vector must return a tensor of b's shape {list(b.shape)}, got "
+                f"{list(ap.shape) if isinstance(ap, Tensor) else type(ap).__name__}"
+            )
         alpha = rr / (p @ ap)
         x = x + alpha * p
         r = r - alpha * ap
@@ -102,6 +107,8 @@ def trpo_step(
     check_real("backtrack_ratio", backtrack_ratio, 0.0, 1.0, lo_open=True, hi_open=True)
     check_int("max_backtracks", max_backtracks, 1, 100)
     before = surrogate()
+    if not isinstance(before, Tensor) or before.numel() != 1 or not bool(torch.isfinite(before)):
+        raise ValueError(f"surrogate must return a finite scalar tensor L(θ), got {before!r:.60}")
     g = _flat_grad(before, params)
     grad_kl = _flat_grad(kl(), params, create_graph=True)
 

@@ -57,7 +57,7 @@ for _name, _args, _kw, _error, _frag in [
         (100_000, (4096, 4096), 2),
         {},
         V,
-        "the network must have <= 50_000_000 weights",
+        "in_features, hidden_sizes and out_features must make a network of at most 50_000_000 weights, got",
     ),  # fmt: skip
     (
         "activation",

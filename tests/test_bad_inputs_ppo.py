@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from course_lib import (
     ppo,
 )
+from course_lib.pg import ReinforceConfig
 from course_lib.ppo import PPOConfig
 from course_lib.rl2.train import RL2Config
 
@@ -81,6 +82,9 @@ case("ppo-train-config-dict", lambda: ppo.train({"seed": 0}), T, "config must be
 case("ppo-train-callback", lambda: ppo.train(PPOConfig(), callback=3), T, "callback must be callable")  # fmt: skip
 case("ppo-env-id-unknown", lambda: PPOConfig(env_id="NoSuchEnv-v0"), V, "env_id must be a registered gymnasium id such as 'CartPole-v1', got 'NoSuchEnv-v0'")  # fmt: skip
 case("ppo-env-id-empty", lambda: PPOConfig(env_id=""), T, "env_id must be a non-empty string")
+case("ppo-config-work-cap", lambda: PPOConfig(total_steps=10**8, update_epochs=20), V, "total_steps × update_epochs must be at most 1_000_000_000 transition passes, got 100_000_000 × 20 = 2_000_000_000")  # fmt: skip
+case("pg-config-episodes-cap", lambda: ReinforceConfig(iterations=100_000, episodes_per_batch=1024), V, "iterations × episodes_per_batch must be at most 10_000_000, got 100_000 × 1_024 = 102_400_000")  # fmt: skip
+case("pg-config-value-steps-cap", lambda: ReinforceConfig(iterations=100_000, value_steps=1000), V, "iterations × value_steps must be at most 10_000_000, got 100_000 × 1_000 = 100_000_000")  # fmt: skip
 case("ppo-batch-cap", lambda: PPOConfig(num_envs=4096, num_steps=1000), V, "the batch num_envs × num_steps must be <= 1_000_000 transitions")  # fmt: skip
 case("ppo-total-lt-batch", lambda: PPOConfig(total_steps=10), V, "total_steps must be >= the batch")  # fmt: skip
 case("ppo-minibatches-divide", lambda: PPOConfig(num_minibatches=3), V, "num_minibatches must divide the batch")  # fmt: skip
@@ -92,7 +96,7 @@ case("ppo-actor-critic-obs", lambda: ppo.ActorCritic(gym.spaces.Discrete(3), gym
 case("ppo-actor-critic-act", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.MultiBinary(2)), T, "action_space must be gymnasium Discrete")  # fmt: skip
 case("ppo-actor-critic-hidden", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), (0,)), V, "hidden_sizes entries must be an integer in [1, 4_096], got 0")  # fmt: skip
 case("ppo-actor-critic-hidden-huge", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), (10**5,)), V, "hidden_sizes entries must be an integer in [1, 4_096]")  # fmt: skip
-case("ppo-actor-critic-obs-huge", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (10**6,)), gym.spaces.Discrete(2)), V, "in_features must be an integer in [1, 100_000], got 1000000")  # fmt: skip
+case("ppo-actor-critic-obs-huge", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (10**6,)), gym.spaces.Discrete(2)), V, "observation_space (its number of elements) must be an integer in [1, 100_000], got 1000000")  # fmt: skip
 case("ppo-actor-critic-seed", lambda: ppo.ActorCritic(gym.spaces.Box(-1, 1, (3,)), gym.spaces.Discrete(2), seed=-1), V, "seed must be an integer >= 0, got -1")  # fmt: skip
 case("ppo-collect-steps-0", lambda: ppo.collect_rollout(AGENT(), None, None, 0), V, "num_steps must be an integer >= 1, got 0")  # fmt: skip
 for _name, _kw, _error, _frag in [

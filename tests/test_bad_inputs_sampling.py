@@ -38,7 +38,7 @@ case("sampling-drop-last-str", lambda: sampling.minibatch_indices(4, 2, drop_las
 case("sampling-wr-n-0", lambda: sampling.minibatch_indices_with_replacement(0, 2, num_batches=1), V, "n must be an integer in [1, 100_000_000], got 0")  # fmt: skip
 case("sampling-wr-num-neg", lambda: sampling.minibatch_indices_with_replacement(4, 2, num_batches=-1), V, "num_batches must be an integer")  # fmt: skip
 case("sampling-wr-huge", lambda: sampling.minibatch_indices_with_replacement(4, 10**6, num_batches=10**6), V, "num_batches × batch_size must be <= 100_000_000")  # fmt: skip
-case("sampling-iter-empty", lambda: sampling.iterate_minibatches(batch_size=2), V, "iterate_minibatches needs at least one tensor")  # fmt: skip
+case("sampling-iter-empty", lambda: sampling.iterate_minibatches(batch_size=2), V, "tensors must be at least one tensor")  # fmt: skip
 case("sampling-iter-list", lambda: sampling.iterate_minibatches([1, 2], batch_size=2), T, "tensors[0] must be a torch.Tensor, got list")  # fmt: skip
 case("sampling-iter-0d", lambda: sampling.iterate_minibatches(torch.tensor(1.0), batch_size=1), V, "tensors[0] must have a batch dimension")  # fmt: skip
 case("sampling-iter-lengths", lambda: sampling.iterate_minibatches(V4, torch.zeros(5), batch_size=2), V, "tensors must all have the same length")  # fmt: skip

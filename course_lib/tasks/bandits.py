@@ -41,6 +41,8 @@ __all__ = [
 BANDIT_ID = "course_lib/BernoulliBandit-v0"
 #: At most this many arms (a cap stated in the errors).
 MAX_ARMS = 1000
+#: An evaluation set's size, bandits × arms (the course's largest is 1,000 × 10).
+MAX_EVALUATION_PROBS = 10_000_000
 
 
 class BernoulliBandit(gym.Env):
@@ -74,6 +76,8 @@ class BernoulliBandit(gym.Env):
         return np.zeros(1, dtype=np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:  # ours first: gymnasium's own error does not say what was given
+            check_seed(seed)
         super().reset(seed=seed)
         if new_trial_due(self, seed, options, self.arm_probs):
             self.arm_probs = self.np_random.uniform(0.0, 1.0, size=self.k)
@@ -151,9 +155,14 @@ def evaluation_bandits(k: int, seeds: Sequence[int]) -> np.ndarray:
     Seeding each bandit on its own (``numpy.random.default_rng(seeds[i])``) makes bandit i
     the same whatever else is in the set, so sets can be cut and compared by seed.
     """
-    k = check_int("k", k, minimum=2)
+    k = check_int("k", k, 2, MAX_ARMS)
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or len(seeds) == 0:
         raise TypeError(
             f"seeds must be a non-empty sequence of ints (e.g. range(1000)), got {seeds!r}"
+        )
+    if len(seeds) * k > MAX_EVALUATION_PROBS:
+        raise ValueError(
+            f"len(seeds) × k must be at most {MAX_EVALUATION_PROBS:_} arm probabilities, "
+            f"got {len(seeds):_} × {k:_} = {len(seeds) * k:_}"
         )
     return np.stack([np.random.default_rng(check_seed(s, "seeds[i]")).random(k) for s in seeds])

@@ -124,6 +124,12 @@ class TrialVectorEnv(VectorEnv):
         return obs
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        # A vector env always starts new trials on reset, so options carry nothing; a
+        # non-mapping is still a mistake worth naming (gymnasium's reset takes a dict).
+        if options is not None and not isinstance(options, Mapping):
+            raise TypeError(
+                f"options must be a dict (gymnasium's reset options) or None, got {options!r:.60}"
+            )
         obs = self.reset_tensor(seed)
         return obs.numpy(), self._task_info()
 
@@ -134,7 +140,12 @@ class TrialVectorEnv(VectorEnv):
     def _as_actions(self, actions: object) -> torch.Tensor:
         """gymnasium's numpy actions as the tensor ``step_tensor`` takes (discrete by default)."""
         n = int(self.single_action_space.n)
-        actions = torch.as_tensor(np.asarray(actions), dtype=torch.long)
+        array = np.asarray(actions)
+        if array.dtype.kind not in "iu":  # None, strings, floats: not action indices
+            raise TypeError(
+                f"actions must be {self.num_envs} integer action indices, got {actions!r:.60}"
+            )
+        actions = torch.as_tensor(array, dtype=torch.long)
         if actions.shape != (self.num_envs,) or bool(((actions < 0) | (actions >= n)).any()):
             raise ValueError(
                 f"actions must be {self.num_envs} action indices in [0, {n - 1}], "

@@ -36,7 +36,7 @@ from course_lib.tasks.base import (
     new_trial_due,
 )
 from course_lib.training import make_generator
-from course_lib.validation import check_bool, check_int, check_real
+from course_lib.validation import check_bool, check_int, check_real, check_seed
 
 __all__ = [
     "RandomGoalMaze",
@@ -104,19 +104,32 @@ def parse_layout(layout: str) -> tuple[np.ndarray, tuple[int, int]]:
     if len(text) > 100_000:
         raise ValueError(f"layout must be at most 100_000 characters, got {len(text):_}")
     rows = [r for r in text.strip("\n").splitlines() if r.strip()]
-    if len(rows) < 3 or len({len(r) for r in rows}) != 1 or set("".join(rows)) - set("#.S"):
+    widths, others = sorted({len(r) for r in rows}), sorted(set("".join(rows)) - set("#.S"))
+    if len(rows) < 3 or len(widths) != 1 or others:
+        why = (
+            f"characters {others}"
+            if others
+            else f"rows of widths {widths}"
+            if len(widths) != 1
+            else f"{len(rows)} rows"
+        )
         raise ValueError(
-            f"layout must be a name in {sorted(MAZE_LAYOUTS)} or a rectangle of '#', '.', 'S'"
+            f"layout must be a name in {sorted(MAZE_LAYOUTS)} or a rectangle (>= 3 rows) of "
+            f"'#', '.', 'S', got {layout!r:.40} ({why})"
         )
     grid = np.array([list(r) for r in rows])
     starts = np.argwhere(grid == "S")
     if len(starts) != 1:
-        raise ValueError("layout must contain exactly one start cell 'S'")
+        raise ValueError(f"layout must contain exactly one start cell 'S', got {len(starts)}")
     free = grid != "#"
     if free[0].any() or free[-1].any() or free[:, 0].any() or free[:, -1].any():
-        raise ValueError("layout must be enclosed by walls '#'")
+        raise ValueError(
+            f"layout must be enclosed by walls '#', got an open border in {layout!r:.40}"
+        )
     if free.sum() < 2:
-        raise ValueError("layout needs at least one free cell besides the start")
+        raise ValueError(
+            f"layout needs at least one free cell besides the start, got {int(free.sum()) - 1}"
+        )
     start = (int(starts[0][0]), int(starts[0][1]))
     unreachable = [
         tuple(int(v) for v in c)
@@ -136,11 +149,7 @@ def layout_string(free: np.ndarray, start: tuple[int, int]) -> str:
     Turns one trial's maze (``RandomMazeVectorEnv.trial_layout``) back into a layout that a
     :class:`RandomGoalMaze` can play again and again, e.g. to train a fresh agent on it.
     """
-    if not isinstance(free, np.ndarray) or free.dtype != bool or free.ndim != 2:
-        raise TypeError(
-            "free must be a 2-D bool numpy array (True = free cell), e.g. from parse_layout, "
-            f"got {_describe(free)}"
-        )
+    _check_enclosed(free)  # else parse_layout would refuse the string it returns
     grid = np.where(free, ".", "#")
     grid[_check_goal(start, free, None, name="start")] = "S"
     return "\n".join("".join(row) for row in grid)
@@ -365,6 +374,8 @@ class RandomGoalMaze(gym.Env):
         self.goal = self.goal_cells[int(self.np_random.integers(len(self.goal_cells)))]
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:  # ours first: gymnasium's own error does not say what was given
+            check_seed(seed)
         super().reset(seed=seed)
         if new_trial_due(self, seed, options, self.goal):
             self._new_task()
@@ -467,6 +478,16 @@ class RandomGoalMazeVectorEnv(TrialVectorEnv):
 
     def trial_layout(self, task: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
         """One trial's maze from its ``task`` row: ``(free [H, W] bool, goal (row, col))``."""
+        cells = self.height * self.width
+        if not isinstance(task, torch.Tensor) or task.numel() != 1 or task.is_floating_point():
+            raise TypeError(
+                f"task must be one env's task (a one-element integer tensor: a goal cell index, "
+                f"a row of env.task), got {task!r:.60}"
+            )
+        if not 0 <= int(task) < cells or not bool(self.free_cells[int(task)]):
+            raise ValueError(
+                f"task must be the index of a free cell in [0, {cells - 1}], got {int(task)}"
+            )
         return self.free_cells.view(self.height, self.width).numpy(), divmod(int(task), self.width)
 
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
@@ -643,6 +664,25 @@ class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
 
     def trial_layout(self, task: torch.Tensor) -> tuple[np.ndarray, tuple[int, int]]:
         """One trial's maze from its ``task`` grid: ``(free [H, W] bool, goal (row, col))``."""
+        shape = (self.height, self.width)
+        if (
+            not isinstance(task, torch.Tensor)
+            or task.is_floating_point()
+            or task.dtype == torch.bool
+        ):
+            raise TypeError(
+                f"task must be one env's maze (an integer tensor {list(shape)}, a row of env.task), "
+                f"got {task!r:.60}"
+            )
+        if tuple(task.shape) != shape or not bool(((task >= 0) & (task <= 2)).all()):
+            raise ValueError(
+                f"task must be a {list(shape)} grid of 0 (free), 1 (wall) and 2 (goal), got shape "
+                f"{list(task.shape)}"
+            )
+        if int((task == 2).sum()) != 1:
+            raise ValueError(
+                f"task must hold exactly one goal cell (2), got {int((task == 2).sum())}"
+            )
         grid = task.numpy()
         goal = np.argwhere(grid == 2)[0]
         return grid != 1, (int(goal[0]), int(goal[1]))
@@ -650,5 +690,5 @@ class RandomMazeVectorEnv(RandomGoalMazeVectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new maze, new goal) in every env; returns the observations."""
         if seed is not None:
-            self.rng = np.random.default_rng(seed)
+            self.rng = np.random.default_rng(check_seed(seed))
         return super().reset_tensor(seed)

@@ -55,7 +55,7 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from course_lib.tasks.base import TrialVectorEnv, new_trial_due
+from course_lib.tasks.base import MAX_EPISODES, TrialVectorEnv, new_trial_due
 from course_lib.training import make_generator
 from course_lib.validation import (
     check_choice,
@@ -63,6 +63,7 @@ from course_lib.validation import (
     check_instance,
     check_int,
     check_real,
+    check_seed,
     check_tensor,
 )
 
@@ -154,7 +155,9 @@ def reached_goal(position: torch.Tensor, goal: torch.Tensor) -> torch.Tensor:
 def _check_common(
     episodes_per_trial: object, max_steps: object, goal_low: object, goal_high: object
 ) -> tuple[int, int, float, float]:
-    e = check_int("episodes_per_trial", episodes_per_trial, minimum=1)
+    e = check_int(
+        "episodes_per_trial", episodes_per_trial, 1, MAX_EPISODES
+    )  # as the other families
     m = check_int("max_steps", max_steps, minimum=1)
     if m > 10_000:
         raise ValueError(f"max_steps must be an integer in [1, 10000], got {m}")
@@ -181,6 +184,12 @@ def check_batched_actions(actions: object, num_envs: int, action_type: str) -> t
         what = "move indices" if discrete else "2-d actions"
         raise ValueError(
             f"actions must have shape {list(shape)} ({what}, one per env), got {list(actions.shape)}"
+        )
+    if actions.dtype == torch.bool or actions.is_complex():  # a mask or a complex typo
+        raise TypeError(f"actions must be real numbers, got dtype {actions.dtype}")
+    if not discrete and not actions.is_floating_point():  # an int move here is a discrete typo
+        raise TypeError(
+            f"actions must be a floating-point tensor (continuous moves), got dtype {actions.dtype}"
         )
     if discrete:
         low, high = torch.aminmax(actions)
@@ -244,7 +253,12 @@ def move_point(
             raise ValueError(f"action must be a move index in [0, 8], got {action!r}")
         delta = DISCRETE_MOVES[int(action)].numpy()
     else:
-        a = np.asarray(action, dtype=np.float32)
+        try:
+            a = np.asarray(action, dtype=np.float32)
+        except (TypeError, ValueError) as err:  # a string, None, a ragged list
+            raise TypeError(
+                f"action must be a finite array of shape (2,), got {action!r:.60}"
+            ) from err
         if a.shape != (2,) or not np.isfinite(a).all():
             raise ValueError(f"action must be a finite array of shape (2,), got {action!r}")
         delta = MAX_STEP * np.clip(a, -1.0, 1.0)
@@ -263,6 +277,12 @@ class PointEnv(gym.Env):
         raise NotImplementedError
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:  # ours first: gymnasium's own error does not say what was given
+            check_seed(seed)
+        if options is not None and not isinstance(options, dict):
+            raise TypeError(
+                f"options must be a dict (gymnasium's reset options) or None, got {options!r:.60}"
+            )
         super().reset(seed=seed)
         options = options or {}
         if "goal" in options:
@@ -380,7 +400,7 @@ class PointVectorEnv(TrialVectorEnv):
     def reset_tensor(self, seed: int | None = None) -> torch.Tensor:
         """Start a new trial (new goals) in every env; returns the ``[num_envs, 2]`` positions."""
         if seed is not None:
-            self.generator = make_generator(int(seed))
+            self.generator = make_generator(check_seed(seed))
         self._restart(self._draw_goals())
         return self.position.clone()
 
@@ -459,6 +479,19 @@ class Navigation2DVectorEnv(PointVectorEnv):
         return self.position.clone(), reward, episode_end, trial_end
 
 
+#: Goal-steps of one oracle computation (goals × max_steps): the course's evaluations take
+#: thousands of goals × 100 steps; 10**8 is tens of seconds.
+MAX_ORACLE_WORK = 10**8
+
+
+def _check_oracle_work(goals: torch.Tensor, max_steps: int) -> None:
+    if len(goals) * max_steps > MAX_ORACLE_WORK:
+        raise ValueError(
+            f"len(goals) × max_steps must be at most {MAX_ORACLE_WORK:_} goal-steps, got "
+            f"{len(goals):_} × {max_steps:_} = {len(goals) * max_steps:_}"
+        )
+
+
 def check_goals(goals: object) -> torch.Tensor:
     """``goals`` if it is a finite float tensor ``[G, 2]`` of navigation goals (G >= 1)."""
     if not isinstance(goals, torch.Tensor):
@@ -483,6 +516,7 @@ def oracle_return(
     if not isinstance(goals, torch.Tensor | np.ndarray):  # a list [x, y] is one goal, not [G, 2]
         raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
     goals = check_goals(torch.as_tensor(goals, dtype=torch.float32))
+    _check_oracle_work(goals, max_steps)
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
     alive = torch.ones(len(goals), dtype=torch.bool)
     for _ in range(max_steps):

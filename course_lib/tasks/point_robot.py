@@ -68,6 +68,7 @@ from course_lib.tasks.navigation import (
     MAX_STEP,
     PointEnv,
     PointVectorEnv,
+    _check_oracle_work,
     _combined,
     check_goals,
     move,
@@ -124,6 +125,8 @@ def random_half_circle_goals(
     """``[num_goals, 2]`` goals at angles drawn uniformly from [0, π] with ``generator``."""
     n = check_int("num_goals", num_goals, 1, MAX_ENVS)
     radius = check_real("radius", radius, 0.0, 10.0, lo_open=True)
+    if not isinstance(generator, torch.Generator):  # None would draw from torch's global RNG
+        raise TypeError(f"generator must be a torch.Generator, got {generator!r:.60}")
     angles = math.pi * torch.rand(n, generator=generator)
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
 
@@ -262,6 +265,7 @@ def sparse_oracle_return(
     if not isinstance(goals, torch.Tensor | np.ndarray):
         raise TypeError(f"goals must be a float tensor [G, 2], got {type(goals).__name__}")
     goals = check_goals(torch.as_tensor(goals, dtype=torch.float32))
+    _check_oracle_work(goals, max_steps)
     position, total = torch.zeros_like(goals), torch.zeros(len(goals))
     for _ in range(max_steps):
         if action_type == "continuous":

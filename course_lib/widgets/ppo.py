@@ -29,6 +29,9 @@ def clip_objective_curve(
     Both come from the library function (the gradient by autograd), so a flat region in the
     plot is exactly where PPO's update gets no signal.
     """
+    # the scalars first: a NaN clip_coef is named even when the ratios are wrong too
+    advantage = check_real("advantage", advantage, -1e6, 1e6)
+    check_real("clip_coef", clip_coef, 0.0, 1.0, lo_open=True)
     check_instance("ratios", ratios, np.ndarray | list | tuple, "an array of probability ratios")
     ratios = np.asarray(ratios, dtype=np.float64)
     if ratios.ndim != 1 or ratios.size > 10_000 or not (np.isfinite(ratios) & (ratios > 0)).all():
@@ -36,8 +39,6 @@ def clip_objective_curve(
             "ratios must be a 1-D array of at most 10_000 finite ratios > 0, got shape "
             f"{list(ratios.shape)}, from {ratios.min() if ratios.size else None}"
         )
-    advantage = check_real("advantage", advantage, -1e6, 1e6)
-    check_real("clip_coef", clip_coef, 0.0, 1.0, lo_open=True)
     objective, gradient = [], []
     for r in ratios:
         ratio = torch.tensor([float(r)], dtype=torch.float64, requires_grad=True)

@@ -57,13 +57,13 @@ def batch_colormap(num_batches: int) -> ListedColormap:
 
 def use_summary(used: np.ndarray, epochs: int) -> str:
     """What the shuffled-epochs histogram shows, in words, from the counts themselves."""
+    epochs = check_int("epochs", epochs, 1)
     check_instance("used", used, np.ndarray, "a numpy array of use counts")
     if used.ndim != 1 or not used.size or not np.issubdtype(used.dtype, np.integer):
         raise ValueError(
             f"used must be a non-empty 1-D integer array of counts, got shape {list(used.shape)} "
             f"of {used.dtype}"
         )
-    epochs = check_int("epochs", epochs, 1)
     lo, hi = int(used.min()), int(used.max())
     if lo == hi == epochs:
         return tr(

@@ -64,17 +64,3 @@ VALID_BY_TYPE = {
     "ReinforceAgent": bad_inputs.Lazy(_reinforce_agent),
     "TabularMDP": bad_inputs.Lazy(_chain_mdp),
 }
-
-#: Methods whose class the generator can build but whose automatic valid call is not valid (an
-#: adaptation step count that was not evaluated, an env that must be reset first): their areas
-#: give them a valid call (VALID_BY_CALLABLE, INSTANCES) and take them out of this table.
-NO_BASELINE = {
-    name: "method: its valid call is not in the registry yet"
-    for name in (
-        "course_lib.tasks.base.TrialVectorEnv.reset",
-        "course_lib.tasks.base.TrialVectorEnv.reset_tensor",
-        "course_lib.tasks.navigation.PointEnv.reset",
-        "course_lib.tasks.navigation.PointVectorEnv.fix_goals",
-        "course_lib.tasks.navigation.PointVectorEnv.reset_tensor",
-    )
-}

@@ -193,6 +193,33 @@ def _bar():
     return tqdm(total=1, disable=True)
 
 
+def _reset(env):
+    """An env after its first (seeded) reset, ready to step; a single env or a vector one."""
+    if hasattr(env, "reset_tensor"):
+        env.reset_tensor(seed=0)
+    else:
+        env.reset(seed=0)
+    return env, None
+
+
+def _goal_maze_vec():
+    from course_lib.tasks.mazes import RandomGoalMazeVectorEnv
+
+    return RandomGoalMazeVectorEnv(num_envs=2)
+
+
+def _maze_vec():
+    from course_lib.tasks.mazes import RandomMazeVectorEnv
+
+    return RandomMazeVectorEnv(num_envs=2, rooms=(2, 2))
+
+
+def _tasks():
+    from course_lib.tasks import bandits, mazes, navigation, point_robot
+
+    return bandits, mazes, navigation, point_robot
+
+
 # ------------------------------------------------------------------------- valid calls
 
 VALID_BY_CALLABLE = {
@@ -347,6 +374,7 @@ VALID_BY_CALLABLE = {
     "course_lib.nets.layer_init": lambda: {"layer": torch.nn.Linear(2, 2)},
     "course_lib.nets.mlp": lambda: {"in_features": 2, "hidden_sizes": (8,), "out_features": 1},
     "course_lib.sampling.visit_counts": lambda: {"batches": [[0, 1], [2, 0]], "n": 3},
+    "course_lib.sampling.iterate_minibatches": lambda: {"batch_size": 2},
     # ``name`` is the caller's argument name, which the message repeats
     "course_lib.stats.as_scores": lambda: {"name": "values", "values": [1.0, 2.0, 3.0]},
     "course_lib.stats.differences": lambda: {"a": [1.0, 2.0, 3.0], "b": [0.5, 1.0, 2.0]},
@@ -452,6 +480,51 @@ VALID_BY_CALLABLE = {
         "clip_coef": 0.2,
     },
     "course_lib.widgets.sampling.use_summary": lambda: {"used": np.array([2, 2, 1]), "epochs": 2},
+    # methods: the agents' on a batch of 3 CartPole-sized observations (ActorCritic's
+    # instance is its class baseline: CartPole spaces, 2 actions), the envs' on INSTANCES
+    "course_lib.ppo.ActorCritic.act": lambda: {"obs": torch.zeros(3, 4)},
+    "course_lib.ppo.ActorCritic.value": lambda: {"obs": torch.zeros(3, 4)},
+    "course_lib.ppo.ActorCritic.forward": lambda: {"obs": torch.zeros(3, 4)},
+    "course_lib.ppo.ActorCritic.evaluate_actions": lambda: {
+        "obs": torch.zeros(3, 4),
+        "actions": torch.tensor([0, 1, 1]),
+    },
+    "course_lib.ppo.ActorCritic.env_action": lambda: {"actions": torch.tensor([0, 1, 1])},
+    "course_lib.pg.ReinforceAgent.act": lambda: {"obs": torch.zeros(3, 2)},
+    "course_lib.pg.ReinforceAgent.log_probs": lambda: {"obs": torch.zeros(3, 2)},
+    "course_lib.plotting.LiveCurve.update": lambda: {"row": {"env_steps": 1, "loss": 0.5}},
+    "course_lib.training.TrainResult.metric": lambda: {"key": "loss"},
+    "course_lib.tasks.bandits.BernoulliBandit.step": lambda: {"action": 0},
+    "course_lib.tasks.bandits.BernoulliBanditVectorEnv.step_tensor": lambda: {
+        "actions": torch.tensor([0, 1]),
+    },
+    "course_lib.tasks.base.TrialVectorEnv.step": lambda: {"actions": np.array([0, 1])},
+    "course_lib.tasks.base.TrialVectorEnv.step_tensor": lambda: {"actions": torch.tensor([0, 1])},
+    "course_lib.tasks.base.TrialVectorEnv.reset": lambda: {},
+    "course_lib.tasks.base.TrialVectorEnv.reset_tensor": lambda: {},
+    "course_lib.tasks.mazes.RandomGoalMaze.step": lambda: {"action": 0},
+    "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.step_tensor": lambda: {
+        "actions": torch.tensor([0, 1]),
+    },
+    "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.trial_layout": lambda: {
+        "task": _reset(_goal_maze_vec())[0].task[0],
+    },
+    "course_lib.tasks.mazes.RandomMazeVectorEnv.trial_layout": lambda: {
+        "task": _reset(_maze_vec())[0].task[0],
+    },
+    "course_lib.tasks.navigation.Navigation2D.step": lambda: {"action": np.zeros(2, np.float32)},
+    "course_lib.tasks.navigation.Navigation2DVectorEnv.step_tensor": lambda: {
+        "actions": torch.zeros(2, 2),
+    },
+    "course_lib.tasks.navigation.PointEnv.reset": lambda: {},
+    "course_lib.tasks.navigation.PointVectorEnv.fix_goals": lambda: {"goals": torch.zeros(2, 2)},
+    "course_lib.tasks.navigation.PointVectorEnv.reset_tensor": lambda: {},
+    "course_lib.tasks.point_robot.SparsePointRobot.step": lambda: {
+        "action": np.zeros(2, np.float32),
+    },
+    "course_lib.tasks.point_robot.SparsePointRobotVectorEnv.step_tensor": lambda: {
+        "actions": torch.zeros(2, 2),
+    },
     "course_lib.tasks.base.new_trial_due": lambda: {
         "env": __import__("course_lib.tasks.bandits").tasks.bandits.BernoulliBandit(),
         "seed": None,
@@ -460,10 +533,7 @@ VALID_BY_CALLABLE = {
     },
 }
 
-NO_BASELINE = {
-    "course_lib.sampling.iterate_minibatches": "needs at least one tensor (*tensors), which "
-    "a keyword-only baseline cannot pass (tests/test_sampling.py checks its keywords)",
-}
+NO_BASELINE: dict = {}
 
 RECORDS = {
     "course_lib.stats.Interval": "built by stats.mean_ci and friends from checked samples",
@@ -524,6 +594,7 @@ def _open_border():
 def _scores():
     return [
         ("str", "1, 2, 3"),
+        ("strings", ["1", "2", "3"]),  # numpy would parse them as numbers
         ("nan_inside", [1.0, NAN, 2.0]),
         ("inf_inside", [1.0, float("inf"), 2.0]),
         ("one_score", [1.0]),
@@ -749,3 +820,202 @@ BAD_BY_PARAM["course_lib.stats.differences-b"] = lambda: [*_scores(), ("mismatch
 
 #: Gaps the generated sweep found that are not fixed yet (strict xfails: a fixed one must leave).
 KNOWN_GAPS: dict = {}
+
+#: Fresh instances for the methods: every env reset (seeded) first, as a caller must; the
+#: abstract bases (TrialVectorEnv, PointEnv, PointVectorEnv) as one concrete family each,
+#: whose overrides are what a call on the base reaches.
+INSTANCES = {
+    "course_lib.tasks.bandits.BernoulliBandit": lambda: _reset(_tasks()[0].BernoulliBandit())[0],
+    "course_lib.tasks.bandits.BernoulliBanditVectorEnv": lambda: _reset(
+        _tasks()[0].BernoulliBanditVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.tasks.base.TrialVectorEnv": lambda: _reset(
+        _tasks()[0].BernoulliBanditVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.tasks.mazes.RandomGoalMaze": lambda: _reset(_tasks()[1].RandomGoalMaze())[0],
+    "course_lib.tasks.mazes.RandomGoalMazeVectorEnv": lambda: _reset(_goal_maze_vec())[0],
+    "course_lib.tasks.mazes.RandomMazeVectorEnv": lambda: _reset(_maze_vec())[0],
+    "course_lib.tasks.navigation.Navigation2D": lambda: _reset(_tasks()[2].Navigation2D())[0],
+    "course_lib.tasks.navigation.PointEnv": lambda: _tasks()[2].Navigation2D(),
+    "course_lib.tasks.navigation.Navigation2DVectorEnv": lambda: _reset(
+        _tasks()[2].Navigation2DVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.tasks.navigation.PointVectorEnv": lambda: _tasks()[2].Navigation2DVectorEnv(
+        num_envs=2
+    ),
+    "course_lib.tasks.point_robot.SparsePointRobot": lambda: _reset(_tasks()[3].SparsePointRobot())[
+        0
+    ],
+    "course_lib.tasks.point_robot.SparsePointRobotVectorEnv": lambda: _reset(
+        _tasks()[3].SparsePointRobotVectorEnv(num_envs=2)
+    )[0],
+    "course_lib.pg.ReinforceAgent": lambda: __import__("course_lib.pg").pg.ReinforceAgent(
+        2, 2, (8,)
+    ),
+    "course_lib.training.TrainResult": lambda: __import__(
+        "course_lib.training"
+    ).training.TrainResult(None, None, [{"iteration": 1, "loss": 0.5}]),
+}
+
+#: ``*tensors`` of iterate_minibatches: two tensors that share their first dimension.
+POSITIONAL = {
+    "course_lib.sampling.iterate_minibatches": lambda: (torch.zeros(6, 2), torch.arange(6)),
+}
+
+INTENDED = {
+    "course_lib.stats.mean_ci_along-dim-negative": "dim=-1 is the last dimension (torch's "
+    "convention), a legal axis",
+    "course_lib.training.RunningMean.add-value-nan": "a diverging run's loss: the row records "
+    "it rather than stopping the run (what the trainers decided for a NaN loss)",
+    "course_lib.training.RunningMean.add-value-inf": "an overflowing loss, recorded as NaN is",
+    "course_lib.training.RunningMean.add-value--inf": "an overflowing loss, recorded as NaN is",
+}
+
+HUGE_CONTRADICTS = {
+    "course_lib.stats.as_scores-minimum": "a minimum of 10**12 scores is legal; the 3 values "
+    "given then fall short of it (the error names the scores and says so)",
+    "course_lib.tasks.base.check_actions-num_envs": "10**12 envs is a legal count; the [2] "
+    "actions then have the wrong shape (the error names actions)",
+    "course_lib.tasks.navigation.check_batched_actions-num_envs": "as check_actions: the "
+    "actions' shape contradicts it",
+    "course_lib.tasks.navigation.numpy_actions-num_envs": "as check_actions: the actions' "
+    "shape contradicts it",
+}
+
+# The envs' step methods take gymnasium's unannotated actions: their bad values by hand.
+_F32 = np.float32
+BAD_BY_PARAM.update(
+    {
+        "course_lib.tasks.bandits.BernoulliBandit.step-action": lambda: [
+            ("out_of_range", 5),
+            ("negative", -1),
+            ("str", "0"),
+            ("None", None),
+        ],
+        "course_lib.tasks.mazes.RandomGoalMaze.step-action": lambda: [
+            ("out_of_range", 4),
+            ("str", "up"),
+            ("None", None),
+        ],
+        "course_lib.tasks.navigation.Navigation2D.step-action": lambda: [
+            ("nan", np.array([NAN, 0.0], _F32)),
+            ("shape", np.zeros(3, _F32)),
+            ("str", "left"),
+            ("None", None),
+        ],
+        "course_lib.tasks.point_robot.SparsePointRobot.step-action": lambda: [
+            ("nan", np.array([NAN, 0.0], _F32)),
+            ("shape", np.zeros(3, _F32)),
+            ("str", "left"),
+        ],
+        "course_lib.tasks.base.TrialVectorEnv.step-actions": lambda: [
+            ("out_of_range", np.array([0, 7])),
+            ("length", np.array([0])),
+            ("None", None),
+        ],
+        "course_lib.tasks.base.TrialVectorEnv.step_tensor-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 7])),
+            ("float", torch.tensor([0.0, 1.0])),
+            ("list", [0, 1]),
+        ],
+        "course_lib.tasks.bandits.BernoulliBanditVectorEnv.step_tensor-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 5])),
+            ("length", torch.tensor([0])),
+            ("bool", torch.tensor([True, False])),
+        ],
+        "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.step_tensor-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 4])),
+            ("length", torch.tensor([0, 1, 2])),
+        ],
+        "course_lib.tasks.navigation.Navigation2DVectorEnv.step_tensor-actions": lambda: [
+            ("shape", torch.zeros(3, 2)),
+            ("int", torch.zeros(2, 2, dtype=torch.long)),
+            ("complex", torch.zeros(2, 2, dtype=torch.complex64)),
+        ],
+        "course_lib.tasks.point_robot.SparsePointRobotVectorEnv.step_tensor-actions": lambda: [
+            ("shape", torch.zeros(3, 2)),
+            ("int", torch.zeros(2, 2, dtype=torch.long)),
+        ],
+        "course_lib.tasks.mazes.RandomGoalMazeVectorEnv.trial_layout-task": lambda: [
+            ("wall", torch.tensor(0)),
+            ("float", torch.tensor(5.0)),
+        ],
+        "course_lib.tasks.mazes.RandomMazeVectorEnv.trial_layout-task": lambda: [
+            ("shape", torch.zeros(3, 3, dtype=torch.long)),
+            ("no_goal", torch.zeros(_maze_vec().height, _maze_vec().width, dtype=torch.long)),
+        ],
+        "course_lib.tasks.navigation.PointVectorEnv.fix_goals-goals": lambda: [
+            ("shape", torch.zeros(3, 2)),
+        ],
+        "course_lib.ppo.ActorCritic.act-obs": lambda: [("width", torch.zeros(3, 5))],
+        "course_lib.ppo.ActorCritic.evaluate_actions-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 1, 2])),
+            ("length", torch.tensor([0, 1])),
+        ],
+        "course_lib.ppo.ActorCritic.env_action-actions": lambda: [
+            ("out_of_range", torch.tensor([0, 2])),
+        ],
+        "course_lib.pg.ReinforceAgent.act-obs": lambda: [("width", torch.zeros(3, 4))],
+    }
+)
+
+EXEMPT["course_lib.plotting.LiveCurve.update-model"] = (
+    "the trainer callback's second argument (the model being trained): any object or None, "
+    "which the curve ignores"
+)
+
+# Kinds the red team's sample found (benchmarks/bad_input_sample.py), kept closed here.
+BAD_BY_PARAM.update(
+    {
+        "course_lib.tabular.sample_episodes-num_episodes": lambda: [
+            ("10**9", 10**9),
+            ("over_work", 10**6),  # x the default 1000 steps: 10**9 episode-steps
+        ],
+        "course_lib.tasks.bandits.evaluation_bandits-seeds": lambda: [
+            ("over_work", range(10**7)),  # x k = 3: 3 * 10**7 probabilities
+        ],
+        "course_lib.pg.reinforce_loss-mask": lambda: [
+            ("shape", torch.ones(3)),
+            ("all_zero", torch.zeros(3, 2)),
+            ("not_0/1", torch.full((3, 2), 2.0)),
+        ],
+        "course_lib.pg.reinforce_loss-logprobs": lambda: [
+            ("int", torch.zeros(3, 2, dtype=torch.long)),
+            ("empty", torch.zeros(0, 2)),
+        ],
+        "course_lib.pg.reward_to_go-rewards": lambda: [
+            ("over_horizon_cap", torch.zeros(100_001)),
+            ("empty", torch.zeros(0)),
+            ("3_d", torch.zeros(2, 2, 2)),
+            ("bool", torch.tensor([True, False, True])),
+            ("complex", torch.zeros(3, dtype=torch.complex64)),
+        ],
+        "course_lib.pg.collect_episodes-agent": lambda: [
+            ("other_env", __import__("course_lib.pg").pg.ReinforceAgent(3, 2, (8,))),
+        ],
+        "course_lib.pg.evaluate_policy-agent": lambda: [
+            ("other_actions", __import__("course_lib.pg").pg.ReinforceAgent(4, 3, (8,))),
+        ],
+        "course_lib.ppo.compute_gae-values": lambda: [
+            ("shape_[T,1]", torch.zeros(4, 1)),
+        ],
+        "course_lib.trpo.conjugate_gradient-matrix_vector": lambda: [
+            ("wrong_shape", lambda v: v[:1]),
+        ],
+        "course_lib.trpo.trpo_step-surrogate": lambda: [
+            ("nan", lambda: torch.tensor(NAN, requires_grad=True)),
+        ],
+        "course_lib.widgets.ppo.clip_objective_curve-clip_coef": lambda: [("nan", NAN)],
+    }
+)
+
+BAD_BY_PARAM.update(
+    {
+        "course_lib.plotting.plot_lines-spread": lambda: [("nan_inside", {"a": [NAN, 0.1]})],
+        "course_lib.tasks.mazes.layout_string-free": lambda: [("open_border", _open_border())],
+        "course_lib.tasks.point_robot.random_half_circle_goals-generator": lambda: [
+            ("None", None),
+        ],
+        "course_lib.training.linear_anneal-iteration": lambda: [("past_the_end", 10**6)],
+    }
+)
