@@ -1,7 +1,5 @@
 """Chapter 8 checkers: the right answers pass, each wrong answer gets its own diagnosis."""
 
-import math
-
 import numpy as np
 import pytest
 import torch
@@ -180,9 +178,8 @@ def test_numpy_and_mutations_get_their_own_diagnosis(fn, diagnosis, capsys):
     [
         (None, "rl2_lead_outside must be this run's paired interval"),
         ({"RL²": 1.0}, "run the cells above"),
-        # impossible data is never judged: a NaN lead has no sign ("lead gone" would pass)
-        (Interval(math.nan, math.nan, 5), "rl2_lead_outside must be a finite interval"),
-        (Interval(1.0, math.inf, 5), "rl2_lead_outside must be a finite interval"),
+        # (a NaN or infinite lead, which has no sign, cannot reach the checker: stats.Interval
+        # refuses it when built, and stats.paired_difference refuses NaN scores)
     ],
 )
 def test_ood_prediction_with_broken_results_cannot_judge(lead, says, capsys):
