@@ -2116,7 +2116,7 @@ E = "evaluation"
 bad(
     E,
     "evaluate CliffWalking without a time limit",
-    "env_id='CliffWalking-v1', max_steps=10000",
+    "env_id='CliffWalking-v1', max_steps left at its default",
     ("env_id", "max_steps"),
     lambda: M(E).evaluate(
         lambda o: np.zeros(np.shape(o)[:1], dtype=np.int64), "CliffWalking-v1", 1
@@ -4615,8 +4615,10 @@ bad(
     "final_objectives outer_steps x inner_steps huge",
     "inner_steps=10**4, outer_steps=10**4",
     ("inner_steps", "outer_steps"),
+    # (corrected by the lead: tasks is documented as a TaskBatch; a tuple of pairs made the
+    # call refuse tasks, not the steps this case is about)
     lambda: M(WM).final_objectives(
-        ((1.0, 0.6), (3.0, 1.0)),
+        sine_batch(),
         phi0=(0.5, 0.2),
         inner_lr=0.1,
         inner_steps=10**4,

@@ -34,7 +34,7 @@ def evaluate(
     seed: int = 0,
     deterministic: bool = True,
     *,
-    max_steps: int = 10_000,
+    max_steps: int | None = None,
 ) -> np.ndarray:
     """Returns of ``episodes`` full episodes (one per parallel env; env ``i`` is seeded ``seed + i``).
 
@@ -44,12 +44,21 @@ def evaluate(
     the same protocol).
 
     An episode still running after ``max_steps`` steps is cut there and its return so far is
-    reported, as gymnasium's ``TimeLimit`` would: some registered envs have no time limit
-    (``CliffWalking-v1`` under a random policy can wander for ever), and an evaluation must end.
-    The default, 10,000, is above every time limit the course's envs have (CartPole-v1: 500).
+    reported, as gymnasium's ``TimeLimit`` would. By default (None) the env's own registered
+    time limit is the cap (CartPole-v1: 500). Some registered envs have none
+    (``CliffWalking-v1`` under a random policy can wander for ever): for those the caller must
+    say how long an episode may run, so that no evaluation's length is a silent guess.
     ``episodes × max_steps`` must stay within ``EVAL_STEP_BUDGET`` (10 million steps).
     """
     episodes = check_int("episodes", episodes, 1, MAX_ENVS)
+    if max_steps is None:
+        limit = gym.spec(check_env_id(env_id)).max_episode_steps
+        if limit is None:
+            raise ValueError(
+                f"max_steps must be given for {env_id}, which has no time limit of its own (an "
+                "episode could run for ever), got max_steps=None"
+            )
+        max_steps = limit
     max_steps = check_int("max_steps", max_steps, 1, EVAL_STEP_BUDGET)
     if episodes * max_steps > EVAL_STEP_BUDGET:
         raise ValueError(

@@ -61,8 +61,8 @@ for _name, _call, _error, _frag in [
     (
         "bandit-step-before-reset",
         lambda: bandits.BernoulliBandit().step(0),
-        RuntimeError,
-        "call reset() before step()",
+        V,
+        "call reset() before step(): got step(action=0) first",
     ),  # fmt: skip
     (
         "bandit-step-arm",

@@ -300,3 +300,21 @@ def test_a_0d_tensor_inner_lr_is_accepted():
     assert all(torch.allclose(a[k], b[k]) for k in a)
     with pytest.raises(ValueError, match=r"inner_lr must be in \[0.0, 100.0\], got -1.0"):
         adapt(model, params, x, y, inner_lr=torch.tensor(-1.0), steps=1)
+
+
+def test_evaluate_needs_an_explicit_cap_where_the_env_has_no_time_limit():
+    """CliffWalking-v1 registers no time limit: the caller must say how long an episode may
+    run; an env with a limit is cut at its own limit by default (CartPole-v1: 500)."""
+    import numpy as np
+
+    from course_lib.evaluation import evaluate
+
+    def stay(obs):
+        return np.zeros(len(obs), dtype=np.int64)
+
+    with pytest.raises(
+        ValueError, match=r"max_steps must be given for CliffWalking-v1.*got max_steps=None"
+    ):
+        evaluate(stay, "CliffWalking-v1", 1)
+    assert evaluate(stay, "CliffWalking-v1", 1, max_steps=20).tolist() == [-20.0]
+    assert evaluate(stay, "CartPole-v1", 1).shape == (1,)

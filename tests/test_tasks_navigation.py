@@ -170,7 +170,7 @@ def test_bad_arguments(kwargs, error, match):
 
 def test_bad_actions_and_goals():
     env = Navigation2D()
-    with pytest.raises(RuntimeError, match="reset"):
+    with pytest.raises(ValueError, match=r"call reset\(\) before step\(\)"):
         env.step(np.zeros(2))
     env.reset(seed=0)
     with pytest.raises(ValueError, match=r"action must be a finite array of shape \(2,\)"):

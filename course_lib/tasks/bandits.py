@@ -23,6 +23,7 @@ from gymnasium.vector.utils import batch_space
 from course_lib.tasks.base import (
     MAX_ENVS,
     MAX_EPISODES,
+    ResetNeeded,
     TrialVectorEnv,
     check_actions,
     new_trial_due,
@@ -86,7 +87,7 @@ class BernoulliBandit(gym.Env):
 
     def step(self, action):
         if self.arm_probs is None:
-            raise RuntimeError("call reset() before step()")
+            raise ResetNeeded(action)
         if not self.action_space.contains(action):
             raise ValueError(f"action must be an arm index in [0, {self.k - 1}], got {action!r}")
         reward = float(self.np_random.random() < self.arm_probs[int(action)])

@@ -59,6 +59,14 @@ def check_actions(actions: object, num_envs: int, num_actions: int) -> torch.Ten
     return actions.long()
 
 
+class ResetNeeded(gym.error.ResetNeeded, ValueError):
+    """``step`` before the first ``reset``: gymnasium's own error for it (its order-enforcing
+    wrapper raises ``ResetNeeded``), and a ValueError like every refused call of the course."""
+
+    def __init__(self, action: object):
+        super().__init__(f"call reset() before step(): got step(action={action!r:.60}) first")
+
+
 def new_trial_due(env: gym.Env, seed: int | None, options: dict | None, task: object) -> bool:
     """A single env starts a new trial (draws a new task) on ``reset`` when it is seeded, when
     asked to (``options={"new_task": True}``), before its first task, or after the trial's last

@@ -31,6 +31,7 @@ from course_lib.tasks.base import (
     MAX_ENVS,
     MAX_EPISODES,
     MAX_STEPS,
+    ResetNeeded,
     TrialVectorEnv,
     check_actions,
     new_trial_due,
@@ -385,7 +386,7 @@ class RandomGoalMaze(gym.Env):
 
     def step(self, action):
         if self.goal is None:
-            raise RuntimeError("call reset() before step()")
+            raise ResetNeeded(action)
         if not self.action_space.contains(action):
             raise ValueError(f"action must be in [0, 3] (up, right, down, left), got {action!r}")
         r, c = self.position

@@ -55,7 +55,7 @@ import torch
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from course_lib.tasks.base import MAX_EPISODES, TrialVectorEnv, new_trial_due
+from course_lib.tasks.base import MAX_EPISODES, ResetNeeded, TrialVectorEnv, new_trial_due
 from course_lib.training import make_generator
 from course_lib.validation import (
     check_choice,
@@ -334,7 +334,7 @@ class Navigation2D(PointEnv):
 
     def step(self, action):
         if self.goal is None:
-            raise RuntimeError("call reset() before step()")
+            raise ResetNeeded(action)
         self.position = move_point(self.position, action, self.action_type, self.action_space)
         reward = -float(np.linalg.norm(self.position - self.goal))
         self.steps += 1

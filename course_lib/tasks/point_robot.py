@@ -63,6 +63,7 @@ import numpy as np
 import torch
 from gymnasium import spaces
 
+from course_lib.tasks.base import ResetNeeded
 from course_lib.tasks.navigation import (
     DISCRETE_MOVES,
     MAX_STEP,
@@ -186,7 +187,7 @@ class SparsePointRobot(PointEnv):
 
     def step(self, action):
         if self.goal is None:
-            raise RuntimeError("call reset() before step()")
+            raise ResetNeeded(action)
         self.position = move_point(self.position, action, self.action_type, self.action_space)
         distance = float(np.linalg.norm(self.position - self.goal))
         reward = 1.0 - distance if distance <= self.goal_radius else 0.0
