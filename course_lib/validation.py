@@ -91,6 +91,8 @@ def check_int(name: str, value: object, minimum: int = 0, maximum: int | None = 
     _check_bound("maximum", maximum, optional=True)
     if maximum is not None and maximum < minimum:
         raise ValueError(f"maximum must be >= minimum, got minimum={minimum}, maximum={maximum}")
+    if type(value) is int and minimum <= value and (maximum is None or value <= maximum):
+        return value  # the common case, checked without building a message
     bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum:_}]"
     value = _number_of_0d_tensor(name, value, integer=True, wanted=f"an integer {bounds}")
     if isinstance(value, bool) or not isinstance(value, Integral):
@@ -140,6 +142,9 @@ def check_real(
         raise ValueError(f"lo and hi must have lo <= hi (an interval), got lo={lo}, hi={hi}")
     check_bool("lo_open", lo_open)
     check_bool("hi_open", hi_open)
+    if type(value) is float and math.isfinite(value):  # the common case, no message built
+        if (value > lo if lo_open else value >= lo) and (value < hi if hi_open else value <= hi):
+            return value
     left, right = ("(" if lo_open else "["), (")" if hi_open else "]")
     interval = f"{left}{lo}, {hi}{right}"
     value = _number_of_0d_tensor(name, value, integer=False, wanted=f"a number in {interval}")
@@ -259,11 +264,14 @@ def check_tensor(
     import torch
 
     _check_name(name)
-    _check_bound("ndim", ndim, optional=True)
-    if ndim is not None and ndim < 0:
-        raise ValueError(f"ndim must be None or an integer >= 0, got {ndim}")
-    check_bool("floating", floating)
-    check_bool("finite", finite)
+    if ndim is not None:
+        _check_bound("ndim", ndim)
+        if ndim < 0:
+            raise ValueError(f"ndim must be None or an integer >= 0, got {ndim}")
+    if floating is not False and floating is not True:
+        check_bool("floating", floating)
+    if finite is not False and finite is not True:
+        check_bool("finite", finite)
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if ndim is not None and value.dim() != ndim:
@@ -284,14 +292,16 @@ def check_finite(name: str, value):
     _check_name(name)
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if value.is_floating_point() or value.is_complex():
-        bad = ~torch.isfinite(value.detach())
-        if bool(bad.any()):
-            nan = int(torch.isnan(value.detach()).sum())
-            raise ValueError(
-                f"{name} must hold finite numbers (no NaN or ±inf), got {nan} NaN and "
-                f"{int(bad.sum()) - nan} infinite of {value.numel()} entries"
-            )
+    if not (value.is_floating_point() or value.is_complex()):
+        return value  # integer and bool tensors cannot hold NaN or inf
+    data = value.detach()
+    if not bool(torch.isfinite(data).all()):  # one reduction on the common, finite path
+        nan = int(torch.isnan(data).sum())
+        bad = int((~torch.isfinite(data)).sum())
+        raise ValueError(
+            f"{name} must hold finite numbers (no NaN or ±inf), got {nan} NaN and "
+            f"{bad - nan} infinite of {value.numel()} entries"
+        )
     return value
 
 
